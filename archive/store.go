@@ -1,0 +1,165 @@
+package archive
+
+import (
+	"context"
+	"time"
+)
+
+// The store interfaces the vault consumes. storage/sqlite and storage/mongo
+// implement all of them; archive/archivetest is the conformance suite both
+// pass. Stores have no multi-document transactions: every method is one
+// atomic change of one record (or an idempotent insert), and updates are
+// guarded by a revision field.
+//
+// Error kinds (internal/kerr): NotFound when the record does not exist;
+// Conflict when an insert finds the key taken or a guarded update finds
+// another revision; TooLarge (code "quota_exceeded") from AddUsage;
+// Unavailable when the server cannot be reached; Internal otherwise.
+// Stores return times in UTC truncated to milliseconds.
+
+// OwnerStore keeps owners and their usage counters.
+type OwnerStore interface {
+	// CreateOwner inserts o (Rev 1). Conflict if o.ID exists.
+	CreateOwner(ctx context.Context, o Owner) error
+	// GetOwner returns the owner with that ID. NotFound if none.
+	GetOwner(ctx context.Context, id string) (Owner, error)
+	// SetQuota sets QuotaBytes (0 = service default). NotFound if no owner.
+	SetQuota(ctx context.Context, id string, quotaBytes int64) error
+	// AddUsage atomically adds bytes to UsedBytes and docs to DocumentCount.
+	// When limit > 0 and bytes > 0 it applies only if UsedBytes+bytes <= limit,
+	// else it changes nothing and returns TooLarge with code "quota_exceeded".
+	// Negative values release usage. NotFound if no owner.
+	AddUsage(ctx context.Context, id string, bytes, docs, limit int64) error
+}
+
+// CatalogStore keeps the document-type catalogue and the procedures'
+// component-to-type mapping.
+type CatalogStore interface {
+	// PutDocumentType inserts or replaces the type with t.Code.
+	PutDocumentType(ctx context.Context, t DocumentType) error
+	// GetDocumentType returns one type. NotFound if none.
+	GetDocumentType(ctx context.Context, code string) (DocumentType, error)
+	// ListDocumentTypes returns all types ordered by Code.
+	ListDocumentTypes(ctx context.Context) ([]DocumentType, error)
+	// PutProcedure inserts or replaces the procedure with p.Code.
+	PutProcedure(ctx context.Context, p Procedure) error
+	// GetProcedure returns one procedure. NotFound if none.
+	GetProcedure(ctx context.Context, code string) (Procedure, error)
+	// ListProcedures returns all procedures ordered by Code.
+	ListProcedures(ctx context.Context) ([]Procedure, error)
+}
+
+// DocQuery selects an owner's documents. Results are ordered newest first
+// (by ID descending: IDs sort by creation time).
+type DocQuery struct {
+	OwnerID  string   // required
+	TypeCodes []string // any of these; empty = all
+	Status   Status   // stored status; "" = any (StatusExpired is not given here: see ExpiredOn)
+	// Words must each occur as a substring of SearchText (already folded).
+	Words []string
+	// ValidOn, when set, keeps documents whose validity period contains the
+	// day: ValidFrom zero or <= day, and Permanent or ValidUntil zero or >= day.
+	ValidOn Date
+	// ExpiredOn, when set, keeps documents that are not Permanent and whose
+	// ValidUntil is set and before the day.
+	ExpiredOn Date
+	// After is the ID of the last document of the previous page ("" = first page).
+	After string
+	// Limit is the page size (1..1000).
+	Limit int
+}
+
+// DocumentStore keeps documents and their versions.
+type DocumentStore interface {
+	// CreateDocument inserts d (with d.Rev 1, d.VersionCount 1) and its first
+	// version d.Current. Conflict if d.ID exists.
+	CreateDocument(ctx context.Context, d Document) error
+	// GetDocument returns a document with its current version. NotFound if none.
+	GetDocument(ctx context.Context, id string) (Document, error)
+	// UpdateDocument replaces the document's metadata, Status and Current
+	// with d's and appends d.Current as a new version when d.VersionCount is
+	// greater than the stored one — only if the stored Rev is expectedRev;
+	// it then stores Rev expectedRev+1. Conflict if the Rev differs,
+	// NotFound if no document. d.Current.N must equal d.VersionCount.
+	UpdateDocument(ctx context.Context, d Document, expectedRev int64) error
+	// ListVersions returns every version of a document, oldest first.
+	// NotFound if no document.
+	ListVersions(ctx context.Context, id string) ([]Version, error)
+	// GetVersion returns version n. NotFound if no such document or version.
+	GetVersion(ctx context.Context, id string, n int) (Version, error)
+	// ListDocuments returns at most q.Limit documents and whether more follow.
+	ListDocuments(ctx context.Context, q DocQuery) (docs []Document, more bool, err error)
+	// IncReuse atomically adds 1 to the document's ReuseCount (not guarded
+	// by Rev, and does not change Rev). NotFound if no document.
+	IncReuse(ctx context.Context, id string) error
+	// BlobReferenced reports whether any version of any document points at blob.
+	BlobReferenced(ctx context.Context, blob string) (bool, error)
+}
+
+// TypeStat counts the documents of one type: in one owner's vault or in all.
+type TypeStat struct {
+	TypeCode  string `json:"typeCode"`
+	Documents int64  `json:"documents"`
+	Bytes     int64  `json:"bytes"`  // sum of the current versions' sizes
+	Reuses    int64  `json:"reuses"` // sum of ReuseCount
+}
+
+// StatsStore computes statistics.
+type StatsStore interface {
+	// TypeStats returns per-type counts, ordered by TypeCode, for one owner
+	// (ownerID != "") or for all owners.
+	TypeStats(ctx context.Context, ownerID string) ([]TypeStat, error)
+}
+
+// ReuseStore keeps reuse records.
+type ReuseStore interface {
+	// AddReuse inserts r. Conflict if r.ID exists.
+	AddReuse(ctx context.Context, r ReuseRecord) error
+	// ListReuses returns a document's reuse records, oldest first.
+	ListReuses(ctx context.Context, documentID string) ([]ReuseRecord, error)
+}
+
+// LedgerQuery selects entries of one chain, in Seq order.
+type LedgerQuery struct {
+	Chain      string
+	DocumentID string // "" = all documents
+	AfterSeq   int64  // entries with Seq > AfterSeq
+	Limit      int    // 1..1000
+}
+
+// LedgerStore keeps the hash-chained access ledger.
+type LedgerStore interface {
+	// AppendLedger inserts e. Conflict if (e.Chain, e.Seq) exists — the
+	// caller then rereads the tail and retries.
+	AppendLedger(ctx context.Context, e LedgerEntry) error
+	// LastLedger returns the entry with the highest Seq in chain.
+	// NotFound if the chain is empty.
+	LastLedger(ctx context.Context, chain string) (LedgerEntry, error)
+	// ListLedger returns entries of q.Chain in Seq order and whether more follow.
+	ListLedger(ctx context.Context, q LedgerQuery) ([]LedgerEntry, bool, error)
+	// ScanLedger calls fn for every entry of every chain, ordered by Chain
+	// then Seq, and stops at fn's first error, returning it.
+	ScanLedger(ctx context.Context, fn func(LedgerEntry) error) error
+	// AdvanceLedgerHead sets the chain's head to h if h.Seq is greater than
+	// the stored head's Seq (or there is none); otherwise it does nothing.
+	AdvanceLedgerHead(ctx context.Context, h LedgerHead) error
+	// LedgerHeads returns every chain's head, ordered by Chain.
+	LedgerHeads(ctx context.Context) ([]LedgerHead, error)
+}
+
+// Store is everything the vault needs from a metadata store.
+type Store interface {
+	OwnerStore
+	CatalogStore
+	DocumentStore
+	StatsStore
+	ReuseStore
+	LedgerStore
+	// Ping checks that the server answers.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close(ctx context.Context) error
+}
+
+// Clock tells the time; tests pass a fixed one.
+type Clock func() time.Time

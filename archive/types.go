@@ -1,0 +1,331 @@
+// Package archive is the vault (Kho quản lý dữ liệu điện tử của tổ chức, cá
+// nhân): owners, document types, documents with immutable versions, reuse,
+// per-owner statistics and quotas, and the hash-chained access ledger.
+//
+// The package declares the metadata store it consumes (Store, in store.go);
+// storage/sqlite and storage/mongo implement it and both pass the conformance
+// suite in archive/archivetest. Blobs live in a storage.Bucket.
+package archive
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Role is what an authenticated caller may do.
+type Role string
+
+// The roles.
+const (
+	RoleCitizen Role = "citizen" // an owner: sees and changes only their own vault
+	RoleStaff   Role = "staff"   // agency staff: reads and writes any owner's vault, for a purpose
+	RoleAdmin   Role = "admin"   // administrator: everything staff can, plus catalogue, quotas, tokens
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleCitizen || r == RoleStaff || r == RoleAdmin }
+
+// Actor is who is acting: the subject of an authenticated token and its role.
+// A citizen's Subject is their owner ID (identity number).
+type Actor struct {
+	Subject string `json:"subject"`
+	Role    Role   `json:"role"`
+}
+
+// OwnerKind says whether an owner is a person or an organisation.
+type OwnerKind string
+
+// The owner kinds.
+const (
+	Individual   OwnerKind = "individual"
+	Organization OwnerKind = "organization"
+)
+
+// Owner is a person or an organisation that has a vault.
+//
+// ID is the identity number (12-digit personal ID, or the organisation's
+// code) when there is one; otherwise it is derived from name, birth year,
+// issue date and issuing authority of the identity paper (2025 appendix item
+// 5.1.b) — see OwnerKey.
+type Owner struct {
+	ID             string    `json:"id"`
+	Kind           OwnerKind `json:"kind"`
+	IdentityNumber string    `json:"identityNumber,omitempty"`
+	Name           string    `json:"name,omitempty"`
+	BirthYear      int       `json:"birthYear,omitempty"`
+	IDIssueDate    Date      `json:"idIssueDate,omitzero"`
+	IDIssuer       string    `json:"idIssuer,omitempty"`
+	// QuotaBytes is the storage quota; 0 means the service default applies.
+	QuotaBytes int64 `json:"quotaBytes"`
+	// UsedBytes and DocumentCount are maintained by Store.AddUsage.
+	UsedBytes     int64     `json:"usedBytes"`
+	DocumentCount int64     `json:"documentCount"`
+	CreatedAt     time.Time `json:"createdAt"`
+	Rev           int64     `json:"rev"`
+}
+
+// FieldType is the type of a typed extra field of a document type.
+type FieldType string
+
+// The field types.
+const (
+	FieldString FieldType = "string"
+	FieldNumber FieldType = "number"
+	FieldDate   FieldType = "date" // "YYYY-MM-DD"
+	FieldBool   FieldType = "bool"
+)
+
+// FieldDef defines one typed extra field of a document type (2025 item 28.4).
+type FieldDef struct {
+	Name     string    `json:"name"`  // key in Document.Fields, [a-zA-Z][a-zA-Z0-9_]*
+	Label    string    `json:"label"` // Vietnamese label
+	Type     FieldType `json:"type"`
+	Required bool      `json:"required,omitempty"`
+}
+
+// DocumentType is one entry of the document-type catalogue (mã loại giấy tờ).
+type DocumentType struct {
+	Code        string     `json:"code"`
+	Name        string     `json:"name"`
+	Description string     `json:"description,omitempty"`
+	Fields      []FieldDef `json:"fields,omitempty"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
+}
+
+// Component is one required part (thành phần hồ sơ) of a procedure, mapped
+// to the document types that satisfy it (2025 item 28.1).
+type Component struct {
+	Code      string   `json:"code"`
+	Name      string   `json:"name"`
+	TypeCodes []string `json:"typeCodes"`
+	Required  bool     `json:"required,omitempty"`
+}
+
+// Procedure is an administrative procedure (thủ tục hành chính) and its components.
+type Procedure struct {
+	Code       string      `json:"code"`
+	Name       string      `json:"name"`
+	Components []Component `json:"components"`
+	UpdatedAt  time.Time   `json:"updatedAt"`
+}
+
+// Source says how a document came into the vault (2025 item 29).
+type Source string
+
+// The sources.
+const (
+	SourceUpload    Source = "upload"    // uploaded by the citizen
+	SourceComponent Source = "component" // a component of a dossier
+	SourceResult    Source = "result"    // a result issued by an agency
+	SourceDigitised Source = "digitised" // scanned from paper
+	SourceImported  Source = "imported"  // imported from another vault
+	SourceRejected  Source = "rejected"  // from a dossier refused at intake (29.2)
+)
+
+// Valid reports whether s is a known source.
+func (s Source) Valid() bool {
+	switch s {
+	case SourceUpload, SourceComponent, SourceResult, SourceDigitised, SourceImported, SourceRejected:
+		return true
+	}
+	return false
+}
+
+// Status is the stored status of a document. "expired" is never stored: it
+// is derived from the validity period (see Document.EffectiveStatus).
+type Status string
+
+// The statuses.
+const (
+	StatusValid      Status = "valid"
+	StatusSuperseded Status = "superseded"
+	StatusRevoked    Status = "revoked"
+	StatusExpired    Status = "expired" // derived only
+)
+
+// Valid reports whether s may be stored.
+func (s Status) Valid() bool {
+	return s == StatusValid || s == StatusSuperseded || s == StatusRevoked
+}
+
+// Version is one immutable version of a document. Every content change and
+// every metadata change makes a new version; a metadata-only version points
+// at the same blob as the one before it.
+type Version struct {
+	N         int       `json:"n"`    // 1, 2, 3, …
+	Blob      string    `json:"blob"` // lowercase hex SHA-256 of the content
+	Size      int64     `json:"size"`
+	MediaType string    `json:"mediaType"`
+	FileName  string    `json:"fileName"`
+	Change    string    `json:"change"` // "create", "content" or "metadata"
+	CreatedBy string    `json:"createdBy"`
+	CreatedAt time.Time `json:"createdAt"`
+	// Meta is the document's metadata as it was at this version.
+	Meta Metadata `json:"meta"`
+}
+
+// Metadata is the descriptive part of a document, kept with every version.
+type Metadata struct {
+	TypeCode      string         `json:"typeCode"`
+	Name          string         `json:"name"`
+	Summary       string         `json:"summary,omitempty"`
+	Number        string         `json:"number,omitempty"` // số hiệu
+	Issuer        string         `json:"issuer,omitempty"`
+	IssueDate     Date           `json:"issueDate,omitzero"`
+	ValidFrom     Date           `json:"validFrom,omitzero"`
+	ValidUntil    Date           `json:"validUntil,omitzero"` // zero with Permanent false: no end given
+	Permanent     bool           `json:"permanent,omitempty"`
+	ValidityScope string         `json:"validityScope,omitempty"`
+	Status        Status         `json:"status"`
+	Fields        map[string]any `json:"fields,omitempty"` // typed extra fields of the document type
+}
+
+// Document is one paper in an owner's vault, with its current version.
+type Document struct {
+	ID      string `json:"id"`
+	OwnerID string `json:"ownerId"`
+	Source  Source `json:"source"`
+	Metadata
+	// Current is the latest version; VersionCount is its N.
+	Current      Version `json:"current"`
+	VersionCount int     `json:"versionCount"`
+	ReuseCount   int64   `json:"reuseCount"`
+	// SearchText is the folded (lowercase, no diacritics) name and summary
+	// that word search matches against; see Fold.
+	SearchText string    `json:"-"`
+	CreatedBy  string    `json:"createdBy"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+	// Rev guards every update: a store applies an update only when the
+	// stored Rev equals the caller's expected Rev, and then increments it.
+	Rev int64 `json:"rev"`
+}
+
+// EffectiveStatus is the stored status, or StatusExpired when the document
+// is valid but its validity period ended before day.
+func (d *Document) EffectiveStatus(day Date) Status {
+	if d.Status == StatusValid && !d.Permanent && !d.ValidUntil.IsZero() && d.ValidUntil.Before(day) {
+		return StatusExpired
+	}
+	return d.Status
+}
+
+// ReuseRecord records one reuse of a document in a dossier (2025 item 28.2–28.3).
+type ReuseRecord struct {
+	ID         string    `json:"id"`
+	DocumentID string    `json:"documentId"`
+	OwnerID    string    `json:"ownerId"`
+	TypeCode   string    `json:"typeCode"`
+	Version    int       `json:"version"`
+	Dossier    string    `json:"dossier"`
+	Purpose    string    `json:"purpose,omitempty"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// Action is what a ledger entry records.
+type Action string
+
+// The ledger actions.
+const (
+	ActionCreate   Action = "create"
+	ActionVersion  Action = "version"
+	ActionUpdate   Action = "update"
+	ActionRead     Action = "read"
+	ActionDownload Action = "download"
+	ActionReuse    Action = "reuse"
+	ActionShare    Action = "share"
+)
+
+// LedgerEntry is one entry of an owner's hash-chained access ledger.
+// Chain is the owner ID; Seq counts from 1 within the chain; PrevHash is the
+// Hash of entry Seq-1 ("" for Seq 1); Hash is computed by EntryHash.
+type LedgerEntry struct {
+	Chain      string    `json:"chain"`
+	Seq        int64     `json:"seq"`
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"`
+	ActorRole  Role      `json:"actorRole"`
+	Action     Action    `json:"action"`
+	DocumentID string    `json:"documentId,omitempty"`
+	Version    int       `json:"version,omitempty"`
+	Purpose    string    `json:"purpose,omitempty"`
+	Dossier    string    `json:"dossier,omitempty"`
+	PrevHash   string    `json:"prevHash"`
+	Hash       string    `json:"hash"`
+}
+
+// LedgerHead is the last entry a chain is known to have; it lets an audit
+// detect entries deleted from the end of a chain.
+type LedgerHead struct {
+	Chain string `json:"chain"`
+	Seq   int64  `json:"seq"`
+	Hash  string `json:"hash"`
+}
+
+// Date is a calendar day without time zone. The zero Date means "not given".
+// It encodes as "YYYY-MM-DD" in JSON and in stores, so that string order is
+// date order.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// ParseDate parses "YYYY-MM-DD". The empty string gives the zero Date.
+func ParseDate(s string) (Date, error) {
+	if s == "" {
+		return Date{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("date %q is not YYYY-MM-DD", s)
+	}
+	return DateOf(t), nil
+}
+
+// DateOf returns the day of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// IsZero reports whether d is not given.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// String returns "YYYY-MM-DD", or "" for the zero Date.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+}
+
+// Vietnamese returns "DD/MM/YYYY", the form people read.
+func (d Date) Vietnamese() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%02d/%02d/%04d", d.Day, int(d.Month), d.Year)
+}
+
+// Before reports whether d is before e.
+func (d Date) Before(e Date) bool { return d.String() < e.String() }
+
+// MarshalJSON encodes d as "YYYY-MM-DD".
+func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON decodes "YYYY-MM-DD" or "".
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("date must be a string YYYY-MM-DD")
+	}
+	v, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
