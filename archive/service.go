@@ -115,8 +115,8 @@ type OwnerStats struct {
 
 // AuditReport is the outcome of checking every ledger chain.
 type AuditReport struct {
-	Chains   int           `json:"chains"`
-	Entries  int64         `json:"entries"`
+	Chains   int            `json:"chains"`
+	Entries  int64          `json:"entries"`
 	Problems []AuditProblem `json:"problems"`
 }
 

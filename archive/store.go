@@ -52,9 +52,9 @@ type CatalogStore interface {
 // DocQuery selects an owner's documents. Results are ordered newest first
 // (by ID descending: IDs sort by creation time).
 type DocQuery struct {
-	OwnerID  string   // required
+	OwnerID   string   // required
 	TypeCodes []string // any of these; empty = all
-	Status   Status   // stored status; "" = any (StatusExpired is not given here: see ExpiredOn)
+	Status    Status   // stored status; "" = any (StatusExpired is not given here: see ExpiredOn)
 	// Words must each occur as a substring of SearchText (already folded).
 	Words []string
 	// ValidOn, when set, keeps documents whose validity period contains the
