@@ -92,8 +92,7 @@ type Access struct {
 type Content struct {
 	Document Document
 	Version  Version
-	io.ReadSeeker
-	io.Closer
+	io.ReadSeekCloser
 }
 
 // ReuseRequest asks to reuse a document in a dossier.
@@ -146,6 +145,9 @@ type Blobs interface {
 	OpenRange(ctx context.Context, hash string, off, length int64) (io.ReadCloser, error)
 	// Delete removes a blob. NotFound if absent.
 	Delete(ctx context.Context, hash string) error
+	// NewReadSeeker reads a blob of the given size lazily with range reads
+	// (suited to http.ServeContent; never the whole blob in memory).
+	NewReadSeeker(ctx context.Context, hash string, size int64) io.ReadSeekCloser
 	// List calls fn for every blob with its size and modification time.
 	List(ctx context.Context, fn func(hash string, size int64, mod time.Time) error) error
 }
