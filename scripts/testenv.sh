@@ -1,0 +1,429 @@
+#!/usr/bin/env bash
+# testenv.sh — start and stop the real servers the integration tests use.
+#
+#   scripts/testenv.sh up     install/build what is missing, start PostgreSQL,
+#                             FerretDB and MinIO on 127.0.0.1 (free ports),
+#                             wait until they answer, write $STATE/env.sh
+#   scripts/testenv.sh env    print the env file (eval "$(scripts/testenv.sh env)")
+#   scripts/testenv.sh down   stop what `up` started and delete its data;
+#                             safe to call twice and from a trap
+#
+# STATE is $KHO_TESTENV_STATE, default /tmp/kho-testenv-$UID/default. Give each
+# concurrent run its own STATE (scripts/test.sh does). If KHO_TESTENV_OWNER is
+# a pid, a later `up` stops this run's servers once that process is gone (a
+# test run killed with SIGKILL leaks nothing for long).
+#
+# Binaries are built once into $KHO_CACHE (default ~/.cache/kho) and reused.
+set -euo pipefail
+
+# ---- pinned versions: change them here only --------------------------------
+PG_MAJOR=15
+FERRETDB_MODULE=github.com/FerretDB/FerretDB
+FERRETDB_PACKAGE=github.com/FerretDB/FerretDB/cmd/ferretdb
+FERRETDB_VERSION=v1.24.0
+MINIO_MODULE=github.com/minio/minio
+MINIO_PACKAGE=github.com/minio/minio
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+# -----------------------------------------------------------------------------
+
+CACHE=${KHO_CACHE:-$HOME/.cache/kho}
+STATE_BASE=/tmp/kho-testenv-$(id -u)
+STATE=${KHO_TESTENV_STATE:-$STATE_BASE/default}
+PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+READY_TIMEOUT=${KHO_TESTENV_TIMEOUT:-60}
+export GOTOOLCHAIN=auto
+
+log() { printf 'testenv: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# show_log FILE: the last lines of a server log, for error messages.
+show_log() {
+	if [[ -s $1 ]]; then
+		log "---- last lines of $1 ----"
+		tail -n 40 "$1" >&2 || true
+		log "---- end of $1 ----"
+	fi
+}
+
+# as_pg CMD...: run CMD as user postgres when we are root (PostgreSQL refuses root).
+as_pg() {
+	if [[ $EUID -ne 0 ]]; then
+		"$@"
+	elif command -v runuser >/dev/null; then
+		runuser -u postgres -- "$@"
+	else
+		su postgres -s /bin/sh -c "$(printf '%q ' "$@")"
+	fi
+}
+
+# ---- installing and building ------------------------------------------------
+
+install_packages() {
+	local pkgs=()
+	[[ -x $PGBIN/initdb ]] || pkgs+=(postgresql)
+	command -v curl >/dev/null || pkgs+=(curl)
+	command -v flock >/dev/null || pkgs+=(util-linux)
+	((${#pkgs[@]})) || return 0
+	local sudo=()
+	[[ $EUID -eq 0 ]] || sudo=(sudo)
+	log "installing Debian packages: ${pkgs[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -qq >&2
+	"${sudo[@]}" apt-get install -y -qq "${pkgs[@]}" >&2
+	[[ -x $PGBIN/initdb ]] || die "$PGBIN/initdb still missing after installing postgresql (is PostgreSQL $PG_MAJOR the distribution's version?)"
+}
+
+# binary_ok BIN MODULE VERSION: BIN exists, was built from MODULE@VERSION, and runs.
+binary_ok() {
+	local bin=$1 module=$2 version=$3
+	[[ -x $bin ]] || return 1
+	go version -m "$bin" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+${module//./\\.}[[:space:]]+${version//./\\.}([[:space:]]|$)" || return 1
+	"$bin" --version >/dev/null 2>&1
+}
+
+# build_binary NAME MODULE PACKAGE VERSION: build $CACHE/bin/NAME through a
+# throwaway wrapper module (plain `go install` of these modules fails on this
+# proxy because of their replace directives). Serialised by a lock so parallel
+# runs never build the same binary twice at once.
+build_binary() {
+	local name=$1 module=$2 package=$3 version=$4
+	local bin=$CACHE/bin/$name dir=$CACHE/build/$name
+	mkdir -p "$CACHE/bin" "$CACHE/build"
+	binary_ok "$bin" "$module" "$version" && return 0
+	local lock
+	exec {lock}>"$CACHE/build/$name.lock"
+	if ! flock -n "$lock"; then
+		log "another process is building $name; waiting for it"
+		flock "$lock"
+	fi
+	if binary_ok "$bin" "$module" "$version"; then
+		exec {lock}>&-
+		return 0
+	fi
+	local start=$SECONDS buildlog=$CACHE/build/$name.log
+	log "building $name ($module@$version) into $bin; log: $buildlog (MinIO takes ~7 min cold)"
+	(
+		set -euo pipefail
+		export GOFLAGS="-mod=mod -buildvcs=false"
+		mkdir -p "$dir"
+		cd "$dir"
+		[[ -f go.mod ]] || go mod init x
+		printf '//go:build tools\n\npackage x\n\nimport _ "%s"\n' "$package" >tools.go
+		go mod edit -dropreplace="$module"
+		go get "$package@$version"
+		if [[ $name == ferretdb ]]; then
+			# FerretDB's build/version panics at start unless version.txt is
+			# embedded; the module zip lacks it. Build from a copy that has it.
+			local src
+			src=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+			[[ -d $src ]] || { echo "module directory of $module@$version not found" >&2; exit 1; }
+			rm -rf src
+			cp -R "$src" src
+			chmod -R u+w src
+			echo "$version" >src/build/version/version.txt
+			go mod edit -replace="$module=./src"
+		fi
+		go build -trimpath -o "$bin.tmp" "$package"
+		mv -f "$bin.tmp" "$bin"
+	) >"$buildlog" 2>&1 || {
+		show_log "$buildlog"
+		exec {lock}>&-
+		die "building $name failed"
+	}
+	exec {lock}>&-
+	binary_ok "$bin" "$module" "$version" || {
+		"$bin" --version >&2 || true
+		die "$bin was built but does not run"
+	}
+	log "built $name in $((SECONDS - start))s"
+}
+
+# ---- ports and readiness ----------------------------------------------------
+
+USED_PORTS=" "
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_port VAR: set VAR to a port nobody listens on (20000–31999, below the
+# kernel's ephemeral range) and that this run has not handed out yet.
+free_port() {
+	local p i
+	for ((i = 0; i < 500; i++)); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+		[[ $USED_PORTS == *" $p "* ]] && continue
+		port_in_use "$p" && continue
+		USED_PORTS+="$p "
+		printf -v "$1" '%s' "$p"
+		return 0
+	done
+	die "no free TCP port found on 127.0.0.1"
+}
+
+# wait_ready NAME PID LOG CMD...: poll CMD until it succeeds. Returns 2 if the
+# process PID exited (for instance, its port was taken: the caller retries on
+# another port) and 1 on timeout.
+wait_ready() {
+	local name=$1 pid=$2 logfile=$3
+	shift 3
+	local deadline=$((SECONDS + READY_TIMEOUT))
+	until "$@" >/dev/null 2>&1; do
+		if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+			log "$name exited before it answered"
+			show_log "$logfile"
+			return 2
+		fi
+		if ((SECONDS >= deadline)); then
+			log "$name did not answer within ${READY_TIMEOUT}s"
+			show_log "$logfile"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+pg_ready() { "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 2; }
+
+# mongo_ping PORT: send {ping: 1, $db: "admin"} as OP_MSG and expect ok: 1.0.
+# FerretDB answers ping only after reaching PostgreSQL, so this is end to end.
+mongo_ping() {
+	local port=$1 fd len reply
+	exec {fd}<>"/dev/tcp/127.0.0.1/$port" || return 1
+	printf '\x33\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\xdd\x07\x00\x00\x00\x00\x00\x00\x00\x1e\x00\x00\x00\x10ping\x00\x01\x00\x00\x00\x02$db\x00\x06\x00\x00\x00admin\x00\x00' >&"$fd"
+	len=$(timeout 5 head -c 4 <&"$fd" | od -An -tu4 | tr -d ' \n')
+	if [[ -z $len ]] || ((len < 21 || len > 65536)); then
+		exec {fd}>&-
+		return 1
+	fi
+	reply=$(timeout 5 head -c $((len - 4)) <&"$fd" | od -An -tx1 -v | tr -d ' \n')
+	exec {fd}>&-
+	# "ok" as a double 1.0: 01 'o' 'k' 00, then 00 00 00 00 00 00 f0 3f
+	[[ $reply == *016f6b00000000000000f03f* ]]
+}
+
+minio_live() { curl -fsS --noproxy '*' --max-time 2 "http://127.0.0.1:$1/minio/health/live"; }
+
+# ---- process bookkeeping ----------------------------------------------------
+
+# pid_is PID BINARY: PID is alive and runs BINARY (guards against pid reuse).
+pid_is() {
+	local pid=$1 bin=$2 exe
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+	[[ ${exe% (deleted)} == "$bin" ]]
+}
+
+# running NAME: the process recorded in $STATE/NAME.pid is alive.
+running() {
+	local pid bin
+	read -r pid bin <"$STATE/$1.pid" 2>/dev/null || return 1
+	pid_is "$pid" "$bin"
+}
+
+# stop_pid NAME: stop the process recorded in $STATE/NAME.pid ("PID BINARY").
+stop_pid() {
+	local name=$1 pidfile=$STATE/$1.pid pid bin i
+	[[ -f $pidfile ]] || return 0
+	read -r pid bin <"$pidfile" || true
+	if pid_is "$pid" "$bin"; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 100; i++)); do
+			pid_is "$pid" "$bin" || break
+			sleep 0.1
+		done
+		if pid_is "$pid" "$bin"; then
+			log "$name ($pid) ignored SIGTERM; killing it"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	rm -f "$pidfile"
+}
+
+stop_postgres() {
+	local pgdata=$STATE/pg pid
+	[[ -f $pgdata/postmaster.pid ]] || return 0
+	as_pg "$PGBIN/pg_ctl" -D "$pgdata" -m fast -w -t 30 stop >/dev/null 2>&1 && return 0
+	pid=$(head -n 1 "$pgdata/postmaster.pid" 2>/dev/null || true)
+	if pid_is "$pid" "$PGBIN/postgres"; then
+		log "pg_ctl stop failed; killing postmaster $pid"
+		kill -QUIT "$pid" 2>/dev/null || true
+		sleep 1
+		pid_is "$pid" "$PGBIN/postgres" && kill -KILL "$pid" 2>/dev/null || true
+	fi
+}
+
+# down_state DIR: stop everything recorded in DIR and remove it.
+down_state() {
+	local STATE=$1
+	[[ -d $STATE ]] || return 0
+	stop_pid ferretdb
+	stop_pid minio
+	stop_postgres
+	rm -rf "$STATE"
+}
+
+# reap_orphans: stop runs whose owner process (KHO_TESTENV_OWNER) is gone.
+reap_orphans() {
+	local dir owner
+	for dir in "$STATE_BASE"/*/; do
+		dir=${dir%/}
+		[[ -f $dir/owner.pid && $dir != "$STATE" ]] || continue
+		owner=$(<"$dir/owner.pid")
+		[[ $owner =~ ^[0-9]+$ ]] && kill -0 "$owner" 2>/dev/null && continue
+		log "stopping servers left behind by dead process $owner ($dir)"
+		down_state "$dir" || true
+	done
+}
+
+# ---- starting ---------------------------------------------------------------
+
+start_postgres() {
+	local pgdata=$STATE/pg attempt rc
+	install -d -m 700 -o "$PGUSER_UID" "$pgdata"
+	install -m 600 -o "$PGUSER_UID" /dev/null "$STATE/postgres.log"
+	as_pg "$PGBIN/initdb" -D "$pgdata" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync --no-instructions \
+		>"$STATE/initdb.log" 2>&1 || {
+		show_log "$STATE/initdb.log"
+		die "initdb failed"
+	}
+	for attempt in 1 2 3; do
+		free_port PG_PORT
+		if as_pg "$PGBIN/pg_ctl" -D "$pgdata" -l "$STATE/postgres.log" -w -t "$READY_TIMEOUT" \
+			-o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+			start >/dev/null 2>&1; then
+			rc=0
+			wait_ready PostgreSQL "" "$STATE/postgres.log" pg_ready "$PG_PORT" || rc=$?
+			((rc == 0)) && break
+		else
+			show_log "$STATE/postgres.log"
+		fi
+		as_pg "$PGBIN/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true
+		((attempt < 3)) || die "PostgreSQL did not start (log: $STATE/postgres.log)"
+		log "PostgreSQL did not start on port $PG_PORT; retrying on another port"
+	done
+	as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres ferretdb >/dev/null
+}
+
+# start_server NAME PORTVAR READYFN CMD...: start CMD in its own session with
+# output to $STATE/NAME.log, retrying on a new port when it dies at start.
+# CMD may contain the literal word @PORT@ (and @PORT2@), replaced by the port.
+start_server() {
+	local name=$1 portvar=$2 ready=$3
+	shift 3
+	local attempt pid rc port port2 args a
+	for attempt in 1 2 3; do
+		free_port port
+		free_port port2
+		args=()
+		for a in "$@"; do
+			a=${a//@PORT@/$port}
+			args+=("${a//@PORT2@/$port2}")
+		done
+		setsid "${args[@]}" >"$STATE/$name.log" 2>&1 </dev/null &
+		pid=$!
+		echo "$pid ${args[0]}" >"$STATE/$name.pid"
+		rc=0
+		wait_ready "$name" "$pid" "$STATE/$name.log" "$ready" "$port" || rc=$?
+		if ((rc == 0)); then
+			printf -v "$portvar" '%s' "$port"
+			return 0
+		fi
+		stop_pid "$name"
+		((rc == 2 && attempt < 3)) || die "$name did not start (log: $STATE/$name.log)"
+		log "retrying $name on another port"
+	done
+}
+
+random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+
+cmd_up() {
+	local t0=$SECONDS t
+	command -v go >/dev/null || die "go is not on PATH"
+	mkdir -p "$STATE_BASE"
+	chmod 755 "$STATE_BASE"
+	reap_orphans
+	if [[ -f $STATE/env.sh ]]; then
+		if running minio && running ferretdb; then
+			log "already up; source $STATE/env.sh"
+			echo "$STATE/env.sh"
+			return 0
+		fi
+		log "stale state in $STATE; stopping what is left"
+		down_state "$STATE"
+	fi
+
+	t=$SECONDS
+	install_packages
+	build_binary ferretdb "$FERRETDB_MODULE" "$FERRETDB_PACKAGE" "$FERRETDB_VERSION"
+	build_binary minio "$MINIO_MODULE" "$MINIO_PACKAGE" "$MINIO_VERSION"
+	log "tools ready ($((SECONDS - t))s)"
+
+	mkdir -p "$STATE"
+	chmod 755 "$STATE"
+	[[ -n ${KHO_TESTENV_OWNER:-} ]] && echo "$KHO_TESTENV_OWNER" >"$STATE/owner.pid"
+	PGUSER_UID=$(id -u)
+	[[ $EUID -eq 0 ]] && PGUSER_UID=$(id -u postgres)
+
+	t=$SECONDS
+	start_postgres
+	log "PostgreSQL $PG_MAJOR on 127.0.0.1:$PG_PORT ($((SECONDS - t))s)"
+
+	t=$SECONDS
+	local FERRETDB_PORT MINIO_PORT
+	start_server ferretdb FERRETDB_PORT mongo_ping "$CACHE/bin/ferretdb" \
+		--listen-addr=127.0.0.1:@PORT@ \
+		--handler=postgresql \
+		"--postgresql-url=postgres://postgres@127.0.0.1:$PG_PORT/ferretdb" \
+		--telemetry=disable \
+		--debug-addr=- \
+		--state-dir="$STATE" \
+		--log-level=warn
+	log "FerretDB $FERRETDB_VERSION on 127.0.0.1:$FERRETDB_PORT ($((SECONDS - t))s)"
+
+	t=$SECONDS
+	local access_key=khotest secret_key
+	secret_key=$(random_hex 16)
+	mkdir -p "$STATE/minio-data"
+	export MINIO_ROOT_USER=$access_key MINIO_ROOT_PASSWORD=$secret_key MINIO_BROWSER=off MINIO_UPDATE=off
+	start_server minio MINIO_PORT minio_live "$CACHE/bin/minio" server "$STATE/minio-data" \
+		--address 127.0.0.1:@PORT@ --console-address 127.0.0.1:@PORT2@ --quiet
+	unset MINIO_ROOT_USER MINIO_ROOT_PASSWORD
+	log "MinIO on 127.0.0.1:$MINIO_PORT ($((SECONDS - t))s)"
+
+	cat >"$STATE/env.sh.tmp" <<EOF
+# Test servers started by scripts/testenv.sh up at $(date -u +%Y-%m-%dT%H:%M:%SZ).
+# Stop them with: scripts/testenv.sh down   (with this file sourced)
+export KHO_TESTENV_STATE='$STATE'
+export KHO_TEST_S3_ENDPOINT='127.0.0.1:$MINIO_PORT'
+export KHO_TEST_S3_ACCESS_KEY='$access_key'
+export KHO_TEST_S3_SECRET_KEY='$secret_key'
+export KHO_TEST_MONGO_URI='mongodb://127.0.0.1:$FERRETDB_PORT/'
+export KHO_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:$PG_PORT/ferretdb'
+EOF
+	mv "$STATE/env.sh.tmp" "$STATE/env.sh"
+	log "up in $((SECONDS - t0))s; env: $STATE/env.sh"
+	echo "$STATE/env.sh"
+}
+
+cmd_down() {
+	if [[ ! -d $STATE ]]; then
+		log "nothing to stop in $STATE"
+		return 0
+	fi
+	local t0=$SECONDS
+	down_state "$STATE"
+	log "down in $((SECONDS - t0))s ($STATE removed)"
+}
+
+cmd_env() {
+	[[ -f $STATE/env.sh ]] || die "no test servers in $STATE; run: scripts/testenv.sh up"
+	cat "$STATE/env.sh"
+}
+
+case ${1:-} in
+up) cmd_up ;;
+down) cmd_down ;;
+env) cmd_env ;;
+*)
+	echo "usage: $0 up|down|env   (state dir: \$KHO_TESTENV_STATE, default $STATE_BASE/default)" >&2
+	exit 2
+	;;
+esac
