@@ -4,7 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/kho-vn/kho/internal/kerr"
 )
 
 // Config holds the vault's limits.
@@ -167,7 +171,26 @@ type Service struct {
 // New returns the vault over store and blobs. A nil log discards; a nil
 // clock is time.Now.
 func New(store Store, blobs Blobs, cfg Config, log *slog.Logger, now Clock) *Service {
-	panic("TODO")
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 50 << 20
+	}
+	if cfg.DefaultQuotaBytes == 0 {
+		cfg.DefaultQuotaBytes = 5 << 30
+	}
+	if cfg.BlobGrace <= 0 {
+		cfg.BlobGrace = 24 * time.Hour
+	}
+	if len(cfg.AllowedMediaTypes) == 0 {
+		cfg.AllowedMediaTypes = defaultMediaTypes
+	}
+	cfg.AllowedMediaTypes = slices.Clone(cfg.AllowedMediaTypes)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, blobs: blobs, cfg: cfg, log: log, now: now}
 }
 
 // Config returns the effective configuration (defaults filled in).
@@ -177,12 +200,58 @@ func (s *Service) Config() Config { return s.cfg }
 // themselves). Invalid "invalid_identity_number" for a malformed personal ID;
 // Conflict "owner_exists" if present.
 func (s *Service) RegisterOwner(ctx context.Context, a Actor, in OwnerInput) (Owner, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return Owner{}, err
+	}
+	id, err := OwnerKey(in)
+	if err != nil {
+		return Owner{}, err
+	}
+	if a.Role == RoleCitizen && id != a.Subject {
+		return Owner{}, kerr.New(kerr.Permission, "not_own_vault", msgNotOwnVault,
+			"a citizen may register only themselves (%q), not %q", a.Subject, id)
+	}
+	if err := checkDate("idIssueDate", in.IDIssueDate); err != nil {
+		return Owner{}, err
+	}
+	if in.BirthYear != 0 && (in.BirthYear < 1800 || in.BirthYear > 9999) {
+		return Owner{}, invalid("invalid_birth_year", "Năm sinh không hợp lệ.", "birth year %d out of range", in.BirthYear)
+	}
+	o := Owner{
+		ID:             id,
+		Kind:           in.Kind,
+		IdentityNumber: strings.TrimSpace(in.IdentityNumber),
+		Name:           strings.TrimSpace(in.Name),
+		BirthYear:      in.BirthYear,
+		IDIssueDate:    in.IDIssueDate,
+		IDIssuer:       strings.TrimSpace(in.IDIssuer),
+		CreatedAt:      s.nowUTC(),
+		Rev:            1,
+	}
+	if err := checkText("name", o.Name, maxNameRunes, "name_too_long", "Họ tên hoặc tên tổ chức quá dài (tối đa 300 ký tự)."); err != nil {
+		return Owner{}, err
+	}
+	if err := checkText("idIssuer", o.IDIssuer, maxShortRunes, "issuer_too_long", "Nơi cấp quá dài (tối đa 300 ký tự)."); err != nil {
+		return Owner{}, err
+	}
+	if err := s.store.CreateOwner(ctx, o); err != nil {
+		if kerr.IsKind(err, kerr.Conflict) {
+			return Owner{}, kerr.New(kerr.Conflict, "owner_exists", "Chủ kho dữ liệu đã được đăng ký.", "owner %q exists", id)
+		}
+		return Owner{}, storeErr("create owner", err)
+	}
+	return o, nil
 }
 
 // Owner returns an owner's record.
 func (s *Service) Owner(ctx context.Context, a Actor, id string) (Owner, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return Owner{}, err
+	}
+	if err := canOwner(a, id); err != nil {
+		return Owner{}, err
+	}
+	return s.getOwner(ctx, id)
 }
 
 // Put stores a new document: validates metadata (type code known, typed
@@ -191,123 +260,597 @@ func (s *Service) Owner(ctx context.Context, a Actor, id string) (Owner, error) 
 // mismatched or cut-off content), then writes the metadata, then the ledger.
 // A citizen's own owner record is created on first use.
 func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return Document{}, err
+	}
+	ownerID := strings.TrimSpace(nd.OwnerID)
+	if ownerID == "" && a.Role == RoleCitizen {
+		ownerID = a.Subject
+	}
+	if err := canOwner(a, ownerID); err != nil {
+		return Document{}, err
+	}
+	if nd.Source == "" {
+		nd.Source = SourceUpload
+	}
+	if !nd.Source.Valid() {
+		return Document{}, invalid("invalid_source", "Nguồn giấy tờ không hợp lệ.", "source %q is not known", nd.Source)
+	}
+	t, err := s.docType(ctx, nd.TypeCode)
+	if err != nil {
+		return Document{}, err
+	}
+	meta, err := validateMetadata(nd.Metadata, t)
+	if err != nil {
+		return Document{}, err
+	}
+	fileName, err := s.checkUploadHead(nd.Upload)
+	if err != nil {
+		return Document{}, err
+	}
+	owner, err := s.ensureOwner(ctx, a, ownerID)
+	if err != nil {
+		return Document{}, err
+	}
+	limit := s.effectiveQuota(owner)
+	if limit > 0 && nd.Size >= 0 && owner.UsedBytes+nd.Size > limit {
+		return Document{}, errQuotaExceeded(owner.UsedBytes, nd.Size, limit)
+	}
+	blob, err := s.storeUpload(ctx, nd.Upload, fileName)
+	if err != nil {
+		return Document{}, err
+	}
+	if err := s.addUsage(ctx, owner, blob.Size, 1, limit); err != nil {
+		return Document{}, err
+	}
+	now := s.nowUTC()
+	d := Document{
+		ID:       NewID(now),
+		OwnerID:  ownerID,
+		Source:   nd.Source,
+		Metadata: meta,
+		Current: Version{
+			N:         1,
+			Blob:      blob.Hash,
+			Size:      blob.Size,
+			MediaType: blob.MediaType,
+			FileName:  blob.FileName,
+			Change:    "create",
+			CreatedBy: a.Subject,
+			CreatedAt: now,
+			Meta:      meta,
+		},
+		VersionCount: 1,
+		SearchText:   searchText(meta),
+		CreatedBy:    a.Subject,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+		Rev:          1,
+	}
+	if err := s.store.CreateDocument(ctx, d); err != nil {
+		s.releaseUsage(ctx, ownerID, blob.Size, 1)
+		return Document{}, storeErr("create document", err)
+	}
+	s.recordChange(ctx, a, ActionCreate, d, 1, Access{})
+	return d, nil
 }
 
 // AddVersion stores new content for a document as a new version.
 // expectedRev 0 means "whatever is current" (retried on conflict).
 func (s *Service) AddVersion(ctx context.Context, a Actor, id string, expectedRev int64, up Upload) (Document, error) {
-	panic("archive: not implemented yet")
+	d, err := s.loadDoc(ctx, a, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if expectedRev != 0 && d.Rev != expectedRev {
+		return Document{}, errChanged(id, expectedRev, d.Rev)
+	}
+	fileName, err := s.checkUploadHead(up)
+	if err != nil {
+		return Document{}, err
+	}
+	owner, err := s.getOwner(ctx, d.OwnerID)
+	if err != nil {
+		return Document{}, err
+	}
+	limit := s.effectiveQuota(owner)
+	if limit > 0 && up.Size >= 0 && owner.UsedBytes+up.Size > limit {
+		return Document{}, errQuotaExceeded(owner.UsedBytes, up.Size, limit)
+	}
+	blob, err := s.storeUpload(ctx, up, fileName)
+	if err != nil {
+		return Document{}, err
+	}
+	if err := s.addUsage(ctx, owner, blob.Size, 0, limit); err != nil {
+		return Document{}, err
+	}
+	d, err = s.commitVersion(ctx, d, expectedRev, func(cur Document, now time.Time) (Document, error) {
+		next := cur
+		next.VersionCount = cur.VersionCount + 1
+		next.Current = Version{
+			N:         next.VersionCount,
+			Blob:      blob.Hash,
+			Size:      blob.Size,
+			MediaType: blob.MediaType,
+			FileName:  blob.FileName,
+			Change:    "content",
+			CreatedBy: a.Subject,
+			CreatedAt: now,
+			Meta:      cur.Metadata,
+		}
+		next.UpdatedAt = now
+		return next, nil
+	})
+	if err != nil {
+		s.releaseUsage(ctx, owner.ID, blob.Size, 0)
+		return Document{}, err
+	}
+	s.recordChange(ctx, a, ActionVersion, d, d.VersionCount, Access{})
+	return d, nil
 }
 
 // UpdateMetadata applies p as a new (metadata) version.
 func (s *Service) UpdateMetadata(ctx context.Context, a Actor, id string, expectedRev int64, p MetadataPatch) (Document, error) {
-	panic("archive: not implemented yet")
+	d, err := s.loadDoc(ctx, a, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if expectedRev != 0 && d.Rev != expectedRev {
+		return Document{}, errChanged(id, expectedRev, d.Rev)
+	}
+	if p == (MetadataPatch{}) {
+		return Document{}, invalid("empty_patch", "Không có thông tin nào được thay đổi.", "the patch sets no field")
+	}
+	d, err = s.commitVersion(ctx, d, expectedRev, func(cur Document, now time.Time) (Document, error) {
+		m := applyPatch(cur.Metadata, p)
+		t, err := s.docType(ctx, m.TypeCode)
+		if err != nil {
+			return Document{}, err
+		}
+		m, err = validateMetadata(m, t)
+		if err != nil {
+			return Document{}, err
+		}
+		next := cur
+		next.Metadata = m
+		next.SearchText = searchText(m)
+		next.VersionCount = cur.VersionCount + 1
+		next.Current = cur.Current
+		next.Current.N = next.VersionCount
+		next.Current.Change = "metadata"
+		next.Current.CreatedBy = a.Subject
+		next.Current.CreatedAt = now
+		next.Current.Meta = m
+		next.UpdatedAt = now
+		return next, nil
+	})
+	if err != nil {
+		return Document{}, err
+	}
+	s.recordChange(ctx, a, ActionUpdate, d, d.VersionCount, Access{})
+	return d, nil
 }
 
 // Get returns a document's metadata and records a "read" in the ledger.
 func (s *Service) Get(ctx context.Context, a Actor, id string, acc Access) (Document, error) {
-	panic("archive: not implemented yet")
+	d, err := s.loadDoc(ctx, a, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if err := checkAccess(acc); err != nil {
+		return Document{}, err
+	}
+	if err := s.record(ctx, a, ActionRead, d, d.VersionCount, acc); err != nil {
+		return Document{}, err
+	}
+	return d, nil
 }
 
 // Open opens version n (0 = current) for download and records a "download".
 func (s *Service) Open(ctx context.Context, a Actor, id string, n int, acc Access) (*Content, error) {
-	panic("archive: not implemented yet")
+	d, err := s.loadDoc(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAccess(acc); err != nil {
+		return nil, err
+	}
+	v, err := s.version(ctx, d, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, a, ActionDownload, d, v.N, acc); err != nil {
+		return nil, err
+	}
+	return &Content{Document: d, Version: v, ReadSeekCloser: s.blobs.NewReadSeeker(ctx, v.Blob, v.Size)}, nil
 }
 
 // Versions lists every version of a document, oldest first.
 func (s *Service) Versions(ctx context.Context, a Actor, id string) ([]Version, error) {
-	panic("archive: not implemented yet")
+	if _, err := s.loadDoc(ctx, a, id); err != nil {
+		return nil, err
+	}
+	vs, err := s.store.ListVersions(ctx, id)
+	if err != nil {
+		if kerr.IsKind(err, kerr.NotFound) {
+			return nil, errDocNotFound(id)
+		}
+		return nil, storeErr("list versions", err)
+	}
+	if vs == nil {
+		vs = []Version{}
+	}
+	return vs, nil
 }
 
 // List searches one owner's documents.
 func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Page, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return Page{}, err
+	}
+	if err := canOwner(a, q.OwnerID); err != nil {
+		return Page{}, err
+	}
+	dq := DocQuery{OwnerID: q.OwnerID, ValidOn: q.ValidOn}
+	if err := checkDate("validOn", q.ValidOn); err != nil {
+		return Page{}, err
+	}
+	if tc := strings.TrimSpace(q.TypeCode); tc != "" {
+		dq.TypeCodes = []string{tc}
+	}
+	switch q.Status {
+	case "":
+	case StatusExpired:
+		dq.Status, dq.ExpiredOn = StatusValid, s.today()
+	case StatusValid:
+		// "valid" is the effective status: stored valid and not expired.
+		dq.Status = StatusValid
+		if dq.ValidOn.IsZero() {
+			dq.ValidOn = s.today()
+		}
+	case StatusSuperseded, StatusRevoked:
+		dq.Status = q.Status
+	default:
+		return Page{}, invalid("invalid_status", "Trạng thái giấy tờ không hợp lệ.", "status %q is not known", q.Status)
+	}
+	words, err := searchWords(q.Text)
+	if err != nil {
+		return Page{}, err
+	}
+	dq.Words = words
+	if q.Cursor != "" {
+		after, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		dq.After = after
+	}
+	dq.Limit = pageLimit(q.Limit, 50)
+	docs, more, err := s.store.ListDocuments(ctx, dq)
+	if err != nil {
+		return Page{}, storeErr("list documents", err)
+	}
+	p := Page{Documents: docs}
+	if p.Documents == nil {
+		p.Documents = []Document{}
+	}
+	if more && len(docs) > 0 {
+		p.Next = encodeCursor(docs[len(docs)-1].ID)
+	}
+	return p, nil
 }
 
 // FindReusable returns the owner's documents that are valid on day (zero =
 // today) and of typeCode — or, when typeCode names a procedure component as
 // "PROCEDURE/COMPONENT", of any type mapped to it (2025 items 28.2, 29.1).
 func (s *Service) FindReusable(ctx context.Context, a Actor, ownerID, typeCode string, day Date) ([]Document, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
+	if err := canOwner(a, ownerID); err != nil {
+		return nil, err
+	}
+	if err := checkDate("day", day); err != nil {
+		return nil, err
+	}
+	if day.IsZero() {
+		day = s.today()
+	}
+	codes, err := s.resolveTypeCodes(ctx, typeCode)
+	if err != nil {
+		return nil, err
+	}
+	out := []Document{}
+	q := DocQuery{OwnerID: ownerID, TypeCodes: codes, Status: StatusValid, ValidOn: day, Limit: 1000}
+	for page := 0; page < maxReusablePages; page++ {
+		docs, more, err := s.store.ListDocuments(ctx, q)
+		if err != nil {
+			return nil, storeErr("list documents", err)
+		}
+		out = append(out, docs...)
+		if !more || len(docs) == 0 {
+			break
+		}
+		q.After = docs[len(docs)-1].ID
+	}
+	return out, nil
 }
 
 // Reuse records that a document is reused in a dossier, counts it, and
 // appends a "reuse" ledger entry. Refuses documents that are not valid.
 func (s *Service) Reuse(ctx context.Context, a Actor, id string, r ReuseRequest) (ReuseRecord, error) {
-	panic("archive: not implemented yet")
+	d, err := s.loadDoc(ctx, a, id)
+	if err != nil {
+		return ReuseRecord{}, err
+	}
+	dossier := strings.TrimSpace(r.Dossier)
+	purpose := strings.TrimSpace(r.Purpose)
+	if dossier == "" {
+		return ReuseRecord{}, invalid("dossier_required", "Cần ghi mã hồ sơ sử dụng lại giấy tờ.", "reuse needs a dossier")
+	}
+	if err := checkAccess(Access{Purpose: purpose, Dossier: dossier}); err != nil {
+		return ReuseRecord{}, err
+	}
+	today := s.today()
+	if st := d.EffectiveStatus(today); st != StatusValid || (!d.ValidFrom.IsZero() && today.Before(d.ValidFrom)) {
+		if st == StatusValid {
+			st = "not yet valid"
+		}
+		return ReuseRecord{}, kerr.New(kerr.Conflict, "document_not_reusable",
+			"Giấy tờ không còn hiệu lực (hết hạn, bị thu hồi hoặc bị thay thế) nên không thể sử dụng lại.",
+			"document %s is %s on %s", d.ID, st, today)
+	}
+	v, err := s.version(ctx, d, r.Version)
+	if err != nil {
+		return ReuseRecord{}, err
+	}
+	now := s.nowUTC()
+	rec := ReuseRecord{
+		ID:         NewID(now),
+		DocumentID: d.ID,
+		OwnerID:    d.OwnerID,
+		TypeCode:   d.TypeCode,
+		Version:    v.N,
+		Dossier:    dossier,
+		Purpose:    purpose,
+		By:         a.Subject,
+		At:         now,
+	}
+	if err := s.store.AddReuse(ctx, rec); err != nil {
+		return ReuseRecord{}, storeErr("add reuse", err)
+	}
+	if err := s.store.IncReuse(ctx, d.ID); err != nil {
+		return ReuseRecord{}, storeErr("count reuse", err)
+	}
+	s.recordChange(ctx, a, ActionReuse, d, v.N, Access{Purpose: purpose, Dossier: dossier})
+	return rec, nil
 }
 
 // Reuses lists a document's reuse records.
 func (s *Service) Reuses(ctx context.Context, a Actor, id string) ([]ReuseRecord, error) {
-	panic("archive: not implemented yet")
+	if _, err := s.loadDoc(ctx, a, id); err != nil {
+		return nil, err
+	}
+	rs, err := s.store.ListReuses(ctx, id)
+	if err != nil {
+		return nil, storeErr("list reuses", err)
+	}
+	if rs == nil {
+		rs = []ReuseRecord{}
+	}
+	return rs, nil
 }
 
 // Ledger lists an owner's ledger entries (documentID "" = all), in order.
 func (s *Service) Ledger(ctx context.Context, a Actor, ownerID, documentID string, afterSeq int64, limit int) ([]LedgerEntry, bool, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return nil, false, err
+	}
+	if err := canOwner(a, ownerID); err != nil {
+		return nil, false, err
+	}
+	if afterSeq < 0 {
+		afterSeq = 0
+	}
+	es, more, err := s.store.ListLedger(ctx, LedgerQuery{
+		Chain:      ownerID,
+		DocumentID: strings.TrimSpace(documentID),
+		AfterSeq:   afterSeq,
+		Limit:      pageLimit(limit, 100),
+	})
+	if err != nil {
+		return nil, false, storeErr("list ledger", err)
+	}
+	if es == nil {
+		es = []LedgerEntry{}
+	}
+	return es, more, nil
 }
 
 // Stats returns one owner's statistics.
 func (s *Service) Stats(ctx context.Context, a Actor, ownerID string) (OwnerStats, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return OwnerStats{}, err
+	}
+	if err := canOwner(a, ownerID); err != nil {
+		return OwnerStats{}, err
+	}
+	o, err := s.store.GetOwner(ctx, ownerID)
+	switch {
+	case err == nil:
+	case kerr.IsKind(err, kerr.NotFound) && a.Role == RoleCitizen:
+		// A citizen who has stored nothing yet has an empty vault.
+		o = Owner{ID: ownerID}
+	case kerr.IsKind(err, kerr.NotFound):
+		return OwnerStats{}, errOwnerNotFound(ownerID)
+	default:
+		return OwnerStats{}, storeErr("get owner", err)
+	}
+	by, err := s.store.TypeStats(ctx, ownerID)
+	if err != nil {
+		return OwnerStats{}, storeErr("type stats", err)
+	}
+	if by == nil {
+		by = []TypeStat{}
+	}
+	st := OwnerStats{
+		OwnerID:       ownerID,
+		UsedBytes:     o.UsedBytes,
+		QuotaBytes:    s.effectiveQuota(o),
+		DocumentCount: o.DocumentCount,
+		ByType:        by,
+	}
+	for _, t := range by {
+		st.Reuses += t.Reuses
+	}
+	return st, nil
 }
 
 // SystemStats returns per-type counts over all owners (staff/admin).
 func (s *Service) SystemStats(ctx context.Context, a Actor) ([]TypeStat, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
+	if a.Role == RoleCitizen {
+		return nil, kerr.New(kerr.Permission, "staff_only", msgStaffOnly, "system statistics need staff or admin")
+	}
+	by, err := s.store.TypeStats(ctx, "")
+	if err != nil {
+		return nil, storeErr("type stats", err)
+	}
+	if by == nil {
+		by = []TypeStat{}
+	}
+	return by, nil
 }
 
 // SetQuota sets an owner's quota (admin).
 func (s *Service) SetQuota(ctx context.Context, a Actor, ownerID string, quotaBytes int64) error {
-	panic("archive: not implemented yet")
+	if err := checkAdmin(a); err != nil {
+		return err
+	}
+	if strings.TrimSpace(ownerID) == "" {
+		return invalid("owner_required", "Cần chỉ rõ chủ kho dữ liệu.", "no owner ID")
+	}
+	if quotaBytes < 0 {
+		return invalid("invalid_quota", "Hạn mức lưu trữ phải là số không âm (0 = mặc định).", "quota %d is negative", quotaBytes)
+	}
+	if err := s.store.SetQuota(ctx, ownerID, quotaBytes); err != nil {
+		if kerr.IsKind(err, kerr.NotFound) {
+			return errOwnerNotFound(ownerID)
+		}
+		return storeErr("set quota", err)
+	}
+	return nil
 }
 
 // PutDocumentType adds or replaces a catalogue entry (admin).
 func (s *Service) PutDocumentType(ctx context.Context, a Actor, t DocumentType) (DocumentType, error) {
-	panic("archive: not implemented yet")
+	if err := checkAdmin(a); err != nil {
+		return DocumentType{}, err
+	}
+	t, err := validateDocumentType(t)
+	if err != nil {
+		return DocumentType{}, err
+	}
+	t.UpdatedAt = s.nowUTC()
+	if err := s.store.PutDocumentType(ctx, t); err != nil {
+		return DocumentType{}, storeErr("put document type", err)
+	}
+	return t, nil
 }
 
 // DocumentType returns one catalogue entry (anyone authenticated).
 func (s *Service) DocumentType(ctx context.Context, a Actor, code string) (DocumentType, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return DocumentType{}, err
+	}
+	notFound := kerr.New(kerr.NotFound, "document_type_not_found", "Không tìm thấy loại giấy tờ trong danh mục.", "no document type %q", code)
+	if !catalogCode.MatchString(code) {
+		return DocumentType{}, notFound
+	}
+	t, err := s.store.GetDocumentType(ctx, code)
+	if err != nil {
+		if kerr.IsKind(err, kerr.NotFound) {
+			return DocumentType{}, notFound
+		}
+		return DocumentType{}, storeErr("get document type", err)
+	}
+	return t, nil
 }
 
 // DocumentTypes lists the catalogue.
 func (s *Service) DocumentTypes(ctx context.Context, a Actor) ([]DocumentType, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
+	ts, err := s.store.ListDocumentTypes(ctx)
+	if err != nil {
+		return nil, storeErr("list document types", err)
+	}
+	if ts == nil {
+		ts = []DocumentType{}
+	}
+	return ts, nil
 }
 
 // PutProcedure adds or replaces a procedure's component mapping (admin);
 // every type code it names must be in the catalogue.
 func (s *Service) PutProcedure(ctx context.Context, a Actor, p Procedure) (Procedure, error) {
-	panic("archive: not implemented yet")
+	if err := checkAdmin(a); err != nil {
+		return Procedure{}, err
+	}
+	p, err := validateProcedure(p, func(code string) (bool, error) { return s.typeExists(ctx, code) })
+	if err != nil {
+		return Procedure{}, err
+	}
+	p.UpdatedAt = s.nowUTC()
+	if err := s.store.PutProcedure(ctx, p); err != nil {
+		return Procedure{}, storeErr("put procedure", err)
+	}
+	return p, nil
 }
 
 // Procedure returns one procedure.
 func (s *Service) Procedure(ctx context.Context, a Actor, code string) (Procedure, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return Procedure{}, err
+	}
+	return s.getProcedure(ctx, code)
 }
 
 // Procedures lists procedures.
 func (s *Service) Procedures(ctx context.Context, a Actor) ([]Procedure, error) {
-	panic("archive: not implemented yet")
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
+	ps, err := s.store.ListProcedures(ctx)
+	if err != nil {
+		return nil, storeErr("list procedures", err)
+	}
+	if ps == nil {
+		ps = []Procedure{}
+	}
+	return ps, nil
 }
 
 // LoadCatalog reads a catalogue file (JSON: {"documentTypes": [...],
 // "procedures": [...]}) and puts every entry (admin).
 func (s *Service) LoadCatalog(ctx context.Context, a Actor, r io.Reader) (types, procedures int, err error) {
-	panic("archive: not implemented yet")
+	if err := checkAdmin(a); err != nil {
+		return 0, 0, err
+	}
+	return s.loadCatalog(ctx, r)
 }
 
 // VerifyLedger walks every chain and reports changed, missing and
 // reordered entries and chains cut short of their head.
 func (s *Service) VerifyLedger(ctx context.Context) (AuditReport, error) {
-	panic("archive: not implemented yet")
+	return s.verifyLedger(ctx)
 }
 
 // CollectGarbage deletes blobs that no version references and that are
 // older than the grace period; it returns how many it deleted.
 func (s *Service) CollectGarbage(ctx context.Context) (int, error) {
-	panic("archive: not implemented yet")
+	return s.collectGarbage(ctx)
 }

@@ -1,0 +1,172 @@
+package archive
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"strings"
+
+	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// sniffBytes is how much of an upload is peeked to detect its type; it is
+// mimetype's default read limit.
+const sniffBytes = 4096
+
+// defaultMediaTypes is what the vault accepts unless configured otherwise.
+var defaultMediaTypes = []string{
+	"application/pdf",
+	"image/png",
+	"image/jpeg",
+	"image/tiff",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	"application/vnd.oasis.opendocument.text",
+	"application/vnd.oasis.opendocument.spreadsheet",
+	"application/xml",
+	"application/json",
+	"text/plain",
+}
+
+// storedBlob is the outcome of streaming an upload into the blob store.
+type storedBlob struct {
+	Hash      string
+	Size      int64
+	MediaType string
+	FileName  string
+}
+
+// checkUploadHead validates what can be checked before reading the body:
+// the file name and the declared size.
+func (s *Service) checkUploadHead(up Upload) (fileName string, err error) {
+	if up.Body == nil {
+		return "", invalid("empty_file", "Tệp tải lên rỗng.", "no body")
+	}
+	fileName, err = validateFileName(up.FileName)
+	if err != nil {
+		return "", err
+	}
+	if up.Size > s.cfg.MaxUploadBytes {
+		return "", errFileTooLarge(s.cfg.MaxUploadBytes)
+	}
+	return fileName, nil
+}
+
+// storeUpload peeks at the upload to detect and check its type, then
+// streams it into the blob store, refusing cut-off and oversize bodies so
+// that no blob is written for them.
+func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string) (storedBlob, error) {
+	br := bufio.NewReaderSize(up.Body, sniffBytes)
+	head, err := br.Peek(sniffBytes)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return storedBlob{}, kerr.Wrap(err, kerr.Invalid, "incomplete_upload",
+			"Tệp tải lên không đầy đủ (bị ngắt giữa chừng hoặc sai kích thước khai báo); vui lòng tải lại.")
+	}
+	if len(head) == 0 {
+		return storedBlob{}, invalid("empty_file", "Tệp tải lên rỗng.", "the upload has no bytes")
+	}
+	detected := mimetype.Detect(head)
+	if !s.allowed(detected) {
+		return storedBlob{}, invalid("unsupported_media_type",
+			"Định dạng tệp không được hỗ trợ (chấp nhận PDF, ảnh PNG/JPEG/TIFF, DOCX, XLSX, ODT, ODS, XML, JSON, văn bản).",
+			"detected type %q is not allowed", detected.String())
+	}
+	if err := matchDeclared(up.MediaType, detected); err != nil {
+		return storedBlob{}, err
+	}
+
+	ur := &uploadReader{r: br, declared: up.Size, max: s.cfg.MaxUploadBytes}
+	if up.Size < 0 {
+		ur.declared = -1
+	}
+	hash, size, err := s.blobs.Put(ctx, ur, s.cfg.MaxUploadBytes)
+	if ur.err != nil {
+		// Our own refusal: return it whatever the bucket made of it.
+		return storedBlob{}, ur.err
+	}
+	if err != nil {
+		if kerr.IsKind(err, kerr.TooLarge) {
+			return storedBlob{}, errFileTooLarge(s.cfg.MaxUploadBytes)
+		}
+		return storedBlob{}, storeErr("store blob", err)
+	}
+	if ur.declared >= 0 && size != ur.declared {
+		// The bucket stopped early without an error: treat it as cut off.
+		return storedBlob{}, errIncomplete("stored %d bytes of a declared %d", size, ur.declared)
+	}
+	return storedBlob{Hash: hash, Size: size, MediaType: detected.String(), FileName: fileName}, nil
+}
+
+// allowed reports whether the detected type itself (not a parent: HTML is
+// text/plain's child but is not accepted) is in the allowed list.
+func (s *Service) allowed(m *mimetype.MIME) bool {
+	for _, t := range s.cfg.AllowedMediaTypes {
+		if m.Is(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchDeclared checks a declared media type against the detected one. The
+// declared type matches when the detected type or one of its parents is it:
+// JSON declared as text/plain or a DOCX declared as application/zip pass; a
+// PNG declared as PDF does not. "" and application/octet-stream declare nothing.
+func matchDeclared(declared string, detected *mimetype.MIME) error {
+	declared = strings.TrimSpace(declared)
+	if declared == "" {
+		return nil
+	}
+	base, _, err := mime.ParseMediaType(declared)
+	if err != nil {
+		return invalid("invalid_media_type", "Kiểu tệp khai báo không hợp lệ.", "declared media type %q: %v", declared, err)
+	}
+	if base == "application/octet-stream" {
+		return nil
+	}
+	for m := detected; m != nil && m.Parent() != nil; m = m.Parent() {
+		if m.Is(base) {
+			return nil
+		}
+	}
+	return invalid("content_type_mismatch", "Nội dung tệp không khớp với kiểu tệp khai báo.",
+		"declared %q but the content is %q", base, detected.String())
+}
+
+// uploadReader counts what the blob store reads and fails the read — so
+// that the blob write aborts — when the body runs past the declared size or
+// the upload limit, ends before the declared size, or breaks off.
+type uploadReader struct {
+	r        io.Reader
+	declared int64 // -1 = unknown
+	max      int64
+	n        int64
+	err      error
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	if u.err != nil {
+		return 0, u.err
+	}
+	n, err := u.r.Read(p)
+	u.n += int64(n)
+	switch {
+	case u.n > u.max:
+		u.err = errFileTooLarge(u.max)
+	case u.declared >= 0 && u.n > u.declared:
+		u.err = errIncomplete("the body is longer than the declared %d bytes", u.declared)
+	case errors.Is(err, io.EOF) && u.declared >= 0 && u.n < u.declared:
+		u.err = errIncomplete("the body ended after %d of a declared %d bytes", u.n, u.declared)
+	case err != nil && !errors.Is(err, io.EOF):
+		u.err = kerr.Wrap(err, kerr.Invalid, "incomplete_upload",
+			"Tệp tải lên không đầy đủ (bị ngắt giữa chừng hoặc sai kích thước khai báo); vui lòng tải lại.")
+	}
+	if u.err != nil {
+		return 0, u.err
+	}
+	return n, err
+}
