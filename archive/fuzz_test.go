@@ -1,0 +1,85 @@
+package archive_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// FuzzValidateFileName checks that an accepted file name is always a safe
+// base name, and that a refusal is always Invalid "invalid_file_name".
+func FuzzValidateFileName(f *testing.F) {
+	for _, s := range []string{"a.pdf", "Giấy khai sinh.pdf", "../x", `a\b`, "a\x00b", " ", "..", strings.Repeat("é", 130)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		got, err := archive.ValidateFileName(name)
+		if err != nil {
+			if ke := kerr.Outer(err); ke == nil || ke.Code != "invalid_file_name" || ke.Kind != kerr.Invalid {
+				t.Fatalf("refusal %v is not Invalid invalid_file_name", err)
+			}
+			return
+		}
+		if got == "" || len(got) > 255 || !utf8.ValidString(got) ||
+			strings.ContainsAny(got, "/\\\x00") || strings.Contains(got, "..") || got != strings.TrimSpace(got) {
+			t.Fatalf("accepted unsafe name %q (from %q)", got, name)
+		}
+		if again, err := archive.ValidateFileName(got); err != nil || again != got {
+			t.Fatalf("not idempotent: %q → %q, %v", got, again, err)
+		}
+	})
+}
+
+// FuzzOwnerKey checks that OwnerKey never panics and that an accepted
+// identity number is returned as the ID.
+func FuzzOwnerKey(f *testing.F) {
+	f.Add("individual", "001203012345", "", 0)
+	f.Add("organization", "000.00.31.H29", "", 0)
+	f.Add("individual", "", "Nguyễn Văn An", 1980)
+	f.Add("organization", "0101234567-001", "", 0)
+	f.Fuzz(func(t *testing.T, kind, number, name string, year int) {
+		in := archive.OwnerInput{Kind: archive.OwnerKind(kind), IdentityNumber: number, Name: name, BirthYear: year,
+			IDIssueDate: archive.Date{Year: 2015, Month: 3, Day: 2}, IDIssuer: "Cục Cảnh sát"}
+		id, err := archive.OwnerKey(in)
+		if err != nil {
+			if kerr.KindOf(err) != kerr.Invalid {
+				t.Fatalf("refusal %v is not Invalid", err)
+			}
+			return
+		}
+		if id == "" {
+			t.Fatal("empty ID accepted")
+		}
+		if strings.TrimSpace(number) != "" && id != strings.TrimSpace(number) {
+			t.Fatalf("ID %q is not the number %q", id, number)
+		}
+	})
+}
+
+// FuzzSearchWords checks that accepted search text gives at most 10 folded
+// words of at most 100 runes.
+func FuzzSearchWords(f *testing.F) {
+	for _, s := range []string{"giấy khai sinh", "", "Đăng  ký   KẾT hôn", strings.Repeat("a ", 12)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		words, err := archive.SearchWords(text)
+		if err != nil {
+			if kerr.KindOf(err) != kerr.Invalid {
+				t.Fatalf("refusal %v is not Invalid", err)
+			}
+			return
+		}
+		if len(words) > 10 {
+			t.Fatalf("%d words", len(words))
+		}
+		for _, w := range words {
+			if w == "" || utf8.RuneCountInString(w) > 100 || archive.Fold(w) != w {
+				t.Fatalf("bad word %q", w)
+			}
+		}
+	})
+}

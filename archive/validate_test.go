@@ -1,0 +1,311 @@
+package archive_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// wantCode fails t unless err is a kerr error with that code ("" = no error).
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if code == "" {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("no error, want %s", code)
+	}
+	ke := kerr.Outer(err)
+	if ke == nil || ke.Code != code {
+		t.Fatalf("error %v, want code %s", err, code)
+	}
+	if _, msg := kerr.Public(err); msg == "" {
+		t.Fatalf("error %v has no Vietnamese message", err)
+	}
+}
+
+func TestValidIdentityNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"001203012345", true},
+		{"079090001234", true},
+		{"096199912345", true},
+		{"000203012345", false}, // province 000
+		{"097203012345", false}, // province beyond 096
+		{"99920301234a", false},
+		{"00120301234", false},   // 11 digits
+		{"0012030123456", false}, // 13 digits
+		{"", false},
+		{"００１２０３０１２３４５", false}, // full-width digits
+		{" 01203012345", false},
+	} {
+		if got := archive.ValidIdentityNumber(tc.in); got != tc.want {
+			t.Errorf("ValidIdentityNumber(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestValidOrganizationCode(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"0101234567", true},
+		{"0101234567-001", true},
+		{"000.00.31.H29", true},
+		{"000.00.31.h29", false},
+		{"0101234567-01", false},
+		{"010123456", false},
+		{"000.00.31.H2", false},
+		{"", false},
+	} {
+		if got := archive.ValidOrganizationCode(tc.in); got != tc.want {
+			t.Errorf("ValidOrganizationCode(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestOwnerKey(t *testing.T) {
+	issue := archive.Date{Year: 2015, Month: time.March, Day: 2}
+	derived, err := archive.OwnerKey(archive.OwnerInput{Kind: archive.Individual, Name: "Nguyễn Văn An", BirthYear: 1980, IDIssueDate: issue, IDIssuer: "Công an TP Hà Nội"})
+	wantCode(t, err, "")
+	if len(derived) != 25 || derived[0] != 'x' {
+		t.Fatalf("derived key %q is not x + 24 hex", derived)
+	}
+	// Case and diacritics do not change the key: the parts are folded.
+	again, err := archive.OwnerKey(archive.OwnerInput{Kind: archive.Individual, Name: "NGUYEN  VAN AN", BirthYear: 1980, IDIssueDate: issue, IDIssuer: "cong an tp ha noi"})
+	wantCode(t, err, "")
+	if again != derived {
+		t.Fatalf("folded inputs gave %q and %q", derived, again)
+	}
+	other, _ := archive.OwnerKey(archive.OwnerInput{Kind: archive.Individual, Name: "Nguyễn Văn An", BirthYear: 1981, IDIssueDate: issue, IDIssuer: "Công an TP Hà Nội"})
+	if other == derived {
+		t.Fatal("a different birth year gave the same key")
+	}
+	for _, tc := range []struct {
+		name string
+		in   archive.OwnerInput
+		want string
+		id   string
+	}{
+		{"personal", archive.OwnerInput{Kind: archive.Individual, IdentityNumber: "001203012345"}, "", "001203012345"},
+		{"personal trimmed", archive.OwnerInput{Kind: archive.Individual, IdentityNumber: " 001203012345 "}, "", "001203012345"},
+		{"bad province", archive.OwnerInput{Kind: archive.Individual, IdentityNumber: "123203012345"}, "invalid_identity_number", ""},
+		{"short", archive.OwnerInput{Kind: archive.Individual, IdentityNumber: "12345"}, "invalid_identity_number", ""},
+		{"tax code", archive.OwnerInput{Kind: archive.Organization, IdentityNumber: "0101234567-002"}, "", "0101234567-002"},
+		{"agency", archive.OwnerInput{Kind: archive.Organization, IdentityNumber: "000.00.31.H29"}, "", "000.00.31.H29"},
+		{"bad org", archive.OwnerInput{Kind: archive.Organization, IdentityNumber: "001203012345"}, "invalid_organization_code", ""},
+		{"no kind", archive.OwnerInput{IdentityNumber: "001203012345"}, "invalid_owner_kind", ""},
+		{"no issuer", archive.OwnerInput{Kind: archive.Individual, Name: "A", BirthYear: 1980, IDIssueDate: issue}, "identity_required", ""},
+		{"no year", archive.OwnerInput{Kind: archive.Individual, Name: "A", IDIssueDate: issue, IDIssuer: "B"}, "identity_required", ""},
+		{"year after issue", archive.OwnerInput{Kind: archive.Individual, Name: "A", BirthYear: 2020, IDIssueDate: issue, IDIssuer: "B"}, "invalid_birth_year", ""},
+		{"bad date", archive.OwnerInput{Kind: archive.Individual, Name: "A", BirthYear: 1980, IDIssueDate: archive.Date{Year: 2015, Month: 2, Day: 30}, IDIssuer: "B"}, "invalid_date", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := archive.OwnerKey(tc.in)
+			wantCode(t, err, tc.want)
+			if tc.want == "" && id != tc.id {
+				t.Fatalf("id %q, want %q", id, tc.id)
+			}
+		})
+	}
+}
+
+func TestValidateFileName(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"giay-khai-sinh.pdf", "giay-khai-sinh.pdf", true},
+		{"  Giấy khai sinh (bản sao).pdf ", "Giấy khai sinh (bản sao).pdf", true},
+		{".hidden", ".hidden", true},
+		{"", "", false},
+		{"   ", "", false},
+		{"a/b.pdf", "", false},
+		{`a\b.pdf`, "", false},
+		{"..", "", false},
+		{".", "", false},
+		{"a..pdf", "", false},
+		{"../etc/passwd", "", false},
+		{"a\x00.pdf", "", false},
+		{"a\nb.pdf", "", false},
+		{"a\x7f.pdf", "", false},
+		{"evil\u202Efdp.exe", "", false}, // right-to-left override
+		{"a\xffb.pdf", "", false},        // not UTF-8
+		{strings.Repeat("a", 252) + ".pdf", "", false},
+		{strings.Repeat("a", 251) + ".pdf", strings.Repeat("a", 251) + ".pdf", true},
+	} {
+		got, err := archive.ValidateFileName(tc.in)
+		if tc.ok {
+			if err != nil || got != tc.want {
+				t.Errorf("ValidateFileName(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("ValidateFileName(%q) accepted %q", tc.in, got)
+			continue
+		}
+		wantCode(t, err, "invalid_file_name")
+	}
+}
+
+var testDefs = []archive.FieldDef{
+	{Name: "hoTen", Label: "Họ tên", Type: archive.FieldString, Required: true},
+	{Name: "dienTich", Type: archive.FieldNumber},
+	{Name: "ngaySinh", Type: archive.FieldDate},
+	{Name: "coAnTich", Type: archive.FieldBool},
+}
+
+func TestValidateFields(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   map[string]any
+		want string
+		out  map[string]any
+	}{
+		{"all types", map[string]any{"hoTen": " An ", "dienTich": 12, "ngaySinh": "2001-02-03", "coAnTich": false},
+			"", map[string]any{"hoTen": "An", "dienTich": 12.0, "ngaySinh": "2001-02-03", "coAnTich": false}},
+		{"json number", map[string]any{"hoTen": "An", "dienTich": json.Number("12.5")}, "", map[string]any{"hoTen": "An", "dienTich": 12.5}},
+		{"date value", map[string]any{"hoTen": "An", "ngaySinh": archive.Date{Year: 2001, Month: 2, Day: 3}}, "", map[string]any{"hoTen": "An", "ngaySinh": "2001-02-03"}},
+		{"nil is absent", map[string]any{"hoTen": "An", "dienTich": nil}, "", map[string]any{"hoTen": "An"}},
+		{"unknown", map[string]any{"hoTen": "An", "x": 1}, "unknown_field", nil},
+		{"required missing", map[string]any{"dienTich": 1.0}, "field_required", nil},
+		{"required blank", map[string]any{"hoTen": "  "}, "field_required", nil},
+		{"string as number", map[string]any{"hoTen": "An", "dienTich": "12"}, "invalid_field_value", nil},
+		{"number as string", map[string]any{"hoTen": 5}, "invalid_field_value", nil},
+		{"bad date", map[string]any{"hoTen": "An", "ngaySinh": "03/02/2001"}, "invalid_field_value", nil},
+		{"impossible date", map[string]any{"hoTen": "An", "ngaySinh": "2001-02-30"}, "invalid_field_value", nil},
+		{"bool as string", map[string]any{"hoTen": "An", "coAnTich": "true"}, "invalid_field_value", nil},
+		{"too long", map[string]any{"hoTen": strings.Repeat("ơ", 1001)}, "field_too_long", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := archive.ValidateFields(tc.in, testDefs)
+			wantCode(t, err, tc.want)
+			if tc.want != "" {
+				return
+			}
+			if len(out) != len(tc.out) {
+				t.Fatalf("got %v, want %v", out, tc.out)
+			}
+			for k, v := range tc.out {
+				if out[k] != v {
+					t.Fatalf("field %s = %#v, want %#v", k, out[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateMetadata(t *testing.T) {
+	dt := archive.DocumentType{Code: "T", Name: "T", Fields: testDefs[1:]}
+	day := func(y, m, d int) archive.Date { return archive.Date{Year: y, Month: time.Month(m), Day: d} }
+	for _, tc := range []struct {
+		name string
+		m    archive.Metadata
+		want string
+	}{
+		{"minimal", archive.Metadata{Name: "Giấy"}, ""},
+		{"no name", archive.Metadata{Name: "  "}, "name_required"},
+		{"long name", archive.Metadata{Name: strings.Repeat("a", 301)}, "name_too_long"},
+		{"long summary", archive.Metadata{Name: "a", Summary: strings.Repeat("a", 2001)}, "summary_too_long"},
+		{"long number", archive.Metadata{Name: "a", Number: strings.Repeat("1", 301)}, "number_too_long"},
+		{"long issuer", archive.Metadata{Name: "a", Issuer: strings.Repeat("1", 301)}, "issuer_too_long"},
+		{"long scope", archive.Metadata{Name: "a", ValidityScope: strings.Repeat("1", 301)}, "validity_scope_too_long"},
+		{"period reversed", archive.Metadata{Name: "a", ValidFrom: day(2025, 1, 2), ValidUntil: day(2025, 1, 1)}, "invalid_validity_period"},
+		{"one-day period", archive.Metadata{Name: "a", ValidFrom: day(2025, 1, 1), ValidUntil: day(2025, 1, 1)}, ""},
+		{"permanent with end", archive.Metadata{Name: "a", Permanent: true, ValidUntil: day(2030, 1, 1)}, "permanent_with_end_date"},
+		{"expired not storable", archive.Metadata{Name: "a", Status: archive.StatusExpired}, "invalid_status"},
+		{"bad status", archive.Metadata{Name: "a", Status: "lost"}, "invalid_status"},
+		{"bad date", archive.Metadata{Name: "a", IssueDate: day(2025, 13, 1)}, "invalid_date"},
+		{"bad field", archive.Metadata{Name: "a", Fields: map[string]any{"hoTen": "x"}}, "unknown_field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := archive.ValidateMetadata(tc.m, dt)
+			wantCode(t, err, tc.want)
+			if tc.want == "" && m.Status != archive.StatusValid {
+				t.Fatalf("status %q, want the default valid", m.Status)
+			}
+		})
+	}
+}
+
+func TestValidateDocumentType(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		t    archive.DocumentType
+		want string
+	}{
+		{"ok", archive.DocumentType{Code: "KHAI_SINH", Name: "Giấy khai sinh", Fields: testDefs}, ""},
+		{"bad code", archive.DocumentType{Code: "khai sinh", Name: "x"}, "invalid_type_code"},
+		{"slash code", archive.DocumentType{Code: "A/B", Name: "x"}, "invalid_type_code"},
+		{"long code", archive.DocumentType{Code: strings.Repeat("A", 65), Name: "x"}, "invalid_type_code"},
+		{"no name", archive.DocumentType{Code: "A"}, "name_required"},
+		{"bad field name", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "1a", Type: archive.FieldString}}}, "invalid_field_name"},
+		{"bad field type", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "a", Type: "money"}}}, "invalid_field_type"},
+		{"duplicate field", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "a", Type: archive.FieldBool}, {Name: "a", Type: archive.FieldBool}}}, "duplicate_field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := archive.ValidateDocumentType(tc.t)
+			wantCode(t, err, tc.want)
+		})
+	}
+}
+
+func TestSearchWordsAndCursor(t *testing.T) {
+	w, err := archive.SearchWords("  Giấy  KHAI sinh ")
+	wantCode(t, err, "")
+	if strings.Join(w, ",") != "giay,khai,sinh" {
+		t.Fatalf("words %v", w)
+	}
+	_, err = archive.SearchWords(strings.Repeat("a ", 11))
+	wantCode(t, err, "too_many_words")
+	_, err = archive.SearchWords(strings.Repeat("ă", 101))
+	wantCode(t, err, "word_too_long")
+
+	id := archive.NewID(time.Now())
+	got, err := archive.DecodeCursor(archive.EncodeCursor(id))
+	wantCode(t, err, "")
+	if got != id {
+		t.Fatalf("cursor round trip gave %q, want %q", got, id)
+	}
+	for _, c := range []string{"!!", "YWJj", archive.EncodeCursor("../../x")} {
+		_, err := archive.DecodeCursor(c)
+		wantCode(t, err, "invalid_cursor")
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	for in, want := range map[int64]string{50 << 20: "50 MB", 5 << 30: "5 GB", 1536: "1,5 KB", 12: "12 byte"} {
+		if got := archive.FormatBytes(in); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDefaultCatalogDecodes(t *testing.T) {
+	var f struct {
+		DocumentTypes []archive.DocumentType `json:"documentTypes"`
+		Procedures    []archive.Procedure    `json:"procedures"`
+	}
+	if err := json.Unmarshal(archive.DefaultCatalog(), &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.DocumentTypes) < 15 || len(f.Procedures) < 2 {
+		t.Fatalf("%d types, %d procedures", len(f.DocumentTypes), len(f.Procedures))
+	}
+	for _, dt := range f.DocumentTypes {
+		if _, err := archive.ValidateDocumentType(dt); err != nil {
+			t.Errorf("type %s: %v", dt.Code, err)
+		}
+	}
+}
