@@ -1,0 +1,56 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// pageJSON is one page of documents; next is the cursor of the next page.
+type pageJSON struct {
+	Documents []documentJSON `json:"documents"`
+	Next      string         `json:"next,omitempty"`
+}
+
+// listDocuments searches one owner's vault (a citizen's own by default).
+func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) {
+	q, err := query(r, "owner", "type", "status", "q", "validOn", "cursor", "limit")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a := actorOf(r)
+	lq := archive.ListQuery{TypeCode: q.Get("type"), Cursor: q.Get("cursor")}
+	if lq.OwnerID, err = ownerFor(a, q.Get("owner")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	switch st := archive.Status(q.Get("status")); st {
+	case "", archive.StatusValid, archive.StatusSuperseded, archive.StatusRevoked, archive.StatusExpired:
+		lq.Status = st
+	default:
+		s.writeError(w, r, kerr.New(kerr.Invalid, "invalid_status", "Trạng thái không hợp lệ (valid, superseded, revoked hoặc expired).", "unknown status %q", printable(string(st))))
+		return
+	}
+	if lq.Text, err = textParam(q, "q", 1000); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if lq.ValidOn, err = dateParam(q, "validOn"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit, err := intParam(q, "limit", 50, 1, 1000)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	lq.Limit = int(limit)
+	page, err := s.vault.List(r.Context(), a, lq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pageJSON{Documents: s.documentViews(page.Documents), Next: page.Next})
+}

@@ -1,0 +1,108 @@
+package portal
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// errorBody is the JSON of every error response.
+type errorBody struct {
+	Error errorJSON `json:"error"`
+}
+
+type errorJSON struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Detail    string `json:"detail,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// statusOf is the one mapping from errors to HTTP statuses: by kind, with
+// the few codes HTTP has its own status for.
+func statusOf(err error) int {
+	code, _ := kerr.Public(err)
+	switch code {
+	case "unsupported_content_type":
+		return http.StatusUnsupportedMediaType
+	case "method_not_allowed":
+		return http.StatusMethodNotAllowed
+	}
+	switch kerr.KindOf(err) {
+	case kerr.Invalid:
+		return http.StatusBadRequest
+	case kerr.Unauthenticated:
+		return http.StatusUnauthorized
+	case kerr.Permission:
+		return http.StatusForbidden
+	case kerr.NotFound:
+		return http.StatusNotFound
+	case kerr.Conflict:
+		return http.StatusConflict
+	case kerr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case kerr.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError // Integrity, Internal, Other
+}
+
+// writeError writes err as the JSON error body with its status. Internal
+// errors are logged with the request ID; their English detail reaches the
+// client only when ExposeInternalErrors is set.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	code, msg := kerr.Public(err)
+	detail := err.Error()
+	if ke := kerr.Outer(err); ke != nil && ke.Err == nil && ke.Detail != "" {
+		detail = ke.Detail
+	}
+	id := infoOf(r).id
+	if status >= 500 {
+		s.log.Error("request failed", "requestId", id, "method", r.Method, "path", r.URL.Path,
+			"status", status, "code", code, "err", err.Error())
+		if !s.cfg.ExposeInternalErrors {
+			detail = ""
+		}
+	} else {
+		s.log.Debug("request refused", "requestId", id, "status", status, "code", code, "err", err.Error())
+	}
+	if status == http.StatusRequestEntityTooLarge || status == http.StatusServiceUnavailable {
+		// Tell proxies and clients not to reuse a connection whose request
+		// body may not have been read.
+		if status == http.StatusRequestEntityTooLarge {
+			w.Header().Set("Connection", "close")
+		} else {
+			w.Header().Set("Retry-After", "5")
+		}
+	}
+	writeJSON(w, status, errorBody{Error: errorJSON{Code: code, Message: msg, Detail: detail, RequestID: id}})
+}
+
+// humanBytes formats a size for a Vietnamese message: "50 MB", "64 KB",
+// "1000 byte".
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d byte", n)
+}
+
+// fileTooLarge is the error for an upload over the limit.
+func fileTooLarge(limit int64) error {
+	return kerr.New(kerr.TooLarge, "file_too_large", "Tệp vượt quá dung lượng tối đa "+humanBytes(limit)+".",
+		"the file is larger than the limit of %d bytes", limit)
+}
+
+// isMaxBytes reports whether err comes from an http.MaxBytesReader.
+func isMaxBytes(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}

@@ -1,0 +1,90 @@
+package portal
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// route is one operation of the API.
+type route struct {
+	method string
+	path   string
+	handle http.HandlerFunc
+	// public routes need no token.
+	public bool
+	// stream routes move file bytes: they are not bounded by RequestTimeout.
+	stream bool
+}
+
+// routeTable lists every operation, in the order of api/openapi.yaml.
+func (s *Server) routeTable() []route {
+	return []route{
+		{method: "GET", path: "/healthz", handle: s.healthz, public: true},
+		{method: "GET", path: "/api/v1/openapi.yaml", handle: s.openAPI, public: true},
+		{method: "GET", path: "/api/v1/limits", handle: s.limits, public: true},
+
+		{method: "POST", path: "/api/v1/owners", handle: s.registerOwner},
+		{method: "GET", path: "/api/v1/owners/{id}", handle: s.getOwner},
+		{method: "PUT", path: "/api/v1/owners/{id}/quota", handle: s.setQuota},
+		{method: "GET", path: "/api/v1/owners/{id}/stats", handle: s.ownerStats},
+		{method: "GET", path: "/api/v1/owners/{id}/ledger", handle: s.ownerLedger},
+		{method: "GET", path: "/api/v1/owners/{id}/reusable", handle: s.findReusable},
+
+		{method: "POST", path: "/api/v1/documents", handle: s.createDocument, stream: true},
+		{method: "GET", path: "/api/v1/documents", handle: s.listDocuments},
+		{method: "GET", path: "/api/v1/documents/{id}", handle: s.getDocument},
+		{method: "PATCH", path: "/api/v1/documents/{id}", handle: s.patchDocument},
+		{method: "GET", path: "/api/v1/documents/{id}/content", handle: s.downloadCurrent, stream: true},
+		{method: "POST", path: "/api/v1/documents/{id}/versions", handle: s.createVersion, stream: true},
+		{method: "GET", path: "/api/v1/documents/{id}/versions", handle: s.listVersions},
+		{method: "GET", path: "/api/v1/documents/{id}/versions/{n}/content", handle: s.downloadVersion, stream: true},
+		{method: "POST", path: "/api/v1/documents/{id}/reuse", handle: s.reuseDocument},
+		{method: "GET", path: "/api/v1/documents/{id}/reuses", handle: s.listReuses},
+
+		{method: "GET", path: "/api/v1/stats", handle: s.systemStats},
+		{method: "GET", path: "/api/v1/document-types", handle: s.listDocumentTypes},
+		{method: "GET", path: "/api/v1/document-types/{code}", handle: s.getDocumentType},
+		{method: "PUT", path: "/api/v1/document-types/{code}", handle: s.putDocumentType},
+		{method: "GET", path: "/api/v1/procedures", handle: s.listProcedures},
+		{method: "GET", path: "/api/v1/procedures/{code}", handle: s.getProcedure},
+		{method: "PUT", path: "/api/v1/procedures/{code}", handle: s.putProcedure},
+		{method: "POST", path: "/api/v1/catalog", handle: s.loadCatalog},
+	}
+}
+
+// Routes returns every operation the API serves as "METHOD /path", with
+// path parameters as in the OpenAPI document ("{id}"). A GET route also
+// answers HEAD.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, rt := range s.routeTable() {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	return out
+}
+
+// routes builds the mux: every operation, then for each path a fallback
+// that answers other methods with 405, and a JSON 404 for everything else.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	allow := map[string][]string{}
+	var paths []string
+	for _, rt := range s.routeTable() {
+		mux.HandleFunc(rt.method+" "+rt.path, s.wrap(rt))
+		if _, ok := allow[rt.path]; !ok {
+			paths = append(paths, rt.path)
+		}
+		allow[rt.path] = append(allow[rt.path], rt.method)
+		if rt.method == "GET" {
+			allow[rt.path] = append(allow[rt.path], "HEAD")
+		}
+	}
+	for _, p := range paths {
+		methods := allow[p]
+		slices.Sort(methods)
+		mux.HandleFunc(p, s.methodNotAllowed(strings.Join(methods, ", ")))
+	}
+	mux.HandleFunc("/", s.notFound)
+	return mux
+}

@@ -1,0 +1,131 @@
+// Package portal is Kho's HTTP edge: the JSON API under /api/v1 (described
+// by api/openapi.yaml), bearer-token authentication, and the one mapping of
+// error kinds to HTTP statuses.
+//
+// The layout follows Miniflux's internal/api: one handler struct (Server),
+// one file per action, and one routes file (routes.go) with the standard
+// library's method patterns.
+package portal
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/portal/auth"
+)
+
+// Config holds the portal's limits and timeouts. Zero values take the
+// defaults given on each field.
+type Config struct {
+	// MaxUploadBytes is the largest file accepted and reported to clients
+	// (default: the vault's MaxUploadBytes). A larger value than the vault's
+	// is lowered to it: the vault refuses bigger files anyway.
+	MaxUploadBytes int64
+	// MaxJSONBytes bounds JSON request bodies (default 1 MiB).
+	MaxJSONBytes int64
+	// MaxCatalogBytes bounds a catalogue file posted to /api/v1/catalog
+	// (default 8 MiB).
+	MaxCatalogBytes int64
+	// MaxMetadataBytes bounds an upload's metadata part (default 64 KiB).
+	MaxMetadataBytes int64
+	// RequestTimeout bounds the work of a JSON request (default 30 s).
+	// Uploads and downloads are not bounded by it: they last as long as the
+	// bytes take to move.
+	RequestTimeout time.Duration
+	// ReadHeaderTimeout and IdleTimeout are hints for the http.Server that
+	// serves the handler (defaults 10 s and 120 s); see NewHTTPServer.
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	// ExposeInternalErrors puts the English detail of internal (500) errors
+	// into responses. Off in production: the detail is then only logged,
+	// with the request ID.
+	ExposeInternalErrors bool
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Location is the time zone of "today" for derived statuses (default
+	// Asia/Ho_Chi_Minh, UTC+7).
+	Location *time.Location
+}
+
+// Server is the HTTP API: one handler struct whose methods are the actions.
+type Server struct {
+	cfg    Config
+	vault  *archive.Service
+	tokens auth.Store
+	log    *slog.Logger
+	mux    *http.ServeMux
+}
+
+// New returns the API server over the vault, authenticating callers with
+// tokens. A nil log discards.
+func New(cfg Config, vault *archive.Service, tokens auth.Store, log *slog.Logger) *Server {
+	vc := vault.Config()
+	if cfg.MaxUploadBytes <= 0 || (vc.MaxUploadBytes > 0 && cfg.MaxUploadBytes > vc.MaxUploadBytes) {
+		cfg.MaxUploadBytes = vc.MaxUploadBytes
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 50 << 20
+	}
+	if cfg.MaxJSONBytes <= 0 {
+		cfg.MaxJSONBytes = 1 << 20
+	}
+	if cfg.MaxCatalogBytes <= 0 {
+		cfg.MaxCatalogBytes = 8 << 20
+	}
+	if cfg.MaxMetadataBytes <= 0 {
+		cfg.MaxMetadataBytes = 64 << 10
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = 10 * time.Second
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 120 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.FixedZone("ICT", 7*3600)
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{cfg: cfg, vault: vault, tokens: tokens, log: log}
+	s.mux = s.routes()
+	return s
+}
+
+// Config returns the effective configuration (defaults filled in).
+func (s *Server) Config() Config { return s.cfg }
+
+// Handler returns the HTTP handler of the whole API: request IDs, security
+// headers, panic recovery, access logging and authentication around the
+// routes.
+func (s *Server) Handler() http.Handler {
+	return s.middleware(s.mux)
+}
+
+// NewHTTPServer returns an http.Server for addr serving Handler with the
+// configured header and idle timeouts. It sets no WriteTimeout, which would
+// cut long downloads.
+func (s *Server) NewHTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// today is the current day in the configured time zone.
+func (s *Server) today() archive.Date {
+	return archive.DateOf(s.cfg.Now().In(s.cfg.Location))
+}

@@ -1,0 +1,30 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/kho-vn/kho/archive"
+)
+
+// versionsJSON lists a document's versions, oldest first.
+type versionsJSON struct {
+	Versions []archive.Version `json:"versions"`
+}
+
+// listVersions lists every version of a document.
+func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) {
+	id, err := documentID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	vs, err := s.vault.Versions(r.Context(), actorOf(r), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if vs == nil {
+		vs = []archive.Version{}
+	}
+	writeJSON(w, http.StatusOK, versionsJSON{Versions: vs})
+}

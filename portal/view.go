@@ -1,0 +1,84 @@
+package portal
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// documentJSON is a document as the API shows it: the stored document
+// and its status on the server's today (valid documents past their
+// validity period show "expired").
+type documentJSON struct {
+	archive.Document
+	Effective archive.Status `json:"effectiveStatus"`
+}
+
+func (s *Server) documentView(d archive.Document) documentJSON {
+	return documentJSON{Document: d, Effective: d.EffectiveStatus(s.today())}
+}
+
+func (s *Server) documentViews(ds []archive.Document) []documentJSON {
+	out := make([]documentJSON, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, s.documentView(d))
+	}
+	return out
+}
+
+// revETag is the entity tag of a document's metadata: its revision.
+func revETag(rev int64) string { return `"` + strconv.FormatInt(rev, 10) + `"` }
+
+// expectedRev reads If-Match: absent or "*" gives 0 (whatever is current);
+// otherwise one quoted revision as sent in ETag.
+func expectedRev(r *http.Request) (int64, error) {
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	if v == "" || v == "*" {
+		return 0, nil
+	}
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		if n, err := strconv.ParseInt(v[1:len(v)-1], 10, 64); err == nil && n > 0 {
+			return n, nil
+		}
+	}
+	return 0, kerr.New(kerr.Invalid, "invalid_if_match", "Tiêu đề If-Match không hợp lệ; hãy gửi lại ETag của tài liệu (ví dụ \"3\").",
+		"If-Match must be one quoted revision as given in ETag, or *")
+}
+
+// documentID returns the {id} path value; an ID that cannot exist gets the
+// same answer as one that does not.
+func documentID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if !archive.ValidID(id) {
+		return "", kerr.New(kerr.NotFound, "document_not_found", "Không tìm thấy tài liệu.", "no document %q", printable(id))
+	}
+	return id, nil
+}
+
+// accessOf reads the purpose and dossier a read is made for.
+func accessOf(q map[string][]string) (archive.Access, error) {
+	var acc archive.Access
+	var err error
+	if acc.Purpose, err = textParam(q, "purpose", 500); err != nil {
+		return acc, err
+	}
+	if acc.Dossier, err = textParam(q, "dossier", 100); err != nil {
+		return acc, err
+	}
+	return acc, nil
+}
+
+// ownerFor picks the owner a request is about: the one given, else the
+// caller's own vault for a citizen; staff and admin must name one.
+func ownerFor(a archive.Actor, given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	if a.Role == archive.RoleCitizen {
+		return a.Subject, nil
+	}
+	return "", kerr.New(kerr.Invalid, "owner_required", "Cần chỉ rõ chủ sở hữu kho (owner).", "staff and admin must give the owner")
+}
