@@ -1,0 +1,253 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// bufSize is the size of the buffer a Put or Verify copies through.
+const bufSize = 512 << 10
+
+// Bucket is the blob store: content-addressed, write-once blobs over a
+// Driver. A blob's key is the SHA-256 of its bytes in lowercase hex; the
+// Bucket computes it while streaming, refuses any other key, never
+// overwrites, checks integrity on full reads, and gives every error a kind,
+// a stable code and a Vietnamese message (codes: the Code constants).
+// A Bucket is safe for concurrent use.
+type Bucket struct {
+	d    Driver
+	bufs sync.Pool
+}
+
+// NewBucket returns a Bucket over d. The Bucket owns d: Close closes it.
+func NewBucket(d Driver) *Bucket {
+	b := &Bucket{d: d}
+	b.bufs.New = func() any { return new([bufSize]byte) }
+	return b
+}
+
+// Put streams r into the store while hashing it and returns the SHA-256 (hex)
+// and size of its bytes. It reads at most max+1 bytes (max < 0: no limit)
+// and refuses more than max with TooLarge, code CodeTooLarge. Any error from
+// r aborts the staged write, so a cut-off upload leaves nothing; the error
+// keeps its kind if it has one (TooLarge for http.MaxBytesReader's), else it
+// is Invalid with code CodeInterrupted. Content that is stored already is
+// not written again: Put returns the existing blob (Integrity if its size
+// differs). The bytes never sit whole in memory.
+func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, size int64, err error) {
+	if r == nil {
+		return "", 0, &kerr.Error{Kind: kerr.Invalid, Code: CodeInterrupted,
+			Message: "Không có nội dung tệp để lưu.", Detail: "storage: Put with a nil reader"}
+	}
+	if err := ctx.Err(); err != nil {
+		return "", 0, classify(err, "put", "")
+	}
+	st, err := b.d.Stage(ctx)
+	if err != nil {
+		return "", 0, classify(err, "stage", "")
+	}
+	ended := false
+	defer func() {
+		if !ended {
+			_ = st.Abort(context.WithoutCancel(ctx))
+		}
+	}()
+
+	if max == math.MaxInt64 {
+		max = -1 // max+1 would overflow; no reader is that long
+	}
+	buf := b.bufs.Get().(*[bufSize]byte)
+	defer b.bufs.Put(buf)
+	h := sha256.New()
+	var n int64
+	for {
+		p := buf[:]
+		if max >= 0 && int64(len(p)) > max+1-n {
+			p = p[:max+1-n]
+		}
+		m, rerr := r.Read(p)
+		if m > 0 {
+			n += int64(m)
+			if max >= 0 && n > max {
+				return "", 0, tooLarge(max)
+			}
+			h.Write(p[:m])
+			if _, err := st.Write(p[:m]); err != nil {
+				return "", 0, classify(err, "write", "")
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return "", 0, readerError(rerr)
+		}
+		if err := ctx.Err(); err != nil {
+			return "", 0, classify(err, "put", "")
+		}
+	}
+
+	hash = hex.EncodeToString(h.Sum(nil))
+	ended = true
+	err = st.Commit(ctx, hash)
+	if kerr.IsKind(err, kerr.Conflict) {
+		// Write-once: the content is there already. Check it is whole.
+		a, serr := b.d.Stat(ctx, hash)
+		if serr != nil {
+			return "", 0, classify(serr, "stat", hash)
+		}
+		if a.Size != n {
+			return "", 0, corrupt(hash, "stored size %d, content size %d", a.Size, n)
+		}
+		return hash, n, nil
+	}
+	if err != nil {
+		return "", 0, classify(err, "commit", hash)
+	}
+	return hash, n, nil
+}
+
+// Open reads a whole blob and checks its SHA-256 at the end: the last Read
+// returns an Integrity error (code CodeCorrupt) instead of io.EOF when the
+// bytes do not match. Kinds: Invalid (bad hash), NotFound.
+func (b *Bucket) Open(ctx context.Context, hash string) (io.ReadCloser, error) {
+	if !ValidKey(hash) {
+		return nil, invalidKey(hash)
+	}
+	rc, err := b.d.Open(ctx, hash, 0, -1)
+	if err != nil {
+		return nil, classify(err, "open", hash)
+	}
+	return &verifyingReader{rc: rc, hash: hash, h: sha256.New()}, nil
+}
+
+// OpenRange reads length bytes of a blob from off (length < 0: to the end;
+// a range past the end is cut there). The bytes are not verified.
+// Kinds: Invalid (bad hash, negative off, off past the end), NotFound.
+func (b *Bucket) OpenRange(ctx context.Context, hash string, off, length int64) (io.ReadCloser, error) {
+	if !ValidKey(hash) {
+		return nil, invalidKey(hash)
+	}
+	if off < 0 {
+		return nil, invalidRange(hash, off, length)
+	}
+	rc, err := b.d.Open(ctx, hash, off, length)
+	if err != nil {
+		return nil, classify(err, "open", hash)
+	}
+	return &classifyingReader{rc: rc, hash: hash}, nil
+}
+
+// Stat returns a blob's attributes. Kinds: Invalid (bad hash), NotFound.
+func (b *Bucket) Stat(ctx context.Context, hash string) (Attrs, error) {
+	if !ValidKey(hash) {
+		return Attrs{}, invalidKey(hash)
+	}
+	a, err := b.d.Stat(ctx, hash)
+	if err != nil {
+		return Attrs{}, classify(err, "stat", hash)
+	}
+	return a, nil
+}
+
+// Delete removes a blob. Kinds: Invalid (bad hash), NotFound.
+func (b *Bucket) Delete(ctx context.Context, hash string) error {
+	if !ValidKey(hash) {
+		return invalidKey(hash)
+	}
+	return classify(b.d.Delete(ctx, hash), "delete", hash)
+}
+
+// List calls fn for every blob with its size and modification time, in no
+// particular order. An error from fn stops the walk and is returned as is.
+func (b *Bucket) List(ctx context.Context, fn func(hash string, size int64, mod time.Time) error) error {
+	var fnErr error
+	err := b.d.List(ctx, func(a Attrs) error {
+		if !ValidKey(a.Key) {
+			return nil // not a blob of ours
+		}
+		if err := fn(a.Key, a.Size, a.ModTime); err != nil {
+			fnErr = err
+			return err
+		}
+		return nil
+	})
+	if fnErr != nil && errors.Is(err, fnErr) {
+		return fnErr
+	}
+	return classify(err, "list", "")
+}
+
+// Verify reads a whole blob and checks its SHA-256 (a fixity check).
+// Kinds: Integrity (code CodeCorrupt) on a mismatch, Invalid, NotFound.
+func (b *Bucket) Verify(ctx context.Context, hash string) error {
+	rc, err := b.Open(ctx, hash)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	buf := b.bufs.Get().(*[bufSize]byte)
+	defer b.bufs.Put(buf)
+	_, err = io.CopyBuffer(io.Discard, rc, buf[:])
+	return err
+}
+
+// Close closes the driver.
+func (b *Bucket) Close() error {
+	return classify(b.d.Close(), "close", "")
+}
+
+// classifyingReader classifies the errors of a driver's reader.
+type classifyingReader struct {
+	rc   io.ReadCloser
+	hash string
+}
+
+func (r *classifyingReader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	if err != nil && err != io.EOF {
+		err = classify(err, "read", r.hash)
+	}
+	return n, err
+}
+
+func (r *classifyingReader) Close() error { return classify(r.rc.Close(), "close", r.hash) }
+
+// verifyingReader hashes what it reads and checks the hash at io.EOF.
+type verifyingReader struct {
+	rc   io.ReadCloser
+	hash string
+	h    hash.Hash
+	err  error // sticky result once EOF was checked
+}
+
+func (r *verifyingReader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	n, err := r.rc.Read(p)
+	r.h.Write(p[:n])
+	switch {
+	case err == io.EOF:
+		if got := hex.EncodeToString(r.h.Sum(nil)); got != r.hash {
+			r.err = corrupt(r.hash, "content hashes to %s", got)
+		} else {
+			r.err = io.EOF
+		}
+		return n, r.err
+	case err != nil:
+		return n, classify(err, "read", r.hash)
+	}
+	return n, nil
+}
+
+func (r *verifyingReader) Close() error { return classify(r.rc.Close(), "close", r.hash) }

@@ -1,0 +1,408 @@
+// Package localfs is the storage.Driver of the embedded default: blobs are
+// files under one root directory.
+//
+// Layout: a blob with key abcd… is the file root/ab/cd/abcd… (two levels of
+// fan-out keep directories small); staged writes are temporary files in
+// root/tmp/. A commit fsyncs the temporary file, hard-links it to its final
+// name — which fails if the name exists, so a blob is never overwritten —
+// removes the temporary name and fsyncs the directories it changed. Only
+// keys that storage.ValidKey accepts are used in paths, so no key can name
+// anything outside the root.
+package localfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/storage"
+)
+
+const (
+	tmpDir  = "tmp"
+	tmpGlob = "stage-"
+	dirMode = 0o750
+)
+
+// Driver stores blobs as files under a root directory.
+type Driver struct {
+	root string
+}
+
+var _ storage.Driver = (*Driver)(nil)
+
+// New returns a driver over root, creating root and root/tmp if needed.
+// The error is Internal (code "blob_dir_unusable") if root cannot be made
+// or written.
+func New(root string) (*Driver, error) {
+	if root == "" {
+		return nil, kerr.New(kerr.Invalid, "blob_dir_unusable", "Chưa cấu hình thư mục lưu tệp.", "localfs: empty root")
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, kerr.Wrap(err, kerr.Internal, "blob_dir_unusable", "Không dùng được thư mục lưu tệp.")
+	}
+	if err := os.MkdirAll(filepath.Join(abs, tmpDir), dirMode); err != nil {
+		return nil, kerr.Wrap(err, kerr.Internal, "blob_dir_unusable", "Không tạo được thư mục lưu tệp.")
+	}
+	return &Driver{root: abs}, nil
+}
+
+// Root returns the absolute root directory.
+func (d *Driver) Root() string { return d.root }
+
+// path returns the file of a valid key.
+func (d *Driver) path(key string) string {
+	return filepath.Join(d.root, key[0:2], key[2:4], key)
+}
+
+// Path returns the file that holds key, or "" if key is not a valid key.
+// It is meant for tests and repair tools.
+func (d *Driver) Path(key string) string {
+	if !storage.ValidKey(key) {
+		return ""
+	}
+	return d.path(key)
+}
+
+// Stage creates a temporary file in root/tmp.
+func (d *Driver) Stage(ctx context.Context) (storage.Staged, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(filepath.Join(d.root, tmpDir), tmpGlob+"*")
+	if err != nil {
+		return nil, fsError(err, "stage")
+	}
+	return &staged{d: d, f: f}, nil
+}
+
+// Open opens key's file at off. Kinds: NotFound, Invalid (bad key, off < 0
+// or past the end).
+func (d *Driver) Open(ctx context.Context, key string, off, length int64) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !storage.ValidKey(key) {
+		return nil, invalidKey(key)
+	}
+	f, err := os.Open(d.path(key))
+	if err != nil {
+		return nil, fsError(err, key)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fsError(err, key)
+	}
+	size := fi.Size()
+	if off < 0 || off > size {
+		f.Close()
+		return nil, kerr.New(kerr.Invalid, storage.CodeInvalidRange, "", "localfs: offset %d of a %d-byte blob", off, size)
+	}
+	n := size - off
+	if length >= 0 && length < n {
+		n = length
+	}
+	return &section{SectionReader: io.NewSectionReader(f, off, n), f: f}, nil
+}
+
+// section reads a part of an open file and closes it.
+type section struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (s *section) Close() error { return s.f.Close() }
+
+// Stat returns the size and modification time of key's file.
+// Kinds: NotFound, Invalid.
+func (d *Driver) Stat(ctx context.Context, key string) (storage.Attrs, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.Attrs{}, err
+	}
+	if !storage.ValidKey(key) {
+		return storage.Attrs{}, invalidKey(key)
+	}
+	fi, err := os.Stat(d.path(key))
+	if err != nil {
+		return storage.Attrs{}, fsError(err, key)
+	}
+	return storage.Attrs{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}
+
+// Delete removes key's file. Kinds: NotFound, Invalid.
+func (d *Driver) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !storage.ValidKey(key) {
+		return invalidKey(key)
+	}
+	if err := os.Remove(d.path(key)); err != nil {
+		return fsError(err, key)
+	}
+	return nil
+}
+
+// List walks root/xx/yy/ in lexical order and reports the files whose
+// names are valid keys in their right place; it skips root/tmp and
+// anything else.
+func (d *Driver) List(ctx context.Context, fn func(storage.Attrs) error) error {
+	top, err := readDirNames(d.root)
+	if err != nil {
+		return fsError(err, "list")
+	}
+	for _, a := range top {
+		if !isHexPair(a) {
+			continue // tmp and strangers
+		}
+		mid, err := readDirNames(filepath.Join(d.root, a))
+		if err != nil {
+			return fsError(err, "list")
+		}
+		for _, b := range mid {
+			if !isHexPair(b) {
+				continue
+			}
+			dir := filepath.Join(d.root, a, b)
+			ents, err := os.ReadDir(dir)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fsError(err, "list")
+			}
+			for _, e := range ents {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				key := e.Name()
+				if !storage.ValidKey(key) || key[0:2] != a || key[2:4] != b || !e.Type().IsRegular() {
+					continue
+				}
+				fi, err := e.Info()
+				if errors.Is(err, fs.ErrNotExist) {
+					continue // deleted meanwhile
+				}
+				if err != nil {
+					return fsError(err, "list")
+				}
+				if err := fn(storage.Attrs{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// CleanTemp removes staged-write files older than olderThan (left by a
+// crash, or by a write still running if olderThan is too short) and returns
+// how many it removed.
+func (d *Driver) CleanTemp(ctx context.Context, olderThan time.Duration) (int, error) {
+	dir := filepath.Join(d.root, tmpDir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fsError(err, "clean temp")
+	}
+	cutoff := time.Now().Add(-olderThan)
+	n := 0
+	for _, e := range ents {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		fi, err := e.Info()
+		if err != nil || !strings.HasPrefix(e.Name(), tmpGlob) || !fi.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+			n++
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return n, fsError(err, "clean temp")
+		}
+	}
+	return n, nil
+}
+
+// Close does nothing: the driver holds no open files.
+func (d *Driver) Close() error { return nil }
+
+// staged is a write into a temporary file.
+type staged struct {
+	d    *Driver
+	f    *os.File
+	done bool
+}
+
+func (s *staged) Write(p []byte) (int, error) {
+	if s.done {
+		return 0, kerr.New(kerr.Internal, "", "", "localfs: write after commit or abort")
+	}
+	n, err := s.f.Write(p)
+	if err != nil {
+		return n, fsError(err, "write")
+	}
+	return n, nil
+}
+
+// Commit fsyncs the file and links it under key's name.
+func (s *staged) Commit(ctx context.Context, key string) error {
+	if s.done {
+		return kerr.New(kerr.Internal, "", "", "localfs: commit after commit or abort")
+	}
+	s.done = true
+	tmp := s.f.Name()
+	defer os.Remove(tmp) // the final name is a second link, if it was made
+	if err := s.f.Sync(); err != nil {
+		s.f.Close()
+		return fsError(err, "sync")
+	}
+	if err := s.f.Close(); err != nil {
+		return fsError(err, "close")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !storage.ValidKey(key) {
+		return invalidKey(key)
+	}
+	final := s.d.path(key)
+	dir := filepath.Dir(final)
+	created, err := mkdirs(s.d.root, dir)
+	if err != nil {
+		return fsError(err, "mkdir")
+	}
+	if err := place(tmp, final); err != nil {
+		return err
+	}
+	// Make the new name durable: its directory, and any directory made for it.
+	if err := syncDir(dir); err != nil {
+		return fsError(err, "sync dir")
+	}
+	for _, c := range created {
+		if err := syncDir(filepath.Dir(c)); err != nil {
+			return fsError(err, "sync dir")
+		}
+	}
+	return nil
+}
+
+// place gives tmp the name final without ever replacing final: a hard link
+// (which fails if final exists), or, where the file system has no hard
+// links, a rename after checking final is absent.
+func place(tmp, final string) error {
+	err := os.Link(tmp, final)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return kerr.New(kerr.Conflict, storage.CodeExists, "", "localfs: %s exists", filepath.Base(final))
+	}
+	var le *os.LinkError
+	if !errors.As(err, &le) || !(errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) ||
+		errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.EMLINK) || errors.Is(err, syscall.ENOSYS)) {
+		return fsError(err, "link")
+	}
+	if _, err := os.Lstat(final); err == nil {
+		return kerr.New(kerr.Conflict, storage.CodeExists, "", "localfs: %s exists", filepath.Base(final))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fsError(err, "stat")
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fsError(err, "rename")
+	}
+	return nil
+}
+
+func (s *staged) Abort(context.Context) error {
+	if s.done {
+		return nil
+	}
+	s.done = true
+	s.f.Close()
+	if err := os.Remove(s.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fsError(err, "abort")
+	}
+	return nil
+}
+
+// mkdirs makes dir (inside root) and its missing parents, and returns the
+// directories it made, outermost first.
+func mkdirs(root, dir string) ([]string, error) {
+	var missing []string
+	for p := dir; p != root && len(p) > len(root); p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil {
+			break
+		}
+		missing = append([]string{p}, missing...)
+	}
+	var created []string
+	for _, p := range missing {
+		err := os.Mkdir(p, dirMode)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return created, err
+		}
+		if err == nil {
+			created = append(created, p)
+		}
+	}
+	return created, nil
+}
+
+// syncDir fsyncs a directory, so that names made in it survive a crash.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err // EINVAL: the file system cannot sync directories
+	}
+	return nil
+}
+
+// readDirNames lists a directory's subdirectory names; a missing directory
+// is empty.
+func readDirNames(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
+}
+
+func isHexPair(s string) bool {
+	return len(s) == 2 && storage.ValidKey(strings.Repeat(s, storage.KeyLen/2))
+}
+
+func invalidKey(key string) error {
+	return kerr.New(kerr.Invalid, storage.CodeInvalidKey, "", "localfs: invalid key %q", key)
+}
+
+// fsError gives an error of the file system its kind: NotFound for a
+// missing file, TooLarge for a full disk or quota, Internal otherwise.
+func fsError(err error, what string) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &kerr.Error{Kind: kerr.NotFound, Code: storage.CodeNotFound, Detail: "localfs: " + what, Err: err}
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return &kerr.Error{Kind: kerr.TooLarge, Code: storage.CodeStorageFull, Detail: "localfs: " + what, Err: err}
+	}
+	return &kerr.Error{Kind: kerr.Internal, Detail: fmt.Sprintf("localfs: %s", what), Err: err}
+}
