@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal"
+)
+
+// Timeouts of the server's own work, outside requests.
+const (
+	startTimeout = time.Minute      // opening stores and loading the catalogue
+	closeTimeout = 15 * time.Second // closing stores after the HTTP server stopped
+	gcTimeout    = 30 * time.Minute // one orphan-blob collection
+	tempGrace    = time.Hour        // age of a staged blob write left by a crash before it is removed
+)
+
+func serveCommand() *command {
+	return &command{
+		name:    "serve",
+		usage:   "kho serve [flags]",
+		summary: "run the vault's HTTP API",
+		vi:      "Chạy máy chủ Kho (API HTTP)",
+		help: `Without --mongo-uri and --s3-endpoint everything lives in the data folder:
+metadata in DIR/kho.db (SQLite) and file contents in DIR/blobs. Either part
+can be moved to MongoDB or an S3 service (MinIO) on its own; several
+servers can then share them. Every flag can also come from the environment
+variable shown in brackets; a flag on the command line wins.
+
+At start-up the starter catalogue of document types is loaded into an
+empty catalogue, then --catalog FILE if given. Unreferenced blobs are
+collected every --gc-interval. SIGINT or SIGTERM stops the server
+gracefully: no new connections, in-flight requests get --shutdown-timeout
+to finish, then background work stops and the stores are closed.`,
+		run: runServe,
+	}
+}
+
+func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
+	fs := a.flags(cmd)
+	var cfg config.Serve
+	cfg.Bind(fs, a.getenv)
+	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return helpOK(err)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return &usageError{kerr.New(kerr.Invalid, "invalid_log_level", "Mức ghi nhật ký không hợp lệ.", "--log-level %q: want debug, info, warn or error", *logLevel)}
+	}
+	if err := cfg.Validate(); err != nil {
+		return &usageError{err}
+	}
+	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	return serve(ctx, a, &cfg, log)
+}
+
+// serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
+// then shuts down gracefully: HTTP first, then background work, then stores.
+func serve(ctx context.Context, a *app, cfg *config.Serve, log *slog.Logger) (err error) {
+	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
+	defer cancelStart()
+	st, err := openStores(startCtx, &cfg.Store, mayCreate, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
+		defer cancel()
+		if cerr := st.close(cctx); cerr != nil {
+			log.Error("đóng kho dữ liệu lỗi", "err", cerr)
+			if err == nil {
+				err = kerr.Wrap(cerr, kerr.Internal, "close_failed", "Không đóng được kho dữ liệu đúng cách.")
+			}
+		}
+	}()
+
+	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace}, log)
+	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
+		return err
+	}
+	cancelStart()
+
+	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes}, vault, st.meta, log)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return kerr.Wrap(err, kerr.Unavailable, "listen_failed", "Không mở được cổng lắng nghe.")
+	}
+	srv := api.NewHTTPServer(cfg.Addr)
+
+	metaAt, blobsAt := cfg.Store.Describe()
+	log.Info("Kho đang chạy",
+		"url", "http://"+ln.Addr().String(),
+		"metadata", metaAt, "blobs", blobsAt,
+		"maxUpload", config.FormatSize(api.Config().MaxUploadBytes),
+		"pid", os.Getpid())
+
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var bg sync.WaitGroup
+	bg.Go(func() { runBackground(bgCtx, vault, st, cfg, log) })
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		stopBackground()
+		bg.Wait()
+		return kerr.Wrap(err, kerr.Unavailable, "serve_failed", "Máy chủ HTTP dừng bất thường.")
+	case <-ctx.Done():
+	}
+
+	// A second signal now kills the process at once.
+	if a.resetSignals != nil {
+		a.resetSignals()
+	}
+	log.Info("Đang dừng Kho: chờ các yêu cầu đang chạy", "timeout", cfg.ShutdownTimeout)
+	shutCtx, cancelShut := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancelShut()
+	shutErr := srv.Shutdown(shutCtx)
+	if shutErr != nil {
+		log.Warn("Hết thời gian chờ; đóng các kết nối còn lại", "err", shutErr)
+		srv.Close()
+	}
+	<-served // http.ErrServerClosed
+	stopBackground()
+	bg.Wait()
+	if shutErr != nil {
+		return kerr.Wrap(shutErr, kerr.Unavailable, "shutdown_timeout",
+			"Một số yêu cầu chưa xong khi hết thời gian chờ tắt máy chủ.")
+	}
+	log.Info("Kho đã dừng")
+	return nil
+}
+
+// loadCatalogs loads the starter catalogue into an empty catalogue, then
+// the operator's file if given.
+func loadCatalogs(ctx context.Context, vault *archive.Service, file string, log *slog.Logger) error {
+	types, err := vault.DocumentTypes(ctx, systemActor())
+	if err != nil {
+		return err
+	}
+	if len(types) == 0 {
+		nt, np, err := vault.LoadCatalog(ctx, systemActor(), bytes.NewReader(archive.DefaultCatalog()))
+		if err != nil {
+			return err
+		}
+		log.Info("Đã nạp danh mục giấy tờ mặc định", "types", nt, "procedures", np)
+	}
+	if file == "" {
+		return nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return kerr.Wrap(err, kerr.Invalid, "catalog_unreadable", "Không đọc được tệp danh mục.")
+	}
+	defer f.Close()
+	nt, np, err := vault.LoadCatalog(ctx, systemActor(), f)
+	if err != nil {
+		return err
+	}
+	log.Info("Đã nạp danh mục", "file", file, "types", nt, "procedures", np)
+	return nil
+}
+
+// runBackground removes staged writes a crash left behind, then collects
+// orphan blobs every cfg.GCInterval until ctx is cancelled.
+func runBackground(ctx context.Context, vault *archive.Service, st *stores, cfg *config.Serve, log *slog.Logger) {
+	if st.local != nil {
+		n, err := st.local.CleanTemp(ctx, tempGrace)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("Dọn tệp tạm lỗi", "err", err)
+		case n > 0:
+			log.Info("Đã dọn tệp tạm còn sót", "files", n)
+		}
+	}
+	if cfg.GCInterval <= 0 {
+		return
+	}
+	tick := time.NewTicker(cfg.GCInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		gctx, cancel := context.WithTimeout(ctx, gcTimeout)
+		n, err := vault.CollectGarbage(gctx)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("Thu gom tệp không còn dùng lỗi", "err", err)
+		case n > 0:
+			log.Info("Đã thu gom tệp không còn dùng", "blobs", n)
+		}
+	}
+}

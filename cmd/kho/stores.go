@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/storage"
+	"github.com/kho-vn/kho/storage/localfs"
+	"github.com/kho-vn/kho/storage/mongo"
+	"github.com/kho-vn/kho/storage/s3"
+	"github.com/kho-vn/kho/storage/sqlite"
+)
+
+// metaStore is what the binary needs of a metadata store: the vault's
+// records and the API tokens. storage/sqlite and storage/mongo are both.
+type metaStore interface {
+	archive.Store
+	auth.Store
+}
+
+// stores are the opened metadata store and blob bucket.
+type stores struct {
+	meta   metaStore
+	bucket *storage.Bucket
+	// local is the local blob driver, nil when blobs are on S3.
+	local *localfs.Driver
+}
+
+// openMode says whether a command may create an empty store.
+type openMode int
+
+const (
+	// mayCreate makes the data directory and an empty store if needed (serve, admin).
+	mayCreate openMode = iota
+	// mustExist refuses a data directory without a store (audit, gc): an
+	// empty new store would report nothing and hide a wrong path.
+	mustExist
+)
+
+// openStores opens metadata and blobs as cfg says. On error, whatever was
+// opened is closed again.
+func openStores(ctx context.Context, cfg *config.Store, mode openMode, log *slog.Logger) (_ *stores, err error) {
+	if cfg.NeedsDataDir() {
+		if mode == mustExist {
+			if _, err := os.Stat(cfg.DataDir); err != nil {
+				return nil, kerr.New(kerr.NotFound, "data_dir_not_found",
+					"Không tìm thấy thư mục dữ liệu.", "%s: %v", cfg.DataDir, err)
+			}
+			if !cfg.UsesMongo() {
+				if _, err := os.Stat(cfg.SQLitePath()); err != nil {
+					return nil, kerr.New(kerr.NotFound, "store_not_found",
+						"Không tìm thấy cơ sở dữ liệu của kho trong thư mục dữ liệu.", "%s: %v", cfg.SQLitePath(), err)
+				}
+			}
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, kerr.Wrap(err, kerr.Internal, "data_dir_unusable", "Không tạo được thư mục dữ liệu.")
+		}
+	}
+	s := &stores{}
+	defer func() {
+		if err != nil {
+			s.close(context.WithoutCancel(ctx))
+		}
+	}()
+
+	if cfg.UsesMongo() {
+		m, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+		if err != nil {
+			return nil, err
+		}
+		s.meta = m
+	} else {
+		q, err := sqlite.Open(ctx, cfg.SQLitePath())
+		if err != nil {
+			return nil, err
+		}
+		s.meta = q
+	}
+
+	var drv storage.Driver
+	if cfg.S3.Enabled() {
+		d, err := s3.New(ctx, s3.Config{
+			Endpoint:     cfg.S3.Endpoint,
+			AccessKey:    cfg.S3.AccessKey,
+			SecretKey:    cfg.S3.SecretKey,
+			Bucket:       cfg.S3.Bucket,
+			Region:       cfg.S3.Region,
+			Prefix:       cfg.S3.Prefix,
+			Secure:       cfg.S3.Secure,
+			CreateBucket: mode == mayCreate,
+		})
+		if err != nil {
+			return nil, err
+		}
+		drv = d
+	} else {
+		d, err := localfs.New(cfg.BlobPath())
+		if err != nil {
+			return nil, err
+		}
+		s.local = d
+		drv = d
+	}
+	s.bucket = storage.NewBucket(drv)
+	return s, nil
+}
+
+// close closes the blob bucket and the metadata store.
+func (s *stores) close(ctx context.Context) error {
+	var errs []error
+	if s.bucket != nil {
+		errs = append(errs, s.bucket.Close())
+	}
+	if s.meta != nil {
+		errs = append(errs, s.meta.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// vault returns the vault service over the stores.
+func (s *stores) vault(cfg archive.Config, log *slog.Logger) *archive.Service {
+	return archive.New(s.meta, s.bucket, cfg, log, nil)
+}
+
+// bindStore binds the store flags for commands that work on a store
+// directly (admin, audit, gc).
+func bindStore(fs *flag.FlagSet, a *app) *config.Store {
+	var c config.Store
+	c.Bind(fs, a.getenv)
+	return &c
+}
+
+// systemActor is the actor of the binary's own maintenance work.
+func systemActor() archive.Actor {
+	return archive.Actor{Subject: "kho-system", Role: archive.RoleAdmin}
+}
+
+// opTimeout bounds a one-shot command's store work.
+const opTimeout = 10 * time.Minute
