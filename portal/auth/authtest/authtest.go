@@ -147,6 +147,7 @@ func testDuplicates(t *testing.T, s auth.Store) {
 	mustCreate(t, s, tok)
 
 	sameID := token("dup", "other", archive.RoleAdmin)
+	sameID.Hash = hashOf("another secret")
 	isKind(t, "CreateToken(same ID)", s.CreateToken(ctx, sameID), kerr.Conflict)
 	sameHash := token("dup2", "other", archive.RoleAdmin)
 	sameHash.Hash = tok.Hash

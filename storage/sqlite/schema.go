@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// migrations is the schema, in order: migration i+1 is migrations[i]. A
+// released migration is never edited; changes are new entries. Open applies
+// the ones schema_migrations does not list, each in its own transaction.
+//
+// Conventions: times are INTEGER milliseconds since the Unix epoch (NULL =
+// zero time); dates are TEXT "YYYY-MM-DD" (” = not given), so text order
+// is date order; body holds the record as JSON, and the queried or counted
+// fields have their own columns, which win over body when read.
+var migrations = []string{
+	// 1: the vault and the tokens.
+	`
+CREATE TABLE owners (
+	id             TEXT PRIMARY KEY,
+	quota_bytes    INTEGER NOT NULL DEFAULT 0,
+	used_bytes     INTEGER NOT NULL DEFAULT 0,
+	document_count INTEGER NOT NULL DEFAULT 0,
+	rev            INTEGER NOT NULL,
+	body           TEXT NOT NULL
+);
+
+CREATE TABLE document_types (
+	code TEXT PRIMARY KEY,
+	body TEXT NOT NULL
+);
+
+CREATE TABLE procedures (
+	code TEXT PRIMARY KEY,
+	body TEXT NOT NULL
+);
+
+CREATE TABLE documents (
+	id            TEXT PRIMARY KEY,
+	owner_id      TEXT NOT NULL,
+	type_code     TEXT NOT NULL,
+	status        TEXT NOT NULL,
+	valid_from    TEXT NOT NULL,
+	valid_until   TEXT NOT NULL,
+	permanent     INTEGER NOT NULL,
+	search_text   TEXT NOT NULL,
+	current_size  INTEGER NOT NULL,
+	version_count INTEGER NOT NULL,
+	reuse_count   INTEGER NOT NULL DEFAULT 0,
+	rev           INTEGER NOT NULL,
+	body          TEXT NOT NULL
+);
+-- An owner's documents newest first, with pagination (ListDocuments).
+CREATE INDEX documents_owner_id ON documents (owner_id, id);
+-- Per-owner and global statistics, covered (TypeStats).
+CREATE INDEX documents_owner_type ON documents (owner_id, type_code, current_size, reuse_count);
+CREATE INDEX documents_type ON documents (type_code, current_size, reuse_count);
+
+CREATE TABLE versions (
+	document_id TEXT NOT NULL REFERENCES documents (id),
+	n           INTEGER NOT NULL,
+	blob        TEXT NOT NULL,
+	body        TEXT NOT NULL,
+	PRIMARY KEY (document_id, n)
+);
+-- BlobReferenced.
+CREATE INDEX versions_blob ON versions (blob);
+
+CREATE TABLE reuses (
+	id          TEXT PRIMARY KEY,
+	document_id TEXT NOT NULL,
+	at          INTEGER,
+	body        TEXT NOT NULL
+);
+CREATE INDEX reuses_document ON reuses (document_id, at, id);
+
+CREATE TABLE ledger (
+	chain       TEXT NOT NULL,
+	seq         INTEGER NOT NULL,
+	document_id TEXT NOT NULL,
+	body        TEXT NOT NULL,
+	PRIMARY KEY (chain, seq)
+) WITHOUT ROWID;
+-- A document's entries within its owner's chain (ListLedger with DocumentID).
+CREATE INDEX ledger_document ON ledger (chain, document_id, seq);
+
+CREATE TABLE ledger_heads (
+	chain TEXT PRIMARY KEY,
+	seq   INTEGER NOT NULL,
+	hash  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE tokens (
+	id         TEXT PRIMARY KEY,
+	hash       TEXT NOT NULL UNIQUE,
+	subject    TEXT NOT NULL,
+	role       TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	created_at INTEGER,
+	expires_at INTEGER,
+	revoked    INTEGER NOT NULL DEFAULT 0
+);
+`,
+}
+
+// migrate brings the schema up to date. It is idempotent and safe when
+// several processes open the same file at once: each migration is checked
+// and applied inside one write transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`
+	if _, err := s.w.ExecContext(ctx, create); err != nil {
+		return s.fail("create schema_migrations", err)
+	}
+	var newest sql.NullInt64
+	if err := s.w.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&newest); err != nil {
+		return s.fail("read schema version", err)
+	}
+	if newest.Int64 > int64(len(migrations)) {
+		return kerr.New(kerr.Internal, "schema_too_new",
+			"Cơ sở dữ liệu được tạo bởi phiên bản Kho mới hơn; vui lòng nâng cấp chương trình.",
+			"sqlite: %s has schema version %d; this program knows up to %d", s.path, newest.Int64, len(migrations))
+	}
+	for i, m := range migrations {
+		version := i + 1
+		err := s.inTx(ctx, "migrate", func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, m); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", version, time.Now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return kerr.Wrap(err, kerr.KindOf(err), "schema_migration_failed", msgStoreError)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion returns the newest migration applied to the database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v); err != nil {
+		return 0, s.fail("read schema version", err)
+	}
+	return int(v.Int64), nil
+}

@@ -1,0 +1,278 @@
+// Package sqlite is Kho's embedded metadata store: one SQLite database file
+// (pure Go, modernc.org/sqlite) implementing archive.Store and auth.Store.
+//
+// The database runs in WAL mode: readers never block the writer nor each
+// other. Writes go through a pool of exactly one connection, so the process
+// never fights itself for the write lock (no SQLITE_BUSY under concurrent
+// uploads); busy_timeout covers other processes that open the same file.
+// Reads use a separate pool of read-only connections.
+//
+// The semantics are those of the store interfaces, identical to the MongoDB
+// driver's: every method changes one record atomically (a document and its
+// new version count as one record), and updates are guarded by Rev.
+// Both drivers pass archive/archivetest and portal/auth/authtest.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/auth"
+)
+
+// Store is the SQLite metadata store. It is safe for concurrent use.
+type Store struct {
+	w    *sql.DB // the writer: one connection, transactions BEGIN IMMEDIATE
+	r    *sql.DB // readers: read-only connections
+	path string
+}
+
+var (
+	_ archive.Store = (*Store)(nil)
+	_ auth.Store    = (*Store)(nil)
+)
+
+// Option changes how Open opens the database.
+type Option func(*options)
+
+type options struct {
+	readConns   int
+	busyTimeout time.Duration
+	cacheKiB    int
+}
+
+// WithReadConns sets the number of read connections (default: the number
+// of CPUs, at least 4).
+func WithReadConns(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.readConns = n
+		}
+	}
+}
+
+// WithBusyTimeout sets how long a statement waits for a lock held by another
+// process before it fails with Unavailable (default 5s).
+func WithBusyTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.busyTimeout = d
+		}
+	}
+}
+
+// WithCacheSize sets each connection's page cache in KiB (default 8 MiB).
+func WithCacheSize(kib int) Option {
+	return func(o *options) {
+		if kib > 0 {
+			o.cacheKiB = kib
+		}
+	}
+}
+
+// Open opens (creating if needed) the database file at path, applies the
+// schema migrations it lacks, and returns the store. Unavailable if the
+// file cannot be opened; Internal if it holds a newer schema than this
+// program knows.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{readConns: max(4, runtime.NumCPU()), busyTimeout: 5 * time.Second, cacheKiB: 8 << 10}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if path == "" || strings.ContainsRune(path, 0) {
+		return nil, kerr.New(kerr.Invalid, "invalid_database_path", "Đường dẫn tệp cơ sở dữ liệu không hợp lệ.", "sqlite: database path %q is empty or malformed", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, kerr.Wrap(err, kerr.Invalid, "invalid_database_path", "Đường dẫn tệp cơ sở dữ liệu không hợp lệ.")
+	}
+	w, err := sql.Open("sqlite", dsn(abs, o, false))
+	if err != nil {
+		return nil, openErr(abs, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{w: w, path: abs}
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, openErr(abs, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn(abs, o, true))
+	if err != nil {
+		w.Close()
+		return nil, openErr(abs, err)
+	}
+	r.SetMaxOpenConns(o.readConns)
+	r.SetMaxIdleConns(o.readConns)
+	r.SetConnMaxIdleTime(0)
+	r.SetConnMaxLifetime(0)
+	s.r = r
+	if err := r.PingContext(ctx); err != nil {
+		s.Close(ctx)
+		return nil, openErr(abs, err)
+	}
+	return s, nil
+}
+
+// dsn is the connection string: a file: URI with the pragmas every
+// connection needs.
+func dsn(abs string, o options, readOnly bool) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -o.cacheKiB))
+	q.Add("_pragma", "temp_store(MEMORY)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	}
+	return u.String() + "?" + q.Encode()
+}
+
+func openErr(path string, err error) error {
+	return &kerr.Error{Kind: kerr.Unavailable, Code: "database_unavailable",
+		Message: "Không mở được cơ sở dữ liệu; vui lòng kiểm tra cấu hình.",
+		Detail:  "sqlite: open " + path, Err: err}
+}
+
+// Path returns the database file's absolute path.
+func (s *Store) Path() string { return s.path }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return s.fail("ping", err)
+	}
+	return nil
+}
+
+// Close lets SQLite update its query planner statistics and closes the
+// database. It is safe to call twice.
+func (s *Store) Close(ctx context.Context) error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		_, _ = s.w.ExecContext(ctx, "PRAGMA optimize")
+		errs = append(errs, s.w.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return kerr.Wrap(err, kerr.Internal, "database_close_failed", msgStoreError)
+	}
+	return nil
+}
+
+// Vietnamese messages.
+const (
+	msgStoreError = "Đã xảy ra lỗi khi truy cập dữ liệu; vui lòng thử lại sau."
+	msgBusy       = "Cơ sở dữ liệu đang bận; vui lòng thử lại sau."
+)
+
+// fail classifies an error of the database driver: busy or locked →
+// Unavailable, a cancelled context → Unavailable, anything else → Internal.
+// Callers classify unique violations themselves (see isUnique).
+func (s *Store) fail(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ke := kerr.Outer(err); ke != nil {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return &kerr.Error{Kind: kerr.Unavailable, Code: "database_busy", Message: msgBusy, Detail: "sqlite: " + op, Err: err}
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
+			return &kerr.Error{Kind: kerr.Unavailable, Code: "database_unavailable", Message: msgStoreError, Detail: "sqlite: " + op, Err: err}
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &kerr.Error{Kind: kerr.Unavailable, Code: "canceled", Message: msgStoreError, Detail: "sqlite: " + op, Err: err}
+	}
+	return &kerr.Error{Kind: kerr.Internal, Code: "store_error", Message: msgStoreError, Detail: "sqlite: " + op, Err: err}
+}
+
+// isUnique reports whether err is a violation of a PRIMARY KEY or UNIQUE constraint.
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := se.Code()
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+func notFound(code, msg, detail string, args ...any) error {
+	return kerr.New(kerr.NotFound, code, msg, detail, args...)
+}
+
+func conflict(code, msg, detail string, args ...any) error {
+	return kerr.New(kerr.Conflict, code, msg, detail, args...)
+}
+
+// inTx runs fn in a write transaction and commits it.
+func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return s.fail(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// ---- encoding --------------------------------------------------------------
+
+// millis stores t as milliseconds since the Unix epoch; the zero time is NULL.
+func millis(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// fromMillis reverses millis.
+func fromMillis(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// utcMs is t as stores return it: UTC, truncated to the millisecond.
+func utcMs(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
