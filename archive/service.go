@@ -591,6 +591,9 @@ func (s *Service) Reuse(ctx context.Context, a Actor, id string, r ReuseRequest)
 	if err := checkAccess(Access{Purpose: purpose, Dossier: dossier}); err != nil {
 		return ReuseRecord{}, err
 	}
+	// A paper that is expired, revoked, superseded or not yet in force is
+	// refused with Conflict "document_not_reusable": the request is well
+	// formed, the document's state is what stands in the way.
 	today := s.today()
 	if st := d.EffectiveStatus(today); st != StatusValid || (!d.ValidFrom.IsZero() && today.Before(d.ValidFrom)) {
 		if st == StatusValid {
