@@ -62,6 +62,24 @@ func TestReadmeTour(t *testing.T) {
 		t.Fatalf("stored document does not match what was put: %+v", doc)
 	}
 
+	// Typed fields of the document type, converted by the CLI: a string of
+	// digits stays a string, a date is checked.
+	r = mustKho(t, append([]string{"doc", "put", "--type", "KHAI_SINH", "--name", "Giấy khai sinh (bản chính)",
+		"--field", "hoTen=Nguyễn Văn An", "--field", "ngaySinh=2020-01-02", "--field", "soDinhDanh=001099012345", in}, cli...)...)
+	var typed archive.Document
+	if err := json.Unmarshal([]byte(r.stdout), &typed); err != nil {
+		t.Fatal(err)
+	}
+	if typed.Fields["hoTen"] != "Nguyễn Văn An" || typed.Fields["ngaySinh"] != "2020-01-02" || typed.Fields["soDinhDanh"] != "001099012345" {
+		t.Fatalf("typed fields: %#v", typed.Fields)
+	}
+	if r := kho(t, append([]string{"doc", "put", "--type", "KHAI_SINH", "--name", "x", "--field", "hoTen=A", "--field", "ngaySinh=hôm qua", in}, cli...)...); r.code != 2 || !strings.Contains(r.stderr, "(invalid_field: --field ngaySinh=") {
+		t.Errorf("a bad date field: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := kho(t, append([]string{"doc", "put", "--type", "KHAI_SINH", "--name", "x", in}, cli...)...); r.code != 1 || !strings.HasPrefix(r.stderr, "kho: ") {
+		t.Errorf("missing required fields: exit %d, stderr %q", r.code, r.stderr)
+	}
+
 	// kho doc get: byte-identical, to a file and to stdout.
 	out := filepath.Join(dir, "back.pdf")
 	mustKho(t, append([]string{"doc", "get", doc.ID, "-o", out}, cli...)...)
@@ -117,9 +135,9 @@ func TestReadmeTour(t *testing.T) {
 		t.Fatalf("multipart round trip differs")
 	}
 
-	// An admin sees the same three documents with --owner.
+	// An admin sees the same four documents with --owner.
 	r = mustKho(t, "doc", "ls", "--json", "--owner", citizenID, "--server", srv.url, "--token", admin)
-	if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil || len(listed) != 3 {
+	if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil || len(listed) != 4 {
 		t.Fatalf("admin doc ls: %v %s", err, r.stdout)
 	}
 

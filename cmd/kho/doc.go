@@ -108,7 +108,7 @@ func mediaTypeFor(name string) string {
 func runDocPut(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
 	var cf clientFlags
-	cf.bind(fs, a.getenv)
+	cf.bind(fs.FlagSet, a.getenv)
 	var (
 		owner      = fs.String("owner", "", "owner `ID` (identity number); a citizen's token defaults to its own")
 		typ        = fs.String("type", "", "document type `CODE` from the catalogue (required)")
@@ -295,11 +295,11 @@ func copyJSON(w io.Writer, r io.Reader) error {
 func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
 	var cf clientFlags
-	cf.bind(fs, a.getenv)
+	cf.bind(fs.FlagSet, a.getenv)
 	version := fs.Int("version", 0, "version `N` (default: the current one)")
 	out := fs.String("o", "", "output `FILE` or folder; - for standard output")
 	force := fs.Bool("force", false, "replace an existing output file")
-	purpose := fs.String("purpose", "", "why you read it (recorded in the owner's access ledger)")
+	purpose := fs.String("purpose", "", "`PURPOSE`: why you read it (recorded in the owner's access ledger)")
 	dossier := fs.String("dossier", "", "dossier `CODE` the download is for (recorded in the ledger)")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
@@ -444,7 +444,7 @@ func serverFileName(disposition, id string) string {
 func runDocLs(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
 	var cf clientFlags
-	cf.bind(fs, a.getenv)
+	cf.bind(fs.FlagSet, a.getenv)
 	owner := fs.String("owner", "", "owner `ID` (staff and admin must give it; a citizen sees their own)")
 	typ := fs.String("type", "", "only this type `CODE`")
 	words := fs.String("q", "", "search `WORDS` in name and summary (case and diacritics ignored)")
@@ -509,7 +509,7 @@ func runDocLs(ctx context.Context, a *app, cmd *command, args []string) error {
 func runDocVersions(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
 	var cf clientFlags
-	cf.bind(fs, a.getenv)
+	cf.bind(fs.FlagSet, a.getenv)
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {

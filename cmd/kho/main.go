@@ -119,11 +119,12 @@ func (a *app) dispatch(ctx context.Context, cmd *command, args []string) error {
 		return cmd.run(ctx, a, cmd, args)
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		a.groupUsage(a.stdout, cmd)
 		if len(args) == 0 {
+			a.groupUsage(a.stderr, cmd)
 			return &usageError{kerr.New(kerr.Invalid, "command_required",
 				"Thiếu lệnh cần chạy.", "%s needs a subcommand", cmd.name)}
 		}
+		a.groupUsage(a.stdout, cmd)
 		return nil
 	}
 	for _, s := range cmd.sub {
@@ -149,11 +150,18 @@ func (a *app) groupUsage(w io.Writer, cmd *command) {
 	fmt.Fprintf(w, "\nRun '%s COMMAND -h' for the flags of a command.\n", fullName(cmd))
 }
 
-// flags returns a FlagSet for a leaf command whose -h prints its help.
-func (a *app) flags(cmd *command) *flag.FlagSet {
-	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+// flagSet is a leaf command's flags and its help text printer.
+type flagSet struct {
+	*flag.FlagSet
+	help func()
+}
+
+// flags returns the flag set of a leaf command; parse prints its help on -h.
+func (a *app) flags(cmd *command) *flagSet {
+	fs := flag.NewFlagSet(fullName(cmd), flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
+	fs.Usage = func() {} // parse prints help itself, and only for -h
+	help := func() {
 		w := a.stdout
 		fmt.Fprintf(w, "Usage: %s\n\n%s\n%s\n", cmd.usage, cmd.summary, cmd.vi)
 		if cmd.help != "" {
@@ -168,7 +176,7 @@ func (a *app) flags(cmd *command) *flag.FlagSet {
 			fs.SetOutput(io.Discard)
 		}
 	}
-	return fs
+	return &flagSet{fs, help}
 }
 
 // errHelp is returned by parse when -h was asked for and the help printed.
@@ -177,16 +185,16 @@ var errHelp = flag.ErrHelp
 // parse parses flags that may come before, between or after positional
 // arguments (so both "kho doc get ID -o f" and "kho doc get -o f ID" work),
 // and checks the number of positionals. "--" ends the flags.
-func parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
+func parse(fs *flagSet, args []string, minPos, maxPos int) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				fs.help()
 				return nil, errHelp
 			}
 			return nil, &usageError{kerr.New(kerr.Invalid, "invalid_arguments",
-				"Tham số dòng lệnh không hợp lệ.", "%v; run 'kho %s -h'", err, fs.Name())}
+				"Tham số dòng lệnh không hợp lệ.", "%v; run '%s -h'", err, fs.Name())}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -208,7 +216,7 @@ func parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error
 			}
 		}
 		return nil, &usageError{kerr.New(kerr.Invalid, "invalid_arguments",
-			"Số tham số dòng lệnh không đúng.", "want %s arguments, got %d (%s); run 'kho %s -h'", want, len(pos), strings.Join(pos, " "), fs.Name())}
+			"Số tham số dòng lệnh không đúng.", "want %s arguments, got %d (%s); run '%s -h'", want, len(pos), strings.Join(pos, " "), fs.Name())}
 	}
 	return pos, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,7 +63,7 @@ func TestUsageErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{nil, 2, "(command_required: kho needs a subcommand)"},
+		{nil, 2, "\nkho: Thiếu lệnh cần chạy. (command_required: kho needs a subcommand)\n"},
 		{[]string{"frobnicate"}, 2, "kho: Lệnh không tồn tại. (unknown_command: "},
 		{[]string{"admin", "token", "nope"}, 2, "(unknown_command: "},
 		{[]string{"serve", "--bogus"}, 2, "kho: Tham số dòng lệnh không hợp lệ. (invalid_arguments: flag provided but not defined: -bogus"},
@@ -86,7 +85,7 @@ func TestUsageErrors(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, _, errs := runKho(t, nil, tc.args...)
-			if code != tc.code || !strings.HasPrefix(errs, "kho: ") || !strings.Contains(errs, tc.want) {
+			if code != tc.code || !strings.Contains(errs, tc.want) || !(strings.HasPrefix(errs, "kho: ") || tc.args == nil) {
 				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, errs, tc.code, tc.want)
 			}
 		})
@@ -123,8 +122,7 @@ func TestParseInterspersed(t *testing.T) {
 		{[]string{"-o", "f", "--", "-x", "y"}, []string{"-x", "y"}, "f"},
 		{[]string{"A", "--", "-o"}, []string{"A", "-o"}, ""},
 	} {
-		fs := flag.NewFlagSet("t", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
+		fs := (&app{stdout: io.Discard}).flags(&command{name: "t"})
 		o := fs.String("o", "", "")
 		pos, err := parse(fs, tc.args, 0, -1)
 		if err != nil || strings.Join(pos, "|") != strings.Join(tc.pos, "|") || *o != tc.o {
@@ -221,5 +219,32 @@ func TestVersion(t *testing.T) {
 	code, out, _ := runKho(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "kho ") || !strings.Contains(out, "go1.") {
 		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+// TestAdminTokens creates, lists and revokes tokens in a real embedded store.
+func TestAdminTokens(t *testing.T) {
+	env := map[string]string{"KHO_DATA": t.TempDir()}
+	code, out, errs := runKho(t, env, "admin", "token", "create", "--subject", "001099012345", "--role", "citizen", "--name", "Nguyễn Văn An", "--expires", "24h")
+	if code != 0 || !strings.HasPrefix(out, "kho_") || strings.Count(out, "\n") != 1 || !strings.Contains(errs, "chỉ hiện một lần") {
+		t.Fatalf("create: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	secret := strings.TrimSpace(out)
+	id := strings.Split(secret, "_")[1]
+
+	code, out, _ = runKho(t, env, "admin", "token", "ls")
+	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "001099012345") || !strings.Contains(out, "until ") || strings.Contains(out, secret) {
+		t.Fatalf("ls: exit %d\n%s", code, out)
+	}
+	if code, _, errs := runKho(t, env, "admin", "token", "revoke", id); code != 0 {
+		t.Fatalf("revoke: exit %d, %s", code, errs)
+	}
+	code, out, _ = runKho(t, env, "admin", "token", "ls", "--json")
+	if code != 0 || !strings.Contains(out, `"revoked": true`) || strings.Contains(out, secret) {
+		t.Fatalf("ls --json after revoke: exit %d\n%s", code, out)
+	}
+	code, _, errs = runKho(t, env, "admin", "token", "revoke", "nosuchtoken")
+	if code != 1 || !strings.HasPrefix(errs, "kho: ") || !strings.Contains(errs, "not_found") {
+		t.Fatalf("revoke of an unknown token: exit %d, %q", code, errs)
 	}
 }

@@ -47,7 +47,7 @@ to finish, then background work stops and the stores are closed.`,
 func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
 	var cfg config.Serve
-	cfg.Bind(fs, a.getenv)
+	cfg.Bind(fs.FlagSet, a.getenv)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"log/slog"
 	"os"
 	"time"
@@ -133,9 +132,9 @@ func (s *stores) vault(cfg archive.Config, log *slog.Logger) *archive.Service {
 
 // bindStore binds the store flags for commands that work on a store
 // directly (admin, audit, gc).
-func bindStore(fs *flag.FlagSet, a *app) *config.Store {
+func bindStore(fs *flagSet, a *app) *config.Store {
 	var c config.Store
-	c.Bind(fs, a.getenv)
+	c.Bind(fs.FlagSet, a.getenv)
 	return &c
 }
 
