@@ -65,11 +65,11 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, 
 	if max == math.MaxInt64 {
 		max = -1 // max+1 would overflow; no reader is that long
 	}
-	buf := b.bufs.Get().(*[bufSize]byte)
-	defer b.bufs.Put(buf)
-	h := sha256.New()
+	hp := b.startHashing()
+	defer hp.stop()
 	var n int64
 	for {
+		buf := <-hp.free
 		p := buf[:]
 		if max >= 0 && int64(len(p)) > max+1-n {
 			p = p[:max+1-n]
@@ -78,12 +78,15 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, 
 		if m > 0 {
 			n += int64(m)
 			if max >= 0 && n > max {
+				hp.free <- buf
 				return "", 0, tooLarge(max)
 			}
-			h.Write(p[:m])
+			hp.work <- chunk{buf, m}
 			if _, err := st.Write(p[:m]); err != nil {
 				return "", 0, classify(err, "write", "")
 			}
+		} else {
+			hp.free <- buf
 		}
 		if rerr == io.EOF {
 			break
@@ -96,7 +99,7 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, 
 		}
 	}
 
-	hash = hex.EncodeToString(h.Sum(nil))
+	hash = hex.EncodeToString(hp.stop())
 	ended = true
 	err = st.Commit(ctx, hash)
 	if kerr.IsKind(err, kerr.Conflict) {
@@ -114,6 +117,62 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, 
 		return "", 0, classify(err, "commit", hash)
 	}
 	return hash, n, nil
+}
+
+// pipeBufs is how many buffers a Put cycles through: one being read into,
+// the others being hashed and written.
+const pipeBufs = 3
+
+// chunk is a filled part of a buffer.
+type chunk struct {
+	buf *[bufSize]byte
+	n   int
+}
+
+// hashPipe hashes chunks on a goroutine of its own, so that hashing
+// overlaps reading the upload and writing it to the driver. The Put loop
+// takes a buffer from free, reads into it, sends it to work and writes it to
+// the driver; the hasher reads it too and hands it back to free. Only the
+// Put loop takes from free, after its write, so a buffer is never refilled
+// while in use.
+type hashPipe struct {
+	b    *Bucket
+	free chan *[bufSize]byte
+	work chan chunk
+	sum  chan []byte
+	res  []byte
+	done bool
+}
+
+func (b *Bucket) startHashing() *hashPipe {
+	hp := &hashPipe{b: b, free: make(chan *[bufSize]byte, pipeBufs), work: make(chan chunk, pipeBufs), sum: make(chan []byte, 1)}
+	for range pipeBufs {
+		hp.free <- b.bufs.Get().(*[bufSize]byte)
+	}
+	go func() {
+		h := sha256.New()
+		for c := range hp.work {
+			h.Write(c.buf[:c.n])
+			hp.free <- c.buf
+		}
+		hp.sum <- h.Sum(nil)
+	}()
+	return hp
+}
+
+// stop waits for the hasher, returns the buffers to the pool and returns
+// the SHA-256 of all chunks. It may be called more than once.
+func (hp *hashPipe) stop() []byte {
+	if hp.done {
+		return hp.res
+	}
+	hp.done = true
+	close(hp.work)
+	hp.res = <-hp.sum
+	for range pipeBufs {
+		hp.b.bufs.Put(<-hp.free)
+	}
+	return hp.res
 }
 
 // Open reads a whole blob and checks its SHA-256 at the end: the last Read

@@ -78,7 +78,14 @@ func (d *Driver) Stage(ctx context.Context) (storage.Staged, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(filepath.Join(d.root, tmpDir), tmpGlob+"*")
+	dir := filepath.Join(d.root, tmpDir)
+	f, err := os.CreateTemp(dir, tmpGlob+"*")
+	if errors.Is(err, fs.ErrNotExist) {
+		// Someone removed tmp/ (or the root): make it again, once.
+		if err = os.MkdirAll(dir, dirMode); err == nil {
+			f, err = os.CreateTemp(dir, tmpGlob+"*")
+		}
+	}
 	if err != nil {
 		return nil, fsError(err, "stage")
 	}

@@ -224,6 +224,16 @@ func TestCleanTemp(t *testing.T) {
 	}
 }
 
+func TestTmpRemoved(t *testing.T) {
+	d := newDriver(t)
+	if err := os.RemoveAll(filepath.Join(d.Root(), tmpDir)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := storage.NewBucket(d).Put(context.Background(), strings.NewReader("after cleanup"), -1); err != nil {
+		t.Fatalf("Put after tmp/ was removed: %v", err)
+	}
+}
+
 func TestNewRefusesBadRoot(t *testing.T) {
 	if _, err := New(""); err == nil {
 		t.Error("New(\"\") succeeded")
