@@ -1,0 +1,75 @@
+package e2e_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBackgroundWork: at start the server removes staged writes a crash
+// left behind (and only old ones); then it collects orphan blobs every
+// --gc-interval, never a blob a document uses.
+func TestBackgroundWork(t *testing.T) {
+	data := t.TempDir()
+	blobs := filepath.Join(data, "blobs")
+	tmp := filepath.Join(blobs, "tmp")
+	if err := os.MkdirAll(tmp, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	old, fresh := filepath.Join(tmp, "stage-crashed"), filepath.Join(tmp, "stage-running")
+	for _, f := range []string{old, fresh} {
+		if err := os.WriteFile(f, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	longAgo := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(old, longAgo, longAgo)
+
+	orphan := tinyPDF("nobody uses me")
+	h := sha(orphan)
+	orphanPath := filepath.Join(blobs, h[0:2], h[2:4], h)
+	if err := os.MkdirAll(filepath.Dir(orphanPath), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(orphanPath, orphan, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(orphanPath, longAgo, longAgo)
+
+	srv := startServer(t, "--data", data, "--gc-interval", "200ms", "--blob-grace", "1s")
+	c := &client{t: t, base: srv.url, token: createToken(t, []string{"--data", data}, citizenID, "citizen")}
+	kept := tinyPDF("in use")
+	d, _, err := c.uploadRaw("", typeCode, "Đang dùng", "kept.pdf", kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, err := os.Stat(orphanPath); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the orphan blob was not collected within 15s\n%s", srv.logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // the upload's blob is now older than the grace, GC ran again
+	if got, _ := c.download(d.ID); !bytes.Equal(got, kept) {
+		t.Fatal("GC removed the blob of a document")
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("a staged write from 2h ago survived the start: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a recent staged write was removed: %v", err)
+	}
+	logs := srv.logs.String()
+	if !strings.Contains(logs, "Đã dọn tệp tạm còn sót") || !strings.Contains(logs, "Đã thu gom tệp không còn dùng") {
+		t.Errorf("background work left no trace in the log:\n%s", logs)
+	}
+	srv.stop()
+}
