@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kho-vn/kho/archive"
 )
 
 // TestBackgroundWork: at start the server removes staged writes a crash
@@ -72,4 +74,36 @@ func TestBackgroundWork(t *testing.T) {
 		t.Errorf("background work left no trace in the log:\n%s", logs)
 	}
 	srv.stop()
+}
+
+// TestCatalogFile: --catalog FILE is loaded at start-up on top of the
+// starter catalogue; a bad file stops the start with a clear error.
+func TestCatalogFile(t *testing.T) {
+	data := t.TempDir()
+	file := filepath.Join(t.TempDir(), "catalog.json")
+	os.WriteFile(file, []byte(`{"documentTypes":[{"code":"E2E_GIAY_PHEP","name":"Giấy phép thử nghiệm","fields":[{"name":"soPhep","label":"Số giấy phép","type":"number","required":true}]}],"procedures":[]}`), 0o600)
+	srv := startServer(t, "--data", data, "--catalog", file)
+	c := &client{t: t, base: srv.url, token: createToken(t, []string{"--data", data}, citizenID, "citizen")}
+	var list struct {
+		DocumentTypes []archive.DocumentType `json:"documentTypes"`
+	}
+	c.getJSON("/api/v1/document-types", nil, &list)
+	codes := map[string]bool{}
+	for _, ty := range list.DocumentTypes {
+		codes[ty.Code] = true
+	}
+	if !codes["E2E_GIAY_PHEP"] || !codes[typeCode] {
+		t.Fatalf("catalogue after start: %+v", list)
+	}
+	// The CLI converts the typed field to a number.
+	pdf := filepath.Join(t.TempDir(), "p.pdf")
+	os.WriteFile(pdf, tinyPDF("giay phep"), 0o600)
+	mustKho(t, "doc", "put", "--server", srv.url, "--token", c.token, "--type", "E2E_GIAY_PHEP", "--name", "Giấy phép", "--field", "soPhep=42", pdf)
+	srv.stop()
+
+	os.WriteFile(file, []byte(`{"documentTypes":[{"code":"bad code!","name":"x"}]}`), 0o600)
+	r := kho(t, "serve", "--addr", "127.0.0.1:0", "--data", data, "--catalog", file)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "kho: ") || !strings.Contains(r.stderr, "(invalid_type_code: documentTypes[0]") {
+		t.Fatalf("serve with a bad catalogue: exit %d\n%s", r.code, r.stderr)
+	}
 }

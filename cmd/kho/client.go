@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -172,10 +171,4 @@ func kindForStatus(status int) kerr.Kind {
 		return kerr.Unavailable
 	}
 	return kerr.Internal
-}
-
-// isKerr reports whether err carries a kerr code.
-func isKerr(err error) bool {
-	var ke *kerr.Error
-	return errors.As(err, &ke)
 }
