@@ -83,7 +83,7 @@ func (a *app) withStore(ctx context.Context, cfg *config.Store, mode openMode, f
 
 func runTokenCreate(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
-	cfg := bindStore(fs, a)
+	cfg := bindStore(fs, a, true)
 	subject := fs.String("subject", "", "who the token acts as: a citizen's identity number, or a staff/admin user `ID`")
 	role := fs.String("role", "", "`ROLE`: citizen, staff or admin")
 	name := fs.String("name", "", "a `NAME` to recognise the token by")
@@ -114,7 +114,7 @@ func runTokenCreate(ctx context.Context, a *app, cmd *command, args []string) er
 
 func runTokenList(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
-	cfg := bindStore(fs, a)
+	cfg := bindStore(fs, a, true)
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -154,7 +154,7 @@ func runTokenList(ctx context.Context, a *app, cmd *command, args []string) erro
 
 func runTokenRevoke(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
-	cfg := bindStore(fs, a)
+	cfg := bindStore(fs, a, true)
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return helpOK(err)

@@ -34,7 +34,7 @@ not run.`,
 
 func runAuditVerify(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
-	cfg := bindStore(fs, a)
+	cfg := bindStore(fs, a, true)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -87,7 +87,7 @@ from cron when the server runs with --gc-interval 0.`,
 
 func runGC(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
-	cfg := bindStore(fs, a)
+	cfg := bindStore(fs, a, false)
 	grace := fs.Duration("grace", 0, "minimum age of an unreferenced blob (0 = default 24h)")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)

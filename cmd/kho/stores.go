@@ -72,7 +72,7 @@ func openStores(ctx context.Context, cfg *config.Store, mode openMode, log *slog
 	}()
 
 	if cfg.UsesMongo() {
-		m, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+		m, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB, mongo.WithLogger(log))
 		if err != nil {
 			return nil, err
 		}
@@ -85,6 +85,9 @@ func openStores(ctx context.Context, cfg *config.Store, mode openMode, log *slog
 		s.meta = q
 	}
 
+	if cfg.MetadataOnly {
+		return s, nil
+	}
 	var drv storage.Driver
 	if cfg.S3.Enabled() {
 		d, err := s3.New(ctx, s3.Config{
@@ -125,15 +128,20 @@ func (s *stores) close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// vault returns the vault service over the stores.
+// vault returns the vault service over the stores (without blobs when
+// they were not opened: enough for the ledger audit).
 func (s *stores) vault(cfg archive.Config, log *slog.Logger) *archive.Service {
-	return archive.New(s.meta, s.bucket, cfg, log, nil)
+	var blobs archive.Blobs
+	if s.bucket != nil {
+		blobs = s.bucket
+	}
+	return archive.New(s.meta, blobs, cfg, log, nil)
 }
 
 // bindStore binds the store flags for commands that work on a store
-// directly (admin, audit, gc).
-func bindStore(fs *flagSet, a *app) *config.Store {
-	var c config.Store
+// directly (admin, audit, gc); metadataOnly for those that need no blobs.
+func bindStore(fs *flagSet, a *app, metadataOnly bool) *config.Store {
+	c := config.Store{MetadataOnly: metadataOnly}
 	c.Bind(fs.FlagSet, a.getenv)
 	return &c
 }

@@ -79,6 +79,10 @@ type Store struct {
 	MongoURI string
 	MongoDB  string
 	S3       S3
+	// MetadataOnly says the command needs no blobs (token administration,
+	// ledger audit): the blob settings are then ignored, and with MongoDB
+	// no data directory is needed.
+	MetadataOnly bool
 
 	errs []error // bad environment values found while binding
 }
@@ -87,7 +91,9 @@ type Store struct {
 func (s *Store) UsesMongo() bool { return s.MongoURI != "" }
 
 // NeedsDataDir reports whether some part lives in the data directory.
-func (s *Store) NeedsDataDir() bool { return !s.UsesMongo() || !s.S3.Enabled() }
+func (s *Store) NeedsDataDir() bool {
+	return !s.UsesMongo() || (!s.MetadataOnly && !s.S3.Enabled())
+}
 
 // SQLitePath is the embedded metadata file.
 func (s *Store) SQLitePath() string { return filepath.Join(s.DataDir, SQLiteFile) }
@@ -155,7 +161,7 @@ func (s *Store) Validate() error {
 				"--mongo-db %q: 1-63 characters, letters, digits, '_' or '-'", s.MongoDB)
 		}
 	}
-	if s.S3.Enabled() {
+	if s.S3.Enabled() && !s.MetadataOnly {
 		if _, _, err := net.SplitHostPort(s.S3.Endpoint); err != nil || strings.Contains(s.S3.Endpoint, "/") {
 			return kerr.New(kerr.Invalid, "invalid_s3_endpoint",
 				"Địa chỉ máy chủ S3 không hợp lệ.",

@@ -140,3 +140,18 @@ func TestRedactURI(t *testing.T) {
 		}
 	}
 }
+
+func TestMetadataOnly(t *testing.T) {
+	s := config.Store{MongoURI: "mongodb://h/", MongoDB: "kho", MetadataOnly: true}
+	if err := s.Validate(); err != nil || s.NeedsDataDir() {
+		t.Fatalf("metadata-only on MongoDB needs no data dir: %v", err)
+	}
+	s.MetadataOnly = false
+	if err := s.Validate(); kerr.Outer(err) == nil || kerr.Outer(err).Code != "data_dir_required" {
+		t.Fatalf("with blobs it does: %v", err)
+	}
+	s = config.Store{DataDir: "d", MetadataOnly: true, S3: config.S3{Endpoint: "h:1"}}
+	if err := s.Validate(); err != nil {
+		t.Fatalf("incomplete S3 settings do not matter without blobs: %v", err)
+	}
+}
