@@ -113,9 +113,11 @@ func testDocumentUpdateReplaces(t *testing.T, s archive.Store) {
 		t.Errorf("UpdateDocument without a new VersionCount left %d versions, want 1", len(vs))
 	}
 
+	// The current version's metadata need not be the document's: here the
+	// status changes without a new version.
 	d3 := want
 	d3.Status = archive.StatusRevoked
-	d3.Current.Meta = d3.Metadata
+	d3.Fields = map[string]any{"lyDo": "Thu hồi theo quyết định 12/QĐ"}
 	d3.UpdatedAt = when(11)
 	if err := s.UpdateDocument(ctx, d3, 2); err != nil {
 		t.Fatalf("second UpdateDocument: %v", err)

@@ -266,25 +266,32 @@ func testLedgerScan(t *testing.T, s archive.Store) {
 		t.Errorf("ScanLedger called fn %d times after it failed at 7", n)
 	}
 
-	// A scan over many entries (more than one batch of a paging driver)
-	// sees every entry once, in order.
-	many := chain(t, s, "zz-many", 1234)
+	// A scan over many entries of several chains, appended interleaved
+	// (more than one batch of a paging driver), sees every entry once, in
+	// (Chain, Seq) order.
+	const perChain = 400
+	big := []string{"m-1", "m-2", "m-3"}
+	for i := 1; i <= perChain; i++ {
+		for _, c := range big {
+			if err := s.AppendLedger(ctx, entry(c, int64(i), "", "")); err != nil {
+				t.Fatalf("AppendLedger(%s #%d): %v", c, i, err)
+			}
+		}
+	}
 	var last archive.LedgerEntry
 	count := 0
 	if err := s.ScanLedger(ctx, func(e archive.LedgerEntry) error {
-		if e.Chain == "zz-many" {
-			if count > 0 && e.Seq != last.Seq+1 {
-				return fmt.Errorf("seq %d after %d", e.Seq, last.Seq)
-			}
-			last = e
-			count++
+		if count > 0 && (e.Chain < last.Chain || e.Chain == last.Chain && e.Seq <= last.Seq) {
+			return fmt.Errorf("%s #%d after %s #%d", e.Chain, e.Seq, last.Chain, last.Seq)
 		}
+		last = e
+		count++
 		return nil
 	}); err != nil {
 		t.Fatalf("ScanLedger(many): %v", err)
 	}
-	if count != len(many) {
-		t.Errorf("ScanLedger saw %d of %d entries", count, len(many))
+	if want := len(all) + perChain*len(big); count != want {
+		t.Errorf("ScanLedger saw %d of %d entries", count, want)
 	}
 }
 
