@@ -23,16 +23,18 @@ import (
 // survive it whole, and nothing half-made appears after the restart.
 func TestCrashSafety(t *testing.T) {
 	t.Run("embedded", func(t *testing.T) {
-		crashSafety(t, []string{"--data", t.TempDir()}, true)
+		store := []string{"--data", t.TempDir()}
+		crashSafety(t, store, store, true)
 	})
 	t.Run("minio+ferretdb", func(t *testing.T) {
 		s3 := testenv.S3(t)
-		uri := testenv.MongoURI(t)
-		crashSafety(t, []string{
-			"--mongo-uri", uri, "--mongo-db", testenv.UniqueName(t, "crash"),
+		meta := []string{"--mongo-uri", testenv.MongoURI(t), "--mongo-db", testenv.UniqueName(t, "crash")}
+		store := append([]string{
 			"--s3-endpoint", s3.Endpoint, "--s3-bucket", testenv.UniqueName(t, "crash"),
 			"--s3-access-key", s3.AccessKey, "--s3-secret-key", s3.SecretKey,
-		}, false)
+		}, meta...)
+		// Token and audit commands need only the metadata flags.
+		crashSafety(t, store, meta, false)
 	})
 }
 
@@ -42,16 +44,19 @@ type ack struct {
 	size           int
 }
 
-func crashSafety(t *testing.T, store []string, local bool) {
+// crashSafety runs the crash test on the stores that store (serve's flags)
+// and meta (the metadata-only commands' flags) name; local says blobs are
+// in the data directory.
+func crashSafety(t *testing.T, store, meta []string, local bool) {
 	owners := []string{"001099000001", "079088000002"}
 	srv := startServer(t, store...)
-	admin := &client{t: t, base: srv.url, token: createToken(t, store, "admin-crash", "admin")}
+	admin := &client{t: t, base: srv.url, token: createToken(t, meta, "admin-crash", "admin")}
 	for _, o := range owners {
 		registerOwner(t, admin, o)
 	}
 	tokens := map[string]string{}
 	for _, o := range owners {
-		tokens[o] = createToken(t, store, o, "citizen")
+		tokens[o] = createToken(t, meta, o, "citizen")
 	}
 
 	// Eight uploaders send random files of 1 KB to 2 MB until the server
@@ -154,7 +159,7 @@ func crashSafety(t *testing.T, store []string, local bool) {
 	t.Logf("%d documents listed after the restart", len(seen))
 	srv.stop()
 
-	r := kho(t, append([]string{"audit", "verify"}, store...)...)
+	r := kho(t, append([]string{"audit", "verify"}, meta...)...)
 	if r.code != 0 || !strings.Contains(r.stdout, "problems: 0") {
 		t.Fatalf("audit verify after the crash: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
