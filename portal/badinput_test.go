@@ -16,6 +16,15 @@ import (
 // that the blob directory holds no blob.
 func (e *env) assertNothingStored(t *testing.T, owner string) {
 	t.Helper()
+	e.assertNoDocument(t, owner)
+	if n := countBlobs(t, e.blobDir); n != 0 {
+		t.Errorf("%d blobs stored, want none", n)
+	}
+}
+
+// assertNoDocument checks that owner has no document and no usage.
+func (e *env) assertNoDocument(t *testing.T, owner string) {
+	t.Helper()
 	var p page
 	e.do(call{method: "GET", path: "/api/v1/documents?owner=" + owner, token: e.staff}).json(t, &p)
 	if len(p.Documents) != 0 {
@@ -33,9 +42,6 @@ func (e *env) assertNothingStored(t *testing.T, owner string) {
 		}
 	} else if r.status != 404 {
 		t.Errorf("stats: %d %s", r.status, r.body)
-	}
-	if n := countBlobs(t, e.blobDir); n != 0 {
-		t.Errorf("%d blobs stored, want none", n)
 	}
 }
 

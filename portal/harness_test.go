@@ -38,6 +38,7 @@ const (
 type env struct {
 	t       *testing.T
 	srv     *httptest.Server
+	server  *portal.Server
 	vault   *archive.Service
 	store   *sqlite.Store
 	blobDir string
@@ -84,7 +85,7 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	s := portal.New(o.portal, vault, store, log)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, vault: vault, store: store, blobDir: blobDir, logs: logs}
+	e := &env{t: t, srv: srv, server: s, vault: vault, store: store, blobDir: blobDir, logs: logs}
 	e.client = &http.Client{Transport: &checkingTransport{t: t, v: specValidator(t), base: srv.Client().Transport}}
 	e.admin = e.token("quantri", archive.RoleAdmin, time.Time{})
 	e.staff = e.token("canbo01", archive.RoleStaff, time.Time{})
