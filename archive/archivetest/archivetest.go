@@ -18,6 +18,14 @@
 //     numbers exactly representable as float64.
 //   - A nil and an empty map or slice are the same.
 //   - Text (Vietnamese with diacritics) comes back byte for byte.
+//
+// Where archive/store.go leaves room, the suite holds stores to this reading:
+//   - UpdateDocument never changes ReuseCount: IncReuse is not guarded by
+//     Rev, so a guarded update must not overwrite increments it did not see.
+//   - Words are matched as plain substrings: "%", "_", "." and other LIKE or
+//     regular-expression syntax match only themselves.
+//   - ListReuses orders by At (then ID); LastLedger is the highest Seq, not
+//     the last inserted.
 package archivetest
 
 import (

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -218,5 +219,63 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 	o, err := s.GetOwner(ctx, "o")
 	if err != nil || o.DocumentCount != writers*each {
 		t.Errorf("DocumentCount = %d, %v; want %d", o.DocumentCount, err, writers*each)
+	}
+}
+
+// TestLockedByAnotherProcess: when another connection holds the write lock
+// longer than the busy timeout, writes fail with Unavailable, and succeed
+// once it is released.
+func TestLockedByAnotherProcess(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "kho.db")
+	s, err := sqlite.Open(ctx, path, sqlite.WithBusyTimeout(50*time.Millisecond), sqlite.WithReadConns(2))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close(ctx)
+
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatalf("taking the write lock: %v", err)
+	}
+	err = s.CreateOwner(ctx, archive.Owner{ID: "o", Rev: 1})
+	if kerr.KindOf(err) != kerr.Unavailable {
+		t.Errorf("CreateOwner while another process writes = %v (kind %v), want Unavailable", err, kerr.KindOf(err))
+	}
+	// Reads go on meanwhile (WAL).
+	if _, err := s.GetOwner(ctx, "o"); kerr.KindOf(err) != kerr.NotFound {
+		t.Errorf("GetOwner while another process writes = %v, want NotFound", err)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateOwner(ctx, archive.Owner{ID: "o", Rev: 1}); err != nil {
+		t.Errorf("CreateOwner after the lock is released: %v", err)
+	}
+}
+
+func TestCloseTwice(t *testing.T) {
+	ctx := t.Context()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kho.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := s.Ping(ctx); err == nil {
+		t.Error("Ping after Close succeeded")
 	}
 }
