@@ -23,25 +23,57 @@ func versionNotFound(id string, n int) error {
 // CreateDocument inserts d with Rev 1 and VersionCount 1, its history
 // holding d.Current. Conflict "document_exists" if d.ID exists.
 func (s *Store) CreateDocument(ctx context.Context, d archive.Document) error {
-	meta, err := fromMeta(d.Metadata)
+	doc, err := newDocumentDoc(d)
 	if err != nil {
 		return err
-	}
-	cur, err := fromVersion(d.Current)
-	if err != nil {
-		return err
-	}
-	doc := documentDoc{
-		ID: d.ID, OwnerID: d.OwnerID, Source: string(d.Source), Meta: meta,
-		Current: cur, VersionCount: 1, ReuseCount: d.ReuseCount, SearchText: d.SearchText,
-		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Rev: 1,
-		Versions: []versionDoc{cur}, Blobs: []string{cur.Blob},
 	}
 	_, err = s.documents.InsertOne(ctx, doc)
 	if isDup(err) {
 		return newErr(kerr.Conflict, "document_exists", "Giấy tờ đã tồn tại.", "create document "+d.ID, err)
 	}
 	return classify(err, "create document")
+}
+
+// insertDocuments inserts first-version documents with InsertMany in
+// batches (unordered): a bulk loader for imports and benchmarks.
+func (s *Store) insertDocuments(ctx context.Context, docs []archive.Document, batch int) error {
+	if batch < 1 {
+		batch = 1000
+	}
+	for len(docs) > 0 {
+		n := min(batch, len(docs))
+		rows := make([]documentDoc, 0, n)
+		for _, d := range docs[:n] {
+			row, err := newDocumentDoc(d)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row)
+		}
+		if _, err := s.documents.InsertMany(ctx, rows, options.InsertMany().SetOrdered(false)); err != nil {
+			return classify(err, "insert documents")
+		}
+		docs = docs[n:]
+	}
+	return nil
+}
+
+// newDocumentDoc is the stored form of a new document: Rev 1, one version.
+func newDocumentDoc(d archive.Document) (documentDoc, error) {
+	meta, err := fromMeta(d.Metadata)
+	if err != nil {
+		return documentDoc{}, err
+	}
+	cur, err := fromVersion(d.Current)
+	if err != nil {
+		return documentDoc{}, err
+	}
+	return documentDoc{
+		ID: d.ID, OwnerID: d.OwnerID, Source: string(d.Source), Meta: meta,
+		Current: cur, VersionCount: 1, ReuseCount: d.ReuseCount, SearchText: d.SearchText,
+		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Rev: 1,
+		Versions: []versionDoc{cur}, Blobs: []string{cur.Blob},
+	}, nil
 }
 
 // GetDocument returns a document with its current version (without the

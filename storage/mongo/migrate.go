@@ -23,14 +23,14 @@ type migration struct {
 	Apply   func(ctx context.Context, s *Store) error
 }
 
-// migrations lists every migration in order. Append only: never edit or
+// schemaMigrations lists every migration in order. Append only: never edit or
 // renumber an applied one.
-var migrations = []migration{
+var schemaMigrations = []migration{
 	{1, "collections and indexes", migrateV1},
 }
 
 // SchemaVersion is the highest migration this build knows.
-func SchemaVersion() int { return migrations[len(migrations)-1].Version }
+func SchemaVersion() int { return schemaMigrations[len(schemaMigrations)-1].Version }
 
 // schemaDoc is the record in the migrations collection.
 type schemaDoc struct {
@@ -50,7 +50,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		s.log.Warn("mongo: database schema is newer than this build", "database", s.db.Name(), "schema", current, "known", SchemaVersion())
 		return nil
 	}
-	for _, m := range migrations {
+	for _, m := range schemaMigrations {
 		if m.Version <= current {
 			continue
 		}

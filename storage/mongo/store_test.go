@@ -497,3 +497,39 @@ func TestErrorsCarryNoDriverTypes(t *testing.T) {
 		t.Fatalf("GetDocument(nope) = %#v", err)
 	}
 }
+
+func TestWriteLocks(t *testing.T) {
+	s := openFresh(t)
+	ctx := t.Context()
+	if !mongo.LocksWrites(s) {
+		t.Skip("the server's updates are atomic: no write locks to test")
+	}
+	d := newDoc(0, "o1", "KS", "a")
+	if err := s.CreateDocument(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	// A lock left by a crashed writer an hour ago is broken.
+	if err := mongo.PlantLock(ctx, s, "documents/"+d.ID, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateDocument(ctx, nextVersion(d, "b"), 1); err != nil {
+		t.Fatalf("update past a stale lock: %v", err)
+	}
+	// A live lock makes writers wait; when their context ends they get Unavailable.
+	if err := mongo.PlantLock(ctx, s, "documents/"+d.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := s.IncReuse(wctx, d.ID); !kerr.IsKind(err, kerr.Unavailable) {
+		t.Fatalf("IncReuse under a live lock: %v, want Unavailable", err)
+	}
+	// Other records are not blocked.
+	other := newDoc(1, "o1", "KS", "c")
+	if err := s.CreateDocument(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.IncReuse(ctx, other.ID); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,133 @@
+package mongo_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/storage/mongo"
+)
+
+// The benchmark's vault: 100,000 documents over 1,000 owners, seeded once
+// per process into its own database and dropped by TestMain.
+const (
+	benchOwners = 1000
+	benchDocs   = 100_000
+)
+
+var bench struct {
+	once  sync.Once
+	store *mongo.Store
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bench.store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_ = bench.store.Drop(ctx)
+		_ = bench.store.Close(ctx)
+		cancel()
+	}
+	os.Exit(code)
+}
+
+func benchOwner(i int) string { return fmt.Sprintf("%012d", 79_000_000_000+i) }
+
+// seedBench opens the benchmark database and fills it (once per process).
+func seedBench(b *testing.B) *mongo.Store {
+	bench.once.Do(func() {
+		uri := os.Getenv("KHO_TEST_MONGO_URI")
+		if uri == "" {
+			bench.err = fmt.Errorf("KHO_TEST_MONGO_URI not set: run `make test-servers` and source its env file")
+			return
+		}
+		ctx := context.Background()
+		s, err := mongo.Open(ctx, uri, fmt.Sprintf("mongo-bench-%d", time.Now().UnixNano()))
+		if err != nil {
+			bench.err = err
+			return
+		}
+		bench.store = s
+		start := time.Now()
+		if err := seedVault(ctx, s); err != nil {
+			bench.err = err
+			return
+		}
+		fmt.Fprintf(os.Stderr, "seeded %d documents over %d owners in %v\n", benchDocs, benchOwners, time.Since(start).Round(time.Millisecond))
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.store
+}
+
+// seedVault fills s with benchDocs documents over benchOwners owners.
+func seedVault(ctx context.Context, s *mongo.Store) error {
+	rng := rand.New(rand.NewPCG(1, 2))
+	types := []string{"GKS", "CCCD", "GPLX", "HN", "BANGTN", "SOHK", "GCNQSDD", "HD"}
+	names := []string{"Giấy khai sinh", "Căn cước công dân", "Giấy phép lái xe", "Giấy chứng nhận kết hôn",
+		"Bằng tốt nghiệp", "Sổ hộ khẩu", "Giấy chứng nhận quyền sử dụng đất", "Hợp đồng lao động"}
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	docs := make([]archive.Document, 0, 10_000)
+	for i := range benchDocs {
+		ownerID := benchOwner(rng.IntN(benchOwners))
+		k := rng.IntN(len(types))
+		at := t0.Add(time.Duration(i) * time.Minute)
+		meta := archive.Metadata{TypeCode: types[k], Name: names[k], Summary: fmt.Sprintf("Bản sao số %d cấp tại UBND quận %d", i, k+1),
+			Number: fmt.Sprintf("%d/QĐ", i), Issuer: "UBND quận 1", IssueDate: archive.DateOf(at), Status: archive.StatusValid,
+			Fields: map[string]any{"soHieu": fmt.Sprint(i), "trang": float64(rng.IntN(20) + 1)}}
+		v := archive.Version{N: 1, Blob: fmt.Sprintf("%064x", i), Size: int64(50_000 + rng.IntN(2_000_000)), MediaType: "application/pdf",
+			FileName: "ban-sao.pdf", Change: "create", CreatedBy: ownerID, CreatedAt: at, Meta: meta}
+		docs = append(docs, archive.Document{ID: archive.NewID(at), OwnerID: ownerID, Source: archive.SourceUpload, Metadata: meta,
+			Current: v, VersionCount: 1, SearchText: archive.Fold(meta.Name + " " + meta.Summary),
+			CreatedBy: ownerID, CreatedAt: at, UpdatedAt: at, Rev: 1})
+		if len(docs) == cap(docs) || i == benchDocs-1 {
+			if err := mongo.SeedDocuments(ctx, s, docs, 1000); err != nil {
+				return err
+			}
+			docs = docs[:0]
+		}
+	}
+	return nil
+}
+
+// BenchmarkListDocuments lists a page of 50 of a random owner's documents
+// (the first page, or the page after it) and reports the latency
+// percentiles of the calls.
+func BenchmarkListDocuments(b *testing.B) {
+	s := seedBench(b)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 4))
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		q := archive.DocQuery{OwnerID: benchOwner(rng.IntN(benchOwners)), Limit: 50}
+		start := time.Now()
+		docs, _, err := s.ListDocuments(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i%2 == 1 && len(docs) == 50 {
+			q.After = docs[49].ID
+			start = time.Now()
+			if _, _, err := s.ListDocuments(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}

@@ -1,0 +1,20 @@
+package mongo_test
+
+import (
+	"testing"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/archive/archivetest"
+	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/portal/auth/authtest"
+)
+
+// TestConformance runs the archive.Store suite, each subtest on a fresh database.
+func TestConformance(t *testing.T) {
+	archivetest.Run(t, func(t *testing.T) archive.Store { return openFresh(t) })
+}
+
+// TestAuthConformance runs the auth.Store suite, each subtest on a fresh database.
+func TestAuthConformance(t *testing.T) {
+	authtest.RunAuth(t, func(t *testing.T) auth.Store { return openFresh(t) })
+}
