@@ -105,8 +105,8 @@ func seedVault(ctx context.Context, s *mongo.Store) error {
 // Results, 2 vCPU Xeon shared with other builds (load average 6–10),
 // FerretDB 1.24 on PostgreSQL 15, 100,000 documents / 1,000 owners:
 //
-//	2025-11-23  200x  p50 1092 ms  p99 4742 ms
-//	2025-11-23  100x  p50  647 ms  p99 1076 ms
+//	2026-11-23  200x  p50 1092 ms  p99 4742 ms
+//	2026-11-23  100x  p50  647 ms  p99 1076 ms
 //
 // The goal (p99 < 50 ms) is out of reach on this server, whatever the
 // document shape: FerretDB 1.24 pushes an equality filter down to
