@@ -260,15 +260,27 @@ down_state() {
 	rm -rf "$STATE"
 }
 
+# proc_id PID: "PID STARTTIME" of a live (not zombie) process, or nothing.
+# The start time tells a process from a later one that reuses its pid.
+proc_id() {
+	local stat rest
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	rest=${stat##*) } # fields after "(comm) ": state is field 3, starttime 22
+	read -r -a f <<<"$rest"
+	[[ ${f[0]} != Z && ${f[0]} != X ]] || return 1
+	echo "$1 ${f[19]}"
+}
+
 # reap_orphans: stop runs whose owner process (KHO_TESTENV_OWNER) is gone.
 reap_orphans() {
-	local dir owner
+	local dir owner pid
 	for dir in "$STATE_BASE"/*/; do
 		dir=${dir%/}
 		[[ -f $dir/owner.pid && $dir != "$STATE" ]] || continue
 		owner=$(<"$dir/owner.pid")
-		[[ $owner =~ ^[0-9]+$ ]] && kill -0 "$owner" 2>/dev/null && continue
-		log "stopping servers left behind by dead process $owner ($dir)"
+		pid=${owner%% *}
+		[[ $pid =~ ^[0-9]+$ ]] && [[ $(proc_id "$pid") == "$owner" ]] && continue
+		log "stopping servers left behind by dead process $pid ($dir)"
 		down_state "$dir" || true
 	done
 }
@@ -358,7 +370,9 @@ cmd_up() {
 
 	mkdir -p "$STATE"
 	chmod 755 "$STATE"
-	[[ -n ${KHO_TESTENV_OWNER:-} ]] && echo "$KHO_TESTENV_OWNER" >"$STATE/owner.pid"
+	if [[ -n ${KHO_TESTENV_OWNER:-} ]]; then
+		proc_id "$KHO_TESTENV_OWNER" >"$STATE/owner.pid" || die "KHO_TESTENV_OWNER=$KHO_TESTENV_OWNER is not a running process"
+	fi
 	PGUSER_UID=$(id -u)
 	[[ $EUID -eq 0 ]] && PGUSER_UID=$(id -u postgres)
 
