@@ -111,6 +111,11 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, 
 		if a.Size != n {
 			return "", 0, corrupt(hash, "stored size %d, content size %d", a.Size, n)
 		}
+		// The caller is about to reference it: make it young again, so that
+		// the collection of old unreferenced blobs does not take it meanwhile.
+		if err := b.d.Touch(ctx, hash); err != nil {
+			return "", 0, classify(err, "touch", hash)
+		}
 		return hash, n, nil
 	}
 	if err != nil {

@@ -41,6 +41,10 @@ type Driver interface {
 	Stat(ctx context.Context, key string) (Attrs, error)
 	// Delete removes key. Kinds: NotFound, Invalid (bad key).
 	Delete(ctx context.Context, key string) error
+	// Touch sets key's ModTime to now without changing its bytes, so that
+	// age-based collection of unreferenced blobs spares a blob that was
+	// just uploaded again. Kinds: NotFound, Invalid (bad key).
+	Touch(ctx context.Context, key string) error
 	// List calls fn for every committed blob, in no particular order (never
 	// a staged write). An error from fn stops the walk and is returned as is.
 	List(ctx context.Context, fn func(Attrs) error) error

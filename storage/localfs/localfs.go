@@ -160,6 +160,21 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// Touch sets the blob file's modification time to now.
+func (d *Driver) Touch(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !storage.ValidKey(key) {
+		return invalidKey(key)
+	}
+	now := time.Now()
+	if err := os.Chtimes(d.path(key), now, now); err != nil {
+		return fsError(err, key)
+	}
+	return nil
+}
+
 // List walks root/xx/yy/ in lexical order and reports the files whose
 // names are valid keys in their right place; it skips root/tmp and
 // anything else.

@@ -92,6 +92,25 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// Touch sets the blob's modification time to now.
+func (d *Driver) Touch(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !storage.ValidKey(key) {
+		return invalidKey(key)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	b, ok := d.blobs[key]
+	if !ok {
+		return notFound(key)
+	}
+	b.mod = time.Now()
+	d.blobs[key] = b
+	return nil
+}
+
 // List calls fn for every blob, on a snapshot taken at the start.
 func (d *Driver) List(ctx context.Context, fn func(storage.Attrs) error) error {
 	d.mu.RLock()

@@ -238,6 +238,21 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 	return s3Error(d.client.RemoveObject(ctx, d.bucket, d.blobName(key), minio.RemoveObjectOptions{}), "delete "+key)
 }
 
+// Touch copies the object onto itself with replaced metadata, which gives
+// it a new LastModified without changing its bytes (S3 has no other way to
+// change it). The copy is server-side; objects over 5 GiB are not supported.
+func (d *Driver) Touch(ctx context.Context, key string) error {
+	if _, err := d.Stat(ctx, key); err != nil {
+		return err
+	}
+	name := d.blobName(key)
+	_, err := d.client.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: d.bucket, Object: name, ReplaceMetadata: true,
+			UserMetadata: map[string]string{"Kho-Touched": time.Now().UTC().Format(time.RFC3339Nano)}},
+		minio.CopySrcOptions{Bucket: d.bucket, Object: name})
+	return s3Error(err, "touch "+key)
+}
+
 // List lists the objects under Prefix+"blobs/" whose names are valid keys.
 func (d *Driver) List(ctx context.Context, fn func(storage.Attrs) error) error {
 	ctx, cancel := context.WithCancel(ctx)
