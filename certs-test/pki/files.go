@@ -278,4 +278,3 @@ func extKeyUsageNames(ekus []x509.ExtKeyUsage) []string {
 	}
 	return out
 }
-
