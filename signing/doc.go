@@ -1,5 +1,19 @@
-// Package signing will hold PAdES signing and verification, CMS signatures
-// for data, the trust store, revocation checking (OCSP/CRL), timestamps and
-// key sources (file, PKCS#11, remote). It is issue 3's work; nothing is
-// implemented yet.
+// Package signing makes PAdES baseline signatures (ETSI EN 319 142-1) on PDF
+// documents: B-B, and B-T with an RFC 3161 timestamp from a TSA. Each
+// signature is an incremental update, so a second signer leaves the first
+// signature valid; an optional certification signature (DocMDP) locks an
+// issued result.
+//
+// A Signer is built from a KeySource (a crypto.Signer with its certificate
+// and chain: LoadPKCS12 and LoadPEM read key files) and Options. Before every
+// signing run it checks the signer certificate with a Checker — validity
+// period, key usage, chain to the configured trust anchors, and revocation
+// (OCSP from the certificate's AIA, then the CRL from its distribution point)
+// — and refuses with a kerr error whose Vietnamese message tells the signer
+// exactly why. SignBatch signs many documents with one check and reports
+// success or failure per document.
+//
+// The PDF work is done by github.com/digitorus/pdfsign; this package adds the
+// checks, the error vocabulary and the stream-shaped API. B-LT, B-LTA,
+// visible signatures, PKCS#11 and remote key sources are not here yet.
 package signing
