@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
 	"errors"
@@ -313,6 +314,62 @@ func TestOCSP(t *testing.T) {
 		var re ocsp.ResponseError
 		if !errors.As(err, &re) || re.Status != ocsp.Unauthorized {
 			t.Errorf("err %v, want unauthorized", err)
+		}
+	})
+	t.Run("nonce", func(t *testing.T) {
+		// x/crypto/ocsp cannot write a nonce; add one to its request.
+		var req struct {
+			TBS struct {
+				RequestList []asn1.RawValue
+				Extensions  []pkix.Extension `asn1:"explicit,tag:2,optional"`
+			}
+		}
+		if _, err := asn1.Unmarshal(ocspRequest(t, p.Identity(Personal).Cert, inter), &req); err != nil {
+			t.Fatal(err)
+		}
+		nonce, _ := asn1.Marshal([]byte("kho-nonce-0123456789"))
+		req.TBS.Extensions = []pkix.Extension{{Id: oidOCSPNonce, Value: nonce}}
+		der, err := asn1.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := postOCSP(t, der)
+		check(t, Personal, raw, ocsp.Good) // the re-signed response verifies
+		// x/crypto/ocsp does not parse responseExtensions; read them here.
+		var outer ocspResponseASN1
+		var basic basicResponseASN1
+		var data responseDataASN1
+		if _, err := asn1.Unmarshal(raw, &outer); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := asn1.Unmarshal(outer.Response.Response, &basic); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range data.ResponseExtensions {
+			found = found || (e.Id.Equal(oidOCSPNonce) && bytes.Equal(e.Value, nonce))
+		}
+		if !found {
+			t.Errorf("nonce not echoed in responseExtensions: %+v", data.ResponseExtensions)
+		}
+	})
+	t.Run("openssl", func(t *testing.T) {
+		dir := t.TempDir()
+		files := map[string]*x509.Certificate{"issuer.pem": inter, "roots.pem": p.Identity(Root).Cert, "revoked.pem": p.Identity(Revoked).Cert, "personal.pem": p.Identity(Personal).Cert}
+		for f, c := range files {
+			if err := os.WriteFile(filepath.Join(dir, f), pemCert(c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for name, want := range map[string]string{"personal": "personal.pem: good", "revoked": "revoked.pem: revoked"} {
+			out, err := exec.Command("openssl", "ocsp", "-issuer", filepath.Join(dir, "issuer.pem"), "-cert", filepath.Join(dir, name+".pem"),
+				"-url", srv.URL+"/ocsp", "-CAfile", filepath.Join(dir, "roots.pem")).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "Response verify OK") || !strings.Contains(string(out), want) || strings.Contains(string(out), "WARNING") {
+				t.Errorf("openssl ocsp %s: %v\n%s", name, err, out)
+			}
 		}
 	})
 	t.Run("malformed", func(t *testing.T) {
