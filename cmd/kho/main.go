@@ -85,6 +85,7 @@ func commands() *command {
 			docCommand(),
 			auditCommand(),
 			gcCommand(),
+			signCommand(),
 			{
 				name:    "version",
 				usage:   "kho version",

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kho-vn/kho/certs-test/pki"
+)
+
+// minimalPDF is a one-page PDF with exact xref offsets.
+func minimalPDF() []byte {
+	var b bytes.Buffer
+	var offs []int
+	obj := func(s string) {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), s)
+	}
+	b.WriteString("%PDF-1.7\n")
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, x)
+	return b.Bytes()
+}
+
+func TestSignCommand(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Start()
+	defer srv.Close()
+	p, err := pki.Generate(pki.Options{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = p.Handler()
+	dir := t.TempDir()
+	if err := p.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	pw := filepath.Join(dir, "password")
+	os.WriteFile(pw, []byte(pki.TestPassword+"\n"), 0o600)
+	in := filepath.Join(dir, "in.pdf")
+	os.WriteFile(in, minimalPDF(), 0o644)
+	out := filepath.Join(dir, "out.pdf")
+	roots := filepath.Join(dir, "roots.pem")
+
+	code, stdout, stderr := runKho(t, nil, "sign", "--key", filepath.Join(dir, "personal.p12"), "--password-file", pw,
+		"--trust", roots, "--level", "B-T", "--tsa", srv.URL+"/tsa", "--reason", "Phê duyệt", in, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "OK") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	checkPdfsig(t, out, 1)
+
+	// A second signer with a PEM key keeps the first signature valid.
+	out2 := filepath.Join(dir, "out2.pdf")
+	leaf, _ := os.ReadFile(filepath.Join(dir, "seal.crt"))
+	chain, _ := os.ReadFile(filepath.Join(dir, "chain.pem"))
+	os.WriteFile(filepath.Join(dir, "seal-chain.pem"), append(leaf, chain...), 0o644)
+	code, stdout, stderr = runKho(t, nil, "sign", "--key", filepath.Join(dir, "seal.key"), "--cert", filepath.Join(dir, "seal-chain.pem"),
+		"--trust", roots, out, "-o", out2)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	checkPdfsig(t, out2, 2)
+
+	// Refusals: existing output, revoked and expired certificates, a bad password.
+	code, _, stderr = runKho(t, nil, "sign", "--key", filepath.Join(dir, "personal.p12"), "--password-file", pw, "--trust", roots, in, "-o", out)
+	if code != 1 || !strings.Contains(stderr, "output_exists") {
+		t.Fatalf("exit %d, %s", code, stderr)
+	}
+	for name, want := range map[string]string{"revoked": "cert_revoked", "expired": "cert_expired", "wrongusage": "cert_wrong_usage"} {
+		o := filepath.Join(dir, name+".pdf")
+		code, _, stderr = runKho(t, nil, "sign", "--key", filepath.Join(dir, name+".p12"), "--password-file", pw, "--trust", roots, in, "-o", o)
+		if code != 1 || !strings.Contains(stderr, want) {
+			t.Fatalf("%s: exit %d, %s", name, code, stderr)
+		}
+		if _, err := os.Stat(o); err == nil {
+			t.Fatalf("%s: output written", name)
+		}
+	}
+	os.WriteFile(pw+"2", []byte("wrong\n"), 0o600)
+	code, _, stderr = runKho(t, nil, "sign", "--key", filepath.Join(dir, "personal.p12"), "--password-file", pw+"2", "--trust", roots, in, "-o", out+"3")
+	if code != 1 || !strings.Contains(stderr, "key_password_wrong") {
+		t.Fatalf("exit %d, %s", code, stderr)
+	}
+
+	// A batch into a folder: the bad file fails, the others are signed.
+	batch := filepath.Join(dir, "batch")
+	os.Mkdir(batch, 0o755)
+	bad := filepath.Join(dir, "bad.pdf")
+	os.WriteFile(bad, []byte("this is not a PDF file, only text"), 0o644)
+	code, stdout, _ = runKho(t, nil, "sign", "--key", filepath.Join(dir, "ecdsa.p12"), "--password-file", pw, "--trust", roots, in, bad, out2, "-o", batch)
+	if code != 1 || strings.Count(stdout, "OK") != 2 || !strings.Contains(stdout, "pdf_invalid") {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+	checkPdfsig(t, filepath.Join(batch, "in.pdf"), 1)
+	checkPdfsig(t, filepath.Join(batch, "out2.pdf"), 3)
+	entries, _ := os.ReadDir(batch)
+	if len(entries) != 2 {
+		t.Fatalf("batch folder holds %d files, want 2 (no temporary leftovers)", len(entries))
+	}
+
+	// Usage errors.
+	if code, _, _ := runKho(t, nil, "sign", in, "-o", out); code != 2 {
+		t.Fatalf("missing --key: exit %d", code)
+	}
+	if code, _, _ := runKho(t, nil, "sign", "--key", "k", "--level", "B-Q", in, "-o", out); code != 2 {
+		t.Fatalf("bad level: exit %d", code)
+	}
+}
+
+// checkPdfsig asserts that poppler's pdfsig finds n signatures in file, all valid.
+func checkPdfsig(t *testing.T, file string, n int) {
+	t.Helper()
+	bin, err := exec.LookPath("pdfsig")
+	if err != nil {
+		if testing.Short() && os.Getenv("CI") == "" {
+			t.Skip("pdfsig (poppler-utils) not installed")
+		}
+		t.Fatal("pdfsig (Debian poppler-utils) is not installed; run `make test`, which installs it")
+	}
+	rep, _ := exec.Command(bin, file).CombinedOutput()
+	if got := strings.Count(string(rep), "Signature is Valid."); got != n || strings.Count(string(rep), "Signature #") != n {
+		t.Fatalf("pdfsig: want %d valid signatures:\n%s", n, rep)
+	}
+}
