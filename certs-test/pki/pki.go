@@ -54,9 +54,9 @@ func Names() []string {
 	return []string{Root, Intermediate, TSA, OCSP, Personal, Seal, ECDSA, Expired, NotYet, Revoked, WrongUsage}
 }
 
-// TSAPolicy is the policy OID the test TSA puts in its tokens when a request
-// names none (under the ITU-T "example" arc 2.999).
-var TSAPolicy = asn1.ObjectIdentifier{2, 999, 3161, 1}
+// TSAPolicy returns the policy OID of the test TSA's tokens, 2.999.3161.1
+// (under the ITU-T "example" arc 2.999). Requests may name it or no policy.
+func TSAPolicy() asn1.ObjectIdentifier { return asn1.ObjectIdentifier{2, 999, 3161, 1} }
 
 var (
 	oidTimeStamping = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}

@@ -471,7 +471,7 @@ func TestTSA(t *testing.T) {
 	if ts.Nonce == nil || ts.Nonce.Int64() != 123456789 {
 		t.Errorf("nonce %v, want 123456789", ts.Nonce)
 	}
-	if ts.Time.Before(before) || ts.Time.After(time.Now().Add(time.Second)) || ts.Accuracy != TSAAccuracy || !ts.Policy.Equal(TSAPolicy) {
+	if ts.Time.Before(before) || ts.Time.After(time.Now().Add(time.Second)) || ts.Accuracy != TSAAccuracy || !ts.Policy.Equal(TSAPolicy()) {
 		t.Errorf("time %v accuracy %v policy %v", ts.Time, ts.Accuracy, ts.Policy)
 	}
 	var signer *x509.Certificate
@@ -524,10 +524,14 @@ func TestTSA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	otherPolicy, err := timestamp.CreateRequest(bytes.NewReader(data), &timestamp.RequestOptions{Hash: crypto.SHA256, TSAPolicyOID: asn1.ObjectIdentifier{1, 2, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, c := range map[string]struct {
 		body []byte
 		fail timestamp.FailureInfo
-	}{"sha1": {sha1req, timestamp.BadAlgorithm}, "garbage": {[]byte("xyz"), timestamp.BadDataFormat}} {
+	}{"sha1": {sha1req, timestamp.BadAlgorithm}, "garbage": {[]byte("xyz"), timestamp.BadDataFormat}, "policy": {otherPolicy, timestamp.UnacceptedPolicy}} {
 		_, err := timestamp.ParseResponse(postTSA(t, c.body))
 		if err == nil || !strings.Contains(err.Error(), timestamp.Rejection.String()) || !strings.Contains(err.Error(), c.fail.String()) {
 			t.Errorf("%s: %v, want a rejection (%s)", name, err, c.fail)

@@ -117,11 +117,9 @@ func (p *PKI) TimestampResponse(reqDER []byte) []byte {
 	if !ok || len(req.HashedMessage) != req.HashAlgorithm.Size() {
 		return reject(timestamp.BadAlgorithm)
 	}
-	policy := TSAPolicy
-	if len(req.TSAPolicyOID) > 0 {
-		if !req.TSAPolicyOID.Equal(TSAPolicy) {
-			return reject(timestamp.UnacceptedPolicy)
-		}
+	policy := TSAPolicy()
+	if len(req.TSAPolicyOID) > 0 && !req.TSAPolicyOID.Equal(policy) {
+		return reject(timestamp.UnacceptedPolicy)
 	}
 	tsa := p.ids[TSA]
 	gn, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 4, IsCompound: true, Bytes: tsa.Cert.RawSubject})
