@@ -2,6 +2,8 @@ package portal
 
 import (
 	"net/http"
+
+	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // catalogJSON counts what a catalogue load put.
@@ -13,7 +15,7 @@ type catalogJSON struct {
 // loadCatalog loads a catalogue file ({"documentTypes": [...],
 // "procedures": [...]}) into the vault (admin).
 func (s *Server) loadCatalog(w http.ResponseWriter, r *http.Request) {
-	if err := checkJSONType(r); err != nil {
+	if err := input.CheckJSONType(r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -21,7 +23,7 @@ func (s *Server) loadCatalog(w http.ResponseWriter, r *http.Request) {
 	types, procs, err := s.vault.LoadCatalog(r.Context(), actorOf(r), body)
 	if err != nil {
 		if body.tripped {
-			err = jsonError(&http.MaxBytesError{Limit: s.cfg.MaxCatalogBytes}, s.cfg.MaxCatalogBytes)
+			err = input.JSONError(&http.MaxBytesError{Limit: s.cfg.MaxCatalogBytes}, s.cfg.MaxCatalogBytes)
 		}
 		s.writeError(w, r, err)
 		return

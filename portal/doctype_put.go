@@ -5,6 +5,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // putDocumentType adds or replaces a catalogue entry (admin).
@@ -33,7 +34,7 @@ func (s *Server) putDocumentType(w http.ResponseWriter, r *http.Request) {
 func pathCode(r *http.Request, body string) (string, error) {
 	code := r.PathValue("code")
 	if body != "" && body != code {
-		return "", kerr.New(kerr.Invalid, "code_mismatch", "Mã trong nội dung khác với mã trên địa chỉ.", "body code %q differs from path code %q", printable(body), printable(code))
+		return "", kerr.New(kerr.Invalid, "code_mismatch", "Mã trong nội dung khác với mã trên địa chỉ.", "body code %q differs from path code %q", input.Printable(body), input.Printable(code))
 	}
 	return code, nil
 }

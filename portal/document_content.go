@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // downloadCurrent serves the current version's bytes.
@@ -19,7 +20,7 @@ func (s *Server) downloadCurrent(w http.ResponseWriter, r *http.Request) {
 func (s *Server) downloadVersion(w http.ResponseWriter, r *http.Request) {
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 {
-		s.writeError(w, r, kerr.New(kerr.NotFound, "version_not_found", "Không tìm thấy phiên bản tài liệu.", "version %q is not a positive integer", printable(r.PathValue("n"))))
+		s.writeError(w, r, kerr.New(kerr.NotFound, "version_not_found", "Không tìm thấy phiên bản tài liệu.", "version %q is not a positive integer", input.Printable(r.PathValue("n"))))
 		return
 	}
 	s.download(w, r, n)
@@ -29,7 +30,7 @@ func (s *Server) downloadVersion(w http.ResponseWriter, r *http.Request) {
 // (206), conditional requests on the SHA-256 ETag (304), and the headers a
 // browser needs to save rather than render the file.
 func (s *Server) download(w http.ResponseWriter, r *http.Request, n int) {
-	q, err := query(r, "purpose", "dossier")
+	q, err := input.Query(r, "purpose", "dossier")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -31,7 +31,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request) {
 	d, err := s.vault.Put(r.Context(), a, archive.NewDocument{
 		OwnerID:  owner,
 		Source:   up.meta.Source,
-		Metadata: up.meta.metadata(),
+		Metadata: up.meta.Metadata(),
 		Upload:   up.file,
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // pageJSON is one page of documents; next is the cursor of the next page.
@@ -15,7 +16,7 @@ type pageJSON struct {
 
 // listDocuments searches one owner's vault (a citizen's own by default).
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) {
-	q, err := query(r, "owner", "type", "status", "q", "validOn", "cursor", "limit")
+	q, err := input.Query(r, "owner", "type", "status", "q", "validOn", "cursor", "limit")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -30,18 +31,18 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) {
 	case "", archive.StatusValid, archive.StatusSuperseded, archive.StatusRevoked, archive.StatusExpired:
 		lq.Status = st
 	default:
-		s.writeError(w, r, kerr.New(kerr.Invalid, "invalid_status", "Trạng thái không hợp lệ (valid, superseded, revoked hoặc expired).", "unknown status %q", printable(string(st))))
+		s.writeError(w, r, kerr.New(kerr.Invalid, "invalid_status", "Trạng thái không hợp lệ (valid, superseded, revoked hoặc expired).", "unknown status %q", input.Printable(string(st))))
 		return
 	}
-	if lq.Text, err = textParam(q, "q", 1000); err != nil {
+	if lq.Text, err = input.TextParam(q, "q", 1000); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if lq.ValidOn, err = dateParam(q, "validOn"); err != nil {
+	if lq.ValidOn, err = input.DateParam(q, "validOn"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	limit, err := intParam(q, "limit", 50, 1, 1000)
+	limit, err := input.IntParam(q, "limit", 50, 1, 1000)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,11 +1,10 @@
 package portal
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // errorBody is the JSON of every error response.
@@ -81,28 +80,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, errorBody{Error: errorJSON{Code: code, Message: msg, Detail: detail, RequestID: id}})
 }
 
-// humanBytes formats a size for a Vietnamese message: "50 MB", "64 KB",
-// "1000 byte".
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d byte", n)
-}
-
 // fileTooLarge is the error for an upload over the limit.
 func fileTooLarge(limit int64) error {
-	return kerr.New(kerr.TooLarge, "file_too_large", "Tệp vượt quá dung lượng tối đa "+humanBytes(limit)+".",
+	return kerr.New(kerr.TooLarge, "file_too_large", "Tệp vượt quá dung lượng tối đa "+input.HumanBytes(limit)+".",
 		"the file is larger than the limit of %d bytes", limit)
-}
-
-// isMaxBytes reports whether err comes from an http.MaxBytesReader.
-func isMaxBytes(err error) bool {
-	var mbe *http.MaxBytesError
-	return errors.As(err, &mbe)
 }

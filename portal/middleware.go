@@ -124,6 +124,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), keyInfo, ri))
 		defer func() {
+			abort := false
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
@@ -133,9 +134,16 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				if sw.status == 0 {
 					s.writeError(sw, r, kerr.New(kerr.Internal, "internal", "Đã xảy ra lỗi hệ thống; vui lòng thử lại sau.", "panic: %v", p))
 				} else {
-					panic(http.ErrAbortHandler) // headers are out: cut the connection so the client sees a failure
+					// The headers are out: cut the connection (after the
+					// access log) so the client sees a failure.
+					abort = true
 				}
 			}
+			defer func() {
+				if abort {
+					panic(http.ErrAbortHandler)
+				}
+			}()
 			level := slog.LevelInfo
 			if sw.status >= 500 {
 				level = slog.LevelError

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // ledgerJSON is one page of an owner's access ledger.
@@ -16,17 +17,17 @@ type ledgerJSON struct {
 // ownerLedger lists an owner's access-ledger entries: who read, downloaded,
 // reused or changed which paper, when and why.
 func (s *Server) ownerLedger(w http.ResponseWriter, r *http.Request) {
-	q, err := query(r, "document", "after", "limit")
+	q, err := input.Query(r, "document", "after", "limit")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	after, err := intParam(q, "after", 0, 0, 1<<62)
+	after, err := input.IntParam(q, "after", 0, 0, 1<<62)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	limit, err := intParam(q, "limit", 100, 1, 1000)
+	limit, err := input.IntParam(q, "limit", 100, 1, 1000)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // documentsJSON is a list of documents.
@@ -14,7 +15,7 @@ type documentsJSON struct {
 // findReusable lists an owner's documents that can be reused for a type
 // code or a procedure component ("PROCEDURE/COMPONENT") on a day.
 func (s *Server) findReusable(w http.ResponseWriter, r *http.Request) {
-	q, err := query(r, "type", "on")
+	q, err := input.Query(r, "type", "on")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -24,7 +25,7 @@ func (s *Server) findReusable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, kerr.New(kerr.Invalid, "type_required", "Cần chỉ rõ mã loại giấy tờ hoặc thành phần hồ sơ (type).", "query parameter type is required"))
 		return
 	}
-	day, err := dateParam(q, "on")
+	day, err := input.DateParam(q, "on")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

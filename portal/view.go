@@ -7,6 +7,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // documentJSON is a document as the API shows it: the stored document
@@ -53,7 +54,7 @@ func expectedRev(r *http.Request) (int64, error) {
 func documentID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if !archive.ValidID(id) {
-		return "", kerr.New(kerr.NotFound, "document_not_found", "Không tìm thấy tài liệu.", "no document %q", printable(id))
+		return "", kerr.New(kerr.NotFound, "document_not_found", "Không tìm thấy tài liệu.", "no document %q", input.Printable(id))
 	}
 	return id, nil
 }
@@ -62,10 +63,10 @@ func documentID(r *http.Request) (string, error) {
 func accessOf(q map[string][]string) (archive.Access, error) {
 	var acc archive.Access
 	var err error
-	if acc.Purpose, err = textParam(q, "purpose", 500); err != nil {
+	if acc.Purpose, err = input.TextParam(q, "purpose", 500); err != nil {
 		return acc, err
 	}
-	if acc.Dossier, err = textParam(q, "dossier", 100); err != nil {
+	if acc.Dossier, err = input.TextParam(q, "dossier", 100); err != nil {
 		return acc, err
 	}
 	return acc, nil
