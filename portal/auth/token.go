@@ -86,47 +86,49 @@ func wellFormed(s string) bool {
 	return true
 }
 
-func unauthenticated(code, detail string) error {
+// unauthenticated is the error for missing (invalid false) or wrong
+// credentials; both have the code "unauthenticated".
+func unauthenticated(invalid bool, detail string) error {
 	msg := "Bạn cần đăng nhập để thực hiện thao tác này."
-	if code != "unauthenticated" {
+	if invalid {
 		msg = "Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi."
 	}
-	return kerr.New(kerr.Unauthenticated, code, msg, "%s", detail)
+	return kerr.New(kerr.Unauthenticated, "unauthenticated", msg, "%s", detail)
 }
 
 // Authenticate checks the value of an Authorization header ("Bearer
 // <token>") and returns the stored token. The token is looked up by its
 // hash, so the work done does not depend on how much of a guess is right;
 // malformed tokens are hashed and looked up like any other. Unauthenticated
-// "unauthenticated" when no credentials are given, "invalid_token" when they
-// are wrong, expired or revoked; the store's own error (e.g. Unavailable)
-// when it cannot answer.
+// (code "unauthenticated") when no credentials are given or they are wrong,
+// expired or revoked — the message and detail tell which; the store's own
+// error (e.g. Unavailable) when it cannot answer.
 func Authenticate(ctx context.Context, store Store, header string, now time.Time) (Token, error) {
 	if header == "" {
-		return Token{}, unauthenticated("unauthenticated", "no Authorization header")
+		return Token{}, unauthenticated(false, "no Authorization header")
 	}
 	scheme, secret, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return Token{}, unauthenticated("unauthenticated", "the Authorization header must use the Bearer scheme")
+		return Token{}, unauthenticated(false, "the Authorization header must use the Bearer scheme")
 	}
 	secret = strings.TrimSpace(secret)
 	hash := HashSecret(secret)
 	t, err := store.TokenByHash(ctx, hash)
 	if err != nil {
 		if kerr.IsKind(err, kerr.NotFound) {
-			return Token{}, unauthenticated("invalid_token", "unknown token")
+			return Token{}, unauthenticated(true, "unknown token")
 		}
 		return Token{}, err
 	}
 	switch {
 	case subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 || !wellFormed(secret):
-		return Token{}, unauthenticated("invalid_token", "unknown token")
+		return Token{}, unauthenticated(true, "unknown token")
 	case t.Revoked:
-		return Token{}, unauthenticated("invalid_token", "token revoked")
+		return Token{}, unauthenticated(true, "token revoked")
 	case !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):
-		return Token{}, unauthenticated("invalid_token", "token expired")
+		return Token{}, unauthenticated(true, "token expired")
 	case !t.Role.Valid():
-		return Token{}, unauthenticated("invalid_token", "token has an unknown role")
+		return Token{}, unauthenticated(true, "token has an unknown role")
 	}
 	return t, nil
 }
