@@ -188,3 +188,30 @@ func TestPanicsBecomeJSON500(t *testing.T) {
 		e.do(call{method: "GET", path: "/healthz"}).want(t, 200, "")
 	}
 }
+
+// TestStoreFailureIsAJSONError closes the metadata store under the running
+// server: requests then fail with a logged 5xx JSON error, not a hang or a
+// bare text answer.
+func TestStoreFailureIsAJSONError(t *testing.T) {
+	e := newEnv(t)
+	e.store.Close(context.Background())
+	for _, c := range []call{
+		{method: "GET", path: "/api/v1/document-types", token: e.admin},
+		{method: "GET", path: "/api/v1/documents", token: e.citizenA},
+	} {
+		r := e.do(c)
+		if r.status != 500 && r.status != 503 {
+			t.Fatalf("%s %s with the store closed: %d %s", c.method, c.path, r.status, r.body)
+		}
+		var eb errorBody
+		r.json(t, &eb)
+		if r.status == 500 && eb.Error.Detail != "" {
+			t.Errorf("internal detail exposed: %q", eb.Error.Detail)
+		}
+	}
+	if len(e.logs.find("request failed")) == 0 {
+		t.Error("the failures were not logged")
+	}
+	// The public endpoints still answer.
+	e.do(call{method: "GET", path: "/healthz"}).want(t, 200, "")
+}

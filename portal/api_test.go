@@ -154,6 +154,12 @@ func TestRangesAndConditionalDownloads(t *testing.T) {
 	if !bytes.Equal(r.body, data) {
 		t.Error("If-None-Match with another tag did not send the file")
 	}
+	// If-Match is checked against the SHA-256 tag too.
+	e.do(call{method: "GET", path: path, token: e.citizenA, header: map[string]string{"If-Match": `"` + strings.Repeat("0", 64) + `"`}}).want(t, 412, "")
+	r = e.do(call{method: "GET", path: path, token: e.citizenA, header: map[string]string{"If-Match": etag}}).want(t, 200, "")
+	if !bytes.Equal(r.body, data) {
+		t.Error("If-Match with the current tag did not send the file")
+	}
 	// HEAD: headers only.
 	e.do(call{method: "HEAD", path: path, token: e.citizenA, expect: specSkip}).want(t, 200, "")
 }
