@@ -35,10 +35,12 @@ type Config struct {
 	// Uploads and downloads are not bounded by it: they last as long as the
 	// bytes take to move.
 	RequestTimeout time.Duration
-	// ReadHeaderTimeout and IdleTimeout are hints for the http.Server that
-	// serves the handler (defaults 10 s and 120 s); see NewHTTPServer.
+	// ReadHeaderTimeout is a hint for the http.Server that serves the
+	// handler (default 10 s); see NewHTTPServer.
 	ReadHeaderTimeout time.Duration
-	IdleTimeout       time.Duration
+	// IdleTimeout is a hint for the http.Server that serves the handler
+	// (default 120 s); see NewHTTPServer.
+	IdleTimeout time.Duration
 	// ExposeInternalErrors puts the English detail of internal (500) errors
 	// into responses. Off in production: the detail is then only logged,
 	// with the request ID.
