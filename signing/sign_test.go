@@ -215,6 +215,9 @@ func TestBadInputs(t *testing.T) {
 	e := getEnv(t)
 	s := e.signer(t, pki.Personal, Options{})
 	good := makePDF(1)
+	if !bytes.Contains(good, []byte("/Kids [4 0 R ]")) {
+		t.Fatal("makePDF changed; fix the cases below")
+	}
 	cases := []struct {
 		name string
 		in   []byte
@@ -227,6 +230,12 @@ func TestBadInputs(t *testing.T) {
 		{"bad startxref", append(bytes.Clone(good[:bytes.LastIndex(good, []byte("startxref"))]), "startxref\n999999\n%%EOF\n"...), "pdf_invalid"},
 		{"no trailer", bytes.ReplaceAll(good, []byte("trailer"), []byte("garbage")), "pdf_invalid"},
 		{"encrypted", makeEncryptedPDF(), "pdf_encrypted"},
+		// digitorus/pdf loops for ever, allocating, on this one (prescan).
+		{"array open at endobj", bytes.Replace(good, []byte("/Type /Catalog"), []byte("/Typ[ /Catalog"), 1), "pdf_invalid"},
+		// pdfsign overflows its stack on this one (checkPageTree).
+		{"cyclic page tree", bytes.Replace(good, []byte("/Kids [4 0 R ]"), []byte("/Kids [2 0 R ]"), 1), "pdf_invalid"},
+		{"no pages", bytes.Replace(good, []byte("/Kids [4 0 R ]"), []byte("/Kids [     ]"), 1), "pdf_invalid"},
+		{"string open at end", append(bytes.Clone(good), "(unterminated"...), "pdf_invalid"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

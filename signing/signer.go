@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/digitorus/pdf"
@@ -197,12 +198,19 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 	if err := checkHeader(in, size); err != nil {
 		return Result{}, err
 	}
+	if err := prescan(in, size); err != nil {
+		return Result{}, err
+	}
 	// pdfsign and its PDF reader may panic on malformed input.
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = Result{}, kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không ký được.", "PDF library panicked: %v", p)
 		}
 	}()
+	// digitorus/pdf can loop for ever, allocating, on some malformed files
+	// (an unclosed array runs into end of file); the guard turns that into a
+	// panic that the recover above reports as pdf_invalid.
+	in = &eofGuard{r: in, size: size}
 	rdr, err := pdf.NewReader(io.NewSectionReader(in, 0, size), size)
 	if err != nil {
 		if errors.Is(err, pdf.ErrInvalidPassword) || strings.Contains(strings.ToLower(err.Error()), "encrypt") {
@@ -212,6 +220,9 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 	}
 	if !rdr.Trailer().Key("Encrypt").IsNull() {
 		return Result{}, errEncrypted(nil)
+	}
+	if err := checkPageTree(rdr); err != nil {
+		return Result{}, err
 	}
 	if s.opts.Certification != CertifyNone {
 		if has, err := hasSignatures(rdr); err != nil {
@@ -333,4 +344,66 @@ func docMDPLocked(rdr *pdf.Reader) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// checkPageTree walks the page tree the way pdfsign looks for page 1
+// (depth first, stopping at the first page) within a depth and node budget:
+// a cyclic tree would otherwise overflow pdfsign's stack, which no recover
+// can catch.
+func checkPageTree(rdr *pdf.Reader) error {
+	const maxDepth, maxNodes = 64, 100000
+	nodes := 0
+	bad := func(detail string) error {
+		return kerr.New(kerr.Invalid, "pdf_invalid", "Cây trang của tệp PDF bị lỗi (vòng lặp hoặc không có trang nào), không ký được.", "page tree: %s", detail)
+	}
+	var walk func(v pdf.Value, depth int) (bool, error)
+	walk = func(v pdf.Value, depth int) (bool, error) {
+		nodes++
+		if depth > maxDepth || nodes > maxNodes {
+			return false, bad("too deep or too large (cyclic?)")
+		}
+		switch v.Key("Type").Name() {
+		case "Page":
+			return true, nil
+		case "Pages":
+			kids := v.Key("Kids")
+			for i := 0; i < kids.Len(); i++ {
+				found, err := walk(kids.Index(i), depth+1)
+				if err != nil || found {
+					return found, err
+				}
+			}
+		}
+		return false, nil
+	}
+	found, err := walk(rdr.Trailer().Key("Root").Key("Pages"), 0)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return bad("no page")
+	}
+	return nil
+}
+
+// eofGuard is an io.ReaderAt that panics once it has been asked too often
+// to read at or past the end of the input: a well-formed parse does so a
+// handful of times, a runaway parser loop without end.
+type eofGuard struct {
+	r     io.ReaderAt
+	size  int64
+	atEOF atomic.Int64
+}
+
+// maxEOFReads is how many reads at end of input eofGuard allows.
+const maxEOFReads = 10000
+
+func (g *eofGuard) ReadAt(p []byte, off int64) (int, error) {
+	if off >= g.size && len(p) > 0 {
+		if g.atEOF.Add(1) > maxEOFReads {
+			panic("PDF parser kept reading past the end of the file")
+		}
+		return 0, io.EOF
+	}
+	return g.r.ReadAt(p, off)
 }

@@ -1,0 +1,169 @@
+package signing
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// prescan reads the whole PDF once, lexically, and refuses structures that
+// make digitorus/pdf loop for ever: an array or dictionary still open when
+// its object ends ("endobj") or when the file ends, and a string or
+// dictionary left open at the end of the file. Stream data is skipped up to
+// "endstream". It never rejects a well-formed PDF.
+func prescan(in io.ReaderAt, size int64) error {
+	br := bufio.NewReaderSize(io.NewSectionReader(in, 0, size), 64<<10)
+	bad := func(detail string) error {
+		return kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc (mảng, từ điển hoặc chuỗi không đóng), không ký được.", "%s", detail)
+	}
+	var stack []byte // '[' or '<' for open arrays and dictionaries
+	var word []byte
+	endWord := func() error {
+		if len(word) == 0 {
+			return nil
+		}
+		w := string(word)
+		word = word[:0]
+		switch w {
+		case "endobj":
+			if len(stack) > 0 {
+				return bad("object ends inside an open array or dictionary")
+			}
+		case "stream":
+			if err := skipStream(br); err != nil {
+				return bad("stream without endstream")
+			}
+		}
+		return nil
+	}
+	for {
+		c, err := br.ReadByte()
+		if err == io.EOF {
+			if err := endWord(); err != nil {
+				return err
+			}
+			if len(stack) > 0 {
+				return bad("array or dictionary open at end of file")
+			}
+			return nil
+		}
+		if err != nil {
+			return kerr.Wrap(err, kerr.Invalid, "pdf_unreadable", "Không đọc được tệp PDF.")
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n', '\f', 0:
+			if err := endWord(); err != nil {
+				return err
+			}
+		case '%':
+			if err := endWord(); err != nil {
+				return err
+			}
+			for c != '\n' && c != '\r' {
+				if c, err = br.ReadByte(); err != nil {
+					break
+				}
+			}
+		case '(':
+			if err := endWord(); err != nil {
+				return err
+			}
+			if !skipLiteralString(br) {
+				return bad("literal string open at end of file")
+			}
+		case '[':
+			if err := endWord(); err != nil {
+				return err
+			}
+			stack = append(stack, '[')
+		case ']':
+			if err := endWord(); err != nil {
+				return err
+			}
+			if len(stack) > 0 && stack[len(stack)-1] == '[' {
+				stack = stack[:len(stack)-1]
+			}
+		case '<':
+			if err := endWord(); err != nil {
+				return err
+			}
+			if n, _ := br.Peek(1); len(n) == 1 && n[0] == '<' {
+				br.ReadByte()
+				stack = append(stack, '<')
+				continue
+			}
+			// Hex string: up to '>'.
+			for {
+				c, err = br.ReadByte()
+				if err != nil {
+					return bad("hex string open at end of file")
+				}
+				if c == '>' {
+					break
+				}
+			}
+		case '>':
+			if err := endWord(); err != nil {
+				return err
+			}
+			if n, _ := br.Peek(1); len(n) == 1 && n[0] == '>' {
+				br.ReadByte()
+				if len(stack) > 0 && stack[len(stack)-1] == '<' {
+					stack = stack[:len(stack)-1]
+				}
+			}
+		case '/', '{', '}', ')':
+			if err := endWord(); err != nil {
+				return err
+			}
+		default:
+			if len(word) < 16 {
+				word = append(word, c)
+			}
+		}
+	}
+}
+
+// skipLiteralString consumes a literal string after its '(' and reports
+// whether it was closed.
+func skipLiteralString(br *bufio.Reader) bool {
+	depth := 1
+	for depth > 0 {
+		c, err := br.ReadByte()
+		if err != nil {
+			return false
+		}
+		switch c {
+		case '\\':
+			if _, err := br.ReadByte(); err != nil {
+				return false
+			}
+		case '(':
+			depth++
+		case ')':
+			depth--
+		}
+	}
+	return true
+}
+
+// skipStream consumes stream data up to and including "endstream".
+func skipStream(br *bufio.Reader) error {
+	const end = "endstream"
+	var window []byte
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return err
+		}
+		window = append(window, c)
+		if len(window) > len(end) {
+			window = window[1:]
+		}
+		if len(window) == len(end) && bytes.Equal(window, []byte(end)) {
+			return nil
+		}
+	}
+}
