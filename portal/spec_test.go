@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -70,5 +71,16 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 		if !slices.Contains(routes, op) {
 			t.Errorf("operation %q of api/openapi.yaml is not served", op)
 		}
+	}
+}
+
+func TestNewHTTPServerTimeouts(t *testing.T) {
+	s := portal.New(portal.Config{}, &archive.Service{}, nil, nil)
+	hs := s.NewHTTPServer("127.0.0.1:0")
+	if hs.ReadHeaderTimeout != 10*time.Second || hs.IdleTimeout != 120*time.Second || hs.WriteTimeout != 0 || hs.Handler == nil {
+		t.Errorf("server timeouts: header %v idle %v write %v", hs.ReadHeaderTimeout, hs.IdleTimeout, hs.WriteTimeout)
+	}
+	if got := s.Config().MaxUploadBytes; got != 50<<20 {
+		t.Errorf("default MaxUploadBytes = %d", got)
 	}
 }
