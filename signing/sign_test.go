@@ -6,8 +6,11 @@ import (
 	"encoding/asn1"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitorus/pdfsign"
 	"github.com/digitorus/pkcs7"
@@ -126,6 +129,24 @@ func TestSignBTWithoutTSA(t *testing.T) {
 	wantCode(t, err, kerr.Unavailable, "tsa_unavailable")
 	if out.Len() != 0 {
 		t.Fatalf("%d bytes written after a failed signing", out.Len())
+	}
+
+	// A TSA that hangs is cut off by TSATimeout.
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	s = e.signer(t, pki.Personal, Options{Level: LevelBT, TSAURL: hang.URL, TSATimeout: 200 * time.Millisecond})
+	start := time.Now()
+	_, err = s.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out)
+	wantCode(t, err, kerr.Unavailable, "tsa_unavailable")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("TSA timeout not applied: %v", d)
 	}
 }
 

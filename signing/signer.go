@@ -67,6 +67,8 @@ type Options struct {
 	Level Level
 	// TSAURL is the RFC 3161 timestamp authority; required for B-T.
 	TSAURL string
+	// TSATimeout bounds the timestamp request; zero means 30 seconds.
+	TSATimeout time.Duration
 	// Name, Reason, Location and Contact go into the signature dictionary.
 	// Name defaults to the certificate's common name.
 	Name, Reason, Location, Contact string
@@ -117,6 +119,9 @@ func New(key KeySource, opts Options) (*Signer, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.TSATimeout <= 0 {
+		opts.TSATimeout = 30 * time.Second
 	}
 	if opts.MaxSize <= 0 {
 		opts.MaxSize = 512 << 20
@@ -259,12 +264,18 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 	}
 	if s.opts.Level == LevelBT {
 		sd.TSA.URL = s.opts.TSAURL
+		tctx, cancel := context.WithTimeout(ctx, s.opts.TSATimeout)
+		defer cancel()
+		sd.Context = tctx
 	}
 	var buf bytes.Buffer
 	//nolint:staticcheck // the fluent pdfsign API has no clock; SignWithData is its own engine.
 	if err := sign.SignWithData(io.NewSectionReader(in, 0, size), &buf, rdr, size, sd); err != nil {
 		if ctx.Err() != nil {
 			return Result{}, kerr.Wrap(ctx.Err(), kerr.Unavailable, "signing_cancelled", "Việc ký đã bị hủy.")
+		}
+		if s.opts.Level == LevelBT && sd.Context.Err() != nil {
+			return Result{}, kerr.Wrap(err, kerr.Unavailable, "tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không trả lời kịp; chưa ký, vui lòng thử lại sau.")
 		}
 		if s.opts.Level == LevelBT && isTSAError(err) {
 			return Result{}, kerr.Wrap(err, kerr.Unavailable, "tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không trả lời hợp lệ; chưa ký, vui lòng thử lại sau.")

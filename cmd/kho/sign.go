@@ -90,7 +90,7 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 		checker.Revocation = signing.RevocationSkip
 	}
 	signer, err := signing.New(key, signing.Options{
-		Level: level, TSAURL: *tsa, Name: *name, Reason: *reason, Location: *location, Contact: *contact,
+		Level: level, TSAURL: *tsa, TSATimeout: *timeout, Name: *name, Reason: *reason, Location: *location, Contact: *contact,
 		Certification: certification, Checker: checker, Now: a.now,
 	})
 	if err != nil {
