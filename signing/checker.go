@@ -213,6 +213,22 @@ func (c *Checker) ocspStatus(ctx context.Context, url string, cert, issuer *x509
 	if err != nil {
 		return revStatus{}, err
 	}
+	// x/crypto/ocsp checks that a delegated responder's certificate was
+	// issued by the CA, but not that the CA authorised it to sign OCSP
+	// responses (RFC 6960 section 4.2.2.2): any end entity of the CA could
+	// otherwise vouch for a revoked certificate.
+	if rc := resp.Certificate; rc != nil && !rc.Equal(issuer) {
+		authorised := false
+		for _, u := range rc.ExtKeyUsage {
+			authorised = authorised || u == x509.ExtKeyUsageOCSPSigning
+		}
+		if !authorised {
+			return revStatus{}, fmt.Errorf("responder certificate %q is not authorised for OCSP signing", rc.Subject.CommonName)
+		}
+		if at.Before(rc.NotBefore) || at.After(rc.NotAfter) {
+			return revStatus{}, fmt.Errorf("responder certificate %q is outside its validity period", rc.Subject.CommonName)
+		}
+	}
 	if resp.ThisUpdate.After(at.Add(freshness)) {
 		return revStatus{}, fmt.Errorf("response thisUpdate %s is in the future", resp.ThisUpdate)
 	}

@@ -1,9 +1,12 @@
 package signing
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
+	"golang.org/x/crypto/ocsp"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -147,4 +150,32 @@ func TestParseLevel(t *testing.T) {
 	}
 	_, err := ParseLevel("B-X")
 	wantCode(t, err, kerr.Invalid, "level_unknown")
+}
+
+// TestForgedOCSPResponseIgnored: a "good" answer for the revoked certificate,
+// signed by an end entity of the same CA that has no OCSPSigning usage, is
+// not believed; the CRL then decides.
+func TestForgedOCSPResponseIgnored(t *testing.T) {
+	e := getEnv(t)
+	revoked := e.key(t, pki.Revoked)
+	forger := e.pki.Identity(pki.Personal)
+	issuer := e.pki.Identity(pki.Intermediate).Cert
+	forged := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if !strings.HasPrefix(r.URL.Path, "/ocsp") {
+			return http.DefaultTransport.RoundTrip(r)
+		}
+		now := time.Now()
+		der, err := ocsp.CreateResponse(issuer, forger.Cert, ocsp.Response{
+			Status: ocsp.Good, SerialNumber: revoked.Certificate().SerialNumber,
+			ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour), Certificate: forger.Cert,
+		}, forger.Key)
+		if err != nil {
+			return nil, err
+		}
+		return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{"Content-Type": {"application/ocsp-response"}},
+			Body: io.NopCloser(bytes.NewReader(der)), Request: r}, nil
+	})}
+	c := &Checker{Roots: e.pki.Roots(), HTTPClient: forged}
+	err := c.CheckCertificate(context.Background(), revoked.Certificate(), revoked.Chain(), time.Now())
+	wantCode(t, err, kerr.Permission, CodeCertRevoked)
 }
