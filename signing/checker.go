@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kho-vn/kho/internal/kerr"
@@ -29,7 +30,8 @@ const (
 
 // Checker makes the checks done before signing: validity period, key usage,
 // chain to the trust anchors and revocation. The zero value is not usable:
-// Roots must be set. A Checker is safe for concurrent use.
+// Roots must be set. A Checker is safe for concurrent use and must not be
+// copied after first use (it caches CRLs).
 type Checker struct {
 	// Roots are the trust anchors the signer certificate must chain to.
 	Roots *x509.CertPool
@@ -40,7 +42,14 @@ type Checker struct {
 	HTTPClient *http.Client
 	// Timeout bounds each OCSP or CRL request; zero means 10 seconds.
 	Timeout time.Duration
+
+	// crls caches CRLs by URL until their nextUpdate (at most crlCacheMax).
+	crlMu sync.Mutex
+	crls  map[string]*x509.RevocationList
 }
+
+// crlCacheMax is the longest a CRL is kept, whatever its nextUpdate says.
+const crlCacheMax = time.Hour
 
 // Error codes of CheckCertificate.
 const (
@@ -245,22 +254,37 @@ func (c *Checker) ocspStatus(ctx context.Context, url string, cert, issuer *x509
 }
 
 func (c *Checker) crlStatus(ctx context.Context, url string, cert, issuer *x509.Certificate, at time.Time) (revStatus, error) {
-	body, err := c.fetch(ctx, http.MethodGet, url, "", nil)
-	if err != nil {
-		return revStatus{}, err
+	c.crlMu.Lock()
+	rl := c.crls[url]
+	c.crlMu.Unlock()
+	if rl != nil && (at.After(rl.NextUpdate) || at.Sub(rl.ThisUpdate) > crlCacheMax || at.Before(rl.ThisUpdate)) {
+		rl = nil
 	}
-	if b, _ := pemDecodeCRL(body); b != nil {
-		body = b
-	}
-	rl, err := x509.ParseRevocationList(body)
-	if err != nil {
-		return revStatus{}, err
+	if rl == nil {
+		body, err := c.fetch(ctx, http.MethodGet, url, "", nil)
+		if err != nil {
+			return revStatus{}, err
+		}
+		if b, _ := pemDecodeCRL(body); b != nil {
+			body = b
+		}
+		if rl, err = x509.ParseRevocationList(body); err != nil {
+			return revStatus{}, err
+		}
 	}
 	if err := rl.CheckSignatureFrom(issuer); err != nil {
 		return revStatus{}, fmt.Errorf("CRL not signed by the issuer: %w", err)
 	}
 	if !rl.NextUpdate.IsZero() && rl.NextUpdate.Add(freshness).Before(at) {
 		return revStatus{}, fmt.Errorf("CRL expired at %s", rl.NextUpdate)
+	}
+	if !rl.NextUpdate.IsZero() {
+		c.crlMu.Lock()
+		if c.crls == nil {
+			c.crls = make(map[string]*x509.RevocationList)
+		}
+		c.crls[url] = rl
+		c.crlMu.Unlock()
 	}
 	for _, e := range rl.RevokedCertificateEntries {
 		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {

@@ -113,6 +113,14 @@ func TestRevocationOCSPThenCRL(t *testing.T) {
 	if counts["crl"] == 0 {
 		t.Fatalf("requests %v, want a CRL fetch", counts)
 	}
+	// The CRL is cached until its nextUpdate: a second check fetches nothing.
+	before := counts["crl"]
+	if err := c.CheckCertificate(context.Background(), good.Certificate(), good.Chain(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if counts["crl"] != before {
+		t.Fatalf("CRL fetched again: %v", counts)
+	}
 	err := c.CheckCertificate(context.Background(), revoked.Certificate(), revoked.Chain(), time.Now())
 	wantCode(t, err, kerr.Permission, CodeCertRevoked)
 
