@@ -63,6 +63,8 @@ install_packages() {
 	[[ -x $PGBIN/initdb ]] || pkgs+=(postgresql)
 	command -v curl >/dev/null || pkgs+=(curl)
 	command -v flock >/dev/null || pkgs+=(util-linux)
+	command -v pdfsig >/dev/null || pkgs+=(poppler-utils) # the independent signature check (signing tests)
+	command -v openssl >/dev/null || pkgs+=(openssl)      # cross-checks of the test PKI
 	((${#pkgs[@]})) || return 0
 	local sudo=()
 	[[ $EUID -eq 0 ]] || sudo=(sudo)
