@@ -143,7 +143,7 @@ func TestReadmeTour(t *testing.T) {
 
 	// Errors come out as "kho: <Vietnamese> (<code>: <detail>)" with a non-zero exit.
 	r = kho(t, "doc", "ls", "--server", srv.url, "--token", "kho_wrong")
-	if r.code != 1 || !strings.HasPrefix(r.stderr, "kho: ") || !strings.Contains(r.stderr, "(invalid_token: ") {
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "kho: ") || !strings.Contains(r.stderr, "(unauthenticated: ") {
 		t.Errorf("bad token: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = kho(t, append([]string{"doc", "put", "--type", "NO_SUCH_TYPE", "--name", "x", in}, cli...)...)
