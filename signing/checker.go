@@ -328,7 +328,7 @@ func (c *Checker) fetch(ctx context.Context, method, url, contentType string, bo
 
 // viTime formats t for a Vietnamese message, in Vietnam's time zone (UTC+7).
 func viTime(t time.Time) string {
-	return t.In(time.FixedZone("ICT", 7*3600)).Format("15:04 02/01/2006")
+	return t.In(time.FixedZone("ICT", 7*3600)).Format("15:04:05 02/01/2006")
 }
 
 // pemDecodeCRL returns the DER of a PEM "X509 CRL" block, or nil when data is
