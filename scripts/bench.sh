@@ -10,8 +10,8 @@
 #                    and down, embedded and MinIO+FerretDB); 0 skips it
 #   KHO_BENCH_OUT    directory for the raw outputs (default a new /tmp dir)
 #
-# On a 2-core machine the whole run takes about 10 minutes. The machine must
-# be otherwise idle for numbers worth writing down: the load average is
+# On a 2-core machine the whole run takes 8 (quiet) to 11 (loaded) minutes. It must
+# run on an otherwise idle machine for numbers worth writing down: the load average is
 # printed before and after each step.
 set -euo pipefail
 
