@@ -10,9 +10,9 @@
 #                    and down, embedded and MinIO+FerretDB); 0 skips it
 #   KHO_BENCH_OUT    directory for the raw outputs (default a new /tmp dir)
 #
-# On a 2-core machine the whole run takes 8 (quiet) to 11 (loaded) minutes. It must
-# run on an otherwise idle machine for numbers worth writing down: the load average is
-# printed before and after each step.
+# On a 2-core machine the whole run takes 8 (quiet) to 11 (loaded) minutes.
+# Numbers worth writing down need an otherwise idle machine: the load
+# average is printed before and after each step.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
