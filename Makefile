@@ -27,7 +27,7 @@ test-servers-down:
 
 ## bench: run the benchmarks with the test servers up (stopped afterwards)
 bench:
-	scripts/with-testenv.sh $(GO) test -run '^$$' -bench . -benchmem ./...
+	scripts/bench.sh
 
 ## fmt: gofmt every Go file
 fmt:

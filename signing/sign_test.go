@@ -134,9 +134,10 @@ func TestSignBTWithoutTSA(t *testing.T) {
 	// A TSA that hangs is cut off by TSATimeout.
 	release := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
+		select { // bounded, so that a client that ignores its timeout cannot hang the test run
 		case <-r.Context().Done():
 		case <-release:
+		case <-time.After(15 * time.Second):
 		}
 	}))
 	defer hang.Close()

@@ -113,7 +113,7 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, 
 		}
 		// The caller is about to reference it: make it young again, so that
 		// the collection of old unreferenced blobs does not take it meanwhile.
-		if err := b.d.Touch(ctx, hash); err != nil {
+		if err := b.touch(ctx, hash); err != nil {
 			return "", 0, classify(err, "touch", hash)
 		}
 		return hash, n, nil
@@ -315,3 +315,22 @@ func (r *verifyingReader) Read(p []byte) (int, error) {
 }
 
 func (r *verifyingReader) Close() error { return classify(r.rc.Close(), "close", r.hash) }
+
+// touch refreshes an existing blob's age. An S3 service replaces the object
+// while it touches it, so a concurrent touch of the same blob (two uploads
+// of the same content at once) may briefly find it absent: NotFound is tried
+// again a few times before it is believed.
+func (b *Bucket) touch(ctx context.Context, hash string) error {
+	var err error
+	for i := range 5 {
+		if err = b.d.Touch(ctx, hash); !kerr.IsKind(err, kerr.NotFound) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(10*(i+1)) * time.Millisecond):
+		}
+	}
+	return err
+}
