@@ -86,6 +86,7 @@ func commands() *command {
 			auditCommand(),
 			gcCommand(),
 			signCommand(),
+			verifyCommand(),
 			{
 				name:    "version",
 				usage:   "kho version",

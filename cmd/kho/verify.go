@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/signing"
+)
+
+func verifyCommand() *command {
+	return &command{
+		name:    "verify",
+		usage:   "kho verify --trust ROOTS.pem [--json] [--html FILE] FILE.pdf",
+		summary: "verify the signatures of a PDF file (verdict per signature, ETSI EN 319 102-1)",
+		vi:      "Kiểm tra các chữ ký số của tệp PDF",
+		help: `Every signature gets a verdict: TOTAL-PASSED, INDETERMINATE (with its
+sub-indication) or TOTAL-FAILED. The checks: integrity of the signed bytes,
+the signature value, the chain to the trust anchors (--trust) at the
+time-stamp's time (or now, without a time-stamp), revocation (OCSP, then the
+CRL; --no-revocation skips it), the time-stamp, whether the signature covers
+the whole document and what was appended after it. Changes after signing
+other than later signatures are not classified yet and give INDETERMINATE.
+The exit status is 0 only when the file has at least one signature and all
+are TOTAL-PASSED, 1 otherwise, 2 for usage errors.`,
+		run: runVerify,
+	}
+}
+
+func runVerify(ctx context.Context, a *app, cmd *command, args []string) error {
+	fs := a.flags(cmd)
+	trust := fs.String("trust", "", "PEM `FILE` of trust anchors (required)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	htmlOut := fs.String("html", "", "also write the Vietnamese report as HTML to `FILE`")
+	noRev := fs.Bool("no-revocation", false, "do not check revocation (OCSP/CRL)")
+	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each OCSP or CRL request")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return helpOK(err)
+	}
+	if *trust == "" {
+		return &usageError{kerr.New(kerr.Invalid, "trust_required", "Thiếu tệp chứng thư gốc tin cậy (--trust).", "--trust is required")}
+	}
+	roots, err := loadRoots(*trust)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return kerr.Wrap(err, kerr.NotFound, "input_unreadable", "Không mở được tệp cần kiểm tra.")
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return kerr.Wrap(err, kerr.Invalid, "input_unreadable", "Không đọc được tệp cần kiểm tra.")
+	}
+	var opts signing.VerifyOptions
+	opts.Roots, opts.Now = roots, a.now
+	if !*noRev {
+		opts.Checker = &signing.Checker{Roots: roots, Timeout: *timeout}
+	}
+	rep, err := signing.Verify(ctx, f, st.Size(), opts)
+	if err != nil {
+		return err
+	}
+	if *htmlOut != "" {
+		if err := writeHTMLReport(rep, *htmlOut); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được báo cáo.")
+		}
+	} else {
+		printSummary(a, pos[0], rep)
+	}
+	if len(rep.Signatures) == 0 {
+		return &exitError{code: 1, err: kerr.New(kerr.Invalid, "pdf_not_signed", "Tệp PDF không có chữ ký số nào.", "%s has no signature", pos[0])}
+	}
+	failed := 0
+	for _, s := range rep.Signatures {
+		if s.Verdict != signing.TotalPassed {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return &exitError{code: 1, err: kerr.New(kerr.Integrity, "signatures_not_passed",
+			fmt.Sprintf("%d trong %d chữ ký không đạt.", failed, len(rep.Signatures)), "%d of %d signatures are not TOTAL-PASSED", failed, len(rep.Signatures))}
+	}
+	return nil
+}
+
+// printSummary writes a short Vietnamese summary, one block per signature.
+func printSummary(a *app, name string, rep *signing.Report) {
+	fmt.Fprintf(a.stdout, "%s: %d chữ ký\n", name, len(rep.Signatures))
+	ict := time.FixedZone("ICT", 7*3600)
+	for i, s := range rep.Signatures {
+		who := "(không rõ người ký)"
+		if s.Signer != nil {
+			who = s.Signer.CommonName
+			if s.Signer.Organization != "" && s.Signer.Organization != who {
+				who += " – " + s.Signer.Organization
+			}
+		}
+		fmt.Fprintf(a.stdout, "#%d %s: %s [%s", i+1, signing.VerdictVI(s.Verdict), who, s.Verdict)
+		if s.SubIndication != "" {
+			fmt.Fprintf(a.stdout, "/%s", s.SubIndication)
+		}
+		fmt.Fprintln(a.stdout, "]")
+		if !s.SigningTime.IsZero() {
+			fmt.Fprintf(a.stdout, "   Thời điểm ký: %s", s.SigningTime.In(ict).Format("02/01/2006 15:04:05"))
+			if s.SigningTimeSource == "timestamp" {
+				fmt.Fprint(a.stdout, " (theo dấu thời gian)")
+			}
+			fmt.Fprintln(a.stdout)
+		}
+		if r := s.ReasonVI(); r != "" {
+			fmt.Fprintf(a.stdout, "   Lý do: %s\n", r)
+		}
+		if s.ModifiedAfterSigning {
+			fmt.Fprintln(a.stdout, "   Tài liệu có phần bổ sung sau chữ ký này.")
+		}
+	}
+}
+
+// writeHTMLReport writes the HTML report through a temporary file.
+func writeHTMLReport(rep *signing.Report, path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".kho-verify-*.html")
+	if err != nil {
+		return kerr.Wrap(err, kerr.Internal, "output_unwritable", "Không tạo được tệp báo cáo.")
+	}
+	defer os.Remove(tmp.Name())
+	if err := rep.WriteHTML(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được tệp báo cáo.")
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được tệp báo cáo.")
+	}
+	return nil
+}

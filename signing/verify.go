@@ -1,0 +1,621 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// Verdict is the validation status of a signature, as in ETSI EN 319 102-1.
+type Verdict string
+
+// The verdicts.
+const (
+	TotalPassed   Verdict = "TOTAL-PASSED"
+	Indeterminate Verdict = "INDETERMINATE"
+	TotalFailed   Verdict = "TOTAL-FAILED"
+)
+
+// Sub-indications (ETSI EN 319 102-1, table 5) used by Verify, plus
+// ChangesNotClassified, which is ours.
+const (
+	SubHashFailure            = "HASH_FAILURE"
+	SubSigCryptoFailure       = "SIG_CRYPTO_FAILURE"
+	SubRevoked                = "REVOKED"
+	SubFormatFailure          = "FORMAT_FAILURE"
+	SubNoCertificateChain     = "NO_CERTIFICATE_CHAIN_FOUND"
+	SubOutOfBoundsNoPOE       = "OUT_OF_BOUNDS_NO_POE"
+	SubTryLater               = "TRY_LATER"
+	SubChainConstraintsFailed = "CHAIN_CONSTRAINTS_FAILURE"
+	// SubChangesNotClassified is not an ETSI sub-indication: the document
+	// was changed after signing by an incremental update that Verify does
+	// not classify yet (anything but a later signature).
+	SubChangesNotClassified = "CHANGES_NOT_CLASSIFIED"
+)
+
+// VerifyOptions configures Verify.
+type VerifyOptions struct {
+	// Roots are the trust anchors (a trusted list; the test roots in tests).
+	Roots *x509.CertPool
+	// Checker, when set, also checks revocation (OCSP, then CRL) of the
+	// signer's chain; its Roots are replaced by Roots above when those are
+	// set. Nil means revocation is not checked (reported as not checked).
+	Checker *Checker
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxSize bounds the input; zero means 256 MiB.
+	MaxSize int64
+}
+
+// Report is the result of Verify for one PDF.
+type Report struct {
+	Size       int64              `json:"size"`
+	VerifiedAt time.Time          `json:"verified_at"`
+	Signatures []*SignatureReport `json:"signatures"`
+}
+
+// SignerIdentity is who made a signature, from the signer certificate.
+type SignerIdentity struct {
+	CommonName   string `json:"common_name"`
+	Organization string `json:"organization,omitempty"`
+	// SerialNumber is the subject's serialNumber attribute (e.g. a CCCD
+	// number), not the certificate serial.
+	SerialNumber string `json:"serial_number,omitempty"`
+	// CertSerial is the certificate's serial number in hex.
+	CertSerial string    `json:"cert_serial"`
+	Issuer     string    `json:"issuer"`
+	NotBefore  time.Time `json:"not_before"`
+	NotAfter   time.Time `json:"not_after"`
+}
+
+// Timestamp describes a signature time-stamp (or a document time-stamp).
+type Timestamp struct {
+	Present bool      `json:"present"`
+	Valid   bool      `json:"valid"`
+	Time    time.Time `json:"time,omitzero"`
+	TSA     string    `json:"tsa,omitempty"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// Change is one incremental update appended after a signature.
+type Change struct {
+	From    int64  `json:"from"`
+	To      int64  `json:"to"`
+	Kind    string `json:"kind"` // "later_signature" or "unclassified"
+	Allowed bool   `json:"allowed"`
+}
+
+// SignatureReport is the verification of one signature.
+type SignatureReport struct {
+	Field       string          `json:"field"`
+	SubFilter   string          `json:"subfilter"`
+	Name        string          `json:"name,omitempty"` // the /Name the signer wrote
+	Reason      string          `json:"reason,omitempty"`
+	Location    string          `json:"location,omitempty"`
+	Signer      *SignerIdentity `json:"signer,omitempty"`
+	SigningTime time.Time       `json:"signing_time,omitzero"`
+	// SigningTimeSource is "timestamp", "signed_attribute" or "pdf_M"
+	// (claimed by the signer, not proven).
+	SigningTimeSource    string    `json:"signing_time_source,omitempty"`
+	ByteRange            []int64   `json:"byte_range"`
+	Integrity            bool      `json:"integrity"`     // byte-range digest equals messageDigest
+	CryptoValid          bool      `json:"crypto_valid"`  // the signature value verifies
+	ChainTrusted         bool      `json:"chain_trusted"` // chains to the trust anchors at ValidatedAt
+	Revocation           string    `json:"revocation"`    // "good", "revoked", "unavailable", "not_checked"
+	ValidatedAt          time.Time `json:"validated_at"`  // the time the chain was validated at
+	Timestamp            Timestamp `json:"timestamp"`
+	CoversWholeDocument  bool      `json:"covers_whole_document"`
+	ModifiedAfterSigning bool      `json:"modified_after_signing"`
+	Changes              []Change  `json:"changes,omitempty"`
+	Verdict              Verdict   `json:"verdict"`
+	SubIndication        string    `json:"sub_indication,omitempty"`
+	// Problem is the reason for a verdict other than TOTAL-PASSED: Message
+	// in Vietnamese, Detail in English.
+	Message string `json:"message,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+
+	end int64 // ByteRange end, for classifying later changes
+}
+
+var (
+	oidTSTToken      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+	oidMessageDigest = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidSigningTime   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+)
+
+// Verify checks every signature of the PDF in (signature fields with a
+// /ByteRange and /Contents, approval signatures and document time-stamps)
+// and returns a report with a verdict per signature. A PDF without
+// signatures gives a report with none. It returns a kerr.Invalid error
+// (pdf_invalid, pdf_encrypted) when the file is not a readable PDF, and
+// never panics on bad input.
+func Verify(ctx context.Context, in io.ReaderAt, size int64, opts VerifyOptions) (rep *Report, err error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	maxSize := opts.MaxSize
+	if maxSize == 0 {
+		maxSize = 256 << 20
+	}
+	if size > maxSize {
+		return nil, kerr.New(kerr.TooLarge, "pdf_too_large", "Tệp PDF quá lớn để kiểm tra.", "%d bytes, limit %d", size, maxSize)
+	}
+	if err := checkHeader(in, size); err != nil {
+		return nil, err
+	}
+	if err := prescan(in, size); err != nil {
+		return nil, err
+	}
+	// The PDF reader may panic on malformed input; eofGuard turns its
+	// runaway loops into panics too.
+	defer func() {
+		if p := recover(); p != nil {
+			rep, err = nil, kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không kiểm tra được chữ ký.", "PDF library panicked: %v", p)
+		}
+	}()
+	in = &eofGuard{r: in, size: size}
+	rdr, err := pdf.NewReader(io.NewSectionReader(in, 0, size), size)
+	if err != nil {
+		if errors.Is(err, pdf.ErrInvalidPassword) || strings.Contains(strings.ToLower(err.Error()), "encrypt") {
+			return nil, errEncrypted(err)
+		}
+		return nil, kerr.Wrap(err, kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không kiểm tra được chữ ký.")
+	}
+	if !rdr.Trailer().Key("Encrypt").IsNull() {
+		return nil, errEncrypted(nil)
+	}
+
+	rep = &Report{Size: size, VerifiedAt: now(), Signatures: []*SignatureReport{}}
+	checker := &Checker{Roots: opts.Roots, Revocation: RevocationSkip}
+	if opts.Checker != nil {
+		checker = opts.Checker
+		if opts.Roots != nil && checker.Roots != opts.Roots {
+			checker = &Checker{Roots: opts.Roots, Revocation: opts.Checker.Revocation, HTTPClient: opts.Checker.HTTPClient, Timeout: opts.Checker.Timeout}
+		}
+	}
+	for _, f := range signatureFields(rdr) {
+		if err := ctx.Err(); err != nil {
+			return nil, kerr.Wrap(err, kerr.Unavailable, "verify_cancelled", "Việc kiểm tra chữ ký đã bị hủy.")
+		}
+		rep.Signatures = append(rep.Signatures, verifyOne(ctx, in, size, f.name, f.v, checker, opts.Checker != nil, rep.VerifiedAt))
+	}
+	// A signature dictionary the parser could not read (garbage in it)
+	// would otherwise vanish from the report: count the /ByteRange keys in
+	// the raw file and report each unread one as a FORMAT_FAILURE.
+	if n, err := countByteRanges(in, size); err == nil {
+		for i := len(rep.Signatures); i < n; i++ {
+			rep.Signatures = append(rep.Signatures, &SignatureReport{Revocation: "not_checked", Verdict: Indeterminate, SubIndication: SubFormatFailure,
+				Message: "Có chữ ký trong tệp nhưng không đọc được cấu trúc của nó.", Detail: "a /ByteRange in the file belongs to no readable signature dictionary"})
+		}
+	}
+	classifyChanges(rep.Signatures, in, size)
+	return rep, nil
+}
+
+type sigField struct {
+	name string
+	v    pdf.Value
+}
+
+// signatureFields walks the AcroForm field tree (within a budget) and
+// returns the signature dictionaries, in the order of their ByteRange end.
+func signatureFields(rdr *pdf.Reader) []sigField {
+	var out []sigField
+	nodes := 0
+	var walk func(v pdf.Value, prefix string, depth int)
+	walk = func(v pdf.Value, prefix string, depth int) {
+		nodes++
+		if depth > 32 || nodes > 10000 {
+			return
+		}
+		name := v.Key("T").Text()
+		if prefix != "" && name != "" {
+			name = prefix + "." + name
+		} else if name == "" {
+			name = prefix
+		}
+		// A signed field whose value cannot be read still counts: it is
+		// reported as a FORMAT_FAILURE, never silently dropped.
+		if sig := v.Key("V"); v.Key("FT").Name() == "Sig" && !sig.IsNull() {
+			out = append(out, sigField{name: name, v: sig})
+		}
+		kids := v.Key("Kids")
+		for i := 0; i < kids.Len() && i < 10000; i++ {
+			walk(kids.Index(i), name, depth+1)
+		}
+	}
+	fields := rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	for i := 0; i < fields.Len() && i < 10000; i++ {
+		walk(fields.Index(i), "", 0)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rangeEnd(out[i].v) < rangeEnd(out[j].v) })
+	return out
+}
+
+func rangeEnd(v pdf.Value) int64 {
+	br := v.Key("ByteRange")
+	if br.Len() != 4 {
+		return 0
+	}
+	return br.Index(2).Int64() + br.Index(3).Int64()
+}
+
+// verifyOne checks one signature dictionary.
+func verifyOne(ctx context.Context, in io.ReaderAt, size int64, field string, v pdf.Value, checker *Checker, revocation bool, now time.Time) *SignatureReport {
+	r := &SignatureReport{
+		Field: field, SubFilter: v.Key("SubFilter").Name(),
+		Name: v.Key("Name").Text(), Reason: v.Key("Reason").Text(), Location: v.Key("Location").Text(),
+		Revocation: "not_checked",
+	}
+	set := func(verdict Verdict, sub, msg, detail string, args ...any) *SignatureReport {
+		r.Verdict, r.SubIndication, r.Message, r.Detail = verdict, sub, msg, fmt.Sprintf(detail, args...)
+		return r
+	}
+	formatFailure := func(detail string, args ...any) *SignatureReport {
+		return set(Indeterminate, SubFormatFailure, "Cấu trúc chữ ký trong tệp bị lỗi, không kiểm tra được.", detail, args...)
+	}
+
+	// ByteRange: [0 a b c] with the /Contents hex string exactly in the gap.
+	br := v.Key("ByteRange")
+	if br.Len() != 4 {
+		return formatFailure("ByteRange has %d entries, want 4", br.Len())
+	}
+	for i := 0; i < 4; i++ {
+		r.ByteRange = append(r.ByteRange, br.Index(i).Int64())
+	}
+	a, b, c, d := r.ByteRange[0], r.ByteRange[1], r.ByteRange[2], r.ByteRange[3]
+	if a != 0 || b <= 0 || c <= b || d < 0 || c+d > size || c+d < c {
+		return formatFailure("ByteRange %v does not fit a file of %d bytes", r.ByteRange, size)
+	}
+	r.end = c + d
+	r.CoversWholeDocument = r.end == size
+	gap := make([]byte, c-b)
+	if _, err := in.ReadAt(gap, b); err != nil {
+		return formatFailure("reading the signature gap: %v", err)
+	}
+	if len(gap) < 2 || gap[0] != '<' || gap[len(gap)-1] != '>' {
+		return formatFailure("the ByteRange gap is not a hex string")
+	}
+	raw, err := hex.DecodeString(string(bytes.Map(func(r rune) rune {
+		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+			return -1
+		}
+		return r
+	}, gap[1:len(gap)-1])))
+	if err != nil {
+		return formatFailure("the /Contents hex string: %v", err)
+	}
+	raw = trimDER(raw)
+
+	content := make([]byte, b+d)
+	if _, err := in.ReadAt(content[:b], a); err != nil {
+		return formatFailure("reading the signed bytes: %v", err)
+	}
+	if _, err := in.ReadAt(content[b:], c); err != nil && !(errors.Is(err, io.EOF) && d == 0) {
+		return formatFailure("reading the signed bytes: %v", err)
+	}
+
+	if r.SubFilter == "ETSI.RFC3161" {
+		return verifyDocTimestamp(r, raw, content, checker)
+	}
+
+	p7, err := pkcs7.Parse(raw)
+	if err != nil || len(p7.Signers) == 0 {
+		return formatFailure("the /Contents is not a CMS SignedData: %v", err)
+	}
+	cert := p7.GetOnlySigner()
+	if cert == nil {
+		return formatFailure("no signer certificate in the CMS (or several signers)")
+	}
+	r.Signer = signerOf(cert)
+
+	// Signing time: a valid time-stamp is proof; otherwise what the signer claims.
+	var claimed time.Time
+	if err := p7.UnmarshalSignedAttribute(oidSigningTime, &claimed); err == nil {
+		r.SigningTime, r.SigningTimeSource = claimed, "signed_attribute"
+	} else if t, ok := parsePDFDate(v.Key("M").Text()); ok {
+		r.SigningTime, r.SigningTimeSource = t, "pdf_M"
+	}
+
+	// Integrity and cryptographic validity.
+	var md []byte
+	if err := p7.UnmarshalSignedAttribute(oidMessageDigest, &md); err != nil {
+		return set(TotalFailed, SubSigCryptoFailure, "Chữ ký không có giá trị băm của tài liệu (messageDigest).", "no messageDigest signed attribute: %v", err)
+	}
+	p7.Content = content
+	err = p7.Verify()
+	var mismatch *pkcs7.MessageDigestMismatchError
+	switch {
+	case errors.As(err, &mismatch):
+		return set(TotalFailed, SubHashFailure, "Nội dung tài liệu đã bị thay đổi sau khi ký (giá trị băm không khớp).", "byte-range digest differs from messageDigest")
+	case err != nil && strings.Contains(err.Error(), "outside of certificate validity"):
+		// The claimed signing time lies outside the certificate's validity;
+		// the chain check below reports it.
+		r.Integrity = true
+		if err2 := checkSignatureOnly(p7); err2 != nil {
+			return set(TotalFailed, SubSigCryptoFailure, "Giá trị chữ ký số không đúng với chứng thư của người ký.", "%v", err2)
+		}
+		r.CryptoValid = true
+	case err != nil:
+		return set(TotalFailed, SubSigCryptoFailure, "Giá trị chữ ký số không đúng với chứng thư của người ký.", "%v", err)
+	default:
+		r.Integrity, r.CryptoValid = true, true
+	}
+
+	// Signature time-stamp (B-T).
+	for _, attr := range p7.Signers[0].UnauthenticatedAttributes {
+		if !attr.Type.Equal(oidTSTToken) {
+			continue
+		}
+		r.Timestamp = checkTimestamp(attr.Value.Bytes, p7.Signers[0].EncryptedDigest, checker.Roots)
+		if r.Timestamp.Valid {
+			r.SigningTime, r.SigningTimeSource = r.Timestamp.Time, "timestamp"
+		}
+		break
+	}
+
+	// Chain and revocation, at the time-stamp's time when there is one (a
+	// proof of existence), otherwise now: the signer's claimed time is no proof.
+	r.ValidatedAt = now
+	if r.Timestamp.Valid {
+		r.ValidatedAt = r.Timestamp.Time
+	}
+	return judgeCertificate(ctx, r, cert, p7.Certificates, checker, revocation)
+}
+
+// judgeCertificate runs Checker.CheckCertificate at r.ValidatedAt and turns
+// its answer into the verdict.
+func judgeCertificate(ctx context.Context, r *SignatureReport, cert *x509.Certificate, certs []*x509.Certificate, checker *Checker, revocation bool) *SignatureReport {
+	err := checker.CheckCertificate(ctx, cert, certs, r.ValidatedAt)
+	code, msg := "", ""
+	if err != nil {
+		code, msg = kerr.Public(err)
+	}
+	set := func(v Verdict, sub string) *SignatureReport {
+		r.Verdict, r.SubIndication, r.Message, r.Detail = v, sub, msg, errorText(err)
+		return r
+	}
+	switch code {
+	case "":
+		r.ChainTrusted = true
+		if revocation {
+			r.Revocation = "good"
+		}
+		r.Verdict = TotalPassed
+		return r
+	case CodeCertRevoked:
+		r.ChainTrusted, r.Revocation = true, "revoked"
+		return set(TotalFailed, SubRevoked)
+	case CodeRevocationUnavailable:
+		r.ChainTrusted, r.Revocation = true, "unavailable"
+		return set(Indeterminate, SubTryLater)
+	case CodeCertExpired, CodeCertNotYetValid:
+		return set(Indeterminate, SubOutOfBoundsNoPOE)
+	case CodeCertUntrusted:
+		return set(Indeterminate, SubNoCertificateChain)
+	default: // cert_wrong_usage, cert_missing
+		return set(Indeterminate, SubChainConstraintsFailed)
+	}
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// verifyDocTimestamp checks a document time-stamp (SubFilter ETSI.RFC3161):
+// the token's message imprint must be the digest of the byte range.
+func verifyDocTimestamp(r *SignatureReport, raw, content []byte, checker *Checker) *SignatureReport {
+	ts, err := timestamp.Parse(raw)
+	if err != nil {
+		r.Verdict, r.SubIndication = TotalFailed, SubSigCryptoFailure
+		r.Message, r.Detail = "Dấu thời gian của tài liệu không hợp lệ.", fmt.Sprintf("document time-stamp: %v", err)
+		return r
+	}
+	r.Timestamp = Timestamp{Present: true, Time: ts.Time}
+	h := ts.HashAlgorithm.New()
+	h.Write(content)
+	if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
+		r.Verdict, r.SubIndication = TotalFailed, SubHashFailure
+		r.Message, r.Detail = "Nội dung tài liệu đã bị thay đổi sau khi đóng dấu thời gian.", "document time-stamp imprint differs"
+		return r
+	}
+	r.Integrity, r.CryptoValid, r.Timestamp.Valid = true, true, true
+	r.SigningTime, r.SigningTimeSource = ts.Time, "timestamp"
+	if len(ts.Certificates) == 0 {
+		r.Verdict, r.SubIndication = Indeterminate, SubNoCertificateChain
+		r.Message, r.Detail = "Dấu thời gian không kèm chứng thư của đơn vị cấp dấu thời gian.", "no TSA certificate in the token"
+		return r
+	}
+	r.Signer = signerOf(ts.Certificates[0])
+	r.Timestamp.TSA = ts.Certificates[0].Subject.CommonName
+	// A TSA certificate carries only the timeStamping usage, which the
+	// signer's Checker refuses; its chain is checked here, at the token's
+	// time, without revocation (not checked yet for document time-stamps).
+	r.ValidatedAt = ts.Time
+	inter := x509.NewCertPool()
+	for _, c := range ts.Certificates[1:] {
+		inter.AddCert(c)
+	}
+	if _, err := ts.Certificates[0].Verify(x509.VerifyOptions{Roots: checker.Roots, Intermediates: inter, CurrentTime: ts.Time,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil || checker.Roots == nil {
+		r.Verdict, r.SubIndication = Indeterminate, SubNoCertificateChain
+		r.Message = "Chứng thư của đơn vị cấp dấu thời gian không chuỗi được tới tổ chức chứng thực tin cậy nào."
+		r.Detail = fmt.Sprintf("TSA chain: %v", err)
+		return r
+	}
+	r.ChainTrusted, r.Verdict = true, TotalPassed
+	return r
+}
+
+// checkTimestamp checks a signature time-stamp token over sigValue: the TSA
+// signature (timestamp.Parse), the imprint, and the TSA chain to roots at
+// the time-stamp's time.
+func checkTimestamp(token, sigValue []byte, roots *x509.CertPool) Timestamp {
+	out := Timestamp{Present: true}
+	ts, err := timestamp.Parse(token)
+	if err != nil {
+		out.Error = fmt.Sprintf("parse: %v", err)
+		return out
+	}
+	out.Time = ts.Time
+	if len(ts.Certificates) > 0 {
+		out.TSA = ts.Certificates[0].Subject.CommonName
+	}
+	h := ts.HashAlgorithm.New()
+	h.Write(sigValue)
+	if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
+		out.Error = "the time-stamp imprint is not the digest of the signature value"
+		return out
+	}
+	if len(ts.Certificates) == 0 || roots == nil {
+		out.Error = "no TSA certificate or no trust anchors to check it against"
+		return out
+	}
+	inter := x509.NewCertPool()
+	for _, c := range ts.Certificates[1:] {
+		inter.AddCert(c)
+	}
+	if _, err := ts.Certificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: ts.Time,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+		out.Error = fmt.Sprintf("TSA certificate: %v", err)
+		return out
+	}
+	out.Valid = true
+	return out
+}
+
+// checkSignatureOnly verifies the signature value over the signed
+// attributes, ignoring the claimed signing time.
+func checkSignatureOnly(p7 *pkcs7.PKCS7) error {
+	cert := p7.GetOnlySigner()
+	return p7.VerifyWithOpts(x509.VerifyOptions{CurrentTime: cert.NotBefore.Add(time.Second)})
+}
+
+// trimDER cuts the zero padding after a DER SEQUENCE.
+func trimDER(b []byte) []byte {
+	var rv asn1.RawValue
+	if rest, err := asn1.Unmarshal(b, &rv); err == nil && len(rest) < len(b) {
+		return b[:len(b)-len(rest)]
+	}
+	return b
+}
+
+func signerOf(c *x509.Certificate) *SignerIdentity {
+	s := &SignerIdentity{CommonName: c.Subject.CommonName, SerialNumber: c.Subject.SerialNumber,
+		CertSerial: fmt.Sprintf("%X", c.SerialNumber), Issuer: c.Issuer.CommonName, NotBefore: c.NotBefore, NotAfter: c.NotAfter}
+	if len(c.Subject.Organization) > 0 {
+		s.Organization = c.Subject.Organization[0]
+	}
+	return s
+}
+
+// parsePDFDate parses a PDF date string, D:YYYYMMDDHHmmSSOHH'mm'.
+func parsePDFDate(s string) (time.Time, bool) {
+	s = strings.TrimPrefix(s, "D:")
+	if len(s) < 14 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102150405", s[:14])
+	if err != nil {
+		return time.Time{}, false
+	}
+	tz := strings.ReplaceAll(s[14:], "'", "")
+	if len(tz) >= 5 && (tz[0] == '+' || tz[0] == '-') {
+		if z, err := time.Parse("-0700", tz[:5]); err == nil {
+			_, off := z.Zone()
+			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.FixedZone("", off))
+		}
+	}
+	return t, true
+}
+
+// classifyChanges records, for each signature, the incremental updates
+// appended after it. An update that ends where a later signature's byte
+// range ends is classified "later_signature" (allowed); the objects such
+// an update rewrites are not inspected yet. Anything else —
+// including DSS additions and form filling, which a later version will
+// classify against the DocMDP permissions — is "unclassified" for now and
+// makes a passing signature INDETERMINATE (CHANGES_NOT_CLASSIFIED).
+// Whitespace alone after the last %%EOF is not a change.
+func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) {
+	var ends []int64
+	for _, s := range sigs {
+		if s.end > 0 {
+			ends = append(ends, s.end)
+		}
+	}
+	sort.Slice(ends, func(i, j int) bool { return ends[i] < ends[j] })
+	effective := size
+	if len(ends) > 0 && size > ends[len(ends)-1] && size-ends[len(ends)-1] <= 64 {
+		tail := make([]byte, size-ends[len(ends)-1])
+		if _, err := in.ReadAt(tail, ends[len(ends)-1]); err == nil && len(bytes.TrimSpace(tail)) == 0 {
+			effective = ends[len(ends)-1]
+		}
+	}
+	for _, s := range sigs {
+		if s.end == 0 {
+			continue
+		}
+		if s.end >= effective {
+			s.CoversWholeDocument = true
+			continue
+		}
+		s.ModifiedAfterSigning = true
+		from := s.end
+		for _, e := range ends {
+			if e > from {
+				s.Changes = append(s.Changes, Change{From: from, To: e, Kind: "later_signature", Allowed: true})
+				from = e
+			}
+		}
+		if from < effective {
+			s.Changes = append(s.Changes, Change{From: from, To: effective, Kind: "unclassified"})
+			if s.Verdict == TotalPassed {
+				s.Verdict, s.SubIndication = Indeterminate, SubChangesNotClassified
+				s.Message = "Tài liệu đã được bổ sung nội dung sau khi ký mà hệ thống chưa phân loại được là thay đổi được phép."
+				s.Detail = fmt.Sprintf("%d bytes appended after the last signature are not classified yet", effective-from)
+			}
+		}
+	}
+}
+
+// countByteRanges counts the "/ByteRange" keys in the raw bytes of the file
+// (those inside compressed object streams are not seen).
+func countByteRanges(in io.ReaderAt, size int64) (int, error) {
+	const key = "/ByteRange"
+	buf := make([]byte, 64<<10)
+	n, carry := 0, 0
+	for off := int64(0); off < size; {
+		m, err := in.ReadAt(buf[carry:], off)
+		if m == 0 && err != nil {
+			if err == io.EOF {
+				break
+			}
+			return 0, err
+		}
+		off += int64(m)
+		chunk := buf[:carry+m]
+		n += bytes.Count(chunk, []byte(key))
+		// Keep the last len(key)-1 bytes: a key split across chunks.
+		carry = min(len(key)-1, len(chunk))
+		copy(buf, chunk[len(chunk)-carry:])
+	}
+	return n, nil
+}
