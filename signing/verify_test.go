@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kho-vn/kho/certs-test/pki"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -203,4 +206,44 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("not a kerr error: %v", err)
 		}
 	})
+}
+
+// failingTransport refuses every request: revocation servers unreachable.
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("network unreachable (test)")
+}
+
+func TestVerifyRevocationAndTime(t *testing.T) {
+	e := getEnv(t)
+	noRev := &Checker{Roots: e.pki.Roots(), Revocation: RevocationSkip}
+	opts := VerifyOptions{Roots: e.pki.Roots(), Checker: e.checker()}
+
+	// Revoked before signing: TOTAL-FAILED/REVOKED.
+	revoked := signBytes(t, e.signer(t, pki.Revoked, Options{Checker: noRev}), makePDF(1))
+	rep := verifyBytes(t, revoked, opts)
+	wantVerdicts(t, rep, TotalFailed, SubRevoked, e.pki.Identity(pki.Revoked).Cert.Subject.CommonName)
+	if rep.Signatures[0].Revocation != "revoked" {
+		t.Fatalf("revoked: %+v", rep.Signatures[0])
+	}
+
+	// OCSP and CRL unreachable: INDETERMINATE/TRY_LATER.
+	personal := e.pki.Identity(pki.Personal).Cert
+	bb := signBytes(t, e.signer(t, pki.Personal, Options{}), makePDF(1))
+	offline := &Checker{Roots: e.pki.Roots(), Timeout: time.Second, HTTPClient: &http.Client{Transport: failingTransport{}}}
+	rep = verifyBytes(t, bb, VerifyOptions{Roots: e.pki.Roots(), Checker: offline})
+	wantVerdicts(t, rep, Indeterminate, SubTryLater, personal.Subject.CommonName)
+
+	// After the certificate expired: B-B has no proof of existence
+	// (OUT_OF_BOUNDS_NO_POE); B-T is validated at its time-stamp and passes.
+	later := func() time.Time { return personal.NotAfter.Add(24 * time.Hour) }
+	rep = verifyBytes(t, bb, VerifyOptions{Roots: e.pki.Roots(), Now: later})
+	wantVerdicts(t, rep, Indeterminate, SubOutOfBoundsNoPOE, personal.Subject.CommonName)
+	bt := signBytes(t, e.signer(t, pki.Personal, Options{Level: LevelBT, TSAURL: e.tsaURL}), makePDF(1))
+	rep = verifyBytes(t, bt, VerifyOptions{Roots: e.pki.Roots(), Now: later})
+	wantVerdicts(t, rep, TotalPassed, "", personal.Subject.CommonName)
+	if !rep.Signatures[0].ValidatedAt.Equal(rep.Signatures[0].Timestamp.Time) {
+		t.Fatalf("B-T validated at %v, time-stamp %v", rep.Signatures[0].ValidatedAt, rep.Signatures[0].Timestamp.Time)
+	}
 }
