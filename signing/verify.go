@@ -40,6 +40,7 @@ const (
 	SubOutOfBoundsNoPOE       = "OUT_OF_BOUNDS_NO_POE"
 	SubTryLater               = "TRY_LATER"
 	SubChainConstraintsFailed = "CHAIN_CONSTRAINTS_FAILURE"
+	SubSigConstraintsFailure  = "SIG_CONSTRAINTS_FAILURE"
 	// SubChangesNotClassified is not an ETSI sub-indication: the document
 	// was changed after signing by an incremental update that Verify does
 	// not classify yet (anything but a later signature).
@@ -119,9 +120,13 @@ type SignatureReport struct {
 	Timestamp            Timestamp `json:"timestamp"`
 	CoversWholeDocument  bool      `json:"covers_whole_document"`
 	ModifiedAfterSigning bool      `json:"modified_after_signing"`
-	Changes              []Change  `json:"changes,omitempty"`
-	Verdict              Verdict   `json:"verdict"`
-	SubIndication        string    `json:"sub_indication,omitempty"`
+	// DocMDP is the P value of a certification signature (1: no changes,
+	// 2: form filling and signing, 3: also annotations); 0 for an
+	// approval signature.
+	DocMDP        int      `json:"docmdp,omitempty"`
+	Changes       []Change `json:"changes,omitempty"`
+	Verdict       Verdict  `json:"verdict"`
+	SubIndication string   `json:"sub_indication,omitempty"`
 	// Problem is the reason for a verdict other than TOTAL-PASSED: Message
 	// in Vietnamese, Detail in English.
 	Message string `json:"message,omitempty"`
@@ -282,6 +287,15 @@ func verifyOne(ctx context.Context, in io.ReaderAt, size int64, field string, v 
 		return formatFailure("ByteRange %v does not fit a file of %d bytes", r.ByteRange, size)
 	}
 	r.end = c + d
+	refs := v.Key("Reference")
+	for i := 0; i < refs.Len() && i < 16; i++ {
+		if ref := refs.Index(i); ref.Key("TransformMethod").Name() == "DocMDP" {
+			r.DocMDP = 2 // the default P
+			if p := ref.Key("TransformParams").Key("P"); p.Kind() == pdf.Integer && p.Int64() >= 1 && p.Int64() <= 3 {
+				r.DocMDP = int(p.Int64())
+			}
+		}
+	}
 	r.CoversWholeDocument = r.end == size
 	gap := make([]byte, c-b)
 	if _, err := in.ReadAt(gap, b); err != nil {
@@ -343,13 +357,12 @@ func verifyOne(ctx context.Context, in io.ReaderAt, size int64, field string, v 
 	case errors.As(err, &mismatch):
 		return set(TotalFailed, SubHashFailure, "Nội dung tài liệu đã bị thay đổi sau khi ký (giá trị băm không khớp).", "byte-range digest differs from messageDigest")
 	case err != nil && strings.Contains(err.Error(), "outside of certificate validity"):
-		// The claimed signing time lies outside the certificate's validity;
-		// the chain check below reports it.
+		// The digest matched, but the signing time the signer claims lies
+		// outside the certificate's validity, and pkcs7 stops there before
+		// checking the signature value: no proof the key was used while
+		// the certificate was valid.
 		r.Integrity = true
-		if err2 := checkSignatureOnly(p7); err2 != nil {
-			return set(TotalFailed, SubSigCryptoFailure, "Giá trị chữ ký số không đúng với chứng thư của người ký.", "%v", err2)
-		}
-		r.CryptoValid = true
+		return set(Indeterminate, SubOutOfBoundsNoPOE, "Thời điểm ký do người ký khai nằm ngoài thời hạn hiệu lực của chứng thư số.", "%v", err)
 	case err != nil:
 		return set(TotalFailed, SubSigCryptoFailure, "Giá trị chữ ký số không đúng với chứng thư của người ký.", "%v", err)
 	default:
@@ -501,13 +514,6 @@ func checkTimestamp(token, sigValue []byte, roots *x509.CertPool) Timestamp {
 	return out
 }
 
-// checkSignatureOnly verifies the signature value over the signed
-// attributes, ignoring the claimed signing time.
-func checkSignatureOnly(p7 *pkcs7.PKCS7) error {
-	cert := p7.GetOnlySigner()
-	return p7.VerifyWithOpts(x509.VerifyOptions{CurrentTime: cert.NotBefore.Add(time.Second)})
-}
-
 // trimDER cuts the zero padding after a DER SEQUENCE.
 func trimDER(b []byte) []byte {
 	var rv asn1.RawValue
@@ -581,9 +587,21 @@ func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) {
 		from := s.end
 		for _, e := range ends {
 			if e > from {
-				s.Changes = append(s.Changes, Change{From: from, To: e, Kind: "later_signature", Allowed: true})
+				// A certification signature with P=1 allows no change at all.
+				s.Changes = append(s.Changes, Change{From: from, To: e, Kind: "later_signature", Allowed: s.DocMDP != 1})
 				from = e
 			}
+		}
+		if s.DocMDP == 1 {
+			if s.Verdict == TotalPassed {
+				s.Verdict, s.SubIndication = Indeterminate, SubSigConstraintsFailure
+				s.Message = "Tài liệu đã được chứng nhận không cho phép thay đổi nào, nhưng đã bị bổ sung sau khi ký."
+				s.Detail = "DocMDP P=1 certification signature followed by an incremental update"
+			}
+			if from < effective {
+				s.Changes = append(s.Changes, Change{From: from, To: effective, Kind: "unclassified"})
+			}
+			continue
 		}
 		if from < effective {
 			s.Changes = append(s.Changes, Change{From: from, To: effective, Kind: "unclassified"})

@@ -29,6 +29,7 @@ var subIndicationVI = map[string]string{
 	SubOutOfBoundsNoPOE:       "Chứng thư số đã hết hạn (hoặc chưa có hiệu lực) và không có dấu thời gian chứng minh chữ ký được tạo khi chứng thư còn hiệu lực.",
 	SubTryLater:               "Chưa lấy được trạng thái thu hồi của chứng thư số; vui lòng thử lại sau.",
 	SubChainConstraintsFailed: "Chứng thư số không được cấp cho mục đích ký số.",
+	SubSigConstraintsFailure:  "Tài liệu đã bị thay đổi theo cách mà chữ ký chứng nhận không cho phép.",
 	SubChangesNotClassified:   "Tài liệu đã được bổ sung sau khi ký; hệ thống chưa xác định được thay đổi đó có được phép hay không.",
 }
 

@@ -247,3 +247,29 @@ func TestVerifyRevocationAndTime(t *testing.T) {
 		t.Fatalf("B-T validated at %v, time-stamp %v", rep.Signatures[0].ValidatedAt, rep.Signatures[0].Timestamp.Time)
 	}
 }
+
+func TestVerifyCertification(t *testing.T) {
+	e := getEnv(t)
+	opts := VerifyOptions{Roots: e.pki.Roots()}
+	personal := e.pki.Identity(pki.Personal).Cert.Subject.CommonName
+	seal := e.pki.Identity(pki.Seal).Cert.Subject.CommonName
+
+	// P=2 (form filling): a later signature is allowed.
+	certified := signBytes(t, e.signer(t, pki.Seal, Options{Certification: CertifyFormFilling}), makePDF(1))
+	two := signBytes(t, e.signer(t, pki.Personal, Options{}), certified)
+	rep := verifyBytes(t, two, opts)
+	wantVerdicts(t, rep, TotalPassed, "", seal, personal)
+	if s := rep.Signatures[0]; s.DocMDP != 2 || len(s.Changes) != 1 || !s.Changes[0].Allowed {
+		t.Fatalf("P=2: %+v", s)
+	}
+
+	// P=1 (no changes): anything appended breaks the certification.
+	locked := signBytes(t, e.signer(t, pki.Seal, Options{Certification: CertifyNoChanges}), makePDF(1))
+	wantVerdicts(t, verifyBytes(t, locked, opts), TotalPassed, "", seal)
+	appended := append(append([]byte{}, locked...), []byte("\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n")...)
+	rep = verifyBytes(t, appended, opts)
+	wantVerdicts(t, rep, Indeterminate, SubSigConstraintsFailure, seal)
+	if s := rep.Signatures[0]; s.DocMDP != 1 || !s.ModifiedAfterSigning {
+		t.Fatalf("P=1: %+v", s)
+	}
+}
