@@ -30,17 +30,7 @@ func (s *Server) downloadVersion(w http.ResponseWriter, r *http.Request) {
 // (206), conditional requests on the SHA-256 ETag (304), and the headers a
 // browser needs to save rather than render the file.
 func (s *Server) download(w http.ResponseWriter, r *http.Request, n int) {
-	q, err := input.Query(r, "purpose", "dossier")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	acc, err := accessOf(q)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	id, err := documentID(r)
+	id, acc, err := documentAccess(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -2,24 +2,12 @@ package portal
 
 import (
 	"net/http"
-
-	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // getDocument returns a document's metadata and records the read, with
 // its purpose and dossier, in the owner's ledger.
 func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
-	q, err := input.Query(r, "purpose", "dossier")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	acc, err := accessOf(q)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	id, err := documentID(r)
+	id, acc, err := documentAccess(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

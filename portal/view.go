@@ -59,17 +59,22 @@ func documentID(r *http.Request) (string, error) {
 	return id, nil
 }
 
-// accessOf reads the purpose and dossier a read is made for.
-func accessOf(q map[string][]string) (archive.Access, error) {
+// documentAccess reads what a read of one document needs: the query's
+// purpose and dossier (recorded in the ledger) and the document ID.
+func documentAccess(r *http.Request) (string, archive.Access, error) {
 	var acc archive.Access
-	var err error
+	q, err := input.Query(r, "purpose", "dossier")
+	if err != nil {
+		return "", acc, err
+	}
 	if acc.Purpose, err = input.TextParam(q, "purpose", 500); err != nil {
-		return acc, err
+		return "", acc, err
 	}
 	if acc.Dossier, err = input.TextParam(q, "dossier", 100); err != nil {
-		return acc, err
+		return "", acc, err
 	}
-	return acc, nil
+	id, err := documentID(r)
+	return id, acc, err
 }
 
 // ownerFor picks the owner a request is about: the one given, else the
