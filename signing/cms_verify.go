@@ -433,3 +433,15 @@ func parseASN1Time(der []byte) (time.Time, bool) {
 	}
 	return t, s.ReadASN1GeneralizedTime(&t)
 }
+
+// ReasonVI is the Vietnamese reason for a verdict other than TOTAL-PASSED,
+// worded as for PDF signatures; "" when the signature passed.
+func (r *DataReport) ReasonVI() string {
+	if r.Verdict == TotalPassed {
+		return ""
+	}
+	if m := subIndicationVI[r.SubIndication]; m != "" {
+		return m
+	}
+	return r.Message
+}

@@ -87,6 +87,8 @@ func commands() *command {
 			gcCommand(),
 			signCommand(),
 			verifyCommand(),
+			signDataCommand(),
+			verifyDataCommand(),
 			{
 				name:    "version",
 				usage:   "kho version",
