@@ -5,7 +5,8 @@
 #
 #   KHO_BENCH_COUNT  runs of each benchmark (default 5; benchstat wants >= 5)
 #   KHO_BENCH_MONGO  1 (default) also runs storage/mongo's BenchmarkListDocuments
-#                    once; 0 skips it (its seeding takes minutes on FerretDB)
+#                    once as is and once with GIN indexes on FerretDB's
+#                    PostgreSQL tables; 0 skips both (seeding takes minutes)
 #   KHO_BENCH_MEMORY 1 (default) also runs e2e TestLargeFileMemory (500 MB up
 #                    and down, embedded and MinIO+FerretDB); 0 skips it
 #   KHO_BENCH_OUT    directory for the raw outputs (default a new /tmp dir)
@@ -92,6 +93,8 @@ bench list-sqlite -bench ListDocuments -benchtime 1000x -count "$COUNT" -timeout
 if [[ $MONGO == 1 ]]; then
 	# Listing at the store, FerretDB (goal p99 < 50 ms; see the doc): once.
 	bench list-mongo -bench ListDocuments -benchtime 100x -count 1 -timeout 60m ./storage/mongo
+	# The same with GIN indexes that FerretDB's PostgreSQL can use (docs).
+	KHO_BENCH_FERRETDB_GIN=1 bench list-mongo-gin -bench ListDocuments -benchtime 100x -count 1 -timeout 60m ./storage/mongo
 fi
 if [[ $MEMORY == 1 ]]; then
 	header "memory: e2e TestLargeFileMemory (500 MB up and down)"
