@@ -10,25 +10,31 @@ import (
 // each showing one line of text, with a classic xref table whose offsets are
 // exact.
 func makePDF(pages int) []byte {
-	var b bytes.Buffer
-	var offsets []int
-	obj := func(body string) {
-		offsets = append(offsets, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
-	}
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	// 1: catalog, 2: pages, 3: font, then page/content pairs.
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>"}
 	kids := ""
 	for i := 0; i < pages; i++ {
 		kids += fmt.Sprintf("%d 0 R ", 4+2*i)
 	}
-	obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", kids, pages))
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	objs = append(objs, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", kids, pages),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
 	for i := 0; i < pages; i++ {
-		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
 		text := fmt.Sprintf("BT /F1 18 Tf 72 760 Td (Kho test page %d of %d) Tj ET", i+1, pages)
-		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text))
+		objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i),
+			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text))
+	}
+	return assemblePDF(objs)
+}
+
+// assemblePDF writes objs as objects 1, 2, … of a PDF 1.7 file whose
+// catalog is object 1, with a classic xref table whose offsets are exact.
+func assemblePDF(objs []string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
 	}
 	xref := b.Len()
 	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)

@@ -83,6 +83,9 @@ type Options struct {
 	// MaxSize bounds the input PDF; zero means 512 MiB. pdfsign builds the
 	// signed document in memory, so this is also the memory bound.
 	MaxSize int64
+	// Visible, when set, makes the signature visible on a page (see
+	// Appearance); nil makes an invisible signature.
+	Visible *Appearance
 }
 
 // Signer signs PDF documents with one key. It is safe for concurrent use if
@@ -116,6 +119,16 @@ func New(key KeySource, opts Options) (*Signer, error) {
 	}
 	if opts.Checker == nil {
 		return nil, kerr.New(kerr.Invalid, "checker_missing", "Chưa cấu hình kiểm tra chứng thư số trước khi ký.", "Options.Checker is nil")
+	}
+	if opts.Visible != nil {
+		v := *opts.Visible
+		if err := v.validate(); err != nil {
+			return nil, err
+		}
+		if opts.Certification != CertifyNone {
+			return nil, kerr.New(kerr.Invalid, "visible_certification_unsupported", "Chữ ký chứng nhận (DocMDP) chưa hỗ trợ hiển thị hình ảnh; hãy ký chứng nhận không hiển thị hoặc ký phê duyệt có hiển thị.", "pdfsign allows visible approval signatures only")
+		}
+		opts.Visible = &v
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -258,6 +271,13 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 	if s.opts.Certification != CertifyNone {
 		sd.Signature.CertType = sign.CertificationSignature
 		sd.Signature.DocMDPPerm = sign.DocMDPPerm(s.opts.Certification)
+	}
+	if s.opts.Visible != nil {
+		app, err := s.appearance(rdr, name, cert, now)
+		if err != nil {
+			return Result{}, err
+		}
+		sd.Appearance = app
 	}
 	if chain := s.key.Chain(); len(chain) > 0 {
 		sd.CertificateChains = [][]*x509.Certificate{append([]*x509.Certificate{cert}, chain...)}

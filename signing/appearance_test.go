@@ -1,0 +1,569 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/kho-vn/kho/certs-test/pki"
+	"github.com/kho-vn/kho/internal/fonts"
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden PNGs in testdata")
+
+// testSealPNG draws a red round seal (two rings and a disc in the middle)
+// on a transparent background, like an agency seal scanned to PNG.
+func testSealPNG(t testing.TB, size int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, size, size))
+	red := color.NRGBA{R: 220, G: 20, B: 30, A: 255}
+	c := float64(size) / 2
+	for y := range size {
+		for x := range size {
+			d := math.Hypot(float64(x)+0.5-c, float64(y)+0.5-c) / c
+			if (d > 0.9 && d < 0.98) || (d > 0.72 && d < 0.76) || d < 0.2 {
+				img.SetNRGBA(x, y, red)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// testSignaturePNG draws a dark blue handwriting-like stroke on a
+// transparent background.
+func testSignaturePNG(t testing.TB) []byte {
+	t.Helper()
+	w, h := 300, 120
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	ink := color.NRGBA{R: 10, G: 20, B: 140, A: 255}
+	for x := 20; x < 280; x++ {
+		y := 60 + 35*math.Sin(float64(x)/18)*math.Exp(-float64(x)/400)
+		for dy := -3; dy <= 3; dy++ {
+			img.SetNRGBA(x, int(y)+dy, ink)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// renderPage renders page n of pdf at 72 dpi (one pixel per point) with
+// poppler's pdftoppm.
+func renderPage(t testing.TB, doc []byte, n int) image.Image {
+	t.Helper()
+	bin, err := exec.LookPath("pdftoppm")
+	if err != nil {
+		if testing.Short() && os.Getenv("CI") == "" {
+			t.Skip("pdftoppm (poppler-utils) not installed; skipped with -short")
+		}
+		t.Fatal("pdftoppm (Debian poppler-utils) is not installed; run `make test`, which installs it")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "doc.pdf")
+	if err := os.WriteFile(in, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-png", "-r", "72", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile", in, filepath.Join(dir, "page")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	f, err := os.Open(filepath.Join(dir, "page.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// pixelStats counts, in the area r of img (PDF points, origin bottom
+// left, page height pageH), the red pixels, the blue-ish ones and the ones
+// that are not white.
+type pixelStats struct{ red, blue, nonWhite, total int }
+
+func countPixels(img image.Image, r [4]float64, pageH float64) pixelStats {
+	var s pixelStats
+	b := img.Bounds()
+	for y := int(pageH - r[3]); y < int(pageH-r[1]); y++ {
+		for x := int(r[0]); x < int(r[2]); x++ {
+			if !(image.Point{x, y}.In(b)) {
+				continue
+			}
+			s.total++
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			R, G, B := cr>>8, cg>>8, cb>>8
+			if R < 245 || G < 245 || B < 245 {
+				s.nonWhite++
+			}
+			if R > 150 && G < 100 && B < 100 {
+				s.red++
+			}
+			if B > 100 && R < 90 && G < 90 {
+				s.blue++
+			}
+		}
+	}
+	return s
+}
+
+// imageDiff is the share of pixels whose colour differs by more than 48
+// (of 255) in some channel, and whether the sizes match.
+func imageDiff(a, b image.Image) (float64, bool) {
+	if a.Bounds().Size() != b.Bounds().Size() {
+		return 1, false
+	}
+	diff, n := 0, 0
+	ab, bb := a.Bounds(), b.Bounds()
+	for y := 0; y < ab.Dy(); y++ {
+		for x := 0; x < ab.Dx(); x++ {
+			r1, g1, b1, _ := a.At(ab.Min.X+x, ab.Min.Y+y).RGBA()
+			r2, g2, b2, _ := b.At(bb.Min.X+x, bb.Min.Y+y).RGBA()
+			d := max(absDiff(r1, r2), absDiff(g1, g2), absDiff(b1, b2)) >> 8
+			if d > 48 {
+				diff++
+			}
+			n++
+		}
+	}
+	return float64(diff) / float64(n), true
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+// compareGolden compares the rendered area r of img with the golden PNG
+// testdata/name, allowing 2% of differing pixels (font rasterising varies a
+// little between poppler versions); -update rewrites the golden file.
+func compareGolden(t *testing.T, img image.Image, r [4]float64, pageH float64, name string) {
+	t.Helper()
+	crop := image.NewNRGBA(image.Rect(0, 0, int(r[2]-r[0]), int(r[3]-r[1])))
+	for y := range crop.Bounds().Dy() {
+		for x := range crop.Bounds().Dx() {
+			crop.Set(x, y, img.At(int(r[0])+x, int(pageH-r[3])+y))
+		}
+	}
+	path := filepath.Join("testdata", name)
+	if *updateGolden {
+		var b bytes.Buffer
+		if err := png.Encode(&b, crop); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("golden %s: %v (run go test -run %s -update)", path, err, t.Name())
+	}
+	defer f.Close()
+	want, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, sameSize := imageDiff(crop, want)
+	if !sameSize || d > 0.02 {
+		got := filepath.Join(t.TempDir(), name)
+		var b bytes.Buffer
+		_ = png.Encode(&b, crop)
+		_ = os.WriteFile(got, b.Bytes(), 0o644)
+		t.Fatalf("rendering differs from %s: %.1f%% of pixels (same size: %v); got %s", path, 100*d, sameSize, got)
+	}
+}
+
+// appearanceText decodes the text shown by the appearance stream of the
+// page's last signature widget through its font's ToUnicode CMap, one
+// string per Tj.
+func appearanceText(t *testing.T, doc []byte, page int) []string {
+	t.Helper()
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	annots := rdr.Page(page).V.Key("Annots")
+	if annots.Len() == 0 {
+		t.Fatal("no annotation on the page")
+	}
+	ap := annots.Index(annots.Len() - 1).Key("AP").Key("N")
+	content := readStream(t, ap)
+	font := ap.Key("Resources").Key("Font").Key("F1")
+	if font.Key("Subtype").Name() != "Type0" || font.Key("Encoding").Name() != "Identity-H" ||
+		font.Key("DescendantFonts").Index(0).Key("Subtype").Name() != "CIDFontType2" ||
+		font.Key("DescendantFonts").Index(0).Key("FontDescriptor").Key("FontFile2").IsNull() {
+		t.Fatalf("font is not an embedded Type0/CIDFontType2 with Identity-H: %v", font)
+	}
+	if !regexp.MustCompile(`^[A-Z]{6}\+DejaVuSans$`).MatchString(font.Key("BaseFont").Name()) {
+		t.Fatalf("BaseFont %q is not a subset name", font.Key("BaseFont").Name())
+	}
+	cmap := map[string]string{}
+	for _, m := range regexp.MustCompile(`<([0-9A-F]{4})> <([0-9A-F]+)>`).FindAllStringSubmatch(readStream(t, font.Key("ToUnicode")), -1) {
+		var u []uint16
+		for i := 0; i+4 <= len(m[2]); i += 4 {
+			v, _ := strconv.ParseUint(m[2][i:i+4], 16, 16)
+			u = append(u, uint16(v))
+		}
+		cmap[m[1]] = string(utf16Decode(u))
+	}
+	var out []string
+	for _, m := range regexp.MustCompile(`<([0-9A-F]*)> Tj`).FindAllStringSubmatch(content, -1) {
+		var s strings.Builder
+		for i := 0; i+4 <= len(m[1]); i += 4 {
+			txt, ok := cmap[m[1][i:i+4]]
+			if !ok {
+				t.Fatalf("glyph %s has no ToUnicode entry", m[1][i:i+4])
+			}
+			s.WriteString(txt)
+		}
+		out = append(out, s.String())
+	}
+	return out
+}
+
+func utf16Decode(u []uint16) []rune {
+	var out []rune
+	for i := 0; i < len(u); i++ {
+		if u[i] >= 0xD800 && u[i] < 0xDC00 && i+1 < len(u) {
+			out = append(out, (rune(u[i])-0xD800)<<10+(rune(u[i+1])-0xDC00)+0x10000)
+			i++
+			continue
+		}
+		out = append(out, rune(u[i]))
+	}
+	return out
+}
+
+func readStream(t *testing.T, v pdf.Value) string {
+	t.Helper()
+	rc := v.Reader()
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// fixedNow is 14:30:05 on 23/11/2026 in Vietnam.
+func fixedNow() time.Time { return time.Date(2026, 11, 23, 7, 30, 5, 0, time.UTC) }
+
+func TestVisibleSeal(t *testing.T) {
+	e := getEnv(t)
+	rect := [4]float64{300, 80, 540, 180}
+	s := e.signer(t, pki.Seal, Options{Visible: &Appearance{Page: 1, Rect: rect, Kind: AppearanceSeal, Image: testSealPNG(t, 400),
+		Lines: []string{"Cơ quan: Ủy ban nhân dân phường Bến Thành", "Thời gian ký: " + FormatSigningTime(fixedNow())}}})
+	signed := signBytes(t, s, makePDF(1))
+	if rep := runPdfsig(t, signed); len(rep.signatures) != 1 || rep.signatures[0].validation != "Signature is Valid." {
+		t.Fatalf("pdfsig:\n%s", rep.out)
+	}
+	wantVerdicts(t, verifyBytes(t, signed, VerifyOptions{Roots: e.pki.Roots(), Checker: e.checker()}), TotalPassed, "", e.pki.Identity(pki.Seal).Cert.Subject.CommonName)
+
+	img := renderPage(t, signed, 1)
+	in := countPixels(img, rect, 842)
+	if in.red < in.total/20 || in.blue < 50 {
+		t.Fatalf("in the box: %+v; want red seal pixels and blue text", in)
+	}
+	// Outside the box and the page's own text line, the page stays white.
+	for _, r := range [][4]float64{{0, 0, 595, rect[1] - 1}, {0, rect[3] + 1, 595, 740}, {0, rect[1], rect[0] - 1, rect[3]}, {rect[2] + 1, rect[1], 595, rect[3]}} {
+		if out := countPixels(img, r, 842); out.nonWhite != 0 {
+			t.Fatalf("outside the box %v: %+v", r, out)
+		}
+	}
+	compareGolden(t, img, rect, 842, "visible-seal.png")
+	got := appearanceText(t, signed, 1)
+	want := []string{"Cơ quan: Ủy ban nhân dân", "phường Bến Thành", "Thời gian ký: 14:30:05", "23/11/2026 +07:00"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("appearance text %q, want %q", got, want)
+	}
+	if len(signed)-len(makePDF(1)) > 120<<10 {
+		t.Fatalf("the visible signature added %d bytes", len(signed)-len(makePDF(1)))
+	}
+}
+
+func TestVisiblePersonalThenSeal(t *testing.T) {
+	e := getEnv(t)
+	personal := e.pki.Identity(pki.Personal).Cert.Subject.CommonName
+	seal := e.pki.Identity(pki.Seal).Cert.Subject.CommonName
+	r1 := [4]float64{60, 80, 260, 180}
+	first := signBytes(t, e.signer(t, pki.Personal, Options{Level: LevelBT, TSAURL: e.tsaURL, Name: "Nguyễn Thị Ngọc Ánh",
+		Visible: &Appearance{Page: 2, Rect: r1, Image: testSignaturePNG(t)}}), makePDF(2))
+	r2 := [4]float64{300, 80, 540, 180}
+	now := time.Now().Truncate(time.Second)
+	second := signBytes(t, e.signer(t, pki.Seal, Options{Now: func() time.Time { return now }, Visible: &Appearance{Page: 2, Rect: r2, Kind: AppearanceSeal, Image: testSealPNG(t, 300)}}), first)
+
+	rep := runPdfsig(t, second)
+	if len(rep.signatures) != 2 || rep.signatures[0].validation != "Signature is Valid." || rep.signatures[1].validation != "Signature is Valid." {
+		t.Fatalf("pdfsig:\n%s", rep.out)
+	}
+	vr := verifyBytes(t, second, VerifyOptions{Roots: e.pki.Roots(), Checker: e.checker()})
+	if len(vr.Signatures) != 2 || vr.Signatures[0].Verdict != TotalPassed || vr.Signatures[1].Verdict != TotalPassed ||
+		vr.Signatures[0].Signer.CommonName != personal || vr.Signatures[1].Signer.CommonName != seal || !vr.Signatures[0].Timestamp.Present {
+		t.Fatalf("verify: %+v %+v", vr.Signatures[0], vr.Signatures[1])
+	}
+	if got := appearanceText(t, first, 2); len(got) != 1 || got[0] != "Nguyễn Thị Ngọc Ánh" {
+		t.Fatalf("personal appearance text %q", got)
+	}
+	// The default seal lines: the certificate's organisation and the time.
+	if got := appearanceText(t, second, 2); strings.Join(got, " ") != "Cơ quan: "+seal+" Thời gian ký: "+FormatSigningTime(now) {
+		t.Fatalf("seal appearance text %q", got)
+	}
+	img := renderPage(t, second, 2)
+	if st := countPixels(img, r1, 842); st.blue < 200 || st.red != 0 {
+		t.Fatalf("personal box: %+v", st)
+	}
+	if st := countPixels(img, r2, 842); st.red < 500 {
+		t.Fatalf("seal box: %+v", st)
+	}
+	compareGolden(t, img, r1, 842, "visible-personal.png")
+	// Page 1 has no signature appearance.
+	if st := countPixels(renderPage(t, second, 1), [4]float64{0, 0, 595, 740}, 842); st.nonWhite != 0 {
+		t.Fatalf("page 1 below its text line: %+v", st)
+	}
+}
+
+// makeAnchorPDF is a one-page A4 PDF whose text is placed piece by piece,
+// as word processors do: "CHỦ TỊCH" is written with a WinAnsi font as
+// "CH", "U" and so on would lose the diacritics, so the anchor line uses
+// plain ASCII split over three Tj with a gap for the space, and a second
+// occurrence lower on the page.
+func makeAnchorPDF() []byte {
+	var b bytes.Buffer
+	var offsets []int
+	obj := func(body string) {
+		offsets = append(offsets, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
+	}
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	obj("<< /Type /Pages /Kids [4 0 R] /Count 1 >>")
+	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /FirstChar 32 /LastChar 126 /Widths [" + strings.Repeat("556 ", 95) + "] >>")
+	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>")
+	text := "BT /F1 12 Tf 1 0 0 1 350 300 Tm (TM. UY) Tj 1 0 0 1 400 300 Tm (BAN ) Tj (NHAN DAN) Tj ET\n" +
+		"BT /F1 12 Tf 1 0 0 1 72 700 Tm (Noi nhan:) Tj ET\n" +
+		"BT /F1 12 Tf 1 0 0 1 380 120 Tm (TM. UY BAN NHAN DAN) Tj ET"
+	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text))
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
+	return b.Bytes()
+}
+
+func TestPlaceAppearance(t *testing.T) {
+	doc := makeAnchorPDF()
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := makePDF(2)
+	rdr2, err := pdf.NewReader(bytes.NewReader(two), int64(len(two)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first "TM. UY BAN NHAN DAN" starts at x=350 and ends at
+	// 400 + 12 glyphs ("BAN NHAN DAN", its space included) × 6.672 pt; its
+	// baseline is at y=300.
+	end := 400 + 12*0.556*12
+	cx := (350 + end) / 2
+	for _, tc := range []struct {
+		name     string
+		rdr      *pdf.Reader
+		a        Appearance
+		wantPage int
+		want     [4]float64
+		code     string
+	}{
+		{"rect", rdr2, Appearance{Page: 2, Rect: [4]float64{10, 10, 110, 60}}, 2, [4]float64{10, 10, 110, 60}, ""},
+		{"rect default page", rdr2, Appearance{Rect: [4]float64{10, 10, 110, 60}}, 1, [4]float64{10, 10, 110, 60}, ""},
+		{"page out of range", rdr2, Appearance{Page: 3, Rect: [4]float64{10, 10, 110, 60}}, 0, [4]float64{}, "visible_page_out_of_range"},
+		{"rect off the page", rdr2, Appearance{Page: 1, Rect: [4]float64{500, 10, 700, 60}}, 0, [4]float64{}, "visible_rect_outside_page"},
+		{"anchor below", rdr, Appearance{Anchor: &Anchor{Text: "TM. ỦY BAN NHÂN DÂN", Width: 160, Height: 60}}, 0, [4]float64{}, "visible_anchor_not_found"},
+		{"anchor below ascii", rdr, Appearance{Anchor: &Anchor{Text: "tm. uy ban nhan dan", Width: 160, Height: 60}}, 1,
+			[4]float64{cx - 80, 300 - 0.22*12 - 4 - 60, cx + 80, 300 - 0.22*12 - 4}, ""},
+		{"anchor over, second occurrence", rdr, Appearance{Page: 1, Anchor: &Anchor{Text: "TM.UYBANNHANDAN", Occurrence: 2, Place: AnchorOver, Width: 100, Height: 40}}, 1,
+			[4]float64{380 + 19*6.672/2 - 50, 120 + 0.28*12 - 20, 380 + 19*6.672/2 + 50, 120 + 0.28*12 + 20}, ""},
+		{"anchor third occurrence", rdr, Appearance{Anchor: &Anchor{Text: "UY BAN", Occurrence: 3}}, 0, [4]float64{}, "visible_anchor_not_found"},
+		{"anchor right, shifted onto the page", rdr, Appearance{Anchor: &Anchor{Text: "Noi nhan:", Place: AnchorRight, Width: 560, Height: 50}}, 1,
+			[4]float64{35, 700 + 0.28*12 - 25, 595, 700 + 0.28*12 + 25}, ""},
+		{"anchor above", rdr, Appearance{Anchor: &Anchor{Text: "Noi nhan", Place: AnchorAbove, Gap: 10}}, 1,
+			[4]float64{72 + 8*6.672/2 - 85, 700 + 0.78*12 + 10, 72 + 8*6.672/2 + 85, 700 + 0.78*12 + 10 + 70}, ""},
+		{"anchor box larger than the page", rdr, Appearance{Anchor: &Anchor{Text: "Noi", Width: 600, Height: 50}}, 0, [4]float64{}, "visible_box_too_large"},
+		{"anchor on another page", rdr2, Appearance{Page: 1, Anchor: &Anchor{Text: "page 2 of 2"}}, 0, [4]float64{}, "visible_anchor_not_found"},
+		{"anchor on any page", rdr2, Appearance{Anchor: &Anchor{Text: "page 2 of 2"}}, 2, [4]float64{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := tc.a
+			if err := a.validate(); err != nil {
+				t.Fatal(err)
+			}
+			page, r, err := placeAppearance(tc.rdr, &a)
+			if tc.code != "" {
+				wantCode(t, err, kerr.Invalid, tc.code)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page != tc.wantPage {
+				t.Fatalf("page %d, want %d", page, tc.wantPage)
+			}
+			if tc.want == [4]float64{} {
+				return
+			}
+			for i := range r {
+				if math.Abs(r[i]-tc.want[i]) > 0.01 {
+					t.Fatalf("rect %v, want %v", r, tc.want)
+				}
+			}
+		})
+	}
+	// The message names the anchor and the page.
+	a := Appearance{Page: 1, Anchor: &Anchor{Text: "CHỦ TỊCH"}}
+	_, _, err = placeAppearance(rdr, &a)
+	if _, msg := kerr.Public(err); msg != "Không tìm thấy đoạn văn bản neo “CHỦ TỊCH” trên trang 1." {
+		t.Fatalf("message %q", msg)
+	}
+}
+
+func TestVisibleAnchorSigned(t *testing.T) {
+	e := getEnv(t)
+	s := e.signer(t, pki.Personal, Options{Visible: &Appearance{Anchor: &Anchor{Text: "TM. UY BAN NHAN DAN", Width: 160, Height: 60}, Image: testSignaturePNG(t)}})
+	signed := signBytes(t, s, makeAnchorPDF())
+	if rep := runPdfsig(t, signed); len(rep.signatures) != 1 || rep.signatures[0].validation != "Signature is Valid." {
+		t.Fatalf("pdfsig:\n%s", rep.out)
+	}
+	end := 400 + 12*0.556*12
+	cx := (350 + end) / 2
+	box := [4]float64{cx - 80, 300 - 0.22*12 - 4 - 60, cx + 80, 300 - 0.22*12 - 4}
+	if st := countPixels(renderPage(t, signed, 1), box, 842); st.blue < 200 {
+		t.Fatalf("no signature in the box below the anchor: %+v", st)
+	}
+	// Not found: nothing is written.
+	s = e.signer(t, pki.Personal, Options{Visible: &Appearance{Page: 1, Anchor: &Anchor{Text: "GIÁM ĐỐC"}}})
+	var out bytes.Buffer
+	_, err := s.Sign(context.Background(), bytes.NewReader(makeAnchorPDF()), int64(len(makeAnchorPDF())), &out)
+	wantCode(t, err, kerr.Invalid, "visible_anchor_not_found")
+	if out.Len() != 0 {
+		t.Fatal("output written on error")
+	}
+}
+
+func TestAppearanceOptionErrors(t *testing.T) {
+	e := getEnv(t)
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 20, 10)), nil); err != nil {
+		t.Fatal(err)
+	}
+	huge := func() []byte { // a valid PNG header claiming 5000 × 10 pixels
+		var b bytes.Buffer
+		_ = png.Encode(&b, image.NewGray(image.Rect(0, 0, 5000, 10)))
+		return b.Bytes()
+	}()
+	gif := []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+	rect := [4]float64{10, 10, 200, 80}
+	for _, tc := range []struct {
+		name string
+		a    Appearance
+		opt  Options
+		kind kerr.Kind
+		code string
+	}{
+		{"no position", Appearance{}, Options{}, kerr.Invalid, "visible_position_missing"},
+		{"rect and anchor", Appearance{Rect: rect, Anchor: &Anchor{Text: "x"}}, Options{}, kerr.Invalid, "visible_rect_and_anchor"},
+		{"inverted rect", Appearance{Rect: [4]float64{200, 10, 10, 80}}, Options{}, kerr.Invalid, "visible_rect_invalid"},
+		{"tiny rect", Appearance{Rect: [4]float64{10, 10, 15, 80}}, Options{}, kerr.Invalid, "visible_rect_invalid"},
+		{"NaN rect", Appearance{Rect: [4]float64{math.NaN(), 10, 200, 80}}, Options{}, kerr.Invalid, "visible_rect_invalid"},
+		{"negative page", Appearance{Page: -1, Rect: rect}, Options{}, kerr.Invalid, "visible_page_invalid"},
+		{"empty anchor", Appearance{Anchor: &Anchor{Text: "  "}}, Options{}, kerr.Invalid, "visible_anchor_empty"},
+		{"negative size", Appearance{Anchor: &Anchor{Text: "x", Width: -5}}, Options{}, kerr.Invalid, "visible_anchor_invalid"},
+		{"bad kind", Appearance{Rect: rect, Kind: 9}, Options{}, kerr.Invalid, "visible_kind_unknown"},
+		{"not an image", Appearance{Rect: rect, Image: []byte("hello")}, Options{}, kerr.Invalid, "visible_image_invalid"},
+		{"gif", Appearance{Rect: rect, Image: gif}, Options{}, kerr.Invalid, "visible_image_invalid"},
+		{"too many pixels", Appearance{Rect: rect, Image: huge}, Options{}, kerr.TooLarge, "visible_image_too_large"},
+		{"too many bytes", Appearance{Rect: rect, Image: make([]byte, maxImageBytes+1)}, Options{}, kerr.TooLarge, "visible_image_too_large"},
+		{"certification", Appearance{Rect: rect}, Options{Certification: CertifyNoChanges}, kerr.Invalid, "visible_certification_unsupported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opt
+			opts.Checker = e.checker()
+			opts.Visible = &tc.a
+			_, err := New(e.key(t, pki.Personal), opts)
+			wantCode(t, err, tc.kind, tc.code)
+		})
+	}
+	// A JPEG is accepted.
+	if _, err := New(e.key(t, pki.Personal), Options{Checker: e.checker(), Visible: &Appearance{Rect: rect, Image: jpg.Bytes()}}); err != nil {
+		t.Fatal(err)
+	}
+	// A line with a character the font lacks is refused when signing.
+	s := e.signer(t, pki.Personal, Options{Visible: &Appearance{Rect: rect, Lines: []string{"签名"}}})
+	var out bytes.Buffer
+	_, err := s.Sign(context.Background(), bytes.NewReader(makePDF(1)), int64(len(makePDF(1))), &out)
+	wantCode(t, err, kerr.Invalid, "visible_text_unsupported")
+}
+
+func TestLayoutFits(t *testing.T) {
+	f := fonts.DejaVuSans()
+	for _, tc := range []struct {
+		kind       AppearanceKind
+		w, h       float64
+		imgW, imgH int
+		lines      []string
+	}{
+		{AppearancePersonal, 200, 100, 300, 120, []string{"Nguyễn Thị Ngọc Ánh"}},
+		{AppearancePersonal, 60, 30, 0, 0, []string{"Nguyễn Thị Ngọc Ánh"}},
+		{AppearanceSeal, 240, 100, 400, 400, []string{"Cơ quan: Ủy ban nhân dân phường Bến Thành", "Thời gian ký: 14:30:05 23/11/2026 +07:00"}},
+		{AppearanceSeal, 120, 40, 400, 400, []string{"Cơ quan: Ủy ban nhân dân phường Bến Thành", "Thời gian ký: 14:30:05 23/11/2026 +07:00"}},
+		{AppearanceSeal, 100, 100, 400, 400, nil},
+	} {
+		l := layoutAppearance(tc.kind, tc.w, tc.h, tc.imgW, tc.imgH, tc.lines, f)
+		if l.image != nil && (l.image.x < -0.01 || l.image.y < -0.01 || l.image.x+l.image.w > tc.w+0.01 || l.image.y+l.image.h > tc.h+0.01) {
+			t.Errorf("%v: image %+v outside %gx%g", tc, *l.image, tc.w, tc.h)
+		}
+		if (tc.imgW > 0) != (l.image != nil) {
+			t.Errorf("%v: image %v", tc, l.image)
+		}
+		joined := ""
+		for _, ln := range l.lines {
+			joined += strings.ReplaceAll(ln.s, " ", "")
+			if l.fontSize > minFontSize && (ln.x < 0 || ln.x+f.Width(ln.s, l.fontSize) > tc.w+0.01 || ln.y < 0 || ln.y+l.fontSize > tc.h+0.01) {
+				t.Errorf("%v: line %+v at %g pt leaves the box", tc, ln, l.fontSize)
+			}
+		}
+		if want := strings.ReplaceAll(strings.Join(tc.lines, ""), " ", ""); joined != want {
+			t.Errorf("%v: text %q, want %q", tc, joined, want)
+		}
+	}
+}
