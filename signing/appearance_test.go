@@ -352,33 +352,21 @@ func TestVisiblePersonalThenSeal(t *testing.T) {
 }
 
 // makeAnchorPDF is a one-page A4 PDF whose text is placed piece by piece,
-// as word processors do: "CHỦ TỊCH" is written with a WinAnsi font as
-// "CH", "U" and so on would lose the diacritics, so the anchor line uses
-// plain ASCII split over three Tj with a gap for the space, and a second
-// occurrence lower on the page.
+// as word processors do: the anchor line "TM. UY BAN NHAN DAN" is split over
+// three Tj, one space written as a jump of the text matrix; a second
+// occurrence stands lower on the page. (A standard-14 font with WinAnsi
+// cannot show Vietnamese letters, hence ASCII.)
 func makeAnchorPDF() []byte {
-	var b bytes.Buffer
-	var offsets []int
-	obj := func(body string) {
-		offsets = append(offsets, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
-	}
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj("<< /Type /Pages /Kids [4 0 R] /Count 1 >>")
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /FirstChar 32 /LastChar 126 /Widths [" + strings.Repeat("556 ", 95) + "] >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>")
 	text := "BT /F1 12 Tf 1 0 0 1 350 300 Tm (TM. UY) Tj 1 0 0 1 400 300 Tm (BAN ) Tj (NHAN DAN) Tj ET\n" +
 		"BT /F1 12 Tf 1 0 0 1 72 700 Tm (Noi nhan:) Tj ET\n" +
 		"BT /F1 12 Tf 1 0 0 1 380 120 Tm (TM. UY BAN NHAN DAN) Tj ET"
-	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text))
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return b.Bytes()
+	return assemblePDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /FirstChar 32 /LastChar 126 /Widths [" + strings.Repeat("556 ", 95) + "] >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text),
+	})
 }
 
 func TestPlaceAppearance(t *testing.T) {
