@@ -94,8 +94,26 @@ func (c *Checker) CheckCertificate(ctx context.Context, cert *x509.Certificate, 
 			fmt.Sprintf("Chứng thư số của %q chỉ được cấp cho mục đích khác (ExtKeyUsage), không dùng để ký tài liệu.", who),
 			"certificate %q extended key usage %v excludes document signing", who, cert.ExtKeyUsage)
 	}
+	path, err := c.chainOf(cert, chain, at)
+	if err != nil || c.Revocation == RevocationSkip {
+		return err
+	}
+	// Check every certificate below the anchor in the first chain found.
+	for i := 0; i+1 < len(path); i++ {
+		if err := c.checkRevocation(ctx, path[i], path[i+1], at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chainOf verifies cert's chain to the trust anchors at time at, with the
+// certificates of chain as intermediates, and returns the first path found
+// (cert first, anchor last). Errors are CheckCertificate's cert_untrusted.
+func (c *Checker) chainOf(cert *x509.Certificate, chain []*x509.Certificate, at time.Time) ([]*x509.Certificate, error) {
+	who := cert.Subject.CommonName
 	if c == nil || c.Roots == nil {
-		return kerr.New(kerr.Permission, CodeCertUntrusted,
+		return nil, kerr.New(kerr.Permission, CodeCertUntrusted,
 			"Chưa cấu hình danh sách tổ chức cung cấp dịch vụ chứng thực tin cậy nên không thể kiểm tra chứng thư số.",
 			"no trust anchors configured")
 	}
@@ -110,21 +128,11 @@ func (c *Checker) CheckCertificate(ctx context.Context, cert *x509.Certificate, 
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 	})
 	if err != nil {
-		return &kerr.Error{Kind: kerr.Permission, Code: CodeCertUntrusted,
+		return nil, &kerr.Error{Kind: kerr.Permission, Code: CodeCertUntrusted,
 			Message: fmt.Sprintf("Chứng thư số của %q không chuỗi được tới tổ chức cung cấp dịch vụ chứng thực tin cậy nào (có thể thiếu chứng thư trung gian, hoặc chứng thư trung gian đã hết hạn).", who),
 			Detail:  "chain verification failed", Err: err}
 	}
-	if c.Revocation == RevocationSkip {
-		return nil
-	}
-	// Check every certificate below the anchor in the first chain found.
-	path := chains[0]
-	for i := 0; i+1 < len(path); i++ {
-		if err := c.checkRevocation(ctx, path[i], path[i+1], at); err != nil {
-			return err
-		}
-	}
-	return nil
+	return chains[0], nil
 }
 
 // extKeyUsageAllowsSigning accepts no EKU, anyExtendedKeyUsage, or an EKU
@@ -210,33 +218,12 @@ type revStatus struct {
 const freshness = 5 * time.Minute
 
 func (c *Checker) ocspStatus(ctx context.Context, url string, cert, issuer *x509.Certificate, at time.Time) (revStatus, error) {
-	req, err := ocsp.CreateRequest(cert, issuer, nil)
+	_, resp, err := c.fetchOCSP(ctx, url, cert, issuer)
 	if err != nil {
 		return revStatus{}, err
 	}
-	body, err := c.fetch(ctx, http.MethodPost, url, "application/ocsp-request", req)
-	if err != nil {
+	if err := checkOCSPResponder(resp, issuer, at); err != nil {
 		return revStatus{}, err
-	}
-	resp, err := ocsp.ParseResponseForCert(body, cert, issuer)
-	if err != nil {
-		return revStatus{}, err
-	}
-	// x/crypto/ocsp checks that a delegated responder's certificate was
-	// issued by the CA, but not that the CA authorised it to sign OCSP
-	// responses (RFC 6960 section 4.2.2.2): any end entity of the CA could
-	// otherwise vouch for a revoked certificate.
-	if rc := resp.Certificate; rc != nil && !rc.Equal(issuer) {
-		authorised := false
-		for _, u := range rc.ExtKeyUsage {
-			authorised = authorised || u == x509.ExtKeyUsageOCSPSigning
-		}
-		if !authorised {
-			return revStatus{}, fmt.Errorf("responder certificate %q is not authorised for OCSP signing", rc.Subject.CommonName)
-		}
-		if at.Before(rc.NotBefore) || at.After(rc.NotAfter) {
-			return revStatus{}, fmt.Errorf("responder certificate %q is outside its validity period", rc.Subject.CommonName)
-		}
 	}
 	if resp.ThisUpdate.After(at.Add(freshness)) {
 		return revStatus{}, fmt.Errorf("response thisUpdate %s is in the future", resp.ThisUpdate)
@@ -253,6 +240,60 @@ func (c *Checker) ocspStatus(ctx context.Context, url string, cert, issuer *x509
 	return revStatus{}, errors.New("responder says status unknown")
 }
 
+// fetchOCSP asks the responder at url about cert and returns the DER
+// response with its parsed form, whose signature x/crypto/ocsp has checked
+// against issuer (or a responder certificate issued by it).
+func (c *Checker) fetchOCSP(ctx context.Context, url string, cert, issuer *x509.Certificate) ([]byte, *ocsp.Response, error) {
+	req, err := ocsp.CreateRequest(cert, issuer, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := c.fetch(ctx, http.MethodPost, url, "application/ocsp-request", req)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := ocsp.ParseResponseForCert(body, cert, issuer)
+	if err != nil {
+		return nil, nil, err
+	}
+	return body, resp, nil
+}
+
+// checkOCSPResponder refuses a response signed by a delegated responder that
+// the CA did not authorise, or whose certificate was not valid at time at.
+// x/crypto/ocsp checks that a delegated responder's certificate was issued
+// by the CA, but not that the CA authorised it to sign OCSP responses (RFC
+// 6960 section 4.2.2.2): any end entity of the CA could otherwise vouch for
+// a revoked certificate.
+func checkOCSPResponder(resp *ocsp.Response, issuer *x509.Certificate, at time.Time) error {
+	if rc := resp.Certificate; rc != nil && !rc.Equal(issuer) {
+		authorised := false
+		for _, u := range rc.ExtKeyUsage {
+			authorised = authorised || u == x509.ExtKeyUsageOCSPSigning
+		}
+		if !authorised {
+			return fmt.Errorf("responder certificate %q is not authorised for OCSP signing", rc.Subject.CommonName)
+		}
+		if at.Before(rc.NotBefore) || at.After(rc.NotAfter) {
+			return fmt.Errorf("responder certificate %q is outside its validity period", rc.Subject.CommonName)
+		}
+	}
+	return nil
+}
+
+// fetchCRL downloads the CRL at url (DER, or PEM) and parses it; the caller
+// checks its signature.
+func (c *Checker) fetchCRL(ctx context.Context, url string) (*x509.RevocationList, error) {
+	body, err := c.fetch(ctx, http.MethodGet, url, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	if b, _ := pemDecodeCRL(body); b != nil {
+		body = b
+	}
+	return x509.ParseRevocationList(body)
+}
+
 func (c *Checker) crlStatus(ctx context.Context, url string, cert, issuer *x509.Certificate, at time.Time) (revStatus, error) {
 	c.crlMu.Lock()
 	rl := c.crls[url]
@@ -261,14 +302,8 @@ func (c *Checker) crlStatus(ctx context.Context, url string, cert, issuer *x509.
 		rl = nil
 	}
 	if rl == nil {
-		body, err := c.fetch(ctx, http.MethodGet, url, "", nil)
-		if err != nil {
-			return revStatus{}, err
-		}
-		if b, _ := pemDecodeCRL(body); b != nil {
-			body = b
-		}
-		if rl, err = x509.ParseRevocationList(body); err != nil {
+		var err error
+		if rl, err = c.fetchCRL(ctx, url); err != nil {
 			return revStatus{}, err
 		}
 	}

@@ -1,5 +1,9 @@
 // Package signing makes PAdES baseline signatures (ETSI EN 319 142-1) on PDF
-// documents: B-B, and B-T with an RFC 3161 timestamp from a TSA. Each
+// documents: B-B; B-T with an RFC 3161 timestamp from a TSA; B-LT, which
+// appends a Document Security Store (DSS) with the certificates, OCSP
+// responses and CRLs of the signer's and the TSA's chains; and B-LTA, which
+// then adds a document time-stamp over it all. Extend raises an
+// already-signed PDF to B-LT or B-LTA later, as an archive does. Each
 // signature is an incremental update, so a second signer leaves the first
 // signature valid; an optional certification signature (DocMDP) locks an
 // issued result.
@@ -14,6 +18,10 @@
 // success or failure per document.
 //
 // The PDF work is done by github.com/digitorus/pdfsign; this package adds the
-// checks, the error vocabulary and the stream-shaped API. B-LT, B-LTA,
-// visible signatures, PKCS#11 and remote key sources are not here yet.
+// checks, the DSS update, the error vocabulary and the stream-shaped API.
+//
+// Verify checks every signature and document time-stamp, using the
+// revocation data of the DSS before asking OCSP and CRL servers, and
+// reports a verdict, the PAdES level reached and every change made after
+// each signature.
 package signing

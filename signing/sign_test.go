@@ -117,7 +117,7 @@ func TestSignBTWithoutTSA(t *testing.T) {
 	_, err := New(e.key(t, pki.Personal), Options{Level: LevelBT, Checker: e.checker()})
 	wantCode(t, err, kerr.Invalid, "tsa_required")
 	_, err = New(e.key(t, pki.Personal), Options{Level: LevelBLT, Checker: e.checker()})
-	wantCode(t, err, kerr.Invalid, "level_unsupported")
+	wantCode(t, err, kerr.Invalid, "tsa_required")
 	_, err = New(e.key(t, pki.Personal), Options{})
 	wantCode(t, err, kerr.Invalid, "checker_missing")
 

@@ -19,12 +19,12 @@ import (
 // Level is a PAdES baseline level (ETSI EN 319 142-1).
 type Level int
 
-// The PAdES baseline levels. Only B-B and B-T are implemented.
+// The PAdES baseline levels.
 const (
 	LevelBB   Level = iota + 1 // B-B: CAdES detached signature
 	LevelBT                    // B-T: B-B plus an RFC 3161 signature timestamp
-	LevelBLT                   // B-LT: B-T plus validation data in the DSS (not yet)
-	LevelBLTA                  // B-LTA: B-LT plus a document timestamp (not yet)
+	LevelBLT                   // B-LT: B-T plus validation data (certificates, OCSP, CRLs) in the DSS
+	LevelBLTA                  // B-LTA: B-LT plus a document timestamp over it all
 )
 
 var levelNames = map[Level]string{LevelBB: "B-B", LevelBT: "B-T", LevelBLT: "B-LT", LevelBLTA: "B-LTA"}
@@ -105,12 +105,10 @@ func New(key KeySource, opts Options) (*Signer, error) {
 	}
 	switch opts.Level {
 	case LevelBB:
-	case LevelBT:
+	case LevelBT, LevelBLT, LevelBLTA:
 		if opts.TSAURL == "" {
-			return nil, kerr.New(kerr.Invalid, "tsa_required", "Mức chữ ký B-T cần địa chỉ máy chủ cấp dấu thời gian (TSA).", "level B-T needs a TSA URL")
+			return nil, kerr.New(kerr.Invalid, "tsa_required", fmt.Sprintf("Mức chữ ký %s cần địa chỉ máy chủ cấp dấu thời gian (TSA).", opts.Level), "level %s needs a TSA URL", opts.Level)
 		}
-	case LevelBLT, LevelBLTA:
-		return nil, kerr.New(kerr.Invalid, "level_unsupported", fmt.Sprintf("Mức chữ ký %s chưa được hỗ trợ; hãy dùng B-B hoặc B-T.", opts.Level), "level %s is not implemented yet", opts.Level)
 	default:
 		return nil, kerr.New(kerr.Invalid, "level_unknown", "Mức chữ ký không hợp lệ.", "level %d", int(opts.Level))
 	}
@@ -130,16 +128,22 @@ func New(key KeySource, opts Options) (*Signer, error) {
 		}
 		opts.Visible = &v
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.TSATimeout <= 0 {
-		opts.TSATimeout = 30 * time.Second
-	}
-	if opts.MaxSize <= 0 {
-		opts.MaxSize = 512 << 20
-	}
+	setDefaults(&opts.Now, &opts.TSATimeout, &opts.MaxSize)
 	return &Signer{key: key, opts: opts}, nil
+}
+
+// setDefaults fills in the clock (time.Now), the TSA timeout (30 seconds)
+// and the input size limit (512 MiB) when they are zero.
+func setDefaults(now *func() time.Time, tsaTimeout *time.Duration, maxSize *int64) {
+	if *now == nil {
+		*now = time.Now
+	}
+	if *tsaTimeout <= 0 {
+		*tsaTimeout = 30 * time.Second
+	}
+	if *maxSize <= 0 {
+		*maxSize = 512 << 20
+	}
 }
 
 // Result describes one signature made.
@@ -282,7 +286,7 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 	if chain := s.key.Chain(); len(chain) > 0 {
 		sd.CertificateChains = [][]*x509.Certificate{append([]*x509.Certificate{cert}, chain...)}
 	}
-	if s.opts.Level == LevelBT {
+	if s.opts.Level >= LevelBT {
 		sd.TSA.URL = s.opts.TSAURL
 		tctx, cancel := context.WithTimeout(ctx, s.opts.TSATimeout)
 		defer cancel()
@@ -294,15 +298,21 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 		if ctx.Err() != nil {
 			return Result{}, kerr.Wrap(ctx.Err(), kerr.Unavailable, "signing_cancelled", "Việc ký đã bị hủy.")
 		}
-		if s.opts.Level == LevelBT && sd.Context.Err() != nil {
+		if s.opts.Level >= LevelBT && sd.Context.Err() != nil {
 			return Result{}, kerr.Wrap(err, kerr.Unavailable, "tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không trả lời kịp; chưa ký, vui lòng thử lại sau.")
 		}
-		if s.opts.Level == LevelBT && isTSAError(err) {
+		if s.opts.Level >= LevelBT && isTSAError(err) {
 			return Result{}, kerr.Wrap(err, kerr.Unavailable, "tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không trả lời hợp lệ; chưa ký, vui lòng thử lại sau.")
 		}
 		return Result{}, kerr.Wrap(err, kerr.Invalid, "pdf_sign_failed", "Không ký được tệp PDF này (cấu trúc tệp không được hỗ trợ).")
 	}
-	n, err := out.Write(buf.Bytes())
+	signed := buf.Bytes()
+	if s.opts.Level >= LevelBLT {
+		if signed, err = s.extend(ctx, signed, now); err != nil {
+			return Result{}, err
+		}
+	}
+	n, err := out.Write(signed)
 	if err != nil {
 		return Result{}, kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được tệp đã ký.")
 	}
