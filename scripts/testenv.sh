@@ -31,6 +31,7 @@ STATE_BASE=/tmp/kho-testenv-$(id -u)
 STATE=${KHO_TESTENV_STATE:-$STATE_BASE/default}
 PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
 READY_TIMEOUT=${KHO_TESTENV_TIMEOUT:-60}
+SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so
 export GOTOOLCHAIN=auto
 
 log() { printf 'testenv: %s\n' "$*" >&2; }
@@ -65,6 +66,7 @@ install_packages() {
 	command -v flock >/dev/null || pkgs+=(util-linux)
 	command -v pdfsig >/dev/null || pkgs+=(poppler-utils) # the independent signature check (signing tests)
 	command -v openssl >/dev/null || pkgs+=(openssl)      # cross-checks of the test PKI
+	[[ -f $SOFTHSM_MODULE ]] && command -v softhsm2-util >/dev/null || pkgs+=(softhsm2) # PKCS#11 key source tests
 	((${#pkgs[@]})) || return 0
 	local sudo=()
 	[[ $EUID -eq 0 ]] || sudo=(sudo)
@@ -413,6 +415,7 @@ export KHO_TEST_S3_ACCESS_KEY='$access_key'
 export KHO_TEST_S3_SECRET_KEY='$secret_key'
 export KHO_TEST_MONGO_URI='mongodb://127.0.0.1:$FERRETDB_PORT/'
 export KHO_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:$PG_PORT/ferretdb'
+export KHO_TEST_SOFTHSM_MODULE='$SOFTHSM_MODULE'
 EOF
 	mv "$STATE/env.sh.tmp" "$STATE/env.sh"
 	log "up in $((SECONDS - t0))s; env: $STATE/env.sh"

@@ -9,7 +9,9 @@
 // issued result.
 //
 // A Signer is built from a KeySource (a crypto.Signer with its certificate
-// and chain: LoadPKCS12 and LoadPEM read key files) and Options. Before every
+// and chain: LoadPKCS12 and LoadPEM read key files; OpenPKCS11 keeps the key
+// on a PKCS#11 token through github.com/ThalesGroup/crypto11, with a pool of
+// logged-in sessions) and Options. Before every
 // signing run it checks the signer certificate with a Checker — validity
 // period, key usage, chain to the configured trust anchors, and revocation
 // (OCSP from the certificate's AIA, then the CRL from its distribution point)

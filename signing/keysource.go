@@ -63,28 +63,12 @@ func LoadPKCS12(r io.Reader, password string) (KeySource, error) {
 // certificate first, then any issuer certificates; keyPEM holds the private
 // key (PKCS#8, PKCS#1 or SEC 1, unencrypted). Errors are kerr Invalid.
 func LoadPEM(certPEM, keyPEM []byte) (KeySource, error) {
-	var certs []*x509.Certificate
-	rest := certPEM
-	for {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, kerr.Wrap(err, kerr.Invalid, "cert_file_invalid", "Tệp chứng thư số không hợp lệ.")
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, kerr.New(kerr.Invalid, "cert_file_invalid", "Tệp chứng thư số không chứa chứng thư nào.", "no CERTIFICATE block in PEM input")
+	certs, err := parseCertsPEM(certPEM)
+	if err != nil {
+		return nil, err
 	}
 	var key any
-	rest = keyPEM
+	rest := keyPEM
 	for key == nil {
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
@@ -130,4 +114,29 @@ func samePublic(a, b crypto.PublicKey) bool {
 	ab, err1 := x509.MarshalPKIXPublicKey(a)
 	bb, err2 := x509.MarshalPKIXPublicKey(b)
 	return err1 == nil && err2 == nil && bytes.Equal(ab, bb)
+}
+
+// parseCertsPEM reads the CERTIFICATE blocks of PEM text, in order; other
+// blocks are skipped. No certificate at all is kerr Invalid.
+func parseCertsPEM(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for rest := data; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, kerr.Wrap(err, kerr.Invalid, "cert_file_invalid", "Tệp chứng thư số không hợp lệ.")
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, kerr.New(kerr.Invalid, "cert_file_invalid", "Tệp chứng thư số không chứa chứng thư nào.", "no CERTIFICATE block in PEM input")
+	}
+	return certs, nil
 }

@@ -22,7 +22,10 @@ func signCommand() *command {
 		summary: "sign PDF files with a PAdES baseline signature (B-B or B-T)",
 		vi:      "Ký số tệp PDF theo chuẩn PAdES (mức B-B hoặc B-T)",
 		help: `The key is a PKCS#12 file (--key FILE.p12 --password-file F) or a PEM
-private key with its certificate chain (--key KEY.pem --cert CHAIN.pem).
+private key with its certificate chain (--key KEY.pem --cert CHAIN.pem),
+or a key on a PKCS#11 token (--pkcs11-module LIB --pkcs11-token LABEL
+--pkcs11-key LABEL --pin-file F; the certificate and its chain are read from
+the token unless --cert gives them).
 Before signing, the certificate's validity period, key usage, chain to the
 trust anchors (--trust, default: the system's roots) and revocation status
 (OCSP, then the CRL) are checked; signing is refused with the reason when
@@ -40,6 +43,7 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 	keyFile := fs.String("key", "", "signing key: a PKCS#12 `FILE` (.p12/.pfx) or a PEM private key")
 	certFile := fs.String("cert", "", "PEM `FILE` with the certificate and its issuer chain (with a PEM --key)")
 	passFile := fs.String("password-file", "", "`FILE` holding the PKCS#12 password (first line)")
+	keySource := addKeySourceFlags(fs.FlagSet)
 	levelName := fs.String("level", "B-B", "PAdES `LEVEL`: B-B or B-T (B-LT, B-LTA not yet)")
 	tsa := fs.String("tsa", "", "RFC 3161 time-stamp authority `URL` (required for B-T)")
 	trust := fs.String("trust", "", "PEM `FILE` of trust anchors (default: the system's roots)")
@@ -59,8 +63,8 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 	usage := func(code, msg, detail string, args ...any) error {
 		return &usageError{kerr.New(kerr.Invalid, code, msg, detail, args...)}
 	}
-	if *keyFile == "" {
-		return usage("key_required", "Thiếu tệp khóa ký (--key).", "--key is required")
+	if *keyFile == "" && !keySource.set() {
+		return usage("key_required", "Thiếu khóa ký (--key hoặc --pkcs11-module).", "--key or --pkcs11-module is required")
 	}
 	if *out == "" {
 		return usage("output_required", "Thiếu nơi ghi tệp đã ký (-o).", "-o is required")
@@ -77,10 +81,11 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 		return usage("invalid_certify", "Giá trị --certify không hợp lệ.", "--certify must be none, no-changes, form-filling or annotations, not %q", *certify)
 	}
 
-	key, err := loadKey(*keyFile, *certFile, *passFile)
+	key, closeKey, err := keySource.open(ctx, *keyFile, *certFile, *passFile)
 	if err != nil {
 		return err
 	}
+	defer closeKey()
 	roots, err := loadRoots(*trust)
 	if err != nil {
 		return err
@@ -200,12 +205,11 @@ func loadKey(keyFile, certFile, passFile string) (signing.KeySource, error) {
 	if passFile == "" {
 		return nil, &usageError{kerr.New(kerr.Invalid, "password_file_required", "Tệp PKCS#12 cần tệp mật khẩu (--password-file).", "a PKCS#12 --key needs --password-file")}
 	}
-	pw, err := os.ReadFile(passFile)
+	password, err := readFirstLine(passFile)
 	if err != nil {
 		return nil, kerr.Wrap(err, kerr.Invalid, "password_file_unreadable", "Không đọc được tệp mật khẩu.")
 	}
-	password, _, _ := strings.Cut(string(pw), "\n")
-	return signing.LoadPKCS12(bytes.NewReader(data), strings.TrimSuffix(password, "\r"))
+	return signing.LoadPKCS12(bytes.NewReader(data), password)
 }
 
 // loadRoots reads a PEM bundle of trust anchors, or the system's roots.

@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/kho-vn/kho/certs-test/pki"
 )
 
 // minimalPDF is a one-page PDF with exact xref offsets.
@@ -35,22 +32,8 @@ func minimalPDF() []byte {
 }
 
 func TestSignCommand(t *testing.T) {
-	srv := httptest.NewUnstartedServer(nil)
-	srv.Start()
-	defer srv.Close()
-	p, err := pki.Generate(pki.Options{BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = p.Handler()
-	dir := t.TempDir()
-	if err := p.WriteDir(dir); err != nil {
-		t.Fatal(err)
-	}
-	pw := filepath.Join(dir, "password")
-	os.WriteFile(pw, []byte(pki.TestPassword+"\n"), 0o600)
-	in := filepath.Join(dir, "in.pdf")
-	os.WriteFile(in, minimalPDF(), 0o644)
+	e := newSignTestPKI(t)
+	srv, dir, pw, in := e.srv, e.dir, e.pw, e.in
 	out := filepath.Join(dir, "out.pdf")
 	roots := filepath.Join(dir, "roots.pem")
 

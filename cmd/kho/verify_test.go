@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,22 +11,8 @@ import (
 )
 
 func TestVerifyCommand(t *testing.T) {
-	srv := httptest.NewUnstartedServer(nil)
-	srv.Start()
-	defer srv.Close()
-	p, err := pki.Generate(pki.Options{BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = p.Handler()
-	dir := t.TempDir()
-	if err := p.WriteDir(dir); err != nil {
-		t.Fatal(err)
-	}
-	pw := filepath.Join(dir, "password")
-	os.WriteFile(pw, []byte(pki.TestPassword+"\n"), 0o600)
-	in := filepath.Join(dir, "in.pdf")
-	os.WriteFile(in, minimalPDF(), 0o644)
+	e := newSignTestPKI(t)
+	p, srv, dir, pw, in := e.pki, e.srv, e.dir, e.pw, e.in
 	roots := filepath.Join(dir, "roots.pem")
 	signed := filepath.Join(dir, "signed.pdf")
 	if code, out, errs := runKho(t, nil, "sign", "--key", filepath.Join(dir, "personal.p12"), "--password-file", pw,

@@ -7,6 +7,7 @@
 //	KHO_TEST_S3_ACCESS_KEY
 //	KHO_TEST_S3_SECRET_KEY
 //	KHO_TEST_MONGO_URI      mongodb://127.0.0.1:PORT/
+//	KHO_TEST_SOFTHSM_MODULE /usr/lib/softhsm/libsofthsm2.so (PKCS#11 tests)
 //
 // When they are missing the test is skipped under `go test -short` (unless
 // CI is set), and fails otherwise: an integration test that cannot reach its
@@ -19,6 +20,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"unicode"
@@ -32,6 +34,9 @@ const (
 	EnvS3AccessKey = "KHO_TEST_S3_ACCESS_KEY"
 	EnvS3SecretKey = "KHO_TEST_S3_SECRET_KEY"
 	EnvMongoURI    = "KHO_TEST_MONGO_URI"
+	// EnvSoftHSMModule is the path of SoftHSM2's PKCS#11 library
+	// (libsofthsm2.so); softhsm2-util must be on PATH too.
+	EnvSoftHSMModule = "KHO_TEST_SOFTHSM_MODULE"
 )
 
 // S3Config is how to reach the test S3 server (MinIO) with minio-go.
@@ -61,6 +66,21 @@ func MongoURI(t testing.TB) string {
 		t.Fatalf("testenv: %s=%q is not a mongodb:// URI", EnvMongoURI, uri)
 	}
 	return uri
+}
+
+// SoftHSMModule returns the path of SoftHSM2's PKCS#11 library, from
+// KHO_TEST_SOFTHSM_MODULE, or skips or fails t when it is not set (see the
+// package comment), or when the library or softhsm2-util is missing.
+func SoftHSMModule(t testing.TB) string {
+	t.Helper()
+	module := lookup(t, EnvSoftHSMModule)[0]
+	if _, err := os.Stat(module); err != nil {
+		t.Fatalf("testenv: %s=%q: %v (Debian package softhsm2)", EnvSoftHSMModule, module, err)
+	}
+	if _, err := exec.LookPath("softhsm2-util"); err != nil {
+		t.Fatalf("testenv: softhsm2-util not on PATH (Debian package softhsm2): %v", err)
+	}
+	return module
 }
 
 // lookup returns the values of names, all non-empty, or ends the test.

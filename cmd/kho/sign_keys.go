@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"flag"
+	"os"
+	"strings"
+
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/signing"
+)
+
+// keySourceFlags are the flags of `kho sign` that choose a key held outside
+// a key file: a PKCS#11 token.
+type keySourceFlags struct {
+	module, token, keyLabel, keyID, pinFile *string
+	slot                                    *int
+}
+
+func addKeySourceFlags(fs *flag.FlagSet) *keySourceFlags {
+	return &keySourceFlags{
+		module:   fs.String("pkcs11-module", "", "PKCS#11 library `PATH` of the signing token (e.g. /usr/lib/softhsm/libsofthsm2.so)"),
+		token:    fs.String("pkcs11-token", "", "`LABEL` of the PKCS#11 token"),
+		slot:     fs.Int("pkcs11-slot", -1, "slot `NUMBER` of the PKCS#11 token (instead of --pkcs11-token)"),
+		keyLabel: fs.String("pkcs11-key", "", "`LABEL` of the signing key on the token"),
+		keyID:    fs.String("pkcs11-key-id", "", "`HEX` ID (CKA_ID) of the signing key on the token"),
+		pinFile:  fs.String("pin-file", "", "`FILE` holding the token's PIN (first line)"),
+	}
+}
+
+// set reports whether any key-source flag was given.
+func (f *keySourceFlags) set() bool { return *f.module != "" }
+
+// open returns the key: from the PKCS#11 token when --pkcs11-module is set,
+// else from the key file. close releases it (the token's sessions).
+func (f *keySourceFlags) open(ctx context.Context, keyFile, certFile, passFile string) (key signing.KeySource, close func(), err error) {
+	if !f.set() {
+		key, err := loadKey(keyFile, certFile, passFile)
+		return key, func() {}, err
+	}
+	usage := func(code, msg, detail string) error {
+		return &usageError{kerr.New(kerr.Invalid, code, msg, detail)}
+	}
+	if keyFile != "" {
+		return nil, nil, usage("key_source_conflict", "Chỉ chọn một nguồn khóa ký: --key hoặc --pkcs11-module.", "--key and --pkcs11-module exclude each other")
+	}
+	cfg := signing.PKCS11Config{Module: *f.module, TokenLabel: *f.token, KeyLabel: *f.keyLabel}
+	if *f.slot >= 0 {
+		cfg.Slot = f.slot
+	}
+	if *f.keyID != "" {
+		if cfg.KeyID, err = hex.DecodeString(strings.TrimPrefix(*f.keyID, "0x")); err != nil {
+			return nil, nil, usage("invalid_pkcs11_key_id", "--pkcs11-key-id phải là số thập lục phân.", "--pkcs11-key-id is not hex")
+		}
+	}
+	if *f.pinFile == "" {
+		return nil, nil, usage("pin_file_required", "Token ký số cần tệp mã PIN (--pin-file).", "--pkcs11-module needs --pin-file")
+	}
+	if cfg.PIN, err = readFirstLine(*f.pinFile); err != nil {
+		return nil, nil, kerr.Wrap(err, kerr.Invalid, "pin_file_unreadable", "Không đọc được tệp mã PIN.")
+	}
+	if certFile != "" {
+		if cfg.CertPEM, err = os.ReadFile(certFile); err != nil {
+			return nil, nil, kerr.Wrap(err, kerr.Invalid, "cert_file_unreadable", "Không đọc được tệp chứng thư số.")
+		}
+	}
+	k, err := signing.OpenPKCS11(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, func() { k.Close() }, nil
+}
+
+// readFirstLine returns the first line of a small secret file (a password
+// or PIN), without its line ending.
+func readFirstLine(file string) (string, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSuffix(line, "\r"), nil
+}
