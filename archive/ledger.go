@@ -15,31 +15,39 @@ const ledgerAttempts = 50
 // maxProblemsPerChain keeps an audit report of a badly damaged chain short.
 const maxProblemsPerChain = 1000
 
-// appendLedger appends e to the chain e.Chain: it reads the tail, links to
-// it, hashes, and inserts; on a lost race it rereads and retries. Then it
-// advances the chain's head (a failure there only lets the head lag, which
-// an audit tolerates).
+// appendLedger appends e to the chain e.Chain: it links to the tail (this
+// process's hint of it, else the tail read from the store), hashes, and
+// inserts; on a lost race it rereads and retries. Then it advances the
+// chain's head (a failure there only lets the head lag, which an audit
+// tolerates).
 func (s *Service) appendLedger(ctx context.Context, e LedgerEntry) (LedgerEntry, error) {
 	e.At = s.nowUTC()
 	var lastErr error
 	for attempt := 0; attempt < ledgerAttempts; attempt++ {
-		last, err := s.store.LastLedger(ctx, e.Chain)
-		switch {
-		case err == nil:
-			e.Seq, e.PrevHash = last.Seq+1, last.Hash
-		case kerr.IsKind(err, kerr.NotFound):
-			e.Seq, e.PrevHash = 1, ""
-		default:
-			return e, storeErr("read ledger tail", err)
+		if h, ok := s.tails.get(e.Chain); ok && attempt == 0 {
+			e.Seq, e.PrevHash = h.Seq+1, h.Hash
+		} else {
+			last, err := s.store.LastLedger(ctx, e.Chain)
+			switch {
+			case err == nil:
+				e.Seq, e.PrevHash = last.Seq+1, last.Hash
+			case kerr.IsKind(err, kerr.NotFound):
+				e.Seq, e.PrevHash = 1, ""
+			default:
+				return e, storeErr("read ledger tail", err)
+			}
 		}
 		e.Hash = EntryHash(e)
-		err = s.store.AppendLedger(ctx, e)
+		err := s.store.AppendLedger(ctx, e)
 		if err == nil {
-			if herr := s.store.AdvanceLedgerHead(ctx, LedgerHead{Chain: e.Chain, Seq: e.Seq, Hash: e.Hash}); herr != nil {
+			head := LedgerHead{Chain: e.Chain, Seq: e.Seq, Hash: e.Hash}
+			s.tails.set(head)
+			if herr := s.store.AdvanceLedgerHead(ctx, head); herr != nil {
 				s.log.WarnContext(ctx, "ledger head not advanced", "chain", e.Chain, "seq", e.Seq, "err", herr)
 			}
 			return e, nil
 		}
+		s.tails.drop(e.Chain)
 		if !kerr.IsKind(err, kerr.Conflict) {
 			return e, storeErr("append ledger", err)
 		}

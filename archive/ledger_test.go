@@ -170,3 +170,73 @@ func TestVerifyLedgerFindsTamperingInTheDatabase(t *testing.T) {
 		t.Fatalf("problems %s, want %s", got, want)
 	}
 }
+
+// tailCountingStore counts LastLedger calls.
+type tailCountingStore struct {
+	archive.Store
+	mu    sync.Mutex
+	tails int
+}
+
+func (s *tailCountingStore) LastLedger(ctx context.Context, chain string) (archive.LedgerEntry, error) {
+	s.mu.Lock()
+	s.tails++
+	s.mu.Unlock()
+	return s.Store.LastLedger(ctx, chain)
+}
+
+func (s *tailCountingStore) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.tails }
+
+// TestLedgerTailHints: a process that appends to a chain again links to
+// the tail it remembers instead of reading it, and two processes (two
+// Services over one store) appending in turn to the same chain still make
+// one unbroken chain: a stale hint costs a refused append and a reread,
+// never a fork.
+func TestLedgerTailHints(t *testing.T) {
+	ctx := context.Background()
+	v := newVault(t, archive.Config{})
+	d, err := v.Put(ctx, citizenA, birthCert("", pdfBytes("hint")))
+	wantCode(t, err, "")
+
+	one := &tailCountingStore{Store: v.store}
+	two := &tailCountingStore{Store: v.store}
+	p1 := archive.New(one, v.bucket, archive.Config{}, nil, v.clock.Now)
+	p2 := archive.New(two, v.bucket, archive.Config{}, nil, v.clock.Now)
+
+	// One process alone: only its first append reads the tail.
+	for range 5 {
+		_, err := p1.Get(ctx, staff, d.ID, archive.Access{Purpose: "kiểm tra"})
+		wantCode(t, err, "")
+	}
+	if n := one.count(); n != 1 {
+		t.Fatalf("5 appends by one process read the tail %d times, want 1", n)
+	}
+
+	// Two processes in turn: each append after the other's finds its hint
+	// stale, is refused, rereads and links to the real tail.
+	for i := range 6 {
+		p := p1
+		if i%2 == 1 {
+			p = p2
+		}
+		_, err := p.Get(ctx, staff, d.ID, archive.Access{Purpose: "luân phiên"})
+		wantCode(t, err, "")
+	}
+	es := ledger(t, v, citizenA.Subject)
+	if len(es) != 12 { // the upload, 5 reads, 6 reads
+		t.Fatalf("%d entries, want 12", len(es))
+	}
+	for i, e := range es {
+		if e.Seq != int64(i+1) {
+			t.Fatalf("entry %d has Seq %d", i, e.Seq)
+		}
+		if i > 0 && e.PrevHash != es[i-1].Hash {
+			t.Fatalf("entry %d does not link to entry %d", e.Seq, es[i-1].Seq)
+		}
+	}
+	rep, err := v.VerifyLedger(ctx)
+	wantCode(t, err, "")
+	if len(rep.Problems) != 0 {
+		t.Fatalf("problems after alternating appends: %+v", rep.Problems)
+	}
+}

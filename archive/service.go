@@ -166,6 +166,8 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	now   Clock
+
+	tails tailHints // per-chain ledger tails this process appended
 }
 
 // New returns the vault over store and blobs. A nil log discards; a nil
