@@ -159,7 +159,11 @@ func findText(p pdf.Page, want []rune, n int) ([4]float64, bool) {
 			}
 			bb[0] = min(bb[0], t.X)
 			bb[1] = min(bb[1], t.Y-0.22*fs)
-			bb[2] = max(bb[2], t.X+max(t.W, 0))
+			w := t.W
+			if w <= 0 { // a font without /Widths (a standard 14 font): about half an em
+				w = 0.5 * fs
+			}
+			bb[2] = max(bb[2], t.X+w)
 			bb[3] = max(bb[3], t.Y+0.78*fs)
 		}
 		return bb, true

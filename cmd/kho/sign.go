@@ -33,7 +33,11 @@ one fails. Each signature is an incremental update, so earlier signatures
 stay valid. With one input, -o is the output file; with several, -o is a
 folder and each signed file keeps its name. A result is written to a
 temporary file and renamed into place only when signing succeeded.
-B-LT, B-LTA and visible signatures are not implemented yet.`,
+A visible signature (--visible-rect or --visible-anchor) shows the
+signature image and the signer's name (--visible-kind personal), or the
+agency seal with the agency and signing time (--visible-kind seal), as
+Decree 30/2020/NĐ-CP describes; see docs/cli.md.
+B-LT and B-LTA are not implemented yet.`,
 		run: runSign,
 	}
 }
@@ -56,6 +60,7 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 	certify := fs.String("certify", "none", "certification signature `MODE`: none, no-changes, form-filling, annotations")
 	out := fs.String("o", "", "output `FILE`, or folder when several inputs are given")
 	force := fs.Bool("force", false, "replace existing output files")
+	visible := addVisibleFlags(fs.FlagSet)
 	in, err := parse(fs, args, 1, -1)
 	if err != nil {
 		return helpOK(err)
@@ -81,6 +86,11 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 		return usage("invalid_certify", "Giá trị --certify không hợp lệ.", "--certify must be none, no-changes, form-filling or annotations, not %q", *certify)
 	}
 
+	appearance, err := visible.appearance(fs.FlagSet)
+	if err != nil {
+		return err
+	}
+
 	key, closeKey, err := keySource.open(ctx, *keyFile, *certFile, *passFile)
 	if err != nil {
 		return err
@@ -96,7 +106,7 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 	}
 	signer, err := signing.New(key, signing.Options{
 		Level: level, TSAURL: *tsa, TSATimeout: *timeout, Name: *name, Reason: *reason, Location: *location, Contact: *contact,
-		Certification: certification, Checker: checker, Now: a.now,
+		Certification: certification, Checker: checker, Now: a.now, Visible: appearance,
 	})
 	if err != nil {
 		return err
