@@ -1,4 +1,14 @@
-// Package forms will hold eForm definitions, validation, auto-fill from the
-// vault with provenance, drafts and rendering to PDF/JSON/XML. It is issue
-// 4's work; nothing is implemented yet.
+// Package forms holds Kho's eForms (biểu mẫu điện tử tương tác): the
+// versioned JSON definition format, server-side validation with a
+// Vietnamese message per field, the filled data as canonical JSON and as
+// XML, and the shipped definitions (forms/definitions/*.json).
+//
+// A definition is plain data: every rule (formats, limits, options,
+// conditions between fields) is a JSON value that a browser can apply with
+// the same meaning; nothing is hidden in Go code. The server re-validates
+// everything it receives, pre-filled values included. The format is
+// described in docs/forms.md.
+//
+// Auto-fill, drafts and PDF output are issue 4's later work; Values already
+// carries per-field provenance for them.
 package forms
