@@ -70,6 +70,25 @@ const maxRevocationBody = 16 << 20
 // cert_untrusted, or Unavailable with revocation_unavailable when the policy
 // requires revocation status and neither OCSP nor the CRL gives it.
 func (c *Checker) CheckCertificate(ctx context.Context, cert *x509.Certificate, chain []*x509.Certificate, at time.Time) error {
+	if err := usableForSigning(cert, at); err != nil {
+		return err
+	}
+	path, err := c.chainOf(cert, chain, at)
+	if err != nil || c.Revocation == RevocationSkip {
+		return err
+	}
+	// Check every certificate below the anchor in the first chain found.
+	for i := 0; i+1 < len(path); i++ {
+		if err := c.checkRevocation(ctx, path[i], path[i+1], at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// usableForSigning checks cert's validity period at time at and its key
+// usages, with CheckCertificate's errors.
+func usableForSigning(cert *x509.Certificate, at time.Time) error {
 	if cert == nil {
 		return kerr.New(kerr.Invalid, "cert_missing", "Thiếu chứng thư số của người ký.", "no signer certificate")
 	}
@@ -93,16 +112,6 @@ func (c *Checker) CheckCertificate(ctx context.Context, cert *x509.Certificate, 
 		return kerr.New(kerr.Permission, CodeCertWrongUsage,
 			fmt.Sprintf("Chứng thư số của %q chỉ được cấp cho mục đích khác (ExtKeyUsage), không dùng để ký tài liệu.", who),
 			"certificate %q extended key usage %v excludes document signing", who, cert.ExtKeyUsage)
-	}
-	path, err := c.chainOf(cert, chain, at)
-	if err != nil || c.Revocation == RevocationSkip {
-		return err
-	}
-	// Check every certificate below the anchor in the first chain found.
-	for i := 0; i+1 < len(path); i++ {
-		if err := c.checkRevocation(ctx, path[i], path[i+1], at); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -177,9 +177,9 @@ func verifyParsed(ctx context.Context, rep *DataReport, p *cmsParsed, sum []byte
 		return
 	}
 
-	checker := verifyChecker(opts)
+	env := newVerifyEnv(opts, &validationData{}, rep.VerifiedAt)
 	if tok := p.unsigned[oidTSTToken.String()]; len(tok) > 0 {
-		rep.Timestamp = checkTimestamp(tok[0], p.signature, checker.Roots)
+		rep.Timestamp = env.checkTimestamp(ctx, tok[0], p.signature)
 		if rep.Timestamp.Valid {
 			rep.SigningTime, rep.SigningTimeSource = rep.Timestamp.Time, "timestamp"
 		}
@@ -190,7 +190,7 @@ func verifyParsed(ctx context.Context, rep *DataReport, p *cmsParsed, sum []byte
 	}
 	// The certificate verdict is the one a PDF signature gets.
 	sr := &SignatureReport{Revocation: rep.Revocation, ValidatedAt: rep.ValidatedAt}
-	judgeCertificate(ctx, sr, p.signer, p.certs, checker, opts.Checker != nil)
+	env.judgeCertificate(ctx, sr, p.signer, p.certs)
 	rep.ChainTrusted, rep.Revocation = sr.ChainTrusted, sr.Revocation
 	rep.Verdict, rep.SubIndication, rep.Message, rep.Detail = sr.Verdict, sr.SubIndication, sr.Message, sr.Detail
 }

@@ -192,51 +192,57 @@ func collectValidation(ctx context.Context, checker *Checker, d, mine *validatio
 			mine.addAnswer(ans)
 			continue
 		}
-		var problems []error
-		got := false
-		for _, url := range cert.OCSPServer {
-			der, resp, err := checker.fetchOCSP(ctx, url, cert, issuer)
-			if err == nil {
-				err = checkOCSPResponder(resp, issuer, resp.ProducedAt)
-			}
-			if err != nil {
-				problems = append(problems, fmt.Errorf("OCSP %s: %w", url, err))
-				continue
-			}
-			d.addOCSP(der)
-			d.addCert(resp.Certificate)
-			mine.addOCSP(der)
-			mine.addCert(resp.Certificate)
-			got = true
-			break
-		}
-		if !got {
-			for _, url := range cert.CRLDistributionPoints {
-				rl, err := checker.fetchCRL(ctx, url)
-				if err == nil {
-					err = rl.CheckSignatureFrom(issuer)
-				}
-				if err != nil {
-					problems = append(problems, fmt.Errorf("CRL %s: %w", url, err))
-					continue
-				}
-				d.addCRL(rl.Raw)
-				mine.addCRL(rl.Raw)
-				got = true
-				break
-			}
-		}
-		if !got {
-			who := cert.Subject.CommonName
-			if len(problems) == 0 {
-				problems = append(problems, errors.New("certificate names neither an OCSP responder nor a CRL distribution point"))
-			}
-			return &kerr.Error{Kind: kerr.Unavailable, Code: CodeRevocationUnavailable,
-				Message: fmt.Sprintf("Không lấy được dữ liệu thu hồi (OCSP/CRL) của chứng thư số %q để lưu kèm tài liệu (B-LT); vui lòng thử lại sau.", who),
-				Detail:  fmt.Sprintf("no revocation data for %q", who), Err: errors.Join(problems...)}
+		if err := fetchRevocation(ctx, checker, cert, issuer, d, mine); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// fetchRevocation asks each OCSP responder of cert, then each CRL
+// distribution point, and adds the first signed answer (with an OCSP
+// responder's certificate) to d and to mine (when not nil). It fails with
+// kerr Unavailable revocation_unavailable when none answers.
+func fetchRevocation(ctx context.Context, checker *Checker, cert, issuer *x509.Certificate, d, mine *validationData) error {
+	if mine == nil {
+		mine = &validationData{}
+	}
+	var problems []error
+	for _, url := range cert.OCSPServer {
+		der, resp, err := checker.fetchOCSP(ctx, url, cert, issuer)
+		if err == nil {
+			err = checkOCSPResponder(resp, issuer, resp.ProducedAt)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Errorf("OCSP %s: %w", url, err))
+			continue
+		}
+		a := &revAnswer{ocsp: der, responder: resp.Certificate}
+		d.addAnswer(a)
+		mine.addAnswer(a)
+		return nil
+	}
+	for _, url := range cert.CRLDistributionPoints {
+		rl, err := checker.fetchCRL(ctx, url)
+		if err == nil {
+			err = rl.CheckSignatureFrom(issuer)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Errorf("CRL %s: %w", url, err))
+			continue
+		}
+		a := &revAnswer{crl: rl.Raw}
+		d.addAnswer(a)
+		mine.addAnswer(a)
+		return nil
+	}
+	who := cert.Subject.CommonName
+	if len(problems) == 0 {
+		problems = append(problems, errors.New("certificate names neither an OCSP responder nor a CRL distribution point"))
+	}
+	return &kerr.Error{Kind: kerr.Unavailable, Code: CodeRevocationUnavailable,
+		Message: fmt.Sprintf("Không lấy được dữ liệu thu hồi (OCSP/CRL) của chứng thư số %q; vui lòng thử lại sau.", who),
+		Detail:  fmt.Sprintf("no revocation data for %q", who), Err: errors.Join(problems...)}
 }
 
 // revAnswer is one OCSP response or CRL of a validationData that speaks

@@ -15,7 +15,6 @@ import (
 
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pkcs7"
-	"github.com/digitorus/timestamp"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -63,9 +62,21 @@ type VerifyOptions struct {
 
 // Report is the result of Verify for one PDF.
 type Report struct {
-	Size       int64              `json:"size"`
-	VerifiedAt time.Time          `json:"verified_at"`
+	Size       int64     `json:"size"`
+	VerifiedAt time.Time `json:"verified_at"`
+	// DSS counts what the document's Document Security Store holds; nil
+	// when it has none.
+	DSS        *DSSSummary        `json:"dss,omitempty"`
 	Signatures []*SignatureReport `json:"signatures"`
+}
+
+// DSSSummary counts the validation data of a Document Security Store.
+type DSSSummary struct {
+	Certs int `json:"certs"`
+	OCSPs int `json:"ocsps"`
+	CRLs  int `json:"crls"`
+	// Error says why the DSS was ignored (over the parser's limits).
+	Error string `json:"error,omitempty"`
 }
 
 // SignerIdentity is who made a signature, from the signer certificate.
@@ -87,22 +98,43 @@ type Timestamp struct {
 	Present bool      `json:"present"`
 	Valid   bool      `json:"valid"`
 	Time    time.Time `json:"time,omitzero"`
-	TSA     string    `json:"tsa,omitempty"`
-	Error   string    `json:"error,omitempty"`
+	TSA     string    `json:"tsa,omitempty"` // the TSA certificate's common name
+	// Revocation of the TSA's chain at Time, as SignatureReport.Revocation,
+	// and where the answer came from, as SignatureReport.RevocationSource.
+	Revocation       string `json:"revocation,omitempty"`
+	RevocationSource string `json:"revocation_source,omitempty"`
+	Error            string `json:"error,omitempty"`
+
+	fromDSS bool // the DSS answered for the whole TSA chain
+	intact  bool // the token verifies and its imprint matches
 }
 
 // Change is one incremental update appended after a signature.
 type Change struct {
-	From    int64  `json:"from"`
-	To      int64  `json:"to"`
-	Kind    string `json:"kind"` // "later_signature" or "unclassified"
+	From int64 `json:"from"`
+	To   int64 `json:"to"`
+	// Kind is ChangeLaterSignature, ChangeDocTimestamp, ChangeDSS or
+	// ChangeUnclassified.
+	Kind    string `json:"kind"`
 	Allowed bool   `json:"allowed"`
 }
 
+// The kinds of SignatureReport.
+const (
+	KindSignature    = "signature"          // an approval or certification signature
+	KindDocTimestamp = "document_timestamp" // a document time-stamp (ETSI.RFC3161)
+)
+
 // SignatureReport is the verification of one signature.
 type SignatureReport struct {
-	Field       string          `json:"field"`
-	SubFilter   string          `json:"subfilter"`
+	Field string `json:"field"`
+	// Kind is KindSignature or KindDocTimestamp.
+	Kind      string `json:"kind"`
+	SubFilter string `json:"subfilter"`
+	// Level is the PAdES baseline level the signature reached ("B-B",
+	// "B-T", "B-LT", "B-LTA"); empty for a document time-stamp or a
+	// signature that does not verify.
+	Level       string          `json:"level,omitempty"`
 	Name        string          `json:"name,omitempty"` // the /Name the signer wrote
 	Reason      string          `json:"reason,omitempty"`
 	Location    string          `json:"location,omitempty"`
@@ -116,7 +148,10 @@ type SignatureReport struct {
 	CryptoValid          bool      `json:"crypto_valid"`  // the signature value verifies
 	ChainTrusted         bool      `json:"chain_trusted"` // chains to the trust anchors at ValidatedAt
 	Revocation           string    `json:"revocation"`    // "good", "revoked", "unavailable", "not_checked"
-	ValidatedAt          time.Time `json:"validated_at"`  // the time the chain was validated at
+	// RevocationSource says where the revocation answers came from: "dss"
+	// (the document's DSS), "online" (OCSP/CRL servers now) or "dss+online".
+	RevocationSource string    `json:"revocation_source,omitempty"`
+	ValidatedAt      time.Time `json:"validated_at"` // the time the chain was validated at
 	Timestamp            Timestamp `json:"timestamp"`
 	CoversWholeDocument  bool      `json:"covers_whole_document"`
 	ModifiedAfterSigning bool      `json:"modified_after_signing"`
@@ -133,6 +168,7 @@ type SignatureReport struct {
 	Detail  string `json:"detail,omitempty"`
 
 	end int64 // ByteRange end, for classifying later changes
+	ltv bool  // the DSS answered for the revocation of the signer's chain
 }
 
 var (
@@ -185,29 +221,39 @@ func Verify(ctx context.Context, in io.ReaderAt, size int64, opts VerifyOptions)
 	}
 
 	rep = &Report{Size: size, VerifiedAt: now(), Signatures: []*SignatureReport{}}
-	checker := &Checker{Roots: opts.Roots, Revocation: RevocationSkip}
-	if opts.Checker != nil {
-		checker = opts.Checker
-		if opts.Roots != nil && checker.Roots != opts.Roots {
-			checker = &Checker{Roots: opts.Roots, Revocation: opts.Checker.Revocation, HTTPClient: opts.Checker.HTTPClient, Timeout: opts.Checker.Timeout}
-		}
+	dss, err := readDSS(rdr)
+	if err != nil {
+		// Over the limits: ignored as a whole, and said so.
+		rep.DSS, dss = &DSSSummary{Error: errorText(err)}, &validationData{}
+	} else if !dss.empty() {
+		rep.DSS = &DSSSummary{Certs: len(dss.certs), OCSPs: len(dss.ocsps), CRLs: len(dss.crls)}
 	}
+	env := newVerifyEnv(opts, dss, rep.VerifiedAt)
 	for _, f := range signatureFields(rdr) {
 		if err := ctx.Err(); err != nil {
 			return nil, kerr.Wrap(err, kerr.Unavailable, "verify_cancelled", "Việc kiểm tra chữ ký đã bị hủy.")
 		}
-		rep.Signatures = append(rep.Signatures, verifyOne(ctx, in, size, f.name, f.v, checker, opts.Checker != nil, rep.VerifiedAt))
+		rep.Signatures = append(rep.Signatures, env.verifyOne(ctx, in, size, f.name, f.v))
 	}
 	// A signature dictionary the parser could not read (garbage in it)
 	// would otherwise vanish from the report: count the /ByteRange keys in
 	// the raw file and report each unread one as a FORMAT_FAILURE.
 	if n, err := countByteRanges(in, size); err == nil {
 		for i := len(rep.Signatures); i < n; i++ {
-			rep.Signatures = append(rep.Signatures, &SignatureReport{Revocation: "not_checked", Verdict: Indeterminate, SubIndication: SubFormatFailure,
+			rep.Signatures = append(rep.Signatures, &SignatureReport{Kind: KindSignature, Revocation: "not_checked", Verdict: Indeterminate, SubIndication: SubFormatFailure,
 				Message: "Có chữ ký trong tệp nhưng không đọc được cấu trúc của nó.", Detail: "a /ByteRange in the file belongs to no readable signature dictionary"})
 		}
 	}
-	classifyChanges(rep.Signatures, in, size)
+	revs := classifyChanges(rep.Signatures, in, size)
+	var docTS []*SignatureReport
+	for _, s := range rep.Signatures {
+		if s.Kind == KindDocTimestamp {
+			docTS = append(docTS, s)
+		}
+	}
+	for _, s := range rep.Signatures {
+		s.Level = levelOf(s, revs, docTS)
+	}
 	return rep, nil
 }
 
@@ -260,9 +306,9 @@ func rangeEnd(v pdf.Value) int64 {
 }
 
 // verifyOne checks one signature dictionary.
-func verifyOne(ctx context.Context, in io.ReaderAt, size int64, field string, v pdf.Value, checker *Checker, revocation bool, now time.Time) *SignatureReport {
+func (e *verifyEnv) verifyOne(ctx context.Context, in io.ReaderAt, size int64, field string, v pdf.Value) *SignatureReport {
 	r := &SignatureReport{
-		Field: field, SubFilter: v.Key("SubFilter").Name(),
+		Field: field, Kind: KindSignature, SubFilter: v.Key("SubFilter").Name(),
 		Name: v.Key("Name").Text(), Reason: v.Key("Reason").Text(), Location: v.Key("Location").Text(),
 		Revocation: "not_checked",
 	}
@@ -324,7 +370,7 @@ func verifyOne(ctx context.Context, in io.ReaderAt, size int64, field string, v 
 	}
 
 	if r.SubFilter == "ETSI.RFC3161" {
-		return verifyDocTimestamp(r, raw, content, checker)
+		return e.verifyDocTimestamp(ctx, r, raw, content)
 	}
 
 	p7, err := pkcs7.Parse(raw)
@@ -374,7 +420,7 @@ func verifyOne(ctx context.Context, in io.ReaderAt, size int64, field string, v 
 		if !attr.Type.Equal(oidTSTToken) {
 			continue
 		}
-		r.Timestamp = checkTimestamp(attr.Value.Bytes, p7.Signers[0].EncryptedDigest, checker.Roots)
+		r.Timestamp = e.checkTimestamp(ctx, attr.Value.Bytes, p7.Signers[0].EncryptedDigest)
 		if r.Timestamp.Valid {
 			r.SigningTime, r.SigningTimeSource = r.Timestamp.Time, "timestamp"
 		}
@@ -383,17 +429,25 @@ func verifyOne(ctx context.Context, in io.ReaderAt, size int64, field string, v 
 
 	// Chain and revocation, at the time-stamp's time when there is one (a
 	// proof of existence), otherwise now: the signer's claimed time is no proof.
-	r.ValidatedAt = now
+	r.ValidatedAt = e.now
 	if r.Timestamp.Valid {
 		r.ValidatedAt = r.Timestamp.Time
 	}
-	return judgeCertificate(ctx, r, cert, p7.Certificates, checker, revocation)
+	return e.judgeCertificate(ctx, r, cert, p7.Certificates)
 }
 
-// judgeCertificate runs Checker.CheckCertificate at r.ValidatedAt and turns
-// its answer into the verdict.
-func judgeCertificate(ctx context.Context, r *SignatureReport, cert *x509.Certificate, certs []*x509.Certificate, checker *Checker, revocation bool) *SignatureReport {
-	err := checker.CheckCertificate(ctx, cert, certs, r.ValidatedAt)
+// judgeCertificate checks the signer certificate at r.ValidatedAt — its
+// validity and usages, its chain (intermediates from the CMS and the DSS),
+// its revocation (DSS, then online) — and turns the answer into the verdict.
+func (e *verifyEnv) judgeCertificate(ctx context.Context, r *SignatureReport, cert *x509.Certificate, certs []*x509.Certificate) *SignatureReport {
+	err := usableForSigning(cert, r.ValidatedAt)
+	if err == nil {
+		var path []*x509.Certificate
+		if path, err = e.checker.chainOf(cert, append(append([]*x509.Certificate{}, certs...), e.dss.certs...), r.ValidatedAt); err == nil {
+			rr := e.revocation(ctx, path, r.ValidatedAt)
+			r.Revocation, r.RevocationSource, r.ltv, err = rr.status, rr.source, rr.fromDSS, rr.err
+		}
+	}
 	code, msg := "", ""
 	if err != nil {
 		code, msg = kerr.Public(err)
@@ -405,16 +459,13 @@ func judgeCertificate(ctx context.Context, r *SignatureReport, cert *x509.Certif
 	switch code {
 	case "":
 		r.ChainTrusted = true
-		if revocation {
-			r.Revocation = "good"
-		}
 		r.Verdict = TotalPassed
 		return r
 	case CodeCertRevoked:
-		r.ChainTrusted, r.Revocation = true, "revoked"
+		r.ChainTrusted = true
 		return set(TotalFailed, SubRevoked)
 	case CodeRevocationUnavailable:
-		r.ChainTrusted, r.Revocation = true, "unavailable"
+		r.ChainTrusted = true
 		return set(Indeterminate, SubTryLater)
 	case CodeCertExpired, CodeCertNotYetValid:
 		return set(Indeterminate, SubOutOfBoundsNoPOE)
@@ -430,88 +481,6 @@ func errorText(err error) string {
 		return ""
 	}
 	return err.Error()
-}
-
-// verifyDocTimestamp checks a document time-stamp (SubFilter ETSI.RFC3161):
-// the token's message imprint must be the digest of the byte range.
-func verifyDocTimestamp(r *SignatureReport, raw, content []byte, checker *Checker) *SignatureReport {
-	ts, err := timestamp.Parse(raw)
-	if err != nil {
-		r.Verdict, r.SubIndication = TotalFailed, SubSigCryptoFailure
-		r.Message, r.Detail = "Dấu thời gian của tài liệu không hợp lệ.", fmt.Sprintf("document time-stamp: %v", err)
-		return r
-	}
-	r.Timestamp = Timestamp{Present: true, Time: ts.Time}
-	h := ts.HashAlgorithm.New()
-	h.Write(content)
-	if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
-		r.Verdict, r.SubIndication = TotalFailed, SubHashFailure
-		r.Message, r.Detail = "Nội dung tài liệu đã bị thay đổi sau khi đóng dấu thời gian.", "document time-stamp imprint differs"
-		return r
-	}
-	r.Integrity, r.CryptoValid, r.Timestamp.Valid = true, true, true
-	r.SigningTime, r.SigningTimeSource = ts.Time, "timestamp"
-	if len(ts.Certificates) == 0 {
-		r.Verdict, r.SubIndication = Indeterminate, SubNoCertificateChain
-		r.Message, r.Detail = "Dấu thời gian không kèm chứng thư của đơn vị cấp dấu thời gian.", "no TSA certificate in the token"
-		return r
-	}
-	r.Signer = signerOf(ts.Certificates[0])
-	r.Timestamp.TSA = ts.Certificates[0].Subject.CommonName
-	// A TSA certificate carries only the timeStamping usage, which the
-	// signer's Checker refuses; its chain is checked here, at the token's
-	// time, without revocation (not checked yet for document time-stamps).
-	r.ValidatedAt = ts.Time
-	inter := x509.NewCertPool()
-	for _, c := range ts.Certificates[1:] {
-		inter.AddCert(c)
-	}
-	if _, err := ts.Certificates[0].Verify(x509.VerifyOptions{Roots: checker.Roots, Intermediates: inter, CurrentTime: ts.Time,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil || checker.Roots == nil {
-		r.Verdict, r.SubIndication = Indeterminate, SubNoCertificateChain
-		r.Message = "Chứng thư của đơn vị cấp dấu thời gian không chuỗi được tới tổ chức chứng thực tin cậy nào."
-		r.Detail = fmt.Sprintf("TSA chain: %v", err)
-		return r
-	}
-	r.ChainTrusted, r.Verdict = true, TotalPassed
-	return r
-}
-
-// checkTimestamp checks a signature time-stamp token over sigValue: the TSA
-// signature (timestamp.Parse), the imprint, and the TSA chain to roots at
-// the time-stamp's time.
-func checkTimestamp(token, sigValue []byte, roots *x509.CertPool) Timestamp {
-	out := Timestamp{Present: true}
-	ts, err := timestamp.Parse(token)
-	if err != nil {
-		out.Error = fmt.Sprintf("parse: %v", err)
-		return out
-	}
-	out.Time = ts.Time
-	if len(ts.Certificates) > 0 {
-		out.TSA = ts.Certificates[0].Subject.CommonName
-	}
-	h := ts.HashAlgorithm.New()
-	h.Write(sigValue)
-	if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
-		out.Error = "the time-stamp imprint is not the digest of the signature value"
-		return out
-	}
-	if len(ts.Certificates) == 0 || roots == nil {
-		out.Error = "no TSA certificate or no trust anchors to check it against"
-		return out
-	}
-	inter := x509.NewCertPool()
-	for _, c := range ts.Certificates[1:] {
-		inter.AddCert(c)
-	}
-	if _, err := ts.Certificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: ts.Time,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
-		out.Error = fmt.Sprintf("TSA certificate: %v", err)
-		return out
-	}
-	out.Valid = true
-	return out
 }
 
 // trimDER cuts the zero padding after a DER SEQUENCE.
@@ -552,27 +521,55 @@ func parsePDFDate(s string) (time.Time, bool) {
 	return t, true
 }
 
-// classifyChanges records, for each signature, the incremental updates
-// appended after it. An update that ends where a later signature's byte
-// range ends is classified "later_signature" (allowed); the objects such
-// an update rewrites are not inspected yet. Anything else —
-// including DSS additions and form filling, which a later version will
-// classify against the DocMDP permissions — is "unclassified" for now and
-// makes a passing signature INDETERMINATE (CHANGES_NOT_CLASSIFIED).
-// Whitespace alone after the last %%EOF is not a change.
-func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) {
+// classifyChanges splits what was appended after the first signature into
+// its incremental updates and records, for each signature, the ones after
+// it: a later signature ("later_signature") or document time-stamp
+// ("document_timestamp") whose byte range ends where the update ends, an
+// update that only adds or extends the DSS ("dss", see isDSSUpdate), or
+// anything else ("unclassified"). Later signatures are allowed unless a
+// DocMDP P=1 certification forbids them; DSS updates and document
+// time-stamps are always allowed (ISO 32000-2 §12.8.2.2.2 does not count
+// them as changes); an unclassified update makes a passing signature
+// INDETERMINATE (CHANGES_NOT_CLASSIFIED). Whitespace alone after the last
+// %%EOF is not a change. It returns the updates.
+func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) []revision {
 	var ends []int64
 	for _, s := range sigs {
 		if s.end > 0 {
 			ends = append(ends, s.end)
 		}
 	}
+	if len(ends) == 0 {
+		return nil
+	}
 	sort.Slice(ends, func(i, j int) bool { return ends[i] < ends[j] })
 	effective := size
-	if len(ends) > 0 && size > ends[len(ends)-1] && size-ends[len(ends)-1] <= 64 {
+	if size > ends[len(ends)-1] && size-ends[len(ends)-1] <= 64 {
 		tail := make([]byte, size-ends[len(ends)-1])
 		if _, err := in.ReadAt(tail, ends[len(ends)-1]); err == nil && len(bytes.TrimSpace(tail)) == 0 {
 			effective = ends[len(ends)-1]
+		}
+	}
+	var revs []revision
+	from := ends[0]
+	for _, e := range revisionEnds(in, from, effective) {
+		r := revision{from: from, to: e, kind: ChangeUnclassified}
+		for _, s := range sigs {
+			// A signature's range ends at its update's end, give or take
+			// the end-of-line after %%EOF.
+			if s.end > from && s.end <= e && e-s.end <= 2 {
+				r.to, r.kind = s.end, ChangeLaterSignature
+				if s.Kind == KindDocTimestamp {
+					r.kind = ChangeDocTimestamp
+				}
+			}
+		}
+		if r.kind == ChangeUnclassified && isDSSUpdate(in, from, e) {
+			r.kind = ChangeDSS
+		}
+		if r.to > r.from {
+			revs = append(revs, r)
+			from = r.to
 		}
 	}
 	for _, s := range sigs {
@@ -584,34 +581,40 @@ func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) {
 			continue
 		}
 		s.ModifiedAfterSigning = true
-		from := s.end
-		for _, e := range ends {
-			if e > from {
-				// A certification signature with P=1 allows no change at all.
-				s.Changes = append(s.Changes, Change{From: from, To: e, Kind: "later_signature", Allowed: s.DocMDP != 1})
-				from = e
+		forbidden, unclassified := false, int64(0)
+		for _, r := range revs {
+			if r.from < s.end {
+				continue
 			}
+			c := Change{From: r.from, To: r.to, Kind: r.kind}
+			switch r.kind {
+			case ChangeDSS, ChangeDocTimestamp:
+				c.Allowed = true
+			case ChangeLaterSignature:
+				// A certification signature with P=1 allows no other signature.
+				c.Allowed = s.DocMDP != 1
+				forbidden = forbidden || !c.Allowed
+			default:
+				forbidden = forbidden || s.DocMDP == 1
+				unclassified += r.to - r.from
+			}
+			s.Changes = append(s.Changes, c)
 		}
-		if s.DocMDP == 1 {
-			if s.Verdict == TotalPassed {
-				s.Verdict, s.SubIndication = Indeterminate, SubSigConstraintsFailure
-				s.Message = "Tài liệu đã được chứng nhận không cho phép thay đổi nào, nhưng đã bị bổ sung sau khi ký."
-				s.Detail = "DocMDP P=1 certification signature followed by an incremental update"
-			}
-			if from < effective {
-				s.Changes = append(s.Changes, Change{From: from, To: effective, Kind: "unclassified"})
-			}
+		if s.Verdict != TotalPassed {
 			continue
 		}
-		if from < effective {
-			s.Changes = append(s.Changes, Change{From: from, To: effective, Kind: "unclassified"})
-			if s.Verdict == TotalPassed {
-				s.Verdict, s.SubIndication = Indeterminate, SubChangesNotClassified
-				s.Message = "Tài liệu đã được bổ sung nội dung sau khi ký mà hệ thống chưa phân loại được là thay đổi được phép."
-				s.Detail = fmt.Sprintf("%d bytes appended after the last signature are not classified yet", effective-from)
-			}
+		switch {
+		case forbidden:
+			s.Verdict, s.SubIndication = Indeterminate, SubSigConstraintsFailure
+			s.Message = "Tài liệu đã được chứng nhận không cho phép thay đổi nào, nhưng đã bị bổ sung sau khi ký."
+			s.Detail = "DocMDP P=1 certification signature followed by an incremental update other than DSS or document time-stamp"
+		case unclassified > 0:
+			s.Verdict, s.SubIndication = Indeterminate, SubChangesNotClassified
+			s.Message = "Tài liệu đã được bổ sung nội dung sau khi ký mà hệ thống chưa phân loại được là thay đổi được phép."
+			s.Detail = fmt.Sprintf("%d bytes appended after the signature are not classified", unclassified)
 		}
 	}
+	return revs
 }
 
 // countByteRanges counts the "/ByteRange" keys in the raw bytes of the file

@@ -65,6 +65,15 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"timeSource": func(s string) string {
 		return map[string]string{"timestamp": "theo dấu thời gian", "signed_attribute": "do người ký khai, chưa được chứng minh", "pdf_M": "do người ký khai, chưa được chứng minh"}[s]
 	},
+	"source": func(s string) string {
+		return map[string]string{"dss": "dữ liệu lưu kèm tài liệu (DSS)", "online": "máy chủ OCSP/CRL lúc kiểm tra", "dss+online": "dữ liệu lưu kèm tài liệu (DSS) và máy chủ OCSP/CRL"}[s]
+	},
+	"level": func(s string) string {
+		return map[string]string{"B-B": "PAdES B-B (chữ ký cơ bản)", "B-T": "PAdES B-T (có dấu thời gian)", "B-LT": "PAdES B-LT (kèm dữ liệu kiểm tra dài hạn)", "B-LTA": "PAdES B-LTA (lưu trữ dài hạn, có dấu thời gian tài liệu)"}[s]
+	},
+	"change": func(c Change) string {
+		return map[string]string{ChangeLaterSignature: "chữ ký sau", ChangeDSS: "bổ sung dữ liệu kiểm tra dài hạn (DSS)", ChangeDocTimestamp: "dấu thời gian tài liệu", ChangeUnclassified: "thay đổi chưa phân loại"}[c.Kind]
+	},
 	"revocation": func(s string) string {
 		return map[string]string{"good": "Chưa bị thu hồi", "revoked": "Đã bị thu hồi", "unavailable": "Không lấy được trạng thái", "not_checked": "Chưa kiểm tra"}[s]
 	},
@@ -78,14 +87,16 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 .verdict{font-size:1.3em;font-weight:bold;color:#a60}.pass{color:#070}.fail{color:#b00}th{text-align:left;padding-right:1em}</style></head>
 <body>
 <h1>Kết quả kiểm tra chữ ký số</h1>
-<p>Thời điểm kiểm tra: {{date .VerifiedAt}}. Kích thước tệp: {{.Size}} byte. Số chữ ký: {{len .Signatures}}.</p>
+<p>Thời điểm kiểm tra: {{date .VerifiedAt}}. Kích thước tệp: {{.Size}} byte. Số chữ ký và dấu thời gian: {{len .Signatures}}.</p>
+{{with .DSS}}<p>Dữ liệu kiểm tra dài hạn lưu kèm tài liệu (DSS): {{.Certs}} chứng thư, {{.OCSPs}} phản hồi OCSP, {{.CRLs}} danh sách thu hồi (CRL).{{if .Error}} Dữ liệu này vượt giới hạn nên không được dùng.{{end}}</p>{{end}}
 {{if not .Signatures}}<p class="fail verdict">Tài liệu không có chữ ký số nào.</p>{{end}}
 {{range $i, $s := .Signatures}}<section>
-<h2>Chữ ký {{inc $i}}{{if $s.Field}}: {{$s.Field}}{{end}}</h2>
+<h2>{{if eq $s.Kind "document_timestamp"}}Dấu thời gian tài liệu{{else}}Chữ ký{{end}} {{inc $i}}{{if $s.Field}}: {{$s.Field}}{{end}}</h2>
 <p class="{{class $s.Verdict}}">{{verdict $s.Verdict}}</p>
 {{with $s.ReasonVI}}<p>Lý do: {{.}}</p>{{end}}
 <table>
-{{with $s.Signer}}<tr><th>Người ký</th><td>{{.CommonName}}</td></tr>
+{{with level $s.Level}}<tr><th>Mức chữ ký</th><td>{{.}}</td></tr>{{end}}
+{{with $s.Signer}}<tr><th>{{if eq $s.Kind "document_timestamp"}}Đơn vị cấp dấu thời gian{{else}}Người ký{{end}}</th><td>{{.CommonName}}</td></tr>
 {{with .Organization}}<tr><th>Tổ chức</th><td>{{.}}</td></tr>{{end}}
 {{with .SerialNumber}}<tr><th>Số định danh</th><td>{{.}}</td></tr>{{end}}
 <tr><th>Số hiệu chứng thư</th><td>{{.CertSerial}}</td></tr>
@@ -94,10 +105,10 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 <tr><th>Toàn vẹn nội dung</th><td>{{yesno $s.Integrity}}</td></tr>
 <tr><th>Chữ ký đúng về mật mã</th><td>{{yesno $s.CryptoValid}}</td></tr>
 <tr><th>Chuỗi tới tổ chức tin cậy</th><td>{{yesno $s.ChainTrusted}}</td></tr>
-<tr><th>Trạng thái thu hồi</th><td>{{revocation $s.Revocation}}</td></tr>
-<tr><th>Dấu thời gian</th><td>{{if $s.Timestamp.Present}}{{if $s.Timestamp.Valid}}Hợp lệ, {{date $s.Timestamp.Time}}{{else}}Không hợp lệ{{end}}{{else}}Không có{{end}}</td></tr>
+<tr><th>Trạng thái thu hồi</th><td>{{revocation $s.Revocation}}{{with source $s.RevocationSource}} (theo {{.}}){{end}}</td></tr>
+<tr><th>Dấu thời gian</th><td>{{if $s.Timestamp.Present}}{{if $s.Timestamp.Valid}}Hợp lệ, {{date $s.Timestamp.Time}}{{else}}Không hợp lệ{{end}}{{with $s.Timestamp.TSA}}; cấp bởi {{.}}{{end}}{{with source $s.Timestamp.RevocationSource}}; trạng thái thu hồi theo {{.}}{{end}}{{else}}Không có{{end}}</td></tr>
 <tr><th>Ký toàn bộ tài liệu</th><td>{{yesno $s.CoversWholeDocument}}</td></tr>
-<tr><th>Thay đổi sau khi ký</th><td>{{if $s.ModifiedAfterSigning}}{{range $s.Changes}}{{if .Allowed}}Chữ ký sau (được phép){{else}}Chưa phân loại{{end}}; {{end}}{{else}}Không{{end}}</td></tr>
+<tr><th>Thay đổi sau khi ký</th><td>{{if $s.ModifiedAfterSigning}}{{range $s.Changes}}{{change .}} ({{if .Allowed}}được phép{{else}}không được phép{{end}}); {{end}}{{else}}Không{{end}}</td></tr>
 </table>
 <p><small>{{$s.Verdict}}{{with $s.SubIndication}} / {{.}}{{end}}</small></p>
 </section>

@@ -1,0 +1,202 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/kho-vn/kho/certs-test/pki"
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// offlineChecker trusts the test roots and requires revocation, but every
+// OCSP and CRL request fails: only the DSS can answer.
+func offlineChecker(e *testEnv) *Checker {
+	return &Checker{Roots: e.pki.Roots(), Timeout: time.Second, HTTPClient: &http.Client{Transport: failingTransport{}}}
+}
+
+func extendBytes(t *testing.T, e *testEnv, doc []byte, level Level) ([]byte, ExtendResult) {
+	t.Helper()
+	var out bytes.Buffer
+	res, err := Extend(context.Background(), bytes.NewReader(doc), int64(len(doc)), &out, level, ExtendOptions{Checker: e.checker(), TSAURL: e.tsaURL})
+	if err != nil {
+		t.Fatalf("Extend: %v", err)
+	}
+	if !bytes.HasPrefix(out.Bytes(), doc) || res.Size != int64(out.Len()) || res.Level != level {
+		t.Fatalf("Extend result %+v for %d bytes", res, out.Len())
+	}
+	return out.Bytes(), res
+}
+
+func TestVerifyLevels(t *testing.T) {
+	e := getEnv(t)
+	personal := e.pki.Identity(pki.Personal).Cert
+	tsaName := e.pki.Identity(pki.TSA).Cert.Subject.CommonName
+	sign := func(level Level) []byte {
+		return signBytes(t, e.signer(t, pki.Personal, Options{Level: level, TSAURL: e.tsaURL}), makePDF(1))
+	}
+	bt := sign(LevelBT)
+	extendedLT, _ := extendBytes(t, e, bt, LevelBLT)
+	extendedLTA, _ := extendBytes(t, e, bt, LevelBLTA)
+	ltThenLTA, _ := extendBytes(t, e, extendedLT, LevelBLTA)
+	later := func() time.Time { return personal.NotAfter.Add(24 * time.Hour) }
+
+	type want struct {
+		verdict Verdict
+		sub     string
+		level   string
+		source  string
+		changes []string // kinds after the signature
+	}
+	cases := []struct {
+		name  string
+		doc   []byte
+		opts  VerifyOptions
+		sig   want
+		docTS bool // a document time-stamp follows, TOTAL-PASSED
+	}{
+		{"B-B online", sign(LevelBB), VerifyOptions{Checker: e.checker()}, want{TotalPassed, "", "B-B", "online", nil}, false},
+		{"B-T online", bt, VerifyOptions{Checker: e.checker()}, want{TotalPassed, "", "B-T", "online", nil}, false},
+		{"B-T offline", bt, VerifyOptions{Checker: offlineChecker(e)}, want{Indeterminate, SubTryLater, "B-T", "", nil}, false},
+		{"B-LT online", sign(LevelBLT), VerifyOptions{Checker: e.checker()}, want{TotalPassed, "", "B-LT", "dss", []string{ChangeDSS}}, false},
+		{"B-LT offline", sign(LevelBLT), VerifyOptions{Checker: offlineChecker(e)}, want{TotalPassed, "", "B-LT", "dss", []string{ChangeDSS}}, false},
+		{"B-LTA offline", sign(LevelBLTA), VerifyOptions{Checker: offlineChecker(e)}, want{TotalPassed, "", "B-LTA", "dss", []string{ChangeDSS, ChangeDocTimestamp}}, true},
+		{"B-LTA offline after expiry", sign(LevelBLTA), VerifyOptions{Checker: offlineChecker(e), Now: later}, want{TotalPassed, "", "B-LTA", "dss", []string{ChangeDSS, ChangeDocTimestamp}}, true},
+		{"B-LTA without revocation checks", sign(LevelBLTA), VerifyOptions{}, want{TotalPassed, "", "B-LTA", "dss", []string{ChangeDSS, ChangeDocTimestamp}}, true},
+		{"B-T extended to B-LT", extendedLT, VerifyOptions{Checker: offlineChecker(e)}, want{TotalPassed, "", "B-LT", "dss", []string{ChangeDSS}}, false},
+		{"B-T extended to B-LTA", extendedLTA, VerifyOptions{Checker: offlineChecker(e)}, want{TotalPassed, "", "B-LTA", "dss", []string{ChangeDSS, ChangeDocTimestamp}}, true},
+		{"B-LT extended to B-LTA", ltThenLTA, VerifyOptions{Checker: offlineChecker(e)}, want{TotalPassed, "", "B-LTA", "dss", []string{ChangeDSS, ChangeDSS, ChangeDocTimestamp}}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.opts.Roots = e.pki.Roots()
+			rep := verifyBytes(t, c.doc, c.opts)
+			n := 1
+			if c.docTS {
+				n = 2
+			}
+			if len(rep.Signatures) != n {
+				t.Fatalf("%d entries, want %d", len(rep.Signatures), n)
+			}
+			s := rep.Signatures[0]
+			if s.Kind != KindSignature || s.Verdict != c.sig.verdict || s.SubIndication != c.sig.sub || s.Level != c.sig.level || s.RevocationSource != c.sig.source {
+				t.Fatalf("signature: kind %s, %s/%s (%s), level %q, revocation %s from %q; want %+v", s.Kind, s.Verdict, s.SubIndication, s.Detail, s.Level, s.Revocation, s.RevocationSource, c.sig)
+			}
+			var kinds []string
+			for _, ch := range s.Changes {
+				kinds = append(kinds, ch.Kind)
+				if !ch.Allowed {
+					t.Fatalf("change %+v not allowed", ch)
+				}
+			}
+			if len(kinds) != len(c.sig.changes) || (len(kinds) > 0 && kinds[len(kinds)-1] != c.sig.changes[len(c.sig.changes)-1]) {
+				t.Fatalf("changes %v, want %v", kinds, c.sig.changes)
+			}
+			for i := range kinds {
+				if kinds[i] != c.sig.changes[i] {
+					t.Fatalf("changes %v, want %v", kinds, c.sig.changes)
+				}
+			}
+			if s.Timestamp.Present && c.sig.verdict == TotalPassed && (!s.Timestamp.Valid || s.Timestamp.TSA != tsaName) {
+				t.Fatalf("signature time-stamp %+v", s.Timestamp)
+			}
+			if (c.sig.level == "B-LT" || c.sig.level == "B-LTA") && (s.Timestamp.RevocationSource != "dss" || rep.DSS == nil || rep.DSS.OCSPs == 0) {
+				t.Fatalf("TSA revocation from %q, DSS %+v", s.Timestamp.RevocationSource, rep.DSS)
+			}
+			if c.docTS {
+				d := rep.Signatures[1]
+				if d.Kind != KindDocTimestamp || d.Verdict != TotalPassed || d.Level != "" || !d.Timestamp.Valid || d.Timestamp.TSA != tsaName ||
+					d.Timestamp.Time.IsZero() || d.SigningTimeSource != "timestamp" || !d.CoversWholeDocument || d.Revocation != "good" || d.RevocationSource != "dss" {
+					t.Fatalf("document time-stamp: %+v %+v", d, d.Timestamp)
+				}
+			}
+		})
+	}
+
+	// The JSON carries the new fields.
+	rep := verifyBytes(t, extendedLTA, VerifyOptions{Roots: e.pki.Roots(), Checker: offlineChecker(e)})
+	js, _ := json.Marshal(rep)
+	for _, k := range []string{`"level":"B-LTA"`, `"revocation_source":"dss"`, `"kind":"document_timestamp"`, `"kind":"dss"`, `"dss":{"certs":`} {
+		if !bytes.Contains(js, []byte(k)) {
+			t.Fatalf("JSON lacks %s: %s", k, js)
+		}
+	}
+}
+
+// TestLTATampered: a byte changed in the page content of a B-LTA file is
+// caught by both the signature and the document time-stamp, and by pdfsig.
+func TestLTATampered(t *testing.T) {
+	e := getEnv(t)
+	signed := signBytes(t, e.signer(t, pki.Personal, Options{Level: LevelBLTA, TSAURL: e.tsaURL}), makePDF(1))
+	i := bytes.Index(signed, []byte("Kho test page 1"))
+	tampered := bytes.Clone(signed)
+	copy(tampered[i:], "Kho TEST page 1")
+	rep := verifyBytes(t, tampered, VerifyOptions{Roots: e.pki.Roots(), Checker: offlineChecker(e)})
+	if len(rep.Signatures) != 2 {
+		t.Fatalf("%d entries", len(rep.Signatures))
+	}
+	for _, s := range rep.Signatures {
+		if s.Verdict != TotalFailed || s.SubIndication != SubHashFailure {
+			t.Fatalf("%s: %s/%s", s.Kind, s.Verdict, s.SubIndication)
+		}
+	}
+	ps := runPdfsig(t, tampered)
+	if len(ps.signatures) != 2 || ps.signatures[0].validation == "Signature is Valid." || ps.signatures[0].validation == "" {
+		t.Fatalf("pdfsig on a tampered B-LTA:\n%s", ps.out)
+	}
+}
+
+// TestChangesAfterDSS: an update that touches more than the DSS is not
+// classified; a DSS update after a P=1 certification is allowed.
+func TestChangesAfterDSS(t *testing.T) {
+	e := getEnv(t)
+	opts := VerifyOptions{Roots: e.pki.Roots(), Checker: offlineChecker(e)}
+	lt := signBytes(t, e.signer(t, pki.Personal, Options{Level: LevelBLT, TSAURL: e.tsaURL}), makePDF(1))
+	appended := append(bytes.Clone(lt), []byte("\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n")...)
+	rep := verifyBytes(t, appended, opts)
+	s := rep.Signatures[0]
+	if s.Verdict != Indeterminate || s.SubIndication != SubChangesNotClassified || len(s.Changes) != 2 || s.Changes[0].Kind != ChangeDSS || s.Changes[1].Kind != ChangeUnclassified {
+		t.Fatalf("appended after DSS: %s/%s %+v", s.Verdict, s.SubIndication, s.Changes)
+	}
+
+	// A DSS update that also changes the catalog otherwise: not a DSS update.
+	i := bytes.LastIndex(lt, []byte("/Pages 2 0 R"))
+	if i < bytes.LastIndex(lt, []byte("/Type /DSS")) {
+		t.Fatal("no catalog after the DSS")
+	}
+	sneaky := bytes.Clone(lt)
+	copy(sneaky[i:], "/Pages 3 0 R")
+	rep = verifyBytes(t, sneaky, opts)
+	if s := rep.Signatures[0]; s.Verdict != Indeterminate || len(s.Changes) != 1 || s.Changes[0].Kind != ChangeUnclassified {
+		t.Fatalf("catalog changed besides /DSS: %s/%s %+v", s.Verdict, s.SubIndication, s.Changes)
+	}
+
+	// DocMDP P=1: DSS and document time-stamps are not changes.
+	certified := signBytes(t, e.signer(t, pki.Seal, Options{Level: LevelBT, TSAURL: e.tsaURL, Certification: CertifyNoChanges}), makePDF(1))
+	lta, _ := extendBytes(t, e, certified, LevelBLTA)
+	rep = verifyBytes(t, lta, opts)
+	if s := rep.Signatures[0]; s.Verdict != TotalPassed || s.DocMDP != 1 || s.Level != "B-LTA" {
+		t.Fatalf("P=1 then B-LTA: %s/%s %s level %s %+v", s.Verdict, s.SubIndication, s.Detail, s.Level, s.Changes)
+	}
+}
+
+func TestExtendRefusals(t *testing.T) {
+	e := getEnv(t)
+	in := makePDF(1)
+	var out bytes.Buffer
+	_, err := Extend(context.Background(), bytes.NewReader(in), int64(len(in)), &out, LevelBLT, ExtendOptions{Checker: e.checker()})
+	wantCode(t, err, kerr.Invalid, "pdf_not_signed")
+	_, err = Extend(context.Background(), bytes.NewReader(in), int64(len(in)), &out, LevelBT, ExtendOptions{Checker: e.checker()})
+	wantCode(t, err, kerr.Invalid, "level_unsupported")
+	_, err = Extend(context.Background(), bytes.NewReader(in), int64(len(in)), &out, LevelBLTA, ExtendOptions{Checker: e.checker()})
+	wantCode(t, err, kerr.Invalid, "tsa_required")
+	bt := signBytes(t, e.signer(t, pki.Personal, Options{Level: LevelBT, TSAURL: e.tsaURL}), makePDF(1))
+	_, err = Extend(context.Background(), bytes.NewReader(bt), int64(len(bt)), &out, LevelBLT, ExtendOptions{Checker: offlineChecker(e)})
+	wantCode(t, err, kerr.Unavailable, CodeRevocationUnavailable)
+	if out.Len() != 0 {
+		t.Fatal("output written on error")
+	}
+}
