@@ -133,7 +133,7 @@ func anchorKey(s string) []rune {
 // (often one glyph each) and encode spaces as gaps, so the page's pieces
 // are joined, white space dropped, before matching.
 func findText(p pdf.Page, want []rune, n int) ([4]float64, bool) {
-	items := p.Content().Text
+	items := pageText(p)
 	var runes []rune
 	var owner []int // index into items of each rune
 	for i, t := range items {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"image"
+	"math"
 	"slices"
 	"strings"
 	"unicode/utf16"
@@ -286,7 +287,7 @@ func addType0Font(add objectAdder, f *fonts.Font, lines [][]fonts.Shaped) (uint3
 		tag[i] = 'A' + sum[i]%26
 	}
 	name := string(tag) + "+" + f.Name()
-	scale := func(v int) int { return v * 1000 / f.UnitsPerEm() }
+	scale := func(v int) int { return int(math.Round(float64(v) * 1000 / float64(f.UnitsPerEm()))) }
 	asc, desc, capH, bb := f.Metrics()
 	descID, err := add.AddObject(fmt.Appendf(nil, "<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>",
 		name, scale(bb[0]), scale(bb[1]), scale(bb[2]), scale(bb[3]), scale(asc), scale(desc), scale(capH), fileID))

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -305,6 +306,7 @@ func TestVisibleSeal(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("appearance text %q, want %q", got, want)
 	}
+	t.Logf("the visible seal signature added %d bytes", len(signed)-len(makePDF(1)))
 	if len(signed)-len(makePDF(1)) > 120<<10 {
 		t.Fatalf("the visible signature added %d bytes", len(signed)-len(makePDF(1)))
 	}
@@ -319,14 +321,20 @@ func TestVisiblePersonalThenSeal(t *testing.T) {
 		Visible: &Appearance{Page: 2, Rect: r1, Image: testSignaturePNG(t)}}), makePDF(2))
 	r2 := [4]float64{300, 80, 540, 180}
 	now := time.Now().Truncate(time.Second)
-	second := signBytes(t, e.signer(t, pki.Seal, Options{Now: func() time.Time { return now }, Visible: &Appearance{Page: 2, Rect: r2, Kind: AppearanceSeal, Image: testSealPNG(t, 300)}}), first)
+	second := signBytes(t, e.signer(t, pki.Seal, Options{Level: LevelBLTA, TSAURL: e.tsaURL, Now: func() time.Time { return now }, Visible: &Appearance{Page: 2, Rect: r2, Kind: AppearanceSeal, Image: testSealPNG(t, 300)}}), first)
 
+	// The seal is B-LTA: a DSS and a document time-stamp follow it.
 	rep := runPdfsig(t, second)
-	if len(rep.signatures) != 2 || rep.signatures[0].validation != "Signature is Valid." || rep.signatures[1].validation != "Signature is Valid." {
+	if len(rep.signatures) != 3 || rep.signatures[0].validation != "Signature is Valid." || rep.signatures[1].validation != "Signature is Valid." {
 		t.Fatalf("pdfsig:\n%s", rep.out)
 	}
 	vr := verifyBytes(t, second, VerifyOptions{Roots: e.pki.Roots(), Checker: e.checker()})
-	if len(vr.Signatures) != 2 || vr.Signatures[0].Verdict != TotalPassed || vr.Signatures[1].Verdict != TotalPassed ||
+	for i, s := range vr.Signatures {
+		if s.Verdict != TotalPassed {
+			t.Fatalf("verify: signature %d %s/%s %s", i, s.Verdict, s.SubIndication, s.Detail)
+		}
+	}
+	if len(vr.Signatures) != 3 || vr.Signatures[0].Verdict != TotalPassed || vr.Signatures[1].Verdict != TotalPassed ||
 		vr.Signatures[0].Signer.CommonName != personal || vr.Signatures[1].Signer.CommonName != seal || !vr.Signatures[0].Timestamp.Present {
 		t.Fatalf("verify: %+v %+v", vr.Signatures[0], vr.Signatures[1])
 	}
@@ -554,4 +562,162 @@ func TestLayoutFits(t *testing.T) {
 			t.Errorf("%v: text %q, want %q", tc, joined, want)
 		}
 	}
+}
+
+// objectList collects PDF objects numbered from first, like pdfsign's
+// SignContext.AddObject.
+type objectList struct {
+	first int
+	objs  []string
+}
+
+func (l *objectList) AddObject(b []byte) (uint32, error) {
+	l.objs = append(l.objs, string(b))
+	return uint32(l.first + len(l.objs) - 1), nil
+}
+
+// makeVietnamesePDF is a two-page A4 PDF whose text is in a composite font
+// (Type0, Identity-H, ToUnicode), as Microsoft Word writes Vietnamese: page
+// 2 has "TM. ỦY BAN NHÂN DÂN" at (350, 300) shown by a TJ with kerning
+// between pieces, and "CHỦ TỊCH" below it at (380, 282), in a content
+// array of two streams, under a cm scaling of 0.5 with the text at 26 pt.
+func makeVietnamesePDF(t *testing.T) []byte {
+	t.Helper()
+	f := fonts.DejaVuSans()
+	hexOf := func(s string) string {
+		var b strings.Builder
+		for _, g := range f.Shape(s) {
+			fmt.Fprintf(&b, "%04X", g.Glyph)
+		}
+		return "<" + b.String() + ">"
+	}
+	pieces := []string{"TM. ", "ỦY BAN", " NHÂN DÂN", "CHỦ TỊCH"}
+	var shaped [][]fonts.Shaped
+	for _, p := range pieces {
+		shaped = append(shaped, f.Shape(p))
+	}
+	page1 := "BT /F1 12 Tf 1 0 0 1 72 760 Tm " + hexOf("Trang một") + " Tj ET"
+	c1 := "q 0.5 0 0 0.5 0 0 cm BT /F1 26 Tf 1 0 0 1 700 600 Tm [" + hexOf(pieces[0]) + " -120 " + hexOf(pieces[1]) + " 80 " + hexOf(pieces[2]) + "] TJ ET Q"
+	c2 := "BT /F1 13 Tf 1 0 0 1 380 282 Tm " + hexOf(pieces[3]) + " Tj ET"
+	// Objects 1-4: catalog, pages, page 1, page 2; then the font's objects;
+	// then the three content streams.
+	list := &objectList{first: 5}
+	font, err := addType0Font(list, f, append(shaped, f.Shape("Trang một")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := 5 + len(list.objs)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>", font, c),
+		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> /Contents [%d 0 R %d 0 R] >>", font, c+1, c+2),
+	}
+	objs = append(objs, list.objs...)
+	for _, c := range []string{page1, c1, c2} {
+		objs = append(objs, fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(c), c))
+	}
+	return assemblePDF(objs)
+}
+
+func TestAnchorInCompositeFont(t *testing.T) {
+	doc := makeVietnamesePDF(t)
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	for _, it := range pageText(rdr.Page(2)) {
+		got.WriteString(it.S)
+	}
+	if got.String() != "TM.ỦYBANNHÂNDÂNCHỦTỊCH" {
+		t.Fatalf("page 2 text %q", got.String())
+	}
+	f := fonts.DejaVuSans()
+	// 350 + the advances at 13 pt + the TJ adjustments (120 and -80
+	// thousandths of 26 pt, scaled by 0.5).
+	end := 350 + f.Width("TM. ỦY BAN NHÂN DÂN", 13) + 0.120*13 - 0.080*13
+	cx := (350 + end) / 2
+	for _, tc := range []struct {
+		a    Appearance
+		page int
+		want [4]float64
+	}{
+		{Appearance{Anchor: &Anchor{Text: "tm. ủy ban nhân dân", Width: 160, Height: 60}}, 2, [4]float64{cx - 80, 300 - 0.22*13 - 4 - 60, cx + 80, 300 - 0.22*13 - 4}},
+		{Appearance{Page: 2, Anchor: &Anchor{Text: "CHỦ TỊCH", Place: AnchorRight, Width: 100, Height: 40, Gap: 10}}, 2,
+			[4]float64{380 + f.Width("CHỦ TỊCH", 13) + 10, 282 + 0.28*13 - 20, 380 + f.Width("CHỦ TỊCH", 13) + 110, 282 + 0.28*13 + 20}},
+		{Appearance{Anchor: &Anchor{Text: "Trang một"}}, 1, [4]float64{}},
+	} {
+		a := tc.a
+		if err := a.validate(); err != nil {
+			t.Fatal(err)
+		}
+		page, r, err := placeAppearance(rdr, &a)
+		if err != nil {
+			t.Fatalf("%q: %v", a.Anchor.Text, err)
+		}
+		if page != tc.page {
+			t.Fatalf("%q: page %d, want %d", a.Anchor.Text, page, tc.page)
+		}
+		for i := range r {
+			if tc.want != ([4]float64{}) && math.Abs(r[i]-tc.want[i]) > 0.2 {
+				t.Fatalf("%q: rect %v, want %v", a.Anchor.Text, r, tc.want)
+			}
+		}
+	}
+
+	// Signed below "CHỦ TỊCH" with a B-T time-stamp: valid, and the
+	// signature is drawn there.
+	e := getEnv(t)
+	s := e.signer(t, pki.Personal, Options{Level: LevelBT, TSAURL: e.tsaURL, Visible: &Appearance{Anchor: &Anchor{Text: "CHỦ TỊCH", Width: 150, Height: 60}, Image: testSignaturePNG(t)}})
+	signed := signBytes(t, s, doc)
+	if rep := runPdfsig(t, signed); len(rep.signatures) != 1 || rep.signatures[0].validation != "Signature is Valid." {
+		t.Fatalf("pdfsig:\n%s", rep.out)
+	}
+	cx = 380 + f.Width("CHỦ TỊCH", 13)/2
+	box := [4]float64{cx - 75, 282 - 0.22*13 - 4 - 60, cx + 75, 282 - 0.22*13 - 4}
+	if st := countPixels(renderPage(t, signed, 2), box, 842); st.blue < 300 {
+		t.Fatalf("no signature below the anchor: %+v", st)
+	}
+	if got := appearanceText(t, signed, 2); len(got) != 1 || got[0] != e.pki.Identity(pki.Personal).Cert.Subject.CommonName {
+		t.Fatalf("appearance text %q", got)
+	}
+}
+
+// TestVisibleMutatedInputs signs mutated copies of the composite-font PDF
+// with an anchored visible signature: each is signed or refused with kind
+// Invalid, quickly, without a panic (the anchor search parses content
+// streams and CMaps of the input).
+func TestVisibleMutatedInputs(t *testing.T) {
+	s := quickSigner(t)
+	a := &Appearance{Anchor: &Anchor{Text: "CHỦ TỊCH"}, Kind: AppearanceSeal, Image: testSealPNG(t, 64)}
+	if err := a.validate(); err != nil {
+		t.Fatal(err)
+	}
+	s.opts.Visible = a
+	base := makeVietnamesePDF(t)
+	r := mrand.New(mrand.NewPCG(3, 4))
+	n, signed := 400, 0
+	if testing.Short() {
+		n = 100
+	}
+	for i := 0; i < n; i++ {
+		in := bytes.Clone(base)
+		for j := 0; j <= r.IntN(4); j++ {
+			in[r.IntN(len(in))] = byte(r.IntN(256))
+		}
+		start := time.Now()
+		var out bytes.Buffer
+		_, err := s.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out)
+		if err != nil && kerr.KindOf(err) != kerr.Invalid {
+			t.Fatalf("mutation %d: kind %s: %v", i, kerr.KindOf(err), err)
+		}
+		if err == nil {
+			signed++
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("mutation %d took %v", i, d)
+		}
+	}
+	t.Logf("%d of %d mutated inputs signed, the rest refused", signed, n)
 }
