@@ -87,6 +87,7 @@ func commands() *command {
 			gcCommand(),
 			signCommand(),
 			verifyCommand(),
+			extendCommand(),
 			signDataCommand(),
 			verifyDataCommand(),
 			{

@@ -19,8 +19,8 @@ func signCommand() *command {
 	return &command{
 		name:    "sign",
 		usage:   "kho sign [flags] IN.pdf... -o OUT",
-		summary: "sign PDF files with a PAdES baseline signature (B-B or B-T)",
-		vi:      "Ký số tệp PDF theo chuẩn PAdES (mức B-B hoặc B-T)",
+		summary: "sign PDF files with a PAdES baseline signature (B-B, B-T, B-LT or B-LTA)",
+		vi:      "Ký số tệp PDF theo chuẩn PAdES (mức B-B, B-T, B-LT hoặc B-LTA)",
 		help: `The key is a PKCS#12 file (--key FILE.p12 --password-file F) or a PEM
 private key with its certificate chain (--key KEY.pem --cert CHAIN.pem),
 or a key on a PKCS#11 token (--pkcs11-module LIB --pkcs11-token LABEL
@@ -37,7 +37,10 @@ A visible signature (--visible-rect or --visible-anchor) shows the
 signature image and the signer's name (--visible-kind personal), or the
 agency seal with the agency and signing time (--visible-kind seal), as
 Decree 30/2020/NĐ-CP describes; see docs/cli.md.
-B-LT and B-LTA are not implemented yet.`,
+B-T, B-LT and B-LTA need --tsa. B-LT then appends the validation data (the
+certificates, OCSP responses and CRLs of the signer's and the TSA's chains,
+fetched even with --no-revocation) in a DSS; B-LTA then adds a document
+time-stamp over it all. kho extend does the same later for signed files.`,
 		run: runSign,
 	}
 }
@@ -48,8 +51,8 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 	certFile := fs.String("cert", "", "PEM `FILE` with the certificate and its issuer chain (with a PEM --key)")
 	passFile := fs.String("password-file", "", "`FILE` holding the PKCS#12 password (first line)")
 	keySource := addKeySourceFlags(fs.FlagSet)
-	levelName := fs.String("level", "B-B", "PAdES `LEVEL`: B-B or B-T (B-LT, B-LTA not yet)")
-	tsa := fs.String("tsa", "", "RFC 3161 time-stamp authority `URL` (required for B-T)")
+	levelName := fs.String("level", "B-B", "PAdES `LEVEL`: B-B, B-T, B-LT or B-LTA")
+	tsa := fs.String("tsa", "", "RFC 3161 time-stamp authority `URL` (required for B-T, B-LT, B-LTA)")
 	trust := fs.String("trust", "", "PEM `FILE` of trust anchors (default: the system's roots)")
 	noRev := fs.Bool("no-revocation", false, "skip the OCSP/CRL revocation check (offline demos only)")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each OCSP, CRL or TSA request")

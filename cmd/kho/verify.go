@@ -23,8 +23,11 @@ sub-indication) or TOTAL-FAILED. The checks: integrity of the signed bytes,
 the signature value, the chain to the trust anchors (--trust) at the
 time-stamp's time (or now, without a time-stamp), revocation (OCSP, then the
 CRL; --no-revocation skips it), the time-stamp, whether the signature covers
-the whole document and what was appended after it. Changes after signing
-other than later signatures are not classified yet and give INDETERMINATE.
+the whole document and what was appended after it. Revocation data kept in
+the document's DSS (B-LT, B-LTA) is used before asking OCSP/CRL servers, so
+such a file verifies offline. Document time-stamps are verified as entries
+of their own. Later signatures, DSS updates and document time-stamps after
+a signature are allowed; other changes give INDETERMINATE.
 The exit status is 0 only when the file has at least one signature and all
 are TOTAL-PASSED, 1 otherwise, 2 for usage errors.`,
 		run: runVerify,
@@ -49,21 +52,17 @@ func runVerify(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(pos[0])
+	f, size, err := openInput(pos[0], "kiểm tra")
 	if err != nil {
-		return kerr.Wrap(err, kerr.NotFound, "input_unreadable", "Không mở được tệp cần kiểm tra.")
+		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return kerr.Wrap(err, kerr.Invalid, "input_unreadable", "Không đọc được tệp cần kiểm tra.")
-	}
 	var opts signing.VerifyOptions
 	opts.Roots, opts.Now = roots, a.now
 	if !*noRev {
 		opts.Checker = &signing.Checker{Roots: roots, Timeout: *timeout}
 	}
-	rep, err := signing.Verify(ctx, f, st.Size(), opts)
+	rep, err := signing.Verify(ctx, f, size, opts)
 	if err != nil {
 		return err
 	}
@@ -109,9 +108,16 @@ func printSummary(a *app, name string, rep *signing.Report) {
 				who += " – " + s.Signer.Organization
 			}
 		}
-		fmt.Fprintf(a.stdout, "#%d %s: %s [%s", i+1, signing.VerdictVI(s.Verdict), who, s.Verdict)
+		what := ""
+		if s.Kind == signing.KindDocTimestamp {
+			what = "Dấu thời gian tài liệu, cấp bởi "
+		}
+		fmt.Fprintf(a.stdout, "#%d %s: %s%s [%s", i+1, signing.VerdictVI(s.Verdict), what, who, s.Verdict)
 		if s.SubIndication != "" {
 			fmt.Fprintf(a.stdout, "/%s", s.SubIndication)
+		}
+		if s.Level != "" {
+			fmt.Fprintf(a.stdout, ", PAdES %s", s.Level)
 		}
 		fmt.Fprintln(a.stdout, "]")
 		if !s.SigningTime.IsZero() {
@@ -121,11 +127,25 @@ func printSummary(a *app, name string, rep *signing.Report) {
 			}
 			fmt.Fprintln(a.stdout)
 		}
+		switch s.RevocationSource {
+		case "dss":
+			fmt.Fprintln(a.stdout, "   Trạng thái thu hồi: theo dữ liệu lưu kèm tài liệu (DSS)")
+		case "dss+online":
+			fmt.Fprintln(a.stdout, "   Trạng thái thu hồi: theo dữ liệu lưu kèm tài liệu (DSS) và máy chủ OCSP/CRL")
+		}
 		if r := s.ReasonVI(); r != "" {
 			fmt.Fprintf(a.stdout, "   Lý do: %s\n", r)
 		}
 		if s.ModifiedAfterSigning {
-			fmt.Fprintln(a.stdout, "   Tài liệu có phần bổ sung sau chữ ký này.")
+			allowed := true
+			for _, c := range s.Changes {
+				allowed = allowed && c.Allowed
+			}
+			if allowed {
+				fmt.Fprintln(a.stdout, "   Tài liệu có phần bổ sung được phép sau chữ ký này (chữ ký sau, dữ liệu kiểm tra, dấu thời gian).")
+			} else {
+				fmt.Fprintln(a.stdout, "   Tài liệu có phần bổ sung sau chữ ký này.")
+			}
 		}
 	}
 }
@@ -148,4 +168,19 @@ func writeHTMLReport(rep *signing.Report, path string) error {
 		return kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được tệp báo cáo.")
 	}
 	return nil
+}
+
+// openInput opens a file to read and returns its size; what ("kiểm tra")
+// completes the Vietnamese message "Không mở được tệp cần …".
+func openInput(path, what string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, kerr.Wrap(err, kerr.NotFound, "input_unreadable", "Không mở được tệp cần "+what+".")
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, kerr.Wrap(err, kerr.Invalid, "input_unreadable", "Không đọc được tệp cần "+what+".")
+	}
+	return f, st.Size(), nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,5 +86,48 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	if code, _, _ := runKho(t, nil, "verify", "--trust", roots); code != 2 {
 		t.Fatalf("missing file: exit %d", code)
+	}
+}
+
+// TestLongTermCommands: kho sign --level B-LTA and kho extend; kho verify
+// shows the level and the document time-stamp, offline too.
+func TestLongTermCommands(t *testing.T) {
+	e := newSignTestPKI(t)
+	dir, pw, in, roots, tsa := e.dir, e.pw, e.in, e.roots, e.srv.URL+"/tsa"
+	lta := filepath.Join(dir, "lta.pdf")
+	if code, out, errs := runKho(t, nil, "sign", "--key", filepath.Join(dir, "personal.p12"), "--password-file", pw,
+		"--trust", roots, "--level", "B-LTA", "--tsa", tsa, in, "-o", lta); code != 0 || !strings.Contains(out, "B-LTA") {
+		t.Fatalf("sign B-LTA: exit %d\n%s\n%s", code, out, errs)
+	}
+	if bin, err := exec.LookPath("pdfsig"); err == nil { // checkPdfsig skips or fails without it
+		rep, _ := exec.Command(bin, lta).CombinedOutput()
+		// The signature is valid; pdfsig 22.12 shows the document time-stamp as "unknown".
+		if strings.Count(string(rep), "Signature #") != 2 || strings.Count(string(rep), "Signature is Valid.") != 1 || !strings.Contains(string(rep), "Signature Type: unknown") {
+			t.Fatalf("pdfsig on B-LTA:\n%s", rep)
+		}
+	} else {
+		checkPdfsig(t, lta, 2)
+	}
+	bt := filepath.Join(dir, "bt.pdf")
+	if code, out, errs := runKho(t, nil, "sign", "--key", filepath.Join(dir, "personal.p12"), "--password-file", pw,
+		"--trust", roots, "--level", "B-T", "--tsa", tsa, in, "-o", bt); code != 0 {
+		t.Fatalf("sign B-T: exit %d\n%s\n%s", code, out, errs)
+	}
+	extended := filepath.Join(dir, "extended.pdf")
+	if code, out, errs := runKho(t, nil, "extend", "--level", "B-LTA", "--tsa", tsa, "--trust", roots, bt, "-o", extended); code != 0 || !strings.Contains(out, "B-LTA") {
+		t.Fatalf("extend: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runKho(t, nil, "extend", "--level", "B-LTA", "--trust", roots, bt, "-o", filepath.Join(dir, "x.pdf")); code == 0 || !strings.Contains(errs, "tsa_required") {
+		t.Fatalf("extend without --tsa: exit %d %s", code, errs)
+	}
+	e.srv.Close() // from here on, no OCSP, CRL or TSA: the DSS must do
+	for _, f := range []string{lta, extended} {
+		code, out, errs := runKho(t, nil, "verify", "--trust", roots, "--timeout", "1s", f)
+		if code != 0 || !strings.Contains(out, "PAdES B-LTA") || !strings.Contains(out, "Dấu thời gian tài liệu") || !strings.Contains(out, "theo dữ liệu lưu kèm tài liệu (DSS)") {
+			t.Fatalf("verify %s offline: exit %d\n%s\n%s", f, code, out, errs)
+		}
+	}
+	if code, out, _ := runKho(t, nil, "verify", "--trust", roots, "--timeout", "1s", bt); code != 1 || !strings.Contains(out, "TRY_LATER") {
+		t.Fatalf("B-T offline: exit %d\n%s", code, out)
 	}
 }
