@@ -36,8 +36,10 @@ Usage:
   go run ./certs-test serve -dir DIR [-addr HOST:PORT]
       Load DIR and serve its responders: POST /ocsp and GET /ocsp/{base64},
       GET /crl/root.crl and /crl/intermediate.crl, GET /ca/root.crt and
-      /ca/intermediate.crt, POST /tsa (RFC 3161). -addr defaults to the host
-      and port of the base URL in DIR/manifest.json.
+      /ca/intermediate.crt, POST /tsa (RFC 3161), and a remote signing
+      service (Cloud Signature Consortium API v2) under /csc/v2/ whose
+      credentials are the signers (token kho-test-token, PIN 1234). -addr
+      defaults to the host and port of the base URL in DIR/manifest.json.
 `
 
 func main() {

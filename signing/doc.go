@@ -11,7 +11,9 @@
 // A Signer is built from a KeySource (a crypto.Signer with its certificate
 // and chain: LoadPKCS12 and LoadPEM read key files; OpenPKCS11 keeps the key
 // on a PKCS#11 token through github.com/ThalesGroup/crypto11, with a pool of
-// logged-in sessions) and Options. Before every
+// logged-in sessions; NewCSCClient signs through a remote signing service
+// speaking the Cloud Signature Consortium API v2, behind the RemoteSigner
+// interface that an eSign gateway client would also implement) and Options. Before every
 // signing run it checks the signer certificate with a Checker — validity
 // period, key usage, chain to the configured trust anchors, and revocation
 // (OCSP from the certificate's AIA, then the CRL from its distribution point)

@@ -57,7 +57,6 @@ func openToken(t *testing.T, cfg PKCS11Config) *PKCS11Key {
 func TestPKCS11Sign(t *testing.T) {
 	tok := softHSM(t)
 	e := getEnv(t)
-	opts := VerifyOptions{Roots: e.pki.Roots(), Checker: e.checker()}
 	for _, name := range []string{pki.Personal, pki.ECDSA} {
 		t.Run(name, func(t *testing.T) {
 			k := openToken(t, PKCS11Config{Module: tok.Module, TokenLabel: tok.Label, PIN: tok.PIN, KeyLabel: name})
@@ -69,21 +68,7 @@ func TestPKCS11Sign(t *testing.T) {
 			if len(k.Chain()) != 2 || !k.Chain()[0].Equal(id.Chain[1]) || !k.Chain()[1].Equal(id.Chain[2]) {
 				t.Fatalf("chain from the token: %d certificates", len(k.Chain()))
 			}
-			for _, level := range []Level{LevelBB, LevelBT} {
-				s, err := New(k, Options{Level: level, TSAURL: e.tsaURL, Checker: e.checker()})
-				if err != nil {
-					t.Fatal(err)
-				}
-				signed := signBytes(t, s, makePDF(1))
-				if rep := runPdfsig(t, signed); len(rep.signatures) != 1 || rep.signatures[0].validation != "Signature is Valid." {
-					t.Fatalf("%s pdfsig:\n%s", level, rep.out)
-				}
-				rep := verifyBytes(t, signed, opts)
-				wantVerdicts(t, rep, TotalPassed, "", id.Cert.Subject.CommonName)
-				if got := rep.Signatures[0].Timestamp.Present; got != (level == LevelBT) {
-					t.Fatalf("%s: timestamp present %v", level, got)
-				}
-			}
+			signBBAndBT(t, e, k)
 		})
 	}
 }

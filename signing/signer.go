@@ -304,6 +304,10 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 		if s.opts.Level >= LevelBT && isTSAError(err) {
 			return Result{}, kerr.Wrap(err, kerr.Unavailable, "tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không trả lời hợp lệ; chưa ký, vui lòng thử lại sau.")
 		}
+		var inner *kerr.Error
+		if errors.As(err, &inner) {
+			return Result{}, inner // the key source's own error: wrong PIN, token or service unavailable…
+		}
 		return Result{}, kerr.Wrap(err, kerr.Invalid, "pdf_sign_failed", "Không ký được tệp PDF này (cấu trúc tệp không được hỗ trợ).")
 	}
 	signed := buf.Bytes()

@@ -16,6 +16,7 @@ import (
 //	GET  /crl/{root,intermediate}.crl CRLs (CRLHandler)
 //	GET  /ca/{root,intermediate}.crt  CA certificates (CAHandler)
 //	POST /tsa                         RFC 3161 time stamps (TSAHandler)
+//	POST /csc/v2/...                  remote signing, CSC API v2 (CSCHandler, token CSCTestToken, PIN CSCTestPIN)
 func (p *PKI) Handler() http.Handler {
 	mux := http.NewServeMux()
 	ocspH, crlH, caH, tsaH := p.OCSPHandler(), p.CRLHandler(), p.CAHandler(), p.TSAHandler()
@@ -24,6 +25,7 @@ func (p *PKI) Handler() http.Handler {
 	mux.Handle("/crl/", crlH)
 	mux.Handle("/ca/", caH)
 	mux.Handle("/tsa", tsaH)
+	mux.Handle("/csc/v2/", p.CSCHandler(CSCOptions{}))
 	return mux
 }
 

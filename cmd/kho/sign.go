@@ -25,7 +25,9 @@ func signCommand() *command {
 private key with its certificate chain (--key KEY.pem --cert CHAIN.pem),
 or a key on a PKCS#11 token (--pkcs11-module LIB --pkcs11-token LABEL
 --pkcs11-key LABEL --pin-file F; the certificate and its chain are read from
-the token unless --cert gives them).
+the token unless --cert gives them), or a remote signing service speaking
+the Cloud Signature Consortium API v2 (--csc-url URL --csc-credential ID
+--csc-token-file F [--pin-file F] [--otp-file F]; only the hash is sent).
 Before signing, the certificate's validity period, key usage, chain to the
 trust anchors (--trust, default: the system's roots) and revocation status
 (OCSP, then the CRL) are checked; signing is refused with the reason when
@@ -72,7 +74,7 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{kerr.New(kerr.Invalid, code, msg, detail, args...)}
 	}
 	if *keyFile == "" && !keySource.set() {
-		return usage("key_required", "Thiếu khóa ký (--key hoặc --pkcs11-module).", "--key or --pkcs11-module is required")
+		return usage("key_required", "Thiếu khóa ký (--key, --pkcs11-module hoặc --csc-url).", "--key, --pkcs11-module or --csc-url is required")
 	}
 	if *out == "" {
 		return usage("output_required", "Thiếu nơi ghi tệp đã ký (-o).", "-o is required")
