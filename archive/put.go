@@ -38,6 +38,9 @@ type storedBlob struct {
 	Size      int64
 	MediaType string
 	FileName  string
+	// MaybeSigned says a PDF's bytes carry a signature mark (see
+	// signatureMark): only then is the verifier run.
+	MaybeSigned bool
 }
 
 // checkUploadHead validates what can be checked before reading the body:
@@ -80,6 +83,9 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string) (
 	}
 
 	ur := &uploadReader{r: br, declared: up.Size, max: s.cfg.MaxUploadBytes}
+	if s.cfg.Verifier != nil && detected.Is(mediaPDF) {
+		ur.scan = &markScanner{}
+	}
 	if up.Size < 0 {
 		ur.declared = -1
 	}
@@ -98,7 +104,8 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string) (
 		// The bucket stopped early without an error: treat it as cut off.
 		return storedBlob{}, errIncomplete("stored %d bytes of a declared %d", size, ur.declared)
 	}
-	return storedBlob{Hash: hash, Size: size, MediaType: detected.String(), FileName: fileName}, nil
+	return storedBlob{Hash: hash, Size: size, MediaType: detected.String(), FileName: fileName,
+		MaybeSigned: ur.scan != nil && ur.scan.found}, nil
 }
 
 // allowed reports whether the detected type itself (not a parent: HTML is
@@ -146,6 +153,7 @@ type uploadReader struct {
 	max      int64
 	n        int64
 	err      error
+	scan     *markScanner // nil: not looking for signatures
 }
 
 func (u *uploadReader) Read(p []byte) (int, error) {
@@ -167,6 +175,9 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 	}
 	if u.err != nil {
 		return 0, u.err
+	}
+	if u.scan != nil {
+		u.scan.feed(p[:n])
 	}
 	return n, err
 }

@@ -24,6 +24,14 @@ type Config struct {
 	// AllowedMediaTypes is the list of accepted content types (default:
 	// PDF, PNG, JPEG, TIFF, DOCX, XLSX, ODT, ODS, XML, JSON, plain text).
 	AllowedMediaTypes []string
+	// Verifier, when set, verifies the signatures of every PDF version
+	// stored and keeps a summary with the version (see SignatureSummary).
+	// Nil: versions are stored unchecked (Signature nil).
+	Verifier Verifier
+	// VerifyTimeout bounds one verification on store (default 20 s); a
+	// verification cut short gives INDETERMINATE/TRY_LATER, never a
+	// failed upload.
+	VerifyTimeout time.Duration
 }
 
 // Upload is the content of a new document or version, streamed.
@@ -75,8 +83,11 @@ type ListQuery struct {
 	// case and Vietnamese diacritics.
 	Text    string
 	ValidOn Date
-	Cursor  string // from the previous Page.Next
-	Limit   int    // default 50, at most 1000
+	// Signed, when set, keeps documents whose current version is (true)
+	// or is not (false) known to be signed.
+	Signed *bool
+	Cursor string // from the previous Page.Next
+	Limit  int    // default 50, at most 1000
 }
 
 // Page is one page of documents; Next is "" on the last page.
@@ -305,6 +316,7 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	if err := s.addUsage(ctx, owner, blob.Size, 1, limit); err != nil {
 		return Document{}, err
 	}
+	sig := s.signatureOnStore(ctx, blob)
 	now := s.nowUTC()
 	d := Document{
 		ID:       NewID(now),
@@ -321,6 +333,7 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 			CreatedBy: a.Subject,
 			CreatedAt: now,
 			Meta:      meta,
+			Signature: sig,
 		},
 		VersionCount: 1,
 		SearchText:   searchText(meta),
@@ -344,8 +357,14 @@ func (s *Service) AddVersion(ctx context.Context, a Actor, id string, expectedRe
 	if err != nil {
 		return Document{}, err
 	}
+	return s.addVersion(ctx, a, d, expectedRev, up, "content", "")
+}
+
+// addVersion stores up as a new version of d (loaded for a): change and
+// source are the new version's.
+func (s *Service) addVersion(ctx context.Context, a Actor, d Document, expectedRev int64, up Upload, change string, source Source) (Document, error) {
 	if expectedRev != 0 && d.Rev != expectedRev {
-		return Document{}, errChanged(id, expectedRev, d.Rev)
+		return Document{}, errChanged(d.ID, expectedRev, d.Rev)
 	}
 	fileName, err := s.checkUploadHead(up)
 	if err != nil {
@@ -366,6 +385,7 @@ func (s *Service) AddVersion(ctx context.Context, a Actor, id string, expectedRe
 	if err := s.addUsage(ctx, owner, blob.Size, 0, limit); err != nil {
 		return Document{}, err
 	}
+	sig := s.signatureOnStore(ctx, blob)
 	d, err = s.commitVersion(ctx, d, expectedRev, func(cur Document, now time.Time) (Document, error) {
 		next := cur
 		next.VersionCount = cur.VersionCount + 1
@@ -375,10 +395,12 @@ func (s *Service) AddVersion(ctx context.Context, a Actor, id string, expectedRe
 			Size:      blob.Size,
 			MediaType: blob.MediaType,
 			FileName:  blob.FileName,
-			Change:    "content",
+			Change:    change,
 			CreatedBy: a.Subject,
 			CreatedAt: now,
 			Meta:      cur.Metadata,
+			Source:    source,
+			Signature: sig,
 		}
 		next.UpdatedAt = now
 		return next, nil
@@ -493,7 +515,7 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Page, error) 
 	if err := canOwner(a, q.OwnerID); err != nil {
 		return Page{}, err
 	}
-	dq := DocQuery{OwnerID: q.OwnerID, ValidOn: q.ValidOn}
+	dq := DocQuery{OwnerID: q.OwnerID, ValidOn: q.ValidOn, Signed: q.Signed}
 	if err := checkDate("validOn", q.ValidOn); err != nil {
 		return Page{}, err
 	}

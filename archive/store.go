@@ -63,6 +63,10 @@ type DocQuery struct {
 	// ExpiredOn, when set, keeps documents that are not Permanent and whose
 	// ValidUntil is set and before the day.
 	ExpiredOn Date
+	// Signed, when set, keeps documents whose current version's Signature
+	// is set with Signed equal to it; with false, also those whose current
+	// version has no Signature (not checked).
+	Signed *bool
 	// After is the ID of the last document of the previous page ("" = first page).
 	After string
 	// Limit is the page size (1..1000).
@@ -92,8 +96,13 @@ type DocumentStore interface {
 	// IncReuse atomically adds 1 to the document's ReuseCount (not guarded
 	// by Rev, and does not change Rev). NotFound if no document.
 	IncReuse(ctx context.Context, id string) error
-	// BlobReferenced reports whether any version of any document points at blob.
+	// BlobReferenced reports whether any version of any document points at
+	// blob, as its content or as its signature report (Signature.Report).
 	BlobReferenced(ctx context.Context, blob string) (bool, error)
+	// SetSignature replaces the Signature of version n (and of Current when
+	// n is the current version) without changing Rev — a re-verification
+	// is not an edit. NotFound if no such document or version.
+	SetSignature(ctx context.Context, id string, n int, sig *SignatureSummary) error
 }
 
 // TypeStat counts the documents of one type: in one owner's vault or in all.

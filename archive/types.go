@@ -163,6 +163,12 @@ type Version struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// Meta is the document's metadata as it was at this version.
 	Meta Metadata `json:"meta"`
+	// Source is SourceResult for a version the agency made by signing the
+	// one before it (Service.SignVersion); "" otherwise.
+	Source Source `json:"source,omitempty"`
+	// Signature is what the vault's verifier made of this version's
+	// signatures; nil when it was not checked (not a PDF, no verifier).
+	Signature *SignatureSummary `json:"signature,omitempty"`
 }
 
 // Metadata is the descriptive part of a document, kept with every version.

@@ -18,12 +18,22 @@ func (s *Server) downloadCurrent(w http.ResponseWriter, r *http.Request) {
 
 // downloadVersion serves version {n}'s bytes.
 func (s *Server) downloadVersion(w http.ResponseWriter, r *http.Request) {
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 1 {
-		s.writeError(w, r, kerr.New(kerr.NotFound, "version_not_found", "Không tìm thấy phiên bản tài liệu.", "version %q is not a positive integer", input.Printable(r.PathValue("n"))))
+	n, err := versionNumber(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	s.download(w, r, n)
+}
+
+// versionNumber returns the {n} path value; one that cannot exist gets
+// the answer of one that does not.
+func versionNumber(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		return 0, kerr.New(kerr.NotFound, "version_not_found", "Không tìm thấy phiên bản tài liệu.", "version %q is not a positive integer", input.Printable(r.PathValue("n")))
+	}
+	return n, nil
 }
 
 // download serves version n (0 = current) with http.ServeContent: ranges

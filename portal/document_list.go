@@ -16,7 +16,7 @@ type pageJSON struct {
 
 // listDocuments searches one owner's vault (a citizen's own by default).
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) {
-	q, err := input.Query(r, "owner", "type", "status", "q", "validOn", "cursor", "limit")
+	q, err := input.Query(r, "owner", "type", "status", "q", "validOn", "signed", "cursor", "limit")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -40,6 +40,15 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) {
 	}
 	if lq.ValidOn, err = input.DateParam(q, "validOn"); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	switch v := q.Get("signed"); v {
+	case "":
+	case "true", "false":
+		b := v == "true"
+		lq.Signed = &b
+	default:
+		s.writeError(w, r, kerr.New(kerr.Invalid, "invalid_signed", "Tham số signed phải là true hoặc false.", "signed=%q", input.Printable(v)))
 		return
 	}
 	limit, err := input.IntParam(q, "limit", 50, 1, 1000)

@@ -9,6 +9,8 @@ import (
 type limitsJSON struct {
 	MaxUploadBytes    int64    `json:"maxUploadBytes"`
 	AllowedMediaTypes []string `json:"allowedMediaTypes"`
+	// MaxVerifyBytes is the largest PDF /api/v1/signing/verify takes.
+	MaxVerifyBytes int64 `json:"maxVerifyBytes"`
 }
 
 // limits reports the upload limit and accepted media types.
@@ -17,5 +19,5 @@ func (s *Server) limits(w http.ResponseWriter, r *http.Request) {
 	if types == nil {
 		types = []string{}
 	}
-	writeJSON(w, http.StatusOK, limitsJSON{MaxUploadBytes: s.cfg.MaxUploadBytes, AllowedMediaTypes: types})
+	writeJSON(w, http.StatusOK, limitsJSON{MaxUploadBytes: s.cfg.MaxUploadBytes, AllowedMediaTypes: types, MaxVerifyBytes: s.cfg.MaxVerifyBytes})
 }

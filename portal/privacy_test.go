@@ -53,6 +53,10 @@ func TestCitizenCannotReachAnotherVault(t *testing.T) {
 		{"POST /api/v1/documents/{id}/versions", call{method: "POST", path: doc + "/versions?filename=x.pdf", contentType: "application/pdf", body: pdf("x")}},
 		{"GET /api/v1/documents/{id}/versions", call{method: "GET", path: doc + "/versions"}},
 		{"GET /api/v1/documents/{id}/versions/{n}/content", call{method: "GET", path: doc + "/versions/1/content"}},
+		{"POST /api/v1/documents/{id}/versions/{n}/verify", call{method: "POST", path: doc + "/versions/1/verify"}},
+		{"GET /api/v1/documents/{id}/versions/{n}/signature-report", call{method: "GET", path: doc + "/versions/1/signature-report"}},
+		{"GET /api/v1/documents/{id}/versions/{n}/signature-report", call{method: "GET", path: doc + "/versions/1/signature-report", header: map[string]string{"Accept": "text/html"}}},
+		{"POST /api/v1/documents/{id}/sign", call{method: "POST", path: doc + "/sign", contentType: "application/json", body: []byte(`{"key":"canbo"}`)}},
 		{"POST /api/v1/documents/{id}/reuse", call{method: "POST", path: doc + "/reuse", contentType: "application/json", body: []byte(`{"dossier":"HS-1"}`)}},
 		{"GET /api/v1/documents/{id}/reuses", call{method: "GET", path: doc + "/reuses"}},
 	}
@@ -123,9 +127,13 @@ func TestAuthenticationRequired(t *testing.T) {
 		t.Fatal(err)
 	}
 	expired := e.token(ownerA, archive.RoleCitizen, time.Now().Add(-time.Minute))
+	signBody, signCT := multipartBody(t, part{name: "options", contentType: "application/json", data: []byte(`{"key":"canbo"}`)},
+		part{name: "file", fileName: "x.pdf", contentType: "application/pdf", data: pdf("x")})
 	unknown, _, _ := auth.Generate(ownerA, archive.RoleCitizen, "", time.Now()) // never stored
 
-	public := map[string]bool{"GET /healthz": true, "GET /api/v1/openapi.yaml": true, "GET /api/v1/limits": true}
+	// The public routes and what they answer without a token here.
+	public := map[string]int{"GET /healthz": 200, "GET /api/v1/openapi.yaml": 200, "GET /api/v1/limits": 200,
+		"POST /api/v1/signing/verify": 503} // no verifier configured in this test
 	bodies := map[string]struct {
 		ct, query string
 		body      []byte
@@ -141,11 +149,17 @@ func TestAuthenticationRequired(t *testing.T) {
 		"PUT /api/v1/procedures/{code}":                   {"application/json", "", []byte(`{"name":"x","components":[]}`)},
 		"POST /api/v1/catalog":                            {"application/json", "", []byte(`{}`)},
 		"GET /api/v1/documents/{id}/versions/{n}/content": {"", "", nil},
+		"POST /api/v1/documents/{id}/sign":                {"application/json", "", []byte(`{"key":"canbo"}`)},
+		"POST /api/v1/signing/sign":                       {signCT, "", signBody},
 	}
 	for _, rt := range e.server.Routes() {
 		method, path, _ := strings.Cut(rt, " ")
-		if public[rt] {
-			e.do(call{method: method, path: path}).want(t, 200, "")
+		if status, ok := public[rt]; ok {
+			c := call{method: method, path: path}
+			if method == "POST" {
+				c.contentType, c.body = "application/pdf", pdf("x")
+			}
+			e.do(c).want(t, status, "")
 			continue
 		}
 		if !strings.HasPrefix(path, "/api/v1/") {

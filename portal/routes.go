@@ -39,8 +39,14 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/documents/{id}/versions", handle: s.createVersion, stream: true},
 		{method: "GET", path: "/api/v1/documents/{id}/versions", handle: s.listVersions},
 		{method: "GET", path: "/api/v1/documents/{id}/versions/{n}/content", handle: s.downloadVersion, stream: true},
+		{method: "POST", path: "/api/v1/documents/{id}/versions/{n}/verify", handle: s.verifyVersion},
+		{method: "GET", path: "/api/v1/documents/{id}/versions/{n}/signature-report", handle: s.getSignatureReport},
+		{method: "POST", path: "/api/v1/documents/{id}/sign", handle: s.signDocument, stream: true},
 		{method: "POST", path: "/api/v1/documents/{id}/reuse", handle: s.reuseDocument},
 		{method: "GET", path: "/api/v1/documents/{id}/reuses", handle: s.listReuses},
+
+		{method: "POST", path: "/api/v1/signing/sign", handle: s.signPDF, stream: true},
+		{method: "POST", path: "/api/v1/signing/verify", handle: s.verifyPDF, public: true},
 
 		{method: "GET", path: "/api/v1/stats", handle: s.systemStats},
 		{method: "GET", path: "/api/v1/document-types", handle: s.listDocumentTypes},

@@ -45,6 +45,16 @@ type Config struct {
 	// into responses. Off in production: the detail is then only logged,
 	// with the request ID.
 	ExposeInternalErrors bool
+	// Verifier verifies PDFs posted to /api/v1/signing/verify (nil: that
+	// endpoint answers 503 verifier_not_configured). The vault verifies
+	// stored versions with its own (archive.Config.Verifier).
+	Verifier archive.Verifier
+	// MaxVerifyBytes bounds a PDF posted to /api/v1/signing/verify
+	// (default: MaxUploadBytes).
+	MaxVerifyBytes int64
+	// Signing holds the server's signing keys for the signing API (nil:
+	// the signing endpoints answer 503 signing_not_configured).
+	Signing *Signing
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Location is the time zone of "today" for derived statuses (default
@@ -70,6 +80,9 @@ func New(cfg Config, vault *archive.Service, tokens auth.Store, log *slog.Logger
 	}
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = 50 << 20
+	}
+	if cfg.MaxVerifyBytes <= 0 {
+		cfg.MaxVerifyBytes = cfg.MaxUploadBytes
 	}
 	if cfg.MaxJSONBytes <= 0 {
 		cfg.MaxJSONBytes = 1 << 20

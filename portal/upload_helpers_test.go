@@ -133,13 +133,28 @@ type document struct {
 	VersionCount    int            `json:"versionCount"`
 	ReuseCount      int64          `json:"reuseCount"`
 	Rev             int64          `json:"rev"`
+	Signature       *signature     `json:"signature"`
 }
 
 type version struct {
-	N         int    `json:"n"`
-	Blob      string `json:"blob"`
-	Size      int64  `json:"size"`
-	MediaType string `json:"mediaType"`
-	FileName  string `json:"fileName"`
-	Change    string `json:"change"`
+	N         int        `json:"n"`
+	Blob      string     `json:"blob"`
+	Size      int64      `json:"size"`
+	MediaType string     `json:"mediaType"`
+	FileName  string     `json:"fileName"`
+	Change    string     `json:"change"`
+	Source    string     `json:"source"`
+	Signature *signature `json:"signature"`
+}
+
+// signature is a version's signature summary.
+type signature struct {
+	Signed        bool     `json:"signed"`
+	Count         int      `json:"count"`
+	Verdict       string   `json:"verdict"`
+	SubIndication string   `json:"subIndication"`
+	Signers       []string `json:"signers"`
+	Level         string   `json:"level"`
+	Message       string   `json:"message"`
+	Report        string   `json:"report"`
 }

@@ -16,10 +16,13 @@ import (
 type documentJSON struct {
 	archive.Document
 	Effective archive.Status `json:"effectiveStatus"`
+	// Signature is the current version's signature summary (absent when
+	// it was not checked).
+	Signature *archive.SignatureSummary `json:"signature,omitempty"`
 }
 
 func (s *Server) documentView(d archive.Document) documentJSON {
-	return documentJSON{Document: d, Effective: d.EffectiveStatus(s.today())}
+	return documentJSON{Document: d, Effective: d.EffectiveStatus(s.today()), Signature: d.Current.Signature}
 }
 
 func (s *Server) documentViews(ds []archive.Document) []documentJSON {

@@ -77,6 +77,12 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"IncReuse", testIncReuse},
 		{"IncReuseConcurrent", testIncReuseConcurrent},
 		{"BlobReferenced", testBlobReferenced},
+		// signature summaries
+		{"SignatureRoundTrip", testSignatureRoundTrip},
+		{"SetSignature", testSetSignature},
+		{"SetSignatureNotFound", testSetSignatureNotFound},
+		{"SignatureReportReferenced", testSignatureReportReferenced},
+		{"ListSigned", testListSigned},
 		// listing
 		{"ListOrderAndPages", testListOrderAndPages},
 		{"ListOwnerIsolation", testListOwnerIsolation},
@@ -276,6 +282,11 @@ func wantDoc(d archive.Document) archive.Document {
 
 func wantVersion(v archive.Version) archive.Version {
 	v.CreatedAt = ms(v.CreatedAt)
+	if v.Signature != nil {
+		sig := *v.Signature
+		sig.VerifiedAt = ms(sig.VerifiedAt)
+		v.Signature = &sig
+	}
 	return v
 }
 

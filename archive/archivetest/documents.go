@@ -440,17 +440,22 @@ func testIncReuseConcurrent(t *testing.T, s archive.Store) {
 	}
 }
 
-func testBlobReferenced(t *testing.T, s archive.Store) {
-	ctx := t.Context()
-	ids := NewIDs()
-	referenced := func(blob string) bool {
+// blobReferenced returns a function asking s whether a blob is referenced.
+func blobReferenced(t *testing.T, s archive.Store) func(blob string) bool {
+	return func(blob string) bool {
 		t.Helper()
-		ok, err := s.BlobReferenced(ctx, blob)
+		ok, err := s.BlobReferenced(t.Context(), blob)
 		if err != nil {
 			t.Fatalf("BlobReferenced: %v", err)
 		}
 		return ok
 	}
+}
+
+func testBlobReferenced(t *testing.T, s archive.Store) {
+	ctx := t.Context()
+	ids := NewIDs()
+	referenced := blobReferenced(t, s)
 	if referenced(blobOf("nothing")) {
 		t.Error("an empty store references a blob")
 	}

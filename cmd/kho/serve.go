@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,7 +40,16 @@ At start-up the starter catalogue of document types is loaded into an
 empty catalogue, then --catalog FILE if given. Unreferenced blobs are
 collected every --gc-interval. SIGINT or SIGTERM stops the server
 gracefully: no new connections, in-flight requests get --shutdown-timeout
-to finish, then background work stops and the stores are closed.`,
+to finish, then background work stops and the stores are closed.
+
+With --trust ROOTS.pem the vault verifies the signatures of every PDF it
+stores (revocation by OCSP, then CRL, each request bounded by
+--revocation-timeout; a verifier that cannot reach them gives
+INDETERMINATE/TRY_LATER, never a failed upload) and anyone may verify a
+PDF at POST /api/v1/signing/verify. --sign-key NAME=FILE.p12 (repeatable,
+with --sign-key-password-file NAME=FILE) gives the signing API a key that
+staff may sign with; --tsa URL is the time-stamp authority for B-T and
+above.`,
 		run: runServe,
 	}
 }
@@ -48,6 +58,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
 	var cfg config.Serve
 	cfg.Bind(fs.FlagSet, a.getenv)
+	var sig serveSigning
+	sig.bind(fs.FlagSet, a.getenv)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -59,13 +71,20 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err}
 	}
+	if err := sig.validate(); err != nil {
+		return &usageError{err}
+	}
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	return serve(ctx, a, &cfg, log)
+	return serve(ctx, a, &cfg, &sig, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, log *slog.Logger) (err error) {
+	verifier, signingCfg, err := sig.build()
+	if err != nil {
+		return err
+	}
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
 	st, err := openStores(startCtx, &cfg.Store, mayCreate, log)
@@ -83,13 +102,13 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, log *slog.Logger) (er
 		}
 	}()
 
-	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace}, log)
+	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace, Verifier: verifier}, log)
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}
 	cancelStart()
 
-	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes}, vault, st.meta, log)
+	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg}, vault, st.meta, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return kerr.Wrap(err, kerr.Unavailable, "listen_failed", "Không mở được cổng lắng nghe.")
@@ -101,6 +120,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, log *slog.Logger) (er
 		"url", "http://"+ln.Addr().String(),
 		"metadata", metaAt, "blobs", blobsAt,
 		"maxUpload", config.FormatSize(api.Config().MaxUploadBytes),
+		"verifySignatures", verifier != nil,
+		"signKeys", strings.Join(sig.keyNames(), ","),
 		"pid", os.Getpid())
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))

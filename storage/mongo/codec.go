@@ -10,6 +10,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/signing"
 )
 
 // The unexported structs below are the stored shape of each record. Dates
@@ -263,6 +264,39 @@ type versionDoc struct {
 	CreatedBy string    `bson:"createdBy"`
 	CreatedAt time.Time `bson:"createdAt"`
 	Meta      metaDoc   `bson:"meta"`
+	Source    string    `bson:"source,omitempty"`
+	// Signature is absent when the version was not checked.
+	Signature *signatureDoc `bson:"signature,omitempty"`
+}
+
+// signatureDoc is archive.SignatureSummary. ListDocuments filters on
+// current.signature.signed.
+type signatureDoc struct {
+	Signed        bool      `bson:"signed"`
+	Count         int       `bson:"count"`
+	Verdict       string    `bson:"verdict"`
+	SubIndication string    `bson:"subIndication,omitempty"`
+	Signers       []string  `bson:"signers,omitempty"`
+	Level         string    `bson:"level,omitempty"`
+	VerifiedAt    time.Time `bson:"verifiedAt"`
+	Message       string    `bson:"message,omitempty"`
+	Report        string    `bson:"report,omitempty"`
+}
+
+func fromSignature(s *archive.SignatureSummary) *signatureDoc {
+	if s == nil {
+		return nil
+	}
+	return &signatureDoc{Signed: s.Signed, Count: s.Count, Verdict: string(s.Verdict), SubIndication: s.SubIndication,
+		Signers: s.Signers, Level: s.Level, VerifiedAt: s.VerifiedAt, Message: s.Message, Report: s.Report}
+}
+
+func (d *signatureDoc) summary() *archive.SignatureSummary {
+	if d == nil {
+		return nil
+	}
+	return &archive.SignatureSummary{Signed: d.Signed, Count: d.Count, Verdict: signing.Verdict(d.Verdict), SubIndication: d.SubIndication,
+		Signers: d.Signers, Level: d.Level, VerifiedAt: utc(d.VerifiedAt), Message: d.Message, Report: d.Report}
 }
 
 func fromVersion(v archive.Version) (versionDoc, error) {
@@ -273,6 +307,7 @@ func fromVersion(v archive.Version) (versionDoc, error) {
 	return versionDoc{
 		N: v.N, Blob: v.Blob, Size: v.Size, MediaType: v.MediaType, FileName: v.FileName,
 		Change: v.Change, CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt, Meta: m,
+		Source: string(v.Source), Signature: fromSignature(v.Signature),
 	}, nil
 }
 
@@ -284,7 +319,17 @@ func (d versionDoc) version() (archive.Version, error) {
 	return archive.Version{
 		N: d.N, Blob: d.Blob, Size: d.Size, MediaType: d.MediaType, FileName: d.FileName,
 		Change: d.Change, CreatedBy: d.CreatedBy, CreatedAt: utc(d.CreatedAt), Meta: m,
+		Source: archive.Source(d.Source), Signature: d.Signature.summary(),
 	}, nil
+}
+
+// blobsOf lists the blobs a version references: its content and its
+// signature report.
+func (d versionDoc) blobsOf() []string {
+	if d.Signature != nil && d.Signature.Report != "" && d.Signature.Report != d.Blob {
+		return []string{d.Blob, d.Signature.Report}
+	}
+	return []string{d.Blob}
 }
 
 // documentDoc is a document with its whole version history.

@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"regexp"
+	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -72,7 +73,7 @@ func newDocumentDoc(d archive.Document) (documentDoc, error) {
 		ID: d.ID, OwnerID: d.OwnerID, Source: string(d.Source), Meta: meta,
 		Current: cur, VersionCount: 1, ReuseCount: d.ReuseCount, SearchText: d.SearchText,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Rev: 1,
-		Versions: []versionDoc{cur}, Blobs: []string{cur.Blob},
+		Versions: []versionDoc{cur}, Blobs: cur.blobsOf(),
 	}, nil
 }
 
@@ -146,7 +147,7 @@ func (s *Store) updateDocument(ctx context.Context, d archive.Document, expected
 	update := bson.D{
 		{Key: "$set", Value: set},
 		{Key: "$push", Value: bson.D{{Key: "versions", Value: cur}}},
-		{Key: "$addToSet", Value: bson.D{{Key: "blobs", Value: cur.Blob}}},
+		{Key: "$addToSet", Value: bson.D{{Key: "blobs", Value: bson.D{{Key: "$each", Value: cur.blobsOf()}}}}},
 	}
 	update = append(update, common...)
 	res, err := s.documents.UpdateOne(ctx, filter, update)
@@ -288,6 +289,13 @@ func (s *Store) ListDocuments(ctx context.Context, q archive.DocQuery) ([]archiv
 			}}},
 		)
 	}
+	if q.Signed != nil {
+		if *q.Signed {
+			and = append(and, bson.D{{Key: "current.signature.signed", Value: true}})
+		} else {
+			and = append(and, bson.D{{Key: "current.signature.signed", Value: bson.D{{Key: "$ne", Value: true}}}})
+		}
+	}
 	if !q.ExpiredOn.IsZero() {
 		and = append(and,
 			bson.D{{Key: "permanent", Value: false}},
@@ -322,6 +330,58 @@ func (s *Store) ListDocuments(ctx context.Context, q archive.DocQuery) ([]archiv
 		out = append(out, doc)
 	}
 	return out, more, nil
+}
+
+// SetSignature replaces the signature of version n — versions[n-1], and
+// current when n is the current version — and adds its report to the
+// indexed "blobs" array, in one update guarded by versionCount (retried
+// when a new version lands in between). Rev does not change. NotFound if
+// no such document or version.
+func (s *Store) SetSignature(ctx context.Context, id string, n int, sig *archive.SignatureSummary) error {
+	return s.guard(ctx, collDocuments+"/"+id, func() error { return s.setSignature(ctx, id, n, sig) })
+}
+
+func (s *Store) setSignature(ctx context.Context, id string, n int, sig *archive.SignatureSummary) error {
+	sd := fromSignature(sig)
+	for attempt := 0; attempt < 5; attempt++ {
+		var got struct {
+			VersionCount int `bson:"versionCount"`
+		}
+		err := s.documents.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
+			options.FindOne().SetProjection(bson.D{{Key: "versionCount", Value: 1}})).Decode(&got)
+		if isNoDoc(err) {
+			return documentNotFound(id, "set signature", err)
+		}
+		if err != nil {
+			return classify(err, "set signature")
+		}
+		if n < 1 || n > got.VersionCount {
+			return versionNotFound(id, n)
+		}
+		path := "versions." + strconv.Itoa(n-1) + ".signature"
+		fields := bson.D{{Key: path, Value: sd}}
+		if n == got.VersionCount {
+			fields = append(fields, bson.E{Key: "current.signature", Value: sd})
+		}
+		var update bson.D
+		if sd == nil {
+			update = bson.D{{Key: "$unset", Value: fields}}
+		} else {
+			update = bson.D{{Key: "$set", Value: fields}}
+			if sd.Report != "" {
+				update = append(update, bson.E{Key: "$addToSet", Value: bson.D{{Key: "blobs", Value: sd.Report}}})
+			}
+		}
+		res, err := s.documents.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "versionCount", Value: got.VersionCount}}, update)
+		if err != nil {
+			return classify(err, "set signature")
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+	}
+	return kerr.New(kerr.Conflict, "document_changed", "Giấy tờ đã được thay đổi; vui lòng tải lại và thử lại.",
+		"mongo: document %s kept getting new versions while its signature was set", id)
 }
 
 // IncReuse atomically adds 1 to the document's ReuseCount; Rev is not

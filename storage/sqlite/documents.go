@@ -24,6 +24,11 @@ func normDoc(d *archive.Document) {
 	d.CreatedAt = utcMs(d.CreatedAt)
 	d.UpdatedAt = utcMs(d.UpdatedAt)
 	d.Current.CreatedAt = utcMs(d.Current.CreatedAt)
+	if d.Current.Signature != nil {
+		sig := *d.Current.Signature
+		sig.VerifiedAt = utcMs(sig.VerifiedAt)
+		d.Current.Signature = &sig
+	}
 }
 
 // docColumns are the columns scanDoc reads, in its order.
@@ -72,6 +77,11 @@ func scanDoc(sc interface{ Scan(...any) error }) (archive.Document, error) {
 
 func encodeVersion(v archive.Version) ([]byte, error) {
 	v.CreatedAt = utcMs(v.CreatedAt)
+	if v.Signature != nil {
+		sig := *v.Signature
+		sig.VerifiedAt = utcMs(sig.VerifiedAt)
+		v.Signature = &sig
+	}
 	return json.Marshal(v)
 }
 
@@ -121,16 +131,32 @@ func insertDocument(ctx context.Context, tx *sql.Tx, d archive.Document) error {
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO documents (id, owner_id, type_code, status, valid_from, valid_until, permanent,
-			search_text, current_size, version_count, reuse_count, rev, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+			search_text, current_size, version_count, reuse_count, rev, body, signed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
 		d.ID, d.OwnerID, d.TypeCode, string(d.Status), d.ValidFrom.String(), d.ValidUntil.String(), d.Permanent,
-		d.SearchText, d.Current.Size, d.VersionCount, d.Rev, body)
+		d.SearchText, d.Current.Size, d.VersionCount, d.Rev, body, signedColumn(d.Current.Signature))
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO versions (document_id, n, blob, body) VALUES (?, ?, ?, ?)`,
-		d.ID, d.Current.N, d.Current.Blob, vbody)
+	_, err = tx.ExecContext(ctx, `INSERT INTO versions (document_id, n, blob, body, report_blob) VALUES (?, ?, ?, ?, ?)`,
+		d.ID, d.Current.N, d.Current.Blob, vbody, reportBlob(d.Current.Signature))
 	return err
+}
+
+// signedColumn is the documents.signed value of a signature summary.
+func signedColumn(sig *archive.SignatureSummary) any {
+	if sig == nil {
+		return nil
+	}
+	return sig.Signed
+}
+
+// reportBlob is the versions.report_blob value of a signature summary.
+func reportBlob(sig *archive.SignatureSummary) string {
+	if sig == nil {
+		return ""
+	}
+	return sig.Report
 }
 
 // GetDocument returns a document with its current version. NotFound if none.
@@ -201,15 +227,15 @@ func (s *Store) UpdateDocument(ctx context.Context, d archive.Document, expected
 		}
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE documents SET type_code = ?, status = ?, valid_from = ?, valid_until = ?, permanent = ?,
-				search_text = ?, current_size = ?, version_count = ?, rev = ?, body = ?
+				search_text = ?, current_size = ?, version_count = ?, rev = ?, body = ?, signed = ?
 			WHERE id = ?`,
 			d.TypeCode, string(d.Status), d.ValidFrom.String(), d.ValidUntil.String(), d.Permanent,
-			d.SearchText, d.Current.Size, d.VersionCount, d.Rev, nb, d.ID); err != nil {
+			d.SearchText, d.Current.Size, d.VersionCount, d.Rev, nb, signedColumn(d.Current.Signature), d.ID); err != nil {
 			return err
 		}
 		if d.VersionCount > versions {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO versions (document_id, n, blob, body) VALUES (?, ?, ?, ?)`,
-				d.ID, d.Current.N, d.Current.Blob, vbody); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO versions (document_id, n, blob, body, report_blob) VALUES (?, ?, ?, ?, ?)`,
+				d.ID, d.Current.N, d.Current.Blob, vbody, reportBlob(d.Current.Signature)); err != nil {
 				return err
 			}
 		}
@@ -311,6 +337,13 @@ func (s *Store) ListDocuments(ctx context.Context, q archive.DocQuery) ([]archiv
 		where.WriteString(" AND permanent = 0 AND valid_until <> '' AND valid_until < ?")
 		args = append(args, q.ExpiredOn.String())
 	}
+	if q.Signed != nil {
+		if *q.Signed {
+			where.WriteString(" AND signed = 1")
+		} else {
+			where.WriteString(" AND (signed IS NULL OR signed = 0)")
+		}
+	}
 	args = append(args, q.Limit+1)
 	// documents_owner_id serves the order and the page boundary; the other
 	// filters are checked on that owner's rows only.
@@ -359,7 +392,8 @@ func (s *Store) IncReuse(ctx context.Context, id string) error {
 // BlobReferenced reports whether any version of any document points at blob.
 func (s *Store) BlobReferenced(ctx context.Context, blob string) (bool, error) {
 	var one int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM versions WHERE blob = ? LIMIT 1`, blob).Scan(&one)
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM versions WHERE blob = ?
+		UNION ALL SELECT 1 FROM versions WHERE report_blob = ? LIMIT 1`, blob, blob).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -367,6 +401,57 @@ func (s *Store) BlobReferenced(ctx context.Context, blob string) (bool, error) {
 		return false, s.fail("blob referenced", err)
 	}
 	return true, nil
+}
+
+// SetSignature replaces the Signature of version n, and of the current
+// version when n is current, without changing Rev. NotFound if no such
+// document or version.
+func (s *Store) SetSignature(ctx context.Context, id string, n int, sig *archive.SignatureSummary) error {
+	var outcome error
+	err := s.inTx(ctx, "set signature", func(tx *sql.Tx) error {
+		var vbody []byte
+		err := tx.QueryRowContext(ctx, `SELECT body FROM versions WHERE document_id = ? AND n = ?`, id, n).Scan(&vbody)
+		if errors.Is(err, sql.ErrNoRows) {
+			outcome = notFound("version_not_found", "Không tìm thấy phiên bản giấy tờ.", "sqlite: no version %d of document %q", n, id)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var v archive.Version
+		if err := json.Unmarshal(vbody, &v); err != nil {
+			return err
+		}
+		v.Signature = sig
+		nb, err := encodeVersion(v)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE versions SET body = ?, report_blob = ? WHERE document_id = ? AND n = ?`,
+			nb, reportBlob(sig), id, n); err != nil {
+			return err
+		}
+		d, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, id))
+		if err != nil {
+			return err
+		}
+		if d.VersionCount != n {
+			return nil
+		}
+		d.Current.Signature = sig
+		normDoc(&d)
+		d.ReuseCount = 0 // the column holds it
+		db, err := encodeDoc(d)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE documents SET body = ?, signed = ? WHERE id = ?`, db, signedColumn(sig), id)
+		return err
+	})
+	if err != nil {
+		return s.fail("set signature", err)
+	}
+	return outcome
 }
 
 // TypeStats returns per-type counts ordered by TypeCode, for one owner

@@ -104,6 +104,14 @@ CREATE TABLE tokens (
 	revoked    INTEGER NOT NULL DEFAULT 0
 );
 `,
+	// 2: signature summaries. signed is the current version's
+	// Signature.Signed (NULL: not checked); report_blob is a version's
+	// signature report blob ('' = none), which BlobReferenced must see.
+	`
+ALTER TABLE documents ADD COLUMN signed INTEGER;
+ALTER TABLE versions ADD COLUMN report_blob TEXT NOT NULL DEFAULT '';
+CREATE INDEX versions_report_blob ON versions (report_blob);
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

@@ -1,0 +1,59 @@
+package archive
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/kho-vn/kho/signing"
+)
+
+// TestMarkScanner: the signature mark is found wherever the stream is cut,
+// and never in a stream without it.
+func TestMarkScanner(t *testing.T) {
+	with := []byte("%PDF-1.7\n1 0 obj\n<< /Type /Sig /ByteRange [0 10 20 30] >>\nendobj\n")
+	without := bytes.ReplaceAll(with, []byte("/ByteRange"), []byte("/ByteRangX"))
+	near := []byte("/ByteRang /ByteRang\n/Byte Range")
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want bool
+	}{{"with", with, true}, {"without", without, false}, {"near misses", near, false}} {
+		for piece := 1; piece <= len(tc.data); piece++ {
+			var m markScanner
+			for i := 0; i < len(tc.data); i += piece {
+				m.feed(tc.data[i:min(i+piece, len(tc.data))])
+			}
+			if m.found != tc.want {
+				t.Fatalf("%s, pieces of %d: found = %v", tc.name, piece, m.found)
+			}
+		}
+	}
+}
+
+// TestSummarize: the worst verdict wins, signers are named once in order,
+// the level is the lowest, and a document time-stamp counts without being
+// a signer.
+func TestSummarize(t *testing.T) {
+	at := time.Date(2026, 11, 23, 10, 0, 0, 123456789, time.UTC)
+	who := func(n string) *signing.SignerIdentity { return &signing.SignerIdentity{CommonName: n} }
+	rep := &signing.Report{VerifiedAt: at, Signatures: []*signing.SignatureReport{
+		{Signer: who("Nguyễn Văn An"), Verdict: signing.TotalPassed, Timestamp: signing.Timestamp{Present: true, Valid: true}},
+		{Signer: who("Ủy ban nhân dân Phường Bến Nghé"), Verdict: signing.Indeterminate, SubIndication: signing.SubTryLater},
+		{Signer: who("Nguyễn Văn An"), Verdict: signing.TotalPassed, Timestamp: signing.Timestamp{Present: true}},
+		{SubFilter: "ETSI.RFC3161", Verdict: signing.TotalPassed},
+	}}
+	got := Summarize(rep)
+	if !got.Signed || got.Count != 4 || got.Verdict != signing.Indeterminate || got.SubIndication != signing.SubTryLater ||
+		len(got.Signers) != 2 || got.Signers[0] != "Nguyễn Văn An" || got.Level != "B-B" || !got.VerifiedAt.Equal(at.Truncate(time.Millisecond)) {
+		t.Errorf("Summarize = %+v", got)
+	}
+	rep.Signatures[1].Verdict = signing.TotalFailed
+	rep.Signatures[1].SubIndication = signing.SubHashFailure
+	if got := Summarize(rep); got.Verdict != signing.TotalFailed || got.SubIndication != signing.SubHashFailure {
+		t.Errorf("with a failure: %+v", got)
+	}
+	if got := Summarize(&signing.Report{VerifiedAt: at}); got.Signed || got.Count != 0 || got.Verdict != "" || got.Level != "" {
+		t.Errorf("no signatures: %+v", got)
+	}
+}
