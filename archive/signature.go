@@ -253,7 +253,7 @@ func Summarize(rep *signing.Report) SignatureSummary {
 			worst = r
 			sum.Verdict, sum.SubIndication = sig.Verdict, sig.SubIndication
 		}
-		if sig.SubFilter == subFilterDocTimestamp {
+		if sig.Kind == signing.KindDocTimestamp {
 			continue
 		}
 		name := sig.Name
@@ -263,7 +263,8 @@ func Summarize(rep *signing.Report) SignatureSummary {
 		if name != "" && !slices.Contains(sum.Signers, name) {
 			sum.Signers = append(sum.Signers, name)
 		}
-		if l := signatureLevel(sig); sum.Level == "" || levelRank[l] < levelRank[sum.Level] {
+		// A signature that does not verify reaches no level.
+		if l := sig.Level; l != "" && (sum.Level == "" || levelRank[l] < levelRank[sum.Level]) {
 			sum.Level = l
 		}
 	}
@@ -272,25 +273,4 @@ func Summarize(rep *signing.Report) SignatureSummary {
 		sum.SubIndication = ""
 	}
 	return sum
-}
-
-// subFilterDocTimestamp is the SubFilter of a document time-stamp.
-const subFilterDocTimestamp = "ETSI.RFC3161"
-
-// signatureLevel is the PAdES level of one signature: the level the
-// verifier reports when it reports one (a "level" field), else B-T for a
-// signature with a time-stamp and B-B without.
-func signatureLevel(sig *signing.SignatureReport) string {
-	if b, err := json.Marshal(sig); err == nil {
-		var l struct {
-			Level string `json:"level"`
-		}
-		if json.Unmarshal(b, &l) == nil && l.Level != "" {
-			return l.Level
-		}
-	}
-	if sig.Timestamp.Present {
-		return "B-T"
-	}
-	return "B-B"
 }

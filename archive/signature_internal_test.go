@@ -38,19 +38,20 @@ func TestSummarize(t *testing.T) {
 	at := time.Date(2026, 11, 23, 10, 0, 0, 123456789, time.UTC)
 	who := func(n string) *signing.SignerIdentity { return &signing.SignerIdentity{CommonName: n} }
 	rep := &signing.Report{VerifiedAt: at, Signatures: []*signing.SignatureReport{
-		{Signer: who("Nguyễn Văn An"), Verdict: signing.TotalPassed, Timestamp: signing.Timestamp{Present: true, Valid: true}},
-		{Signer: who("Ủy ban nhân dân Phường Bến Nghé"), Verdict: signing.Indeterminate, SubIndication: signing.SubTryLater},
-		{Signer: who("Nguyễn Văn An"), Verdict: signing.TotalPassed, Timestamp: signing.Timestamp{Present: true}},
-		{SubFilter: "ETSI.RFC3161", Verdict: signing.TotalPassed},
+		{Kind: signing.KindSignature, Signer: who("Nguyễn Văn An"), Verdict: signing.TotalPassed, Level: "B-LTA"},
+		{Kind: signing.KindSignature, Signer: who("Ủy ban nhân dân Phường Bến Nghé"), Verdict: signing.Indeterminate, SubIndication: signing.SubTryLater, Level: "B-T"},
+		{Kind: signing.KindSignature, Signer: who("Nguyễn Văn An"), Verdict: signing.TotalPassed, Level: "B-LT"},
+		{Kind: signing.KindDocTimestamp, Verdict: signing.TotalPassed},
 	}}
 	got := Summarize(rep)
 	if !got.Signed || got.Count != 4 || got.Verdict != signing.Indeterminate || got.SubIndication != signing.SubTryLater ||
-		len(got.Signers) != 2 || got.Signers[0] != "Nguyễn Văn An" || got.Level != "B-B" || !got.VerifiedAt.Equal(at.Truncate(time.Millisecond)) {
+		len(got.Signers) != 2 || got.Signers[0] != "Nguyễn Văn An" || got.Level != "B-T" || !got.VerifiedAt.Equal(at.Truncate(time.Millisecond)) {
 		t.Errorf("Summarize = %+v", got)
 	}
 	rep.Signatures[1].Verdict = signing.TotalFailed
 	rep.Signatures[1].SubIndication = signing.SubHashFailure
-	if got := Summarize(rep); got.Verdict != signing.TotalFailed || got.SubIndication != signing.SubHashFailure {
+	rep.Signatures[1].Level = ""
+	if got := Summarize(rep); got.Verdict != signing.TotalFailed || got.SubIndication != signing.SubHashFailure || got.Level != "B-LT" {
 		t.Errorf("with a failure: %+v", got)
 	}
 	if got := Summarize(&signing.Report{VerifiedAt: at}); got.Signed || got.Count != 0 || got.Verdict != "" || got.Level != "" {

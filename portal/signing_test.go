@@ -139,6 +139,8 @@ func (e *signingEnv) signLocally(t *testing.T, name string, level signing.Level,
 // report is the verification report as the tests read it.
 type report struct {
 	Signatures []struct {
+		Kind          string `json:"kind"`
+		Level         string `json:"level"`
 		Verdict       string `json:"verdict"`
 		SubIndication string `json:"sub_indication"`
 		Reason        string `json:"reason"`
@@ -364,28 +366,34 @@ func TestSigningAPI(t *testing.T) {
 	}
 }
 
-// TestSigningLevels: every level name goes through signing.ParseLevel; a
-// level the signer implements signs and verifies at that level, one it
-// does not yet is refused with level_unsupported.
+// TestSigningLevels: every level name goes through signing.ParseLevel and
+// signs; what the API signed verifies TOTAL-PASSED at that level, and the
+// vault's summary of a stored copy says the same level.
 func TestSigningLevels(t *testing.T) {
 	e := newSigningEnv(t)
 	plain := onePage(t)
 	for _, level := range []string{"B-B", "B-T", "B-LT", "B-LTA", "pades-b-t"} {
 		t.Run(level, func(t *testing.T) {
-			r := e.signRequest(t, e.staff, map[string]any{"key": "canbo", "level": level}, plain)
-			if r.status == 400 && r.code(t) == "level_unsupported" {
-				t.Logf("%s: not implemented by the signer yet", level)
-				return
-			}
-			r.want(t, 200, "")
-			if got := r.header.Get("X-Signature-Level"); got != strings.ToUpper(strings.TrimPrefix(level, "pades-")) {
+			want := strings.ToUpper(strings.TrimPrefix(level, "pades-"))
+			r := e.signRequest(t, e.staff, map[string]any{"key": "canbo", "level": level}, plain).want(t, 200, "")
+			if got := r.header.Get("X-Signature-Level"); got != want {
 				t.Errorf("X-Signature-Level = %q", got)
 			}
 			rep := e.verifyBytes(t, r.body)
+			if len(rep.Signatures) == 0 {
+				t.Fatalf("no signature: %+v", rep)
+			}
 			for _, s := range rep.Signatures {
 				if s.Verdict != "TOTAL-PASSED" {
-					t.Errorf("%s: %+v", level, rep)
+					t.Errorf("%+v", rep)
 				}
+			}
+			if rep.Signatures[0].Level != want {
+				t.Errorf("verified level %q, want %q", rep.Signatures[0].Level, want)
+			}
+			d := e.upload(t, e.citizenA, "Quyết định "+level, r.body)
+			if d.Signature == nil || d.Signature.Level != want || d.Signature.Verdict != "TOTAL-PASSED" || d.Signature.Signers[0] != "Nguyễn Văn An" {
+				t.Errorf("stored: %+v", d.Signature)
 			}
 		})
 	}
