@@ -2,18 +2,14 @@ package signing
 
 import (
 	"bytes"
-	"compress/zlib"
-	"crypto/sha256"
 	"fmt"
 	"image"
-	"math"
-	"slices"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/digitorus/pdfsign/sign"
 	"github.com/kho-vn/kho/internal/fonts"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/pdfobj"
 )
 
 // box is a rectangle inside the appearance: origin, width, height.
@@ -150,9 +146,7 @@ type renderer struct {
 }
 
 // objectAdder is the part of pdfsign's SignContext the renderer uses.
-type objectAdder interface {
-	AddObject([]byte) (uint32, error)
-}
+type objectAdder = pdfobj.ObjectAdder
 
 var _ objectAdder = (*sign.SignContext)(nil)
 
@@ -173,7 +167,7 @@ func (r *renderer) appearance(add objectAdder, rect [4]float64) ([]byte, error) 
 	var res, content bytes.Buffer
 	content.WriteString("q\n")
 	if l.image != nil {
-		id, err := addImage(add, r.img)
+		id, err := pdfobj.AddImage(add, r.img)
 		if err != nil {
 			return nil, err
 		}
@@ -185,19 +179,15 @@ func (r *renderer) appearance(add objectAdder, rect [4]float64) ([]byte, error) 
 		for i, ln := range l.lines {
 			shaped[i] = r.font.Shape(ln.s)
 		}
-		id, err := addType0Font(add, r.font, shaped)
+		id, err := r.font.EmbedPDF(add, shaped...)
 		if err != nil {
-			return nil, err
+			return nil, kerr.Wrap(err, kerr.Internal, "appearance_failed", "Không nhúng được phông chữ vào chữ ký.")
 		}
 		fmt.Fprintf(&res, "/Font << /F1 %d 0 R >> ", id)
 		// Blue text, as Decree 30/2020 asks of the signing information.
 		fmt.Fprintf(&content, "BT 0 0 0.8 rg /F1 %.2f Tf\n", l.fontSize)
 		for i, ln := range l.lines {
-			fmt.Fprintf(&content, "1 0 0 1 %.3f %.3f Tm <", ln.x, ln.y)
-			for _, s := range shaped[i] {
-				fmt.Fprintf(&content, "%04X", s.Glyph)
-			}
-			content.WriteString("> Tj\n")
+			fmt.Fprintf(&content, "1 0 0 1 %.3f %.3f Tm %s Tj\n", ln.x, ln.y, fonts.HexString(shaped[i]))
 		}
 		content.WriteString("ET\n")
 	}
@@ -208,153 +198,4 @@ func (r *renderer) appearance(add objectAdder, rect [4]float64) ([]byte, error) 
 	form.Write(content.Bytes())
 	form.WriteString("\nendstream")
 	return form.Bytes(), nil
-}
-
-// addImage adds img as an RGB image XObject, with a soft mask when it has
-// transparency, and returns the image's object number.
-func addImage(add objectAdder, img image.Image) (uint32, error) {
-	b := img.Bounds()
-	rgb := make([]byte, 0, 3*b.Dx()*b.Dy())
-	alpha := make([]byte, 0, b.Dx()*b.Dy())
-	opaque := true
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, a := img.At(x, y).RGBA()
-			if a == 0 {
-				rgb = append(rgb, 255, 255, 255)
-			} else { // un-premultiply
-				rgb = append(rgb, byte(r*255/a), byte(g*255/a), byte(bl*255/a))
-			}
-			alpha = append(alpha, byte(a>>8))
-			if a != 0xffff {
-				opaque = false
-			}
-		}
-	}
-	smask := ""
-	if !opaque {
-		data, err := deflate(alpha)
-		if err != nil {
-			return 0, err
-		}
-		id, err := add.AddObject(streamObject(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", b.Dx(), b.Dy()), data))
-		if err != nil {
-			return 0, err
-		}
-		smask = fmt.Sprintf(" /SMask %d 0 R", id)
-	}
-	data, err := deflate(rgb)
-	if err != nil {
-		return 0, err
-	}
-	return add.AddObject(streamObject(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Interpolate true%s", b.Dx(), b.Dy(), smask), data))
-}
-
-// addType0Font embeds the subset of f used by lines as a Type0 font with a
-// CIDFontType2 descendant, Identity-H encoding (two-byte glyph indices) and
-// a ToUnicode CMap so the text can be copied and searched, and returns the
-// Type0 font's object number.
-func addType0Font(add objectAdder, f *fonts.Font, lines [][]fonts.Shaped) (uint32, error) {
-	toUni := map[uint16]rune{}
-	for _, ln := range lines {
-		for _, s := range ln {
-			if _, ok := toUni[s.Glyph]; !ok && s.Glyph != 0 {
-				toUni[s.Glyph] = s.Rune
-			}
-		}
-	}
-	glyphs := make([]uint16, 0, len(toUni))
-	for g := range toUni {
-		glyphs = append(glyphs, g)
-	}
-	slices.Sort(glyphs)
-	sub, err := f.Subset(glyphs)
-	if err != nil {
-		return 0, kerr.Wrap(err, kerr.Internal, "font_subset_failed", "Không nhúng được phông chữ vào chữ ký.")
-	}
-	data, err := deflate(sub)
-	if err != nil {
-		return 0, err
-	}
-	fileID, err := add.AddObject(streamObject(fmt.Sprintf("/Length1 %d /Filter /FlateDecode", len(sub)), data))
-	if err != nil {
-		return 0, err
-	}
-	// A subset's name starts with a tag of six capitals (ISO 32000-1 9.6.4).
-	sum := sha256.Sum256(fmt.Append(nil, glyphs))
-	tag := make([]byte, 6)
-	for i := range tag {
-		tag[i] = 'A' + sum[i]%26
-	}
-	name := string(tag) + "+" + f.Name()
-	scale := func(v int) int { return int(math.Round(float64(v) * 1000 / float64(f.UnitsPerEm()))) }
-	asc, desc, capH, bb := f.Metrics()
-	descID, err := add.AddObject(fmt.Appendf(nil, "<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>",
-		name, scale(bb[0]), scale(bb[1]), scale(bb[2]), scale(bb[3]), scale(asc), scale(desc), scale(capH), fileID))
-	if err != nil {
-		return 0, err
-	}
-	var widths strings.Builder
-	for _, g := range glyphs {
-		fmt.Fprintf(&widths, "%d [%d] ", g, scale(f.Advance(g)))
-	}
-	cidID, err := add.AddObject(fmt.Appendf(nil, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW %d /W [%s] /CIDToGIDMap /Identity >>",
-		name, descID, scale(f.Advance(0)), widths.String()))
-	if err != nil {
-		return 0, err
-	}
-	cmap := toUnicodeCMap(glyphs, toUni)
-	cmapData, err := deflate(cmap)
-	if err != nil {
-		return 0, err
-	}
-	cmapID, err := add.AddObject(streamObject("/Filter /FlateDecode", cmapData))
-	if err != nil {
-		return 0, err
-	}
-	return add.AddObject(fmt.Appendf(nil, "<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", name, cidID, cmapID))
-}
-
-// toUnicodeCMap maps each two-byte glyph code to its text (ISO 32000-1
-// 9.10.3), in blocks of at most 100 entries.
-func toUnicodeCMap(glyphs []uint16, text map[uint16]rune) []byte {
-	var b bytes.Buffer
-	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n" +
-		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n" +
-		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
-		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
-	for i := 0; i < len(glyphs); i += 100 {
-		blk := glyphs[i:min(i+100, len(glyphs))]
-		fmt.Fprintf(&b, "%d beginbfchar\n", len(blk))
-		for _, g := range blk {
-			fmt.Fprintf(&b, "<%04X> <", g)
-			for _, u := range utf16.Encode([]rune{text[g]}) {
-				fmt.Fprintf(&b, "%04X", u)
-			}
-			b.WriteString(">\n")
-		}
-		b.WriteString("endbfchar\n")
-	}
-	b.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
-	return b.Bytes()
-}
-
-func streamObject(dict string, data []byte) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "<< %s /Length %d >>\nstream\n", dict, len(data))
-	b.Write(data)
-	b.WriteString("\nendstream")
-	return b.Bytes()
-}
-
-func deflate(p []byte) ([]byte, error) {
-	var b bytes.Buffer
-	w := zlib.NewWriter(&b)
-	if _, err := w.Write(p); err != nil {
-		return nil, kerr.Wrap(err, kerr.Internal, "appearance_failed", "Không tạo được hình ảnh chữ ký.")
-	}
-	if err := w.Close(); err != nil {
-		return nil, kerr.Wrap(err, kerr.Internal, "appearance_failed", "Không tạo được hình ảnh chữ ký.")
-	}
-	return b.Bytes(), nil
 }

@@ -584,13 +584,7 @@ func (l *objectList) AddObject(b []byte) (uint32, error) {
 func makeVietnamesePDF(t *testing.T) []byte {
 	t.Helper()
 	f := fonts.DejaVuSans()
-	hexOf := func(s string) string {
-		var b strings.Builder
-		for _, g := range f.Shape(s) {
-			fmt.Fprintf(&b, "%04X", g.Glyph)
-		}
-		return "<" + b.String() + ">"
-	}
+	hexOf := func(s string) string { return fonts.HexString(f.Shape(s)) }
 	pieces := []string{"TM. ", "ỦY BAN", " NHÂN DÂN", "CHỦ TỊCH"}
 	var shaped [][]fonts.Shaped
 	for _, p := range pieces {
@@ -602,7 +596,7 @@ func makeVietnamesePDF(t *testing.T) []byte {
 	// Objects 1-4: catalog, pages, page 1, page 2; then the font's objects;
 	// then the three content streams.
 	list := &objectList{first: 5}
-	font, err := addType0Font(list, f, append(shaped, f.Shape("Trang một")))
+	font, err := f.EmbedPDF(list, append(shaped, f.Shape("Trang một"))...)
 	if err != nil {
 		t.Fatal(err)
 	}

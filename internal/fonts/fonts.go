@@ -2,8 +2,9 @@
 // PDFs it makes (visible signatures, rendered eForms): DejaVu Sans, which
 // covers Vietnamese (all precomposed letters of Latin Extended Additional).
 //
-// A Font measures text in font units, maps runes to glyphs and cuts
-// subsets of the font file for embedding as a PDF CIDFontType2. The font's
+// A Font measures text, maps runes to glyphs (Shape), cuts subsets of the
+// font file (Subset) and embeds such a subset in a PDF as a Type0 font with
+// a ToUnicode CMap (EmbedPDF, with HexString for the text operators). The font's
 // licence (Bitstream Vera, DejaVu changes in the public domain) is in
 // LICENSE beside this file and allows embedding and subsetting.
 package fonts

@@ -2,6 +2,7 @@ package fonts
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/font/sfnt"
@@ -117,5 +118,39 @@ func TestParseRejectsGarbage(t *testing.T) {
 		if _, err := Parse("x", b); err == nil {
 			t.Fatalf("Parse(%d bytes) accepted", len(b))
 		}
+	}
+}
+
+// objectList collects PDF objects numbered from 1.
+type objectList [][]byte
+
+func (l *objectList) AddObject(b []byte) (uint32, error) {
+	*l = append(*l, b)
+	return uint32(len(*l)), nil
+}
+
+func TestEmbedPDF(t *testing.T) {
+	f := DejaVuSans()
+	text := f.Shape("Ủy ban")
+	var objs objectList
+	id, err := f.EmbedPDF(&objs, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Font file, descriptor, CIDFont, ToUnicode, Type0 (last).
+	if len(objs) != 5 || int(id) != len(objs) {
+		t.Fatalf("%d objects, Type0 is %d", len(objs), id)
+	}
+	type0 := string(objs[id-1])
+	for _, want := range []string{"/Subtype /Type0", "/Encoding /Identity-H", "/DescendantFonts [3 0 R]", "/ToUnicode 4 0 R", "+DejaVuSans"} {
+		if !strings.Contains(type0, want) {
+			t.Fatalf("Type0 font %q lacks %q", type0, want)
+		}
+	}
+	if cid := string(objs[2]); !strings.Contains(cid, "/CIDToGIDMap /Identity") || !strings.Contains(cid, "/FontDescriptor 2 0 R") {
+		t.Fatalf("CIDFont %q", cid)
+	}
+	if hs := HexString(text); len(hs) != 2+4*6 || hs[0] != '<' {
+		t.Fatalf("HexString %q", hs)
 	}
 }
