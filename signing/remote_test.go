@@ -211,3 +211,25 @@ func FuzzCSCAnswer(f *testing.F) {
 		}
 	})
 }
+
+// TestCSCConcurrent signs from many goroutines through one RemoteKey.
+func TestCSCConcurrent(t *testing.T) {
+	e := getEnv(t)
+	k, err := NewCSCClient(context.Background(), e.cscURL(), pki.CSCTestToken, pki.Seal, CSCOptions{Authorize: testPIN, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 16)
+	for i := 0; i < cap(errs); i++ {
+		go func() {
+			digest := sha256.Sum256([]byte{byte(i)})
+			_, err := k.Sign(nil, digest[:], crypto.SHA256) // checked against the certificate inside
+			errs <- err
+		}()
+	}
+	for i := 0; i < cap(errs); i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
