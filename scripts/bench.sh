@@ -9,6 +9,10 @@
 #                    PostgreSQL tables; 0 skips both (seeding takes minutes)
 #   KHO_BENCH_MEMORY 1 (default) also runs e2e TestLargeFileMemory (500 MB up
 #                    and down, embedded and MinIO+FerretDB); 0 skips it
+#   KHO_BENCH_SIGNING 1 (default) also runs the signing benchmarks (issue 3
+#                    item 12) on one core next to `openssl speed rsa2048`,
+#                    and kho sign/verify on a 200 MB PDF; 0 skips them
+#   KHO_BENCH_ONLY   "signing" runs only the signing step (no test servers)
 #   KHO_BENCH_OUT    directory for the raw outputs (default a new /tmp dir)
 #
 # On a 2-core machine the whole run takes 8 (quiet) to 11 (loaded) minutes.
@@ -21,6 +25,8 @@ export GOTOOLCHAIN=auto
 COUNT=${KHO_BENCH_COUNT:-5}
 MONGO=${KHO_BENCH_MONGO:-1}
 MEMORY=${KHO_BENCH_MEMORY:-1}
+SIGNING=${KHO_BENCH_SIGNING:-1}
+ONLY=${KHO_BENCH_ONLY:-}
 OUT=${KHO_BENCH_OUT:-$(mktemp -d /tmp/kho-bench-XXXXXX)}
 mkdir -p "$OUT"
 T0=$SECONDS
@@ -74,41 +80,96 @@ bench() {
 
 header "go $(go env GOVERSION) on $(nproc) cores, $(date -u +%FT%TZ)"
 load
-header "starting test servers"
-scripts/testenv.sh up </dev/null >/dev/null
-# shellcheck disable=SC1091
-source "$KHO_TESTENV_STATE/env.sh"
 
-# Upload through the API vs raw driver writes, interleaved (goal ratio >= 0.7).
-# First, while the disk has no backlog of dirty pages from other steps.
-bench upload -bench Upload -benchtime 3s -count "$COUNT" -timeout 30m ./bench
-# Where an upload's metadata time goes: each store call, timed (once).
-bench store-calls -bench StoreCalls -benchtime 3s -count 1 ./bench
-# Blob drivers alone: raw writes and Bucket.Put, 1 MB and 20 MB.
-bench drivers -bench 'DriverWrite|BucketPut' -benchmem -count "$COUNT" ./storage/localfs ./storage/s3
-# Listing through the API, embedded, 100k documents (goal p99 < 20 ms).
-bench list-api -bench List -benchtime 1000x -count "$COUNT" -timeout 30m ./bench
-# Listing at the store, embedded (goal p99 < 20 ms).
-bench list-sqlite -bench ListDocuments -benchtime 1000x -count "$COUNT" -timeout 30m ./storage/sqlite
-if [[ $MONGO == 1 ]]; then
-	# Listing at the store, FerretDB (goal p99 < 50 ms; see the doc): once.
-	bench list-mongo -bench ListDocuments -benchtime 100x -count 1 -timeout 60m ./storage/mongo
-	# The same with GIN indexes that FerretDB's PostgreSQL can use (docs).
-	KHO_BENCH_FERRETDB_GIN=1 bench list-mongo-gin -bench ListDocuments -benchtime 100x -count 1 -timeout 60m ./storage/mongo
-fi
-if [[ $MEMORY == 1 ]]; then
-	header "memory: e2e TestLargeFileMemory (500 MB up and down)"
+# median NAME UNIT FILE: the median of the UNIT metric of benchmark NAME.
+median() {
+	grep -E "^$1(-[0-9]+)?[[:space:]]" "$3" | awk -v u="$2" '{for (i = 3; i <= NF; i++) if ($i == u) print $(i - 1)}' |
+		sort -g | awk '{v[NR] = $1} END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
+}
+
+signing_step() {
+	# The physical limit of the RSA step: OpenSSL's RSA-2048 signing on one
+	# core, 3 runs of 3 s, in the same run as the Go benchmarks.
+	header "signing: openssl speed -seconds 3 rsa2048 (3 runs)"
 	load
-	t=$SECONDS
-	if go test -count=1 -run '^TestLargeFileMemory$' -v -timeout 30m ./e2e >"$OUT/memory.txt" 2>&1; then
-		grep -E 'resident memory|^(---|===|ok|PASS)' "$OUT/memory.txt" || true
-		printf -- '---- memory: ok (%ss)\n' $((SECONDS - t))
-	else
-		tail -n 40 "$OUT/memory.txt"
-		printf -- '---- memory: FAILED (%ss)\n' $((SECONDS - t))
-		FAILED+=(memory)
+	: >"$OUT/openssl.txt"
+	for _ in 1 2 3; do
+		openssl speed -seconds 3 rsa2048 2>/dev/null | awk '$1 == "rsa" && $2 == "2048" {print "OpenSSLRSA2048", 1, $6, "signs/s", $7, "verifies/s"}' | tee -a "$OUT/openssl.txt"
+	done
+	# Signing and verification on one core; the test PKI's responders in
+	# this process, then (signing only) in a process of their own.
+	bench signing -bench . -benchtime 2s -cpu 1 -count "$COUNT" -timeout 30m ./signing
+	KHO_BENCH_PKI=external bench signing-external -bench 'Sign(BB|BT)' -benchtime 2s -cpu 1 -count "$COUNT" -timeout 30m ./signing
+	# kho sign and kho verify on a 200 MB PDF: peak RSS (goal: +64 MB at most).
+	bench sign-memory -bench LargePDFMemory -benchtime 1x -count 1 -timeout 10m ./e2e
+	header "signing: medians and ratios (one core)"
+	local ossl gors bb bbx nocheck ver pdfsig
+	ossl=$(awk '{print $3}' "$OUT/openssl.txt" | sort -g | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]}')
+	gors=$(median BenchmarkRSA2048SignGo signs/s "$OUT/signing.txt")
+	bb=$(median BenchmarkSignBB1Page signatures/s "$OUT/signing.txt")
+	bbx=$(median BenchmarkSignBB1Page signatures/s "$OUT/signing-external.txt")
+	nocheck=$(median BenchmarkSignBBNoCheck1Page signatures/s "$OUT/signing.txt")
+	ver=$(median BenchmarkVerifyBB1Page verifications/s "$OUT/signing.txt")
+	pdfsig=$(median BenchmarkPdfsigVerify1Page verifications/s "$OUT/signing.txt")
+	for b in SignBB1Page SignBB100Pages SignBT1Page SignBT100Pages SignBBNoCheck1Page SignBatchBB SignData; do
+		printf '%-28s %8s signatures/s  (responders external: %s)\n' "$b" "$(median "Benchmark$b" signatures/s "$OUT/signing.txt")" \
+			"$(median "Benchmark$b" signatures/s "$OUT/signing-external.txt")"
+	done
+	for b in VerifyBB1Page VerifyBB100Pages VerifyBT1Page VerifyBB1PageOCSP VerifyData PdfsigVerify1Page; do
+		printf '%-28s %8s verifications/s\n' "$b" "$(median "Benchmark$b" verifications/s "$OUT/signing.txt")"
+	done
+	printf 'RSA-2048 signs/s: openssl %s, Go crypto/rsa %s (Go/openssl %s)\n' "$ossl" "$gors" "$(awk -v a="$gors" -v b="$ossl" 'BEGIN {printf "%.2f", a / b}')"
+	awk -v bb="$bb" -v bbx="$bbx" -v nc="$nocheck" -v o="$ossl" -v g="$gors" -v v="$ver" -v p="$pdfsig" 'BEGIN {
+		printf "B-B 1 page / openssl RSA: %.2f (responders external %.2f, no revocation check %.2f); / Go RSA: %.2f\n", bb / o, bbx / o, nc / o, bb / g
+		printf "verify B-B 1 page / pdfsig: %.1f x; goals: B-B >= 300/s: %s (external %s); verify >= 500/s: %s\n", v / p,
+			(bb >= 300 ? "met" : "MISSED"), (bbx >= 300 ? "met" : "MISSED"), (v >= 500 ? "met" : "MISSED")
+	}'
+	grep -E 'peak RSS' "$OUT/sign-memory.txt" || true
+}
+
+if [[ $ONLY == signing ]]; then
+	signing_step
+else
+	header "starting test servers"
+	scripts/testenv.sh up </dev/null >/dev/null
+	# shellcheck disable=SC1091
+	source "$KHO_TESTENV_STATE/env.sh"
+
+	# Upload through the API vs raw driver writes, interleaved (goal ratio >= 0.7).
+	# First, while the disk has no backlog of dirty pages from other steps.
+	bench upload -bench Upload -benchtime 3s -count "$COUNT" -timeout 30m ./bench
+	# Where an upload's metadata time goes: each store call, timed (once).
+	bench store-calls -bench StoreCalls -benchtime 3s -count 1 ./bench
+	# Blob drivers alone: raw writes and Bucket.Put, 1 MB and 20 MB.
+	bench drivers -bench 'DriverWrite|BucketPut' -benchmem -count "$COUNT" ./storage/localfs ./storage/s3
+	# Listing through the API, embedded, 100k documents (goal p99 < 20 ms).
+	bench list-api -bench List -benchtime 1000x -count "$COUNT" -timeout 30m ./bench
+	# Listing at the store, embedded (goal p99 < 20 ms).
+	bench list-sqlite -bench ListDocuments -benchtime 1000x -count "$COUNT" -timeout 30m ./storage/sqlite
+	if [[ $MONGO == 1 ]]; then
+		# Listing at the store, FerretDB (goal p99 < 50 ms; see the doc): once.
+		bench list-mongo -bench ListDocuments -benchtime 100x -count 1 -timeout 60m ./storage/mongo
+		# The same with GIN indexes that FerretDB's PostgreSQL can use (docs).
+		KHO_BENCH_FERRETDB_GIN=1 bench list-mongo-gin -bench ListDocuments -benchtime 100x -count 1 -timeout 60m ./storage/mongo
 	fi
-	load
+	if [[ $MEMORY == 1 ]]; then
+		header "memory: e2e TestLargeFileMemory (500 MB up and down)"
+		load
+		t=$SECONDS
+		if go test -count=1 -run '^TestLargeFileMemory$' -v -timeout 30m ./e2e >"$OUT/memory.txt" 2>&1; then
+			grep -E 'resident memory|^(---|===|ok|PASS)' "$OUT/memory.txt" || true
+			printf -- '---- memory: ok (%ss)\n' $((SECONDS - t))
+		else
+			tail -n 40 "$OUT/memory.txt"
+			printf -- '---- memory: FAILED (%ss)\n' $((SECONDS - t))
+			FAILED+=(memory)
+		fi
+		load
+	fi
+
+	if [[ $SIGNING == 1 ]]; then
+		signing_step
+	fi
 fi
 
 header "summary"

@@ -28,9 +28,11 @@ import (
 // their RSA signing shares the core being measured, or with
 // KHO_BENCH_PKI=external in a process of their own (see benchEnv).
 
-func benchSign(b *testing.B, pages int, opts Options) {
+func benchSign(b *testing.B, pages int, opts Options) { benchSignAs(b, pki.Personal, pages, opts) }
+
+func benchSignAs(b *testing.B, who string, pages int, opts Options) {
 	e := benchEnv(b)
-	s := e.signer(b, pki.Personal, opts)
+	s := e.signer(b, who, opts)
 	in := makePDF(pages)
 	ctx := context.Background()
 	if _, err := s.Sign(ctx, bytes.NewReader(in), int64(len(in)), io.Discard); err != nil {
@@ -68,6 +70,11 @@ func BenchmarkSignBT100Pages(b *testing.B) {
 func BenchmarkSignBBNoCheck1Page(b *testing.B) {
 	benchSign(b, 1, Options{Checker: &Checker{Roots: benchEnv(b).pki.Roots(), Revocation: RevocationSkip}})
 }
+
+// BenchmarkSignBBECDSA1Page signs a one-page PDF at B-B with the test
+// PKI's ECDSA P-256 key: what the pipeline costs when the signature itself
+// is cheap (the chain above it is still RSA-3072).
+func BenchmarkSignBBECDSA1Page(b *testing.B) { benchSignAs(b, pki.ECDSA, 1, Options{}) }
 
 // BenchmarkSignBatchBB signs 20 one-page PDFs in one SignBatch call: one
 // certificate check for the whole batch.
