@@ -56,6 +56,11 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/v1/procedures/{code}", handle: s.getProcedure},
 		{method: "PUT", path: "/api/v1/procedures/{code}", handle: s.putProcedure},
 		{method: "POST", path: "/api/v1/catalog", handle: s.loadCatalog},
+
+		{method: "GET", path: "/api/v1/forms", handle: s.listForms},
+		{method: "GET", path: "/api/v1/forms/{code}", handle: s.getForm},
+		{method: "PUT", path: "/api/v1/forms/{code}", handle: s.putForm},
+		{method: "POST", path: "/api/v1/forms/{code}/validate", handle: s.validateForm},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/portal/auth"
 )
 
@@ -60,6 +61,9 @@ type Config struct {
 	// Location is the time zone of "today" for derived statuses (default
 	// Asia/Ho_Chi_Minh, UTC+7).
 	Location *time.Location
+	// Forms holds the published eForm definitions (default: a registry
+	// with the shipped definitions, forms/definitions).
+	Forms *forms.Registry
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.
@@ -110,6 +114,14 @@ func New(cfg Config, vault *archive.Service, tokens auth.Store, log *slog.Logger
 	}
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Forms == nil {
+		reg, err := forms.NewShippedRegistry()
+		if err != nil {
+			log.Error("shipped form definitions do not load", "err", err.Error())
+			reg = forms.NewRegistry()
+		}
+		cfg.Forms = reg
 	}
 	s := &Server{cfg: cfg, vault: vault, tokens: tokens, log: log}
 	s.mux = s.routes()

@@ -1,0 +1,32 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/portal/internal/input"
+)
+
+// getForm returns one eForm definition: the latest version, or ?version=.
+func (s *Server) getForm(w http.ResponseWriter, r *http.Request) {
+	d, err := s.formOf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// formOf returns the definition named by the path's {code} and the
+// optional ?version= (latest when absent).
+func (s *Server) formOf(r *http.Request) (*forms.Definition, error) {
+	q, err := input.Query(r, "version")
+	if err != nil {
+		return nil, err
+	}
+	v, err := input.IntParam(q, "version", 0, 1, 1_000_000)
+	if err != nil {
+		return nil, err
+	}
+	return s.cfg.Forms.Get(r.PathValue("code"), int(v))
+}

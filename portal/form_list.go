@@ -1,0 +1,22 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/portal/internal/input"
+)
+
+// formsJSON lists the published eForm definitions.
+type formsJSON struct {
+	Forms []forms.Summary `json:"forms"`
+}
+
+// listForms lists every published eForm definition and version.
+func (s *Server) listForms(w http.ResponseWriter, r *http.Request) {
+	if _, err := input.Query(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, formsJSON{Forms: s.cfg.Forms.List()})
+}
