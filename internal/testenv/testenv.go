@@ -68,12 +68,24 @@ func MongoURI(t testing.TB) string {
 	return uri
 }
 
+// DefaultSoftHSMModule is where Debian's softhsm2 package puts the library.
+const DefaultSoftHSMModule = "/usr/lib/softhsm/libsofthsm2.so"
+
 // SoftHSMModule returns the path of SoftHSM2's PKCS#11 library, from
-// KHO_TEST_SOFTHSM_MODULE, or skips or fails t when it is not set (see the
-// package comment), or when the library or softhsm2-util is missing.
+// KHO_TEST_SOFTHSM_MODULE or else DefaultSoftHSMModule when that exists (a
+// library, not a server: nothing needs starting). Otherwise it skips or
+// fails t (see the package comment); it fails when the library or
+// softhsm2-util is missing.
 func SoftHSMModule(t testing.TB) string {
 	t.Helper()
-	module := lookup(t, EnvSoftHSMModule)[0]
+	module := os.Getenv(EnvSoftHSMModule)
+	if module == "" {
+		if _, err := os.Stat(DefaultSoftHSMModule); err == nil {
+			module = DefaultSoftHSMModule
+		} else {
+			module = lookup(t, EnvSoftHSMModule)[0]
+		}
+	}
 	if _, err := os.Stat(module); err != nil {
 		t.Fatalf("testenv: %s=%q: %v (Debian package softhsm2)", EnvSoftHSMModule, module, err)
 	}
