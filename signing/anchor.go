@@ -2,6 +2,7 @@ package signing
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"unicode"
 
@@ -51,11 +52,12 @@ func placeAppearance(rdr *pdf.Reader, a *Appearance) (int, [4]float64, error) {
 		first, last = a.Page, a.Page
 	}
 	for n := first; n <= last; n++ {
-		tb, ok := findText(pdf.Page{V: pages[n-1]}, want, occurrence)
+		geom := pageGeometry(pages[n-1])
+		tb, ok := findText(pdf.Page{V: pages[n-1]}, geom, want, occurrence)
 		if !ok {
 			continue
 		}
-		r, err := anchorBox(tb, an, mediaBox(pages[n-1]))
+		r, err := anchorBox(tb, an, geom)
 		return n, r, err
 	}
 	nth := ""
@@ -129,15 +131,16 @@ func anchorKey(s string) []rune {
 }
 
 // findText finds the n-th occurrence of want (an anchorKey) in the page's
-// text and returns its bounding box. PDF producers split text into pieces
-// (often one glyph each) and encode spaces as gaps, so the page's pieces
-// are joined, white space dropped, before matching.
-func findText(p pdf.Page, want []rune, n int) ([4]float64, bool) {
+// text and returns its bounding box in the page's visual space (see
+// pageGeom). PDF producers split text into pieces (often one glyph each)
+// and encode spaces as gaps, so the page's pieces are joined, white space
+// dropped, before matching.
+func findText(p pdf.Page, geom pageGeom, want []rune, n int) ([4]float64, bool) {
 	items := pageText(p)
 	var runes []rune
 	var owner []int // index into items of each rune
 	for i, t := range items {
-		for _, r := range anchorKey(t.S) {
+		for _, r := range anchorKey(t.s) {
 			runes = append(runes, r)
 			owner = append(owner, i)
 		}
@@ -150,21 +153,12 @@ func findText(p pdf.Page, want []rune, n int) ([4]float64, bool) {
 		if found++; found < n {
 			continue
 		}
-		bb := [4]float64{1e9, 1e9, -1e9, -1e9}
+		bb := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 		for k := start; k < start+len(want); k++ {
-			t := items[owner[k]]
-			fs := t.FontSize
-			if fs <= 0 {
-				fs = 10
+			for _, c := range items[owner[k]].corners() {
+				x, y := geom.toVisual(c[0], c[1])
+				bb = [4]float64{min(bb[0], x), min(bb[1], y), max(bb[2], x), max(bb[3], y)}
 			}
-			bb[0] = min(bb[0], t.X)
-			bb[1] = min(bb[1], t.Y-0.22*fs)
-			w := t.W
-			if w <= 0 { // a font without /Widths (a standard 14 font): about half an em
-				w = 0.5 * fs
-			}
-			bb[2] = max(bb[2], t.X+w)
-			bb[3] = max(bb[3], t.Y+0.78*fs)
 		}
 		return bb, true
 	}
@@ -180,9 +174,12 @@ func equalRunes(a, b []rune) bool {
 	return true
 }
 
-// anchorBox places the signature box against the text box tb, moved
-// inside the page's MediaBox mb when it sticks out.
-func anchorBox(tb [4]float64, an *Anchor, mb [4]float64) ([4]float64, error) {
+// anchorBox places the signature box against the text box tb, both in the
+// page's visual space (so "below" is below as the page is shown), moves it
+// onto the page when it sticks out, and returns it in user space.
+func anchorBox(tb [4]float64, an *Anchor, geom pageGeom) ([4]float64, error) {
+	vw, vh := geom.visualSize()
+	mb := [4]float64{0, 0, vw, vh}
 	w, h, gap := an.Width, an.Height, an.Gap
 	if w == 0 {
 		w = defaultBoxW
@@ -221,5 +218,71 @@ func anchorBox(tb [4]float64, an *Anchor, mb [4]float64) ([4]float64, error) {
 	if dy := r[3] - mb[3]; dy > 0 {
 		r[1], r[3] = r[1]-dy, r[3]-dy
 	}
-	return r, nil
+	x1, y1 := geom.toUser(r[0], r[1])
+	x2, y2 := geom.toUser(r[2], r[3])
+	return [4]float64{min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)}, nil
+}
+
+// pageGeom is a page's MediaBox and /Rotate. Its visual space is the page
+// as shown: origin at the bottom left of the shown page, y upwards.
+type pageGeom struct {
+	mb     [4]float64
+	rotate int // 0, 90, 180 or 270, clockwise as shown
+}
+
+func pageGeometry(page pdf.Value) pageGeom {
+	return pageGeom{mb: mediaBox(page), rotate: pageRotation(page)}
+}
+
+// pageRotation is the page's (inherited) /Rotate, normalised to 0, 90, 180
+// or 270; 0 when it is missing or not a multiple of 90.
+func pageRotation(page pdf.Value) int {
+	for v, i := page, 0; !v.IsNull() && i < 64; v, i = v.Key("Parent"), i+1 {
+		if r := v.Key("Rotate"); r.Kind() == pdf.Integer {
+			n := int(((r.Int64() % 360) + 360) % 360)
+			if n%90 != 0 {
+				return 0
+			}
+			return n
+		}
+	}
+	return 0
+}
+
+func (g pageGeom) visualSize() (float64, float64) {
+	w, h := g.mb[2]-g.mb[0], g.mb[3]-g.mb[1]
+	if g.rotate == 90 || g.rotate == 270 {
+		return h, w
+	}
+	return w, h
+}
+
+func (g pageGeom) toVisual(x, y float64) (float64, float64) {
+	x, y = x-g.mb[0], y-g.mb[1]
+	w, h := g.mb[2]-g.mb[0], g.mb[3]-g.mb[1]
+	switch g.rotate {
+	case 90:
+		return y, w - x
+	case 180:
+		return w - x, h - y
+	case 270:
+		return h - y, x
+	}
+	return x, y
+}
+
+func (g pageGeom) toUser(vx, vy float64) (float64, float64) {
+	w, h := g.mb[2]-g.mb[0], g.mb[3]-g.mb[1]
+	var x, y float64
+	switch g.rotate {
+	case 90:
+		x, y = w-vy, vx
+	case 180:
+		x, y = w-vx, h-vy
+	case 270:
+		x, y = vy, h-vx
+	default:
+		x, y = vx, vy
+	}
+	return x + g.mb[0], y + g.mb[1]
 }

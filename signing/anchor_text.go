@@ -2,7 +2,6 @@ package signing
 
 import (
 	"io"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,7 +17,7 @@ import (
 // ToUnicode CMap when it has one, and simple fonts through their encoding
 // otherwise. Text inside form XObjects is not read. Malformed content
 // yields what was read before the fault.
-func pageText(p pdf.Page) (out []pdf.Text) {
+func pageText(p pdf.Page) (out []glyph) {
 	// digitorus/pdf panics on malformed content: keep what was read.
 	defer func() { _ = recover() }()
 	type state struct {
@@ -42,8 +41,11 @@ func pageText(p pdf.Page) (out []pdf.Text) {
 			trm := matrix{g.size * g.th, 0, 0, g.size, 0, g.trise}.mul(tm).mul(g.ctm)
 			txt := g.font.text(code)
 			if strings.TrimSpace(txt) != "" {
-				scaleX := math.Hypot(trm[0], trm[1])
-				out = append(out, pdf.Text{Font: g.font.name, FontSize: math.Hypot(trm[2], trm[3]), X: trm[4], Y: trm[5], W: w0 / 1000 * scaleX, S: txt})
+				adv := w0 / 1000
+				if adv <= 0 {
+					adv = 0.5 // no width known: about half an em
+				}
+				out = append(out, glyph{x: trm[4], y: trm[5], ax: adv * trm[0], ay: adv * trm[1], ux: trm[2], uy: trm[3], s: txt})
 			}
 			tx := w0/1000*g.size + g.tc
 			if !g.font.twoByte && code == 32 {
@@ -160,6 +162,23 @@ func pageText(p pdf.Page) (out []pdf.Text) {
 		pdf.Interpret(contents, interpret)
 	}
 	return out
+}
+
+// glyph is one shown glyph in user space: its origin on the baseline, its
+// advance vector, the vector of one em upwards, and its text.
+type glyph struct {
+	x, y, ax, ay, ux, uy float64
+	s                    string
+}
+
+// box returns the glyph's box corners: the advance along the baseline,
+// from 0.22 em below it (descenders) to 0.78 em above it.
+func (g glyph) corners() [4][2]float64 {
+	var c [4][2]float64
+	for i, t := range [4][2]float64{{0, -0.22}, {1, -0.22}, {0, 0.78}, {1, 0.78}} {
+		c[i] = [2]float64{g.x + t[0]*g.ax + t[1]*g.ux, g.y + t[0]*g.ay + t[1]*g.uy}
+	}
+	return c
 }
 
 // matrix is a PDF transformation matrix [a b c d e f].

@@ -242,6 +242,9 @@ func (s *Signer) appearance(rdr *pdf.Reader, name string, cert *x509.Certificate
 		}
 	}
 	r := &renderer{kind: v.Kind, lines: lines, font: f}
+	if pages, err := pageList(rdr, page); err == nil && len(pages) >= page {
+		r.rotate = pageRotation(pages[page-1])
+	}
 	if len(v.Image) > 0 {
 		if r.img, err = decodeImage(v.Image); err != nil {
 			return sign.Appearance{}, err

@@ -139,10 +139,11 @@ func wrapLine(s string, maxW, size float64, f *fonts.Font) []string {
 // renderer draws one visible signature; its render method is pdfsign's
 // Appearance.Renderer.
 type renderer struct {
-	kind  AppearanceKind
-	img   image.Image // nil without an image
-	lines []string
-	font  *fonts.Font
+	kind   AppearanceKind
+	rotate int         // the page's /Rotate: the appearance is turned to stand upright as shown
+	img    image.Image // nil without an image
+	lines  []string
+	font   *fonts.Font
 }
 
 // objectAdder is the part of pdfsign's SignContext the renderer uses.
@@ -158,6 +159,16 @@ func (r *renderer) render(ctx *sign.SignContext, rect [4]float64) ([]byte, error
 // appearance form XObject for rect.
 func (r *renderer) appearance(add objectAdder, rect [4]float64) ([]byte, error) {
 	w, h := rect[2]-rect[0], rect[3]-rect[1]
+	// On a rotated page the box is laid out as shown and turned back
+	// against the page's rotation by the form's /Matrix (ISO 32000-1
+	// 12.5.5 maps the transformed BBox onto the annotation's Rect).
+	matrix := map[int]string{90: "0 1 -1 0 0 0", 180: "-1 0 0 -1 0 0", 270: "0 -1 1 0 0 0"}[r.rotate]
+	if matrix == "" {
+		matrix = "1 0 0 1 0 0"
+	}
+	if r.rotate == 90 || r.rotate == 270 {
+		w, h = h, w
+	}
 	var imgW, imgH int
 	if r.img != nil {
 		imgW, imgH = r.img.Bounds().Dx(), r.img.Bounds().Dy()
@@ -193,8 +204,8 @@ func (r *renderer) appearance(add objectAdder, rect [4]float64) ([]byte, error) 
 	}
 	content.WriteString("Q")
 	var form bytes.Buffer
-	fmt.Fprintf(&form, "<< /Type /XObject /Subtype /Form /FormType 1 /BBox [0 0 %.3f %.3f] /Matrix [1 0 0 1 0 0] /Resources << %s>> /Length %d >>\nstream\n",
-		w, h, res.String(), content.Len())
+	fmt.Fprintf(&form, "<< /Type /XObject /Subtype /Form /FormType 1 /BBox [0 0 %.3f %.3f] /Matrix [%s] /Resources << %s>> /Length %d >>\nstream\n",
+		w, h, matrix, res.String(), content.Len())
 	form.Write(content.Bytes())
 	form.WriteString("\nendstream")
 	return form.Bytes(), nil

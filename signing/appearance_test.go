@@ -622,7 +622,7 @@ func TestAnchorInCompositeFont(t *testing.T) {
 	}
 	var got strings.Builder
 	for _, it := range pageText(rdr.Page(2)) {
-		got.WriteString(it.S)
+		got.WriteString(it.s)
 	}
 	if got.String() != "TM.ỦYBANNHÂNDÂNCHỦTỊCH" {
 		t.Fatalf("page 2 text %q", got.String())
@@ -714,4 +714,63 @@ func TestVisibleMutatedInputs(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d mutated inputs signed, the rest refused", signed, n)
+}
+
+// TestVisibleOnRotatedPage signs a page with /Rotate 90 (shown landscape,
+// 842 × 595) whose text is drawn turned so that it reads upright: the
+// anchored box goes below the text as shown, and a box given by rectangle
+// (in the page's own coordinates) shows upright, the same as on an
+// unrotated page.
+func TestVisibleOnRotatedPage(t *testing.T) {
+	text := "BT /F1 12 Tf 0 1 -1 0 300 350 Tm (TM. UY BAN NHAN DAN) Tj ET"
+	doc := assemblePDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 /Rotate 90 >>", // inherited
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /FirstChar 32 /LastChar 126 /Widths [" + strings.Repeat("556 ", 95) + "] >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text),
+	})
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As shown, the text runs from x=350 on a baseline at y=595-300=295.
+	end := 350 + 19*0.556*12
+	cx := (350 + end) / 2
+	visual := [4]float64{cx - 80, 295 - 0.22*12 - 4 - 60, cx + 80, 295 - 0.22*12 - 4}
+	a := Appearance{Anchor: &Anchor{Text: "TM. UY BAN NHAN DAN", Width: 160, Height: 60}}
+	if err := a.validate(); err != nil {
+		t.Fatal(err)
+	}
+	_, r, err := placeAppearance(rdr, &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In the page's own space: x = 595 - visual y, y = visual x.
+	want := [4]float64{595 - visual[3], visual[0], 595 - visual[1], visual[2]}
+	for i := range r {
+		if math.Abs(r[i]-want[i]) > 0.01 {
+			t.Fatalf("rect %v, want %v", r, want)
+		}
+	}
+
+	e := getEnv(t)
+	s := e.signer(t, pki.Personal, Options{Visible: &Appearance{Anchor: a.Anchor, Image: testSignaturePNG(t)}})
+	signed := signBytes(t, s, doc)
+	img := renderPage(t, signed, 1)
+	if img.Bounds().Dx() != 842 || img.Bounds().Dy() != 595 {
+		t.Fatalf("rendered %v, want landscape 842 × 595", img.Bounds())
+	}
+	if st := countPixels(img, visual, 595); st.blue < 200 {
+		t.Fatalf("no signature below the anchor as shown: %+v", st)
+	}
+
+	// A 100 × 200 box in page space is 200 × 100 as shown, upright: it
+	// renders like the unrotated golden image.
+	s = e.signer(t, pki.Personal, Options{Name: "Nguyễn Thị Ngọc Ánh", Visible: &Appearance{Rect: [4]float64{300, 400, 400, 600}, Image: testSignaturePNG(t)}})
+	signed = signBytes(t, s, doc)
+	if rep := runPdfsig(t, signed); len(rep.signatures) != 1 || rep.signatures[0].validation != "Signature is Valid." {
+		t.Fatalf("pdfsig:\n%s", rep.out)
+	}
+	compareGolden(t, renderPage(t, signed, 1), [4]float64{400, 195, 600, 295}, 595, "visible-personal.png")
 }
