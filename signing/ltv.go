@@ -77,7 +77,7 @@ func Extend(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, leve
 	if err := prescan(in, size); err != nil {
 		return ExtendResult{}, err
 	}
-	lt, res, err := appendDSS(ctx, in, size, opts.Checker, false, opts.Now())
+	lt, res, err := appendDSS(ctx, in, size, opts.Checker, false, false, opts.Now())
 	if err != nil {
 		return ExtendResult{}, err
 	}
@@ -92,8 +92,9 @@ func Extend(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, leve
 		if err != nil {
 			return ExtendResult{}, err
 		}
+		lta := tsaValidation(ctx, buf.Bytes(), opts.Checker, opts.Now())
 		// pdfsign writes the whole document: keep only what it appended.
-		lt = buf.Bytes()[size:]
+		lt = lta[size:]
 		res.Level, res.DocTimestamp = LevelBLTA, ts
 	}
 	if _, err := io.Copy(out, io.NewSectionReader(in, 0, size)); err != nil {
@@ -177,8 +178,9 @@ func tokenItem(token []byte) *signedItem {
 
 // appendDSS builds the incremental update that adds (or extends) the DSS of
 // the PDF in for its signatures — only the last one, when lastOnly — and
-// returns the appended bytes.
-func appendDSS(ctx context.Context, in io.ReaderAt, size int64, checker *Checker, lastOnly bool, now time.Time) (update []byte, res ExtendResult, err error) {
+// returns the appended bytes. With ifNew, it returns no update when the DSS
+// already holds everything needed.
+func appendDSS(ctx context.Context, in io.ReaderAt, size int64, checker *Checker, lastOnly, ifNew bool, now time.Time) (update []byte, res ExtendResult, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			update, res, err = nil, ExtendResult{}, kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không thêm được dữ liệu kiểm tra.", "PDF library panicked: %v", p)
@@ -238,6 +240,9 @@ func appendDSS(ctx context.Context, in io.ReaderAt, size int64, checker *Checker
 			}
 		}
 		vris = append(vris, vri{key: vriKey(it.contents), data: mine})
+	}
+	if ifNew && len(all.certs) == nCerts && len(all.ocsps) == nOCSPs && len(all.crls) == nCRLs {
+		return nil, res, nil
 	}
 
 	u := newIncUpdate(rdr, size, lastByte(in, size))
@@ -486,7 +491,7 @@ func (j *joinedReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // Signer's level: the DSS update for it, then for B-LTA a document
 // time-stamp.
 func (s *Signer) extend(ctx context.Context, signed []byte, now time.Time) ([]byte, error) {
-	lt, _, err := appendDSS(ctx, bytes.NewReader(signed), int64(len(signed)), s.opts.Checker, true, now)
+	lt, _, err := appendDSS(ctx, bytes.NewReader(signed), int64(len(signed)), s.opts.Checker, true, false, now)
 	if err != nil {
 		return nil, err
 	}
@@ -498,5 +503,18 @@ func (s *Signer) extend(ctx context.Context, signed []byte, now time.Time) ([]by
 	if _, err := docTimestamp(ctx, bytes.NewReader(signed), int64(len(signed)), &buf, s.opts.TSAURL, s.opts.TSATimeout, now); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return tsaValidation(ctx, buf.Bytes(), s.opts.Checker, now), nil
+}
+
+// tsaValidation appends to doc, whose last signature is a fresh document
+// time-stamp, a DSS update with the validation data of that time-stamp's
+// TSA chain, when the DSS lacks some (another TSA than the signature's).
+// It is best effort: B-LTA does not require it, and the next Extend adds
+// what is missing now.
+func tsaValidation(ctx context.Context, doc []byte, checker *Checker, now time.Time) []byte {
+	more, _, err := appendDSS(ctx, bytes.NewReader(doc), int64(len(doc)), checker, true, true, now)
+	if err != nil || more == nil {
+		return doc
+	}
+	return append(doc, more...)
 }

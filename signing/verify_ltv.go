@@ -293,11 +293,12 @@ func isDSSUpdate(in io.ReaderAt, from, to int64) (ok bool) {
 			ok = false
 		}
 	}()
-	prev, err := pdf.NewReader(io.NewSectionReader(in, 0, from), from)
+	// The parser's runaway loops end in eofGuard's panic, recovered above.
+	prev, err := pdf.NewReader(io.NewSectionReader(&eofGuard{r: in, size: from}, 0, from), from)
 	if err != nil {
 		return false
 	}
-	cur, err := pdf.NewReader(io.NewSectionReader(in, 0, to), to)
+	cur, err := pdf.NewReader(io.NewSectionReader(&eofGuard{r: in, size: to}, 0, to), to)
 	if err != nil || cur.XrefInformation.StartPos < from {
 		return false
 	}

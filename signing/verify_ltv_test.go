@@ -2,11 +2,17 @@ package signing
 
 import (
 	"bytes"
+	"compress/zlib"
+	"crypto/x509"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/digitorus/pdf"
 
 	"github.com/kho-vn/kho/certs-test/pki"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -198,5 +204,86 @@ func TestExtendRefusals(t *testing.T) {
 	wantCode(t, err, kerr.Unavailable, CodeRevocationUnavailable)
 	if out.Len() != 0 {
 		t.Fatal("output written on error")
+	}
+}
+
+// TestDSSLimits: the DSS parser refuses (and Verify then ignores) a DSS
+// over its count or size limits, Flate bombs included, and skips entries
+// that are not what they claim.
+func TestDSSLimits(t *testing.T) {
+	page := "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
+	doc := func(dss string, extra ...string) []byte {
+		return assemblePDF(append([]string{"<< /Type /Catalog /Pages 2 0 R /DSS " + dss + " >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page}, extra...))
+	}
+	var zeros bytes.Buffer
+	zw := zlib.NewWriter(&zeros)
+	zw.Write(make([]byte, maxDSSItemBytes+1))
+	zw.Close()
+	bomb := fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream", zeros.Len(), zeros.Bytes())
+	garbage := "<< /Length 5 >>\nstream\nhello\nendstream"
+	cases := []struct {
+		name    string
+		pdf     []byte
+		tooMany bool
+		certs   int
+	}{
+		{"too many entries", doc("<< /Certs [" + strings.Repeat(" 4 0 R", maxDSSItems+1) + "] >>", garbage), true, 0},
+		{"flate bomb", doc("<< /OCSPs [4 0 R] >>", bomb), true, 0},
+		{"garbage entries, loops and wrong types", doc("<< /Certs [4 0 R 1 0 R 99 0 R (x)] /OCSPs 4 0 R /CRLs [[4 0 R]] /VRI 1 0 R >>", garbage), false, 0},
+		{"DSS not a dictionary", doc("[1 2 3]"), false, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rdr, err := pdf.NewReader(bytes.NewReader(c.pdf), int64(len(c.pdf)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := readDSS(rdr)
+			if c.tooMany {
+				if ke := kerr.Outer(err); ke == nil || ke.Code != "dss_too_large" {
+					t.Fatalf("got %v, want dss_too_large", err)
+				}
+				rep := verifyBytes(t, c.pdf, VerifyOptions{})
+				if rep.DSS == nil || rep.DSS.Error == "" {
+					t.Fatalf("Verify's DSS summary: %+v", rep.DSS)
+				}
+				return
+			}
+			if err != nil || len(d.certs) != c.certs || len(d.crls) != 0 {
+				t.Fatalf("got %v, %d certs %d OCSPs %d CRLs", err, len(d.certs), len(d.ocsps), len(d.crls))
+			}
+		})
+	}
+}
+
+// TestLTAWithAnotherTSA: a document time-stamp from a TSA of another PKI
+// than the signature's gets its own DSS update after it, so that the whole
+// file still verifies offline.
+func TestLTAWithAnotherTSA(t *testing.T) {
+	e := getEnv(t)
+	other, err := pki.StartServer(context.Background(), pki.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(e.pki.Identity(pki.Root).Cert)
+	roots.AddCert(other.PKI.Identity(pki.Root).Cert)
+	bt := signBytes(t, e.signer(t, pki.Personal, Options{Level: LevelBT, TSAURL: e.tsaURL}), makePDF(1))
+	var out bytes.Buffer
+	if _, err := Extend(context.Background(), bytes.NewReader(bt), int64(len(bt)), &out, LevelBLTA,
+		ExtendOptions{Checker: &Checker{Roots: roots, Timeout: 5 * time.Second}, TSAURL: other.URL + "/tsa"}); err != nil {
+		t.Fatal(err)
+	}
+	offline := &Checker{Roots: roots, Timeout: time.Second, HTTPClient: &http.Client{Transport: failingTransport{}}}
+	rep := verifyBytes(t, out.Bytes(), VerifyOptions{Roots: roots, Checker: offline})
+	if len(rep.Signatures) != 2 {
+		t.Fatalf("%d entries", len(rep.Signatures))
+	}
+	s, d := rep.Signatures[0], rep.Signatures[1]
+	if s.Verdict != TotalPassed || s.Level != "B-LTA" || d.Verdict != TotalPassed || d.RevocationSource != "dss" ||
+		d.Timestamp.TSA != other.PKI.Identity(pki.TSA).Cert.Subject.CommonName || d.CoversWholeDocument ||
+		len(d.Changes) != 1 || d.Changes[0].Kind != ChangeDSS || !d.Changes[0].Allowed {
+		t.Fatalf("signature %s/%s %s level %s; time-stamp %s/%s %s from %q, changes %+v", s.Verdict, s.SubIndication, s.Detail, s.Level, d.Verdict, d.SubIndication, d.Detail, d.RevocationSource, d.Changes)
 	}
 }

@@ -195,6 +195,10 @@ func TestParsePDFDate(t *testing.T) {
 	}
 }
 
+// FuzzVerify: arbitrary bytes give a report or a kerr error, never a panic.
+// Its kept corpus (testdata/fuzz/FuzzVerify) holds, besides what the
+// fuzzer found, a B-LT and a B-LTA file to mutate the DSS and document
+// time-stamp code paths.
 func FuzzVerify(f *testing.F) {
 	f.Add(makePDF(1))
 	e := getEnv(f)
