@@ -46,7 +46,7 @@ type vault struct {
 	path   string
 }
 
-func newVault(t *testing.T, cfg archive.Config) *vault {
+func newVault(t testing.TB, cfg archive.Config) *vault {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kho.db")

@@ -82,10 +82,13 @@ const (
 )
 
 // signatureMark is what every signature dictionary (and document
-// time-stamp) carries in the raw file: the byte range it signs. Its
+// time-stamp) carries in the raw file: the /ByteRange it signs. Its
 // offsets must be real file positions, so it is never inside a compressed
-// object stream. A PDF without it has no signature.
-var signatureMark = []byte("/ByteRange")
+// object stream. A PDF without it has no signature. The slash is left out:
+// '/' is frequent in PDF text and would slow the search (BenchmarkMarkScanner:
+// about 0.5 GB/s with it, several GB/s without); a "ByteRange" without a
+// slash merely runs the verifier, which finds no signature.
+var signatureMark = []byte("ByteRange")
 
 // markScanner looks for signatureMark in a stream fed in pieces.
 type markScanner struct {
