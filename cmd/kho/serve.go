@@ -49,7 +49,12 @@ INDETERMINATE/TRY_LATER, never a failed upload) and anyone may verify a
 PDF at POST /api/v1/signing/verify. --sign-key NAME=FILE.p12 (repeatable,
 with --sign-key-password-file NAME=FILE) gives the signing API a key that
 staff may sign with; --tsa URL is the time-stamp authority for B-T and
-above.`,
+above.
+
+The shipped eForm definitions are published at start-up, then every
+*.json definition of --forms DIR; a file that does not parse stops the
+start. An admin may publish more through PUT /api/v1/forms/{code}; those
+live in the process's memory until it stops.`,
 		run: runServe,
 	}
 }
@@ -60,6 +65,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	cfg.Bind(fs.FlagSet, a.getenv)
 	var sig serveSigning
 	sig.bind(fs.FlagSet, a.getenv)
+	var fm serveForms
+	fm.bind(fs.FlagSet, a.getenv)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -75,13 +82,17 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{err}
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	return serve(ctx, a, &cfg, &sig, log)
+	return serve(ctx, a, &cfg, &sig, &fm, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, log *slog.Logger) (err error) {
 	verifier, signingCfg, err := sig.build()
+	if err != nil {
+		return err
+	}
+	formReg, err := fm.build(log)
 	if err != nil {
 		return err
 	}
@@ -108,7 +119,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, lo
 	}
 	cancelStart()
 
-	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg}, vault, st.meta, log)
+	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg}, vault, st.meta, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return kerr.Wrap(err, kerr.Unavailable, "listen_failed", "Không mở được cổng lắng nghe.")
@@ -122,6 +133,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, lo
 		"maxUpload", config.FormatSize(api.Config().MaxUploadBytes),
 		"verifySignatures", verifier != nil,
 		"signKeys", strings.Join(sig.keyNames(), ","),
+		"forms", len(formReg.List()),
 		"pid", os.Getpid())
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
