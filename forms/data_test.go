@@ -141,22 +141,22 @@ func TestDataFromXMLRefuses(t *testing.T) {
 	d := loadTestDef(t, "all_types.json")
 	head := `<form xmlns="urn:kho:form:TEST_ALL:3" code="TEST_ALL" version="3">`
 	tests := map[string]string{
-		"other namespace": `<form xmlns="urn:kho:form:TEST_ALL:2" code="TEST_ALL" version="3"><hoTen>A</hoTen></form>`,
-		"other version":   `<form xmlns="urn:kho:form:TEST_ALL:3" code="TEST_ALL" version="2"></form>`,
-		"no namespace":    `<form code="TEST_ALL" version="3"></form>`,
-		"root":            `<forms xmlns="urn:kho:form:TEST_ALL:3" code="TEST_ALL" version="3"></forms>`,
-		"unknown element": head + `<isAdmin>1</isAdmin></form>`,
+		"other namespace":  `<form xmlns="urn:kho:form:TEST_ALL:2" code="TEST_ALL" version="3"><hoTen>A</hoTen></form>`,
+		"other version":    `<form xmlns="urn:kho:form:TEST_ALL:3" code="TEST_ALL" version="2"></form>`,
+		"no namespace":     `<form code="TEST_ALL" version="3"></form>`,
+		"root":             `<forms xmlns="urn:kho:form:TEST_ALL:3" code="TEST_ALL" version="3"></forms>`,
+		"unknown element":  head + `<isAdmin>1</isAdmin></form>`,
 		"row field at top": head + `<hoTenCon>1</hoTenCon></form>`,
-		"group element":   head + `<thongTinThem>1</thongTinThem></form>`,
-		"repeated":        head + `<hoTen>A</hoTen><hoTen>B</hoTen></form>`,
-		"nested in text":  head + `<hoTen>A<b>B</b></hoTen></form>`,
-		"text between":    head + `x<hoTen>A</hoTen></form>`,
-		"bad item":        head + `<soThich><option>a</option></soThich></form>`,
-		"doctype":         `<!DOCTYPE form [<!ENTITY x "y">]>` + head + `<hoTen>&x;</hoTen></form>`,
-		"unclosed":        head + `<hoTen>A</hoTen>`,
-		"after root":      head + `</form><form/>`,
-		"not utf-8":       head + "<hoTen>\xff</hoTen></form>",
-		"range repeated":  head + `<thoiHan><from>01/01/2025</from><from>01/01/2025</from></thoiHan></form>`,
+		"group element":    head + `<thongTinThem>1</thongTinThem></form>`,
+		"repeated":         head + `<hoTen>A</hoTen><hoTen>B</hoTen></form>`,
+		"nested in text":   head + `<hoTen>A<b>B</b></hoTen></form>`,
+		"text between":     head + `x<hoTen>A</hoTen></form>`,
+		"bad item":         head + `<soThich><option>a</option></soThich></form>`,
+		"doctype":          `<!DOCTYPE form [<!ENTITY x "y">]>` + head + `<hoTen>&x;</hoTen></form>`,
+		"unclosed":         head + `<hoTen>A</hoTen>`,
+		"after root":       head + `</form><form/>`,
+		"not utf-8":        head + "<hoTen>\xff</hoTen></form>",
+		"range repeated":   head + `<thoiHan><from>01/01/2025</from><from>01/01/2025</from></thoiHan></form>`,
 	}
 	for name, x := range tests {
 		t.Run(name, func(t *testing.T) {
