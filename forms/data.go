@@ -130,18 +130,8 @@ func (v Values) WriteXML(w io.Writer, d *Definition) error {
 	return err
 }
 
-func scopeFields(d *Definition, rows *fieldInfo) []*fieldInfo {
-	var out []*fieldInfo
-	for _, fi := range d.idx.order {
-		if fi.rows == rows && (fi.f.Type.hasValue() || fi.f.Type == TypeRows) {
-			out = append(out, fi)
-		}
-	}
-	return out
-}
-
 func writeScope(enc *xml.Encoder, d *Definition, rows *fieldInfo, data map[string]any) error {
-	for _, fi := range scopeFields(d, rows) {
+	for _, fi := range d.idx.scopes[rows] {
 		val, ok := data[fi.f.Code]
 		if !ok || val == nil {
 			continue

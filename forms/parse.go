@@ -92,6 +92,10 @@ func ProblemsOf(err error) []Problem {
 type index struct {
 	byCode map[string]*fieldInfo
 	order  []*fieldInfo // every field, depth first
+	// scopes lists, for the form (key nil) and each rows field, the fields
+	// whose values sit directly in its objects: value fields and rows,
+	// sections flattened.
+	scopes map[*fieldInfo][]*fieldInfo
 }
 
 type fieldInfo struct {
@@ -145,6 +149,12 @@ func (d *Definition) Check() error {
 	}
 	if len(c.probs) > 0 {
 		return definitionError(c.probs)
+	}
+	c.idx.scopes = map[*fieldInfo][]*fieldInfo{}
+	for _, fi := range c.idx.order {
+		if fi.f.Type.hasValue() || fi.f.Type == TypeRows {
+			c.idx.scopes[fi.rows] = append(c.idx.scopes[fi.rows], fi)
+		}
 	}
 	d.idx = c.idx
 	return nil

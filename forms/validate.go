@@ -110,12 +110,7 @@ type scopeState struct {
 // scope validates obj, the values of the fields directly in rows (nil: the
 // form's top level), and returns the clean values.
 func (v *validation) scope(rows *fieldInfo, obj map[string]any, prefix string, row int, parent *scopeState) map[string]any {
-	var fields []*fieldInfo
-	for _, fi := range v.d.idx.order {
-		if fi.rows == rows && (fi.f.Type.hasValue() || fi.f.Type == TypeRows) {
-			fields = append(fields, fi)
-		}
-	}
+	fields := v.d.idx.scopes[rows]
 	st := &scopeState{rows: rows, clean: map[string]any{}, visible: map[*fieldInfo]bool{}, parent: parent}
 	for _, k := range sortedKeys(obj) {
 		if fi := v.d.idx.byCode[k]; fi == nil || fi.rows != rows || !(fi.f.Type.hasValue() || fi.f.Type == TypeRows) {

@@ -247,3 +247,40 @@ func TestValidateUncheckedDefinition(t *testing.T) {
 		t.Fatalf("checked: %q", errs)
 	}
 }
+
+// BenchmarkValidateBirth validates the realistic birth-registration
+// declaration (33 values).
+func BenchmarkValidateBirth(b *testing.B) {
+	reg, err := NewShippedRegistry()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, _ := reg.Get("TK_KHAI_SINH", 0)
+	c := testChecker()
+	data := []byte(birthExample)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, errs := c.Validate(d, data); len(errs) > 0 {
+			b.Fatal(errs)
+		}
+	}
+}
+
+// BenchmarkValidateRows validates 30 rows of household members.
+func BenchmarkValidateRows(b *testing.B) {
+	reg, err := NewShippedRegistry()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, _ := reg.Get("HKD_DANG_KY", 0)
+	row := `{"hoTenThanhVien": "Phạm Văn Dũng", "ngaySinhThanhVien": "02/07/1983", "soDinhDanhThanhVien": "079083000456", "tyLeGopVon": 5}`
+	rows := strings.TrimSuffix(strings.Repeat(row+",", 30), ",")
+	data := []byte(householdExample[:strings.Index(householdExample, `"thanhVien"`)] + `"thanhVien": [` + rows + `], "camKet": ["dong_y"]}`)
+	c := testChecker()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, errs := c.Validate(d, data); len(errs) > 0 {
+			b.Fatal(errs)
+		}
+	}
+}
