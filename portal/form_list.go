@@ -7,9 +7,11 @@ import (
 	"github.com/kho-vn/kho/portal/internal/input"
 )
 
-// formsJSON lists the published eForm definitions.
+// formsJSON lists the published eForm definitions, with the patterns of
+// the text formats for browsers that check before sending.
 type formsJSON struct {
-	Forms []forms.Summary `json:"forms"`
+	Forms   []forms.Summary   `json:"forms"`
+	Formats map[string]string `json:"formats"`
 }
 
 // listForms lists every published eForm definition and version.
@@ -18,5 +20,5 @@ func (s *Server) listForms(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, formsJSON{Forms: s.cfg.Forms.List()})
+	writeJSON(w, http.StatusOK, formsJSON{Forms: s.cfg.Forms.List(), Formats: forms.FormatPatterns()})
 }

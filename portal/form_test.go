@@ -25,11 +25,15 @@ func TestForms(t *testing.T) {
 
 	// The shipped definitions are listed and served to any caller.
 	var list struct {
-		Forms []formSummary `json:"forms"`
+		Forms   []formSummary     `json:"forms"`
+		Formats map[string]string `json:"formats"`
 	}
 	e.do(call{method: "GET", path: "/api/v1/forms", token: e.citizenA}).want(t, 200, "").json(t, &list)
 	if len(list.Forms) != 3 || list.Forms[2] != (formSummary{Code: "TK_KHAI_SINH", Version: 1, Title: "Tờ khai đăng ký khai sinh", Kind: "form"}) {
 		t.Fatalf("forms %+v", list.Forms)
+	}
+	if list.Formats["identityNumber"] != `^\d{12}$` || len(list.Formats) != 5 {
+		t.Errorf("formats %v", list.Formats)
 	}
 	e.do(call{method: "GET", path: "/api/v1/forms", expect: specInvalid}).want(t, 401, "")
 	var def struct {
