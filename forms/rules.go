@@ -117,7 +117,10 @@ func (r relDate) resolve(today time.Time) date {
 	return dateOf(today)
 }
 
-var clockRE = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)$`)
+var (
+	clockRE   = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)$`)
+	clock12RE = regexp.MustCompile(`^(0?[1-9]|1[0-2]):([0-5]\d) ?(?i:(SA|CH|AM|PM))$`)
+)
 
 // parseClock reads hh:mm (24-hour) and returns minutes after midnight.
 func parseClock(s string) (int, bool) {
@@ -128,6 +131,26 @@ func parseClock(s string) (int, bool) {
 	h, _ := strconv.Atoi(m[1])
 	mi, _ := strconv.Atoi(m[2])
 	return h*60 + mi, true
+}
+
+// parseClockInput reads a time as people type it: hh:mm (24-hour), or
+// h:mm with SA/CH (sáng/chiều) or AM/PM. It returns the minutes after
+// midnight and the time as hh:mm.
+func parseClockInput(s string) (int, string, bool) {
+	if m, ok := parseClock(s); ok {
+		return m, s, true
+	}
+	m := clock12RE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, "", false
+	}
+	h, _ := strconv.Atoi(m[1])
+	mi, _ := strconv.Atoi(m[2])
+	h %= 12
+	if p := strings.ToUpper(m[3]); p == "CH" || p == "PM" {
+		h += 12
+	}
+	return h*60 + mi, fmt.Sprintf("%02d:%02d", h, mi), true
 }
 
 var decimalRE = regexp.MustCompile(`^-?(0|[1-9]\d{0,17})(\.\d{1,6})?$`)

@@ -352,10 +352,11 @@ func (v *validation) value(f *Field, raw any, p, lbl string) any {
 			return nil
 		}
 		if f.Type == TypeTime {
-			if _, ok := v.clock(f, s, p, lbl); !ok {
+			_, hhmm, ok := v.clock(f, s, p, lbl)
+			if !ok {
 				return nil
 			}
-			return s
+			return hhmm
 		}
 		d, ok := v.date(f, s, p, lbl)
 		if !ok {
@@ -533,27 +534,27 @@ func (v *validation) date(f *Field, s, p, lbl string) (date, bool) {
 	return d, true
 }
 
-// clock reads and bounds one time of day.
-func (v *validation) clock(f *Field, s, p, lbl string) (int, bool) {
-	s = strings.TrimSpace(s)
-	m, ok := parseClock(s)
+// clock reads and bounds one time of day, returning it as minutes after
+// midnight and as hh:mm.
+func (v *validation) clock(f *Field, s, p, lbl string) (int, string, bool) {
+	m, hhmm, ok := parseClockInput(strings.TrimSpace(s))
 	if !ok {
-		v.add(p, "invalid_time", lbl+" không hợp lệ: cần giờ theo dạng hh:mm, từ 00:00 đến 23:59.")
-		return 0, false
+		v.add(p, "invalid_time", lbl+" không hợp lệ: cần giờ theo dạng hh:mm, từ 00:00 đến 23:59 (hoặc 12 giờ kèm SA/CH).")
+		return 0, "", false
 	}
 	if f.Min != nil {
 		if lo, _ := parseClock(f.Min.Text); m < lo {
 			v.add(p, "time_before_min", lbl+" phải từ "+f.Min.Text+" trở về sau.")
-			return 0, false
+			return 0, "", false
 		}
 	}
 	if f.Max != nil {
 		if hi, _ := parseClock(f.Max.Text); m > hi {
 			v.add(p, "time_after_max", lbl+" không được sau "+f.Max.Text+".")
-			return 0, false
+			return 0, "", false
 		}
 	}
-	return m, true
+	return m, hhmm, true
 }
 
 func (v *validation) rangeValue(f *Field, raw any, p, lbl string) any {
@@ -599,16 +600,16 @@ func (v *validation) rangeValue(f *Field, raw any, p, lbl string) any {
 		}
 		return Range{From: a.iso(), To: b.iso()}
 	}
-	a, ok1 := v.clock(f, from, p+".from", lbl+" (từ)")
-	b, ok2 := v.clock(f, to, p+".to", lbl+" (đến)")
+	a, fromHM, ok1 := v.clock(f, from, p+".from", lbl+" (từ)")
+	b, toHM, ok2 := v.clock(f, to, p+".to", lbl+" (đến)")
 	if !ok1 || !ok2 {
 		return nil
 	}
 	if b <= a {
-		v.add(p, "invalid_range", lbl+": giờ bắt đầu "+from+" phải trước giờ kết thúc "+to+".")
+		v.add(p, "invalid_range", lbl+": giờ bắt đầu "+fromHM+" phải trước giờ kết thúc "+toHM+".")
 		return nil
 	}
-	return Range{From: from, To: to}
+	return Range{From: fromHM, To: toHM}
 }
 
 func (v *validation) number(f *Field, raw any, p, lbl string) any {
