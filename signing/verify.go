@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -113,10 +114,12 @@ type Timestamp struct {
 type Change struct {
 	From int64 `json:"from"`
 	To   int64 `json:"to"`
-	// Kind is ChangeLaterSignature, ChangeDocTimestamp, ChangeDSS or
-	// ChangeUnclassified.
+	// Kind is ChangeLaterSignature, ChangeDocTimestamp, ChangeDSS,
+	// ChangeFormFilling or ChangeUnclassified.
 	Kind    string `json:"kind"`
 	Allowed bool   `json:"allowed"`
+	// Fields are the full names of the form fields filled in (form_filling).
+	Fields []string `json:"fields,omitempty"`
 }
 
 // The kinds of SignatureReport.
@@ -167,8 +170,9 @@ type SignatureReport struct {
 	Message string `json:"message,omitempty"`
 	Detail  string `json:"detail,omitempty"`
 
-	end int64 // ByteRange end, for classifying later changes
-	ltv bool  // the DSS answered for the revocation of the signer's chain
+	end  int64     // ByteRange end, for classifying later changes
+	ltv  bool      // the DSS answered for the revocation of the signer's chain
+	lock fieldLock // the form fields an approval signature locks (FieldMDP)
 }
 
 var (
@@ -342,6 +346,7 @@ func (e *verifyEnv) verifyOne(ctx context.Context, in io.ReaderAt, size int64, f
 			}
 		}
 	}
+	r.lock = readFieldLock(v)
 	r.CoversWholeDocument = r.end == size
 	gap := make([]byte, c-b)
 	if _, err := in.ReadAt(gap, b); err != nil {
@@ -525,9 +530,11 @@ func parsePDFDate(s string) (time.Time, bool) {
 // its incremental updates and records, for each signature, the ones after
 // it: a later signature ("later_signature") or document time-stamp
 // ("document_timestamp") whose byte range ends where the update ends, an
-// update that only adds or extends the DSS ("dss", see isDSSUpdate), or
+// update that only adds or extends the DSS ("dss", see isDSSUpdate), one
+// that only fills in form fields ("form_filling", see formFillUpdate), or
 // anything else ("unclassified"). Later signatures are allowed unless a
-// DocMDP P=1 certification forbids them; DSS updates and document
+// DocMDP P=1 certification forbids them; form filling unless P=1 or the
+// signature's FieldMDP locks a filled field; DSS updates and document
 // time-stamps are always allowed (ISO 32000-2 §12.8.2.2.2 does not count
 // them as changes); an unclassified update makes a passing signature
 // INDETERMINATE (CHANGES_NOT_CLASSIFIED). Whitespace alone after the last
@@ -567,6 +574,11 @@ func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) []revi
 		if r.kind == ChangeUnclassified && isDSSUpdate(in, from, e) {
 			r.kind = ChangeDSS
 		}
+		if r.kind == ChangeUnclassified {
+			if names, ok := formFillUpdate(in, from, e); ok {
+				r.kind, r.fields = ChangeFormFilling, names
+			}
+		}
 		if r.to > r.from {
 			revs = append(revs, r)
 			from = r.to
@@ -586,13 +598,18 @@ func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) []revi
 			if r.from < s.end {
 				continue
 			}
-			c := Change{From: r.from, To: r.to, Kind: r.kind}
+			c := Change{From: r.from, To: r.to, Kind: r.kind, Fields: r.fields}
 			switch r.kind {
 			case ChangeDSS, ChangeDocTimestamp:
 				c.Allowed = true
 			case ChangeLaterSignature:
 				// A certification signature with P=1 allows no other signature.
 				c.Allowed = s.DocMDP != 1
+				forbidden = forbidden || !c.Allowed
+			case ChangeFormFilling:
+				// Allowed by a certification with P ≥ 2, and by an approval
+				// signature unless its FieldMDP locks one of the fields.
+				c.Allowed = s.DocMDP != 1 && !slices.ContainsFunc(r.fields, s.lock.locks)
 				forbidden = forbidden || !c.Allowed
 			default:
 				forbidden = forbidden || s.DocMDP == 1
@@ -604,10 +621,14 @@ func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) []revi
 			continue
 		}
 		switch {
-		case forbidden:
+		case forbidden && s.DocMDP == 1:
 			s.Verdict, s.SubIndication = Indeterminate, SubSigConstraintsFailure
 			s.Message = "Tài liệu đã được chứng nhận không cho phép thay đổi nào, nhưng đã bị bổ sung sau khi ký."
 			s.Detail = "DocMDP P=1 certification signature followed by an incremental update other than DSS or document time-stamp"
+		case forbidden:
+			s.Verdict, s.SubIndication = Indeterminate, SubSigConstraintsFailure
+			s.Message = "Sau khi ký, tài liệu đã được điền vào các trường biểu mẫu mà chữ ký này đã khóa."
+			s.Detail = "form fields locked by the signature's FieldMDP were filled in afterwards"
 		case unclassified > 0:
 			s.Verdict, s.SubIndication = Indeterminate, SubChangesNotClassified
 			s.Message = "Tài liệu đã được bổ sung nội dung sau khi ký mà hệ thống chưa phân loại được là thay đổi được phép."

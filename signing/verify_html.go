@@ -72,7 +72,7 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 		return map[string]string{"B-B": "PAdES B-B (chữ ký cơ bản)", "B-T": "PAdES B-T (có dấu thời gian)", "B-LT": "PAdES B-LT (kèm dữ liệu kiểm tra dài hạn)", "B-LTA": "PAdES B-LTA (lưu trữ dài hạn, có dấu thời gian tài liệu)"}[s]
 	},
 	"change": func(c Change) string {
-		return map[string]string{ChangeLaterSignature: "chữ ký sau", ChangeDSS: "bổ sung dữ liệu kiểm tra dài hạn (DSS)", ChangeDocTimestamp: "dấu thời gian tài liệu", ChangeUnclassified: "thay đổi chưa phân loại"}[c.Kind]
+		return map[string]string{ChangeLaterSignature: "chữ ký sau", ChangeDSS: "bổ sung dữ liệu kiểm tra dài hạn (DSS)", ChangeDocTimestamp: "dấu thời gian tài liệu", ChangeFormFilling: "điền biểu mẫu", ChangeUnclassified: "thay đổi chưa phân loại"}[c.Kind]
 	},
 	"revocation": func(s string) string {
 		return map[string]string{"good": "Chưa bị thu hồi", "revoked": "Đã bị thu hồi", "unavailable": "Không lấy được trạng thái", "not_checked": "Chưa kiểm tra"}[s]
@@ -108,7 +108,7 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 <tr><th>Trạng thái thu hồi</th><td>{{revocation $s.Revocation}}{{with source $s.RevocationSource}} (theo {{.}}){{end}}</td></tr>
 <tr><th>Dấu thời gian</th><td>{{if $s.Timestamp.Present}}{{if $s.Timestamp.Valid}}Hợp lệ, {{date $s.Timestamp.Time}}{{else}}Không hợp lệ{{end}}{{with $s.Timestamp.TSA}}; cấp bởi {{.}}{{end}}{{with source $s.Timestamp.RevocationSource}}; trạng thái thu hồi theo {{.}}{{end}}{{else}}Không có{{end}}</td></tr>
 <tr><th>Ký toàn bộ tài liệu</th><td>{{yesno $s.CoversWholeDocument}}</td></tr>
-<tr><th>Thay đổi sau khi ký</th><td>{{if $s.ModifiedAfterSigning}}{{range $s.Changes}}{{change .}} ({{if .Allowed}}được phép{{else}}không được phép{{end}}); {{end}}{{else}}Không{{end}}</td></tr>
+<tr><th>Thay đổi sau khi ký</th><td>{{if $s.ModifiedAfterSigning}}{{range $s.Changes}}{{change .}}{{with .Fields}} ({{range $j, $f := .}}{{if $j}}, {{end}}{{$f}}{{end}}){{end}} ({{if .Allowed}}được phép{{else}}không được phép{{end}}); {{end}}{{else}}Không{{end}}</td></tr>
 </table>
 <p><small>{{$s.Verdict}}{{with $s.SubIndication}} / {{.}}{{end}}</small></p>
 </section>

@@ -214,7 +214,8 @@ func (e *verifyEnv) verifyDocTimestamp(ctx context.Context, r *SignatureReport, 
 // revision is one incremental update appended after the first signature.
 type revision struct {
 	from, to int64
-	kind     string // ChangeLaterSignature, ChangeDSS, ChangeDocTimestamp, ChangeUnclassified
+	kind     string   // ChangeLaterSignature, ChangeDSS, ChangeDocTimestamp, ChangeFormFilling, ChangeUnclassified
+	fields   []string // the fields a form-filling update changed
 }
 
 // The kinds of Change.
@@ -293,16 +294,7 @@ func isDSSUpdate(in io.ReaderAt, from, to int64) (ok bool) {
 			ok = false
 		}
 	}()
-	// The parser's runaway loops end in eofGuard's panic, recovered above.
-	prev, err := pdf.NewReader(io.NewSectionReader(&eofGuard{r: in, size: from}, 0, from), from)
-	if err != nil {
-		return false
-	}
-	cur, err := pdf.NewReader(io.NewSectionReader(&eofGuard{r: in, size: to}, 0, to), to)
-	if err != nil || cur.XrefInformation.StartPos < from {
-		return false
-	}
-	written, ok := updateObjects(in, cur, to)
+	prev, cur, written, ok := openUpdate(in, from, to)
 	if !ok {
 		return false
 	}
@@ -359,6 +351,22 @@ func isDSSUpdate(in io.ReaderAt, from, to int64) (ok bool) {
 		return false
 	}
 	return true
+}
+
+// openUpdate reads the document as it was before and after the update in
+// (from, to], and lists the objects the update writes. The caller recovers
+// from the parser's panics (eofGuard turns its runaway loops into one).
+func openUpdate(in io.ReaderAt, from, to int64) (prev, cur *pdf.Reader, written []uint32, ok bool) {
+	prev, err := pdf.NewReader(io.NewSectionReader(&eofGuard{r: in, size: from}, 0, from), from)
+	if err != nil {
+		return nil, nil, nil, false
+	}
+	cur, err = pdf.NewReader(io.NewSectionReader(&eofGuard{r: in, size: to}, 0, to), to)
+	if err != nil || cur.XrefInformation.StartPos < from {
+		return nil, nil, nil, false
+	}
+	written, ok = updateObjects(in, cur, to)
+	return prev, cur, written, ok
 }
 
 // maxUpdateObjects bounds the objects of one update that isDSSUpdate reads.

@@ -163,7 +163,7 @@ func TestVerifyUnsignedAndBadInput(t *testing.T) {
 func TestVerifyHTML(t *testing.T) {
 	rep := &Report{Size: 10, DSS: &DSSSummary{Certs: 5, OCSPs: 2, CRLs: 1}, Signatures: []*SignatureReport{
 		{Kind: KindSignature, Level: "B-LTA", Verdict: TotalPassed, Signer: &SignerIdentity{CommonName: "Nguyễn Văn An"}, Revocation: "good", RevocationSource: "dss",
-			ModifiedAfterSigning: true, Changes: []Change{{Kind: ChangeDSS, Allowed: true}, {Kind: ChangeDocTimestamp, Allowed: true}}},
+			ModifiedAfterSigning: true, Changes: []Change{{Kind: ChangeDSS, Allowed: true}, {Kind: ChangeFormFilling, Allowed: true, Fields: []string{"hoTen", "ngaySinh"}}, {Kind: ChangeDocTimestamp, Allowed: true}}},
 		{Kind: KindDocTimestamp, Verdict: TotalPassed, Signer: &SignerIdentity{CommonName: "Kho Test TSA"}, Timestamp: Timestamp{Present: true, Valid: true, TSA: "Kho Test TSA", Time: time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC)}},
 		{Verdict: TotalFailed, SubIndication: SubHashFailure, Signer: &SignerIdentity{CommonName: `<script>alert("x")</script>`}},
 		{Verdict: Indeterminate, SubIndication: SubNoCertificateChain},
@@ -175,7 +175,7 @@ func TestVerifyHTML(t *testing.T) {
 	h := b.String()
 	for _, want := range []string{"Chữ ký hợp lệ", "Chữ ký không hợp lệ", "Không xác định được", "Nguyễn Văn An",
 		"đã bị thay đổi sau khi ký", "&lt;script&gt;", "PAdES B-LTA", "theo dữ liệu lưu kèm tài liệu (DSS)", "Dấu thời gian tài liệu 2",
-		"Đơn vị cấp dấu thời gian", "23/11/2026 20:00:00", "bổ sung dữ liệu kiểm tra dài hạn (DSS) (được phép)", "5 chứng thư, 2 phản hồi OCSP, 1 danh sách thu hồi"} {
+		"Đơn vị cấp dấu thời gian", "23/11/2026 20:00:00", "bổ sung dữ liệu kiểm tra dài hạn (DSS) (được phép)", "điền biểu mẫu (hoTen, ngaySinh) (được phép)", "5 chứng thư, 2 phản hồi OCSP, 1 danh sách thu hồi"} {
 		if !strings.Contains(h, want) {
 			t.Fatalf("HTML lacks %q:\n%s", want, h)
 		}

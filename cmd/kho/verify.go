@@ -26,8 +26,9 @@ CRL; --no-revocation skips it), the time-stamp, whether the signature covers
 the whole document and what was appended after it. Revocation data kept in
 the document's DSS (B-LT, B-LTA) is used before asking OCSP/CRL servers, so
 such a file verifies offline. Document time-stamps are verified as entries
-of their own. Later signatures, DSS updates and document time-stamps after
-a signature are allowed; other changes give INDETERMINATE.
+of their own. Later signatures, DSS updates, document time-stamps and form
+filling (within the DocMDP and FieldMDP permissions) after a signature are
+allowed; other changes give INDETERMINATE.
 The exit status is 0 only when the file has at least one signature and all
 are TOTAL-PASSED, 1 otherwise, 2 for usage errors.`,
 		run: runVerify,
@@ -142,7 +143,7 @@ func printSummary(a *app, name string, rep *signing.Report) {
 				allowed = allowed && c.Allowed
 			}
 			if allowed {
-				fmt.Fprintln(a.stdout, "   Tài liệu có phần bổ sung được phép sau chữ ký này (chữ ký sau, dữ liệu kiểm tra, dấu thời gian).")
+				fmt.Fprintln(a.stdout, "   Tài liệu có phần bổ sung được phép sau chữ ký này (chữ ký sau, dữ liệu kiểm tra, dấu thời gian, điền biểu mẫu).")
 			} else {
 				fmt.Fprintln(a.stdout, "   Tài liệu có phần bổ sung sau chữ ký này.")
 			}
