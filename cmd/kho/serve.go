@@ -46,9 +46,13 @@ With --trust ROOTS.pem the vault verifies the signatures of every PDF it
 stores (revocation by OCSP, then CRL, each request bounded by
 --revocation-timeout; a verifier that cannot reach them gives
 INDETERMINATE/TRY_LATER, never a failed upload) and anyone may verify a
-PDF at POST /api/v1/signing/verify. --sign-key NAME=FILE.p12 (repeatable,
-with --sign-key-password-file NAME=FILE) gives the signing API a key that
-staff may sign with; --tsa URL is the time-stamp authority for B-T and
+PDF at POST /api/v1/signing/verify. --sign-key NAME=SPEC (repeatable)
+gives the signing API a key that staff may sign with: a key file
+(NAME=FILE.p12 with --sign-key-password-file NAME=FILE), a key on a PKCS#11
+token (NAME='pkcs11:token=LABEL;object=KEY?module-path=LIB' with
+--sign-key-pin-file NAME=FILE), or a credential on a remote signing service
+(NAME=csc:https://HOST/csc/v2#CREDENTIAL with --sign-key-token-file and
+--sign-key-pin-file). --tsa URL is the time-stamp authority for B-T and
 above.
 
 The shipped eForm definitions are published at start-up, then every
@@ -88,16 +92,17 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
 func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, log *slog.Logger) (err error) {
-	verifier, signingCfg, err := sig.build()
+	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
+	defer cancelStart()
+	verifier, signingCfg, closeKeys, err := sig.build(startCtx)
 	if err != nil {
 		return err
 	}
+	defer closeKeys()
 	formReg, err := fm.build(log)
 	if err != nil {
 		return err
 	}
-	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
-	defer cancelStart()
 	st, err := openStores(startCtx, &cfg.Store, mayCreate, log)
 	if err != nil {
 		return err
