@@ -9,12 +9,14 @@ import (
 	_ "image/png"  // or PNG, usually with transparency
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/sign"
 	"github.com/kho-vn/kho/internal/fonts"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/pdfobj"
 )
 
 // AppearanceKind says what a visible signature shows (Decree 30/2020/NĐ-CP,
@@ -116,6 +118,61 @@ const (
 
 // vietnamTime is Vietnam's time zone (UTC+7, no daylight saving time).
 var vietnamTime = time.FixedZone("ICT", 7*3600)
+
+// visibleCache holds what a Signer's visible signatures share across the
+// documents it signs: the image, decoded and compressed once, and the font
+// subsets of the texts shown.
+type visibleCache struct {
+	image *pdfobj.Image // nil without an image
+	mu    sync.Mutex
+	fonts map[string]*fonts.PDFFont // by fonts.SubsetKey
+}
+
+// maxCachedFonts bounds visibleCache.fonts; the seal's time line keeps the
+// key constant (digits are always in the subset), so few are needed.
+const maxCachedFonts = 16
+
+// font returns the subset of f for texts, made once per glyph set.
+func (c *visibleCache) font(f *fonts.Font, texts [][]fonts.Shaped) (*fonts.PDFFont, error) {
+	key := fonts.SubsetKey(texts...)
+	c.mu.Lock()
+	p, ok := c.fonts[key]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := f.NewPDFFont(texts...)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.fonts) >= maxCachedFonts {
+		clear(c.fonts)
+	}
+	c.fonts[key] = p
+	c.mu.Unlock()
+	return p, nil
+}
+
+// prepareVisible checks a visible signature's options for New and
+// prepares its image once for all the documents the Signer signs.
+func prepareVisible(v Appearance, cert Certification) (*Appearance, *visibleCache, error) {
+	if err := v.validate(); err != nil {
+		return nil, nil, err
+	}
+	if cert != CertifyNone {
+		return nil, nil, kerr.New(kerr.Invalid, "visible_certification_unsupported", "Chữ ký chứng nhận (DocMDP) chưa hỗ trợ hiển thị hình ảnh; hãy ký chứng nhận không hiển thị hoặc ký phê duyệt có hiển thị.", "pdfsign allows visible approval signatures only")
+	}
+	c := &visibleCache{fonts: map[string]*fonts.PDFFont{}}
+	if len(v.Image) > 0 {
+		img, err := decodeImage(v.Image)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.image = pdfobj.NewImage(img)
+	}
+	return &v, c, nil
+}
 
 // validate checks what can be checked before seeing the document.
 func (a *Appearance) validate() error {
@@ -241,14 +298,9 @@ func (s *Signer) appearance(rdr *pdf.Reader, name string, cert *x509.Certificate
 			return sign.Appearance{}, kerr.New(kerr.Invalid, "visible_text_unsupported", fmt.Sprintf("Phông chữ không có ký tự “%s” trong dòng chữ của chữ ký.", string(miss)), "no glyph for %q", string(miss))
 		}
 	}
-	r := &renderer{kind: v.Kind, lines: lines, font: f}
+	r := &renderer{kind: v.Kind, lines: lines, font: f, cache: s.visible}
 	if pages, err := pageList(rdr, page); err == nil && len(pages) >= page {
 		r.rotate = pageRotation(pages[page-1])
-	}
-	if len(v.Image) > 0 {
-		if r.img, err = decodeImage(v.Image); err != nil {
-			return sign.Appearance{}, err
-		}
 	}
 	return sign.Appearance{
 		Visible: true, Page: uint32(page),

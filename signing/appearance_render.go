@@ -3,7 +3,7 @@ package signing
 import (
 	"bytes"
 	"fmt"
-	"image"
+	"slices"
 	"strings"
 
 	"github.com/digitorus/pdfsign/sign"
@@ -27,6 +27,10 @@ type layout struct {
 	fontSize float64
 	lines    []textLine
 }
+
+// subsetAlways are the characters every font subset holds (see
+// renderer.appearance).
+const subsetAlways = "0123456789:/+-"
 
 // Layout constants, in points.
 const (
@@ -140,8 +144,8 @@ func wrapLine(s string, maxW, size float64, f *fonts.Font) []string {
 // Appearance.Renderer.
 type renderer struct {
 	kind   AppearanceKind
-	rotate int         // the page's /Rotate: the appearance is turned to stand upright as shown
-	img    image.Image // nil without an image
+	rotate int           // the page's /Rotate: the appearance is turned to stand upright as shown
+	cache  *visibleCache // the image (nil without one) and the font subsets
 	lines  []string
 	font   *fonts.Font
 }
@@ -170,15 +174,15 @@ func (r *renderer) appearance(add objectAdder, rect [4]float64) ([]byte, error) 
 		w, h = h, w
 	}
 	var imgW, imgH int
-	if r.img != nil {
-		imgW, imgH = r.img.Bounds().Dx(), r.img.Bounds().Dy()
+	if r.cache.image != nil {
+		imgW, imgH = r.cache.image.Size()
 	}
 	l := layoutAppearance(r.kind, w, h, imgW, imgH, r.lines, r.font)
 
 	var res, content bytes.Buffer
 	content.WriteString("q\n")
 	if l.image != nil {
-		id, err := pdfobj.AddImage(add, r.img)
+		id, err := r.cache.image.Add(add)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +194,13 @@ func (r *renderer) appearance(add objectAdder, rect [4]float64) ([]byte, error) 
 		for i, ln := range l.lines {
 			shaped[i] = r.font.Shape(ln.s)
 		}
-		id, err := r.font.EmbedPDF(add, shaped...)
+		// Digits and the time's punctuation are always in the subset, so a
+		// seal's time line does not make a new subset every second.
+		pf, err := r.cache.font(r.font, append(slices.Clone(shaped), r.font.Shape(subsetAlways)))
+		if err != nil {
+			return nil, kerr.Wrap(err, kerr.Internal, "appearance_failed", "Không nhúng được phông chữ vào chữ ký.")
+		}
+		id, err := pf.Embed(add)
 		if err != nil {
 			return nil, kerr.Wrap(err, kerr.Internal, "appearance_failed", "Không nhúng được phông chữ vào chữ ký.")
 		}

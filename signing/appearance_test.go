@@ -684,11 +684,11 @@ func TestAnchorInCompositeFont(t *testing.T) {
 // streams and CMaps of the input).
 func TestVisibleMutatedInputs(t *testing.T) {
 	s := quickSigner(t)
-	a := &Appearance{Anchor: &Anchor{Text: "CHỦ TỊCH"}, Kind: AppearanceSeal, Image: testSealPNG(t, 64)}
-	if err := a.validate(); err != nil {
+	var err error
+	s.opts.Visible, s.visible, err = prepareVisible(Appearance{Anchor: &Anchor{Text: "CHỦ TỊCH"}, Kind: AppearanceSeal, Image: testSealPNG(t, 64)}, CertifyNone)
+	if err != nil {
 		t.Fatal(err)
 	}
-	s.opts.Visible = a
 	base := makeVietnamesePDF(t)
 	r := mrand.New(mrand.NewPCG(3, 4))
 	n, signed := 400, 0
@@ -773,4 +773,64 @@ func TestVisibleOnRotatedPage(t *testing.T) {
 		t.Fatalf("pdfsig:\n%s", rep.out)
 	}
 	compareGolden(t, renderPage(t, signed, 1), [4]float64{400, 195, 600, 295}, 595, "visible-personal.png")
+}
+
+// BenchmarkSignVisible signs a one-page PDF at B-B with a visible seal
+// (a 400 × 400 PNG with transparency and two lines of Vietnamese text), to
+// set beside BenchmarkSign1PageBB: the difference is the appearance.
+func BenchmarkSignVisible(b *testing.B) {
+	benchSignAs(b, pki.Seal, 1, Options{Visible: &Appearance{Rect: [4]float64{300, 80, 540, 180}, Kind: AppearanceSeal, Image: testSealPNG(b, 400)}})
+}
+
+// BenchmarkSignSealInvisible is BenchmarkSignVisible's baseline: the same
+// key, no appearance.
+func BenchmarkSignSealInvisible(b *testing.B) { benchSignAs(b, pki.Seal, 1, Options{}) }
+
+// BenchmarkAppearance measures the seal appearance alone (layout, image
+// and font objects): "cold" with a new Signer's cache each time (decoding
+// and compressing the 400 × 400 PNG, cutting the font subset), "warm" as
+// every signature after a Signer's first.
+func BenchmarkAppearance(b *testing.B) {
+	seal := testSealPNG(b, 400)
+	lines := []string{"Cơ quan: Ủy ban nhân dân phường Bến Thành", "Thời gian ký: " + FormatSigningTime(time.Now())}
+	rect := [4]float64{300, 80, 540, 180}
+	for _, warm := range []bool{false, true} {
+		name := map[bool]string{false: "cold", true: "warm"}[warm]
+		b.Run(name, func(b *testing.B) {
+			_, cache, err := prepareVisible(Appearance{Rect: rect, Kind: AppearanceSeal, Image: seal}, CertifyNone)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if !warm {
+					if _, cache, err = prepareVisible(Appearance{Rect: rect, Kind: AppearanceSeal, Image: seal}, CertifyNone); err != nil {
+						b.Fatal(err)
+					}
+				}
+				r := &renderer{kind: AppearanceSeal, lines: lines, font: fonts.DejaVuSans(), cache: cache}
+				if _, err := r.appearance(&objectList{first: 100}, rect); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestVisibleCacheKeepsOneSubset signs with the default seal lines at two
+// times: the time line changes, the font subset does not (digits are
+// always in it), so the Signer made it once.
+func TestVisibleCacheKeepsOneSubset(t *testing.T) {
+	e := getEnv(t)
+	at := time.Now().Add(-time.Minute)
+	s := e.signer(t, pki.Seal, Options{Now: func() time.Time { return at }, Visible: &Appearance{Rect: [4]float64{300, 80, 540, 180}, Kind: AppearanceSeal}})
+	first := signBytes(t, s, makePDF(1))
+	at = at.Add(37*time.Second + 2*time.Hour)
+	second := signBytes(t, s, makePDF(1))
+	if len(s.visible.fonts) != 1 {
+		t.Fatalf("%d font subsets made, want 1", len(s.visible.fonts))
+	}
+	a, b := appearanceText(t, first, 1), appearanceText(t, second, 1)
+	if strings.Join(a, " ") == strings.Join(b, " ") || !strings.Contains(strings.Join(b, " "), FormatSigningTime(at)) {
+		t.Fatalf("appearance texts %q and %q", a, b)
+	}
 }

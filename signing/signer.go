@@ -91,8 +91,9 @@ type Options struct {
 // Signer signs PDF documents with one key. It is safe for concurrent use if
 // its KeySource is.
 type Signer struct {
-	key  KeySource
-	opts Options
+	key     KeySource
+	opts    Options
+	visible *visibleCache // Options.Visible's image and fonts, made once
 }
 
 // New returns a Signer for key with opts. Bad options are kerr Invalid.
@@ -118,18 +119,15 @@ func New(key KeySource, opts Options) (*Signer, error) {
 	if opts.Checker == nil {
 		return nil, kerr.New(kerr.Invalid, "checker_missing", "Chưa cấu hình kiểm tra chứng thư số trước khi ký.", "Options.Checker is nil")
 	}
+	var visible *visibleCache
 	if opts.Visible != nil {
-		v := *opts.Visible
-		if err := v.validate(); err != nil {
+		var err error
+		if opts.Visible, visible, err = prepareVisible(*opts.Visible, opts.Certification); err != nil {
 			return nil, err
 		}
-		if opts.Certification != CertifyNone {
-			return nil, kerr.New(kerr.Invalid, "visible_certification_unsupported", "Chữ ký chứng nhận (DocMDP) chưa hỗ trợ hiển thị hình ảnh; hãy ký chứng nhận không hiển thị hoặc ký phê duyệt có hiển thị.", "pdfsign allows visible approval signatures only")
-		}
-		opts.Visible = &v
 	}
 	setDefaults(&opts.Now, &opts.TSATimeout, &opts.MaxSize)
-	return &Signer{key: key, opts: opts}, nil
+	return &Signer{key: key, opts: opts, visible: visible}, nil
 }
 
 // setDefaults fills in the clock (time.Now), the TSA timeout (30 seconds)

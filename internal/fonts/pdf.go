@@ -27,12 +27,73 @@ func HexString(shaped []Shaped) string {
 	return b.String()
 }
 
-// EmbedPDF adds to a PDF the subset of f that the texts use, as a Type0
-// font with a CIDFontType2 descendant, Identity-H encoding (two-byte glyph
-// indices, see HexString) and a ToUnicode CMap so that the text can be
-// copied and searched, and returns the Type0 font's object number. Only
-// the glyphs of texts can be shown with it.
+// EmbedPDF adds to a PDF the subset of f that the texts use (see
+// NewPDFFont) and returns the Type0 font's object number.
 func (f *Font) EmbedPDF(add ObjectAdder, texts ...[]Shaped) (uint32, error) {
+	p, err := f.NewPDFFont(texts...)
+	if err != nil {
+		return 0, err
+	}
+	return p.Embed(add)
+}
+
+// PDFFont is a subset of a Font made ready for PDFs once: a Type0 font with
+// a CIDFontType2 descendant, Identity-H encoding (two-byte glyph indices,
+// see HexString) and a ToUnicode CMap so that the text can be copied and
+// searched. It is immutable and can be embedded in many documents.
+type PDFFont struct {
+	key              string
+	name             string // with the subset tag
+	file, cmap       []byte // stream objects
+	descriptor, cidW string // FontDescriptor without /FontFile2; the W array
+	dw               int
+}
+
+// NewPDFFont makes the subset of f that shows the texts. Only their glyphs
+// can be shown with it.
+func (f *Font) NewPDFFont(texts ...[]Shaped) (*PDFFont, error) {
+	glyphs, toUni := glyphSet(texts)
+	sub, err := f.Subset(glyphs)
+	if err != nil {
+		return nil, err
+	}
+	p := &PDFFont{key: SubsetKey(texts...)}
+	// A subset's name starts with a tag of six capitals (ISO 32000-1 9.6.4).
+	sum := sha256.Sum256([]byte(p.key))
+	tag := make([]byte, 6)
+	for i := range tag {
+		tag[i] = 'A' + sum[i]%26
+	}
+	p.name = string(tag) + "+" + f.name
+	p.file = pdfobj.FlateStream(fmt.Sprintf("/Length1 %d", len(sub)), sub)
+	p.cmap = pdfobj.FlateStream("", toUnicodeCMap(glyphs, toUni))
+	scale := func(v int) int { return int(math.Round(float64(v) * 1000 / float64(f.unitsPerEm))) }
+	bb := f.bbox
+	p.descriptor = fmt.Sprintf("/Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80",
+		p.name, scale(bb[0]), scale(bb[1]), scale(bb[2]), scale(bb[3]), scale(f.ascent), scale(f.descent), scale(f.capHeight))
+	var widths strings.Builder
+	for _, g := range glyphs {
+		fmt.Fprintf(&widths, "%d [%d] ", g, scale(f.Advance(g)))
+	}
+	p.cidW, p.dw = widths.String(), scale(f.Advance(0))
+	return p, nil
+}
+
+// SubsetKey names the glyph set of texts (with the text each glyph stands
+// for): two texts with the same key make the same PDFFont, so it can key a
+// cache of them.
+func SubsetKey(texts ...[]Shaped) string {
+	glyphs, seen := glyphSet(texts)
+	var b strings.Builder
+	for _, g := range glyphs {
+		fmt.Fprintf(&b, "%d:%d,", g, seen[g])
+	}
+	return b.String()
+}
+
+// glyphSet returns the glyphs of texts, sorted, without .notdef, and the
+// text each first stood for.
+func glyphSet(texts [][]Shaped) ([]uint16, map[uint16]rune) {
 	toUni := map[uint16]rune{}
 	for _, ln := range texts {
 		for _, s := range ln {
@@ -46,43 +107,33 @@ func (f *Font) EmbedPDF(add ObjectAdder, texts ...[]Shaped) (uint32, error) {
 		glyphs = append(glyphs, g)
 	}
 	slices.Sort(glyphs)
-	sub, err := f.Subset(glyphs)
+	return glyphs, toUni
+}
+
+// Key is SubsetKey of the texts the font was made for.
+func (p *PDFFont) Key() string { return p.key }
+
+// Embed adds the font's objects through add and returns the Type0 font's
+// object number.
+func (p *PDFFont) Embed(add ObjectAdder) (uint32, error) {
+	fileID, err := add.AddObject(p.file)
 	if err != nil {
 		return 0, err
 	}
-	fileID, err := add.AddObject(pdfobj.FlateStream(fmt.Sprintf("/Length1 %d", len(sub)), sub))
+	descID, err := add.AddObject(fmt.Appendf(nil, "<< %s /FontFile2 %d 0 R >>", p.descriptor, fileID))
 	if err != nil {
 		return 0, err
-	}
-	// A subset's name starts with a tag of six capitals (ISO 32000-1 9.6.4).
-	sum := sha256.Sum256(fmt.Append(nil, glyphs))
-	tag := make([]byte, 6)
-	for i := range tag {
-		tag[i] = 'A' + sum[i]%26
-	}
-	name := string(tag) + "+" + f.name
-	scale := func(v int) int { return int(math.Round(float64(v) * 1000 / float64(f.unitsPerEm))) }
-	asc, desc, capH, bb := f.ascent, f.descent, f.capHeight, f.bbox
-	descID, err := add.AddObject(fmt.Appendf(nil, "<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>",
-		name, scale(bb[0]), scale(bb[1]), scale(bb[2]), scale(bb[3]), scale(asc), scale(desc), scale(capH), fileID))
-	if err != nil {
-		return 0, err
-	}
-	var widths strings.Builder
-	for _, g := range glyphs {
-		fmt.Fprintf(&widths, "%d [%d] ", g, scale(f.Advance(g)))
 	}
 	cidID, err := add.AddObject(fmt.Appendf(nil, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW %d /W [%s] /CIDToGIDMap /Identity >>",
-		name, descID, scale(f.Advance(0)), widths.String()))
+		p.name, descID, p.dw, p.cidW))
 	if err != nil {
 		return 0, err
 	}
-	cmap := toUnicodeCMap(glyphs, toUni)
-	cmapID, err := add.AddObject(pdfobj.FlateStream("", cmap))
+	cmapID, err := add.AddObject(p.cmap)
 	if err != nil {
 		return 0, err
 	}
-	return add.AddObject(fmt.Appendf(nil, "<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", name, cidID, cmapID))
+	return add.AddObject(fmt.Appendf(nil, "<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", p.name, cidID, cmapID))
 }
 
 // toUnicodeCMap maps each two-byte glyph code to its text (ISO 32000-1

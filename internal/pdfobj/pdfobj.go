@@ -21,20 +21,37 @@ type ObjectAdder interface {
 // without the << >>), /Filter /FlateDecode and /Length, with data
 // compressed.
 func FlateStream(dict string, data []byte) []byte {
-	var z bytes.Buffer
-	w := zlib.NewWriter(&z)
-	_, _ = w.Write(data) // writing to memory does not fail
-	_ = w.Close()
+	return stream(dict, deflate(data))
+}
+
+func stream(dict string, compressed []byte) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "<< %s /Filter /FlateDecode /Length %d >>\nstream\n", dict, z.Len())
-	b.Write(z.Bytes())
+	fmt.Fprintf(&b, "<< %s /Filter /FlateDecode /Length %d >>\nstream\n", dict, len(compressed))
+	b.Write(compressed)
 	b.WriteString("\nendstream")
 	return b.Bytes()
 }
 
-// AddImage adds img as an RGB image XObject, with a soft mask when it has
-// transparency, and returns the image's object number.
-func AddImage(add ObjectAdder, img image.Image) (uint32, error) {
+func deflate(data []byte) []byte {
+	var z bytes.Buffer
+	w := zlib.NewWriter(&z)
+	_, _ = w.Write(data) // writing to memory does not fail
+	_ = w.Close()
+	return z.Bytes()
+}
+
+// Image is an image ready to be added to PDFs: its RGB samples and, when
+// it has transparency, its alpha channel, compressed once. It is immutable
+// and can be added to many documents.
+type Image struct {
+	w, h  int
+	rgb   []byte // compressed samples
+	smask []byte // the soft mask's stream object; nil when opaque
+}
+
+// NewImage converts img to an RGB image XObject with a soft mask for its
+// transparency (colours un-premultiplied).
+func NewImage(img image.Image) *Image {
 	b := img.Bounds()
 	rgb := make([]byte, 0, 3*b.Dx()*b.Dy())
 	alpha := make([]byte, 0, b.Dx()*b.Dy())
@@ -53,13 +70,31 @@ func AddImage(add ObjectAdder, img image.Image) (uint32, error) {
 			}
 		}
 	}
-	smask := ""
+	im := &Image{w: b.Dx(), h: b.Dy(), rgb: deflate(rgb)}
 	if !opaque {
-		id, err := add.AddObject(FlateStream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8", b.Dx(), b.Dy()), alpha))
+		im.smask = FlateStream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8", im.w, im.h), alpha)
+	}
+	return im
+}
+
+// Add adds the image (after its soft mask) and returns the image's object
+// number.
+func (im *Image) Add(add ObjectAdder) (uint32, error) {
+	smask := ""
+	if im.smask != nil {
+		id, err := add.AddObject(im.smask)
 		if err != nil {
 			return 0, err
 		}
 		smask = fmt.Sprintf(" /SMask %d 0 R", id)
 	}
-	return add.AddObject(FlateStream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Interpolate true%s", b.Dx(), b.Dy(), smask), rgb))
+	return add.AddObject(stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Interpolate true%s", im.w, im.h, smask), im.rgb))
 }
+
+// AddImage adds img as NewImage(img).Add(add) does.
+func AddImage(add ObjectAdder, img image.Image) (uint32, error) {
+	return NewImage(img).Add(add)
+}
+
+// Size is the image's width and height in pixels.
+func (im *Image) Size() (int, int) { return im.w, im.h }
