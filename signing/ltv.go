@@ -44,8 +44,8 @@ type ExtendResult struct {
 	// Certs, OCSPs and CRLs count the items added to the DSS.
 	Certs, OCSPs, CRLs int
 	// DocTimestamp is the time of the document time-stamp added (B-LTA).
-	DocTimestamp time.Time `json:",omitzero"`
-	Size         int64     // bytes written to out
+	DocTimestamp time.Time
+	Size         int64 // bytes written to out
 }
 
 // Extend raises an already-signed PDF to B-LT or B-LTA, as an archive does
@@ -54,6 +54,10 @@ type ExtendResult struct {
 // chain and of its time-stamp authority's chain (a VRI entry per
 // signature), and for B-LTA then a document time-stamp covering it all.
 // The input is copied to out unchanged, followed by the new revisions.
+// Every signature's chain must reach the Checker's trust anchors and have
+// an OCSP responder or CRL that answers now, or nothing is written: an
+// archive would rather retry than keep half the evidence. A signature
+// whose CMS cannot be read at all is skipped.
 // Errors: kerr Invalid (pdf_invalid, pdf_encrypted, pdf_not_signed,
 // level_unsupported), TooLarge, Unavailable (revocation_unavailable,
 // tsa_unavailable); nothing is written to out on error.

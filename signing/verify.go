@@ -43,7 +43,8 @@ const (
 	SubSigConstraintsFailure  = "SIG_CONSTRAINTS_FAILURE"
 	// SubChangesNotClassified is not an ETSI sub-indication: the document
 	// was changed after signing by an incremental update that Verify does
-	// not classify yet (anything but a later signature).
+	// not recognise as allowed (a later signature, a DSS update, a document
+	// time-stamp or form filling).
 	SubChangesNotClassified = "CHANGES_NOT_CLASSIFIED"
 )
 
@@ -145,16 +146,16 @@ type SignatureReport struct {
 	SigningTime time.Time       `json:"signing_time,omitzero"`
 	// SigningTimeSource is "timestamp", "signed_attribute" or "pdf_M"
 	// (claimed by the signer, not proven).
-	SigningTimeSource    string    `json:"signing_time_source,omitempty"`
-	ByteRange            []int64   `json:"byte_range"`
-	Integrity            bool      `json:"integrity"`     // byte-range digest equals messageDigest
-	CryptoValid          bool      `json:"crypto_valid"`  // the signature value verifies
-	ChainTrusted         bool      `json:"chain_trusted"` // chains to the trust anchors at ValidatedAt
-	Revocation           string    `json:"revocation"`    // "good", "revoked", "unavailable", "not_checked"
+	SigningTimeSource string  `json:"signing_time_source,omitempty"`
+	ByteRange         []int64 `json:"byte_range"`
+	Integrity         bool    `json:"integrity"`     // byte-range digest equals messageDigest
+	CryptoValid       bool    `json:"crypto_valid"`  // the signature value verifies
+	ChainTrusted      bool    `json:"chain_trusted"` // chains to the trust anchors at ValidatedAt
+	Revocation        string  `json:"revocation"`    // "good", "revoked", "unavailable", "not_checked"
 	// RevocationSource says where the revocation answers came from: "dss"
 	// (the document's DSS), "online" (OCSP/CRL servers now) or "dss+online".
-	RevocationSource string    `json:"revocation_source,omitempty"`
-	ValidatedAt      time.Time `json:"validated_at"` // the time the chain was validated at
+	RevocationSource     string    `json:"revocation_source,omitempty"`
+	ValidatedAt          time.Time `json:"validated_at"` // the time the chain was validated at
 	Timestamp            Timestamp `json:"timestamp"`
 	CoversWholeDocument  bool      `json:"covers_whole_document"`
 	ModifiedAfterSigning bool      `json:"modified_after_signing"`
@@ -183,7 +184,10 @@ var (
 
 // Verify checks every signature of the PDF in (signature fields with a
 // /ByteRange and /Contents, approval signatures and document time-stamps)
-// and returns a report with a verdict per signature. A PDF without
+// and returns a report with a verdict per signature. Revocation is checked
+// with the OCSP responses and CRLs of the document's DSS first, then
+// online when opts.Checker asks for it; the changes made after each
+// signature are classified, and the PAdES level each reached is reported. A PDF without
 // signatures gives a report with none. It returns a kerr.Invalid error
 // (pdf_invalid, pdf_encrypted) when the file is not a readable PDF, and
 // never panics on bad input.

@@ -3,8 +3,8 @@ package signing
 import (
 	"bytes"
 	"compress/zlib"
-	"crypto/x509"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -227,7 +227,7 @@ func TestDSSLimits(t *testing.T) {
 		tooMany bool
 		certs   int
 	}{
-		{"too many entries", doc("<< /Certs [" + strings.Repeat(" 4 0 R", maxDSSItems+1) + "] >>", garbage), true, 0},
+		{"too many entries", doc("<< /Certs ["+strings.Repeat(" 4 0 R", maxDSSItems+1)+"] >>", garbage), true, 0},
 		{"flate bomb", doc("<< /OCSPs [4 0 R] >>", bomb), true, 0},
 		{"garbage entries, loops and wrong types", doc("<< /Certs [4 0 R 1 0 R 99 0 R (x)] /OCSPs 4 0 R /CRLs [[4 0 R]] /VRI 1 0 R >>", garbage), false, 0},
 		{"DSS not a dictionary", doc("[1 2 3]"), false, 0},
@@ -285,5 +285,36 @@ func TestLTAWithAnotherTSA(t *testing.T) {
 		d.Timestamp.TSA != other.PKI.Identity(pki.TSA).Cert.Subject.CommonName || d.CoversWholeDocument ||
 		len(d.Changes) != 1 || d.Changes[0].Kind != ChangeDSS || !d.Changes[0].Allowed {
 		t.Fatalf("signature %s/%s %s level %s; time-stamp %s/%s %s from %q, changes %+v", s.Verdict, s.SubIndication, s.Detail, s.Level, d.Verdict, d.SubIndication, d.Detail, d.RevocationSource, d.Changes)
+	}
+}
+
+// TestLTARenewal: extending a B-LTA file again (as an archive does before
+// the time-stamp's certificate expires) adds DSS data for the first
+// document time-stamp and a second one; everything verifies offline.
+func TestLTARenewal(t *testing.T) {
+	e := getEnv(t)
+	lta := signBytes(t, e.signer(t, pki.Personal, Options{Level: LevelBLTA, TSAURL: e.tsaURL}), makePDF(1))
+	renewed, res := extendBytes(t, e, lta, LevelBLTA)
+	if res.Signatures != 2 || res.Certs+res.OCSPs+res.CRLs != 0 {
+		t.Fatalf("renewal result %+v: the DSS already had everything", res)
+	}
+	rep := verifyBytes(t, renewed, VerifyOptions{Roots: e.pki.Roots(), Checker: offlineChecker(e)})
+	if len(rep.Signatures) != 3 {
+		t.Fatalf("%d entries", len(rep.Signatures))
+	}
+	kinds := []string{KindSignature, KindDocTimestamp, KindDocTimestamp}
+	for i, s := range rep.Signatures {
+		if s.Kind != kinds[i] || s.Verdict != TotalPassed {
+			t.Fatalf("entry %d: %s %s/%s %s", i, s.Kind, s.Verdict, s.SubIndication, s.Detail)
+		}
+	}
+	if s := rep.Signatures[0]; s.Level != "B-LTA" || len(s.Changes) != 4 {
+		t.Fatalf("signature: level %s, changes %+v", s.Level, s.Changes)
+	}
+	if d := rep.Signatures[1]; len(d.Changes) != 2 || d.Changes[0].Kind != ChangeDSS || d.Changes[1].Kind != ChangeDocTimestamp {
+		t.Fatalf("first time-stamp: changes %+v", d.Changes)
+	}
+	if !rep.Signatures[2].CoversWholeDocument {
+		t.Fatal("the last time-stamp does not cover the file")
 	}
 }
