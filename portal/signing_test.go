@@ -459,3 +459,42 @@ func TestVerifySizeLimit(t *testing.T) {
 		t.Errorf("maxVerifyBytes = %d", lim.MaxVerifyBytes)
 	}
 }
+
+// TestVerifyOnStoreBrokenSignature: a PDF that claims a signature the
+// verifier cannot read is stored all the same, INDETERMINATE with
+// FORMAT_FAILURE and a Vietnamese reason.
+func TestVerifyOnStoreBrokenSignature(t *testing.T) {
+	e := newSigningEnv(t)
+	for _, c := range []struct {
+		name   string
+		data   []byte
+		report int // the signature report's status
+	}{
+		{"a /ByteRange in no signature", append(onePage(t), "\n1 0 obj\n<< /Type /Sig /ByteRange [0 10 20 30] /Contents <00> >>\nendobj\n"...), 200},
+		{"not a readable PDF", []byte("%PDF-1.7\n<< /ByteRange [0 1 2 3] /Contents <"), 404},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := e.upload(t, e.citizenA, "Giấy tờ lỗi chữ ký", c.data)
+			if d.Signature == nil || !d.Signature.Signed || d.Signature.Verdict != "INDETERMINATE" || d.Signature.SubIndication != "FORMAT_FAILURE" {
+				t.Fatalf("signature = %+v", d.Signature)
+			}
+			r := e.do(call{method: "GET", path: "/api/v1/documents/" + d.ID + "/versions/1/signature-report", token: e.citizenA})
+			if r.status != c.report {
+				t.Fatalf("report: %d, want %d: %s", r.status, c.report, truncate(r.body))
+			}
+			switch r.status {
+			case 200: // a report with the unreadable signature in it
+				var rep report
+				r.json(t, &rep)
+				if len(rep.Signatures) != 1 || rep.Signatures[0].SubIndication != "FORMAT_FAILURE" {
+					t.Errorf("report: %+v", rep)
+				}
+			case 404: // the verifier refused the file: its reason is the message
+				r.want(t, 404, "signature_report_not_found")
+				if d.Signature.Message == "" {
+					t.Error("no message says why")
+				}
+			}
+		})
+	}
+}
