@@ -65,6 +65,7 @@ install_packages() {
 	command -v curl >/dev/null || pkgs+=(curl)
 	command -v flock >/dev/null || pkgs+=(util-linux)
 	command -v pdfsig >/dev/null || pkgs+=(poppler-utils) # the independent signature check (signing tests)
+	command -v qpdf >/dev/null || pkgs+=(qpdf)             # structure check of the DSS updates (signing tests)
 	command -v openssl >/dev/null || pkgs+=(openssl)      # cross-checks of the test PKI
 	[[ -f $SOFTHSM_MODULE ]] && command -v softhsm2-util >/dev/null || pkgs+=(softhsm2) # PKCS#11 key source tests
 	((${#pkgs[@]})) || return 0

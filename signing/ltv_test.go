@@ -3,6 +3,8 @@ package signing
 import (
 	"bytes"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/digitorus/pdf"
@@ -46,6 +48,7 @@ func TestSignLTAndLTA(t *testing.T) {
 				if !bytes.HasPrefix(out, in.pdf) {
 					t.Fatal("not an incremental update of the input")
 				}
+				qpdfCheck(t, out)
 				d := dssOf(t, out)
 				if len(d.certs) < 4 || len(d.ocsps)+len(d.crls) < 3 {
 					t.Fatalf("DSS: %d certs, %d OCSPs, %d CRLs", len(d.certs), len(d.ocsps), len(d.crls))
@@ -73,5 +76,28 @@ func TestSignLTAndLTA(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// qpdfCheck runs `qpdf --check` on doc: an independent check that the
+// incremental updates (cross-reference sections, trailers, object streams)
+// are well formed. In CI, or without -short, a missing qpdf fails the test:
+// `make test` installs it.
+func qpdfCheck(t *testing.T, doc []byte) {
+	t.Helper()
+	bin, err := exec.LookPath("qpdf")
+	if err != nil {
+		if testing.Short() && os.Getenv("CI") == "" {
+			t.Skip("qpdf not installed; skipped with -short")
+		}
+		t.Fatal("qpdf (Debian qpdf) is not installed; run `make test`, which installs it")
+	}
+	f := t.TempDir() + "/doc.pdf"
+	if err := os.WriteFile(f, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "--check", f).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "No syntax or stream encoding errors found") {
+		t.Fatalf("qpdf --check: %v\n%s", err, out)
 	}
 }

@@ -318,3 +318,22 @@ func TestLTARenewal(t *testing.T) {
 		t.Fatal("the last time-stamp does not cover the file")
 	}
 }
+
+// TestLTADSSTampered: the document time-stamp covers the DSS. A byte
+// changed in it breaks the time-stamp (and the level falls to B-LT), while
+// the signature, which does not cover the DSS, still verifies.
+func TestLTADSSTampered(t *testing.T) {
+	e := getEnv(t)
+	lta := signBytes(t, e.signer(t, pki.Personal, Options{Level: LevelBLTA, TSAURL: e.tsaURL}), makePDF(1))
+	i := bytes.Index(lta, []byte("/TU (D:"))
+	if i < 0 {
+		t.Fatal("no VRI /TU")
+	}
+	bad := bytes.Clone(lta)
+	bad[i+len("/TU (D:")] ^= 1 // a digit of the VRI's time
+	rep := verifyBytes(t, bad, VerifyOptions{Roots: e.pki.Roots(), Checker: offlineChecker(e)})
+	s, d := rep.Signatures[0], rep.Signatures[1]
+	if s.Verdict != TotalPassed || s.Level != "B-LT" || d.Verdict != TotalFailed || d.SubIndication != SubHashFailure {
+		t.Fatalf("signature %s/%s level %s; time-stamp %s/%s", s.Verdict, s.SubIndication, s.Level, d.Verdict, d.SubIndication)
+	}
+}
