@@ -107,14 +107,21 @@ func signBytes(t testing.TB, s *Signer, pdf []byte) []byte {
 // pdfsig fails the test: `make test` installs poppler-utils.
 func pdfsigPath(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("pdfsig")
+	return toolPath(t, "pdfsig", "poppler-utils")
+}
+
+// toolPath finds the command name from the Debian package pkg. In CI, or
+// without -short, a missing tool fails the test: `make test` installs it.
+func toolPath(t testing.TB, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
 	if err == nil {
 		return p
 	}
 	if testing.Short() && os.Getenv("CI") == "" {
-		t.Skip("pdfsig (poppler-utils) not installed; skipped with -short")
+		t.Skipf("%s (%s) not installed; skipped with -short", name, pkg)
 	}
-	t.Fatal("pdfsig (Debian poppler-utils) is not installed; run `make test`, which installs it")
+	t.Fatalf("%s (Debian %s) is not installed; run `make test`, which installs it", name, pkg)
 	return ""
 }
 
