@@ -71,7 +71,8 @@ func (s *Service) SignatureReport(ctx context.Context, a Actor, id string, n int
 
 // Reverify verifies version n (0 = current) again now — with today's
 // trust anchors and revocation answers — and keeps the new summary and
-// report with the version (Rev does not change). Invalid "not_pdf" for
+// report with the version, and with the current version when it has the
+// same content (Rev does not change). Invalid "not_pdf" for
 // other files; Unavailable "verifier_not_configured" without a verifier.
 func (s *Service) Reverify(ctx context.Context, a Actor, id string, n int) (Version, error) {
 	d, err := s.loadDoc(ctx, a, id)
@@ -90,11 +91,19 @@ func (s *Service) Reverify(ctx context.Context, a Actor, id string, n int) (Vers
 			"Máy chủ chưa được cấu hình để kiểm tra chữ ký số.", "archive.Config.Verifier is nil")
 	}
 	v.Signature = s.verifyBlob(ctx, v.Blob, v.Size)
-	if err := s.store.SetSignature(ctx, d.ID, v.N, v.Signature); err != nil {
-		if kerr.IsKind(err, kerr.NotFound) {
-			return Version{}, errDocNotFound(d.ID)
+	// The current version shows in listings: when it has the same content
+	// (a metadata change since), it gets the new summary too.
+	targets := []int{v.N}
+	if v.N != d.Current.N && d.Current.Blob == v.Blob {
+		targets = append(targets, d.Current.N)
+	}
+	for _, n := range targets {
+		if err := s.store.SetSignature(ctx, d.ID, n, v.Signature); err != nil {
+			if kerr.IsKind(err, kerr.NotFound) {
+				return Version{}, errDocNotFound(d.ID)
+			}
+			return Version{}, storeErr("set signature", err)
 		}
-		return Version{}, storeErr("set signature", err)
 	}
 	s.recordChange(ctx, a, ActionRead, d, v.N, Access{Purpose: "kiểm tra lại chữ ký số"})
 	return v, nil

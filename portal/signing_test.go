@@ -187,6 +187,13 @@ func TestVerifyOnStore(t *testing.T) {
 		t.Errorf("revocation down: signature = %+v, want INDETERMINATE/TRY_LATER", got)
 	}
 	e.net.down.Store(false)
+	// A metadata change since: version 2 has the same content and summary.
+	var patched document
+	e.do(call{method: "PATCH", path: "/api/v1/documents/" + d.ID, token: e.citizenA, contentType: "application/json", body: []byte(`{"summary":"Đã đóng dấu"}`)}).
+		want(t, 200, "").json(t, &patched)
+	if patched.Signature == nil || patched.Signature.SubIndication != "TRY_LATER" {
+		t.Errorf("metadata version: %+v", patched.Signature)
+	}
 	var v version
 	e.do(call{method: "POST", path: "/api/v1/documents/" + d.ID + "/versions/1/verify", token: e.citizenA}).want(t, 200, "").json(t, &v)
 	if v.Signature == nil || v.Signature.Verdict != "TOTAL-PASSED" || v.Signature.Level != "B-B" {
@@ -194,8 +201,8 @@ func TestVerifyOnStore(t *testing.T) {
 	}
 	var again document
 	e.do(call{method: "GET", path: "/api/v1/documents/" + d.ID, token: e.citizenA}).want(t, 200, "").json(t, &again)
-	if again.Signature == nil || again.Signature.Verdict != "TOTAL-PASSED" || again.Rev != d.Rev {
-		t.Errorf("after re-verification the document says %+v (rev %d, was %d)", again.Signature, again.Rev, d.Rev)
+	if again.Signature == nil || again.Signature.Verdict != "TOTAL-PASSED" || again.Rev != patched.Rev {
+		t.Errorf("after re-verification the document says %+v (rev %d, was %d)", again.Signature, again.Rev, patched.Rev)
 	}
 
 	u := e.upload(t, e.citizenA, "Tờ khai chưa ký", plain)

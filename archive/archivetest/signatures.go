@@ -153,6 +153,31 @@ func testSignatureReportReferenced(t *testing.T, s archive.Store) {
 	if !referenced(blobOf("report-c")) {
 		t.Error("a report set by SetSignature is not referenced")
 	}
+	if referenced(blobOf("report-a")) {
+		t.Error("a report replaced by SetSignature is still referenced")
+	}
+	// A metadata version shares its content's report: replacing the
+	// report of one of the two keeps it referenced by the other.
+	d3 := nextVersion(d2, "metadata", when(2))
+	if err := s.UpdateDocument(ctx, d3, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSignature(ctx, d.ID, 2, signedBy("report-d", signing.TotalPassed, "Nguyễn Văn Ký")); err != nil {
+		t.Fatal(err)
+	}
+	if !referenced(blobOf("report-b")) || !referenced(blobOf("report-d")) || !referenced(d2.Current.Blob) || !referenced(d.Current.Blob) {
+		t.Error("a shared report or a content blob is no longer referenced")
+	}
+	// Removing a summary drops its report but never the content.
+	if err := s.SetSignature(ctx, d.ID, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	if referenced(blobOf("report-b")) || !referenced(d2.Current.Blob) {
+		t.Error("after removing the summary: the report is still referenced or the content is not")
+	}
+	if got := mustGetDoc(t, s, d.ID).Current.Signature; got != nil {
+		t.Errorf("current signature after removal = %+v", got)
+	}
 	if referenced(blobOf("report-z")) {
 		t.Error("an unknown report is referenced")
 	}

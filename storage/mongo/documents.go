@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -333,9 +334,9 @@ func (s *Store) ListDocuments(ctx context.Context, q archive.DocQuery) ([]archiv
 }
 
 // SetSignature replaces the signature of version n — versions[n-1], and
-// current when n is the current version — and adds its report to the
-// indexed "blobs" array, in one update guarded by versionCount (retried
-// when a new version lands in between). Rev does not change. NotFound if
+// current when n is the current version — and recomputes the indexed
+// "blobs" array from the history, in one update guarded by versionCount
+// (retried when a new version lands in between). Rev does not change. NotFound if
 // no such document or version.
 func (s *Store) SetSignature(ctx context.Context, id string, n int, sig *archive.SignatureSummary) error {
 	return s.guard(ctx, collDocuments+"/"+id, func() error { return s.setSignature(ctx, id, n, sig) })
@@ -345,32 +346,47 @@ func (s *Store) setSignature(ctx context.Context, id string, n int, sig *archive
 	sd := fromSignature(sig)
 	for attempt := 0; attempt < 5; attempt++ {
 		var got struct {
-			VersionCount int `bson:"versionCount"`
+			VersionCount int          `bson:"versionCount"`
+			Versions     []versionDoc `bson:"versions"`
 		}
 		err := s.documents.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
-			options.FindOne().SetProjection(bson.D{{Key: "versionCount", Value: 1}})).Decode(&got)
+			options.FindOne().SetProjection(bson.D{{Key: "versionCount", Value: 1}, {Key: "versions", Value: 1}})).Decode(&got)
 		if isNoDoc(err) {
 			return documentNotFound(id, "set signature", err)
 		}
 		if err != nil {
 			return classify(err, "set signature")
 		}
-		if n < 1 || n > got.VersionCount {
+		if n < 1 || n > got.VersionCount || n > len(got.Versions) || got.Versions[n-1].N != n {
 			return versionNotFound(id, n)
 		}
-		path := "versions." + strconv.Itoa(n-1) + ".signature"
-		fields := bson.D{{Key: path, Value: sd}}
-		if n == got.VersionCount {
-			fields = append(fields, bson.E{Key: "current.signature", Value: sd})
-		}
-		var update bson.D
-		if sd == nil {
-			update = bson.D{{Key: "$unset", Value: fields}}
-		} else {
-			update = bson.D{{Key: "$set", Value: fields}}
-			if sd.Report != "" {
-				update = append(update, bson.E{Key: "$addToSet", Value: bson.D{{Key: "blobs", Value: sd.Report}}})
+		// "blobs" is recomputed from the history with the new summary, so
+		// that a replaced report no longer counts as referenced.
+		got.Versions[n-1].Signature = sd
+		blobs := []string{}
+		for _, v := range got.Versions {
+			for _, b := range v.blobsOf() {
+				if !slices.Contains(blobs, b) {
+					blobs = append(blobs, b)
+				}
 			}
+		}
+		path := "versions." + strconv.Itoa(n-1) + ".signature"
+		set := bson.D{{Key: "blobs", Value: blobs}}
+		var unset bson.D
+		for _, p := range []string{path, "current.signature"} {
+			if p == "current.signature" && n != got.VersionCount {
+				continue
+			}
+			if sd == nil {
+				unset = append(unset, bson.E{Key: p, Value: ""})
+			} else {
+				set = append(set, bson.E{Key: p, Value: sd})
+			}
+		}
+		update := bson.D{{Key: "$set", Value: set}}
+		if len(unset) > 0 {
+			update = append(update, bson.E{Key: "$unset", Value: unset})
 		}
 		res, err := s.documents.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "versionCount", Value: got.VersionCount}}, update)
 		if err != nil {
