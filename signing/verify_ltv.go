@@ -311,8 +311,25 @@ func isDSSUpdate(in io.ReaderAt, from, to int64) (ok bool) {
 	if dss.Kind() != pdf.Dict {
 		return false
 	}
-	// The objects a DSS update may write.
+	// The objects a DSS update may write: new objects the new DSS
+	// references, and, among the existing ones, only the catalog and the
+	// dictionaries of the old DSS (never an existing stream: a DSS that
+	// "lists" a page's content stream must not make rewriting it allowed).
 	allowed := map[uint32]bool{newRoot.GetPtr().GetID(): true}
+	rewritable := map[uint32]bool{oldRoot.GetPtr().GetID(): true}
+	if old := oldRoot.Key("DSS"); old.Kind() == pdf.Dict {
+		for _, v := range []pdf.Value{old, old.Key("VRI"), old.Key("Certs"), old.Key("OCSPs"), old.Key("CRLs")} {
+			rewritable[v.GetPtr().GetID()] = true
+		}
+		oldVRI := old.Key("VRI")
+		for i, k := range oldVRI.Keys() {
+			if i >= maxDSSItems {
+				return false
+			}
+			rewritable[oldVRI.Key(k).GetPtr().GetID()] = true
+		}
+	}
+	delete(rewritable, 0)
 	mark := func(v pdf.Value) {
 		if id := v.GetPtr().GetID(); id != 0 {
 			allowed[id] = true
@@ -342,10 +359,12 @@ func isDSSUpdate(in io.ReaderAt, from, to int64) (ok bool) {
 		mark(entry.Key("TS"))
 	}
 	for _, id := range written {
-		if allowed[id] {
+		_, err := prev.GetObject(id)
+		existed := err == nil
+		if allowed[id] && (!existed || rewritable[id]) {
 			continue
 		}
-		if v, err := cur.GetObject(id); err == nil && v.Kind() == pdf.Stream && v.Key("Type").Name() == "XRef" {
+		if v, err := cur.GetObject(id); err == nil && !existed && v.Kind() == pdf.Stream && v.Key("Type").Name() == "XRef" {
 			continue
 		}
 		return false

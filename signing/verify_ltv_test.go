@@ -337,3 +337,39 @@ func TestLTADSSTampered(t *testing.T) {
 		t.Fatalf("signature %s/%s level %s; time-stamp %s/%s", s.Verdict, s.SubIndication, s.Level, d.Verdict, d.SubIndication)
 	}
 }
+
+// TestDSSUpdateThatRewritesContent: an update dressed as a DSS update —
+// the catalog changes only in /DSS — that rewrites the page's content
+// stream and lists it in /Certs is not a DSS update.
+func TestDSSUpdateThatRewritesContent(t *testing.T) {
+	e := getEnv(t)
+	bt := signBytes(t, e.signer(t, pki.Personal, Options{Level: LevelBT, TSAURL: e.tsaURL}), makePDF(1))
+	rdr, err := pdf.NewReader(bytes.NewReader(bt), int64(len(bt)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := newIncUpdate(rdr, int64(len(bt)), bt[len(bt)-1])
+	text := "BT /F1 18 Tf 72 760 Td (Forged page) Tj ET"
+	u.set(5, 0, []byte(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text)))
+	dss := u.add([]byte("<< /Type /DSS /Certs [5 0 R] >>"))
+	root := rdr.Trailer().Key("Root")
+	var cat bytes.Buffer
+	cat.WriteString("<<")
+	if err := writeEntries(&cat, root, func(k string) bool { return k == "DSS" }); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&cat, " /DSS %d 0 R >>", dss)
+	u.set(root.GetPtr().GetID(), 0, cat.Bytes())
+	update, err := u.finish(root.GetPtr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := append(bytes.Clone(bt), update...)
+	if !bytes.Contains(forged, []byte("Forged page")) {
+		t.Fatal("no forgery")
+	}
+	rep := verifyBytes(t, forged, VerifyOptions{Roots: e.pki.Roots()})
+	if s := rep.Signatures[0]; s.Verdict != Indeterminate || s.SubIndication != SubChangesNotClassified || s.Changes[0].Kind != ChangeUnclassified {
+		t.Fatalf("forged DSS update: %s/%s %+v", s.Verdict, s.SubIndication, s.Changes)
+	}
+}
