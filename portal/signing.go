@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/internal/input"
 	"github.com/kho-vn/kho/signing"
@@ -29,6 +30,10 @@ type Signing struct {
 	TSATimeout time.Duration
 	// Checker runs the checks before signing (trust anchors, revocation).
 	Checker *signing.Checker
+	// Images are the images visible signatures with a key show, by key
+	// name: the signer's handwritten signature or the agency's seal (PNG
+	// or JPEG). A key without one shows text only.
+	Images map[string][]byte
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -44,6 +49,76 @@ type signOptions struct {
 	Contact       string `json:"contact,omitempty"`
 	Name          string `json:"name,omitempty"`
 	Certification string `json:"certification,omitempty"` // none, no-changes, form-filling, annotations
+	// Visible, when set, makes a visible signature (Decree 30/2020/NĐ-CP):
+	// the key's image with the signer's name, or the seal with the agency
+	// and the signing time.
+	Visible *visibleOptions `json:"visible,omitempty"`
+}
+
+// visibleOptions place a visible signature: a rectangle on a page, or a
+// box against an anchor text.
+type visibleOptions struct {
+	Page   int        `json:"page,omitempty"`
+	Rect   []float64  `json:"rect,omitempty"` // x1, y1, x2, y2 in PDF points
+	Anchor *anchorOpt `json:"anchor,omitempty"`
+	Kind   string     `json:"kind,omitempty"` // personal (default) or seal
+	// Lines replace the default text lines; [] shows none.
+	Lines *[]string `json:"lines,omitempty"`
+}
+
+type anchorOpt struct {
+	Text       string  `json:"text"`
+	Occurrence int     `json:"occurrence,omitempty"`
+	Place      string  `json:"place,omitempty"` // below (default), over, above, right
+	Width      float64 `json:"width,omitempty"`
+	Height     float64 `json:"height,omitempty"`
+}
+
+// appearance turns visible options into the signer's appearance, with the
+// key's configured image.
+func (v *visibleOptions) appearance(image []byte) (*signing.Appearance, error) {
+	if v == nil {
+		return nil, nil
+	}
+	bad := func(detail string, args ...any) error {
+		return kerr.New(kerr.Invalid, "invalid_visible", "Vị trí chữ ký hiển thị không hợp lệ: cần page ≥ 1 và rect [x1, y1, x2, y2] hoặc anchor có text.", detail, args...)
+	}
+	a := &signing.Appearance{Page: v.Page, Image: image}
+	if v.Page < 0 {
+		return nil, bad("page %d", v.Page)
+	}
+	kind, err := signing.ParseAppearanceKind(v.Kind)
+	if err != nil {
+		return nil, err
+	}
+	a.Kind = kind
+	switch {
+	case len(v.Rect) == 4 && v.Anchor == nil:
+		a.Rect = [4]float64(v.Rect)
+	case len(v.Rect) == 0 && v.Anchor != nil && strings.TrimSpace(v.Anchor.Text) != "":
+		place, err := signing.ParseAnchorPlace(v.Anchor.Place)
+		if err != nil {
+			return nil, err
+		}
+		if len([]rune(v.Anchor.Text)) > maxSignText || v.Anchor.Occurrence < 0 || v.Anchor.Width < 0 || v.Anchor.Height < 0 {
+			return nil, bad("anchor out of range")
+		}
+		a.Anchor = &signing.Anchor{Text: v.Anchor.Text, Occurrence: v.Anchor.Occurrence, Place: place, Width: v.Anchor.Width, Height: v.Anchor.Height}
+	default:
+		return nil, bad("give either rect (4 numbers) or anchor.text")
+	}
+	if v.Lines != nil {
+		if len(*v.Lines) > 6 {
+			return nil, bad("%d lines", len(*v.Lines))
+		}
+		for _, l := range *v.Lines {
+			if len([]rune(l)) > maxSignText || strings.ContainsFunc(l, func(r rune) bool { return r < 0x20 }) {
+				return nil, bad("a line is too long or has control characters")
+			}
+		}
+		a.Lines = *v.Lines
+	}
+	return a, nil
 }
 
 // maxSignText bounds each free-text option.
@@ -97,16 +172,20 @@ func (sc *Signing) signer(o signOptions) (*signing.Signer, error) {
 				"option %s is too long or has control characters", field)
 		}
 	}
+	visible, err := o.Visible.appearance(sc.Images[name])
+	if err != nil {
+		return nil, err
+	}
 	return signing.New(key, signing.Options{
 		Level: level, TSAURL: sc.TSAURL, TSATimeout: sc.TSATimeout,
 		Name: o.Name, Reason: o.Reason, Location: o.Location, Contact: o.Contact,
-		Certification: cert, Checker: sc.Checker, Now: sc.Now,
+		Certification: cert, Checker: sc.Checker, Now: sc.Now, Visible: visible,
 	})
 }
 
 // staffOnly refuses citizens.
 func staffOnly(r *http.Request) error {
-	if a := actorOf(r); a.Role != "staff" && a.Role != "admin" {
+	if a := actorOf(r); a.Role != archive.RoleStaff && a.Role != archive.RoleAdmin {
 		return kerr.New(kerr.Permission, "staff_only", "Chỉ cán bộ hoặc quản trị viên được ký số bằng khóa của cơ quan.", "role %q may not sign", a.Role)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -503,5 +504,72 @@ func TestVerifyOnStoreBrokenSignature(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// sigRect returns the /Rect of the last signature widget in a signed PDF
+// (all zero for an invisible signature).
+func sigRect(t *testing.T, pdf []byte) string {
+	t.Helper()
+	i := bytes.LastIndex(pdf, []byte("/FT /Sig"))
+	if i < 0 {
+		t.Fatal("no signature field")
+	}
+	obj := pdf[bytes.LastIndex(pdf[:i], []byte(" obj")):]
+	obj = obj[:bytes.Index(obj, []byte("endobj"))]
+	j := bytes.Index(obj, []byte("/Rect"))
+	if j < 0 {
+		t.Fatalf("no /Rect in %s", obj)
+	}
+	return string(obj[j : j+bytes.IndexByte(obj[j:], ']')+1])
+}
+
+// TestSigningVisible: visible signatures through the API, placed by
+// rectangle or by anchor text, with the key's configured image.
+func TestSigningVisible(t *testing.T) {
+	img := pngImage(t)
+	e := newSigningEnv(t, func(o *envOptions) { o.portal.Signing.Images = map[string][]byte{"dau": img} })
+	plain := onePage(t)
+	invisible := e.signRequest(t, e.staff, map[string]any{"key": "dau"}, plain).want(t, 200, "")
+	if r := sigRect(t, invisible.body); r != "/Rect [0 0 0 0]" {
+		t.Errorf("invisible signature: %s", r)
+	}
+	byRect := e.signRequest(t, e.staff, map[string]any{"key": "dau", "visible": map[string]any{"page": 1, "rect": []float64{350, 80, 520, 150}, "kind": "seal"}}, plain).want(t, 200, "")
+	if r := sigRect(t, byRect.body); r != "/Rect [350.000000 80.000000 520.000000 150.000000]" {
+		t.Errorf("by rectangle: %s", r)
+	}
+	byAnchor := e.signRequest(t, e.staff, map[string]any{"key": "canbo", "visible": map[string]any{"anchor": map[string]any{"text": "Kho test page", "place": "below"}, "lines": []string{"Nguyễn Văn An", "Chuyên viên"}}}, plain).want(t, 200, "")
+	var x1, y1, x2, y2 float64
+	if _, err := fmt.Sscanf(sigRect(t, byAnchor.body), "/Rect [%f %f %f %f]", &x1, &y1, &x2, &y2); err != nil || x2-x1 != 170 || y2-y1 != 70 || y2 > 760 || y2 < 700 {
+		t.Errorf("below the anchor (text at y 760): %v %v %v %v %v", x1, y1, x2, y2, err)
+	}
+	for _, pdf := range [][]byte{byRect.body, byAnchor.body} {
+		if rep := e.verifyBytes(t, pdf); len(rep.Signatures) != 1 || rep.Signatures[0].Verdict != "TOTAL-PASSED" {
+			t.Errorf("visible signature: %+v", rep)
+		}
+	}
+	// The same on a vault document.
+	d := e.upload(t, e.citizenA, "Quyết định", plain)
+	var s document
+	e.do(call{method: "POST", path: "/api/v1/documents/" + d.ID + "/sign", token: e.staff, contentType: "application/json",
+		body: []byte(`{"key":"dau","visible":{"anchor":{"text":"Kho test page","place":"right"},"kind":"seal"}}`)}).want(t, 201, "").json(t, &s)
+	if s.Signature == nil || s.Signature.Verdict != "TOTAL-PASSED" {
+		t.Errorf("signed vault document: %+v", s.Signature)
+	}
+	// Refusals.
+	for _, v := range []map[string]any{
+		{"rect": []float64{1, 2, 3, 4}, "anchor": map[string]any{"text": "Kho"}},
+		{"rect": []float64{1, 2, 3}},
+		{},
+		{"page": -1, "rect": []float64{1, 2, 3, 4}},
+		{"anchor": map[string]any{"text": "Kho", "place": "left"}},
+		{"rect": []float64{1, 2, 3, 4}, "kind": "stamp"},
+		{"anchor": map[string]any{"text": "không có trên trang"}},
+		{"rect": []float64{1, 2, 3, 4}, "lines": []string{"a", "b", "c", "d", "e", "f", "g"}},
+	} {
+		r := e.signRequest(t, e.staff, map[string]any{"key": "dau", "visible": v}, plain)
+		if r.status != 400 {
+			t.Errorf("visible %v: %d %s", v, r.status, truncate(r.body))
+		}
 	}
 }

@@ -42,6 +42,7 @@ type serveSigning struct {
 	certs        namedValues // NAME → PEM certificate chain file
 	pins         namedValues // NAME → PIN file (token or remote credential)
 	tokens       namedValues // NAME → OAuth access token file (remote service)
+	images       namedValues // NAME → image of visible signatures (PNG/JPEG)
 }
 
 // namedValues is a repeatable NAME=VALUE flag.
@@ -86,11 +87,12 @@ func (c *serveSigning) bind(fs *flag.FlagSet, getenv config.Getenv) {
 	fs.Var(&c.certs, "sign-key-cert", "the PEM certificate chain of key NAME (a PEM key, or a token key whose certificate is not on the token), `NAME=FILE`; repeatable")
 	fs.Var(&c.pins, "sign-key-pin-file", "the PIN of key NAME on a PKCS#11 token or remote service, `NAME=FILE` (first line); repeatable")
 	fs.Var(&c.tokens, "sign-key-token-file", "the OAuth access token of remote key NAME, `NAME=FILE` (first line); repeatable")
+	fs.Var(&c.images, "sign-key-image", "the image visible signatures with key NAME show (signature or seal, PNG/JPEG), `NAME=FILE`; repeatable")
 }
 
 // validate checks that every password or certificate names a key.
 func (c *serveSigning) validate() error {
-	for _, nv := range []*namedValues{&c.passwords, &c.certs, &c.pins, &c.tokens} {
+	for _, nv := range []*namedValues{&c.passwords, &c.certs, &c.pins, &c.tokens, &c.images} {
 		for _, n := range nv.names {
 			if _, ok := c.keys.values[n]; !ok {
 				return kerr.New(kerr.Invalid, "sign_key_unknown", "Không có khóa ký tên "+n+" (--sign-key "+n+"=…).", "a password or certificate names key %q, which --sign-key does not define", n)
@@ -127,7 +129,14 @@ func (c *serveSigning) build(ctx context.Context) (verifier archive.Verifier, sc
 	if c.noRevocation {
 		checker.Revocation = signing.RevocationSkip
 	}
-	sc = &portal.Signing{Keys: map[string]signing.KeySource{}, TSAURL: c.tsa, TSATimeout: c.timeout, Checker: checker}
+	sc = &portal.Signing{Keys: map[string]signing.KeySource{}, TSAURL: c.tsa, TSATimeout: c.timeout, Checker: checker, Images: map[string][]byte{}}
+	for _, name := range c.images.names {
+		img, err := os.ReadFile(c.images.values[name])
+		if err != nil {
+			return nil, nil, close, kerr.Wrap(err, kerr.Invalid, "sign_key_image_unreadable", "Không đọc được hình ảnh chữ ký của khóa "+name+".")
+		}
+		sc.Images[name] = img
+	}
 	var closers []func()
 	close = func() {
 		for _, f := range closers {

@@ -167,6 +167,8 @@ func TestServeSigning(t *testing.T) {
 		{[]string{"--sign-key", "esign=" + csc + "nobody", "--sign-key-token-file", "esign=" + cscToken}, "csc_credential_not_found"},
 		{[]string{"--sign-key", "canbo=" + filepath.Join(dir, "personal.p12")}, "password_file_required"},
 		{[]string{"--trust", filepath.Join(dir, "nothing.pem")}, "trust_file_unreadable"},
+		{[]string{"--sign-key-image", "khac=" + pw}, "sign_key_unknown"},
+		{[]string{"--sign-key", "canbo=" + filepath.Join(dir, "personal.p12"), "--sign-key-password-file", "canbo=" + pw, "--sign-key-image", "canbo=" + filepath.Join(dir, "none.png")}, "sign_key_image_unreadable"},
 	} {
 		code, _, errs := runKho(t, env, append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...)...)
 		if code == 0 || !strings.Contains(errs, tc.want) {
@@ -175,8 +177,10 @@ func TestServeSigning(t *testing.T) {
 	}
 
 	staff := staffToken(t, env)
+	img := filepath.Join(dir, "chu-ky.png")
+	os.WriteFile(img, redDiscPNG(t), 0o644)
 	k := startServe(t, env, "--trust", e.roots, "--tsa", e.srv.URL+"/tsa",
-		"--sign-key", "canbo="+filepath.Join(dir, "personal.p12"), "--sign-key-password-file", "canbo="+pw,
+		"--sign-key", "canbo="+filepath.Join(dir, "personal.p12"), "--sign-key-password-file", "canbo="+pw, "--sign-key-image", "canbo="+img,
 		"--sign-key", "esign="+csc+pki.ECDSA, "--sign-key-token-file", "esign="+cscToken, "--sign-key-pin-file", "esign="+pin)
 	if logs := k.logs.String(); !strings.Contains(logs, "verifySignatures=true") || !strings.Contains(logs, "signKeys=canbo,esign") {
 		t.Errorf("start-up log: %s", logs)
@@ -192,6 +196,12 @@ func TestServeSigning(t *testing.T) {
 	if strings.Join(verdicts, ",") != "TOTAL-PASSED,TOTAL-PASSED" || names[0] != p.Identity(pki.Personal).Cert.Subject.CommonName ||
 		names[1] != p.Identity(pki.ECDSA).Cert.Subject.CommonName {
 		t.Fatalf("verify: %v %v", verdicts, names)
+	}
+
+	// A visible signature with the key's image.
+	visible, _ := k.sign(t, staff, `{"key":"canbo","visible":{"page":1,"rect":[300,60,470,130]}}`, minimalPDF())
+	if verdicts, _ := k.verify(t, visible); strings.Join(verdicts, ",") != "TOTAL-PASSED" || !bytes.Contains(visible, []byte("/Subtype /Image")) {
+		t.Errorf("visible signature: %v", verdicts)
 	}
 
 	// The vault verifies what it stores.
