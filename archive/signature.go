@@ -177,7 +177,10 @@ func (s *Service) verifyBlob(ctx context.Context, hash string, size int64) *Sign
 		return sum
 	}
 	body, err := json.Marshal(rep)
-	if err == nil && len(body) <= maxReportBytes {
+	if err == nil && len(body) > maxReportBytes {
+		err = kerr.New(kerr.TooLarge, "report_too_large", "Báo cáo kiểm tra chữ ký quá lớn để lưu.", "%d bytes", len(body))
+	}
+	if err == nil {
 		h, _, perr := s.blobs.Put(ctx, bytes.NewReader(body), maxReportBytes)
 		if perr == nil {
 			sum.Report = h

@@ -142,12 +142,15 @@ func (s *Service) SignVersion(ctx context.Context, a Actor, id string, expectedR
 		return Document{}, kerr.Wrap(err, kerr.Internal, "temp_file_failed", "Không tạo được tệp tạm để ký.")
 	}
 	defer func() { out.Close(); os.Remove(out.Name()) }()
-	res, err := signer.Sign(ctx, in, cur.Size, out)
-	if err != nil {
+	if _, err := signer.Sign(ctx, in, cur.Size, out); err != nil {
 		return Document{}, err
 	}
-	if _, err := out.Seek(0, io.SeekStart); err != nil {
+	size, err := out.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = out.Seek(0, io.SeekStart)
+	}
+	if err != nil {
 		return Document{}, kerr.Wrap(err, kerr.Internal, "temp_file_failed", "Không đọc lại được tệp đã ký.")
 	}
-	return s.addVersion(ctx, a, d, d.Rev, Upload{Body: out, Size: res.Size, FileName: cur.FileName, MediaType: mediaPDF}, "signed", SourceResult)
+	return s.addVersion(ctx, a, d, d.Rev, Upload{Body: out, Size: size, FileName: cur.FileName, MediaType: mediaPDF}, "signed", SourceResult)
 }

@@ -50,19 +50,25 @@ func (s *Server) signPDF(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	size, err := out.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = out.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		s.writeError(w, r, kerr.Wrap(err, kerr.Internal, "temp_file_failed", "Không đọc lại được tệp đã ký."))
+		return
+	}
 	name := strings.TrimSuffix(req.name, ".pdf")
 	if name == "" {
 		name = "tai-lieu"
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Length", strconv.FormatInt(res.Size, 10))
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	h.Set("Content-Disposition", attachment(name+"-da-ky.pdf"))
 	h.Set("X-Signature-Level", res.Level.String())
 	s.log.InfoContext(r.Context(), "signed a PDF", "requestId", infoOf(r).id, "actor", actorOf(r).Subject,
-		"key", opts.Key, "level", res.Level.String(), "signer", res.Signer, "bytes", res.Size)
+		"key", opts.Key, "level", res.Level.String(), "signer", res.Signer, "bytes", size)
 	w.WriteHeader(http.StatusOK)
-	if _, err := out.Seek(0, 0); err == nil {
-		_, _ = io.CopyN(w, out, res.Size)
-	}
+	_, _ = io.CopyN(w, out, size)
 }
