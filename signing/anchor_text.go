@@ -302,6 +302,10 @@ func parseCIDWidths(w pdf.Value) map[uint32]float64 {
 	return out
 }
 
+// maxCMapWork bounds the entries one ToUnicode CMap may define, repeated
+// ones included (two-byte codes need at most 65,536).
+const maxCMapWork = 1 << 18
+
 var cmapToken = regexp.MustCompile(`<[0-9A-Fa-f\s]*>|\[|\]|[^\s<>\[\]]+`)
 
 // parseToUnicode reads the bfchar and bfrange sections of a ToUnicode
@@ -313,8 +317,14 @@ func parseToUnicode(s pdf.Value) map[uint32]string {
 	if err != nil && len(data) == 0 {
 		return nil
 	}
+	return parseCMap(data)
+}
+
+// parseCMap reads the bfchar and bfrange sections of a ToUnicode CMap.
+func parseCMap(data []byte) map[uint32]string {
 	toks := cmapToken.FindAllString(string(data), -1)
 	out := map[uint32]string{}
+	work := 0
 	hex := func(t string) ([]byte, bool) {
 		if !strings.HasPrefix(t, "<") {
 			return nil, false
@@ -360,6 +370,7 @@ func parseToUnicode(s pdf.Value) map[uint32]string {
 				dst, ok2 := hex(toks[i+1])
 				if ok1 && ok2 {
 					out[code(src)] = utf(dst)
+					work++
 				}
 			}
 		case "beginbfrange":
@@ -378,6 +389,7 @@ func parseToUnicode(s pdf.Value) map[uint32]string {
 					for c := a; j < len(toks) && toks[j] != "]"; j, c = j+1, c+1 {
 						if dst, ok := hex(toks[j]); ok && c <= b {
 							out[c] = utf(dst)
+							work++
 						}
 					}
 					i = j - 2 // the loop adds 3: continue after "]"
@@ -387,7 +399,7 @@ func parseToUnicode(s pdf.Value) map[uint32]string {
 				if !ok || len(dst) < 2 {
 					continue
 				}
-				for c := a; c <= b; c++ {
+				for c := a; c <= b && work < maxCMapWork; c, work = c+1, work+1 {
 					d := append([]byte(nil), dst...)
 					last := uint16(d[len(d)-2])<<8 | uint16(d[len(d)-1])
 					last += uint16(c - a)
@@ -396,7 +408,7 @@ func parseToUnicode(s pdf.Value) map[uint32]string {
 				}
 			}
 		}
-		if len(out) > 1<<17 {
+		if work >= maxCMapWork {
 			break
 		}
 	}

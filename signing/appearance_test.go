@@ -581,7 +581,7 @@ func (l *objectList) AddObject(b []byte) (uint32, error) {
 // 2 has "TM. ỦY BAN NHÂN DÂN" at (350, 300) shown by a TJ with kerning
 // between pieces, and "CHỦ TỊCH" below it at (380, 282), in a content
 // array of two streams, under a cm scaling of 0.5 with the text at 26 pt.
-func makeVietnamesePDF(t *testing.T) []byte {
+func makeVietnamesePDF(t testing.TB) []byte {
 	t.Helper()
 	f := fonts.DejaVuSans()
 	hexOf := func(s string) string { return fonts.HexString(f.Shape(s)) }
@@ -832,5 +832,109 @@ func TestVisibleCacheKeepsOneSubset(t *testing.T) {
 	a, b := appearanceText(t, first, 1), appearanceText(t, second, 1)
 	if strings.Join(a, " ") == strings.Join(b, " ") || !strings.Contains(strings.Join(b, " "), FormatSigningTime(at)) {
 		t.Fatalf("appearance texts %q and %q", a, b)
+	}
+}
+
+// FuzzToUnicodeCMap feeds arbitrary CMaps to the ToUnicode parser of the
+// anchor search: it returns, quickly and within its budget, never panics.
+// Seeds: single codes, ranges in both forms, and a flood of ranges.
+func FuzzToUnicodeCMap(f *testing.F) {
+	f.Add([]byte("1 begincodespacerange <00> <FF> endcodespacerange 2 beginbfchar <41> <0041> <42> <1EE6> endbfchar"))
+	f.Add([]byte("1 beginbfrange <0010> <0020> <0041> endbfrange 1 beginbfrange <30> <32> [<0061> <D83DDE00> <00620063>] endbfrange"))
+	f.Add(bytes.Repeat([]byte("beginbfrange <00000000> <0000FFFF> <0041> "), 100))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		m := parseCMap(data)
+		if len(m) > maxCMapWork {
+			t.Fatalf("%d entries", len(m))
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("took %v", d)
+		}
+	})
+}
+
+func TestParseCMap(t *testing.T) {
+	m := parseCMap([]byte("2 beginbfchar <0041> <1EE6> <0042> <D83DDE00> endbfchar\n" +
+		"2 beginbfrange <0050> <0052> <0061> <0060> <0061> [<0078> <00790079>] endbfrange"))
+	want := map[uint32]string{0x41: "Ủ", 0x42: "😀", 0x50: "a", 0x51: "b", 0x52: "c", 0x60: "x", 0x61: "yy"}
+	if len(m) != len(want) {
+		t.Fatalf("got %v", m)
+	}
+	for k, v := range want {
+		if m[k] != v {
+			t.Fatalf("code %#x: %q, want %q (all: %v)", k, m[k], v, m)
+		}
+	}
+}
+
+// makeSmallType0PDF is a one-page PDF showing "CHỦ TỊCH" in a composite
+// font reduced to what the anchor search reads (codes 1-8, a ToUnicode
+// CMap with a bfchar and a bfrange, a W array; no font program): a small
+// fuzzing seed.
+func makeSmallType0PDF() []byte {
+	text := "BT /F1 12 Tf 1 0 0 1 100 300 Tm [<0001000200030004> -50 <0005000600070008>] TJ ET"
+	cmap := "/CIDInit /ProcSet findresource begin 12 dict begin begincmap 1 begincodespacerange <0000> <FFFF> endcodespacerange\n" +
+		"3 beginbfchar <0001> <0043> <0002> <0048> <0003> <1EE6> endbfchar\n2 beginbfrange <0004> <0004> <0020> <0005> <0008> [<0054> <1ECA> <0043> <0048>] endbfrange\n" +
+		"endcmap CMapName currentdict /CMap defineresource pop end end"
+	return assemblePDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text),
+		"<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+X /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>",
+		"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+X /DW 600 /W [1 [700 750] 3 3 720] >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(cmap), cmap),
+	})
+}
+
+// FuzzVisibleSign signs arbitrary bytes with an anchored visible seal: the
+// anchor search reads the input's content streams, fonts and CMaps. It
+// must sign or refuse with kind Invalid, never panic. Seeds: the anchor
+// fixtures, kept in testdata/fuzz/FuzzVisibleSign with what fuzzing found.
+func FuzzVisibleSign(f *testing.F) {
+	f.Add(makeAnchorPDF())
+	f.Add(makeSmallType0PDF())
+	s := quickSigner(f)
+	var err error
+	s.opts.Visible, s.visible, err = prepareVisible(Appearance{Anchor: &Anchor{Text: "CHỦ TỊCH"}, Kind: AppearanceSeal, Image: testSealPNG(f, 32)}, CertifyNone)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var out bytes.Buffer
+		_, err := s.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out)
+		if err != nil {
+			if k := kerr.KindOf(err); k != kerr.Invalid && k != kerr.TooLarge {
+				t.Fatalf("kind %s: %v", k, err)
+			}
+			if out.Len() != 0 {
+				t.Fatal("output written on error")
+			}
+		}
+	})
+}
+
+func TestSmallType0PDF(t *testing.T) {
+	doc := makeSmallType0PDF()
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	var xs []float64
+	for _, g := range pageText(rdr.Page(1)) {
+		got.WriteString(g.s)
+		xs = append(xs, g.x)
+	}
+	// Advances: C 700, H 750, Ủ 720, space 600 (DW), then +50/1000 em.
+	want := []float64{100, 108.4, 117.4, 126.04 + 7.2 + 0.6}
+	if got.String() != "CHỦTỊCH" || len(xs) != 7 {
+		t.Fatalf("text %q at %v", got.String(), xs)
+	}
+	for i, w := range want {
+		if math.Abs(xs[i]-w) > 0.001 {
+			t.Fatalf("glyph %d at x=%g, want %g (all %v)", i, xs[i], w, xs)
+		}
 	}
 }
