@@ -45,6 +45,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/documents/{id}/reuse", handle: s.reuseDocument},
 		{method: "GET", path: "/api/v1/documents/{id}/reuses", handle: s.listReuses},
 
+		{method: "GET", path: "/api/v1/signing/keys", handle: s.listSigningKeys},
 		{method: "POST", path: "/api/v1/signing/sign", handle: s.signPDF, stream: true},
 		{method: "POST", path: "/api/v1/signing/verify", handle: s.verifyPDF, public: true},
 

@@ -573,3 +573,46 @@ func TestSigningVisible(t *testing.T) {
 		}
 	}
 }
+
+// TestSigningKeys: staff see each key's certificate and whether it may sign
+// now; a revoked key says why.
+func TestSigningKeys(t *testing.T) {
+	e := newSigningEnv(t, func(o *envOptions) { o.portal.Signing.Images = map[string][]byte{"dau": pngImage(t)} })
+	var kl struct {
+		Keys []struct {
+			Name       string `json:"name"`
+			CommonName string `json:"commonName"`
+			HasImage   bool   `json:"hasImage"`
+			Usable     bool   `json:"usable"`
+			Problem    *struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"problem"`
+		} `json:"keys"`
+	}
+	e.do(call{method: "GET", path: "/api/v1/signing/keys", token: e.staff}).want(t, 200, "").json(t, &kl)
+	if len(kl.Keys) != 3 {
+		t.Fatalf("keys: %+v", kl.Keys)
+	}
+	for _, k := range kl.Keys {
+		switch k.Name {
+		case "canbo":
+			if k.CommonName != "Nguyễn Văn An" || !k.Usable || k.Problem != nil || k.HasImage {
+				t.Errorf("canbo: %+v", k)
+			}
+		case "dau":
+			if !k.Usable || !k.HasImage {
+				t.Errorf("dau: %+v", k)
+			}
+		case "thuhoi":
+			if k.Usable || k.Problem == nil || k.Problem.Code != "cert_revoked" || !vietnamese(k.Problem.Message) {
+				t.Errorf("thuhoi: %+v %+v", k, k.Problem)
+			}
+		default:
+			t.Errorf("unexpected key %q", k.Name)
+		}
+	}
+	e.do(call{method: "GET", path: "/api/v1/signing/keys", token: e.citizenA}).want(t, 403, "staff_only")
+	plain := newEnv(t)
+	plain.do(call{method: "GET", path: "/api/v1/signing/keys", token: plain.admin}).want(t, 503, "signing_not_configured")
+}
