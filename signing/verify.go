@@ -533,7 +533,8 @@ func parsePDFDate(s string) (time.Time, bool) {
 // classifyChanges splits what was appended after the first signature into
 // its incremental updates and records, for each signature, the ones after
 // it: a later signature ("later_signature") or document time-stamp
-// ("document_timestamp") whose byte range ends where the update ends, an
+// ("document_timestamp") whose byte range ends where the update ends and
+// that adds nothing but it (see isSignatureUpdate), an
 // update that only adds or extends the DSS ("dss", see isDSSUpdate), one
 // that only fills in form fields ("form_filling", see formFillUpdate), or
 // anything else ("unclassified"). Later signatures are allowed unless a
@@ -569,9 +570,12 @@ func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) []revi
 			// A signature's range ends at its update's end, give or take
 			// the end-of-line after %%EOF.
 			if s.end > from && s.end <= e && e-s.end <= 2 {
-				r.to, r.kind = s.end, ChangeLaterSignature
-				if s.Kind == KindDocTimestamp {
-					r.kind = ChangeDocTimestamp
+				r.to, r.kind = s.end, ChangeUnclassified
+				if isSignatureUpdate(in, from, s.end) {
+					r.kind = ChangeLaterSignature
+					if s.Kind == KindDocTimestamp {
+						r.kind = ChangeDocTimestamp
+					}
 				}
 			}
 		}

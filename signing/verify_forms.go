@@ -170,34 +170,7 @@ func formFillUpdate(in io.ReaderAt, from, to int64) (names []string, ok bool) {
 	}
 	// New objects must be appearance streams (or their resources) of the
 	// changed widgets.
-	reach := map[uint32]bool{}
-	nodes := 0
-	var walk func(v pdf.Value, depth int)
-	walk = func(v pdf.Value, depth int) {
-		nodes++
-		if depth > 6 || nodes > 2000 {
-			return
-		}
-		if id := v.GetPtr().GetID(); id != 0 {
-			if reach[id] {
-				return
-			}
-			reach[id] = true
-		}
-		switch v.Kind() {
-		case pdf.Dict, pdf.Stream:
-			for _, k := range v.Keys() {
-				walk(v.Key(k), depth+1)
-			}
-		case pdf.Array:
-			for i := 0; i < v.Len() && i < 100; i++ {
-				walk(v.Index(i), depth+1)
-			}
-		}
-	}
-	for _, ap := range appearances {
-		walk(ap, 0)
-	}
+	reach := reachable(appearances)
 	for _, id := range fresh {
 		if reach[id] {
 			continue

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/sign"
 
 	"github.com/kho-vn/kho/certs-test/pki"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -371,5 +372,37 @@ func TestDSSUpdateThatRewritesContent(t *testing.T) {
 	rep := verifyBytes(t, forged, VerifyOptions{Roots: e.pki.Roots()})
 	if s := rep.Signatures[0]; s.Verdict != Indeterminate || s.SubIndication != SubChangesNotClassified || s.Changes[0].Kind != ChangeUnclassified {
 		t.Fatalf("forged DSS update: %s/%s %+v", s.Verdict, s.SubIndication, s.Changes)
+	}
+}
+
+// TestLaterSignatureThatRewritesContent: a later signature whose update
+// also rewrites the page's content is no mere later signature: the first
+// signature becomes INDETERMINATE, while the later one (which covers the
+// change) passes.
+func TestLaterSignatureThatRewritesContent(t *testing.T) {
+	e := getEnv(t)
+	first := signBytes(t, e.signer(t, pki.Seal, Options{}), makePDF(1))
+	rdr, err := pdf.NewReader(bytes.NewReader(first), int64(len(first)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := e.key(t, pki.Personal)
+	text := "BT /F1 18 Tf 72 760 Td (Forged page) Tj ET"
+	sd := sign.SignData{Signer: key, Certificate: key.Certificate(), SubFilter: sign.SubFilterETSICAdESDetached,
+		CertificateChains: [][]*x509.Certificate{append([]*x509.Certificate{key.Certificate()}, key.Chain()...)},
+		Updates:           map[uint32][]byte{5: []byte(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text))}}
+	sd.Signature.CertType = sign.ApprovalSignature
+	var out bytes.Buffer
+	//nolint:staticcheck // the engine our Signer uses
+	if err := sign.SignWithData(bytes.NewReader(first), &out, rdr, int64(len(first)), sd); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out.Bytes(), []byte("Forged page")) {
+		t.Fatal("no forgery")
+	}
+	rep := verifyBytes(t, out.Bytes(), VerifyOptions{Roots: e.pki.Roots()})
+	s1, s2 := rep.Signatures[0], rep.Signatures[1]
+	if s1.Verdict != Indeterminate || s1.SubIndication != SubChangesNotClassified || s1.Changes[0].Kind != ChangeUnclassified || s2.Verdict != TotalPassed {
+		t.Fatalf("first %s/%s %+v; second %s/%s", s1.Verdict, s1.SubIndication, s1.Changes, s2.Verdict, s2.SubIndication)
 	}
 }
