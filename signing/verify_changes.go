@@ -76,72 +76,65 @@ func refIDs(arr pdf.Value) []uint32 {
 // same), and new objects reachable from the new fields (signature value,
 // appearance streams, their fonts and images). The catalog may change only
 // in /AcroForm, /Version and /Perms.
-func isSignatureUpdate(in io.ReaderAt, from, to int64) (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	prev, cur, written, ok := openUpdate(in, from, to)
-	if !ok {
-		return false
-	}
-	budget := 100000
-	oldRoot, newRoot := prev.Trailer().Key("Root"), cur.Trailer().Key("Root")
-	if !sameExcept(oldRoot, newRoot, "AcroForm", "Version", "Perms") {
-		return false
-	}
-	oldForm, newForm := oldRoot.Key("AcroForm"), newRoot.Key("AcroForm")
-	oldFields, newFields := refIDs(oldForm.Key("Fields")), refIDs(newForm.Key("Fields"))
-	for _, id := range oldFields {
-		if !slices.Contains(newFields, id) {
-			return false // a field removed
-		}
-	}
-	// What the new fields reach may be new.
-	var roots []pdf.Value
-	var added []uint32
-	for i, id := range newFields {
-		if slices.Contains(oldFields, id) {
-			continue
-		}
-		f := newForm.Key("Fields").Index(i)
-		if f.Key("FT").Name() != "Sig" {
-			return false // only signature fields may be added
-		}
-		added = append(added, id)
-		roots = append(roots, f)
-	}
-	reach := reachable(roots)
-	for _, id := range written {
-		_, err := prev.GetObject(id)
-		existed := err == nil
-		v, _ := cur.GetObject(id)
-		switch {
-		case id == newRoot.GetPtr().GetID() || id == oldRoot.GetPtr().GetID() || (id != 0 && id == oldForm.GetPtr().GetID()):
-			// compared above
-		case !existed && (reach[id] || (v.Kind() == pdf.Stream && v.Key("Type").Name() == "XRef")):
-		case existed && v.Key("Type").Name() == "Page":
-			old, _ := prev.GetObject(id)
-			if !sameDeepExcept(old, v, "Annots", &budget) {
-				return false
-			}
-			oldAnnots, newAnnots := refIDs(old.Key("Annots")), refIDs(v.Key("Annots"))
-			for _, a := range oldAnnots {
-				if !slices.Contains(newAnnots, a) {
-					return false
-				}
-			}
-			for _, a := range newAnnots {
-				if !slices.Contains(oldAnnots, a) && !slices.Contains(added, a) && !reach[a] {
-					return false // an annotation that is not the new signature's widget
-				}
-			}
-		default:
+func isSignatureUpdate(in io.ReaderAt, from, to int64) bool {
+	return inspectUpdate(in, from, to, func(prev, cur *pdf.Reader, written []uint32) bool {
+		budget := 100000
+		oldRoot, newRoot := prev.Trailer().Key("Root"), cur.Trailer().Key("Root")
+		if !sameExcept(oldRoot, newRoot, "AcroForm", "Version", "Perms") {
 			return false
 		}
-	}
-	return true
+		oldForm, newForm := oldRoot.Key("AcroForm"), newRoot.Key("AcroForm")
+		oldFields, newFields := refIDs(oldForm.Key("Fields")), refIDs(newForm.Key("Fields"))
+		for _, id := range oldFields {
+			if !slices.Contains(newFields, id) {
+				return false // a field removed
+			}
+		}
+		// What the new fields reach may be new.
+		var roots []pdf.Value
+		var added []uint32
+		for i, id := range newFields {
+			if slices.Contains(oldFields, id) {
+				continue
+			}
+			f := newForm.Key("Fields").Index(i)
+			if f.Key("FT").Name() != "Sig" {
+				return false // only signature fields may be added
+			}
+			added = append(added, id)
+			roots = append(roots, f)
+		}
+		reach := reachable(roots)
+		for _, id := range written {
+			_, err := prev.GetObject(id)
+			existed := err == nil
+			v, _ := cur.GetObject(id)
+			switch {
+			case id == newRoot.GetPtr().GetID() || id == oldRoot.GetPtr().GetID() || (id != 0 && id == oldForm.GetPtr().GetID()):
+				// compared above
+			case !existed && (reach[id] || (v.Kind() == pdf.Stream && v.Key("Type").Name() == "XRef")):
+			case existed && v.Key("Type").Name() == "Page":
+				old, _ := prev.GetObject(id)
+				if !sameDeepExcept(old, v, "Annots", &budget) {
+					return false
+				}
+				oldAnnots, newAnnots := refIDs(old.Key("Annots")), refIDs(v.Key("Annots"))
+				for _, a := range oldAnnots {
+					if !slices.Contains(newAnnots, a) {
+						return false
+					}
+				}
+				for _, a := range newAnnots {
+					if !slices.Contains(oldAnnots, a) && !slices.Contains(added, a) && !reach[a] {
+						return false // an annotation that is not the new signature's widget
+					}
+				}
+			default:
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // sameDeepExcept is sameDeep on two dictionaries, leaving out key skip.

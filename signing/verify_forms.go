@@ -122,21 +122,26 @@ func sameExcept(a, b pdf.Value, skip ...string) bool {
 // appearances (/AP), write the appearance streams those reference, and
 // rewrite the AcroForm (/NeedAppearances, /DA, /DR) or the catalog for it;
 // nothing else.
-func formFillUpdate(in io.ReaderAt, from, to int64) (names []string, ok bool) {
-	defer func() {
-		if recover() != nil {
-			names, ok = nil, false
-		}
-	}()
-	prev, cur, written, ok := openUpdate(in, from, to)
+func formFillUpdate(in io.ReaderAt, from, to int64) ([]string, bool) {
+	var names []string
+	ok := inspectUpdate(in, from, to, func(prev, cur *pdf.Reader, written []uint32) bool {
+		names = formFilled(prev, cur, written)
+		return names != nil
+	})
 	if !ok {
 		return nil, false
 	}
+	return names, true
+}
+
+// formFilled is formFillUpdate on the documents before and after the
+// update and the objects it writes; nil when it is not form filling.
+func formFilled(prev, cur *pdf.Reader, written []uint32) []string {
 	oldRoot, newRoot := prev.Trailer().Key("Root"), cur.Trailer().Key("Root")
 	oldForm, newForm := oldRoot.Key("AcroForm"), newRoot.Key("AcroForm")
 	formKeys := []string{"NeedAppearances", "DA", "DR"}
 	if !sameExcept(oldRoot, newRoot, "AcroForm") || !sameExcept(oldForm, newForm, formKeys...) {
-		return nil, false
+		return nil
 	}
 	fields := formFields(prev)
 	changed := map[string]bool{}
@@ -149,24 +154,24 @@ func formFillUpdate(in io.ReaderAt, from, to int64) (names []string, ok bool) {
 		f, known := fields[id]
 		if !known {
 			if _, err := prev.GetObject(id); err == nil {
-				return nil, false // an existing object that is not a field
+				return nil // an existing object that is not a field
 			}
 			fresh = append(fresh, id)
 			continue
 		}
 		if f.ft == "Sig" {
-			return nil, false
+			return nil
 		}
 		o, _ := prev.GetObject(id)
 		n, err := cur.GetObject(id)
 		if err != nil || !sameExcept(o, n, "V", "AS", "AP") {
-			return nil, false
+			return nil
 		}
 		changed[f.name] = true
 		appearances = append(appearances, n.Key("AP"))
 	}
 	if len(changed) == 0 {
-		return nil, false
+		return nil
 	}
 	// New objects must be appearance streams (or their resources) of the
 	// changed widgets.
@@ -178,11 +183,12 @@ func formFillUpdate(in io.ReaderAt, from, to int64) (names []string, ok bool) {
 		if v, err := cur.GetObject(id); err == nil && v.Kind() == pdf.Stream && v.Key("Type").Name() == "XRef" {
 			continue
 		}
-		return nil, false
+		return nil
 	}
+	var names []string
 	for n := range changed {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	return names, true
+	return names
 }

@@ -288,88 +288,94 @@ func skipSpace(b []byte, k int) int {
 // previous one only in /DSS, and every object the update writes is the
 // DSS, its VRI dictionary, an entry or stream they reference, or the
 // cross-reference stream itself.
-func isDSSUpdate(in io.ReaderAt, from, to int64) (ok bool) {
+func isDSSUpdate(in io.ReaderAt, from, to int64) bool {
+	return inspectUpdate(in, from, to, func(prev, cur *pdf.Reader, written []uint32) bool {
+		oldRoot, newRoot := prev.Trailer().Key("Root"), cur.Trailer().Key("Root")
+		if oldRoot.Kind() != pdf.Dict || newRoot.Kind() != pdf.Dict {
+			return false
+		}
+		var a, b bytes.Buffer
+		skipDSS := func(k string) bool { return k == "DSS" }
+		if writeEntries(&a, oldRoot, skipDSS) != nil || writeEntries(&b, newRoot, skipDSS) != nil || !bytes.Equal(a.Bytes(), b.Bytes()) {
+			return false
+		}
+		dss := newRoot.Key("DSS")
+		if dss.Kind() != pdf.Dict {
+			return false
+		}
+		// The objects a DSS update may write: new objects the new DSS
+		// references, and, among the existing ones, only the catalog and the
+		// dictionaries of the old DSS (never an existing stream: a DSS that
+		// "lists" a page's content stream must not make rewriting it allowed).
+		allowed := map[uint32]bool{newRoot.GetPtr().GetID(): true}
+		rewritable := map[uint32]bool{oldRoot.GetPtr().GetID(): true}
+		if old := oldRoot.Key("DSS"); old.Kind() == pdf.Dict {
+			for _, v := range []pdf.Value{old, old.Key("VRI"), old.Key("Certs"), old.Key("OCSPs"), old.Key("CRLs")} {
+				rewritable[v.GetPtr().GetID()] = true
+			}
+			oldVRI := old.Key("VRI")
+			for i, k := range oldVRI.Keys() {
+				if i >= maxDSSItems {
+					return false
+				}
+				rewritable[oldVRI.Key(k).GetPtr().GetID()] = true
+			}
+		}
+		delete(rewritable, 0)
+		mark := func(v pdf.Value) {
+			if id := v.GetPtr().GetID(); id != 0 {
+				allowed[id] = true
+			}
+		}
+		markArrays := func(d pdf.Value, keys ...string) {
+			for _, k := range keys {
+				arr := d.Key(k)
+				mark(arr)
+				for i := 0; i < arr.Len() && i < maxDSSItems; i++ {
+					mark(arr.Index(i))
+				}
+			}
+		}
+		mark(dss)
+		markArrays(dss, "Certs", "OCSPs", "CRLs")
+		vri := dss.Key("VRI")
+		mark(vri)
+		keys := vri.Keys()
+		if len(keys) > maxDSSItems {
+			return false
+		}
+		for _, k := range keys {
+			entry := vri.Key(k)
+			mark(entry)
+			markArrays(entry, "Cert", "OCSP", "CRL")
+			mark(entry.Key("TS"))
+		}
+		for _, id := range written {
+			_, err := prev.GetObject(id)
+			existed := err == nil
+			if allowed[id] && (!existed || rewritable[id]) {
+				continue
+			}
+			if v, err := cur.GetObject(id); err == nil && !existed && v.Kind() == pdf.Stream && v.Key("Type").Name() == "XRef" {
+				continue
+			}
+			return false
+		}
+		return true
+	})
+}
+
+// inspectUpdate runs check on the documents before and after the update
+// in (from, to] and the objects it writes (see openUpdate); a panic of the
+// PDF parser, or an update that cannot be read, gives false.
+func inspectUpdate(in io.ReaderAt, from, to int64, check func(prev, cur *pdf.Reader, written []uint32) bool) (ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
 		}
 	}()
 	prev, cur, written, ok := openUpdate(in, from, to)
-	if !ok {
-		return false
-	}
-	oldRoot, newRoot := prev.Trailer().Key("Root"), cur.Trailer().Key("Root")
-	if oldRoot.Kind() != pdf.Dict || newRoot.Kind() != pdf.Dict {
-		return false
-	}
-	var a, b bytes.Buffer
-	skipDSS := func(k string) bool { return k == "DSS" }
-	if writeEntries(&a, oldRoot, skipDSS) != nil || writeEntries(&b, newRoot, skipDSS) != nil || !bytes.Equal(a.Bytes(), b.Bytes()) {
-		return false
-	}
-	dss := newRoot.Key("DSS")
-	if dss.Kind() != pdf.Dict {
-		return false
-	}
-	// The objects a DSS update may write: new objects the new DSS
-	// references, and, among the existing ones, only the catalog and the
-	// dictionaries of the old DSS (never an existing stream: a DSS that
-	// "lists" a page's content stream must not make rewriting it allowed).
-	allowed := map[uint32]bool{newRoot.GetPtr().GetID(): true}
-	rewritable := map[uint32]bool{oldRoot.GetPtr().GetID(): true}
-	if old := oldRoot.Key("DSS"); old.Kind() == pdf.Dict {
-		for _, v := range []pdf.Value{old, old.Key("VRI"), old.Key("Certs"), old.Key("OCSPs"), old.Key("CRLs")} {
-			rewritable[v.GetPtr().GetID()] = true
-		}
-		oldVRI := old.Key("VRI")
-		for i, k := range oldVRI.Keys() {
-			if i >= maxDSSItems {
-				return false
-			}
-			rewritable[oldVRI.Key(k).GetPtr().GetID()] = true
-		}
-	}
-	delete(rewritable, 0)
-	mark := func(v pdf.Value) {
-		if id := v.GetPtr().GetID(); id != 0 {
-			allowed[id] = true
-		}
-	}
-	markArrays := func(d pdf.Value, keys ...string) {
-		for _, k := range keys {
-			arr := d.Key(k)
-			mark(arr)
-			for i := 0; i < arr.Len() && i < maxDSSItems; i++ {
-				mark(arr.Index(i))
-			}
-		}
-	}
-	mark(dss)
-	markArrays(dss, "Certs", "OCSPs", "CRLs")
-	vri := dss.Key("VRI")
-	mark(vri)
-	keys := vri.Keys()
-	if len(keys) > maxDSSItems {
-		return false
-	}
-	for _, k := range keys {
-		entry := vri.Key(k)
-		mark(entry)
-		markArrays(entry, "Cert", "OCSP", "CRL")
-		mark(entry.Key("TS"))
-	}
-	for _, id := range written {
-		_, err := prev.GetObject(id)
-		existed := err == nil
-		if allowed[id] && (!existed || rewritable[id]) {
-			continue
-		}
-		if v, err := cur.GetObject(id); err == nil && !existed && v.Kind() == pdf.Stream && v.Key("Type").Name() == "XRef" {
-			continue
-		}
-		return false
-	}
-	return true
+	return ok && check(prev, cur, written)
 }
 
 // openUpdate reads the document as it was before and after the update in
