@@ -151,6 +151,7 @@ func TestAuthenticationRequired(t *testing.T) {
 		"GET /api/v1/documents/{id}/versions/{n}/content": {"", "", nil},
 		"POST /api/v1/documents/{id}/sign":                {"application/json", "", []byte(`{"key":"canbo"}`)},
 		"POST /api/v1/signing/sign":                       {signCT, "", signBody},
+		"POST /api/v1/signing/batch":                      {"application/json", "", []byte(`{"documents":["x"],"options":{"key":"canbo"}}`)},
 		"PUT /api/v1/forms/{code}":                        {"application/json", "", []byte(`{"schema":1,"code":"KHAI_SINH","version":1,"title":"x","fields":[]}`)},
 		"POST /api/v1/forms/{code}/validate":              {"application/json", "", []byte(`{}`)},
 	}

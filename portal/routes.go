@@ -47,6 +47,7 @@ func (s *Server) routeTable() []route {
 
 		{method: "GET", path: "/api/v1/signing/keys", handle: s.listSigningKeys},
 		{method: "POST", path: "/api/v1/signing/sign", handle: s.signPDF, stream: true},
+		{method: "POST", path: "/api/v1/signing/batch", handle: s.signBatch, stream: true},
 		{method: "POST", path: "/api/v1/signing/verify", handle: s.verifyPDF, public: true},
 
 		{method: "GET", path: "/api/v1/stats", handle: s.systemStats},

@@ -616,3 +616,50 @@ func TestSigningKeys(t *testing.T) {
 	plain := newEnv(t)
 	plain.do(call{method: "GET", path: "/api/v1/signing/keys", token: plain.admin}).want(t, 503, "signing_not_configured")
 }
+
+// TestSignBatch: many vault documents signed in one call, each with its
+// own outcome.
+func TestSignBatch(t *testing.T) {
+	e := newSigningEnv(t)
+	a := e.upload(t, e.citizenA, "Giấy phép 1", onePage(t))
+	b := e.upload(t, e.citizenA, "Giấy phép 2", append(onePage(t), "\n% bản 2\n"...))
+	var img document
+	e.uploadRaw(rawUpload{token: e.citizenA, query: url.Values{"type": {"KHAC"}, "name": {"Ảnh"}}, contentType: "image/png", disposition: `attachment; filename="anh.png"`, data: pngImage(t)}).
+		want(t, 201, "").json(t, &img)
+	missing := "01m8000000000000000000000z"
+	body := fmt.Sprintf(`{"documents":[%q,%q,%q,%q,%q],"options":{"key":"dau","level":"B-T","reason":"Trả kết quả"}}`, a.ID, img.ID, missing, b.ID, a.ID)
+	var res struct {
+		Results []struct {
+			ID       string    `json:"id"`
+			OK       bool      `json:"ok"`
+			Document *document `json:"document"`
+			Error    *struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		} `json:"results"`
+	}
+	e.do(call{method: "POST", path: "/api/v1/signing/batch", token: e.staff, contentType: "application/json", body: []byte(body)}).want(t, 200, "").json(t, &res)
+	want := []string{"", "not_pdf", "document_not_found", "", "duplicate_document"}
+	if len(res.Results) != len(want) {
+		t.Fatalf("results: %+v", res.Results)
+	}
+	for i, r := range res.Results {
+		switch {
+		case want[i] == "" && (!r.OK || r.Document == nil || r.Document.Current.Change != "signed" || r.Document.Signature == nil || r.Document.Signature.Verdict != "TOTAL-PASSED"):
+			t.Errorf("result %d: %+v", i, r)
+		case want[i] != "" && (r.OK || r.Error == nil || r.Error.Code != want[i] || !vietnamese(r.Error.Message)):
+			t.Errorf("result %d: %+v %+v, want %s", i, r, r.Error, want[i])
+		}
+	}
+	// Refusals of the whole call.
+	e.do(call{method: "POST", path: "/api/v1/signing/batch", token: e.citizenA, contentType: "application/json", body: []byte(body)}).want(t, 403, "staff_only")
+	e.do(call{method: "POST", path: "/api/v1/signing/batch", token: e.staff, contentType: "application/json", body: []byte(`{"documents":[],"options":{"key":"dau"}}`), expect: specInvalid}).want(t, 400, "invalid_batch")
+	e.do(call{method: "POST", path: "/api/v1/signing/batch", token: e.staff, contentType: "application/json", body: []byte(fmt.Sprintf(`{"documents":[%q],"options":{"key":"nope"}}`, a.ID))}).want(t, 400, "sign_key_unknown")
+	// A citizen's document signed by staff lands in the citizen's ledger.
+	var lp ledgerPage
+	e.do(call{method: "GET", path: "/api/v1/owners/" + ownerA + "/ledger?document=" + b.ID, token: e.citizenA}).want(t, 200, "").json(t, &lp)
+	if n := len(lp.Entries); n == 0 || lp.Entries[n-1].Action != "version" || lp.Entries[n-1].Actor != "canbo01" {
+		t.Errorf("ledger: %+v", lp.Entries)
+	}
+}
