@@ -169,7 +169,7 @@ func readStreamLimited(s pdf.Value, limit int64) (data []byte, err error) {
 // of leaf (intermediates from pool and d), valid at time at, and adds it
 // with the certificates to d; mine, when not nil, receives the same items
 // (for a VRI entry). Revocation data already in d that answers for a
-// certificate is not fetched again. The answers are not judged: a revoked
+// certificate at time at is not fetched again. The answers are not judged: a revoked
 // status is evidence too. It fails with kerr Unavailable
 // revocation_unavailable when neither OCSP nor a CRL answers for one
 // certificate, and with the checker's cert_untrusted when the chain does
@@ -188,7 +188,9 @@ func collectValidation(ctx context.Context, checker *Checker, d, mine *validatio
 	}
 	for i := 0; i+1 < len(path); i++ {
 		cert, issuer := path[i], path[i+1]
-		if ans := d.answer(cert, issuer, time.Time{}); ans != nil {
+		// An answer already there that speaks for at will do; an older one
+		// (a renewal years later) does not, and a fresh one is fetched.
+		if ans := d.answer(cert, issuer, at); ans != nil {
 			mine.addAnswer(ans)
 			continue
 		}

@@ -96,7 +96,8 @@ func Extend(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, leve
 		if err != nil {
 			return ExtendResult{}, err
 		}
-		lta := tsaValidation(ctx, buf.Bytes(), opts.Checker, opts.Now())
+		lta, more := tsaValidation(ctx, buf.Bytes(), opts.Checker, opts.Now())
+		res.Certs, res.OCSPs, res.CRLs = res.Certs+more.Certs, res.OCSPs+more.OCSPs, res.CRLs+more.CRLs
 		// pdfsign writes the whole document: keep only what it appended.
 		lt = lta[size:]
 		res.Level, res.DocTimestamp = LevelBLTA, ts
@@ -507,7 +508,8 @@ func (s *Signer) extend(ctx context.Context, signed []byte, now time.Time) ([]by
 	if _, err := docTimestamp(ctx, bytes.NewReader(signed), int64(len(signed)), &buf, s.opts.TSAURL, s.opts.TSATimeout, now); err != nil {
 		return nil, err
 	}
-	return tsaValidation(ctx, buf.Bytes(), s.opts.Checker, now), nil
+	lta, _ := tsaValidation(ctx, buf.Bytes(), s.opts.Checker, now)
+	return lta, nil
 }
 
 // tsaValidation appends to doc, whose last signature is a fresh document
@@ -515,10 +517,11 @@ func (s *Signer) extend(ctx context.Context, signed []byte, now time.Time) ([]by
 // TSA chain, when the DSS lacks some (another TSA than the signature's).
 // It is best effort: B-LTA does not require it, and the next Extend adds
 // what is missing now.
-func tsaValidation(ctx context.Context, doc []byte, checker *Checker, now time.Time) []byte {
-	more, _, err := appendDSS(ctx, bytes.NewReader(doc), int64(len(doc)), checker, true, true, now)
+// It returns the document and what the update added.
+func tsaValidation(ctx context.Context, doc []byte, checker *Checker, now time.Time) ([]byte, ExtendResult) {
+	more, res, err := appendDSS(ctx, bytes.NewReader(doc), int64(len(doc)), checker, true, true, now)
 	if err != nil || more == nil {
-		return doc
+		return doc, ExtendResult{}
 	}
-	return append(doc, more...)
+	return append(doc, more...), res
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -404,5 +405,62 @@ func TestLaterSignatureThatRewritesContent(t *testing.T) {
 	s1, s2 := rep.Signatures[0], rep.Signatures[1]
 	if s1.Verdict != Indeterminate || s1.SubIndication != SubChangesNotClassified || s1.Changes[0].Kind != ChangeUnclassified || s2.Verdict != TotalPassed {
 		t.Fatalf("first %s/%s %+v; second %s/%s", s1.Verdict, s1.SubIndication, s1.Changes, s2.Verdict, s2.SubIndication)
+	}
+}
+
+// TestLTARenewalLater: renewing a B-LTA file after the OCSP responses in
+// its DSS went stale fetches fresh ones for the new time-stamp's TSA, so
+// the renewed file still verifies offline at that later time.
+func TestLTARenewalLater(t *testing.T) {
+	var mu sync.Mutex
+	offset := time.Duration(0)
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return time.Now().Add(offset)
+	}
+	srv, err := pki.StartServer(context.Background(), pki.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	p := srv.PKI
+	id := p.Identity(pki.Personal)
+	key, err := newFileKey(id.Key, id.Cert, id.Chain[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	checker := &Checker{Roots: p.Roots(), Timeout: 5 * time.Second}
+	s, err := New(key, Options{Level: LevelBLTA, TSAURL: srv.URL + "/tsa", Checker: checker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lta := signBytes(t, s, makePDF(1))
+
+	mu.Lock()
+	offset = 3 * pki.OCSPValidity
+	mu.Unlock()
+	var out bytes.Buffer
+	res, err := Extend(context.Background(), bytes.NewReader(lta), int64(len(lta)), &out, LevelBLTA, ExtendOptions{Checker: checker, TSAURL: srv.URL + "/tsa", Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Level != LevelBLTA || res.OCSPs == 0 {
+		t.Fatalf("renewal fetched no fresh OCSP response: %+v", res)
+	}
+	offline := &Checker{Roots: p.Roots(), Timeout: time.Second, HTTPClient: &http.Client{Transport: failingTransport{}}}
+	rep := verifyBytes(t, out.Bytes(), VerifyOptions{Roots: p.Roots(), Checker: offline, Now: clock})
+	if len(rep.Signatures) != 3 {
+		t.Fatalf("%d entries", len(rep.Signatures))
+	}
+	for i, s := range rep.Signatures {
+		if s.Verdict != TotalPassed {
+			t.Fatalf("entry %d (%s): %s/%s %s", i, s.Kind, s.Verdict, s.SubIndication, s.Detail)
+		}
+	}
+	// The fresh OCSP response for the new time-stamp's TSA came in a DSS
+	// update after it.
+	if last := rep.Signatures[2]; last.CoversWholeDocument || len(last.Changes) != 1 || last.Changes[0].Kind != ChangeDSS || last.RevocationSource != "dss" {
+		t.Fatalf("renewal time-stamp: %+v", last)
 	}
 }
