@@ -208,7 +208,7 @@ func (r *renderer) appearance(add objectAdder, rect [4]float64) ([]byte, error) 
 		// Blue text, as Decree 30/2020 asks of the signing information.
 		fmt.Fprintf(&content, "BT 0 0 0.8 rg /F1 %.2f Tf\n", l.fontSize)
 		for i, ln := range l.lines {
-			fmt.Fprintf(&content, "1 0 0 1 %.3f %.3f Tm %s Tj\n", ln.x, ln.y, fonts.HexString(shaped[i]))
+			fmt.Fprintf(&content, "1 0 0 1 %.3f %.3f Tm %s Tj\n", ln.x, ln.y, pf.Hex(shaped[i]))
 		}
 		content.WriteString("ET\n")
 	}

@@ -584,19 +584,23 @@ func (l *objectList) AddObject(b []byte) (uint32, error) {
 func makeVietnamesePDF(t testing.TB) []byte {
 	t.Helper()
 	f := fonts.DejaVuSans()
-	hexOf := func(s string) string { return fonts.HexString(f.Shape(s)) }
-	pieces := []string{"TM. ", "ỦY BAN", " NHÂN DÂN", "CHỦ TỊCH"}
+	pieces := []string{"TM. ", "ỦY BAN", " NHÂN DÂN", "CHỦ TỊCH", "Trang một"}
 	var shaped [][]fonts.Shaped
 	for _, p := range pieces {
 		shaped = append(shaped, f.Shape(p))
 	}
+	pf, err := f.NewPDFFont(shaped...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hexOf := func(s string) string { return pf.Hex(f.Shape(s)) }
 	page1 := "BT /F1 12 Tf 1 0 0 1 72 760 Tm " + hexOf("Trang một") + " Tj ET"
 	c1 := "q 0.5 0 0 0.5 0 0 cm BT /F1 26 Tf 1 0 0 1 700 600 Tm [" + hexOf(pieces[0]) + " -120 " + hexOf(pieces[1]) + " 80 " + hexOf(pieces[2]) + "] TJ ET Q"
 	c2 := "BT /F1 13 Tf 1 0 0 1 380 282 Tm " + hexOf(pieces[3]) + " Tj ET"
 	// Objects 1-4: catalog, pages, page 1, page 2; then the font's objects;
 	// then the three content streams.
 	list := &objectList{first: 5}
-	font, err := f.EmbedPDF(list, append(shaped, f.Shape("Trang một"))...)
+	font, err := pf.Embed(list)
 	if err != nil {
 		t.Fatal(err)
 	}

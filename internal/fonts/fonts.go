@@ -4,7 +4,7 @@
 //
 // A Font measures text, maps runes to glyphs (Shape), cuts subsets of the
 // font file (Subset) and embeds such a subset in a PDF as a Type0 font with
-// a ToUnicode CMap (EmbedPDF, with HexString for the text operators). The font's
+// a ToUnicode CMap (NewPDFFont, Embed, and Hex for the text operators). The font's
 // licence (Bitstream Vera, DejaVu changes in the public domain) is in
 // LICENSE beside this file and allows embedding and subsetting.
 package fonts

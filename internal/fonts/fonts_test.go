@@ -60,55 +60,72 @@ func TestWidthMatchesSFNT(t *testing.T) {
 
 func TestSubset(t *testing.T) {
 	f := DejaVuSans()
-	text := "Nguyễn Thị Ngọc Ánh — Ủy ban nhân dân phường Bến Thành"
-	var glyphs []uint16
-	for _, s := range f.Shape(text) {
-		glyphs = append(glyphs, s.Glyph)
-	}
-	sub, err := f.Subset(glyphs)
+	text := f.Shape("Nguyễn Thị Ngọc Ánh — Ủy ban nhân dân phường Bến Thành")
+	sub, newID, err := f.Subset(text)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sub) > 120<<10 {
+	if len(sub) > 16<<10 {
 		t.Fatalf("subset is %d bytes", len(sub))
 	}
 	sf, err := sfnt.Parse(sub)
 	if err != nil {
 		t.Fatalf("subset does not parse: %v", err)
 	}
-	if sf.NumGlyphs() != f.NumGlyphs() {
-		t.Fatalf("subset has %d glyphs, want %d (indices kept)", sf.NumGlyphs(), f.NumGlyphs())
+	// Glyphs are renumbered: .notdef first, the glyphs shown, and the
+	// components of composite glyphs (Vietnamese letters are composites).
+	if sf.NumGlyphs() != len(newID) || newID[0] != 0 || sf.NumGlyphs() < 30 || sf.NumGlyphs() > 80 {
+		t.Fatalf("subset has %d glyphs, map %d", sf.NumGlyphs(), len(newID))
 	}
 	var b1, b2 sfnt.Buffer
 	ppem := fixed.I(f.UnitsPerEm())
-	for _, s := range f.Shape(text) {
+	for _, s := range text {
 		want, err := f.SFNT().LoadGlyph(&b1, sfnt.GlyphIndex(s.Glyph), ppem, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := sf.LoadGlyph(&b2, sfnt.GlyphIndex(s.Glyph), ppem, nil)
+		id, ok := newID[s.Glyph]
+		if !ok {
+			t.Fatalf("%q not in the subset", s.Rune)
+		}
+		got, err := sf.LoadGlyph(&b2, sfnt.GlyphIndex(id), ppem, nil)
 		if err != nil {
 			t.Fatalf("%q: %v", s.Rune, err)
 		}
 		if len(got) != len(want) || len(want) == 0 && s.Rune != ' ' {
 			t.Fatalf("%q: %d segments in the subset, %d in the font", s.Rune, len(got), len(want))
 		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%q: segment %d differs", s.Rune, i)
+			}
+		}
+		// The subset's cmap and advances agree.
+		if g, err := sf.GlyphIndex(&b2, s.Rune); err != nil || uint16(g) != id {
+			t.Fatalf("cmap(%q) = %d, %v; want %d", s.Rune, g, err, id)
+		}
+		adv, err := sf.GlyphAdvance(&b2, sfnt.GlyphIndex(id), ppem, 0)
+		if err != nil || adv.Round() != f.Advance(s.Glyph) {
+			t.Fatalf("%q: advance %v, want %d (%v)", s.Rune, adv.Round(), f.Advance(s.Glyph), err)
+		}
 	}
-	// A glyph not asked for is empty in the subset.
-	z, _ := f.Glyph('Z')
-	if segs, err := sf.LoadGlyph(&b2, sfnt.GlyphIndex(z), ppem, nil); err != nil || len(segs) != 0 {
-		t.Fatalf("'Z' in the subset: %d segments, %v", len(segs), err)
+	// A glyph not asked for is not in the subset.
+	if z, _ := f.Glyph('Z'); newID[z] != 0 {
+		t.Fatal("'Z' is in the subset")
+	}
+	if g, _ := sf.GlyphIndex(&b2, 'Z'); g != 0 {
+		t.Fatal("the subset's cmap maps 'Z'")
 	}
 	// The whole-file checksum is the magic number.
 	if checksum(sub) != 0xB1B0AFBA {
 		t.Fatalf("file checksum %#x", checksum(sub))
 	}
 	// Deterministic.
-	again, _ := f.Subset(glyphs)
+	again, _, _ := f.Subset(text)
 	if !bytes.Equal(sub, again) {
 		t.Fatal("subset differs between runs")
 	}
-	if _, err := f.Subset([]uint16{65535}); err == nil {
+	if _, _, err := f.Subset([]Shaped{{Glyph: 65535, Rune: 'x'}}); err == nil {
 		t.Fatal("glyph out of range accepted")
 	}
 }
@@ -129,11 +146,15 @@ func (l *objectList) AddObject(b []byte) (uint32, error) {
 	return uint32(len(*l)), nil
 }
 
-func TestEmbedPDF(t *testing.T) {
+func TestPDFFont(t *testing.T) {
 	f := DejaVuSans()
 	text := f.Shape("Ủy ban")
+	p, err := f.NewPDFFont(text)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var objs objectList
-	id, err := f.EmbedPDF(&objs, text)
+	id, err := p.Embed(&objs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +171,15 @@ func TestEmbedPDF(t *testing.T) {
 	if cid := string(objs[2]); !strings.Contains(cid, "/CIDToGIDMap /Identity") || !strings.Contains(cid, "/FontDescriptor 2 0 R") {
 		t.Fatalf("CIDFont %q", cid)
 	}
-	if hs := HexString(text); len(hs) != 2+4*6 || hs[0] != '<' {
-		t.Fatalf("HexString %q", hs)
+	// Codes are the subset's glyph indices: small numbers, .notdef for a
+	// character the subset lacks.
+	if hs := p.Hex(text); len(hs) != 2+4*6 || !strings.HasPrefix(hs, "<00") {
+		t.Fatalf("Hex %q", hs)
+	}
+	if hs := p.Hex(f.Shape("Z")); hs != "<0000>" {
+		t.Fatalf("Hex(Z) %q", hs)
+	}
+	if p.Key() != SubsetKey(text) || p.Key() == SubsetKey(f.Shape("Ủy ban!")) {
+		t.Fatal("subset keys")
 	}
 }

@@ -15,37 +15,16 @@ import (
 // ObjectAdder adds an object to a PDF being written (see pdfobj).
 type ObjectAdder = pdfobj.ObjectAdder
 
-// HexString is the PDF hex string of shaped text for the Tj operator with a
-// font from EmbedPDF, e.g. "<00360048>".
-func HexString(shaped []Shaped) string {
-	var b strings.Builder
-	b.WriteByte('<')
-	for _, s := range shaped {
-		fmt.Fprintf(&b, "%04X", s.Glyph)
-	}
-	b.WriteByte('>')
-	return b.String()
-}
-
-// EmbedPDF adds to a PDF the subset of f that the texts use (see
-// NewPDFFont) and returns the Type0 font's object number.
-func (f *Font) EmbedPDF(add ObjectAdder, texts ...[]Shaped) (uint32, error) {
-	p, err := f.NewPDFFont(texts...)
-	if err != nil {
-		return 0, err
-	}
-	return p.Embed(add)
-}
-
 // PDFFont is a subset of a Font made ready for PDFs once: a Type0 font with
-// a CIDFontType2 descendant, Identity-H encoding (two-byte glyph indices,
-// see HexString) and a ToUnicode CMap so that the text can be copied and
-// searched. It is immutable and can be embedded in many documents.
+// a CIDFontType2 descendant, Identity-H encoding (two-byte glyph indices of
+// the subset, see Hex) and a ToUnicode CMap so that the text can be copied
+// and searched. It is immutable and can be embedded in many documents.
 type PDFFont struct {
 	key              string
-	name             string // with the subset tag
-	file, cmap       []byte // stream objects
-	descriptor, cidW string // FontDescriptor without /FontFile2; the W array
+	newID            map[uint16]uint16 // original glyph → subset glyph
+	name             string            // with the subset tag
+	file, cmap       []byte            // stream objects
+	descriptor, cidW string            // FontDescriptor without /FontFile2; the W array
 	dw               int
 }
 
@@ -53,11 +32,11 @@ type PDFFont struct {
 // can be shown with it.
 func (f *Font) NewPDFFont(texts ...[]Shaped) (*PDFFont, error) {
 	glyphs, toUni := glyphSet(texts)
-	sub, err := f.Subset(glyphs)
+	sub, newID, err := f.Subset(texts...)
 	if err != nil {
 		return nil, err
 	}
-	p := &PDFFont{key: SubsetKey(texts...)}
+	p := &PDFFont{key: SubsetKey(texts...), newID: newID}
 	// A subset's name starts with a tag of six capitals (ISO 32000-1 9.6.4).
 	sum := sha256.Sum256([]byte(p.key))
 	tag := make([]byte, 6)
@@ -66,14 +45,14 @@ func (f *Font) NewPDFFont(texts ...[]Shaped) (*PDFFont, error) {
 	}
 	p.name = string(tag) + "+" + f.name
 	p.file = pdfobj.FlateStream(fmt.Sprintf("/Length1 %d", len(sub)), sub)
-	p.cmap = pdfobj.FlateStream("", toUnicodeCMap(glyphs, toUni))
+	p.cmap = pdfobj.FlateStream("", toUnicodeCMap(glyphs, toUni, newID))
 	scale := func(v int) int { return int(math.Round(float64(v) * 1000 / float64(f.unitsPerEm))) }
 	bb := f.bbox
 	p.descriptor = fmt.Sprintf("/Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80",
 		p.name, scale(bb[0]), scale(bb[1]), scale(bb[2]), scale(bb[3]), scale(f.ascent), scale(f.descent), scale(f.capHeight))
 	var widths strings.Builder
 	for _, g := range glyphs {
-		fmt.Fprintf(&widths, "%d [%d] ", g, scale(f.Advance(g)))
+		fmt.Fprintf(&widths, "%d [%d] ", newID[g], scale(f.Advance(g)))
 	}
 	p.cidW, p.dw = widths.String(), scale(f.Advance(0))
 	return p, nil
@@ -110,6 +89,18 @@ func glyphSet(texts [][]Shaped) ([]uint16, map[uint16]rune) {
 	return glyphs, toUni
 }
 
+// Hex is the PDF hex string of shaped text for the Tj operator with this
+// font, e.g. "<00120005>"; glyphs not in the subset show as .notdef.
+func (p *PDFFont) Hex(shaped []Shaped) string {
+	var b strings.Builder
+	b.WriteByte('<')
+	for _, s := range shaped {
+		fmt.Fprintf(&b, "%04X", p.newID[s.Glyph])
+	}
+	b.WriteByte('>')
+	return b.String()
+}
+
 // Key is SubsetKey of the texts the font was made for.
 func (p *PDFFont) Key() string { return p.key }
 
@@ -138,7 +129,7 @@ func (p *PDFFont) Embed(add ObjectAdder) (uint32, error) {
 
 // toUnicodeCMap maps each two-byte glyph code to its text (ISO 32000-1
 // 9.10.3), in blocks of at most 100 entries.
-func toUnicodeCMap(glyphs []uint16, text map[uint16]rune) []byte {
+func toUnicodeCMap(glyphs []uint16, text map[uint16]rune, newID map[uint16]uint16) []byte {
 	var b bytes.Buffer
 	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n" +
 		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n" +
@@ -148,7 +139,7 @@ func toUnicodeCMap(glyphs []uint16, text map[uint16]rune) []byte {
 		blk := glyphs[i:min(i+100, len(glyphs))]
 		fmt.Fprintf(&b, "%d beginbfchar\n", len(blk))
 		for _, g := range blk {
-			fmt.Fprintf(&b, "<%04X> <", g)
+			fmt.Fprintf(&b, "<%04X> <", newID[g])
 			for _, u := range utf16.Encode([]rune{text[g]}) {
 				fmt.Fprintf(&b, "%04X", u)
 			}
