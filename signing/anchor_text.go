@@ -15,8 +15,8 @@ import (
 // composite fonts (Type0 with Identity-H, which Microsoft Word uses for
 // Vietnamese), so this interpreter decodes every font through its
 // ToUnicode CMap when it has one, and simple fonts through their encoding
-// otherwise. Text inside form XObjects is not read. Malformed content
-// yields what was read before the fault.
+// otherwise. Text inside form XObjects is read too (up to 8 deep, 200
+// forms a page). Malformed content yields what was read before the fault.
 func pageText(p pdf.Page) (out []glyph) {
 	// digitorus/pdf panics on malformed content: keep what was read.
 	defer func() { _ = recover() }()
@@ -62,7 +62,9 @@ func pageText(p pdf.Page) (out []glyph) {
 		tlm = matrix{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
 		tm = tlm
 	}
-	interpret := func(stk *pdf.Stack, op string) {
+	depth, forms, floor := 0, 0, 0
+	var interpret func(stk *pdf.Stack, op string)
+	interpret = func(stk *pdf.Stack, op string) {
 		n := stk.Len()
 		args := make([]pdf.Value, n)
 		for i := n - 1; i >= 0; i-- {
@@ -75,7 +77,7 @@ func pageText(p pdf.Page) (out []glyph) {
 				stack = append(stack, g)
 			}
 		case "Q":
-			if len(stack) > 0 {
+			if len(stack) > floor {
 				g, stack = stack[len(stack)-1], stack[:len(stack)-1]
 			}
 		case "cm":
@@ -84,6 +86,29 @@ func pageText(p pdf.Page) (out []glyph) {
 			}
 		case "BT":
 			tm, tlm = identity, identity
+		case "Do":
+			if len(args) != 1 {
+				break
+			}
+			xo := res.Key("XObject").Key(args[0].Name())
+			if xo.Key("Subtype").Name() != "Form" || depth >= 8 || forms >= 200 {
+				break
+			}
+			// A form runs in its own graphics state, under its /Matrix,
+			// with its own resources (or the page's).
+			savedG, savedTm, savedTlm, savedRes, savedFonts, savedFloor := g, tm, tlm, res, fonts, floor
+			floor = len(stack) // the form's Q cannot pop the page's q
+			if m := xo.Key("Matrix"); m.Len() == 6 {
+				g.ctm = matrix{num(m.Index(0)), num(m.Index(1)), num(m.Index(2)), num(m.Index(3)), num(m.Index(4)), num(m.Index(5))}.mul(g.ctm)
+			}
+			if r := xo.Key("Resources"); r.Kind() == pdf.Dict {
+				res, fonts = r, map[string]*fontDecoder{}
+			}
+			depth, forms = depth+1, forms+1
+			pdf.Interpret(xo, interpret)
+			depth--
+			g, tm, tlm, res, fonts = savedG, savedTm, savedTlm, savedRes, savedFonts
+			stack, floor = stack[:floor], savedFloor
 		case "Tc", "Tw", "Tz", "TL", "Ts":
 			if need(1) {
 				v := num(args[0])

@@ -931,3 +931,47 @@ func TestSmallType0PDF(t *testing.T) {
 		}
 	}
 }
+
+// TestAnchorInFormXObject finds text drawn by a form XObject (its own
+// /Matrix and resources, under the page's cm), and survives a form that
+// draws itself.
+func TestAnchorInFormXObject(t *testing.T) {
+	page := "q 1 0 0 1 100 200 cm /Fm1 Do Q /Loop Do BT /F1 12 Tf 1 0 0 1 50 50 Tm (after) Tj ET"
+	form := "q BT /F2 12 Tf 0 0 Td (GIAM DOC) Tj ET Q Q Q"
+	loop := "/Loop Do"
+	widths := "/FirstChar 32 /LastChar 126 /Widths [" + strings.Repeat("556 ", 95) + "]"
+	doc := assemblePDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 6 0 R >> /XObject << /Fm1 5 0 R /Loop 7 0 R >> >> /Contents 4 0 R >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(page), page),
+		fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 200 50] /Matrix [1 0 0 1 10 0] /Resources << /Font << /F2 6 0 R >> >> /Length %d >>\nstream\n%s\nendstream", len(form), form),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding " + widths + " >>",
+		fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Length %d >>\nstream\n%s\nendstream", len(loop), loop),
+	})
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	for _, g := range pageText(rdr.Page(1)) {
+		got.WriteString(g.s)
+	}
+	// The form's unbalanced Q do not undo the page's q: "after" is still
+	// read, at its own place.
+	if got.String() != "GIAMDOCafter" {
+		t.Fatalf("text %q", got.String())
+	}
+	a := Appearance{Anchor: &Anchor{Text: "GIAM DOC", Place: AnchorOver, Width: 100, Height: 40}}
+	if err := a.validate(); err != nil {
+		t.Fatal(err)
+	}
+	_, r, err := placeAppearance(rdr, &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cx, cy := 110+8*6.672/2, 200+0.28*12
+	if math.Abs(r[0]-(cx-50)) > 0.01 || math.Abs(r[1]-(cy-20)) > 0.01 {
+		t.Fatalf("rect %v, want centred on (%g, %g)", r, cx, cy)
+	}
+}
