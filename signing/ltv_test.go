@@ -53,6 +53,17 @@ func TestSignLTAndLTA(t *testing.T) {
 				if len(d.certs) < 4 || len(d.ocsps)+len(d.crls) < 3 {
 					t.Fatalf("DSS: %d certs, %d OCSPs, %d CRLs", len(d.certs), len(d.ocsps), len(d.crls))
 				}
+				// Our verifier, offline: every signature and time-stamp
+				// passes, ours at the level asked for.
+				vr := verifyBytes(t, out, VerifyOptions{Roots: e.pki.Roots(), Checker: offlineChecker(e)})
+				for i, s := range vr.Signatures {
+					if s.Verdict != TotalPassed && !(i < in.sigs && s.SubIndication == SubTryLater) {
+						t.Fatalf("verify entry %d: %s/%s %s %+v", i, s.Verdict, s.SubIndication, s.Detail, s.Changes)
+					}
+				}
+				if got := vr.Signatures[in.sigs].Level; got != level.String() {
+					t.Fatalf("level %s, want %s", got, level)
+				}
 				rep := runPdfsig(t, out)
 				want := in.sigs + 1
 				if level == LevelBLTA {
