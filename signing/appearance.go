@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/sign"
@@ -112,6 +114,8 @@ type Anchor struct {
 const (
 	maxImageBytes  = 4 << 20
 	maxImagePixels = 4000
+	maxLines       = 8
+	maxLineRunes   = 200
 	defaultBoxW    = 170
 	defaultBoxH    = 70
 )
@@ -205,6 +209,14 @@ func (a *Appearance) validate() error {
 		}
 		if an.Place < AnchorBelow || an.Place > AnchorRight {
 			return kerr.New(kerr.Invalid, "visible_anchor_place_unknown", "Vị trí so với đoạn văn bản neo không hợp lệ.", "anchor place %d", int(an.Place))
+		}
+	}
+	if len(a.Lines) > maxLines {
+		return kerr.New(kerr.Invalid, "visible_text_too_long", fmt.Sprintf("Chữ ký hiển thị có tối đa %d dòng chữ.", maxLines), "%d lines", len(a.Lines))
+	}
+	for _, l := range a.Lines {
+		if utf8.RuneCountInString(l) > maxLineRunes || strings.ContainsFunc(l, unicode.IsControl) || !utf8.ValidString(l) {
+			return kerr.New(kerr.Invalid, "visible_text_too_long", fmt.Sprintf("Mỗi dòng chữ của chữ ký hiển thị có tối đa %d ký tự và không chứa ký tự điều khiển.", maxLineRunes), "line of %d bytes", len(l))
 		}
 	}
 	if len(a.Image) > 0 {

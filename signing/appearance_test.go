@@ -510,6 +510,9 @@ func TestAppearanceOptionErrors(t *testing.T) {
 		{"too many pixels", Appearance{Rect: rect, Image: huge}, Options{}, kerr.TooLarge, "visible_image_too_large"},
 		{"too many bytes", Appearance{Rect: rect, Image: make([]byte, maxImageBytes+1)}, Options{}, kerr.TooLarge, "visible_image_too_large"},
 		{"certification", Appearance{Rect: rect}, Options{Certification: CertifyNoChanges}, kerr.Invalid, "visible_certification_unsupported"},
+		{"too many lines", Appearance{Rect: rect, Lines: make([]string, 9)}, Options{}, kerr.Invalid, "visible_text_too_long"},
+		{"line too long", Appearance{Rect: rect, Lines: []string{strings.Repeat("ễ", 201)}}, Options{}, kerr.Invalid, "visible_text_too_long"},
+		{"control character", Appearance{Rect: rect, Lines: []string{"a\x00b"}}, Options{}, kerr.Invalid, "visible_text_too_long"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := tc.opt
