@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/kho-vn/kho/certs-test/pki"
 )
@@ -214,4 +215,17 @@ func BenchmarkVerifyData(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
+}
+
+// BenchmarkCheckCertificate is the check before signing alone: chain to
+// the roots, OCSP for the signer, the cached root CRL for the intermediate.
+func BenchmarkCheckCertificate(b *testing.B) {
+	e := benchEnv(b)
+	k, c := e.key(b, pki.Personal), e.checker()
+	for b.Loop() {
+		if err := c.CheckCertificate(context.Background(), k.Certificate(), k.Chain(), time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
 }

@@ -187,3 +187,21 @@ func TestForgedOCSPResponseIgnored(t *testing.T) {
 	err := c.CheckCertificate(context.Background(), revoked.Certificate(), revoked.Chain(), time.Now())
 	wantCode(t, err, kerr.Permission, CodeCertRevoked)
 }
+
+// TestCRLCacheIssuer: a cached CRL's signature is checked once, against the
+// issuer it was fetched for; asked with another issuer, it is checked again
+// and refused.
+func TestCRLCacheIssuer(t *testing.T) {
+	e := getEnv(t)
+	personal, inter := e.pki.Identity(pki.Personal).Cert, e.pki.Identity(pki.Intermediate).Cert
+	c := &Checker{Roots: e.pki.Roots()}
+	url := personal.CRLDistributionPoints[0]
+	for i := 0; i < 2; i++ { // fetched and checked, then from the cache
+		if st, err := c.crlStatus(context.Background(), url, personal, inter, time.Now()); err != nil || st.revoked {
+			t.Fatalf("check %d: %+v %v", i, st, err)
+		}
+	}
+	if _, err := c.crlStatus(context.Background(), url, personal, e.pki.Identity(pki.Root).Cert, time.Now()); err == nil {
+		t.Fatal("a cached CRL was accepted for an issuer that did not sign it")
+	}
+}
