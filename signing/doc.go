@@ -28,4 +28,9 @@
 // revocation data of the DSS before asking OCSP and CRL servers, and
 // reports a verdict, the PAdES level reached and every change made after
 // each signature.
+//
+// SignData and VerifyData do the same for data (eForm JSON or XML): a
+// detached CMS signature (CAdES-BES, optionally with a signature
+// time-stamp) over the exact bytes, streamed, with the same checks before
+// signing and the same verdicts; OpenSSL's `cms -verify` accepts it.
 package signing
