@@ -13,7 +13,6 @@ import (
 	"math"
 	mrand "math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -25,6 +24,7 @@ import (
 	"github.com/kho-vn/kho/certs-test/pki"
 	"github.com/kho-vn/kho/internal/fonts"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/testenv"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden PNGs in testdata")
@@ -75,32 +75,7 @@ func testSignaturePNG(t testing.TB) []byte {
 // poppler's pdftoppm.
 func renderPage(t testing.TB, doc []byte, n int) image.Image {
 	t.Helper()
-	bin, err := exec.LookPath("pdftoppm")
-	if err != nil {
-		if testing.Short() && os.Getenv("CI") == "" {
-			t.Skip("pdftoppm (poppler-utils) not installed; skipped with -short")
-		}
-		t.Fatal("pdftoppm (Debian poppler-utils) is not installed; run `make test`, which installs it")
-	}
-	dir := t.TempDir()
-	in := filepath.Join(dir, "doc.pdf")
-	if err := os.WriteFile(in, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-png", "-r", "72", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile", in, filepath.Join(dir, "page")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	f, err := os.Open(filepath.Join(dir, "page.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return testenv.RenderPage(t, doc, n, 72)
 }
 
 // pixelStats counts, in the area r of img (PDF points, origin bottom

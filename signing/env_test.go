@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/certs-test/pki"
+	"github.com/kho-vn/kho/internal/testenv"
 )
 
 // testEnv is the test PKI with its OCSP, CRL, CA and TSA responders served on
@@ -114,15 +115,7 @@ func pdfsigPath(t testing.TB) string {
 // without -short, a missing tool fails the test: `make test` installs it.
 func toolPath(t testing.TB, name, pkg string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if testing.Short() && os.Getenv("CI") == "" {
-		t.Skipf("%s (%s) not installed; skipped with -short", name, pkg)
-	}
-	t.Fatalf("%s (Debian %s) is not installed; run `make test`, which installs it", name, pkg)
-	return ""
+	return testenv.Tool(t, name, pkg)
 }
 
 // pdfsigReport is what pdfsig says of each signature.

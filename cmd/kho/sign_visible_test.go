@@ -7,10 +7,11 @@ import (
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kho-vn/kho/internal/testenv"
 )
 
 // textPDF is a one-page A4 PDF with exact xref offsets whose content
@@ -62,26 +63,11 @@ func redDiscPNG(t *testing.T) []byte {
 // the box (PDF points on an A4 page).
 func redPixels(t *testing.T, file string, box [4]int) int {
 	t.Helper()
-	bin, err := exec.LookPath("pdftoppm")
-	if err != nil {
-		if testing.Short() && os.Getenv("CI") == "" {
-			t.Skip("pdftoppm (poppler-utils) not installed")
-		}
-		t.Fatal("pdftoppm (Debian poppler-utils) is not installed; run `make test`, which installs it")
-	}
-	prefix := filepath.Join(t.TempDir(), "page")
-	if out, err := exec.Command(bin, "-png", "-r", "72", "-singlefile", file, prefix).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	f, err := os.Open(prefix + ".png")
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := testenv.RenderPage(t, raw, 1, 72)
 	n := 0
 	for y := 842 - box[3]; y < 842-box[1]; y++ {
 		for x := box[0]; x < box[2]; x++ {
