@@ -72,8 +72,12 @@ func startExternalPKI() (*testEnv, error) {
 		}
 		if time.Now().After(deadline) {
 			srv.Process.Kill()
+			os.RemoveAll(dir)
 			return nil, os.ErrDeadlineExceeded
 		}
 	}
+	// The server has loaded the PKI and runs from its binary in memory: the
+	// folder is not needed any more.
+	os.RemoveAll(dir)
 	return &testEnv{pki: p, tsaURL: "http://" + addr + "/tsa"}, nil
 }
