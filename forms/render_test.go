@@ -49,7 +49,7 @@ func birthValues(t testing.TB) (*Definition, Values) {
 
 func mustValidate(t testing.TB, d *Definition, data []byte) Values {
 	t.Helper()
-	v, errs := Checker{Now: func() time.Time { return testNow }}.Validate(d, data)
+	v, errs := testChecker().Validate(d, data)
 	if len(errs) > 0 {
 		t.Fatalf("example refused: %+v", errs)
 	}
