@@ -1,14 +1,33 @@
 package archive
 
+import "time"
+
 // Unexported validators, exposed to the archive_test package's table and
 // fuzz tests.
 var (
 	ValidateFileName     = validateFileName
-	ValidateFields       = validateFields
-	ValidateMetadata     = validateMetadata
 	ValidateDocumentType = validateDocumentType
 	SearchWords          = searchWords
 	DecodeCursor         = decodeCursor
 	EncodeCursor         = encodeCursor
 	FormatBytes          = formatBytes
 )
+
+// ValidateMetadata checks m against t (its schema resolved as when t is
+// stored) on the day now gives.
+func ValidateMetadata(m Metadata, t DocumentType, now func() time.Time) (Metadata, error) {
+	t, def, err := resolveSchema(t)
+	if err != nil {
+		return m, err
+	}
+	return validateMetadata(m, t, def, now)
+}
+
+// ValidateFields checks typed fields against t's schema.
+func ValidateFields(in map[string]any, t DocumentType, now func() time.Time) (map[string]any, error) {
+	_, def, err := resolveSchema(t)
+	if err != nil {
+		return nil, err
+	}
+	return validateFields(in, def, now)
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -160,22 +161,23 @@ func (s *Service) releaseUsage(ctx context.Context, ownerID string, bytes, docs 
 	}
 }
 
-// docType returns a catalogue entry; an unknown code is Invalid.
-func (s *Service) docType(ctx context.Context, code string) (DocumentType, error) {
+// docType returns a catalogue entry and its fields' schema (nil when it
+// has no typed fields); an unknown code is Invalid.
+func (s *Service) docType(ctx context.Context, code string) (DocumentType, *forms.Definition, error) {
 	unknown := func() error {
 		return invalid("unknown_document_type", "Loại giấy tờ không có trong danh mục.", "type code %q is not in the catalogue", code)
 	}
 	if !catalogCode.MatchString(code) {
-		return DocumentType{}, unknown()
+		return DocumentType{}, nil, unknown()
 	}
 	t, err := s.store.GetDocumentType(ctx, code)
 	if err != nil {
 		if kerr.IsKind(err, kerr.NotFound) {
-			return DocumentType{}, unknown()
+			return DocumentType{}, nil, unknown()
 		}
-		return DocumentType{}, storeErr("get document type", err)
+		return DocumentType{}, nil, storeErr("get document type", err)
 	}
-	return t, nil
+	return typeSchema(t)
 }
 
 func (s *Service) getProcedure(ctx context.Context, code string) (Procedure, error) {
@@ -199,7 +201,7 @@ func (s *Service) resolveTypeCodes(ctx context.Context, code string) ([]string, 
 	code = strings.TrimSpace(code)
 	proc, comp, isComp := strings.Cut(code, "/")
 	if !isComp {
-		t, err := s.docType(ctx, code)
+		t, _, err := s.docType(ctx, code)
 		if err != nil {
 			return nil, err
 		}

@@ -289,11 +289,11 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	if !nd.Source.Valid() {
 		return Document{}, invalid("invalid_source", "Nguồn giấy tờ không hợp lệ.", "source %q is not known", nd.Source)
 	}
-	t, err := s.docType(ctx, nd.TypeCode)
+	t, def, err := s.docType(ctx, nd.TypeCode)
 	if err != nil {
 		return Document{}, err
 	}
-	meta, err := validateMetadata(nd.Metadata, t)
+	meta, err := validateMetadata(nd.Metadata, t, def, s.now)
 	if err != nil {
 		return Document{}, err
 	}
@@ -427,11 +427,11 @@ func (s *Service) UpdateMetadata(ctx context.Context, a Actor, id string, expect
 	}
 	d, err = s.commitVersion(ctx, d, expectedRev, func(cur Document, now time.Time) (Document, error) {
 		m := applyPatch(cur.Metadata, p)
-		t, err := s.docType(ctx, m.TypeCode)
+		t, def, err := s.docType(ctx, m.TypeCode)
 		if err != nil {
 			return Document{}, err
 		}
-		m, err = validateMetadata(m, t)
+		m, err = validateMetadata(m, t, def, s.now)
 		if err != nil {
 			return Document{}, err
 		}
@@ -803,7 +803,8 @@ func (s *Service) DocumentType(ctx context.Context, a Actor, code string) (Docum
 		}
 		return DocumentType{}, storeErr("get document type", err)
 	}
-	return t, nil
+	t, _, err = typeSchema(t)
+	return t, err
 }
 
 // DocumentTypes lists the catalogue.
@@ -817,6 +818,11 @@ func (s *Service) DocumentTypes(ctx context.Context, a Actor) ([]DocumentType, e
 	}
 	if ts == nil {
 		ts = []DocumentType{}
+	}
+	for i := range ts {
+		if ts[i], _, err = typeSchema(ts[i]); err != nil {
+			return nil, err
+		}
 	}
 	return ts, nil
 }

@@ -226,9 +226,10 @@ func TestPutRefusalsLeaveNothing(t *testing.T) {
 		{"name too long", mod(func(n *archive.NewDocument) { n.Name = strings.Repeat("â", 301) }), "name_too_long", false},
 		{"unknown field", mod(func(n *archive.NewDocument) {
 			n.Fields = map[string]any{"hoTen": "A", "ngaySinh": "2001-01-01", "x": 1}
-		}), "unknown_field", false},
-		{"required field", mod(func(n *archive.NewDocument) { n.Fields = map[string]any{"hoTen": "A"} }), "field_required", false},
-		{"wrong field type", mod(func(n *archive.NewDocument) { n.Fields = map[string]any{"hoTen": "A", "ngaySinh": 20010101} }), "invalid_field_value", false},
+		}), "document_fields_invalid", false},
+		{"required field", mod(func(n *archive.NewDocument) { n.Fields = map[string]any{"hoTen": "A"} }), "document_fields_invalid", false},
+		{"wrong field type", mod(func(n *archive.NewDocument) { n.Fields = map[string]any{"hoTen": "A", "ngaySinh": 20010101} }), "document_fields_invalid", false},
+		{"impossible date", mod(func(n *archive.NewDocument) { n.Fields = map[string]any{"hoTen": "A", "ngaySinh": "31/02/2025"} }), "document_fields_invalid", false},
 		{"permanent with end", mod(func(n *archive.NewDocument) {
 			n.Permanent, n.ValidUntil = true, archive.Date{Year: 2030, Month: 1, Day: 1}
 		}), "permanent_with_end_date", false},
@@ -440,7 +441,7 @@ func TestListFiltersAndPages(t *testing.T) {
 		wantCode(t, err, "")
 		return d
 	}
-	cc := map[string]any{"soDinhDanh": citizenA.Subject, "hoTen": "Nguyễn Văn An"}
+	cc := map[string]any{"soDinhDanh": citizenA.Subject, "hoTen": "Nguyễn Văn An", "ngaySinh": "2003-05-01"}
 	birth := put("KHAI_SINH", "Giấy khai sinh", map[string]any{"hoTen": "An", "ngaySinh": "2001-02-03"}, archive.Date{}, archive.Date{})
 	oldID := put("CAN_CUOC", "Căn cước cũ", cc, day(2010, 1, 1), day(2025, 1, 1))
 	newID := put("CAN_CUOC", "Căn cước công dân gắn chip", cc, day(2025, 1, 2), day(2040, 1, 1))
@@ -530,7 +531,7 @@ func TestFindReusableAndReuse(t *testing.T) {
 	ctx := context.Background()
 	v := newVault(t, archive.Config{})
 	v.clock.Set(time.Date(2026, 6, 15, 3, 0, 0, 0, time.UTC))
-	cc := map[string]any{"soDinhDanh": citizenA.Subject, "hoTen": "Nguyễn Văn An"}
+	cc := map[string]any{"soDinhDanh": citizenA.Subject, "hoTen": "Nguyễn Văn An", "ngaySinh": "2003-05-01"}
 	put := func(nd archive.NewDocument) archive.Document {
 		t.Helper()
 		d, err := v.Put(ctx, citizenA, nd)
@@ -543,7 +544,7 @@ func TestFindReusableAndReuse(t *testing.T) {
 	future := put(archive.NewDocument{Metadata: archive.Metadata{TypeCode: "CAN_CUOC", Name: "Căn cước mới", Fields: cc, ValidFrom: day(2027, 1, 1)}, Upload: upload("cc2.pdf", pdfBytes("cc2"))})
 	birth := put(birthCert("", pdfBytes("ks")))
 	// Another owner's papers never show up.
-	_, err := v.Put(ctx, citizenB, archive.NewDocument{Metadata: archive.Metadata{TypeCode: "CAN_CUOC", Name: "Căn cước B", Fields: map[string]any{"soDinhDanh": citizenB.Subject, "hoTen": "B"}}, Upload: upload("b.pdf", pdfBytes("b"))})
+	_, err := v.Put(ctx, citizenB, archive.NewDocument{Metadata: archive.Metadata{TypeCode: "CAN_CUOC", Name: "Căn cước B", Fields: map[string]any{"soDinhDanh": citizenB.Subject, "hoTen": "B", "ngaySinh": "1990-01-01"}}, Upload: upload("b.pdf", pdfBytes("b"))})
 	wantCode(t, err, "")
 
 	found, err := v.FindReusable(ctx, citizenA, citizenA.Subject, "DANG_KY_KET_HON/GIAY_TO_TUY_THAN", archive.Date{})

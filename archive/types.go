@@ -85,12 +85,21 @@ type FieldDef struct {
 }
 
 // DocumentType is one entry of the document-type catalogue (mã loại giấy tờ).
+//
+// Its typed fields are described by Schema, an eForm definition of kind
+// "documentType" (package forms; docs/forms.md) whose code is the type's
+// code. On input a type may instead name a definition shipped with Kho
+// (SchemaRef) or give the old field list (Fields), which is converted; the
+// stored type always holds the whole definition in Schema, and Fields is
+// then a read-only summary of its single-valued fields for older clients.
 type DocumentType struct {
-	Code        string     `json:"code"`
-	Name        string     `json:"name"`
-	Description string     `json:"description,omitempty"`
-	Fields      []FieldDef `json:"fields,omitempty"`
-	UpdatedAt   time.Time  `json:"updatedAt"`
+	Code        string          `json:"code"`
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Schema      json.RawMessage `json:"schema,omitempty"`
+	SchemaRef   *SchemaRef      `json:"schemaRef,omitempty"`
+	Fields      []FieldDef      `json:"fields,omitempty"`
+	UpdatedAt   time.Time       `json:"updatedAt"`
 }
 
 // Component is one required part (thành phần hồ sơ) of a procedure, mapped

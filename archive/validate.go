@@ -3,8 +3,6 @@ package archive
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -24,7 +23,6 @@ const (
 	maxFileNameBytes  = 255
 	maxDossierRunes   = 200
 	maxPurposeRunes   = 500
-	maxFieldDefs      = 100
 	maxComponents     = 200
 	maxTypeCodesPerCo = 100
 )
@@ -33,7 +31,6 @@ var (
 	agencyCodeRE = regexp.MustCompile(`^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$`)
 	taxCodeRE    = regexp.MustCompile(`^\d{10}(-\d{3})?$`)
 	catalogCode  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-	fieldNameRE  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,63}$`)
 	derivedIDRE  = regexp.MustCompile(`^x[0-9a-f]{24}$`)
 )
 
@@ -168,9 +165,11 @@ func checkText(field, value string, max int, code, msg string) error {
 	return nil
 }
 
-// validateMetadata checks m against its document type and returns it
-// normalised (trimmed text, default status, normalised typed fields).
-func validateMetadata(m Metadata, t DocumentType) (Metadata, error) {
+// validateMetadata checks m against its document type (whose schema def
+// may be nil: no typed fields) and returns it normalised (trimmed text,
+// default status, the typed fields' clean values). now is the clock of the
+// schema's "today" bounds.
+func validateMetadata(m Metadata, t DocumentType, def *forms.Definition, now func() time.Time) (Metadata, error) {
 	m.TypeCode = t.Code
 	m.Name = strings.TrimSpace(m.Name)
 	m.Summary = strings.TrimSpace(m.Summary)
@@ -219,7 +218,7 @@ func validateMetadata(m Metadata, t DocumentType) (Metadata, error) {
 		return m, invalid("invalid_status", "Trạng thái giấy tờ không hợp lệ (còn hiệu lực, bị thay thế hoặc bị thu hồi).",
 			"status %q may not be stored", m.Status)
 	}
-	fields, err := validateFields(m.Fields, t.Fields)
+	fields, err := validateFields(m.Fields, def, now)
 	if err != nil {
 		return m, err
 	}
@@ -227,133 +226,8 @@ func validateMetadata(m Metadata, t DocumentType) (Metadata, error) {
 	return m, nil
 }
 
-// validateFields checks typed extra fields against their definitions and
-// returns them normalised: numbers as float64, dates as "YYYY-MM-DD",
-// strings trimmed. A nil value counts as absent.
-func validateFields(in map[string]any, defs []FieldDef) (map[string]any, error) {
-	byName := make(map[string]FieldDef, len(defs))
-	for _, d := range defs {
-		byName[d.Name] = d
-	}
-	out := make(map[string]any, len(in))
-	for k, v := range in {
-		def, ok := byName[k]
-		if !ok {
-			return nil, invalid("unknown_field", "Trường thông tin không thuộc loại giấy tờ này.",
-				"field %q is not defined for the document type", k)
-		}
-		if v == nil {
-			continue
-		}
-		nv, err := normaliseField(def, v)
-		if err != nil {
-			return nil, err
-		}
-		if nv != nil {
-			out[k] = nv
-		}
-	}
-	for _, d := range defs {
-		if _, ok := out[d.Name]; d.Required && !ok {
-			label := d.Label
-			if label == "" {
-				label = d.Name
-			}
-			return nil, invalid("field_required", "Cần nhập trường thông tin bắt buộc: "+label+".",
-				"required field %q is missing", d.Name)
-		}
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
-}
-
-func normaliseField(def FieldDef, v any) (any, error) {
-	wrong := func() (any, error) {
-		return nil, invalid("invalid_field_value", "Giá trị của trường "+def.Name+" không đúng kiểu dữ liệu.",
-			"field %q wants a %s, got %T %v", def.Name, def.Type, v, v)
-	}
-	switch def.Type {
-	case FieldString:
-		s, ok := v.(string)
-		if !ok {
-			return wrong()
-		}
-		s = strings.TrimSpace(s)
-		if err := checkText("field "+def.Name, s, maxFieldRunes, "field_too_long", "Giá trị trường thông tin quá dài (tối đa 1000 ký tự)."); err != nil {
-			return nil, err
-		}
-		if s == "" {
-			return nil, nil
-		}
-		return s, nil
-	case FieldNumber:
-		var f float64
-		switch n := v.(type) {
-		case float64:
-			f = n
-		case float32:
-			f = float64(n)
-		case int:
-			f = float64(n)
-		case int32:
-			f = float64(n)
-		case int64:
-			f = float64(n)
-		case uint:
-			f = float64(n)
-		case uint32:
-			f = float64(n)
-		case uint64:
-			f = float64(n)
-		case json.Number:
-			x, err := n.Float64()
-			if err != nil {
-				return wrong()
-			}
-			f = x
-		default:
-			return wrong()
-		}
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return wrong()
-		}
-		return f, nil
-	case FieldDate:
-		var d Date
-		switch x := v.(type) {
-		case string:
-			p, err := ParseDate(strings.TrimSpace(x))
-			if err != nil {
-				return wrong()
-			}
-			d = p
-		case Date:
-			d = x
-		case time.Time:
-			d = DateOf(x)
-		default:
-			return wrong()
-		}
-		if err := checkDate("field "+def.Name, d); err != nil {
-			return nil, err
-		}
-		if d.IsZero() {
-			return nil, nil
-		}
-		return d.String(), nil
-	case FieldBool:
-		b, ok := v.(bool)
-		if !ok {
-			return wrong()
-		}
-		return b, nil
-	}
-	return wrong()
-}
-
-// validateDocumentType checks a catalogue entry and returns it trimmed.
+// validateDocumentType checks a catalogue entry and returns it trimmed,
+// its schema resolved, parsed and normalised (see resolveSchema).
 func validateDocumentType(t DocumentType) (DocumentType, error) {
 	if !catalogCode.MatchString(t.Code) {
 		return t, invalid("invalid_type_code", "Mã loại giấy tờ không hợp lệ (1–64 ký tự chữ, số, dấu chấm, gạch ngang, gạch dưới).",
@@ -370,35 +244,9 @@ func validateDocumentType(t DocumentType) (DocumentType, error) {
 	if err := checkText("description", t.Description, maxSummaryRunes, "description_too_long", "Mô tả quá dài (tối đa 2000 ký tự)."); err != nil {
 		return t, err
 	}
-	if len(t.Fields) > maxFieldDefs {
-		return t, invalid("too_many_fields", "Loại giấy tờ có quá nhiều trường thông tin (tối đa 100).", "%d fields", len(t.Fields))
-	}
-	seen := map[string]bool{}
-	fields := make([]FieldDef, 0, len(t.Fields))
-	for _, f := range t.Fields {
-		if !fieldNameRE.MatchString(f.Name) {
-			return t, invalid("invalid_field_name", "Tên trường thông tin không hợp lệ (bắt đầu bằng chữ cái, gồm chữ, số, gạch dưới, tối đa 64 ký tự).",
-				"field name %q does not match [a-zA-Z][a-zA-Z0-9_]{0,63}", f.Name)
-		}
-		if seen[f.Name] {
-			return t, invalid("duplicate_field", "Tên trường thông tin bị trùng.", "field %q is defined twice", f.Name)
-		}
-		seen[f.Name] = true
-		switch f.Type {
-		case FieldString, FieldNumber, FieldDate, FieldBool:
-		default:
-			return t, invalid("invalid_field_type", "Kiểu dữ liệu của trường thông tin không hợp lệ (string, number, date, bool).",
-				"field %q has unknown type %q", f.Name, f.Type)
-		}
-		f.Label = strings.TrimSpace(f.Label)
-		if err := checkText("label", f.Label, maxShortRunes, "label_too_long", "Nhãn trường thông tin quá dài (tối đa 300 ký tự)."); err != nil {
-			return t, err
-		}
-		fields = append(fields, f)
-	}
-	t.Fields = fields
-	if len(fields) == 0 {
-		t.Fields = nil
+	t, _, err := resolveSchema(t)
+	if err != nil {
+		return t, err
 	}
 	return t, nil
 }

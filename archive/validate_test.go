@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -166,34 +167,62 @@ var testDefs = []archive.FieldDef{
 	{Name: "coAnTich", Type: archive.FieldBool},
 }
 
-func TestValidateFields(t *testing.T) {
+// fieldCodes returns the rule codes of a document_fields_invalid error,
+// as "field:code".
+func fieldCodes(t *testing.T, err error) []string {
+	t.Helper()
+	var fe archive.FieldErrors
+	if !errors.As(err, &fe) {
+		t.Fatalf("error %v carries no field errors", err)
+	}
+	var out []string
+	for _, e := range fe {
+		if e.Message == "" {
+			t.Errorf("field error %+v has no message", e)
+		}
+		out = append(out, e.Field+":"+e.Code)
+	}
+	return out
+}
+
+var fixedNow = func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
+
+// TestValidateFieldsLegacy checks that an old field list still works: it is
+// converted to a schema (string → textarea ≤ 1000, number → spin, date,
+// bool → Có/Không) and values keep their old stored forms.
+func TestValidateFieldsLegacy(t *testing.T) {
+	dt := archive.DocumentType{Code: "T", Name: "T", Fields: testDefs}
 	for _, tc := range []struct {
 		name string
 		in   map[string]any
-		want string
+		want string // "field:code" of the first field error
 		out  map[string]any
 	}{
 		{"all types", map[string]any{"hoTen": " An ", "dienTich": 12, "ngaySinh": "2001-02-03", "coAnTich": false},
-			"", map[string]any{"hoTen": "An", "dienTich": 12.0, "ngaySinh": "2001-02-03", "coAnTich": false}},
+			"", map[string]any{"hoTen": "An", "dienTich": 12.0, "ngaySinh": "2001-02-03", "coAnTich": "false"}},
 		{"json number", map[string]any{"hoTen": "An", "dienTich": json.Number("12.5")}, "", map[string]any{"hoTen": "An", "dienTich": 12.5}},
 		{"date value", map[string]any{"hoTen": "An", "ngaySinh": archive.Date{Year: 2001, Month: 2, Day: 3}}, "", map[string]any{"hoTen": "An", "ngaySinh": "2001-02-03"}},
+		{"date typed DD/MM/YYYY", map[string]any{"hoTen": "An", "ngaySinh": "03/02/2001"}, "", map[string]any{"hoTen": "An", "ngaySinh": "2001-02-03"}},
 		{"nil is absent", map[string]any{"hoTen": "An", "dienTich": nil}, "", map[string]any{"hoTen": "An"}},
-		{"unknown", map[string]any{"hoTen": "An", "x": 1}, "unknown_field", nil},
-		{"required missing", map[string]any{"dienTich": 1.0}, "field_required", nil},
-		{"required blank", map[string]any{"hoTen": "  "}, "field_required", nil},
-		{"string as number", map[string]any{"hoTen": "An", "dienTich": "12"}, "invalid_field_value", nil},
-		{"number as string", map[string]any{"hoTen": 5}, "invalid_field_value", nil},
-		{"bad date", map[string]any{"hoTen": "An", "ngaySinh": "03/02/2001"}, "invalid_field_value", nil},
-		{"impossible date", map[string]any{"hoTen": "An", "ngaySinh": "2001-02-30"}, "invalid_field_value", nil},
-		{"bool as string", map[string]any{"hoTen": "An", "coAnTich": "true"}, "invalid_field_value", nil},
-		{"too long", map[string]any{"hoTen": strings.Repeat("ơ", 1001)}, "field_too_long", nil},
+		{"unknown", map[string]any{"hoTen": "An", "x": 1}, "x:unknown_field", nil},
+		{"required missing", map[string]any{"dienTich": 1.0}, "hoTen:required", nil},
+		{"required blank", map[string]any{"hoTen": "  "}, "hoTen:required", nil},
+		{"string as number", map[string]any{"hoTen": "An", "dienTich": "12"}, "dienTich:wrong_type", nil},
+		{"number as string", map[string]any{"hoTen": 5}, "hoTen:wrong_type", nil},
+		{"impossible date", map[string]any{"hoTen": "An", "ngaySinh": "2001-02-30"}, "ngaySinh:invalid_date", nil},
+		{"bool as other text", map[string]any{"hoTen": "An", "coAnTich": "có"}, "coAnTich:invalid_option", nil},
+		{"too long", map[string]any{"hoTen": strings.Repeat("ơ", 1001)}, "hoTen:too_long", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := archive.ValidateFields(tc.in, testDefs)
-			wantCode(t, err, tc.want)
+			out, err := archive.ValidateFields(tc.in, dt, fixedNow)
 			if tc.want != "" {
+				wantCode(t, err, "document_fields_invalid")
+				if got := fieldCodes(t, err); got[0] != tc.want {
+					t.Fatalf("field errors %v, want %s first", got, tc.want)
+				}
 				return
 			}
+			wantCode(t, err, "")
 			if len(out) != len(tc.out) {
 				t.Fatalf("got %v, want %v", out, tc.out)
 			}
@@ -203,6 +232,12 @@ func TestValidateFields(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A type without typed fields takes none.
+	_, err := archive.ValidateFields(map[string]any{"a": "b"}, archive.DocumentType{Code: "KHAC", Name: "Khác"}, fixedNow)
+	wantCode(t, err, "document_fields_invalid")
+	if got := fieldCodes(t, err); len(got) != 1 || got[0] != "a:unknown_field" {
+		t.Fatalf("field errors %v", got)
 	}
 }
 
@@ -227,10 +262,10 @@ func TestValidateMetadata(t *testing.T) {
 		{"expired not storable", archive.Metadata{Name: "a", Status: archive.StatusExpired}, "invalid_status"},
 		{"bad status", archive.Metadata{Name: "a", Status: "lost"}, "invalid_status"},
 		{"bad date", archive.Metadata{Name: "a", IssueDate: day(2025, 13, 1)}, "invalid_date"},
-		{"bad field", archive.Metadata{Name: "a", Fields: map[string]any{"hoTen": "x"}}, "unknown_field"},
+		{"bad field", archive.Metadata{Name: "a", Fields: map[string]any{"hoTen": "x"}}, "document_fields_invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := archive.ValidateMetadata(tc.m, dt)
+			m, err := archive.ValidateMetadata(tc.m, dt, fixedNow)
 			wantCode(t, err, tc.want)
 			if tc.want == "" && m.Status != archive.StatusValid {
 				t.Fatalf("status %q, want the default valid", m.Status)
@@ -250,14 +285,36 @@ func TestValidateDocumentType(t *testing.T) {
 		{"slash code", archive.DocumentType{Code: "A/B", Name: "x"}, "invalid_type_code"},
 		{"long code", archive.DocumentType{Code: strings.Repeat("A", 65), Name: "x"}, "invalid_type_code"},
 		{"no name", archive.DocumentType{Code: "A"}, "name_required"},
-		{"bad field name", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "1a", Type: archive.FieldString}}}, "invalid_field_name"},
+		{"bad field name", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "1a", Type: archive.FieldString}}}, "invalid_type_schema"},
 		{"bad field type", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "a", Type: "money"}}}, "invalid_field_type"},
-		{"duplicate field", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "a", Type: archive.FieldBool}, {Name: "a", Type: archive.FieldBool}}}, "duplicate_field"},
+		{"duplicate field", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "a", Type: archive.FieldBool}, {Name: "a", Type: archive.FieldBool}}}, "invalid_type_schema"},
+		{"schema", schemaType("A", `{"schema":1,"code":"A","version":1,"kind":"documentType","title":"A","fields":[{"code":"a","type":"text","label":"A"}]}`), ""},
+		{"schema lower-case type code", archive.DocumentType{Code: "bang.dh", Name: "x", Schema: json.RawMessage(`{"schema":1,"code":"BANG_DH","version":1,"kind":"documentType","title":"A","fields":[{"code":"a","type":"text","label":"A"}]}`)}, ""},
+		{"schema of a form", schemaType("A", `{"schema":1,"code":"A","version":1,"title":"A","fields":[{"code":"a","type":"text","label":"A"}]}`), "invalid_type_schema"},
+		{"schema of another code", schemaType("A", `{"schema":1,"code":"B","version":1,"kind":"documentType","title":"A","fields":[{"code":"a","type":"text","label":"A"}]}`), "schema_code_mismatch"},
+		{"schema not parsed", schemaType("A", `{"schema":1,"code":"A","version":1,"kind":"documentType","title":"A","fields":[{"code":"a","type":"colour","label":"A"}]}`), "invalid_type_schema"},
+		{"schema duplicate key", schemaType("A", `{"schema":1,"schema":1,"code":"A","version":1,"kind":"documentType","title":"A","fields":[{"code":"a","type":"text","label":"A"}]}`), "invalid_type_schema"},
+		{"schema and ref", archive.DocumentType{Code: "CAN_CUOC", Name: "x", SchemaRef: &archive.SchemaRef{Code: "CAN_CUOC"},
+			Schema: json.RawMessage(`{"schema":1,"code":"CAN_CUOC","version":1,"kind":"documentType","title":"A","fields":[{"code":"a","type":"text","label":"A"}]}`)}, "schema_and_ref"},
+		{"shipped ref", archive.DocumentType{Code: "CAN_CUOC", Name: "x", SchemaRef: &archive.SchemaRef{Code: "CAN_CUOC", Version: 1}}, ""},
+		{"unknown ref", archive.DocumentType{Code: "CAN_CUOC", Name: "x", SchemaRef: &archive.SchemaRef{Code: "CAN_CUOC", Version: 99}}, "unknown_type_schema"},
+		{"ref to a form", archive.DocumentType{Code: "TK_KHAI_SINH", Name: "x", SchemaRef: &archive.SchemaRef{Code: "TK_KHAI_SINH"}}, "invalid_type_schema"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := archive.ValidateDocumentType(tc.t)
 			wantCode(t, err, tc.want)
 		})
+	}
+	// The parser's problems come back with their JSON paths, under "schema".
+	_, err := archive.ValidateDocumentType(schemaType("A", `{"schema":1,"code":"A","version":1,"kind":"documentType","title":"A","fields":[{"code":"a","type":"text","label":"A","options":[]}]}`))
+	if ke := kerr.Outer(err); ke == nil || !strings.Contains(err.Error(), "$.fields[0].options") {
+		t.Fatalf("error %v does not name the JSON path", err)
+	}
+	// A stored type holds the whole definition and a summary of its fields.
+	got, err := archive.ValidateDocumentType(archive.DocumentType{Code: "CAN_CUOC", Name: "x", SchemaRef: &archive.SchemaRef{Code: "CAN_CUOC"}})
+	wantCode(t, err, "")
+	if got.SchemaRef != nil || !strings.Contains(string(got.Schema), `"identityNumber"`) || len(got.Fields) < 10 {
+		t.Fatalf("resolved type %+v", got)
 	}
 }
 
@@ -308,4 +365,8 @@ func TestDefaultCatalogDecodes(t *testing.T) {
 			t.Errorf("type %s: %v", dt.Code, err)
 		}
 	}
+}
+
+func schemaType(code, schema string) archive.DocumentType {
+	return archive.DocumentType{Code: code, Name: "x", Schema: json.RawMessage(schema)}
 }

@@ -1,6 +1,7 @@
 package archivetest
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/kho-vn/kho/archive"
@@ -207,6 +208,8 @@ func testDocumentTypes(t *testing.T, s archive.Store) {
 			{Name: "ngayDangKy", Label: "Ngày đăng ký", Type: archive.FieldDate},
 			{Name: "banChinh", Label: "Bản chính", Type: archive.FieldBool},
 		},
+		// The schema (an eForm definition) is kept as given, byte for byte.
+		Schema:    json.RawMessage(`{"schema":1,"code":"KS","version":2,"kind":"documentType","title":"Giấy khai sinh","fields":[{"code":"noiSinh","type":"textarea","label":"Nơi sinh","required":true,"maxLength":500},{"code":"canNang","type":"spin","label":"Cân nặng","decimals":2,"unit":"kg"}]}`),
 		UpdatedAt: when(1),
 	}
 	cccd := archive.DocumentType{Code: "CCCD", Name: "Căn cước công dân", UpdatedAt: when(2)}

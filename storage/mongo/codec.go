@@ -79,11 +79,14 @@ type docTypeDoc struct {
 	Name        string        `bson:"name"`
 	Description string        `bson:"description"`
 	Fields      []fieldDefDoc `bson:"fields"`
-	UpdatedAt   time.Time     `bson:"updatedAt"`
+	// Schema is the type's eForm definition as JSON text (absent in
+	// entries written before schemas; the archive converts Fields then).
+	Schema    string    `bson:"schema,omitempty"`
+	UpdatedAt time.Time `bson:"updatedAt"`
 }
 
 func fromDocType(t archive.DocumentType) docTypeDoc {
-	d := docTypeDoc{Code: t.Code, Name: t.Name, Description: t.Description, UpdatedAt: t.UpdatedAt}
+	d := docTypeDoc{Code: t.Code, Name: t.Name, Description: t.Description, Schema: string(t.Schema), UpdatedAt: t.UpdatedAt}
 	for _, f := range t.Fields {
 		d.Fields = append(d.Fields, fieldDefDoc{Name: f.Name, Label: f.Label, Type: string(f.Type), Required: f.Required})
 	}
@@ -92,6 +95,9 @@ func fromDocType(t archive.DocumentType) docTypeDoc {
 
 func (d docTypeDoc) docType() archive.DocumentType {
 	t := archive.DocumentType{Code: d.Code, Name: d.Name, Description: d.Description, UpdatedAt: utc(d.UpdatedAt)}
+	if d.Schema != "" {
+		t.Schema = json.RawMessage(d.Schema)
+	}
 	for _, f := range d.Fields {
 		t.Fields = append(t.Fields, archive.FieldDef{Name: f.Name, Label: f.Label, Type: archive.FieldType(f.Type), Required: f.Required})
 	}
