@@ -102,7 +102,7 @@ func TestUploadMultipartThenDownloadIdentical(t *testing.T) {
 	data := pngImage(t)
 	meta := map[string]any{"ownerId": ownerA, "typeCode": "CAN_CUOC", "name": "Căn cước công dân",
 		"summary": "Ảnh chụp mặt trước", "issuer": "Cục Cảnh sát QLHC về TTXH", "issueDate": "2021-04-01",
-		"validUntil": "2039-05-01", "fields": map[string]any{"soDinhDanh": ownerA, "hoTen": "Nguyễn Văn An"}}
+		"validUntil": "2039-05-01", "fields": map[string]any{"soDinhDanh": ownerA, "hoTen": "Nguyễn Văn An", "ngaySinh": "12/05/1999"}}
 	r := e.uploadMultipart(e.staff, specValid, metadataPart(t, meta),
 		part{name: "file", fileName: "cccd-mat-truoc.png", contentType: "image/png", data: data}).want(t, 201, "")
 	var d document

@@ -1,8 +1,10 @@
 package portal
 
 import (
+	"errors"
 	"net/http"
 
+	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/internal/input"
 )
@@ -53,6 +55,12 @@ func statusOf(err error) int {
 // client only when ExposeInternalErrors is set.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
+	var fe archive.FieldErrors
+	if status == http.StatusBadRequest && errors.As(err, &fe) && len(fe) > 0 {
+		// A document's typed fields refused by its type's schema: one
+		// entry per value, as the forms API answers.
+		status = http.StatusUnprocessableEntity
+	}
 	code, msg := kerr.Public(err)
 	detail := err.Error()
 	if ke := kerr.Outer(err); ke != nil && ke.Err == nil && ke.Detail != "" {
@@ -77,7 +85,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("Retry-After", "5")
 		}
 	}
-	writeJSON(w, status, errorBody{Error: errorJSON{Code: code, Message: msg, Detail: detail, RequestID: id}})
+	body := errorJSON{Code: code, Message: msg, Detail: detail, RequestID: id}
+	if status == http.StatusUnprocessableEntity {
+		writeJSON(w, http.StatusUnprocessableEntity, formErrorsJSON{Error: body, FieldErrors: fe})
+		return
+	}
+	writeJSON(w, status, errorBody{Error: body})
 }
 
 // fileTooLarge is the error for an upload over the limit.

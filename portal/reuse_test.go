@@ -38,12 +38,12 @@ func TestReuseStatsAndLedger(t *testing.T) {
 	var card document
 	e.uploadRaw(rawUpload{token: e.citizenA, contentType: "image/png", disposition: `attachment; filename="cccd.png"`, data: idCard,
 		query: url.Values{"type": {"CAN_CUOC"}, "name": {"Căn cước công dân"}, "validUntil": {"2039-05-01"},
-			"fields": {`{"soDinhDanh":"` + ownerA + `","hoTen":"Nguyễn Văn An"}`}}}).want(t, 201, "").json(t, &card)
+			"fields": {`{"soDinhDanh":"` + ownerA + `","hoTen":"Nguyễn Văn An","ngaySinh":"1999-05-12"}`}}}).want(t, 201, "").json(t, &card)
 	birth := e.birthCert(e.citizenA, ownerA, "Giấy khai sinh", pdf("ks"))
 	// An expired paper of the same type is not reusable.
 	e.uploadRaw(rawUpload{token: e.citizenA, contentType: "application/pdf", disposition: `attachment; filename="cu.pdf"`, data: pdf("cũ"),
 		query: url.Values{"type": {"CAN_CUOC"}, "name": {"Chứng minh nhân dân cũ"}, "validUntil": {"2015-01-01"},
-			"fields": {`{"soDinhDanh":"` + ownerA + `","hoTen":"Nguyễn Văn An"}`}}}).want(t, 201, "")
+			"fields": {`{"soDinhDanh":"` + ownerA + `","hoTen":"Nguyễn Văn An","ngaySinh":"1999-05-12"}`}}}).want(t, 201, "")
 
 	reusable := func(token, typ, on string) []string {
 		t.Helper()

@@ -283,6 +283,10 @@ func testDocumentFields(t *testing.T, s archive.Store) {
 		"khong":    0,
 		"banChinh": true,
 		"saoY":     false,
+		// eForm values: checkbox choices, a date range, dynamic rows.
+		"soThich": []any{"doc_sach", "the_thao"},
+		"thoiHan": map[string]any{"from": "2025-01-01", "to": "2025-12-31"},
+		"conCai":  []any{map[string]any{"hoTen": "Bé An", "tuoi": 3.0}, map[string]any{"hoTen": "Bé Bình"}},
 	}
 	d.Current.Meta = d.Metadata
 	mustCreateDoc(t, s, d)
@@ -290,9 +294,9 @@ func testDocumentFields(t *testing.T, s archive.Store) {
 	sameDoc(t, "GetDocument with fields", got, d)
 	for k, v := range got.Fields {
 		switch v.(type) {
-		case string, bool, float64, float32, int, int32, int64:
+		case string, bool, float64, float32, int, int32, int64, []any, map[string]any:
 		default:
-			t.Errorf("field %q came back as %T; want a string, bool or number", k, v)
+			t.Errorf("field %q came back as %T; want a JSON value (string, bool, number, []any, map[string]any)", k, v)
 		}
 	}
 	vs := versions(t, s, d.ID)
