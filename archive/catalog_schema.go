@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kho-vn/kho/forms"
@@ -234,16 +235,43 @@ func resolveSchema(t DocumentType) (DocumentType, *forms.Definition, error) {
 	return t, def, nil
 }
 
+// schemaCache keeps the parsed schemas of stored types by their JSON, so
+// that storing a document does not parse its type's definition again. A
+// changed type has other JSON; a definition is read-only once checked.
+type schemaCache struct{ m sync.Map } // string → *forms.Definition
+
 // typeSchema returns a stored type with its schema parsed (an old entry's
 // field list converted). A stored schema that no longer parses is an
 // Integrity error: the vault would not know how to check documents.
-func typeSchema(t DocumentType) (DocumentType, *forms.Definition, error) {
+func (s *Service) typeSchema(t DocumentType) (DocumentType, *forms.Definition, error) {
+	key := string(t.Schema)
+	if key != "" {
+		if d, ok := s.schemas.m.Load(key); ok {
+			return t, d.(*forms.Definition), nil
+		}
+	}
 	out, def, err := resolveSchema(t)
 	if err != nil {
 		return t, nil, kerr.Wrap(err, kerr.Integrity, "stored_type_schema_invalid",
 			"Lược đồ đã lưu của loại giấy tờ "+t.Code+" không hợp lệ.")
 	}
+	if key != "" && def != nil {
+		s.schemas.m.Store(key, def)
+	}
 	return out, def, nil
+}
+
+// legacyType returns a stored type as clients see it: an entry written
+// before schemas gets its field list converted to a schema. A stored
+// schema is returned as stored (it was checked when it was put).
+func legacyType(t DocumentType) DocumentType {
+	if len(t.Schema) > 0 || len(t.Fields) == 0 {
+		return t
+	}
+	if out, _, err := resolveSchema(t); err == nil {
+		return out
+	}
+	return t
 }
 
 // validateFields checks a document's typed fields against its type's
@@ -294,6 +322,11 @@ func validateFields(in map[string]any, def *forms.Definition, now func() time.Ti
 	}
 	vals, errs := forms.Checker{Now: now}.Validate(def, raw)
 	if len(errs) > 0 {
+		for i, e := range errs {
+			if e.Code == "unknown_field" {
+				errs[i].Message = "Loại giấy tờ này không có trường thông tin «" + e.Field + "»."
+			}
+		}
 		return nil, fieldErrors(errs)
 	}
 	if len(vals.Data) == 0 {

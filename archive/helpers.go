@@ -177,7 +177,7 @@ func (s *Service) docType(ctx context.Context, code string) (DocumentType, *form
 		}
 		return DocumentType{}, nil, storeErr("get document type", err)
 	}
-	return typeSchema(t)
+	return s.typeSchema(t)
 }
 
 func (s *Service) getProcedure(ctx context.Context, code string) (Procedure, error) {

@@ -178,7 +178,8 @@ type Service struct {
 	log   *slog.Logger
 	now   Clock
 
-	tails tailHints // per-chain ledger tails this process appended
+	tails   tailHints // per-chain ledger tails this process appended
+	schemas schemaCache
 }
 
 // New returns the vault over store and blobs. A nil log discards; a nil
@@ -803,8 +804,7 @@ func (s *Service) DocumentType(ctx context.Context, a Actor, code string) (Docum
 		}
 		return DocumentType{}, storeErr("get document type", err)
 	}
-	t, _, err = typeSchema(t)
-	return t, err
+	return legacyType(t), nil
 }
 
 // DocumentTypes lists the catalogue.
@@ -820,9 +820,7 @@ func (s *Service) DocumentTypes(ctx context.Context, a Actor) ([]DocumentType, e
 		ts = []DocumentType{}
 	}
 	for i := range ts {
-		if ts[i], _, err = typeSchema(ts[i]); err != nil {
-			return nil, err
-		}
+		ts[i] = legacyType(ts[i])
 	}
 	return ts, nil
 }

@@ -70,7 +70,7 @@ func TestDocumentTypeSchemas(t *testing.T) {
 		"fields": {`{"maThe":"DN47","hanThe":{"from":"31/02/2026","to":"01/01/2027"},"ghiChu":"<script>x</script>"}`}},
 		contentType: "application/pdf", disposition: `attachment; filename="bhyt.pdf"`, data: pdf("bhyt")}).want(t, 422, "document_fields_invalid").json(t, &fe)
 	want := []fieldError{
-		{"ghiChu", "unknown_field", "Biểu mẫu không có trường thông tin «ghiChu»."},
+		{"ghiChu", "unknown_field", "Loại giấy tờ này không có trường thông tin «ghiChu»."},
 		{"maThe", "too_short", "Mã thẻ cần ít nhất 15 ký tự."},
 		{"hanThe.from", "invalid_date", "Giá trị sử dụng (từ ngày) không hợp lệ: 31/02/2026 không tồn tại."},
 	}
