@@ -31,12 +31,16 @@ func Shipped() fs.FS {
 // published version never changes: putting another definition under the
 // same code and version is a conflict. It is safe for concurrent use.
 //
-// The registry lives in memory; a definition loaded through the admin API
-// must be loaded again after a restart (and on every process).
+// Without a store the registry lives in memory: a definition put through
+// the admin API is gone after a restart and unknown to other processes.
+// With one (SetStore), what PutContext publishes is stored, and
+// GetContext and ListContext see what any process published (see
+// registry_store.go).
 type Registry struct {
-	mu   sync.RWMutex
-	defs map[string]map[int]*Definition
-	raw  map[string]map[int][]byte // the definition as canonical JSON
+	mu    sync.RWMutex
+	defs  map[string]map[int]*Definition
+	raw   map[string]map[int][]byte // the definition as canonical JSON
+	store DefinitionStore           // nil: memory only
 }
 
 // NewRegistry returns an empty registry.
@@ -53,28 +57,47 @@ func NewShippedRegistry() (*Registry, error) {
 	return r, nil
 }
 
-// Put publishes a checked definition. It reports whether it was new; the
+// Put publishes a checked definition in memory (PutContext also stores
+// it when the registry has a store). It reports whether it was new; the
 // same definition put again is not an error; a different one under a
 // published code and version is a Conflict.
 func (r *Registry) Put(d *Definition) (bool, error) {
+	raw, err := encodeDefinition(d)
+	if err != nil {
+		return false, err
+	}
+	return r.putMemory(d, raw)
+}
+
+// encodeDefinition checks d if needed and returns the JSON kept for it.
+func encodeDefinition(d *Definition) ([]byte, error) {
 	if d.idx == nil {
 		if err := d.Check(); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
 	raw, err := json.Marshal(d)
 	if err != nil {
-		return false, kerr.Wrap(err, kerr.Internal, "form_definition_encode", "Không thể lưu định nghĩa biểu mẫu.")
+		return nil, kerr.Wrap(err, kerr.Internal, "form_definition_encode", "Không thể lưu định nghĩa biểu mẫu.")
 	}
+	return raw, nil
+}
+
+func errVersionExists(code string, version int) error {
+	return kerr.New(kerr.Conflict, "form_version_exists",
+		"Biểu mẫu "+code+" phiên bản "+itoa(version)+" đã được công bố với nội dung khác; hãy tăng số phiên bản.",
+		"form %s version %d is published with other content", code, version)
+}
+
+// putMemory publishes d, whose JSON is raw, in memory.
+func (r *Registry) putMemory(d *Definition, raw []byte) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old, ok := r.raw[d.Code][d.Version]; ok {
 		if bytes.Equal(old, raw) {
 			return false, nil
 		}
-		return false, kerr.New(kerr.Conflict, "form_version_exists",
-			"Biểu mẫu "+d.Code+" phiên bản "+itoa(d.Version)+" đã được công bố với nội dung khác; hãy tăng số phiên bản.",
-			"form %s version %d is published with other content", d.Code, d.Version)
+		return false, errVersionExists(d.Code, d.Version)
 	}
 	if r.defs[d.Code] == nil {
 		r.defs[d.Code] = map[int]*Definition{}

@@ -20,5 +20,10 @@ func (s *Server) listForms(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, formsJSON{Forms: s.cfg.Forms.List(), Formats: forms.FormatPatterns()})
+	list, err := s.cfg.Forms.ListContext(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, formsJSON{Forms: list, Formats: forms.FormatPatterns()})
 }

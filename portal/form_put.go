@@ -31,7 +31,7 @@ func (s *Server) putForm(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	created, err := s.cfg.Forms.Put(d)
+	created, err := s.cfg.Forms.PutContext(r.Context(), d)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
