@@ -168,6 +168,15 @@ type Field struct {
 	// "Thêm dòng" and "Xóa dòng").
 	AddLabel    string `json:"addLabel,omitempty"`
 	RemoveLabel string `json:"removeLabel,omitempty"`
+
+	// Prefill lists where the field's value may come from, tried in order
+	// (see Prefill): the owner's profile or a field of a paper in their
+	// vault. Only fields outside dynamic rows that hold a value, files
+	// excepted.
+	Prefill []PrefillSource `json:"prefill,omitempty"`
+	// PrefillEditable false forbids changing a pre-filled value: the
+	// submitted value must be the one the source gives (default true).
+	PrefillEditable *bool `json:"prefillEditable,omitempty"`
 }
 
 // Option is one choice: the value stored and the label shown.

@@ -9,6 +9,7 @@
 // everything it receives, pre-filled values included. The format is
 // described in docs/forms.md.
 //
-// Auto-fill, drafts and PDF output are issue 4's later work; Values already
-// carries per-field provenance for them.
+// Auto-fill (autofill.go) fills fields that declare prefill sources from
+// the owner's profile and papers in the vault, recording each value's
+// provenance; the server reads the sources again on submission.
 package forms

@@ -205,6 +205,9 @@ func (c *checker) fields(fs []Field, path string, parent, rows *fieldInfo, depth
 			c.add(p+".placeholder", "the placeholder repeats the label")
 		}
 		c.field(f, p)
+		if rows != nil && (f.Prefill != nil || f.PrefillEditable != nil) {
+			c.add(p+".prefill", "fields inside rows are not pre-filled")
+		}
 		if f.Type == TypeRows && rows != nil {
 			c.add(p+".type", "rows inside rows are not supported")
 			continue
@@ -254,6 +257,9 @@ func (c *checker) field(f *Field, p string) {
 	only(f.MaxRows != 0, "maxRows", TypeRows)
 	only(f.AddLabel != "", "addLabel", TypeRows)
 	only(f.RemoveLabel != "", "removeLabel", TypeRows)
+	only(f.Prefill != nil, "prefill", valueTypesExcept(TypeFile)...)
+	only(f.PrefillEditable != nil, "prefillEditable", valueTypesExcept(TypeFile)...)
+	c.prefill(f, p)
 	only(f.Required, "required", fieldTypesExcept(TypeGroup)...)
 	only(f.RequiredIf != nil, "requiredIf", fieldTypesExcept(TypeGroup)...)
 

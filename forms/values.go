@@ -25,6 +25,8 @@ type Values struct {
 	// where a value came from when it was not typed by the user. Auto-fill
 	// fills it; Validate keeps what the caller gives.
 	Provenance map[string]Provenance `json:"provenance,omitempty"`
+
+	docNames map[string]string // names of the papers Prefill read, by ID, for messages
 }
 
 // Provenance is where one value came from.
@@ -37,7 +39,13 @@ type Provenance struct {
 	DocumentID      string `json:"documentId,omitempty"`
 	DocumentVersion int    `json:"documentVersion,omitempty"`
 	DocumentField   string `json:"documentField,omitempty"`
-	// Original is the pre-filled value when the user corrected it.
+	// DocumentType is the paper's type code, for Source "document".
+	DocumentType string `json:"documentType,omitempty"`
+	// Path is the profile entry read ("fullName"), for Source "profile".
+	Path string `json:"path,omitempty"`
+	// Original is the pre-filled value when the user corrected it: the
+	// value the source gave, while the data holds the user's (or nothing
+	// when the user emptied the field).
 	Original any `json:"original,omitempty"`
 }
 

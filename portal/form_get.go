@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/kho-vn/kho/forms"
-	"github.com/kho-vn/kho/portal/internal/input"
 )
 
 // getForm returns one eForm definition: the latest version, or ?version=.
@@ -20,13 +19,6 @@ func (s *Server) getForm(w http.ResponseWriter, r *http.Request) {
 // formOf returns the definition named by the path's {code} and the
 // optional ?version= (latest when absent).
 func (s *Server) formOf(r *http.Request) (*forms.Definition, error) {
-	q, err := input.Query(r, "version")
-	if err != nil {
-		return nil, err
-	}
-	v, err := input.IntParam(q, "version", 0, 1, 1_000_000)
-	if err != nil {
-		return nil, err
-	}
-	return s.cfg.Forms.Get(r.PathValue("code"), int(v))
+	d, _, err := s.formQuery(r)
+	return d, err
 }

@@ -12,9 +12,10 @@ import (
 
 // formDataJSON is filled data the server accepted.
 type formDataJSON struct {
-	Form    string         `json:"form"`
-	Version int            `json:"version"`
-	Data    map[string]any `json:"data"`
+	Form       string                      `json:"form"`
+	Version    int                         `json:"version"`
+	Data       map[string]any              `json:"data"`
+	Provenance map[string]forms.Provenance `json:"provenance,omitempty"`
 }
 
 // formErrorsJSON is the 422 answer: the usual error and one entry per
@@ -26,9 +27,12 @@ type formErrorsJSON struct {
 
 // validateForm checks filled data (a JSON object of field codes to values)
 // against a definition and returns the clean values, or 422 with a
-// Vietnamese message per refused field. Nothing is stored.
+// Vietnamese message per refused field. Nothing is stored. With ?owner=
+// the pre-filled fields are checked too, as on submission: the server
+// reads the owner's vault again and records, per field, where the value
+// came from and any correction (forms.Checker.ValidatePrefilled).
 func (s *Server) validateForm(w http.ResponseWriter, r *http.Request) {
-	d, err := s.formOf(r)
+	d, q, err := s.formQuery(r, "owner")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -38,7 +42,20 @@ func (s *Server) validateForm(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	vals, errs := forms.Checker{Now: s.cfg.Now}.Validate(d, data)
+	c := forms.Checker{Now: s.cfg.Now}
+	var (
+		vals forms.Values
+		errs []forms.FieldError
+	)
+	if owner := q.Get("owner"); owner != "" {
+		a := actorOf(r)
+		if vals, errs, err = c.ValidatePrefilled(r.Context(), d, data, owner, s.vault.FormSource(a)); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	} else {
+		vals, errs = c.Validate(d, data)
+	}
 	if len(errs) > 0 {
 		writeJSON(w, http.StatusUnprocessableEntity, formErrorsJSON{
 			Error: errorJSON{Code: "form_data_invalid", RequestID: infoOf(r).id,
@@ -47,7 +64,7 @@ func (s *Server) validateForm(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	writeJSON(w, http.StatusOK, formDataJSON{Form: vals.Form, Version: vals.Version, Data: vals.Data})
+	writeJSON(w, http.StatusOK, formDataJSON{Form: vals.Form, Version: vals.Version, Data: vals.Data, Provenance: vals.Provenance})
 }
 
 // readJSONBody reads a JSON request body of at most limit bytes whole, for

@@ -59,6 +59,8 @@ func TestCitizenCannotReachAnotherVault(t *testing.T) {
 		{"POST /api/v1/documents/{id}/sign", call{method: "POST", path: doc + "/sign", contentType: "application/json", body: []byte(`{"key":"canbo"}`)}},
 		{"POST /api/v1/documents/{id}/reuse", call{method: "POST", path: doc + "/reuse", contentType: "application/json", body: []byte(`{"dossier":"HS-1"}`)}},
 		{"GET /api/v1/documents/{id}/reuses", call{method: "GET", path: doc + "/reuses"}},
+		{"POST /api/v1/forms/{code}/prefill", call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/prefill?owner=" + ownerA}},
+		{"POST /api/v1/forms/{code}/validate", call{method: "POST", path: "/api/v1/forms/CAN_CUOC/validate?owner=" + ownerA, contentType: "application/json", body: []byte(`{"hoTen":"x"}`)}},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

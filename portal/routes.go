@@ -63,6 +63,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/v1/forms/{code}", handle: s.getForm},
 		{method: "PUT", path: "/api/v1/forms/{code}", handle: s.putForm},
 		{method: "POST", path: "/api/v1/forms/{code}/validate", handle: s.validateForm},
+		{method: "POST", path: "/api/v1/forms/{code}/prefill", handle: s.prefillForm},
 	}
 }
 
