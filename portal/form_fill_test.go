@@ -38,7 +38,7 @@ func TestPrefillFromVault(t *testing.T) {
 	e := newEnv(t)
 	const js = "application/json"
 	// A's identity card in A's vault, with its important fields.
-	q := url.Values{"type": {"CAN_CUOC"}, "name": {"Căn cước của Ngọc"}, "fields": {`{"soDinhDanh":"` + ownerA + `","hoTen":"Trần Thị Bích Ngọc","noiCuTru":"12 Lý Thường Kiệt, Hà Nội"}`}}
+	q := url.Values{"type": {"CAN_CUOC"}, "name": {"Căn cước của Ngọc"}, "fields": {`{"soDinhDanh":"` + ownerA + `","hoTen":"Trần Thị Bích Ngọc","ngaySinh":"2000-02-29","noiCuTru":"12 Lý Thường Kiệt, Hà Nội"}`}}
 	var card document
 	e.uploadRaw(rawUpload{token: e.citizenA, query: q, contentType: "application/pdf", disposition: `attachment; filename="cccd.pdf"`, data: pdf("thẻ căn cước")}).
 		want(t, 201, "").json(t, &card)
