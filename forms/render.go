@@ -174,8 +174,9 @@ type placeDate struct {
 }
 
 // placeAndDate finds the place ("Làm tại", a top-level text field) and the
-// date (the last top-level date field) of the form; missing parts are
-// dotted for the hand, a missing date is the rendering date.
+// date (a date field among the form's last two, as on paper where the
+// closing line is filled last) of the form; a missing place is dotted for
+// the hand, a missing date is the rendering date.
 func placeAndDate(d *Definition, v Values, created time.Time) (place, date placeDate) {
 	place.text = "……………"
 	for i := range d.Fields {
@@ -186,7 +187,7 @@ func placeAndDate(d *Definition, v Values, created time.Time) (place, date place
 				place.text = s
 			}
 		}
-		if f.Type == TypeDate {
+		if f.Type == TypeDate && i >= len(d.Fields)-2 {
 			if s, ok := v.Data[f.Code].(string); ok && len(s) == len("2006-01-02") {
 				date = placeDate{code: f.Code, year: s[:4], month: s[5:7], day: s[8:10]}
 			}

@@ -156,6 +156,7 @@ func TestAuthenticationRequired(t *testing.T) {
 		"POST /api/v1/signing/batch":                      {"application/json", "", []byte(`{"documents":["x"],"options":{"key":"canbo"}}`)},
 		"PUT /api/v1/forms/{code}":                        {"application/json", "", []byte(`{"schema":1,"code":"KHAI_SINH","version":1,"title":"x","fields":[]}`)},
 		"POST /api/v1/forms/{code}/validate":              {"application/json", "", []byte(`{}`)},
+		"POST /api/v1/forms/{code}/export":                {"application/json", "", []byte(`{}`)},
 	}
 	for _, rt := range e.server.Routes() {
 		method, path, _ := strings.Cut(rt, " ")

@@ -64,6 +64,7 @@ func (s *Server) routeTable() []route {
 		{method: "PUT", path: "/api/v1/forms/{code}", handle: s.putForm},
 		{method: "POST", path: "/api/v1/forms/{code}/validate", handle: s.validateForm},
 		{method: "POST", path: "/api/v1/forms/{code}/prefill", handle: s.prefillForm},
+		{method: "POST", path: "/api/v1/forms/{code}/export", handle: s.exportForm},
 	}
 }
 
