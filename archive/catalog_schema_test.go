@@ -117,6 +117,31 @@ func TestTypedFieldsOnUpdate(t *testing.T) {
 	typ := "CAN_CUOC"
 	_, err = v.UpdateMetadata(ctx, citizenA, d.ID, upd.Rev, archive.MetadataPatch{TypeCode: &typ})
 	wantCode(t, err, "document_fields_invalid")
+
+	// A paper stored under an older schema can still be revoked: fields the
+	// patch does not set stay as stored.
+	_, err = v.PutDocumentType(ctx, admin, archive.DocumentType{Code: "GHI", Name: "Giấy ghi chú",
+		Fields: []archive.FieldDef{{Name: "ghiChu", Label: "Ghi chú", Type: archive.FieldString}}})
+	wantCode(t, err, "")
+	long := strings.Repeat("ghi chú ", 40)
+	note, err := v.Put(ctx, citizenA, archive.NewDocument{Metadata: archive.Metadata{TypeCode: "GHI", Name: "Ghi chú", Fields: map[string]any{"ghiChu": long}},
+		Upload: upload("g.pdf", pdfBytes("g"))})
+	wantCode(t, err, "")
+	_, err = v.PutDocumentType(ctx, admin, archive.DocumentType{Code: "GHI", Name: "Giấy ghi chú", Schema: json.RawMessage(
+		`{"schema":1,"code":"GHI","version":2,"kind":"documentType","title":"Giấy ghi chú","fields":[{"code":"ghiChu","type":"text","label":"Ghi chú","maxLength":100},{"code":"so","type":"text","label":"Số","required":true}]}`)})
+	wantCode(t, err, "")
+	revoked := archive.StatusRevoked
+	note, err = v.UpdateMetadata(ctx, staff, note.ID, note.Rev, archive.MetadataPatch{Status: &revoked})
+	wantCode(t, err, "")
+	if note.Status != archive.StatusRevoked || note.Fields["ghiChu"] != strings.TrimSpace(long) {
+		t.Fatalf("revoked %+v", note.Metadata)
+	}
+	again := map[string]any{"ghiChu": long}
+	_, err = v.UpdateMetadata(ctx, citizenA, note.ID, note.Rev, archive.MetadataPatch{Fields: &again})
+	wantCode(t, err, "document_fields_invalid")
+	if got := strings.Join(fieldCodes(t, err), " "); got != "ghiChu:too_long so:required" {
+		t.Fatalf("field errors %s", got)
+	}
 }
 
 // TestDocumentTypeSchemas covers the catalogue side: every default type

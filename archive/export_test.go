@@ -20,7 +20,11 @@ func ValidateMetadata(m Metadata, t DocumentType, now func() time.Time) (Metadat
 	if err != nil {
 		return m, err
 	}
-	return validateMetadata(m, t, def, now)
+	if m, err = validateMetadata(m, t); err != nil {
+		return m, err
+	}
+	m.Fields, err = validateFields(m.Fields, def, now)
+	return m, err
 }
 
 // ValidateFields checks typed fields against t's schema.

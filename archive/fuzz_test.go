@@ -1,8 +1,11 @@
 package archive_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kho-vn/kho/archive"
@@ -80,6 +83,44 @@ func FuzzSearchWords(f *testing.F) {
 			if w == "" || utf8.RuneCountInString(w) > 100 || archive.Fold(w) != w {
 				t.Fatalf("bad word %q", w)
 			}
+		}
+	})
+}
+
+// FuzzDocumentFields feeds a document's typed fields (outside input: the
+// API's "fields") to the identity card's schema. It must never panic, and
+// clean values must pass again unchanged.
+func FuzzDocumentFields(f *testing.F) {
+	for _, s := range []string{
+		`{"soDinhDanh":"001099012345","hoTen":"Nguyễn Văn An","ngaySinh":"12/05/1999","gioiTinh":"nam"}`,
+		`{"soDinhDanh":"001099012345","hoTen":"<script>x</script>","ngaySinh":"31/02/2025"}`,
+		`{"hoTen":null,"ngaySinh":19990512,"x":[1,{"a":true}]}`,
+		`{"noiCuTru":"a\r\nb","quocTich":"Lào","coGiaTriDen":"2039-05-12","loaiThe":"cccd"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	card := archive.DocumentType{Code: "CAN_CUOC", Name: "Căn cước", SchemaRef: &archive.SchemaRef{Code: "CAN_CUOC"}}
+	now := func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var in map[string]any
+		if json.Unmarshal(data, &in) != nil {
+			return
+		}
+		out, err := archive.ValidateFields(in, card, now)
+		if err != nil {
+			if kerr.KindOf(err) != kerr.Invalid {
+				t.Fatalf("error of kind %v: %v", kerr.KindOf(err), err)
+			}
+			return
+		}
+		again, err := archive.ValidateFields(out, card, now)
+		if err != nil {
+			t.Fatalf("clean values %v refused: %v", out, err)
+		}
+		a, _ := json.Marshal(out)
+		b, _ := json.Marshal(again)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("clean values changed: %s → %s", a, b)
 		}
 	})
 }

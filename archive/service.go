@@ -294,8 +294,11 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	if err != nil {
 		return Document{}, err
 	}
-	meta, err := validateMetadata(nd.Metadata, t, def, s.now)
+	meta, err := validateMetadata(nd.Metadata, t)
 	if err != nil {
+		return Document{}, err
+	}
+	if meta.Fields, err = validateFields(meta.Fields, def, s.now); err != nil {
 		return Document{}, err
 	}
 	fileName, err := s.checkUploadHead(nd.Upload)
@@ -432,9 +435,18 @@ func (s *Service) UpdateMetadata(ctx context.Context, a Actor, id string, expect
 		if err != nil {
 			return Document{}, err
 		}
-		m, err = validateMetadata(m, t, def, s.now)
+		m, err = validateMetadata(m, t)
 		if err != nil {
 			return Document{}, err
+		}
+		// The typed fields are checked against the type's schema when the
+		// patch sets them or changes the type. Otherwise they stay as
+		// stored: they passed the schema of their time, and a status
+		// change (revoking a paper) must not wait on a newer schema.
+		if p.Fields != nil || m.TypeCode != cur.TypeCode {
+			if m.Fields, err = validateFields(m.Fields, def, s.now); err != nil {
+				return Document{}, err
+			}
 		}
 		next := cur
 		next.Metadata = m

@@ -6,11 +6,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -165,11 +163,10 @@ func checkText(field, value string, max int, code, msg string) error {
 	return nil
 }
 
-// validateMetadata checks m against its document type (whose schema def
-// may be nil: no typed fields) and returns it normalised (trimmed text,
-// default status, the typed fields' clean values). now is the clock of the
-// schema's "today" bounds.
-func validateMetadata(m Metadata, t DocumentType, def *forms.Definition, now func() time.Time) (Metadata, error) {
+// validateMetadata checks m's descriptive part for its document type and
+// returns it normalised (trimmed text, default status). The typed fields
+// are checked apart, by validateFields against the type's schema.
+func validateMetadata(m Metadata, t DocumentType) (Metadata, error) {
 	m.TypeCode = t.Code
 	m.Name = strings.TrimSpace(m.Name)
 	m.Summary = strings.TrimSpace(m.Summary)
@@ -218,11 +215,6 @@ func validateMetadata(m Metadata, t DocumentType, def *forms.Definition, now fun
 		return m, invalid("invalid_status", "Trạng thái giấy tờ không hợp lệ (còn hiệu lực, bị thay thế hoặc bị thu hồi).",
 			"status %q may not be stored", m.Status)
 	}
-	fields, err := validateFields(m.Fields, def, now)
-	if err != nil {
-		return m, err
-	}
-	m.Fields = fields
 	return m, nil
 }
 
