@@ -212,3 +212,38 @@ func TestDocumentTypeSchemas(t *testing.T) {
 	_, err = v.PutDocumentType(ctx, admin, archive.DocumentType{Code: "BHYT", Name: "Thẻ BHYT", Schema: json.RawMessage(`{"schema":1}`)})
 	wantCode(t, err, "invalid_type_schema")
 }
+
+// BenchmarkDocumentFields measures the schema check a document's typed
+// fields pay on store: the identity card's ten values. BenchmarkTypeSchema
+// is the parse of a type's schema, paid once per schema (cached after).
+func BenchmarkDocumentFields(b *testing.B) {
+	card := archive.DocumentType{Code: "CAN_CUOC", Name: "Căn cước", SchemaRef: &archive.SchemaRef{Code: "CAN_CUOC"}}
+	in := map[string]any{"soDinhDanh": "001099012345", "hoTen": "Nguyễn Văn An", "ngaySinh": "12/05/1999", "gioiTinh": "nam",
+		"quocTich": "Việt Nam", "queQuan": "Xã Tân Hội, tỉnh Lâm Đồng", "noiCuTru": "Số 1 Lê Lợi, phường Bến Thành, TP. Hồ Chí Minh",
+		"ngayCap": "2021-04-01", "coGiaTriDen": "12/05/2039", "noiCap": "Cục Cảnh sát quản lý hành chính về trật tự xã hội"}
+	check, err := archive.FieldsChecker(card)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("validate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := check(in, fixedNow); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	stored, err := archive.ValidateDocumentType(card) // the shipped definition copied in
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored.SchemaRef = nil
+	b.Run("parse schema", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := archive.ValidateDocumentType(stored); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

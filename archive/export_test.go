@@ -35,3 +35,12 @@ func ValidateFields(in map[string]any, t DocumentType, now func() time.Time) (ma
 	}
 	return validateFields(in, def, now)
 }
+
+// FieldsChecker resolves t's schema once and returns its fields check.
+func FieldsChecker(t DocumentType) (func(in map[string]any, now func() time.Time) (map[string]any, error), error) {
+	_, def, err := resolveSchema(t)
+	if err != nil {
+		return nil, err
+	}
+	return func(in map[string]any, now func() time.Time) (map[string]any, error) { return validateFields(in, def, now) }, nil
+}
