@@ -337,23 +337,11 @@ func (l *layout) table(f *Field, rows []map[string]any, x, width float64) {
 			cols = append(cols, &f.Fields[i])
 		}
 	}
-	widths := []float64{numberColW}
-	total := 0.0
-	for _, c := range cols {
-		total += min(max(l.f.Width(c.Label, smallSize), 40), 160)
-	}
-	for _, c := range cols {
-		widths = append(widths, (width-numberColW)*min(max(l.f.Width(c.Label, smallSize), 40), 160)/total)
-	}
 	header := []string{"STT"}
 	for _, c := range cols {
 		header = append(header, c.Label)
 	}
-	l.tableRow(header, widths, x, true, true)
-	if len(rows) == 0 {
-		cells := make([]string, len(widths))
-		l.tableRow(cells, widths, x, false, false)
-	}
+	body := make([][]string, len(rows))
 	for i, r := range rows {
 		cells := []string{itoa(i + 1)}
 		for _, c := range cols {
@@ -364,12 +352,89 @@ func (l *layout) table(f *Field, rows []map[string]any, x, width float64) {
 			}
 			cells = append(cells, displayValue(c, val))
 		}
+		body[i] = cells
+	}
+	widths := l.columnWidths(cols, body, width)
+	l.tableRow(header, widths, x, true, true)
+	if len(rows) == 0 {
+		l.tableRow(make([]string, len(widths)), widths, x, false, false)
+	}
+	for _, cells := range body {
 		if l.tableRow(cells, widths, x, false, false) {
 			l.tableRow(header, widths, x, true, true)
 			l.tableRow(cells, widths, x, false, false)
 		}
 	}
 	l.gap(bodySize * 0.4)
+}
+
+// columnWidths shares width between the numbered column and cols by
+// columnWeight, but gives each column at least its longest word (so that
+// a date or a number is not cut), up to a third of the width.
+func (l *layout) columnWidths(cols []*Field, body [][]string, width float64) []float64 {
+	need := make([]float64, len(cols))
+	for j, c := range cols {
+		need[j] = l.longestWord(c.Label)
+		for _, cells := range body {
+			need[j] = max(need[j], l.longestWord(cells[j+1]))
+		}
+		need[j] = min(need[j]+2*tableCellPad, width/3)
+	}
+	fixed := make([]bool, len(cols))
+	out := make([]float64, len(cols))
+	for range cols { // each pass fixes at least one column, or ends
+		free, weight := width-numberColW, 0.0
+		for j, c := range cols {
+			if fixed[j] {
+				free -= out[j]
+			} else {
+				weight += columnWeight(c)
+			}
+		}
+		changed := false
+		for j, c := range cols {
+			if fixed[j] {
+				continue
+			}
+			out[j] = free * columnWeight(c) / weight
+			if out[j] < need[j] {
+				out[j], fixed[j], changed = need[j], true, true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	return append([]float64{numberColW}, out...)
+}
+
+// longestWord is the width of the widest word of s in the table's size.
+func (l *layout) longestWord(s string) float64 {
+	w := 0.0
+	for _, word := range strings.Fields(s) {
+		w = max(w, l.f.Width(word, smallSize))
+	}
+	return w
+}
+
+// columnWeight is a table column's share of the width, by what its values
+// look like: free text wide, dates, numbers and short codes narrow.
+func columnWeight(f *Field) float64 {
+	switch {
+	case f.Type == TypeTextarea:
+		return 4
+	case f.Type == TypeText && f.Format != "" && f.Format != FormatEmail:
+		return 1.6
+	case (f.Type == TypeText || f.Type == TypeSearch) && f.MaxLength > 0 && f.MaxLength <= 20:
+		return 1.2
+	case f.Type == TypeText || f.Type == TypeSearch || f.Type == TypeFile:
+		return 3
+	case f.Type == TypeDate || f.Type == TypeTime || f.Type == TypeSpin || f.Type == TypeSlider:
+		return 1.3
+	case f.Type == TypeDateRange || f.Type == TypeTimeRange:
+		return 2.4
+	}
+	return 1.6 // choices
 }
 
 // tableRow draws one row of cells with borders. When the row does not fit

@@ -127,28 +127,7 @@ func TestRenderGolden(t *testing.T) {
 	d, v := birthValues(t)
 	pdf := renderBytes(t, d, v, RenderOptions{SignerTitle: "NGƯỜI YÊU CẦU"})
 	for page := 1; page <= 2; page++ {
-		golden := fmt.Sprintf("testdata/render/tk_khai_sinh-%d.png", page)
-		got := testenv.RenderPage(t, pdf, page, 50)
-		if *update {
-			writePNG(t, golden, got)
-			continue
-		}
-		f, err := os.Open(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test ./forms -run TestRenderGolden -update)", err)
-		}
-		want, err := png.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		diff, n := imageDiff(want, got)
-		// Allow a little anti-aliasing noise between poppler versions.
-		if limit := got.Bounds().Dx() * got.Bounds().Dy() / 200; n > limit {
-			writePNG(t, strings.TrimSuffix(golden, ".png")+".got.png", got)
-			writePNG(t, strings.TrimSuffix(golden, ".png")+".diff.png", diff)
-			t.Errorf("page %d: %d pixels differ (limit %d); see %s.{got,diff}.png", page, n, limit, strings.TrimSuffix(golden, ".png"))
-		}
+		goldenPage(t, pdf, fmt.Sprintf("testdata/render/tk_khai_sinh-%d.png", page), page)
 	}
 }
 
@@ -203,5 +182,58 @@ func TestRenderMismatch(t *testing.T) {
 	err := Render(context.Background(), d, v, &bytes.Buffer{}, RenderOptions{})
 	if err == nil || !strings.Contains(err.Error(), "form_values_mismatch") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestRenderRows: dynamic rows are tables whose header repeats after a
+// page break; every row's values are there.
+func TestRenderRows(t *testing.T) {
+	d := shippedDef(t, "hkd_dang_ky.json")
+	data, err := os.ReadFile("testdata/render/hkd_dang_ky.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := mustValidate(t, d, data)
+	pdf := renderBytes(t, d, v, RenderOptions{})
+	qpdfCheck(t, pdf)
+	text := pdfText(t, pdf)
+	for _, want := range []string{"Bán lẻ cà phê, trà và đồ uống", "Bán lẻ quần áo may sẵn", "Phạm Văn Đức", "20/08/1983",
+		"150.000.000 đồng", "35,5", "từ 06:30 đến 22:00", "☐ Một cá nhân thành lập", "☒ Các thành viên", "Lê Thị Thu Hà"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("pdftotext lacks %q:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "STT"); n < 3 {
+		t.Errorf("table headers: %d STT, want the rows' header repeated after the page break\n%s", n, text)
+	}
+	goldenPage(t, pdf, "testdata/render/hkd_dang_ky-1.png", 1)
+}
+
+// goldenPage compares a page at 50 dpi with the golden PNG (-update
+// rewrites it; on failure the rendering and a diff image are written
+// beside it).
+func goldenPage(t *testing.T, pdf []byte, golden string, page int) {
+	t.Helper()
+	got := testenv.RenderPage(t, pdf, page, 50)
+	if *update {
+		writePNG(t, golden, got)
+		return
+	}
+	f, err := os.Open(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./forms -run TestRender -update)", err)
+	}
+	want, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff, n := imageDiff(want, got)
+	// Allow a little anti-aliasing noise between poppler versions.
+	base := strings.TrimSuffix(golden, ".png")
+	if limit := got.Bounds().Dx() * got.Bounds().Dy() / 200; n > limit {
+		writePNG(t, base+".got.png", got)
+		writePNG(t, base+".diff.png", diff)
+		t.Errorf("page %d: %d pixels differ (limit %d); see %s.{got,diff}.png", page, n, limit, base)
 	}
 }
