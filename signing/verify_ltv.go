@@ -164,7 +164,7 @@ func (e *verifyEnv) checkTimestamp(ctx context.Context, token, sigValue []byte) 
 // verifyDocTimestamp checks a document time-stamp (SubFilter ETSI.RFC3161):
 // the token's message imprint must be the digest of the byte range, and the
 // TSA's chain must be trusted and not revoked at the token's time.
-func (e *verifyEnv) verifyDocTimestamp(ctx context.Context, r *SignatureReport, raw, content []byte) *SignatureReport {
+func (e *verifyEnv) verifyDocTimestamp(ctx context.Context, r *SignatureReport, raw []byte, signed signedRanges) *SignatureReport {
 	r.Kind = KindDocTimestamp
 	set := func(v Verdict, sub, msg, detail string) *SignatureReport {
 		r.Verdict, r.SubIndication, r.Message, r.Detail = v, sub, msg, detail
@@ -175,9 +175,11 @@ func (e *verifyEnv) verifyDocTimestamp(ctx context.Context, r *SignatureReport, 
 		return set(TotalFailed, SubSigCryptoFailure, "Dấu thời gian của tài liệu không hợp lệ.", fmt.Sprintf("document time-stamp: %v", err))
 	}
 	r.Timestamp = Timestamp{Present: true, Time: ts.Time, Revocation: "not_checked"}
-	h := ts.HashAlgorithm.New()
-	h.Write(content)
-	if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
+	sum, err := signed.digest(ts.HashAlgorithm)
+	if err != nil {
+		return set(Indeterminate, SubFormatFailure, "Cấu trúc chữ ký trong tệp bị lỗi, không kiểm tra được.", err.Error())
+	}
+	if !bytes.Equal(sum, ts.HashedMessage) {
 		return set(TotalFailed, SubHashFailure, "Nội dung tài liệu đã bị thay đổi sau khi đóng dấu thời gian.", "document time-stamp imprint differs")
 	}
 	r.Integrity, r.CryptoValid = true, true
