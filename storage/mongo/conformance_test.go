@@ -5,6 +5,8 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/archive/archivetest"
+	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/forms/formstest"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/auth/authtest"
 )
@@ -17,4 +19,9 @@ func TestConformance(t *testing.T) {
 // TestAuthConformance runs the auth.Store suite, each subtest on a fresh database.
 func TestAuthConformance(t *testing.T) {
 	authtest.RunAuth(t, func(t *testing.T) auth.Store { return openFresh(t) })
+}
+
+// TestFormsConformance runs the forms.Store suite, each subtest on a fresh database.
+func TestFormsConformance(t *testing.T) {
+	formstest.Run(t, func(t *testing.T) forms.Store { return openFresh(t) })
 }

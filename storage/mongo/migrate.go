@@ -27,6 +27,7 @@ type migration struct {
 // renumber an applied one.
 var schemaMigrations = []migration{
 	{1, "collections and indexes", migrateV1},
+	{2, "eForm drafts and published definitions", migrateForms},
 }
 
 // SchemaVersion is the highest migration this build knows.

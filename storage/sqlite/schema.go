@@ -112,6 +112,33 @@ ALTER TABLE documents ADD COLUMN signed INTEGER;
 ALTER TABLE versions ADD COLUMN report_blob TEXT NOT NULL DEFAULT '';
 CREATE INDEX versions_report_blob ON versions (report_blob);
 `,
+	// 3: eForms: drafts (sealed: the data is encrypted by forms.Drafts)
+	// and the definitions published through the API.
+	`
+CREATE TABLE form_drafts (
+	id         TEXT PRIMARY KEY,
+	owner_id   TEXT NOT NULL,
+	form       TEXT NOT NULL,
+	version    INTEGER NOT NULL,
+	sealed     BLOB NOT NULL,
+	created_at INTEGER,
+	updated_at INTEGER,
+	expires_at INTEGER,
+	rev        INTEGER NOT NULL
+);
+-- ListDrafts: an owner's drafts of one form or of all.
+CREATE INDEX form_drafts_owner ON form_drafts (owner_id, form, id);
+-- DeleteExpiredDrafts.
+CREATE INDEX form_drafts_expires ON form_drafts (expires_at);
+
+CREATE TABLE form_definitions (
+	code       TEXT NOT NULL,
+	version    INTEGER NOT NULL,
+	body       BLOB NOT NULL,
+	created_at INTEGER,
+	PRIMARY KEY (code, version)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

@@ -11,6 +11,8 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/archive/archivetest"
+	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/forms/formstest"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/auth/authtest"
@@ -278,4 +280,8 @@ func TestCloseTwice(t *testing.T) {
 	if err := s.Ping(ctx); err == nil {
 		t.Error("Ping after Close succeeded")
 	}
+}
+
+func TestFormsConformance(t *testing.T) {
+	formstest.Run(t, func(t *testing.T) forms.Store { return open(t) })
 }
