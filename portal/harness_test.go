@@ -3,6 +3,7 @@ package portal_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/kho-vn/kho/api"
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/portal"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/storage"
@@ -81,6 +83,13 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	admin := archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}
 	if _, _, err := vault.LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
 		t.Fatalf("load catalogue: %v", err)
+	}
+	if o.portal.Drafts == nil {
+		key := make([]byte, forms.DraftKeySize)
+		_, _ = rand.Read(key)
+		if o.portal.Drafts, err = forms.NewDrafts(store, key, 0, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s := portal.New(o.portal, vault, store, log)
 	srv := httptest.NewServer(s.Handler())

@@ -157,6 +157,8 @@ func TestAuthenticationRequired(t *testing.T) {
 		"PUT /api/v1/forms/{code}":                        {"application/json", "", []byte(`{"schema":1,"code":"KHAI_SINH","version":1,"title":"x","fields":[]}`)},
 		"POST /api/v1/forms/{code}/validate":              {"application/json", "", []byte(`{}`)},
 		"POST /api/v1/forms/{code}/export":                {"application/json", "", []byte(`{}`)},
+		"POST /api/v1/forms/{code}/drafts":                {"application/json", "", []byte(`{}`)},
+		"PUT /api/v1/forms/{code}/drafts/{id}":            {"application/json", "", []byte(`{}`)},
 	}
 	for _, rt := range e.server.Routes() {
 		method, path, _ := strings.Cut(rt, " ")

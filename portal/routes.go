@@ -65,6 +65,11 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/forms/{code}/validate", handle: s.validateForm},
 		{method: "POST", path: "/api/v1/forms/{code}/prefill", handle: s.prefillForm},
 		{method: "POST", path: "/api/v1/forms/{code}/export", handle: s.exportForm},
+		{method: "GET", path: "/api/v1/forms/{code}/drafts", handle: s.listDrafts},
+		{method: "POST", path: "/api/v1/forms/{code}/drafts", handle: s.createDraft},
+		{method: "GET", path: "/api/v1/forms/{code}/drafts/{id}", handle: s.getDraft},
+		{method: "PUT", path: "/api/v1/forms/{code}/drafts/{id}", handle: s.saveDraft},
+		{method: "DELETE", path: "/api/v1/forms/{code}/drafts/{id}", handle: s.deleteDraft},
 	}
 }
 

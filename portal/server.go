@@ -64,6 +64,9 @@ type Config struct {
 	// Forms holds the published eForm definitions (default: a registry
 	// with the shipped definitions, forms/definitions).
 	Forms *forms.Registry
+	// Drafts keeps the callers' form drafts (nil: the draft endpoints
+	// answer 503 drafts_not_configured).
+	Drafts *forms.Drafts
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.

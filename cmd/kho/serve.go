@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal"
@@ -58,7 +59,14 @@ above.
 The shipped eForm definitions are published at start-up, then every
 *.json definition of --forms DIR; a file that does not parse stops the
 start. An admin may publish more through PUT /api/v1/forms/{code}; those
-live in the process's memory until it stops.`,
+are kept in the metadata store, so every server and restart sees them.
+
+Form drafts are encrypted with AES-256-GCM under the key of
+--drafts-key-file; with the embedded store and no key file, a key is made
+in DIR/drafts.key on first start (keep it: without it the drafts cannot be
+read). With --mongo-uri and no key file, drafts are off. A draft expires
+--drafts-ttl after its last save; expired drafts are removed every
+--gc-interval.`,
 		run: runServe,
 	}
 }
@@ -118,13 +126,23 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		}
 	}()
 
+	formReg.SetStore(st.meta)
+	draftsDir := ""
+	if !cfg.Store.UsesMongo() {
+		draftsDir = cfg.Store.DataDir
+	}
+	drafts, err := fm.drafts(st.meta, draftsDir, log)
+	if err != nil {
+		return err
+	}
+
 	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace, Verifier: verifier}, log)
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}
 	cancelStart()
 
-	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg}, vault, st.meta, log)
+	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts}, vault, st.meta, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return kerr.Wrap(err, kerr.Unavailable, "listen_failed", "Không mở được cổng lắng nghe.")
@@ -143,7 +161,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
-	bg.Go(func() { runBackground(bgCtx, vault, st, cfg, log) })
+	bg.Go(func() { runBackground(bgCtx, vault, drafts, st, cfg, log) })
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -211,7 +229,7 @@ func loadCatalogs(ctx context.Context, vault *archive.Service, file string, log 
 
 // runBackground removes staged writes a crash left behind, then collects
 // orphan blobs every cfg.GCInterval until ctx is cancelled.
-func runBackground(ctx context.Context, vault *archive.Service, st *stores, cfg *config.Serve, log *slog.Logger) {
+func runBackground(ctx context.Context, vault *archive.Service, drafts *forms.Drafts, st *stores, cfg *config.Serve, log *slog.Logger) {
 	if st.local != nil {
 		n, err := st.local.CleanTemp(ctx, tempGrace)
 		switch {
@@ -233,6 +251,7 @@ func runBackground(ctx context.Context, vault *archive.Service, st *stores, cfg 
 		case <-tick.C:
 		}
 		gctx, cancel := context.WithTimeout(ctx, gcTimeout)
+		sweepDrafts(gctx, drafts, log)
 		n, err := vault.CollectGarbage(gctx)
 		cancel()
 		switch {

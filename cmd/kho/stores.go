@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
@@ -23,6 +24,7 @@ import (
 type metaStore interface {
 	archive.Store
 	auth.Store
+	forms.Store
 }
 
 // stores are the opened metadata store and blob bucket.
