@@ -43,6 +43,7 @@ const (
 	numberColW                          = 28.0
 	checkedBox, emptyBox                = "☒", "☐"
 	nbsp                                = "\u00a0"
+	missingGlyph                        = '\ufffd'
 	defaultSignerTitle                  = "NGƯỜI KHAI"
 	signerHint                          = "(Ký, ghi rõ họ, chữ đệm, tên)"
 	mottoLine1, mottoLine2              = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"

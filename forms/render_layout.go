@@ -96,7 +96,23 @@ func (l *layout) text(x, y, size float64, st style, s string) {
 	if s == "" || l.err != nil {
 		return
 	}
-	l.page().texts = append(l.page().texts, textOp{x: x, y: y, size: size, style: st, shaped: l.f.Shape(s)})
+	l.page().texts = append(l.page().texts, textOp{x: x, y: y, size: size, style: st, shaped: l.shape(s)})
+}
+
+// shape maps s to glyphs; a character the font lacks is drawn as "�"
+// (PDF/A forbids showing .notdef; the data keeps the character).
+func (l *layout) shape(s string) []fonts.Shaped {
+	sh := l.f.Shape(s)
+	for i := range sh {
+		if sh[i].Glyph == 0 {
+			g, ok := l.f.Glyph(missingGlyph)
+			if !ok {
+				g, _ = l.f.Glyph('?')
+			}
+			sh[i] = fonts.Shaped{Glyph: g, Rune: missingGlyph}
+		}
+	}
+	return sh
 }
 
 func (l *layout) line(x1, y1, x2, y2, width float64) {

@@ -237,3 +237,18 @@ func goldenPage(t *testing.T, pdf []byte, golden string, page int) {
 		t.Errorf("page %d: %d pixels differ (limit %d); see %s.{got,diff}.png", page, n, limit, base)
 	}
 }
+
+// TestRenderMissingGlyphs: characters DejaVu Sans lacks are drawn as "�"
+// (never .notdef, which PDF/A forbids); the attached data keeps them.
+func TestRenderMissingGlyphs(t *testing.T) {
+	d, v := birthValues(t)
+	v.Data["noiSinh"] = "Bệnh viện 漢字 Từ Dũ"
+	pdf := renderBytes(t, d, v, RenderOptions{PDFA: true})
+	qpdfCheck(t, pdf)
+	if text := pdfText(t, pdf); !strings.Contains(text, "Bệnh viện ��") || !strings.Contains(text, "Từ Dũ") {
+		t.Errorf("missing glyphs not replaced:\n%s", text)
+	}
+	if got := extractAttachment(t, pdf, "tk_khai_sinh.json"); !bytes.Contains(got, []byte("漢字 Từ Dũ")) {
+		t.Errorf("attached JSON lost the characters: %s", got)
+	}
+}
