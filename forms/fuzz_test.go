@@ -110,3 +110,32 @@ func FuzzDataFromXML(f *testing.F) {
 		testChecker().Validate(d, out)
 	})
 }
+
+// FuzzDraftData checks that reading a draft's data never panics, refuses
+// only with Invalid or TooLarge, and keeps no field the form lacks. The
+// kept corpus is in testdata/fuzz/FuzzDraftData.
+func FuzzDraftData(f *testing.F) {
+	d := loadTestDef(f, "all_types.json")
+	f.Add([]byte(`{"hoTen":"An","isAdmin":true,"conCai":[{"hoTenCon":"B","x":1},2]}`))
+	f.Add([]byte(`[1]`))
+	ds := &Drafts{maxBytes: DefaultMaxDataBytes}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		obj, warnings, err := ds.strip(d, data)
+		if err != nil {
+			if k := kerr.KindOf(err); k != kerr.Invalid && k != kerr.TooLarge {
+				t.Fatalf("refusal of kind %v: %v", k, err)
+			}
+			return
+		}
+		for k := range obj {
+			if fi := d.idx.byCode[k]; fi == nil || fi.rows != nil {
+				t.Fatalf("kept unknown field %q", k)
+			}
+		}
+		for _, w := range warnings {
+			if w.Code != "unknown_field" || w.Message == "" {
+				t.Fatalf("warning %+v", w)
+			}
+		}
+	})
+}

@@ -115,3 +115,35 @@ func TestPrefillFromVault(t *testing.T) {
 	// B may not check against A's vault.
 	e.do(call{method: "POST", path: path, token: e.citizenB, contentType: js, body: []byte(birthForm("Trần Thị Bích Ngọc", ownerA))}).want(t, 403, "not_own_vault")
 }
+
+// TestPrefillNewestValidPaper: pre-fill reads the newest valid paper of the
+// type: a newer card wins, and once it is revoked the older one is read.
+func TestPrefillNewestValidPaper(t *testing.T) {
+	e := newEnv(t)
+	card := func(name, issued string) document {
+		t.Helper()
+		q := url.Values{"type": {"CAN_CUOC"}, "name": {"Căn cước " + issued}, "issueDate": {issued},
+			"fields": {`{"soDinhDanh":"` + ownerA + `","hoTen":"` + name + `","ngaySinh":"2000-02-29"}`}}
+		var d document
+		e.uploadRaw(rawUpload{token: e.citizenA, query: q, contentType: "application/pdf", disposition: `attachment; filename="cccd.pdf"`, data: pdf(name)}).
+			want(t, 201, "").json(t, &d)
+		return d
+	}
+	newer := card("Tên mới", "2025-06-01")
+	older := card("Tên cũ", "2021-06-01") // stored later, issued earlier
+	name := func() (string, string) {
+		t.Helper()
+		var p prefillAnswer
+		e.do(call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/prefill", token: e.citizenA}).want(t, 200, "").json(t, &p)
+		s, _ := p.Data["hoTenNguoiYeuCau"].(string)
+		return s, p.Provenance["hoTenNguoiYeuCau"].DocumentID
+	}
+	if n, id := name(); n != "Tên mới" || id != newer.ID {
+		t.Fatalf("newest: %q %s", n, id)
+	}
+	e.do(call{method: "PATCH", path: "/api/v1/documents/" + newer.ID, token: e.citizenA, contentType: "application/json",
+		body: []byte(`{"status":"revoked"}`)}).want(t, 200, "")
+	if n, id := name(); n != "Tên cũ" || id != older.ID {
+		t.Fatalf("after revocation: %q %s", n, id)
+	}
+}
