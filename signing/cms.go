@@ -156,6 +156,7 @@ func cmsAttribute(oid asn1.ObjectIdentifier, value []byte) []byte {
 
 // cmsSignedAttributes returns the DER SET OF the signed attributes, in DER
 // order, as it is signed (tag 0x31); it is written with tag [0] IMPLICIT.
+// A zero at leaves out the signing-time attribute (PAdES).
 func cmsSignedAttributes(messageDigest []byte, at time.Time, cert *x509.Certificate) []byte {
 	der := func(f func(b *cryptobyte.Builder)) []byte {
 		var b cryptobyte.Builder
@@ -167,13 +168,6 @@ func cmsSignedAttributes(messageDigest []byte, at time.Time, cert *x509.Certific
 	attrs := [][]byte{
 		cmsAttribute(oidContentType, der(func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })),
 		cmsAttribute(oidMessageDigest, der(func(b *cryptobyte.Builder) { b.AddASN1OctetString(messageDigest) })),
-		cmsAttribute(oidSigningTime, der(func(b *cryptobyte.Builder) {
-			if at.Year() >= 1950 && at.Year() < 2050 {
-				b.AddASN1UTCTime(at)
-			} else {
-				b.AddASN1GeneralizedTime(at)
-			}
-		})),
 		// SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }
 		// ESSCertIDv2 ::= SEQUENCE { certHash OCTET STRING (SHA-256, the
 		// default algorithm, so omitted), issuerSerial }
@@ -195,6 +189,15 @@ func cmsSignedAttributes(messageDigest []byte, at time.Time, cert *x509.Certific
 			})
 		})),
 	}
+	if !at.IsZero() { // PAdES forbids signing-time: the PDF's /M carries the claimed time
+		attrs = append(attrs, cmsAttribute(oidSigningTime, der(func(b *cryptobyte.Builder) {
+			if at.Year() >= 1950 && at.Year() < 2050 {
+				b.AddASN1UTCTime(at)
+			} else {
+				b.AddASN1GeneralizedTime(at)
+			}
+		})))
+	}
 	slices.SortFunc(attrs, bytes.Compare) // DER orders a SET OF by encoding
 	var b cryptobyte.Builder
 	b.AddASN1(casn1.SET, func(b *cryptobyte.Builder) {
@@ -206,7 +209,8 @@ func cmsSignedAttributes(messageDigest []byte, at time.Time, cert *x509.Certific
 }
 
 // cmsSignedData assembles the ContentInfo of a detached SignedData with one
-// signer identified by issuer and serial number.
+// signer identified by issuer and serial number; certs starts with the
+// signer's certificate.
 func cmsSignedData(cert *x509.Certificate, certs []*x509.Certificate, signedAttrs []byte, sigAlg asn1.ObjectIdentifier, sig, unsigned []byte) ([]byte, error) {
 	raws := make([][]byte, 0, len(certs))
 	for _, c := range certs {
@@ -214,7 +218,11 @@ func cmsSignedData(cert *x509.Certificate, certs []*x509.Certificate, signedAttr
 			raws = append(raws, c.Raw)
 		}
 	}
-	slices.SortFunc(raws, bytes.Compare)
+	// The signer's certificate first (verifiers such as pdfsign's take
+	// the first as the leaf), the others in DER order.
+	if len(raws) > 1 {
+		slices.SortFunc(raws[1:], bytes.Compare)
+	}
 	var b cryptobyte.Builder
 	b.AddASN1(casn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1ObjectIdentifier(oidSignedData)

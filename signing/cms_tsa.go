@@ -25,6 +25,13 @@ const maxTSAResponse = 1 << 20
 // CMS ContentInfo). The response's signature, imprint and nonce are checked.
 // Failures are kerr Unavailable tsa_unavailable.
 func requestTimestamp(ctx context.Context, url string, timeout time.Duration, data []byte) ([]byte, error) {
+	digest := sha256.Sum256(data)
+	return requestTimestampDigest(ctx, url, timeout, digest[:])
+}
+
+// requestTimestampDigest is requestTimestamp for an already computed
+// SHA-256 digest (a document time-stamp's imprint over byte ranges).
+func requestTimestampDigest(ctx context.Context, url string, timeout time.Duration, digest []byte) ([]byte, error) {
 	fail := func(err error) error {
 		if ctx.Err() != nil {
 			return kerr.Wrap(ctx.Err(), kerr.Unavailable, "signing_cancelled", "Việc ký đã bị hủy.")
@@ -35,8 +42,7 @@ func requestTimestamp(ctx context.Context, url string, timeout time.Duration, da
 	if err != nil {
 		return nil, fail(err)
 	}
-	digest := sha256.Sum256(data)
-	req := timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest[:], Certificates: true, Nonce: nonce}
+	req := timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest, Certificates: true, Nonce: nonce}
 	body, err := req.Marshal()
 	if err != nil {
 		return nil, fail(err)
@@ -70,7 +76,7 @@ func requestTimestamp(ctx context.Context, url string, timeout time.Duration, da
 	switch {
 	case len(ts.Certificates) == 0:
 		err = errors.New("the response has no TSA certificate")
-	case ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, digest[:]):
+	case ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, digest):
 		err = errors.New("the response's message imprint is not the one requested")
 	case ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0:
 		err = errors.New("the response's nonce is not the one sent")

@@ -360,16 +360,7 @@ func appendDSS(ctx context.Context, in io.ReaderAt, size int64, checker *Checker
 
 // writeArrayItems writes the elements of arr, each preceded by a space.
 func writeArrayItems(w *bytes.Buffer, arr pdf.Value) error {
-	if arr.Len() > maxDSSItems {
-		return fmt.Errorf("DSS array of %d entries", arr.Len())
-	}
-	for i := 0; i < arr.Len(); i++ {
-		w.WriteString(" ")
-		if err := writeValue(w, arr.Index(i), arr.GetPtr(), 0); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeItems(w, arr, maxDSSItems)
 }
 
 // dssRefs maps the digest of each stream of the document's DSS arrays to

@@ -2,7 +2,6 @@ package signing
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 
 	"github.com/kho-vn/kho/internal/kerr"
@@ -152,17 +151,15 @@ func skipLiteralString(br *bufio.Reader) bool {
 // skipStream consumes stream data up to and including "endstream".
 func skipStream(br *bufio.Reader) error {
 	const end = "endstream"
-	var window []byte
+	var window [len(end)]byte // the last bytes read; no allocation per byte
 	for {
 		c, err := br.ReadByte()
 		if err != nil {
 			return err
 		}
-		window = append(window, c)
-		if len(window) > len(end) {
-			window = window[1:]
-		}
-		if len(window) == len(end) && bytes.Equal(window, []byte(end)) {
+		copy(window[:], window[1:])
+		window[len(end)-1] = c
+		if c == 'm' && string(window[:]) == end {
 			return nil
 		}
 	}

@@ -80,8 +80,11 @@ type Options struct {
 	Checker *Checker
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// MaxSize bounds the input PDF; zero means 512 MiB. pdfsign builds the
-	// signed document in memory, so this is also the memory bound.
+	// MaxSize bounds the input PDF; zero means 512 MiB. Invisible approval
+	// signatures are made by the streaming signer (stream.go), whose memory
+	// does not grow with the document; visible and certification
+	// signatures go through pdfsign, which builds the signed document in
+	// memory, so for them this is also the memory bound.
 	MaxSize int64
 	// Visible, when set, makes the signature visible on a page (see
 	// Appearance); nil makes an invisible signature.
@@ -260,6 +263,9 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 	name := s.opts.Name
 	if name == "" {
 		name = cert.Subject.CommonName
+	}
+	if s.streamSignable() {
+		return s.signStream(ctx, in, size, out, rdr, name, now)
 	}
 	sd := sign.SignData{
 		Signer:          s.key,
