@@ -28,6 +28,13 @@ type RenderOptions struct {
 	SignerName string
 }
 
+// SignatureHint is the line under the signer's title in the signature
+// block of a rendered form. The space for the signature is under it, so a
+// visible PAdES signature anchors there: signing.Appearance{Anchor:
+// &signing.Anchor{Text: forms.SignatureHint, Place: signing.AnchorBelow,
+// Height: 60}} (see SignPDF).
+const SignatureHint = "(Ký, ghi rõ họ, chữ đệm, tên)"
+
 // Page geometry, in points: A4 with the margins of Vietnamese
 // administrative documents (left 30 mm, right, top and bottom 20 mm).
 const (
@@ -45,7 +52,6 @@ const (
 	nbsp                                = "\u00a0"
 	missingGlyph                        = '\ufffd'
 	defaultSignerTitle                  = "NGƯỜI KHAI"
-	signerHint                          = "(Ký, ghi rõ họ, chữ đệm, tên)"
 	mottoLine1, mottoLine2              = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"
 	maxRenderPages                      = 500
 	placeFieldCode, placeFieldLabel     = "lamTai", "Làm tại"
@@ -157,7 +163,7 @@ func (l *layout) document(d *Definition, v Values, opts RenderOptions, created t
 		title = defaultSignerTitle
 	}
 	l.flowCentred(title, x, half, bodySize, bold)
-	l.flowCentred(signerHint, x, half, smallSize, italic)
+	l.flowCentred(SignatureHint, x, half, smallSize, italic)
 	l.gap(signatureSpace)
 	name := opts.SignerName
 	if name == "" {

@@ -30,7 +30,9 @@ func SignData(ctx context.Context, key signing.KeySource, v Values, opts signing
 // SignPDF renders the filled form as PDF/A-3B with its canonical JSON and
 // XML attached (Render with opts.PDFA set) and signs the file with s
 // (PAdES), so that one signature covers the printed form and the data it
-// carries. The signed PDF is written to out.
+// carries. The signed PDF is written to out. A Signer made with a visible
+// appearance anchored on SignatureHint draws the signature in the form's
+// signature block.
 //
 // Errors: those of Render and of Signer.Sign.
 func SignPDF(ctx context.Context, s *signing.Signer, d *Definition, v Values, out io.Writer, opts RenderOptions) (signing.Result, error) {

@@ -119,3 +119,32 @@ func TestSignPDF(t *testing.T) {
 		t.Error("the signed PDF's attached JSON differs")
 	}
 }
+
+// TestSignPDFVisible: a visible signature anchored on SignatureHint lands
+// in the signature block's blank space, between the hint and the name.
+func TestSignPDFVisible(t *testing.T) {
+	srv := testPKI(t)
+	d, v := birthValues(t)
+	ctx := context.Background()
+	vis := &signing.Appearance{Anchor: &signing.Anchor{Text: SignatureHint, Place: signing.AnchorBelow, Width: 170, Height: 56}}
+	s, err := signing.New(testKey(t, srv), signing.Options{Checker: certChecker(srv), Visible: vis})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := SignPDF(ctx, s, d, v, &out, RenderOptions{Now: func() time.Time { return testNow }}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := exec.Command(testenv.Tool(t, "pdfsig", "poppler-utils"), writeTemp(t, "signed.pdf", out.Bytes())).CombinedOutput()
+	if err != nil || !strings.Contains(string(res), "Signature is Valid.") {
+		t.Fatalf("pdfsig: %v\n%s", err, res)
+	}
+	// The unsigned page 2 is blank between the hint and the name; signed,
+	// that band has ink.
+	unsigned := testenv.RenderPage(t, renderBytes(t, d, v, RenderOptions{PDFA: true}), 2, 72)
+	signed := testenv.RenderPage(t, out.Bytes(), 2, 72)
+	_, n := imageDiff(unsigned, signed)
+	if n < 200 {
+		t.Fatalf("only %d pixels changed by the visible signature", n)
+	}
+}
