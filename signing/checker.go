@@ -42,6 +42,19 @@ type Checker struct {
 	HTTPClient *http.Client
 	// Timeout bounds each OCSP or CRL request; zero means 10 seconds.
 	Timeout time.Duration
+	// CacheFor is how long a successful check is reused: a verified chain
+	// (per certificate, intermediates, trust anchors and validation time
+	// bucket), a "good" OCSP answer (per certificate and issuer) and a
+	// verified OCSP responder certificate (per responder and issuer). A
+	// certificate revoked after a "good" answer was cached is therefore
+	// still accepted for at most CacheFor (see the package documentation).
+	// Zero means DefaultCacheFor; a negative value disables these caches;
+	// anything over MaxCacheFor counts as MaxCacheFor.
+	CacheFor time.Duration
+
+	// cache holds the checks CacheFor allows to reuse.
+	cacheMu sync.Mutex
+	cache   checkCache
 
 	// crls caches CRLs by URL until their nextUpdate (at most crlCacheMax),
 	// with the issuer whose signature on each was checked.
@@ -133,6 +146,10 @@ func (c *Checker) chainOf(cert *x509.Certificate, chain []*x509.Certificate, at 
 			"Chưa cấu hình danh sách tổ chức cung cấp dịch vụ chứng thực tin cậy nên không thể kiểm tra chứng thư số.",
 			"no trust anchors configured")
 	}
+	key := c.chainKey(cert, chain, at)
+	if path := c.cachedChain(key, at); path != nil {
+		return path, nil
+	}
 	inter := x509.NewCertPool()
 	for _, ic := range chain {
 		inter.AddCert(ic)
@@ -148,6 +165,7 @@ func (c *Checker) chainOf(cert *x509.Certificate, chain []*x509.Certificate, at 
 			Message: fmt.Sprintf("Chứng thư số của %q không chuỗi được tới tổ chức cung cấp dịch vụ chứng thực tin cậy nào (có thể thiếu chứng thư trung gian, hoặc chứng thư trung gian đã hết hạn).", who),
 			Detail:  "chain verification failed", Err: err}
 	}
+	c.storeChain(key, chains[0])
 	return chains[0], nil
 }
 
@@ -234,9 +252,15 @@ type revStatus struct {
 const freshness = 5 * time.Minute
 
 func (c *Checker) ocspStatus(ctx context.Context, url string, cert, issuer *x509.Certificate, at time.Time) (revStatus, error) {
-	_, resp, err := c.fetchOCSP(ctx, url, cert, issuer)
-	if err != nil {
-		return revStatus{}, err
+	// A cached answer is a "good" one fetched less than CacheFor ago and
+	// not past its nextUpdate; it goes through the same checks at time at.
+	resp := c.cachedAnswer(cert, issuer)
+	cached := resp != nil
+	if !cached {
+		var err error
+		if _, resp, err = c.fetchOCSP(ctx, url, cert, issuer); err != nil {
+			return revStatus{}, err
+		}
 	}
 	if err := checkOCSPResponder(resp, issuer, at); err != nil {
 		return revStatus{}, err
@@ -249,6 +273,9 @@ func (c *Checker) ocspStatus(ctx context.Context, url string, cert, issuer *x509
 	}
 	switch resp.Status {
 	case ocsp.Good:
+		if !cached {
+			c.storeAnswer(cert, issuer, resp)
+		}
 		return revStatus{}, nil
 	case ocsp.Revoked:
 		return revStatus{revoked: true, at: resp.RevokedAt, reason: resp.RevocationReason}, nil
@@ -268,9 +295,23 @@ func (c *Checker) fetchOCSP(ctx context.Context, url string, cert, issuer *x509.
 	if err != nil {
 		return nil, nil, err
 	}
-	resp, err := ocsp.ParseResponseForCert(body, cert, issuer)
+	// Parsed without the issuer, then checked against it here, so that a
+	// responder certificate verified once is not verified again for
+	// CacheFor: x/crypto/ocsp has already checked the response's signature
+	// with the certificate it carries, if any.
+	resp, err := ocsp.ParseResponseForCert(body, cert, nil)
 	if err != nil {
 		return nil, nil, err
+	}
+	if rc := resp.Certificate; rc != nil {
+		if !c.responderVerified(rc, issuer) {
+			if err := issuer.CheckSignature(rc.SignatureAlgorithm, rc.RawTBSCertificate, rc.Signature); err != nil {
+				return nil, nil, ocsp.ParseError("bad OCSP signature: " + err.Error())
+			}
+			c.storeResponder(rc, issuer)
+		}
+	} else if err := resp.CheckSignatureFrom(issuer); err != nil {
+		return nil, nil, ocsp.ParseError("bad OCSP signature: " + err.Error())
 	}
 	return body, resp, nil
 }

@@ -21,6 +21,30 @@
 // exactly why. SignBatch signs many documents with one check and reports
 // success or failure per document.
 //
+// What a Checker remembers (its cache policy). A check costs about seven
+// RSA verifications and an OCSP round trip, more than the signature itself,
+// so a Checker reuses successful checks for Checker.CacheFor (default
+// DefaultCacheFor, one minute; never more than MaxCacheFor, five minutes,
+// the freshness tolerance on OCSP and CRL times; negative disables it):
+//   - a verified chain, per (signer certificate, the intermediates given,
+//     the trust anchors, the validation time in CacheFor-wide buckets), and
+//     only while every certificate of it is valid at the time checked;
+//   - a "good" OCSP answer, per (certificate, issuer), never past its
+//     nextUpdate, and checked again (responder authorisation and validity,
+//     thisUpdate/nextUpdate) at each use; "revoked" and "unknown" answers
+//     and failures are never remembered;
+//   - an OCSP responder certificate found signed by the issuer, per
+//     (responder, issuer).
+//
+// The entries are keyed by SHA-256 fingerprints of the certificates, so
+// nothing is shared between different certificates or issuers. The price
+// is a window: a certificate revoked after a "good" answer was cached is
+// still accepted before signing until that answer is CacheFor old (one
+// minute by default), as an RFC 5019 client caching OCSP responses would.
+// Whoever needs no window sets CacheFor to a negative value. CRLs are
+// cached separately, until their nextUpdate and at most an hour, as
+// before.
+//
 // The PDF work is done by github.com/digitorus/pdfsign; this package adds the
 // checks, the DSS update, the error vocabulary and the stream-shaped API.
 //
