@@ -203,7 +203,7 @@ func verifyChecker(opts VerifyOptions) *Checker {
 	case c == nil:
 		return &Checker{Roots: opts.Roots, Revocation: RevocationSkip}
 	case opts.Roots != nil && c.Roots != opts.Roots:
-		return &Checker{Roots: opts.Roots, Revocation: c.Revocation, HTTPClient: c.HTTPClient, Timeout: c.Timeout}
+		return &Checker{Roots: opts.Roots, Revocation: c.Revocation, HTTPClient: c.HTTPClient, Timeout: c.Timeout, CacheFor: c.CacheFor}
 	}
 	return c
 }
