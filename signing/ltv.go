@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/sign"
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -81,26 +80,12 @@ func Extend(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, leve
 	if err := prescan(in, size); err != nil {
 		return ExtendResult{}, err
 	}
-	lt, res, err := appendDSS(ctx, in, size, opts.Checker, false, false, opts.Now())
+	lt, res, err := appendLTV(ctx, in, size, nil, level, ltvConfig{checker: opts.Checker, tsaURL: opts.TSAURL, tsaTimeout: opts.TSATimeout, now: opts.Now()}, false)
 	if err != nil {
 		return ExtendResult{}, err
 	}
 	if res.Signatures == 0 {
 		return ExtendResult{}, kerr.New(kerr.Invalid, "pdf_not_signed", "Tệp PDF chưa có chữ ký số nào để nâng mức.", "no signature to extend")
-	}
-	res.Level = LevelBLT
-	if level == LevelBLTA {
-		doc := joinReaderAt(in, size, lt)
-		var buf bytes.Buffer
-		ts, err := docTimestamp(ctx, doc, size+int64(len(lt)), &buf, opts.TSAURL, opts.TSATimeout, opts.Now())
-		if err != nil {
-			return ExtendResult{}, err
-		}
-		lta, more := tsaValidation(ctx, buf.Bytes(), opts.Checker, opts.Now())
-		res.Certs, res.OCSPs, res.CRLs = res.Certs+more.Certs, res.OCSPs+more.OCSPs, res.CRLs+more.CRLs
-		// pdfsign writes the whole document: keep only what it appended.
-		lt = lta[size:]
-		res.Level, res.DocTimestamp = LevelBLTA, ts
 	}
 	if _, err := io.Copy(out, io.NewSectionReader(in, 0, size)); err != nil {
 		return ExtendResult{}, kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được tệp kết quả.")
@@ -399,51 +384,6 @@ func pdfDate(t time.Time) string {
 	return "(D:" + t.UTC().Format("20060102150405") + "Z)"
 }
 
-// docTimestamp appends a document time-stamp (SubFilter ETSI.RFC3161, /Type
-// /DocTimeStamp) to the PDF of size bytes in in, writing the whole result to
-// out, and returns the time-stamp's time.
-func docTimestamp(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, tsaURL string, timeout time.Duration, now time.Time) (t time.Time, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			t, err = time.Time{}, kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không đóng được dấu thời gian.", "PDF library panicked: %v", p)
-		}
-	}()
-	rdr, err := pdf.NewReader(io.NewSectionReader(in, 0, size), size)
-	if err != nil {
-		return time.Time{}, kerr.Wrap(err, kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không đóng được dấu thời gian.")
-	}
-	tctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	sd := sign.SignData{Context: tctx}
-	sd.Signature.CertType = sign.TimeStampSignature
-	sd.Signature.Info.Date = now
-	sd.TSA.URL = tsaURL
-	var buf bytes.Buffer
-	//nolint:staticcheck // the fluent pdfsign API has no clock; SignWithData is its own engine.
-	if err := sign.SignWithData(io.NewSectionReader(in, 0, size), &buf, rdr, size, sd); err != nil {
-		if ctx.Err() != nil {
-			return time.Time{}, kerr.Wrap(ctx.Err(), kerr.Unavailable, "signing_cancelled", "Việc đóng dấu thời gian đã bị hủy.")
-		}
-		if tctx.Err() != nil || isTSAError(err) {
-			return time.Time{}, kerr.Wrap(err, kerr.Unavailable, "tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không trả lời hợp lệ; chưa đóng dấu thời gian cho tài liệu, vui lòng thử lại sau.")
-		}
-		return time.Time{}, kerr.Wrap(err, kerr.Invalid, "pdf_sign_failed", "Không đóng được dấu thời gian cho tệp PDF này.")
-	}
-	// Read back the time the TSA gave: the token of the last signature field.
-	signed := buf.Bytes()
-	if r, err := pdf.NewReader(bytes.NewReader(signed), int64(len(signed))); err == nil {
-		if fs := signatureFields(r); len(fs) > 0 {
-			if it := tokenItem(trimDER([]byte(fs[len(fs)-1].v.Key("Contents").RawString()))); it != nil {
-				t = it.at
-			}
-		}
-	}
-	if _, err := out.Write(signed); err != nil {
-		return time.Time{}, kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được tệp kết quả.")
-	}
-	return t, nil
-}
-
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
 
 // joinReaderAt reads the first size bytes of in followed by tail.
@@ -481,38 +421,4 @@ func (j *joinedReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
-}
-
-// extend raises a just-made B-T signature, the last of signed, to the
-// Signer's level: the DSS update for it, then for B-LTA a document
-// time-stamp.
-func (s *Signer) extend(ctx context.Context, signed []byte, now time.Time) ([]byte, error) {
-	lt, _, err := appendDSS(ctx, bytes.NewReader(signed), int64(len(signed)), s.opts.Checker, true, false, now)
-	if err != nil {
-		return nil, err
-	}
-	signed = append(signed, lt...)
-	if s.opts.Level < LevelBLTA {
-		return signed, nil
-	}
-	var buf bytes.Buffer
-	if _, err := docTimestamp(ctx, bytes.NewReader(signed), int64(len(signed)), &buf, s.opts.TSAURL, s.opts.TSATimeout, now); err != nil {
-		return nil, err
-	}
-	lta, _ := tsaValidation(ctx, buf.Bytes(), s.opts.Checker, now)
-	return lta, nil
-}
-
-// tsaValidation appends to doc, whose last signature is a fresh document
-// time-stamp, a DSS update with the validation data of that time-stamp's
-// TSA chain, when the DSS lacks some (another TSA than the signature's).
-// It is best effort: B-LTA does not require it, and the next Extend adds
-// what is missing now.
-// It returns the document and what the update added.
-func tsaValidation(ctx context.Context, doc []byte, checker *Checker, now time.Time) ([]byte, ExtendResult) {
-	more, res, err := appendDSS(ctx, bytes.NewReader(doc), int64(len(doc)), checker, true, true, now)
-	if err != nil || more == nil {
-		return doc, ExtendResult{}
-	}
-	return append(doc, more...), res
 }

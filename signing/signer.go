@@ -315,11 +315,11 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 		return Result{}, kerr.Wrap(err, kerr.Invalid, "pdf_sign_failed", "Không ký được tệp PDF này (cấu trúc tệp không được hỗ trợ).")
 	}
 	signed := buf.Bytes()
-	if s.opts.Level >= LevelBLT {
-		if signed, err = s.extend(ctx, signed, now); err != nil {
-			return Result{}, err
-		}
+	lt, err := s.appendLTV(ctx, bytes.NewReader(signed), int64(len(signed)), nil, now)
+	if err != nil {
+		return Result{}, err
 	}
+	signed = append(signed, lt...)
 	n, err := out.Write(signed)
 	if err != nil {
 		return Result{}, kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được tệp đã ký.")

@@ -374,10 +374,8 @@ func (s *Signer) signStream(ctx context.Context, in io.ReaderAt, size int64, out
 	if err != nil {
 		return Result{}, err
 	}
-	if s.opts.Level >= LevelBLT {
-		if tail, err = s.extendStream(ctx, in, size, tail, now); err != nil {
-			return Result{}, err
-		}
+	if tail, err = s.appendLTV(ctx, in, size, tail, now); err != nil {
+		return Result{}, err
 	}
 	if _, err := io.Copy(out, io.NewSectionReader(in, 0, size)); err != nil {
 		return Result{}, kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được tệp đã ký.")
@@ -402,46 +400,85 @@ func appendSignatureRetry(ctx context.Context, in io.ReaderAt, size int64, rdr *
 	return update, err
 }
 
-// extendStream raises the signature just made, the last of the document in
-// followed by tail, to the Signer's level: the DSS update for it, then for
-// B-LTA a document time-stamp and the DSS update for its TSA (best
-// effort, as tsaValidation). It returns tail with the updates appended;
-// the document is read through in, never held.
-func (s *Signer) extendStream(ctx context.Context, in io.ReaderAt, size int64, tail []byte, now time.Time) ([]byte, error) {
-	lt, _, err := appendDSS(ctx, joinReaderAt(in, size, tail), size+int64(len(tail)), s.opts.Checker, true, false, now)
-	if err != nil {
-		return nil, err
-	}
-	tail = append(tail, lt...)
-	if s.opts.Level < LevelBLTA {
+// appendLTV raises the signature just made, the last of the document in
+// followed by tail, to the Signer's level (B-LT, B-LTA); below B-LT it
+// returns tail as it is.
+func (s *Signer) appendLTV(ctx context.Context, in io.ReaderAt, size int64, tail []byte, now time.Time) ([]byte, error) {
+	if s.opts.Level < LevelBLT {
 		return tail, nil
 	}
-	ts, err := docTimestampStream(ctx, joinReaderAt(in, size, tail), size+int64(len(tail)), s.opts.TSAURL, s.opts.TSATimeout)
+	tail, _, err := appendLTV(ctx, in, size, tail, s.opts.Level, ltvConfig{checker: s.opts.Checker, tsaURL: s.opts.TSAURL, tsaTimeout: s.opts.TSATimeout, now: now}, true)
+	return tail, err
+}
+
+// ltvConfig is what appendLTV needs: the Checker that fetches the
+// validation data, the TSA of the document time-stamp and the time.
+type ltvConfig struct {
+	checker    *Checker
+	tsaURL     string
+	tsaTimeout time.Duration
+	now        time.Time
+}
+
+// appendLTV appends to tail — updates after the size bytes of in — the DSS
+// update for the document's signatures (the last one only, when lastOnly),
+// then for B-LTA a document time-stamp and, best effort, the DSS update
+// for its TSA's chain (B-LTA does not require it; the next Extend adds what
+// is missing). The document is read through in, never held. It returns
+// tail with the updates; with no signature found it returns tail unchanged
+// and res.Signatures 0.
+func appendLTV(ctx context.Context, in io.ReaderAt, size int64, tail []byte, level Level, c ltvConfig, lastOnly bool) ([]byte, ExtendResult, error) {
+	doc := func() (io.ReaderAt, int64) { return joinReaderAt(in, size, tail), size + int64(len(tail)) }
+	r, n := doc()
+	lt, res, err := appendDSS(ctx, r, n, c.checker, lastOnly, false, c.now)
+	if err != nil || res.Signatures == 0 {
+		return tail, res, err
+	}
+	tail = append(tail, lt...)
+	res.Level = LevelBLT
+	if level < LevelBLTA {
+		return tail, res, nil
+	}
+	r, n = doc()
+	ts, at, err := docTimestampStream(ctx, r, n, c.tsaURL, c.tsaTimeout)
 	if err != nil {
-		return nil, err
+		return nil, res, err
 	}
 	tail = append(tail, ts...)
-	more, _, err := appendDSS(ctx, joinReaderAt(in, size, tail), size+int64(len(tail)), s.opts.Checker, true, true, now)
-	if err == nil && more != nil {
+	res.Level, res.DocTimestamp = LevelBLTA, at
+	r, n = doc()
+	if more, mres, err := appendDSS(ctx, r, n, c.checker, true, true, c.now); err == nil && more != nil {
 		tail = append(tail, more...)
+		res.Certs, res.OCSPs, res.CRLs = res.Certs+mres.Certs, res.OCSPs+mres.OCSPs, res.CRLs+mres.CRLs
 	}
-	return tail, nil
+	return tail, res, nil
 }
 
 // docTimestampStream returns the update that adds a document time-stamp
 // (SubFilter ETSI.RFC3161, /Type /DocTimeStamp) to the PDF of size bytes
-// in, read through in.
-func docTimestampStream(ctx context.Context, in io.ReaderAt, size int64, tsaURL string, timeout time.Duration) ([]byte, error) {
+// in, read through in, and the time-stamp's time.
+func docTimestampStream(ctx context.Context, in io.ReaderAt, size int64, tsaURL string, timeout time.Duration) (update []byte, at time.Time, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			update, at, err = nil, time.Time{}, kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không đóng được dấu thời gian.", "PDF library panicked: %v", p)
+		}
+	}()
+	in = &eofGuard{r: in, size: size}
 	rdr, err := pdf.NewReader(io.NewSectionReader(in, 0, size), size)
 	if err != nil {
-		return nil, kerr.Wrap(err, kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không đóng được dấu thời gian.")
+		return nil, time.Time{}, kerr.Wrap(err, kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không đóng được dấu thời gian.")
 	}
 	sig := streamSig{
 		entries: "/Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161",
 		reserve: 16 << 10,
 		contents: func(ctx context.Context, digest []byte) ([]byte, error) {
-			return requestTimestampDigest(ctx, tsaURL, timeout, digest)
+			token, err := requestTimestampDigest(ctx, tsaURL, timeout, digest)
+			if it := tokenItem(token); err == nil && it != nil {
+				at = it.at
+			}
+			return token, err
 		},
 	}
-	return appendSignatureRetry(ctx, in, size, rdr, sig)
+	update, err = appendSignatureRetry(ctx, in, size, rdr, sig)
+	return update, at, err
 }

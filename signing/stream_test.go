@@ -201,6 +201,35 @@ func TestStreamSignDoesNotHoldTheDocument(t *testing.T) {
 	}
 }
 
+// Extend, as an archive runs it later, does not hold the document either.
+func TestExtendDoesNotHoldTheDocument(t *testing.T) {
+	e := getEnv(t)
+	var signed bytes.Buffer
+	doc := bigPDF(48 << 20)
+	if _, err := e.signer(t, pki.Personal, Options{Level: LevelBT, TSAURL: e.tsaURL}).Sign(context.Background(), bytes.NewReader(doc), int64(len(doc)), &signed); err != nil {
+		t.Fatal(err)
+	}
+	doc = signed.Bytes()
+	out := &hashWriter{h: sha256.New(), skip: int64(len(doc))}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := Extend(context.Background(), bytes.NewReader(doc), int64(len(doc)), out, LevelBLTA, ExtendOptions{Checker: e.checker(), TSAURL: e.tsaURL})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("Extend to B-LTA: allocated %.1f MB, update %d bytes", float64(alloc)/(1<<20), out.tail.Len())
+	if alloc > 16<<20 || res.Level != LevelBLTA || res.DocTimestamp.IsZero() || res.Size != out.n {
+		t.Fatalf("allocated %d MB, result %+v", alloc>>20, res)
+	}
+	vr := verifyBytes(t, append(bytes.Clone(doc), out.tail.Bytes()...), VerifyOptions{Roots: e.pki.Roots(), Checker: offlineChecker(e)})
+	if len(vr.Signatures) != 2 || vr.Signatures[0].Verdict != TotalPassed || vr.Signatures[0].Level != "B-LTA" || vr.Signatures[1].Verdict != TotalPassed {
+		t.Fatalf("verify: %+v %+v", *vr.Signatures[0], vr.Signatures[1:])
+	}
+}
+
 // A signature value larger than its reservation is made again with room.
 func TestStreamSignReservationRetry(t *testing.T) {
 	doc := makePDF(1)
