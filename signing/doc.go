@@ -45,8 +45,13 @@
 // cached separately, until their nextUpdate and at most an hour, as
 // before.
 //
-// The PDF work is done by github.com/digitorus/pdfsign; this package adds the
-// checks, the DSS update, the error vocabulary and the stream-shaped API.
+// Invisible approval signatures, the DSS updates and document time-stamps
+// are incremental updates written by this package (stream.go, ltv.go): the
+// document is read through its io.ReaderAt and copied, never held, so
+// memory does not grow with its size. Visible and certification signatures
+// are made by github.com/digitorus/pdfsign, which builds the signed
+// document in memory (Options.MaxSize bounds it). This package adds the
+// checks, the error vocabulary and the stream-shaped API.
 //
 // Verify checks every signature and document time-stamp, using the
 // revocation data of the DSS before asking OCSP and CRL servers, and
