@@ -3,8 +3,13 @@ package portal_test
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/portal"
 )
 
 type draftAnswer struct {
@@ -91,4 +96,42 @@ func TestDrafts(t *testing.T) {
 	// Delete.
 	e.do(call{method: "DELETE", path: base + "/" + d.ID, token: e.citizenA}).want(t, 204, "")
 	e.do(call{method: "GET", path: base + "/" + d.ID, token: e.citizenA}).want(t, 404, "draft_not_found")
+}
+
+// TestFormsStoredAcrossServers: a definition an admin publishes on one
+// server is served by another over the same metadata store, and stays
+// immutable there.
+func TestFormsStoredAcrossServers(t *testing.T) {
+	e := newEnv(t)
+	def := `{"schema":1,"code":"TK_CHUNG","version":1,"title":"Tờ khai dùng chung","fields":[{"code":"hoTen","type":"text","label":"Họ và tên"}]}`
+	e.do(call{method: "PUT", path: "/api/v1/forms/TK_CHUNG", token: e.admin, contentType: "application/json", body: []byte(def)}).want(t, 201, "")
+
+	reg, err := forms.NewShippedRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.SetStore(e.store)
+	other := httptest.NewServer(portal.New(portal.Config{Forms: reg}, e.vault, e.store, nil).Handler())
+	defer other.Close()
+	ask := func(method, path, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, other.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.admin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := other.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := ask("GET", "/api/v1/forms/TK_CHUNG", ""); st != 200 {
+		t.Errorf("the other server: %d", st)
+	}
+	if st := ask("PUT", "/api/v1/forms/TK_CHUNG", def); st != 200 {
+		t.Errorf("same again on the other server: %d", st)
+	}
+	if st := ask("PUT", "/api/v1/forms/TK_CHUNG", strings.Replace(def, "Họ và tên", "Họ tên", 1)); st != 409 {
+		t.Errorf("changed on the other server: %d", st)
+	}
 }

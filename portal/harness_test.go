@@ -84,6 +84,12 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	if _, _, err := vault.LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
 		t.Fatalf("load catalogue: %v", err)
 	}
+	if o.portal.Forms == nil {
+		if o.portal.Forms, err = forms.NewShippedRegistry(); err != nil {
+			t.Fatal(err)
+		}
+		o.portal.Forms.SetStore(store)
+	}
 	if o.portal.Drafts == nil {
 		key := make([]byte, forms.DraftKeySize)
 		_, _ = rand.Read(key)

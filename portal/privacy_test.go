@@ -24,6 +24,11 @@ func TestCitizenCannotReachAnotherVault(t *testing.T) {
 	var d document
 	e.uploadRaw(rawUpload{token: e.citizenA, query: q, contentType: "application/pdf", disposition: `attachment; filename="khai-sinh-ngoc.pdf"`, data: data}).
 		want(t, 201, "").json(t, &d)
+	var draft struct {
+		ID string `json:"id"`
+	}
+	e.do(call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/drafts", token: e.citizenA, contentType: "application/json",
+		body: []byte(`{"hoTen":"Bích Ngọc nháp bí mật"}`)}).want(t, 201, "").json(t, &draft)
 	secrets := []string{"Bích Ngọc", "123/2000", "bí mật", d.Current.Blob, "khai-sinh-ngoc", "2000-02-29", "KHAI_SINH"}
 
 	body, ct := multipartBody(t, metadataPart(t, map[string]any{"ownerId": ownerA, "typeCode": "KHAC", "name": "x"}),
@@ -60,6 +65,9 @@ func TestCitizenCannotReachAnotherVault(t *testing.T) {
 		{"POST /api/v1/documents/{id}/reuse", call{method: "POST", path: doc + "/reuse", contentType: "application/json", body: []byte(`{"dossier":"HS-1"}`)}},
 		{"GET /api/v1/documents/{id}/reuses", call{method: "GET", path: doc + "/reuses"}},
 		{"POST /api/v1/forms/{code}/prefill", call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/prefill?owner=" + ownerA}},
+		{"GET /api/v1/forms/{code}/drafts/{id}", call{method: "GET", path: "/api/v1/forms/TK_KHAI_SINH/drafts/" + draft.ID}},
+		{"PUT /api/v1/forms/{code}/drafts/{id}", call{method: "PUT", path: "/api/v1/forms/TK_KHAI_SINH/drafts/" + draft.ID, contentType: "application/json", body: []byte(`{}`)}},
+		{"DELETE /api/v1/forms/{code}/drafts/{id}", call{method: "DELETE", path: "/api/v1/forms/TK_KHAI_SINH/drafts/" + draft.ID}},
 		{"POST /api/v1/forms/{code}/validate", call{method: "POST", path: "/api/v1/forms/CAN_CUOC/validate?owner=" + ownerA, contentType: "application/json", body: []byte(`{"hoTen":"x"}`)}},
 	}
 	covered := map[string]bool{}
@@ -83,9 +91,9 @@ func TestCitizenCannotReachAnotherVault(t *testing.T) {
 			}
 		})
 	}
-	// Every route that takes an owner or a document is in the table.
+	// Every route that takes an owner, a document or a draft is in the table.
 	for _, rt := range e.server.Routes() {
-		if (strings.Contains(rt, "/owners/{id}") || strings.Contains(rt, "/documents")) && !covered[rt] {
+		if (strings.Contains(rt, "/owners/{id}") || strings.Contains(rt, "/documents") || strings.Contains(rt, "/drafts/{id}")) && !covered[rt] {
 			t.Errorf("route %s is not tried by citizen B", rt)
 		}
 	}
@@ -101,6 +109,12 @@ func TestCitizenCannotReachAnotherVault(t *testing.T) {
 		if en.Actor == ownerB {
 			t.Errorf("B is in A's ledger: %+v", en)
 		}
+	}
+	// A's draft is intact, and B lists none.
+	e.do(call{method: "GET", path: "/api/v1/forms/TK_KHAI_SINH/drafts/" + draft.ID, token: e.citizenA}).want(t, 200, "")
+	r := e.do(call{method: "GET", path: "/api/v1/forms/TK_KHAI_SINH/drafts", token: e.citizenB}).want(t, 200, "")
+	if strings.Contains(string(r.body), draft.ID) {
+		t.Errorf("B lists A's draft: %s", r.body)
 	}
 	var p page
 	e.do(call{method: "GET", path: "/api/v1/documents", token: e.citizenB}).want(t, 200, "").json(t, &p)
