@@ -246,3 +246,54 @@ func TestValidatePrefilled(t *testing.T) {
 		})
 	}
 }
+
+// TestShippedPrefillSources: every document source of a shipped form names
+// a field of the shipped document type's schema, of a type whose values
+// the form's field accepts; and the household form pre-fills from a card.
+func TestShippedPrefillSources(t *testing.T) {
+	reg, err := NewShippedRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range reg.List() {
+		d, _ := reg.Get(s.Code, s.Version)
+		for _, fi := range d.idx.order {
+			for _, src := range fi.f.Prefill {
+				if src.Source != SourceDocument {
+					continue
+				}
+				n++
+				dt, err := reg.Get(src.Type, 0)
+				if err != nil || dt.Kind != KindDocumentType {
+					t.Errorf("%s.%s: type %s is not a shipped document type: %v", s.Code, fi.f.Code, src.Type, err)
+					continue
+				}
+				sf := dt.idx.byCode[src.Field]
+				if sf == nil {
+					t.Errorf("%s.%s: %s has no field %s", s.Code, fi.f.Code, src.Type, src.Field)
+					continue
+				}
+				if sf.f.Type != fi.f.Type && !(sf.f.Type.hasValue() && fi.f.Type == TypeText || sf.f.Type == TypeText && fi.f.Type == TypeTextarea || sf.f.Type == TypeTextarea && fi.f.Type == TypeText) {
+					t.Errorf("%s.%s (%s) from %s.%s (%s)", s.Code, fi.f.Code, fi.f.Type, src.Type, src.Field, sf.f.Type)
+				}
+			}
+		}
+	}
+	if n < 8 {
+		t.Errorf("only %d document sources in the shipped forms", n)
+	}
+	hkd, _ := reg.Get("HKD_DANG_KY", 1)
+	v := newVault()
+	v.docs["001099012345"]["CAN_CUOC"] = VaultDocument{ID: "c1", Version: 1, TypeCode: "CAN_CUOC", Name: "Căn cước",
+		Fields: map[string]any{"hoTen": "Lê Văn Chủ", "ngaySinh": "1985-03-15", "gioiTinh": "nam", "quocTich": "Việt Nam", "soDinhDanh": "001099012345", "noiCuTru": "Huế"}}
+	vals, warns, err := testChecker().Prefill(t.Context(), hkd, "001099012345", v)
+	if err != nil || len(warns) != 0 {
+		t.Fatal(err, warns)
+	}
+	want := map[string]any{"hoTenChuHo": "Lê Văn Chủ", "ngaySinhChuHo": "1985-03-15", "gioiTinhChuHo": "nam", "quocTichChuHo": "Việt Nam",
+		"soDinhDanhChuHo": "001099012345", "noiThuongTruChuHo": "Huế"}
+	if !reflect.DeepEqual(vals.Data, want) {
+		t.Errorf("household prefill %v", vals.Data)
+	}
+}
