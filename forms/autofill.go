@@ -304,13 +304,20 @@ func (c Checker) CheckPrefilled(d *Definition, submitted, fresh Values) (Values,
 // ValidatePrefilled validates submitted data for ownerID (see Validate),
 // then reads the pre-fill sources again through vault and checks the
 // pre-filled fields (see CheckPrefilled). Errors of the data and of the
-// pre-filled fields come back together; err is the vault's.
+// pre-filled fields come back together; err is the vault's. Data that is
+// not readable at all (not JSON, too large) is refused without reading
+// the vault.
 func (c Checker) ValidatePrefilled(ctx context.Context, d *Definition, data []byte, ownerID string, vault Vault) (Values, []FieldError, error) {
+	vals, errs := c.Validate(d, data)
+	for _, e := range errs {
+		if e.Field == "" { // unreadable data: nothing to compare, no paper read
+			return vals, errs, nil
+		}
+	}
 	fresh, _, err := c.Prefill(ctx, d, ownerID, vault)
 	if err != nil {
 		return Values{Form: d.Code, Version: d.Version, Data: map[string]any{}}, nil, err
 	}
-	vals, errs := c.Validate(d, data)
 	bad := map[string]bool{}
 	for _, e := range errs {
 		bad[e.Field] = true

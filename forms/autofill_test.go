@@ -297,3 +297,11 @@ func TestShippedPrefillSources(t *testing.T) {
 		t.Errorf("household prefill %v", vals.Data)
 	}
 }
+
+func TestValidatePrefilledUnreadable(t *testing.T) {
+	v := newVault()
+	_, errs, err := testChecker().ValidatePrefilled(t.Context(), mustParse(t, prefillDef), []byte(`{"hoTen":`), "001099012345", v)
+	if err != nil || len(errs) != 1 || errs[0].Code != "invalid_json" || len(v.reads) != 0 {
+		t.Fatalf("%v %v reads %q", errs, err, v.reads)
+	}
+}
