@@ -26,7 +26,7 @@ var exportFormats = map[string]struct{ mediaType, ext string }{
 // 422 as for validation. Nothing is stored; any caller may export (the
 // data is the caller's own).
 func (s *Server) exportForm(w http.ResponseWriter, r *http.Request) {
-	q, err := input.Query(r, "version", "format")
+	q, err := input.Query(r, "version", "format", "owner")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -50,7 +50,7 @@ func (s *Server) exportForm(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	vals, ok := s.checkFormData(w, r, d)
+	vals, ok := s.checkFormData(w, r, d, q.Get("owner"))
 	if !ok {
 		return
 	}
@@ -79,16 +79,29 @@ func (s *Server) exportForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkFormData reads filled data from the request body and validates it
-// against d; on refusal it has answered (the body's error, or 422 with one
-// entry per refused field) and reports false. (validateForm answers the
-// same way and can share it.)
-func (s *Server) checkFormData(w http.ResponseWriter, r *http.Request, d *forms.Definition) (forms.Values, bool) {
+// against d; with an owner it also checks the pre-filled fields against
+// that owner's vault, as on submission (forms.Checker.ValidatePrefilled).
+// On refusal it has answered (the body's or the vault's error, or 422 with
+// one entry per refused field) and reports false.
+func (s *Server) checkFormData(w http.ResponseWriter, r *http.Request, d *forms.Definition, owner string) (forms.Values, bool) {
 	data, err := readJSONBody(w, r, forms.DefaultMaxDataBytes)
 	if err != nil {
 		s.writeError(w, r, err)
 		return forms.Values{}, false
 	}
-	vals, errs := forms.Checker{Now: s.cfg.Now}.Validate(d, data)
+	c := forms.Checker{Now: s.cfg.Now}
+	var (
+		vals forms.Values
+		errs []forms.FieldError
+	)
+	if owner != "" {
+		if vals, errs, err = c.ValidatePrefilled(r.Context(), d, data, owner, s.vault.FormSource(actorOf(r))); err != nil {
+			s.writeError(w, r, err)
+			return forms.Values{}, false
+		}
+	} else {
+		vals, errs = c.Validate(d, data)
+	}
 	if len(errs) > 0 {
 		writeJSON(w, http.StatusUnprocessableEntity, formErrorsJSON{
 			Error: errorJSON{Code: "form_data_invalid", RequestID: infoOf(r).id,

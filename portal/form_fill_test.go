@@ -114,6 +114,23 @@ func TestPrefillFromVault(t *testing.T) {
 	e.do(call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/validate", token: e.citizenA, contentType: js, body: []byte(birthForm("Trần Thị Bích Ngọc", ownerB))}).want(t, 200, "")
 	// B may not check against A's vault.
 	e.do(call{method: "POST", path: path, token: e.citizenB, contentType: js, body: []byte(birthForm("Trần Thị Bích Ngọc", ownerA))}).want(t, 403, "not_own_vault")
+
+	// Export checks the pre-filled fields the same way: the canonical JSON
+	// carries the provenance and the correction; a changed locked field is
+	// refused; B may not export against A's vault.
+	export := "/api/v1/forms/TK_KHAI_SINH/export?format=json&owner=" + ownerA
+	var out struct {
+		Data       map[string]any        `json:"data"`
+		Provenance map[string]provenance `json:"provenance"`
+	}
+	e.do(call{method: "POST", path: export, token: e.citizenA, contentType: js, body: []byte(birthForm("Trần Thị Bích Ngọc Anh", ownerA))}).want(t, 200, "").json(t, &out)
+	if got := out.Provenance["hoTenNguoiYeuCau"]; got != (provenance{Source: want.Source, Path: want.Path, DocumentID: want.DocumentID,
+		DocumentVersion: want.DocumentVersion, DocumentType: want.DocumentType, DocumentField: want.DocumentField, Original: "Trần Thị Bích Ngọc"}) ||
+		out.Data["hoTenNguoiYeuCau"] != "Trần Thị Bích Ngọc Anh" {
+		t.Errorf("exported provenance %+v", out.Provenance)
+	}
+	e.do(call{method: "POST", path: export, token: e.citizenA, contentType: js, body: []byte(birthForm("Trần Thị Bích Ngọc", ownerB))}).want(t, 422, "form_data_invalid")
+	e.do(call{method: "POST", path: export, token: e.citizenB, contentType: js, body: []byte(birthForm("Trần Thị Bích Ngọc", ownerA))}).want(t, 403, "not_own_vault")
 }
 
 // TestPrefillNewestValidPaper: pre-fill reads the newest valid paper of the

@@ -3,7 +3,6 @@ package portal
 import (
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -37,31 +36,8 @@ func (s *Server) validateForm(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	data, err := readJSONBody(w, r, forms.DefaultMaxDataBytes)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c := forms.Checker{Now: s.cfg.Now}
-	var (
-		vals forms.Values
-		errs []forms.FieldError
-	)
-	if owner := q.Get("owner"); owner != "" {
-		a := actorOf(r)
-		if vals, errs, err = c.ValidatePrefilled(r.Context(), d, data, owner, s.vault.FormSource(a)); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	} else {
-		vals, errs = c.Validate(d, data)
-	}
-	if len(errs) > 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, formErrorsJSON{
-			Error: errorJSON{Code: "form_data_invalid", RequestID: infoOf(r).id,
-				Message: "Dữ liệu biểu mẫu chưa hợp lệ: " + strconv.Itoa(len(errs)) + " lỗi; xem từng trường."},
-			FieldErrors: errs,
-		})
+	vals, ok := s.checkFormData(w, r, d, q.Get("owner"))
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, formDataJSON{Form: vals.Form, Version: vals.Version, Data: vals.Data, Provenance: vals.Provenance})

@@ -69,6 +69,7 @@ func TestCitizenCannotReachAnotherVault(t *testing.T) {
 		{"PUT /api/v1/forms/{code}/drafts/{id}", call{method: "PUT", path: "/api/v1/forms/TK_KHAI_SINH/drafts/" + draft.ID, contentType: "application/json", body: []byte(`{}`)}},
 		{"DELETE /api/v1/forms/{code}/drafts/{id}", call{method: "DELETE", path: "/api/v1/forms/TK_KHAI_SINH/drafts/" + draft.ID}},
 		{"POST /api/v1/forms/{code}/validate", call{method: "POST", path: "/api/v1/forms/CAN_CUOC/validate?owner=" + ownerA, contentType: "application/json", body: []byte(`{"hoTen":"x"}`)}},
+		{"POST /api/v1/forms/{code}/export", call{method: "POST", path: "/api/v1/forms/CAN_CUOC/export?format=json&owner=" + ownerA, contentType: "application/json", body: []byte(`{"hoTen":"x"}`)}},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
