@@ -42,5 +42,7 @@ func FieldsChecker(t DocumentType) (func(in map[string]any, now func() time.Time
 	if err != nil {
 		return nil, err
 	}
-	return func(in map[string]any, now func() time.Time) (map[string]any, error) { return validateFields(in, def, now) }, nil
+	return func(in map[string]any, now func() time.Time) (map[string]any, error) {
+		return validateFields(in, def, now)
+	}, nil
 }
