@@ -28,7 +28,7 @@ Usage:
   go run ./certs-test -out DIR [-base-url URL]
       Generate a fresh PKI (root and intermediate CAs, TSA, OCSP responder,
       end entities: personal, seal, ecdsa, expired, notyet, revoked,
-      wrongusage) and write it to DIR: <name>.crt, <name>.key, <name>.p12
+      wrongusage, criticalext) and write it to DIR: <name>.crt, <name>.key, <name>.p12
       (password %q), roots.pem, chain.pem, root.crl, intermediate.crl and
       manifest.json. The certificates name URL (default %s) for OCSP, CA
       issuers and CRLs.

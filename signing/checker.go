@@ -79,6 +79,10 @@ const (
 	CodeCertWrongUsage        = "cert_wrong_usage"
 	CodeCertUntrusted         = "cert_untrusted"
 	CodeRevocationUnavailable = "revocation_unavailable"
+	// CodeCertUnknownCriticalExt: a certificate of the chain carries an
+	// extension marked critical that Kho does not understand; RFC 5280
+	// section 4.2 requires rejecting it.
+	CodeCertUnknownCriticalExt = "cert_unknown_critical_extension"
 )
 
 // maxRevocationBody bounds an OCSP response or CRL read from the network.
@@ -86,8 +90,8 @@ const maxRevocationBody = 16 << 20
 
 // CheckCertificate checks cert, with the issuer chain above it, for signing
 // at time at. It returns nil or a *kerr.Error: Permission with code
-// cert_expired, cert_not_yet_valid, cert_revoked, cert_wrong_usage or
-// cert_untrusted, or Unavailable with revocation_unavailable when the policy
+// cert_expired, cert_not_yet_valid, cert_revoked, cert_wrong_usage,
+// cert_unknown_critical_extension or cert_untrusted, or Unavailable with revocation_unavailable when the policy
 // requires revocation status and neither OCSP nor the CRL gives it.
 func (c *Checker) CheckCertificate(ctx context.Context, cert *x509.Certificate, chain []*x509.Certificate, at time.Time) error {
 	if err := usableForSigning(cert, at); err != nil {
@@ -128,6 +132,9 @@ func usableForSigning(cert *x509.Certificate, at time.Time) error {
 			fmt.Sprintf("Chứng thư số của %q không được cấp cho mục đích ký số (thiếu digitalSignature/nonRepudiation trong KeyUsage).", who),
 			"certificate %q key usage %#x has neither digitalSignature nor contentCommitment", who, cert.KeyUsage)
 	}
+	if len(cert.UnhandledCriticalExtensions) > 0 {
+		return unknownCriticalExt(cert)
+	}
 	if !extKeyUsageAllowsSigning(cert) {
 		return kerr.New(kerr.Permission, CodeCertWrongUsage,
 			fmt.Sprintf("Chứng thư số của %q chỉ được cấp cho mục đích khác (ExtKeyUsage), không dùng để ký tài liệu.", who),
@@ -160,6 +167,16 @@ func (c *Checker) chainOf(cert *x509.Certificate, chain []*x509.Certificate, at 
 		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 	})
+	var uce x509.UnhandledCriticalExtension
+	if errors.As(err, &uce) {
+		// An intermediate with an unknown critical extension (the signer's
+		// own was refused by usableForSigning): name it.
+		for _, ic := range chain {
+			if len(ic.UnhandledCriticalExtensions) > 0 {
+				return nil, unknownCriticalExt(ic)
+			}
+		}
+	}
 	if err != nil {
 		return nil, &kerr.Error{Kind: kerr.Permission, Code: CodeCertUntrusted,
 			Message: fmt.Sprintf("Chứng thư số của %q không chuỗi được tới tổ chức cung cấp dịch vụ chứng thực tin cậy nào (có thể thiếu chứng thư trung gian, hoặc chứng thư trung gian đã hết hạn).", who),
@@ -167,6 +184,14 @@ func (c *Checker) chainOf(cert *x509.Certificate, chain []*x509.Certificate, at 
 	}
 	c.storeChain(key, chains[0])
 	return chains[0], nil
+}
+
+// unknownCriticalExt is the cert_unknown_critical_extension error for cert.
+func unknownCriticalExt(cert *x509.Certificate) error {
+	who := cert.Subject.CommonName
+	return kerr.New(kerr.Permission, CodeCertUnknownCriticalExt,
+		fmt.Sprintf("Chứng thư số của %q có phần mở rộng bắt buộc (critical) mà hệ thống không nhận biết được, nên không thể dùng để ký hay công nhận chữ ký.", who),
+		"certificate %q has unhandled critical extensions %v", who, cert.UnhandledCriticalExtensions)
 }
 
 // extKeyUsageAllowsSigning accepts no EKU, anyExtendedKeyUsage, or an EKU

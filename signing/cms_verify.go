@@ -71,7 +71,8 @@ type cmsParsed struct {
 // streaming (the data is hashed, never held). The checks and verdicts are
 // those of Verify for a PDF signature: HASH_FAILURE when the data changed,
 // SIG_CRYPTO_FAILURE for a wrong signature value, NO_CERTIFICATE_CHAIN_FOUND,
-// REVOKED, TRY_LATER, OUT_OF_BOUNDS_NO_POE, NO_SIGNING_CERTIFICATE_FOUND and
+// REVOKED, TRY_LATER, OUT_OF_BOUNDS_NO_POE, CHAIN_CONSTRAINTS_FAILURE (wrong
+// key usage, an unknown critical extension), NO_SIGNING_CERTIFICATE_FOUND and
 // FORMAT_FAILURE for a SignedData this verifier cannot use. The chain is
 // validated at the time-stamp's time when a valid one is present, else now.
 // Errors: kerr TooLarge signature_too_large; Invalid signature_invalid (not

@@ -2,22 +2,35 @@ package signing
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
+// maxNesting bounds the nesting of arrays and dictionaries: real PDFs
+// stay within a few dozen levels; each level costs the parser about 1.6 KB
+// of stack.
+const maxNesting = 1000
+
 // prescan reads the whole PDF once, lexically, and refuses structures that
 // make digitorus/pdf loop for ever: an array or dictionary still open when
 // its object ends ("endobj") or when the file ends, and a string or
 // dictionary left open at the end of the file. Stream data is skipped up to
-// "endstream". It never rejects a well-formed PDF.
+// "endstream". It also refuses arrays and dictionaries nested deeper than
+// maxNesting: digitorus/pdf parses them recursively, and a million levels
+// (2 MB of '[') overflow the goroutine stack, which kills the process
+// instead of panicking. It never rejects a well-formed PDF.
 func prescan(in io.ReaderAt, size int64) error {
 	br := bufio.NewReaderSize(io.NewSectionReader(in, 0, size), 64<<10)
 	bad := func(detail string) error {
 		return kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc (mảng, từ điển hoặc chuỗi không đóng), không ký được.", "%s", detail)
 	}
 	var stack []byte // '[' or '<' for open arrays and dictionaries
+	tooDeep := func() error {
+		return kerr.New(kerr.Invalid, "pdf_invalid", fmt.Sprintf("Tệp PDF có mảng hoặc từ điển lồng nhau quá sâu (quá %d cấp), không xử lý được.", maxNesting),
+			"arrays or dictionaries nested deeper than %d levels", maxNesting)
+	}
 	var word []byte
 	endWord := func() error {
 		if len(word) == 0 {
@@ -76,7 +89,9 @@ func prescan(in io.ReaderAt, size int64) error {
 			if err := endWord(); err != nil {
 				return err
 			}
-			stack = append(stack, '[')
+			if stack = append(stack, '['); len(stack) > maxNesting {
+				return tooDeep()
+			}
 		case ']':
 			if err := endWord(); err != nil {
 				return err
@@ -90,7 +105,9 @@ func prescan(in io.ReaderAt, size int64) error {
 			}
 			if n, _ := br.Peek(1); len(n) == 1 && n[0] == '<' {
 				br.ReadByte()
-				stack = append(stack, '<')
+				if stack = append(stack, '<'); len(stack) > maxNesting {
+					return tooDeep()
+				}
 				continue
 			}
 			// Hex string: up to '>'.

@@ -334,13 +334,15 @@ func (e *verifyEnv) verifyOne(ctx context.Context, in io.ReaderAt, size int64, f
 		return formatFailure("ByteRange has %d entries, want 4", br.Len())
 	}
 	for i := 0; i < 4; i++ {
+		if k := br.Index(i).Kind(); k != pdf.Integer {
+			return formatFailure("ByteRange entry %d is not an integer (kind %v)", i, k)
+		}
 		r.ByteRange = append(r.ByteRange, br.Index(i).Int64())
 	}
 	a, b, c, d := r.ByteRange[0], r.ByteRange[1], r.ByteRange[2], r.ByteRange[3]
 	if a != 0 || b <= 0 || c <= b || d < 0 || c+d > size || c+d < c {
 		return formatFailure("ByteRange %v does not fit a file of %d bytes", r.ByteRange, size)
 	}
-	r.end = c + d
 	refs := v.Key("Reference")
 	for i := 0; i < refs.Len() && i < 16; i++ {
 		if ref := refs.Index(i); ref.Key("TransformMethod").Name() == "DocMDP" {
@@ -351,7 +353,6 @@ func (e *verifyEnv) verifyOne(ctx context.Context, in io.ReaderAt, size int64, f
 		}
 	}
 	r.lock = readFieldLock(v)
-	r.CoversWholeDocument = r.end == size
 	gap := make([]byte, c-b)
 	if _, err := in.ReadAt(gap, b); err != nil {
 		return formatFailure("reading the signature gap: %v", err)
@@ -369,6 +370,11 @@ func (e *verifyEnv) verifyOne(ctx context.Context, in io.ReaderAt, size int64, f
 		return formatFailure("the /Contents hex string: %v", err)
 	}
 	raw = trimDER(raw)
+	// Only now are the ranges known to sign everything but exactly the
+	// /Contents: a signature whose ranges do not is no revision boundary
+	// and covers nothing whole.
+	r.end = c + d
+	r.CoversWholeDocument = r.end == size
 
 	// The signed bytes are hashed while read, never held: a 200 MB PDF
 	// costs a 32 KB buffer here.
@@ -478,7 +484,10 @@ func (e *verifyEnv) judgeCertificate(ctx context.Context, r *SignatureReport, ce
 		return set(Indeterminate, SubOutOfBoundsNoPOE)
 	case CodeCertUntrusted:
 		return set(Indeterminate, SubNoCertificateChain)
-	default: // cert_wrong_usage, cert_missing
+	default: // cert_wrong_usage, cert_unknown_critical_extension, cert_missing:
+		// X.509 constraints of the chain fail (ETSI EN 319 102-1 5.2.6):
+		// INDETERMINATE, as the standard says, not TOTAL-FAILED: the
+		// signature itself may be sound.
 		return set(Indeterminate, SubChainConstraintsFailed)
 	}
 }

@@ -109,6 +109,13 @@ func (p *PKI) issue(s spec, key crypto.Signer) (*Identity, error) {
 	case OCSP:
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}
 		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidOCSPNoCheck, Value: asn1.NullBytes})
+	case CriticalExt:
+		// An extension nobody knows, marked critical: an UTF8String.
+		v, err := asn1.MarshalWithParams("kho-test unknown critical extension", "utf8")
+		if err != nil {
+			return nil, genErr(err, "critical extension")
+		}
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: CriticalExtOID(), Critical: true, Value: v})
 	}
 
 	parent, signer := tmpl, key

@@ -47,15 +47,23 @@ const (
 	NotYet       = "notyet"       // personal signer whose NotBefore is in the future
 	Revoked      = "revoked"      // personal signer revoked (keyCompromise) at generation time
 	WrongUsage   = "wrongusage"   // KeyUsage keyEncipherment only
+	// CriticalExt is a personal signer (ECDSA P-256) whose certificate
+	// carries an extension no verifier knows (OID CriticalExtOID) marked
+	// critical: RFC 5280 section 4.2 says a verifier must reject it.
+	CriticalExt = "criticalext"
 )
 
 // Names lists every identity of a PKI, issuers first.
 func Names() []string {
-	return []string{Root, Intermediate, TSA, OCSP, Personal, Seal, ECDSA, Expired, NotYet, Revoked, WrongUsage}
+	return []string{Root, Intermediate, TSA, OCSP, Personal, Seal, ECDSA, Expired, NotYet, Revoked, WrongUsage, CriticalExt}
 }
 
 // TSAPolicy returns the policy OID of the test TSA's tokens, 2.999.3161.1
 // (under the ITU-T "example" arc 2.999). Requests may name it or no policy.
+// CriticalExtOID returns the OID of the unknown critical extension of the
+// CriticalExt identity, 2.999.5280.1 (under the ITU-T "example" arc 2.999).
+func CriticalExtOID() asn1.ObjectIdentifier { return asn1.ObjectIdentifier{2, 999, 5280, 1} }
+
 func TSAPolicy() asn1.ObjectIdentifier { return asn1.ObjectIdentifier{2, 999, 3161, 1} }
 
 var (
@@ -207,6 +215,9 @@ func specs() []spec {
 		{name: WrongUsage, issuer: Intermediate, keyType: "rsa2048", notBefore: -time.Hour, notAfter: 2 * year,
 			subject:  vn(pkix.Name{CommonName: "Võ Thị Giang", SerialNumber: "CCCD:052196009900"}),
 			keyUsage: x509.KeyUsageKeyEncipherment, purpose: "wrong key usage: keyEncipherment only, no digitalSignature/contentCommitment"},
+		{name: CriticalExt, issuer: Intermediate, keyType: "p256", notBefore: -time.Hour, notAfter: 2 * year,
+			subject:  vn(pkix.Name{CommonName: "Đặng Văn Hải", SerialNumber: "CCCD:001090011223"}),
+			keyUsage: signer, purpose: "personal signer whose certificate has an unknown critical extension (2.999.5280.1)"},
 	}
 }
 

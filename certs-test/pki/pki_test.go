@@ -72,6 +72,7 @@ func TestEndEntityChains(t *testing.T) {
 		{NotYet, signerKU, x509.ExtKeyUsageAny, "RSA-2048", true},
 		{Revoked, signerKU, x509.ExtKeyUsageAny, "RSA-2048", false},
 		{WrongUsage, x509.KeyUsageKeyEncipherment, x509.ExtKeyUsageAny, "RSA-2048", false},
+		{CriticalExt, signerKU, x509.ExtKeyUsageAny, "ECDSA P-256", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -100,6 +101,23 @@ func TestEndEntityChains(t *testing.T) {
 			wantAIA(t, cert.CRLDistributionPoints, p.BaseURL+"/crl/intermediate.crl")
 
 			opts := x509.VerifyOptions{Roots: p.Roots(), Intermediates: p.Intermediates(), CurrentTime: p.Now, KeyUsages: []x509.ExtKeyUsage{c.eku}}
+			if c.name == CriticalExt {
+				// crypto/x509 refuses the unknown critical extension, and
+				// only that: without it the chain verifies.
+				var uce x509.UnhandledCriticalExtension
+				if _, err := cert.Verify(opts); !errors.As(err, &uce) {
+					t.Fatalf("Verify: %v, want UnhandledCriticalExtension", err)
+				}
+				if len(cert.UnhandledCriticalExtensions) != 1 || !cert.UnhandledCriticalExtensions[0].Equal(CriticalExtOID()) {
+					t.Fatalf("unhandled critical extensions %v", cert.UnhandledCriticalExtensions)
+				}
+				c2 := *cert
+				c2.UnhandledCriticalExtensions = nil
+				if _, err := c2.Verify(opts); err != nil {
+					t.Fatalf("Verify without the extension: %v", err)
+				}
+				return
+			}
 			chains, err := cert.Verify(opts)
 			if c.invalid {
 				var ie x509.CertificateInvalidError
