@@ -280,3 +280,10 @@ func Summarize(rep *signing.Report) SignatureSummary {
 	}
 	return sum
 }
+
+// VerifyData verifies a detached CMS signature over data (eForm JSON or
+// XML) with the same trust anchors and revocation checks as VerifyPDF: see
+// signing.VerifyData for the verdicts and errors.
+func (v pdfVerifier) VerifyData(ctx context.Context, data io.Reader, sig []byte) (*signing.DataReport, error) {
+	return signing.VerifyData(ctx, data, sig, v.opts)
+}

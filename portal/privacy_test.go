@@ -150,7 +150,8 @@ func TestAuthenticationRequired(t *testing.T) {
 
 	// The public routes and what they answer without a token here.
 	public := map[string]int{"GET /healthz": 200, "GET /api/v1/openapi.yaml": 200, "GET /api/v1/limits": 200,
-		"POST /api/v1/signing/verify": 503} // no verifier configured in this test
+		"POST /api/v1/signing/verify": 503, "POST /api/v1/signing/verify-data": 503} // no verifier configured in this test
+	dataBody, dataCT := multipartBody(t, part{name: "data", data: []byte(`{}`)}, part{name: "signature", data: []byte{0x30}})
 	bodies := map[string]struct {
 		ct, query string
 		body      []byte
@@ -168,6 +169,8 @@ func TestAuthenticationRequired(t *testing.T) {
 		"GET /api/v1/documents/{id}/versions/{n}/content": {"", "", nil},
 		"POST /api/v1/documents/{id}/sign":                {"application/json", "", []byte(`{"key":"canbo"}`)},
 		"POST /api/v1/signing/sign":                       {signCT, "", signBody},
+		"POST /api/v1/signing/sign-data":                  {"application/json", "?key=canbo", []byte(`{}`)},
+		"POST /api/v1/signing/verify-data":                {dataCT, "", dataBody},
 		"POST /api/v1/signing/batch":                      {"application/json", "", []byte(`{"documents":["x"],"options":{"key":"canbo"}}`)},
 		"PUT /api/v1/forms/{code}":                        {"application/json", "", []byte(`{"schema":1,"code":"KHAI_SINH","version":1,"title":"x","fields":[]}`)},
 		"POST /api/v1/forms/{code}/validate":              {"application/json", "", []byte(`{}`)},
@@ -179,7 +182,9 @@ func TestAuthenticationRequired(t *testing.T) {
 		method, path, _ := strings.Cut(rt, " ")
 		if status, ok := public[rt]; ok {
 			c := call{method: method, path: path}
-			if method == "POST" {
+			if b, ok := bodies[rt]; ok {
+				c.contentType, c.body = b.ct, b.body
+			} else if method == "POST" {
 				c.contentType, c.body = "application/pdf", pdf("x")
 			}
 			e.do(c).want(t, status, "")

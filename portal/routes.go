@@ -49,6 +49,8 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/signing/sign", handle: s.signPDF, stream: true},
 		{method: "POST", path: "/api/v1/signing/batch", handle: s.signBatch, stream: true},
 		{method: "POST", path: "/api/v1/signing/verify", handle: s.verifyPDF, public: true},
+		{method: "POST", path: "/api/v1/signing/sign-data", handle: s.signData, stream: true},
+		{method: "POST", path: "/api/v1/signing/verify-data", handle: s.verifyData, public: true, stream: true},
 
 		{method: "GET", path: "/api/v1/stats", handle: s.systemStats},
 		{method: "GET", path: "/api/v1/document-types", handle: s.listDocumentTypes},

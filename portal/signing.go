@@ -268,24 +268,11 @@ func (s *Server) readPDF(w http.ResponseWriter, r *http.Request, max int64, with
 			}
 		}
 	}
-	f, err := os.CreateTemp("", "kho-api-*.pdf")
+	spooled, err := spool(src, max, body)
 	if err != nil {
-		return nil, kerr.Wrap(err, kerr.Internal, "temp_file_failed", "Không tạo được tệp tạm.")
+		return nil, err
 	}
-	req.file = f
-	n, err := io.Copy(f, io.LimitReader(src, max+1))
-	req.size = n
-	switch {
-	case body.tripped || n > max:
-		req.close()
-		return nil, fileTooLarge(max)
-	case err != nil:
-		req.close()
-		return nil, kerr.Wrap(err, kerr.Invalid, "incomplete_upload", "Tệp gửi lên không đầy đủ; vui lòng gửi lại.")
-	case n == 0:
-		req.close()
-		return nil, kerr.New(kerr.Invalid, "empty_file", "Tệp gửi lên rỗng.", "no bytes")
-	}
+	req.file, req.size = spooled.file, spooled.size
 	return req, nil
 }
 
