@@ -9,12 +9,7 @@ import (
 // patchDocument changes a document's metadata as a new version. If-Match
 // with the ETag of the document makes the change conditional.
 func (s *Server) patchDocument(w http.ResponseWriter, r *http.Request) {
-	id, err := documentID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rev, err := expectedRev(r)
+	id, rev, err := documentChange(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -14,12 +14,7 @@ func (s *Server) signDocument(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	id, err := documentID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rev, err := expectedRev(r)
+	id, rev, err := documentChange(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -9,12 +9,7 @@ import (
 // with one "file" part, or the raw file as the body. If-Match makes it
 // conditional on the document's revision.
 func (s *Server) createVersion(w http.ResponseWriter, r *http.Request) {
-	id, err := documentID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rev, err := expectedRev(r)
+	id, rev, err := documentChange(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -62,6 +62,17 @@ func documentID(r *http.Request) (string, error) {
 	return id, nil
 }
 
+// documentChange reads what a change to one document needs: the document
+// ID and the revision If-Match expects (0: whatever is current).
+func documentChange(r *http.Request) (string, int64, error) {
+	id, err := documentID(r)
+	if err != nil {
+		return "", 0, err
+	}
+	rev, err := expectedRev(r)
+	return id, rev, err
+}
+
 // documentAccess reads what a read of one document needs: the query's
 // purpose and dossier (recorded in the ledger) and the document ID.
 func documentAccess(r *http.Request) (string, archive.Access, error) {
