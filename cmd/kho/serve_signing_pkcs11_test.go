@@ -3,28 +3,20 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/kho-vn/kho/certs-test/pki"
-	"github.com/kho-vn/kho/internal/testenv"
 )
 
 // TestServeSigningPKCS11: `kho serve --sign-key NAME=pkcs11:…` signs
 // through the API with a key on a real SoftHSM2 token, found by label or
 // by slot and CKA_ID.
 func TestServeSigningPKCS11(t *testing.T) {
-	module := testenv.SoftHSMModule(t)
 	e := newSignTestPKI(t)
-	tok, err := e.pki.WriteSoftHSMToken(t.TempDir(), module, pki.Seal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pin := filepath.Join(e.dir, "pin")
-	os.WriteFile(pin, []byte(tok.PIN+"\n"), 0o600)
+	module, tok, pin := e.softHSMToken(t, pki.Seal)
 	env := map[string]string{"KHO_DATA": filepath.Join(e.dir, "data")}
 	staff := staffToken(t, env)
 	id := ""

@@ -15,14 +15,8 @@ import (
 
 // TestSignPKCS11 signs with the personal key on a real SoftHSM2 token.
 func TestSignPKCS11(t *testing.T) {
-	module := testenv.SoftHSMModule(t)
 	e := newSignTestPKI(t)
-	tok, err := e.pki.WriteSoftHSMToken(t.TempDir(), module, pki.Personal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pin := filepath.Join(e.dir, "pin")
-	os.WriteFile(pin, []byte(tok.PIN+"\n"), 0o600)
+	module, tok, pin := e.softHSMToken(t, pki.Personal)
 	out := filepath.Join(e.dir, "token.pdf")
 	code, stdout, stderr := runKho(t, nil, "sign", "--pkcs11-module", module, "--pkcs11-token", tok.Label, "--pkcs11-key", pki.Personal,
 		"--pin-file", pin, "--trust", e.roots, "--level", "B-T", "--tsa", e.srv.URL+"/tsa", e.in, "-o", out)
@@ -63,4 +57,21 @@ func TestSignPKCS11(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d with %q:\n%s", c.args, code, c.code, c.want, stderr)
 		}
 	}
+}
+
+// softHSMToken puts identity's key and certificate on a new SoftHSM2 token
+// and writes its PIN to a file: the module path, the token and the PIN
+// file, as `kho sign` and `kho serve` take them.
+func (e *signTestPKI) softHSMToken(t *testing.T, identity string) (string, *pki.SoftHSMToken, string) {
+	t.Helper()
+	module := testenv.SoftHSMModule(t)
+	tok, err := e.pki.WriteSoftHSMToken(t.TempDir(), module, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin := filepath.Join(e.dir, "pin-"+identity)
+	if err := os.WriteFile(pin, []byte(tok.PIN+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return module, tok, pin
 }
