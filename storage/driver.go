@@ -67,6 +67,14 @@ type Staged interface {
 	Abort(ctx context.Context) error
 }
 
+// Flusher is a Staged that can make its bytes durable before their key is
+// known. The Bucket flushes while the last chunks are still being hashed,
+// so that the wait for the disk and the hashing overlap; Commit then only
+// has to name the bytes. A Write after Flush undoes it.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
 // Attrs describe a stored blob.
 type Attrs struct {
 	Key     string    // the blob's key (its SHA-256 in lowercase hex)

@@ -257,20 +257,35 @@ func (d *Driver) Close() error { return nil }
 
 // staged is a write into a temporary file.
 type staged struct {
-	d    *Driver
-	f    *os.File
-	done bool
+	d      *Driver
+	f      *os.File
+	done   bool
+	synced bool // Flush made the bytes durable and nothing was written since
 }
 
 func (s *staged) Write(p []byte) (int, error) {
 	if s.done {
 		return 0, kerr.New(kerr.Internal, "", "", "localfs: write after commit or abort")
 	}
+	s.synced = false
 	n, err := s.f.Write(p)
 	if err != nil {
 		return n, fsError(err, "write")
 	}
 	return n, nil
+}
+
+// Flush fsyncs the bytes written so far, so that Commit only has to
+// name them (see storage.Flusher).
+func (s *staged) Flush(context.Context) error {
+	if s.done {
+		return kerr.New(kerr.Internal, "", "", "localfs: flush after commit or abort")
+	}
+	if err := s.f.Sync(); err != nil {
+		return fsError(err, "sync")
+	}
+	s.synced = true
+	return nil
 }
 
 // Commit fsyncs the file and links it under key's name.
@@ -281,9 +296,11 @@ func (s *staged) Commit(ctx context.Context, key string) error {
 	s.done = true
 	tmp := s.f.Name()
 	defer os.Remove(tmp) // the final name is a second link, if it was made
-	if err := s.f.Sync(); err != nil {
-		s.f.Close()
-		return fsError(err, "sync")
+	if !s.synced {
+		if err := s.f.Sync(); err != nil {
+			s.f.Close()
+			return fsError(err, "sync")
+		}
 	}
 	if err := s.f.Close(); err != nil {
 		return fsError(err, "close")

@@ -57,12 +57,30 @@ func Run(t *testing.T, newDriver func(t *testing.T) storage.Driver) {
 		{"ConcurrentDifferent", testConcurrentDifferent},
 		{"InvalidKeys", testInvalidKeys},
 	}
+	if flushes(t, newDriver(t)) {
+		tests = append(tests, struct {
+			name string
+			fn   func(t *testing.T, d storage.Driver)
+		}{"Flush", testFlush})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.fn(t, newDriver(t))
 		})
 	}
+}
+
+// flushes reports whether d's staged writes are storage.Flushers.
+func flushes(t *testing.T, d storage.Driver) bool {
+	ctx := context.Background()
+	st, err := d.Stage(ctx)
+	if err != nil {
+		t.Fatalf("Stage: %v", err)
+	}
+	defer st.Abort(ctx)
+	_, ok := st.(storage.Flusher)
+	return ok
 }
 
 // RunCorruption checks that integrity checks catch corruption: it stores a
@@ -426,6 +444,62 @@ func testAbort(t *testing.T, d storage.Driver) {
 	}
 	if got := listAll(t, storage.NewBucket(d)); len(got) != 0 {
 		t.Fatalf("aborted writes left %d blobs", len(got))
+	}
+}
+
+// testFlush (run for drivers whose staged writes are storage.Flushers)
+// checks that bytes written after a Flush are kept too, that a flushed
+// write can still be aborted, and that a Flush after the end of the write
+// is refused.
+func testFlush(t *testing.T, d storage.Driver) {
+	ctx := context.Background()
+	st, err := d.Stage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := st.(storage.Flusher)
+	data := Random(7, 3<<20+5)
+	if _, err := st.Write(data[:1<<20]); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Flush(ctx); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	if _, err := st.Write(data[1<<20:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Flush(ctx); err != nil {
+		t.Fatalf("second Flush: %v", err)
+	}
+	key := SHA256(data)
+	if err := st.Commit(ctx, key); err != nil {
+		t.Fatalf("Commit after Flush: %v", err)
+	}
+	if err := f.Flush(ctx); err == nil {
+		t.Fatal("Flush after Commit succeeded")
+	}
+	b := storage.NewBucket(d)
+	rc, err := b.Open(ctx, key)
+	if got := readAll(t, rc, err); !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes, want the %d written around the flushes", len(got), len(data))
+	}
+
+	// A flushed write that is aborted leaves nothing.
+	st, err = d.Stage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Write(Random(8, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.(storage.Flusher).Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Abort(ctx); err != nil {
+		t.Fatalf("Abort after Flush: %v", err)
+	}
+	if got := listAll(t, b); len(got) != 1 {
+		t.Fatalf("%d blobs after one commit and one aborted flushed write, want 1", len(got))
 	}
 }
 
