@@ -96,7 +96,7 @@ func (s *Store) CreateDocument(ctx context.Context, d archive.Document) error {
 // CreateDocument and the benchmark's seeding use it.
 func (s *Store) createDocuments(ctx context.Context, docs []archive.Document) error {
 	var exists string
-	err := s.inTx(ctx, "create document", func(tx *sql.Tx) error {
+	err := s.inTx(ctx, "create document", func(tx *txn) error {
 		for _, d := range docs {
 			err := insertDocument(ctx, tx, d)
 			if isUnique(err) {
@@ -114,7 +114,7 @@ func (s *Store) createDocuments(ctx context.Context, docs []archive.Document) er
 	return err
 }
 
-func insertDocument(ctx context.Context, tx *sql.Tx, d archive.Document) error {
+func insertDocument(ctx context.Context, tx *txn, d archive.Document) error {
 	normDoc(&d)
 	d.Rev = 1
 	if d.VersionCount < 1 {
@@ -187,7 +187,7 @@ func (s *Store) UpdateDocument(ctx context.Context, d archive.Document, expected
 		return s.fail("encode version", err)
 	}
 	var outcome error
-	err = s.inTx(ctx, "update document", func(tx *sql.Tx) error {
+	err = s.inTx(ctx, "update document", func(tx *txn) error {
 		var (
 			rev      int64
 			versions int
@@ -408,7 +408,7 @@ func (s *Store) BlobReferenced(ctx context.Context, blob string) (bool, error) {
 // document or version.
 func (s *Store) SetSignature(ctx context.Context, id string, n int, sig *archive.SignatureSummary) error {
 	var outcome error
-	err := s.inTx(ctx, "set signature", func(tx *sql.Tx) error {
+	err := s.inTx(ctx, "set signature", func(tx *txn) error {
 		var vbody []byte
 		err := tx.QueryRowContext(ctx, `SELECT body FROM versions WHERE document_id = ? AND n = ?`, id, n).Scan(&vbody)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -54,7 +54,7 @@ func (s *Store) GetDraft(ctx context.Context, id string) (forms.StoredDraft, err
 // UpdateDraft replaces the draft's version, data and times when its Rev is
 // expectedRev. Conflict if it is not, NotFound if no draft.
 func (s *Store) UpdateDraft(ctx context.Context, d forms.StoredDraft, expectedRev int64) error {
-	return s.inTx(ctx, "update draft", func(tx *sql.Tx) error {
+	return s.inTx(ctx, "update draft", func(tx *txn) error {
 		var rev int64
 		err := tx.QueryRowContext(ctx, `SELECT rev FROM form_drafts WHERE id = ?`, d.ID).Scan(&rev)
 		if errors.Is(err, sql.ErrNoRows) {

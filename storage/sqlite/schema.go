@@ -149,7 +149,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL
 	)`
-	if _, err := s.w.ExecContext(ctx, create); err != nil {
+	if _, err := s.w.DB.ExecContext(ctx, create); err != nil {
 		return s.fail("create schema_migrations", err)
 	}
 	var newest sql.NullInt64
@@ -163,7 +163,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for i, m := range migrations {
 		version := i + 1
-		err := s.inTx(ctx, "migrate", func(tx *sql.Tx) error {
+		err := s.inTx(ctx, "migrate", func(tx *txn) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
 				return err
@@ -171,7 +171,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, m); err != nil {
+			if _, err := tx.Tx.ExecContext(ctx, m); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", version, time.Now().UnixMilli())

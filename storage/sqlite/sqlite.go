@@ -34,8 +34,8 @@ import (
 
 // Store is the SQLite metadata store. It is safe for concurrent use.
 type Store struct {
-	w    *sql.DB // the writer: one connection, transactions BEGIN IMMEDIATE
-	r    *sql.DB // readers: read-only connections
+	w    *db // the writer: one connection, transactions BEGIN IMMEDIATE
+	r    *db // readers: read-only connections
 	path string
 }
 
@@ -106,7 +106,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, path: abs}
+	s := &Store{w: newDB(w), path: abs}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, openErr(abs, err)
@@ -124,7 +124,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	r.SetMaxIdleConns(o.readConns)
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
-	s.r = r
+	s.r = newDB(r)
 	if err := r.PingContext(ctx); err != nil {
 		s.Close(ctx)
 		return nil, openErr(abs, err)
@@ -177,7 +177,7 @@ func (s *Store) Close(ctx context.Context) error {
 		errs = append(errs, s.r.Close())
 	}
 	if s.w != nil {
-		_, _ = s.w.ExecContext(ctx, "PRAGMA optimize")
+		_, _ = s.w.DB.ExecContext(ctx, "PRAGMA optimize")
 		errs = append(errs, s.w.Close())
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -236,11 +236,12 @@ func conflict(code, msg, detail string, args ...any) error {
 }
 
 // inTx runs fn in a write transaction and commits it.
-func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+func (s *Store) inTx(ctx context.Context, op string, fn func(tx *txn) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return s.fail(op, err)
 	}
+	tx := &txn{Tx: sqlTx, d: s.w}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return s.fail(op, err)
@@ -248,6 +249,7 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) 
 	if err := tx.Commit(); err != nil {
 		return s.fail(op, err)
 	}
+	tx.prepareMissed(ctx)
 	return nil
 }
 
