@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,83 +58,187 @@ func BenchmarkUpload(b *testing.B) {
 }
 
 func benchUpload(b *testing.B, s *stack, token string, size int) {
-	ctx := context.Background()
-	apiData := pdfBytes(1, size)
-	rawData := pdfBytes(2, size)
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
-	copy(apiData[16:], nonce[:])
-	copy(rawData[16:], nonce[:])
-	q := url.Values{"owner": {uploadOwner}, "type": {"KHAC"}, "name": {"Bản sao tài liệu đo hiệu năng"}, "filename": {"tai-lieu.pdf"}}
-	target := s.srv.URL + "/api/v1/documents?" + q.Encode()
-
-	seq := uint64(0)
-	upload := func() {
-		seq++
-		binary.LittleEndian.PutUint64(apiData[24:], seq)
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(apiData))
-		if err != nil {
-			b.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/pdf")
-		status, body, err := s.do(req, token)
-		if err != nil {
-			b.Fatalf("upload: %v", err)
-		}
-		if status != http.StatusCreated {
-			b.Fatalf("upload: status %d, want 201: %s", status, truncate(body))
-		}
-	}
-	write := func() {
-		seq++
-		binary.LittleEndian.PutUint64(rawData[24:], seq)
-		st, err := s.driver.Stage(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for p := rawData; len(p) > 0; {
-			n := min(len(p), storagetest.WriteChunk)
-			if _, err := st.Write(p[:n]); err != nil {
-				b.Fatal(err)
-			}
-			p = p[n:]
-		}
-		// The key is any fresh valid key: the driver does not hash.
-		if err := st.Commit(ctx, storagetest.SHA256(append(nonce[:], strconv.FormatUint(seq, 10)...))); err != nil {
-			b.Fatal(err)
-		}
-	}
+	j := newUploadJob(b, s, uploadOwner, token, size)
 	before := countBlobs(b, s.bucket)
 
 	// Warm up both paths (first connection, first writes) outside the timing.
-	upload()
-	write()
+	j.must(b, j.upload())
+	j.must(b, j.write())
 	var api, raw []time.Duration
 	for b.Loop() {
 		if len(api)%2 == 0 {
 			t0 := time.Now()
-			upload()
+			j.must(b, j.upload())
 			t1 := time.Now()
-			write()
+			j.must(b, j.write())
 			api, raw = append(api, t1.Sub(t0)), append(raw, time.Since(t1))
 		} else {
 			t0 := time.Now()
-			write()
+			j.must(b, j.write())
 			t1 := time.Now()
-			upload()
+			j.must(b, j.upload())
 			raw, api = append(raw, t1.Sub(t0)), append(api, time.Since(t1))
 		}
 	}
 	n := len(api)
-	// Every upload and write stored a blob of its own: nothing was deduplicated.
-	if got, want := countBlobs(b, s.bucket)-before, 2*(n+1); got != want {
-		b.Fatalf("%d new blobs after %d uploads and %d raw writes: some content was deduplicated", got, n+1, n+1)
+	checkNoDedup(b, s, before, 2*(n+1))
+	reportRates(b, float64(size), median(api), median(raw))
+}
+
+// uploadJob uploads through the API and writes raw to the driver, each
+// time new content of the same size.
+type uploadJob struct {
+	s                *stack
+	owner, token     string
+	target           string
+	apiData, rawData []byte
+	nonce            [8]byte
+	seq              uint64
+}
+
+// newUploadJob prepares uploads of size bytes for owner (whose citizen
+// token is token). Each job has a random nonce, so no two jobs' contents
+// are equal either.
+func newUploadJob(b *testing.B, s *stack, owner, token string, size int) *uploadJob {
+	j := &uploadJob{s: s, owner: owner, token: token, apiData: pdfBytes(1, size), rawData: pdfBytes(2, size)}
+	if _, err := rand.Read(j.nonce[:]); err != nil {
+		b.Fatal(err)
 	}
-	mb := float64(size) / 1e6
-	apiRate, rawRate := mb/median(api).Seconds(), mb/median(raw).Seconds()
+	copy(j.apiData[16:], j.nonce[:])
+	copy(j.rawData[16:], j.nonce[:])
+	q := url.Values{"owner": {owner}, "type": {"KHAC"}, "name": {"Bản sao tài liệu đo hiệu năng"}, "filename": {"tai-lieu.pdf"}}
+	j.target = s.srv.URL + "/api/v1/documents?" + q.Encode()
+	return j
+}
+
+// upload stores new content through the API as the owner.
+func (j *uploadJob) upload() error {
+	j.seq++
+	binary.LittleEndian.PutUint64(j.apiData[24:], j.seq)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, j.target, bytes.NewReader(j.apiData))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/pdf")
+	status, body, err := j.s.do(req, j.token)
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	if status != http.StatusCreated {
+		return fmt.Errorf("upload: status %d, want 201: %s", status, truncate(body))
+	}
+	return nil
+}
+
+// write stores new content of the same size straight to the driver:
+// Stage, Write in the storage benchmarks' chunks, Commit.
+func (j *uploadJob) write() error {
+	ctx := context.Background()
+	j.seq++
+	binary.LittleEndian.PutUint64(j.rawData[24:], j.seq)
+	st, err := j.s.driver.Stage(ctx)
+	if err != nil {
+		return err
+	}
+	for p := j.rawData; len(p) > 0; {
+		n := min(len(p), storagetest.WriteChunk)
+		if _, err := st.Write(p[:n]); err != nil {
+			_ = st.Abort(ctx)
+			return err
+		}
+		p = p[n:]
+	}
+	// The key is any fresh valid key: the driver does not hash.
+	return st.Commit(ctx, storagetest.SHA256(append(j.nonce[:], strconv.FormatUint(j.seq, 10)...)))
+}
+
+func (j *uploadJob) must(b *testing.B, err error) {
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// checkNoDedup fails b unless the bucket holds want more blobs than before:
+// every upload and raw write stored a blob of its own.
+func checkNoDedup(b *testing.B, s *stack, before, want int) {
+	if got := countBlobs(b, s.bucket) - before; got != want {
+		b.Fatalf("%d new blobs after %d uploads and raw writes: some content was deduplicated", got, want)
+	}
+}
+
+// reportRates reports api-MB/s and raw-MB/s (10^6 bytes over the median
+// time of one operation or round) and their ratio.
+func reportRates(b *testing.B, bytes float64, api, raw time.Duration) {
+	mb := bytes / 1e6
+	apiRate, rawRate := mb/api.Seconds(), mb/raw.Seconds()
 	b.ReportMetric(apiRate, "api-MB/s")
 	b.ReportMetric(rawRate, "raw-MB/s")
 	b.ReportMetric(apiRate/rawRate, "ratio")
+}
+
+// uploadClients is how many uploads BenchmarkUploadConcurrent keeps in
+// flight.
+const uploadClients = 4
+
+// BenchmarkUploadConcurrent is BenchmarkUpload with uploadClients citizens
+// uploading at once, as a server sees them, against as many raw driver
+// writes at once. Each iteration runs a round of uploadClients concurrent
+// uploads (one per citizen, each their own document owner) and a round of
+// as many concurrent raw writes, in alternating order; the rates are the
+// bytes of a round over the median round time.
+func BenchmarkUploadConcurrent(b *testing.B) {
+	for _, dep := range deployments {
+		b.Run(dep.name, func(b *testing.B) {
+			s := newStack(b, dep)
+			if t, ok := s.client.Transport.(*http.Transport); ok {
+				t.MaxIdleConnsPerHost = uploadClients
+			}
+			jobs := make([]*uploadJob, uploadClients)
+			for _, us := range uploadSizes {
+				b.Run(us.name, func(b *testing.B) {
+					for i := range jobs {
+						owner := fmt.Sprintf("0010990009%02d", i)
+						jobs[i] = newUploadJob(b, s, owner, s.token(b, owner, archive.RoleCitizen), us.size)
+					}
+					benchUploadConcurrent(b, s, jobs, us.size)
+				})
+			}
+		})
+	}
+}
+
+func benchUploadConcurrent(b *testing.B, s *stack, jobs []*uploadJob, size int) {
+	round := func(op func(*uploadJob) error) time.Duration {
+		var wg sync.WaitGroup
+		errs := make([]error, len(jobs))
+		t0 := time.Now()
+		for i, j := range jobs {
+			wg.Go(func() { errs[i] = op(j) })
+		}
+		wg.Wait()
+		d := time.Since(t0)
+		if err := errors.Join(errs...); err != nil {
+			b.Fatal(err)
+		}
+		return d
+	}
+	upload := func(j *uploadJob) error { return j.upload() }
+	write := func(j *uploadJob) error { return j.write() }
+	before := countBlobs(b, s.bucket)
+	round(upload)
+	round(write)
+	var api, raw []time.Duration
+	for b.Loop() {
+		if len(api)%2 == 0 {
+			api = append(api, round(upload))
+			raw = append(raw, round(write))
+		} else {
+			raw = append(raw, round(write))
+			api = append(api, round(upload))
+		}
+	}
+	checkNoDedup(b, s, before, 2*len(jobs)*(len(api)+1))
+	reportRates(b, float64(size*len(jobs)), median(api), median(raw))
 }
 
 // median returns the median of ds (which it sorts).
