@@ -108,6 +108,37 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string) (
 		MaybeSigned: ur.scan != nil && ur.scan.found}, nil
 }
 
+// storeCharged streams an upload into the blob store (storeUpload) and
+// charges its size and one document to the owner within limit. With a
+// declared size the charge runs while the body streams in — on a remote
+// metadata store that round trip costs about as much as writing a
+// megabyte — and is given back if the upload fails; without one it runs
+// after. If the charge fails after the blob was committed, the blob is
+// left unreferenced and collected after the grace period.
+func (s *Service) storeCharged(ctx context.Context, o Owner, limit int64, up Upload, fileName string) (storedBlob, error) {
+	if up.Size < 0 {
+		blob, err := s.storeUpload(ctx, up, fileName)
+		if err != nil {
+			return storedBlob{}, err
+		}
+		return blob, s.addUsage(ctx, o, blob.Size, 1, limit)
+	}
+	charged := make(chan error, 1)
+	go func() { charged <- s.addUsage(ctx, o, up.Size, 1, limit) }()
+	blob, err := s.storeUpload(ctx, up, fileName)
+	cerr := <-charged
+	switch {
+	case err != nil:
+		if cerr == nil {
+			s.releaseUsage(ctx, o.ID, up.Size, 1)
+		}
+		return storedBlob{}, err
+	case cerr != nil:
+		return storedBlob{}, cerr
+	}
+	return blob, nil
+}
+
 // allowed reports whether the detected type itself (not a parent: HTML is
 // text/plain's child but is not accepted) is in the allowed list.
 func (s *Service) allowed(m *mimetype.MIME) bool {

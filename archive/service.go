@@ -271,8 +271,9 @@ func (s *Service) Owner(ctx context.Context, a Actor, id string) (Owner, error) 
 // Put stores a new document: validates metadata (type code known, typed
 // fields match the type, dates consistent, name present), checks the quota,
 // streams the content into the blob store (refusing empty, oversize,
-// mismatched or cut-off content), then writes the metadata, then the ledger.
-// A citizen's own owner record is created on first use.
+// mismatched or cut-off content) while charging it to the quota, then
+// writes the metadata, then the ledger. A citizen's own owner record is
+// created on first use.
 func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, error) {
 	if err := checkActor(a); err != nil {
 		return Document{}, err
@@ -290,7 +291,19 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	if !nd.Source.Valid() {
 		return Document{}, invalid("invalid_source", "Nguồn giấy tờ không hợp lệ.", "source %q is not known", nd.Source)
 	}
+	// The catalogue entry and the owner are independent reads: fetch them
+	// at once (on a remote metadata store each is a round trip).
+	var (
+		owner    Owner
+		ownerErr error
+		fetched  = make(chan struct{})
+	)
+	go func() {
+		defer close(fetched)
+		owner, ownerErr = s.ensureOwner(ctx, a, ownerID)
+	}()
 	t, def, err := s.docType(ctx, nd.TypeCode)
+	<-fetched
 	if err != nil {
 		return Document{}, err
 	}
@@ -305,19 +318,15 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	if err != nil {
 		return Document{}, err
 	}
-	owner, err := s.ensureOwner(ctx, a, ownerID)
-	if err != nil {
-		return Document{}, err
+	if ownerErr != nil {
+		return Document{}, ownerErr
 	}
 	limit := s.effectiveQuota(owner)
 	if limit > 0 && nd.Size >= 0 && owner.UsedBytes+nd.Size > limit {
 		return Document{}, errQuotaExceeded(owner.UsedBytes, nd.Size, limit)
 	}
-	blob, err := s.storeUpload(ctx, nd.Upload, fileName)
+	blob, err := s.storeCharged(ctx, owner, limit, nd.Upload, fileName)
 	if err != nil {
-		return Document{}, err
-	}
-	if err := s.addUsage(ctx, owner, blob.Size, 1, limit); err != nil {
 		return Document{}, err
 	}
 	sig := s.signatureOnStore(ctx, blob)

@@ -311,6 +311,53 @@ func TestDeclaredTypesThatMatch(t *testing.T) {
 	}
 }
 
+// TestQuotaRace: uploads of a known size are charged while their bodies
+// stream in. When several pass the quota check at once, the atomic charge
+// lets only those that fit through; the others are refused with
+// quota_exceeded and leave no document and no charge behind.
+func TestQuotaRace(t *testing.T) {
+	ctx := context.Background()
+	v := newVault(t, archive.Config{})
+	body := func(i int) []byte { return pdfBytes(fmt.Sprintf("%03d %s", i, strings.Repeat("q", 400))) }
+	size := int64(len(body(0)))
+	_, err := v.Put(ctx, citizenA, birthCert("", pdfBytes("first")))
+	wantCode(t, err, "")
+	o, err := v.Owner(ctx, citizenA, citizenA.Subject)
+	wantCode(t, err, "")
+	const n, fit = 8, 3
+	wantCode(t, v.SetQuota(ctx, admin, citizenA.Subject, o.UsedBytes+fit*size+size/2), "")
+
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { _, errs[i] = v.Put(ctx, citizenA, birthCert("", body(i))) })
+	}
+	wg.Wait()
+	stored := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			stored++
+		case kerr.Outer(err) != nil && kerr.Outer(err).Code == "quota_exceeded":
+		default:
+			t.Fatalf("concurrent upload: %v", err)
+		}
+	}
+	if stored != fit {
+		t.Fatalf("%d of %d concurrent uploads stored, want the %d that fit the quota", stored, n, fit)
+	}
+	after, err := v.Owner(ctx, citizenA, citizenA.Subject)
+	wantCode(t, err, "")
+	if after.UsedBytes != o.UsedBytes+fit*size || after.DocumentCount != o.DocumentCount+fit {
+		t.Fatalf("usage %d/%d, want %d/%d", after.UsedBytes, after.DocumentCount, o.UsedBytes+fit*size, o.DocumentCount+fit)
+	}
+	p, err := v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject})
+	wantCode(t, err, "")
+	if int64(len(p.Documents)) != o.DocumentCount+fit {
+		t.Fatalf("%d documents listed, want %d", len(p.Documents), o.DocumentCount+fit)
+	}
+}
+
 func TestQuota(t *testing.T) {
 	ctx := context.Background()
 	v := newVault(t, archive.Config{})
