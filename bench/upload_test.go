@@ -61,28 +61,34 @@ func benchUpload(b *testing.B, s *stack, token string, size int) {
 	j := newUploadJob(b, s, uploadOwner, token, size)
 	before := countBlobs(b, s.bucket)
 
-	// Warm up both paths (first connection, first writes) outside the timing.
-	j.must(b, j.upload())
-	j.must(b, j.write())
-	var api, raw []time.Duration
+	api, raw := alternate(b, func() error { return j.upload() }, j.write)
+	checkNoDedup(b, s, before, 2*(len(api)+1))
+	reportRates(b, float64(size), median(api), median(raw))
+}
+
+// alternate times api and raw once per iteration of b's loop, in
+// alternating order so that both share the machine's noise, after one
+// untimed warm-up call of each (first connection, first writes).
+func alternate(b *testing.B, api, raw func() error) (apiTimes, rawTimes []time.Duration) {
+	timed := func(f func() error) time.Duration {
+		t0 := time.Now()
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	timed(api)
+	timed(raw)
 	for b.Loop() {
-		if len(api)%2 == 0 {
-			t0 := time.Now()
-			j.must(b, j.upload())
-			t1 := time.Now()
-			j.must(b, j.write())
-			api, raw = append(api, t1.Sub(t0)), append(raw, time.Since(t1))
+		if len(apiTimes)%2 == 0 {
+			apiTimes = append(apiTimes, timed(api))
+			rawTimes = append(rawTimes, timed(raw))
 		} else {
-			t0 := time.Now()
-			j.must(b, j.write())
-			t1 := time.Now()
-			j.must(b, j.upload())
-			raw, api = append(raw, t1.Sub(t0)), append(api, time.Since(t1))
+			rawTimes = append(rawTimes, timed(raw))
+			apiTimes = append(apiTimes, timed(api))
 		}
 	}
-	n := len(api)
-	checkNoDedup(b, s, before, 2*(n+1))
-	reportRates(b, float64(size), median(api), median(raw))
+	return apiTimes, rawTimes
 }
 
 // uploadJob uploads through the API and writes raw to the driver, each
@@ -152,12 +158,6 @@ func (j *uploadJob) write() error {
 	return st.Commit(ctx, storagetest.SHA256(append(j.nonce[:], strconv.FormatUint(j.seq, 10)...)))
 }
 
-func (j *uploadJob) must(b *testing.B, err error) {
-	if err != nil {
-		b.Fatal(err)
-	}
-}
-
 // checkNoDedup fails b unless the bucket holds want more blobs than before:
 // every upload and raw write stored a blob of its own.
 func checkNoDedup(b *testing.B, s *stack, before, want int) {
@@ -208,35 +208,19 @@ func BenchmarkUploadConcurrent(b *testing.B) {
 }
 
 func benchUploadConcurrent(b *testing.B, s *stack, jobs []*uploadJob, size int) {
-	round := func(op func(*uploadJob) error) time.Duration {
+	round := func(op func(*uploadJob) error) error {
 		var wg sync.WaitGroup
 		errs := make([]error, len(jobs))
-		t0 := time.Now()
 		for i, j := range jobs {
 			wg.Go(func() { errs[i] = op(j) })
 		}
 		wg.Wait()
-		d := time.Since(t0)
-		if err := errors.Join(errs...); err != nil {
-			b.Fatal(err)
-		}
-		return d
+		return errors.Join(errs...)
 	}
-	upload := func(j *uploadJob) error { return j.upload() }
-	write := func(j *uploadJob) error { return j.write() }
 	before := countBlobs(b, s.bucket)
-	round(upload)
-	round(write)
-	var api, raw []time.Duration
-	for b.Loop() {
-		if len(api)%2 == 0 {
-			api = append(api, round(upload))
-			raw = append(raw, round(write))
-		} else {
-			raw = append(raw, round(write))
-			api = append(api, round(upload))
-		}
-	}
+	api, raw := alternate(b,
+		func() error { return round(func(j *uploadJob) error { return j.upload() }) },
+		func() error { return round(func(j *uploadJob) error { return j.write() }) })
 	checkNoDedup(b, s, before, 2*len(jobs)*(len(api)+1))
 	reportRates(b, float64(size*len(jobs)), median(api), median(raw))
 }
