@@ -273,7 +273,8 @@ func (s *Service) Owner(ctx context.Context, a Actor, id string) (Owner, error) 
 // streams the content into the blob store (refusing empty, oversize,
 // mismatched or cut-off content) while charging it to the quota, then
 // writes the metadata, then the ledger. A citizen's own owner record is
-// created on first use.
+// created on first use (it is read while the type is looked up, so it is
+// made even when the upload is then refused; it holds no document).
 func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, error) {
 	if err := checkActor(a); err != nil {
 		return Document{}, err
