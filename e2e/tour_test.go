@@ -96,6 +96,35 @@ func TestReadmeTour(t *testing.T) {
 		t.Errorf("doc get over an existing file without --force: exit %d, stderr %q", r.code, r.stderr)
 	}
 
+	// --progress: an upload and a download of 3 MB report their progress on
+	// standard error, ending at 100 %. Without the flag nothing is reported
+	// here, where standard error is not a terminal.
+	big := append(tinyPDF("Tệp lớn"), bytes.Repeat([]byte("%\n"), 3<<19)...)
+	bigIn := filepath.Join(dir, "tep-lon.pdf")
+	if err := os.WriteFile(bigIn, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = mustKho(t, append([]string{"doc", "put", "--progress", "--type", typeCode, "--name", "Tệp lớn", bigIn}, cli...)...)
+	var bigDoc archive.Document
+	if err := json.Unmarshal([]byte(r.stdout), &bigDoc); err != nil || bigDoc.Current.Size != int64(len(big)) {
+		t.Fatalf("doc put --progress: %v %s", err, r.stdout)
+	}
+	if want := "Đang tải lên tep-lon.pdf: 3 MB / 3 MB (100 %)"; !strings.Contains(r.stderr, want) {
+		t.Errorf("doc put --progress stderr %q, want a line with %q", r.stderr, want)
+	}
+	bigOut := filepath.Join(dir, "tep-lon-ve.pdf")
+	r = mustKho(t, append([]string{"doc", "get", "--progress", bigDoc.ID, "-o", bigOut}, cli...)...)
+	if want := "Đang tải về tep-lon-ve.pdf: 3 MB / 3 MB (100 %)"; !strings.Contains(r.stderr, want) {
+		t.Errorf("doc get --progress stderr %q, want a line with %q", r.stderr, want)
+	}
+	if got, err := os.ReadFile(bigOut); err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("doc get --progress wrote %d bytes (%v), want the %d uploaded", len(got), err, len(big))
+	}
+	r = mustKho(t, append([]string{"doc", "get", bigDoc.ID, "-o", "-"}, cli...)...)
+	if strings.Contains(r.stderr, "Đang tải") {
+		t.Errorf("progress reported without --progress to a non-terminal: %q", r.stderr)
+	}
+
 	// kho doc ls: the table shows it; --json decodes.
 	r = mustKho(t, append([]string{"doc", "ls"}, cli...)...)
 	if !strings.Contains(r.stdout, doc.ID) || !strings.Contains(r.stdout, "Giấy khai sinh của Nguyễn Văn An") ||
@@ -135,9 +164,9 @@ func TestReadmeTour(t *testing.T) {
 		t.Fatalf("multipart round trip differs")
 	}
 
-	// An admin sees the same four documents with --owner.
+	// An admin sees the same five documents with --owner.
 	r = mustKho(t, "doc", "ls", "--json", "--owner", citizenID, "--server", srv.url, "--token", admin)
-	if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil || len(listed) != 4 {
+	if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil || len(listed) != 5 {
 		t.Fatalf("admin doc ls: %v %s", err, r.stdout)
 	}
 

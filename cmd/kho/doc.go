@@ -124,6 +124,7 @@ func runDocPut(ctx context.Context, a *app, cmd *command, args []string) error {
 		source     = fs.String("source", "", "`SOURCE`: upload, component, result, digitised, imported, rejected")
 		mediaType  = fs.String("media-type", "", "declared media `TYPE` (default: from the file extension)")
 		fileName   = fs.String("file-name", "", "file `NAME` to store (default: the base name of FILE)")
+		progressOn = fs.Bool("progress", a.progressDefault(), "report the upload's progress on standard error (default: when it is a terminal)")
 		fields     fieldFlags
 	)
 	fs.Var(&fields, "field", "typed extra field `NAME=VALUE` of the document type (repeatable); the value is converted to the field's type")
@@ -197,7 +198,8 @@ func runDocPut(ctx context.Context, a *app, cmd *command, args []string) error {
 		q.Set("fields", js)
 	}
 
-	req, err := c.request(ctx, http.MethodPost, "/api/v1/documents", q, f)
+	prog := a.newProgress(*progressOn, "Đang tải lên", fn, st.Size())
+	req, err := c.request(ctx, http.MethodPost, "/api/v1/documents", q, prog.Reader(f))
 	if err != nil {
 		return err
 	}
@@ -212,6 +214,7 @@ func runDocPut(ctx context.Context, a *app, cmd *command, args []string) error {
 		return err
 	}
 	defer resp.Body.Close()
+	prog.done()
 	return copyJSON(a.stdout, resp.Body)
 }
 
@@ -301,6 +304,7 @@ func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 	force := fs.Bool("force", false, "replace an existing output file")
 	purpose := fs.String("purpose", "", "`PURPOSE`: why you read it (recorded in the owner's access ledger)")
 	dossier := fs.String("dossier", "", "dossier `CODE` the download is for (recorded in the ledger)")
+	progressOn := fs.Bool("progress", a.progressDefault(), "report the download's progress on standard error (default: when it is a terminal)")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return helpOK(err)
@@ -345,11 +349,13 @@ func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 	}
 
 	if *out == "-" {
+		prog := a.newProgress(*progressOn, "Đang tải về", serverFileName(resp.Header.Get("Content-Disposition"), id), resp.ContentLength)
 		h := sha256.New()
-		n, err := io.Copy(io.MultiWriter(a.stdout, h), resp.Body)
+		n, err := io.Copy(prog.Writer(io.MultiWriter(a.stdout, h)), resp.Body)
 		if err != nil {
 			return kerr.Wrap(err, kerr.Unavailable, "download_cut", "Tải xuống bị gián đoạn.")
 		}
+		prog.done()
 		return checkHash(h.Sum(nil), want, n, resp.ContentLength)
 	}
 
@@ -376,14 +382,16 @@ func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 			os.Remove(tmp.Name())
 		}
 	}()
+	prog := a.newProgress(*progressOn, "Đang tải về", filepath.Base(target), resp.ContentLength)
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), resp.Body)
+	n, err := io.Copy(prog.Writer(io.MultiWriter(tmp, h)), resp.Body)
 	if err != nil {
 		if ctx.Err() != nil {
 			return kerr.Wrap(ctx.Err(), kerr.Unavailable, "interrupted", "Thao tác đã bị hủy.")
 		}
 		return kerr.Wrap(err, kerr.Unavailable, "download_cut", "Tải xuống bị gián đoạn.")
 	}
+	prog.done()
 	if err := checkHash(h.Sum(nil), want, n, resp.ContentLength); err != nil {
 		return err
 	}
