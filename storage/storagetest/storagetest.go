@@ -35,10 +35,7 @@ import (
 // configured with their smallest part size so that it takes the multipart
 // path.
 func Run(t *testing.T, newDriver func(t *testing.T) storage.Driver) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, d storage.Driver)
-	}{
+	tests := []conformanceCase{
 		{"Empty", testEmpty},
 		{"RoundTrip", testRoundTrip},
 		{"KnownHash", testKnownHash},
@@ -58,10 +55,7 @@ func Run(t *testing.T, newDriver func(t *testing.T) storage.Driver) {
 		{"InvalidKeys", testInvalidKeys},
 	}
 	if flushes(t, newDriver(t)) {
-		tests = append(tests, struct {
-			name string
-			fn   func(t *testing.T, d storage.Driver)
-		}{"Flush", testFlush})
+		tests = append(tests, conformanceCase{"Flush", testFlush})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,6 +63,12 @@ func Run(t *testing.T, newDriver func(t *testing.T) storage.Driver) {
 			tc.fn(t, newDriver(t))
 		})
 	}
+}
+
+// conformanceCase is one test of Run.
+type conformanceCase struct {
+	name string
+	fn   func(t *testing.T, d storage.Driver)
 }
 
 // flushes reports whether d's staged writes are storage.Flushers.
