@@ -13,6 +13,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal"
 )
@@ -227,8 +228,11 @@ func loadCatalogs(ctx context.Context, vault *archive.Service, file string, log 
 	return nil
 }
 
-// runBackground removes staged writes a crash left behind, then collects
-// orphan blobs every cfg.GCInterval until ctx is cancelled.
+// runBackground removes staged writes a crash left behind (each process
+// its own, in a local data directory), then runs the shared background jobs
+// under leases in the metadata store until ctx is cancelled: however many
+// processes share the store, one at a time runs each job, once per
+// cfg.GCInterval in all.
 func runBackground(ctx context.Context, vault *archive.Service, drafts *forms.Drafts, st *stores, cfg *config.Serve, log *slog.Logger) {
 	if st.local != nil {
 		n, err := st.local.CleanTemp(ctx, tempGrace)
@@ -242,23 +246,22 @@ func runBackground(ctx context.Context, vault *archive.Service, drafts *forms.Dr
 	if cfg.GCInterval <= 0 {
 		return
 	}
-	tick := time.NewTicker(cfg.GCInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		gctx, cancel := context.WithTimeout(ctx, gcTimeout)
-		sweepDrafts(gctx, drafts, log)
-		n, err := vault.CollectGarbage(gctx)
-		cancel()
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("Thu gom tệp không còn dùng lỗi", "err", err)
-		case n > 0:
-			log.Info("Đã thu gom tệp không còn dùng", "blobs", n)
-		}
+	runner := jobs.NewRunner(st.meta, log, jobs.WithPoll(min(cfg.GCInterval, 30*time.Second)))
+	runner.Loop(ctx, backgroundJobs(vault, drafts, cfg, log)...)
+}
+
+// backgroundJobs are the leased jobs of `kho serve`.
+func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Serve, log *slog.Logger) []jobs.Job {
+	return []jobs.Job{
+		{Name: "blob-gc", Every: cfg.GCInterval, Timeout: gcTimeout, Run: func(ctx context.Context, _ *jobs.Run) error {
+			n, err := vault.CollectGarbage(ctx)
+			if n > 0 {
+				log.Info("Đã thu gom tệp không còn dùng", "blobs", n)
+			}
+			return err
+		}},
+		{Name: "draft-sweep", Every: cfg.GCInterval, Timeout: gcTimeout, Run: func(ctx context.Context, _ *jobs.Run) error {
+			return sweepDrafts(ctx, drafts, log)
+		}},
 	}
 }

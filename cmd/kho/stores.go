@@ -10,6 +10,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/storage"
@@ -25,6 +26,7 @@ type metaStore interface {
 	archive.Store
 	auth.Store
 	forms.Store
+	jobs.Store
 }
 
 // stores are the opened metadata store and blob bucket.

@@ -7,6 +7,8 @@ import (
 	"github.com/kho-vn/kho/archive/archivetest"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/forms/formstest"
+	"github.com/kho-vn/kho/internal/jobs"
+	"github.com/kho-vn/kho/internal/jobs/jobstest"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/auth/authtest"
 )
@@ -24,4 +26,9 @@ func TestAuthConformance(t *testing.T) {
 // TestFormsConformance runs the forms.Store suite, each subtest on a fresh database.
 func TestFormsConformance(t *testing.T) {
 	formstest.Run(t, func(t *testing.T) forms.Store { return openFresh(t) })
+}
+
+// TestJobsConformance runs the jobs.Store suite, each subtest on a fresh database.
+func TestJobsConformance(t *testing.T) {
+	jobstest.Run(t, func(t *testing.T) jobs.Store { return openFresh(t) })
 }

@@ -28,6 +28,7 @@ type migration struct {
 var schemaMigrations = []migration{
 	{1, "collections and indexes", migrateV1},
 	{2, "eForm drafts and published definitions", migrateForms},
+	{3, "leases of background jobs", migrateJobs},
 }
 
 // SchemaVersion is the highest migration this build knows.

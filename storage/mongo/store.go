@@ -62,6 +62,7 @@ type Store struct {
 	tokens      *mongo.Collection
 	migrations  *mongo.Collection
 	locks       *mongo.Collection
+	jobs        *mongo.Collection
 
 	// lockWrites is set when the server's updates are not atomic
 	// (FerretDB); see lock.go.
@@ -137,6 +138,7 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (*Store, er
 		tokens:      db.Collection(collTokens),
 		migrations:  db.Collection(collMigrations),
 		locks:       db.Collection(collLocks),
+		jobs:        db.Collection(collJobs),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))

@@ -139,6 +139,21 @@ CREATE TABLE form_definitions (
 	PRIMARY KEY (code, version)
 ) WITHOUT ROWID;
 `,
+	// 4: leases of background jobs (internal/jobs). Times are milliseconds;
+	// until 0 = not held, next_run 0 = due at once.
+	`
+CREATE TABLE job_leases (
+	job        TEXT PRIMARY KEY,
+	holder     TEXT NOT NULL DEFAULT '',
+	token      INTEGER NOT NULL DEFAULT 0,
+	until      INTEGER NOT NULL DEFAULT 0,
+	next_run   INTEGER NOT NULL DEFAULT 0,
+	cursor     TEXT NOT NULL DEFAULT '',
+	last_start INTEGER,
+	last_end   INTEGER,
+	last_error TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

@@ -13,6 +13,8 @@ import (
 	"github.com/kho-vn/kho/archive/archivetest"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/forms/formstest"
+	"github.com/kho-vn/kho/internal/jobs"
+	"github.com/kho-vn/kho/internal/jobs/jobstest"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/auth/authtest"
@@ -284,4 +286,8 @@ func TestCloseTwice(t *testing.T) {
 
 func TestFormsConformance(t *testing.T) {
 	formstest.Run(t, func(t *testing.T) forms.Store { return open(t) })
+}
+
+func TestJobsConformance(t *testing.T) {
+	jobstest.Run(t, func(t *testing.T) jobs.Store { return open(t) })
 }
