@@ -62,7 +62,7 @@ func TestTypedFieldsThroughService(t *testing.T) {
 		{"no fields for KHAC", "KHAC", map[string]any{"ghiChu": "x"}, []string{"ghiChu:unknown_field"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before, _ := v.Owner(ctx, citizenA, citizenA.Subject)
+			before, _ := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
 			d, err := v.Put(ctx, citizenA, archive.NewDocument{Metadata: archive.Metadata{TypeCode: tc.typeCode, Name: tc.name, Fields: tc.fields},
 				Upload: upload("a.pdf", pdfBytes(tc.name))})
 			if tc.errs != nil {
@@ -70,7 +70,7 @@ func TestTypedFieldsThroughService(t *testing.T) {
 				if got := strings.Join(fieldCodes(t, err), " "); got != strings.Join(tc.errs, " ") {
 					t.Fatalf("field errors %s, want %s", got, strings.Join(tc.errs, " "))
 				}
-				after, _ := v.Owner(ctx, citizenA, citizenA.Subject)
+				after, _ := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
 				if after.DocumentCount != before.DocumentCount || after.UsedBytes != before.UsedBytes {
 					t.Fatalf("a refused paper was counted: %+v → %+v", before, after)
 				}

@@ -113,7 +113,7 @@ func TestLedgerConcurrentAppends(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := v.Get(ctx, staff, d.ID, archive.Access{})
+			_, err := v.Get(ctx, staff, d.ID, archive.Access{Purpose: "kiểm tra đồng thời"})
 			if err != nil {
 				t.Error(err)
 			}
@@ -130,7 +130,7 @@ func TestLedgerConcurrentAppends(t *testing.T) {
 		t.Fatalf("problems after concurrent appends: %+v", rep.Problems)
 	}
 	// A citizen reads their own chain, filtered by document.
-	own, _, err := v.Ledger(ctx, citizenA, citizenA.Subject, d.ID, 5, 2)
+	own, _, err := v.Ledger(ctx, citizenA, citizenA.Subject, d.ID, 5, 2, archive.Access{})
 	wantCode(t, err, "")
 	if len(own) != 2 || own[0].Seq != 6 {
 		t.Fatalf("page after seq 5: %+v", own)

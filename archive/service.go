@@ -104,6 +104,9 @@ type Access struct {
 
 // Content is an open version of a document, ready to serve: ReadSeeker
 // reads the blob lazily with range reads (suited to http.ServeContent).
+// Its first Read that gets bytes records the download in the owner's
+// ledger before returning them; when that fails it returns the error and
+// no bytes (see Service.Open).
 type Content struct {
 	Document Document
 	Version  Version
@@ -257,15 +260,21 @@ func (s *Service) RegisterOwner(ctx context.Context, a Actor, in OwnerInput) (Ow
 	return o, nil
 }
 
-// Owner returns an owner's record.
-func (s *Service) Owner(ctx context.Context, a Actor, id string) (Owner, error) {
-	if err := checkActor(a); err != nil {
+// Owner returns an owner's record; a staff or admin read is recorded in
+// the owner's ledger ("profile") with acc's purpose, which it must give.
+func (s *Service) Owner(ctx context.Context, a Actor, id string, acc Access) (Owner, error) {
+	acc, err := readOwner(a, id, acc)
+	if err != nil {
 		return Owner{}, err
 	}
-	if err := canOwner(a, id); err != nil {
+	o, err := s.getOwner(ctx, id)
+	if err != nil {
 		return Owner{}, err
 	}
-	return s.getOwner(ctx, id)
+	if err := s.recordView(ctx, a, ActionProfile, id, "", acc); err != nil {
+		return Owner{}, err
+	}
+	return o, nil
 }
 
 // Put stores a new document: validates metadata (type code known, typed
@@ -478,13 +487,26 @@ func (s *Service) UpdateMetadata(ctx context.Context, a Actor, id string, expect
 	return d, nil
 }
 
-// Get returns a document's metadata and records a "read" in the ledger.
-func (s *Service) Get(ctx context.Context, a Actor, id string, acc Access) (Document, error) {
-	d, err := s.loadDoc(ctx, a, id)
-	if err != nil {
-		return Document{}, err
+// readDoc loads a document a may read, after checking the Access the
+// read carries into the ledger (readAccess); the refusals are loadDoc's.
+func (s *Service) readDoc(ctx context.Context, a Actor, id string, acc Access) (Document, Access, error) {
+	if err := checkActor(a); err != nil {
+		return Document{}, acc, err
 	}
-	if err := checkAccess(acc); err != nil {
+	acc, err := readAccess(a, acc)
+	if err != nil {
+		return Document{}, acc, err
+	}
+	d, err := s.loadDoc(ctx, a, id)
+	return d, acc, err
+}
+
+// Get returns a document's metadata and records a "read" in the ledger,
+// for every reader, the owner included. Staff and admin must give a
+// purpose (Invalid "purpose_required").
+func (s *Service) Get(ctx context.Context, a Actor, id string, acc Access) (Document, error) {
+	d, acc, err := s.readDoc(ctx, a, id, acc)
+	if err != nil {
 		return Document{}, err
 	}
 	if err := s.record(ctx, a, ActionRead, d, d.VersionCount, acc); err != nil {
@@ -493,28 +515,33 @@ func (s *Service) Get(ctx context.Context, a Actor, id string, acc Access) (Docu
 	return d, nil
 }
 
-// Open opens version n (0 = current) for download and records a "download".
+// Open opens version n (0 = current) for download. Nothing is recorded
+// until bytes are read: the first Read that gets bytes from the blob
+// appends a "download" to the owner's ledger, for every reader, the owner
+// included, before it hands them out (see Content). Seeking, a read that
+// fails, or no read at all (a conditional request answered 304, a range
+// that cannot be satisfied) record nothing. Staff and admin must give a
+// purpose (Invalid "purpose_required").
 func (s *Service) Open(ctx context.Context, a Actor, id string, n int, acc Access) (*Content, error) {
-	d, err := s.loadDoc(ctx, a, id)
+	d, acc, err := s.readDoc(ctx, a, id, acc)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkAccess(acc); err != nil {
 		return nil, err
 	}
 	v, err := s.version(ctx, d, n)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.record(ctx, a, ActionDownload, d, v.N, acc); err != nil {
-		return nil, err
-	}
-	return &Content{Document: d, Version: v, ReadSeekCloser: s.blobs.NewReadSeeker(ctx, v.Blob, v.Size)}, nil
+	rs := &recordingReader{ctx: ctx, rs: s.blobs.NewReadSeeker(ctx, v.Blob, v.Size),
+		record: func() error { return s.record(ctx, a, ActionDownload, d, v.N, acc) }}
+	return &Content{Document: d, Version: v, ReadSeekCloser: rs}, nil
 }
 
-// Versions lists every version of a document, oldest first.
-func (s *Service) Versions(ctx context.Context, a Actor, id string) ([]Version, error) {
-	if _, err := s.loadDoc(ctx, a, id); err != nil {
+// Versions lists every version of a document, oldest first; a staff or
+// admin read is recorded ("versions") with acc's purpose, which it must
+// give.
+func (s *Service) Versions(ctx context.Context, a Actor, id string, acc Access) ([]Version, error) {
+	d, acc, err := s.readDoc(ctx, a, id, acc)
+	if err != nil {
 		return nil, err
 	}
 	vs, err := s.store.ListVersions(ctx, id)
@@ -524,18 +551,21 @@ func (s *Service) Versions(ctx context.Context, a Actor, id string) ([]Version, 
 		}
 		return nil, storeErr("list versions", err)
 	}
+	if err := s.recordView(ctx, a, ActionVersions, d.OwnerID, d.ID, acc); err != nil {
+		return nil, err
+	}
 	if vs == nil {
 		vs = []Version{}
 	}
 	return vs, nil
 }
 
-// List searches one owner's documents.
-func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Page, error) {
-	if err := checkActor(a); err != nil {
-		return Page{}, err
-	}
-	if err := canOwner(a, q.OwnerID); err != nil {
+// List searches one owner's documents; a staff or admin listing is
+// recorded in the owner's ledger ("list", one entry per page) with acc's
+// purpose, which it must give.
+func (s *Service) List(ctx context.Context, a Actor, q ListQuery, acc Access) (Page, error) {
+	acc, err := readOwner(a, q.OwnerID, acc)
+	if err != nil {
 		return Page{}, err
 	}
 	dq := DocQuery{OwnerID: q.OwnerID, ValidOn: q.ValidOn, Signed: q.Signed}
@@ -577,6 +607,9 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Page, error) 
 	if err != nil {
 		return Page{}, storeErr("list documents", err)
 	}
+	if err := s.recordView(ctx, a, ActionList, q.OwnerID, "", acc); err != nil {
+		return Page{}, err
+	}
 	p := Page{Documents: docs}
 	if p.Documents == nil {
 		p.Documents = []Document{}
@@ -590,13 +623,26 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Page, error) 
 // FindReusable returns the owner's documents that are valid on day (zero =
 // today) and of typeCode — or, when typeCode names a procedure component as
 // "PROCEDURE/COMPONENT", of any type mapped to it (2025 items 28.2, 29.1).
-func (s *Service) FindReusable(ctx context.Context, a Actor, ownerID, typeCode string, day Date) ([]Document, error) {
-	if err := checkActor(a); err != nil {
+// A staff or admin search is recorded in the owner's ledger ("reusable")
+// with acc's purpose, which it must give.
+func (s *Service) FindReusable(ctx context.Context, a Actor, ownerID, typeCode string, day Date, acc Access) ([]Document, error) {
+	acc, err := readOwner(a, ownerID, acc)
+	if err != nil {
 		return nil, err
 	}
-	if err := canOwner(a, ownerID); err != nil {
+	docs, err := s.findReusable(ctx, ownerID, typeCode, day)
+	if err != nil {
 		return nil, err
 	}
+	if err := s.recordView(ctx, a, ActionReusable, ownerID, "", acc); err != nil {
+		return nil, err
+	}
+	return docs, nil
+}
+
+// findReusable is FindReusable after the caller's right was checked,
+// recording nothing (auto-fill records the one paper it then reads).
+func (s *Service) findReusable(ctx context.Context, ownerID, typeCode string, day Date) ([]Document, error) {
 	if err := checkDate("day", day); err != nil {
 		return nil, err
 	}
@@ -676,14 +722,19 @@ func (s *Service) Reuse(ctx context.Context, a Actor, id string, r ReuseRequest)
 	return rec, nil
 }
 
-// Reuses lists a document's reuse records.
-func (s *Service) Reuses(ctx context.Context, a Actor, id string) ([]ReuseRecord, error) {
-	if _, err := s.loadDoc(ctx, a, id); err != nil {
+// Reuses lists a document's reuse records; a staff or admin read is
+// recorded ("reuses") with acc's purpose, which it must give.
+func (s *Service) Reuses(ctx context.Context, a Actor, id string, acc Access) ([]ReuseRecord, error) {
+	d, acc, err := s.readDoc(ctx, a, id, acc)
+	if err != nil {
 		return nil, err
 	}
 	rs, err := s.store.ListReuses(ctx, id)
 	if err != nil {
 		return nil, storeErr("list reuses", err)
+	}
+	if err := s.recordView(ctx, a, ActionReuses, d.OwnerID, d.ID, acc); err != nil {
+		return nil, err
 	}
 	if rs == nil {
 		rs = []ReuseRecord{}
@@ -692,11 +743,11 @@ func (s *Service) Reuses(ctx context.Context, a Actor, id string) ([]ReuseRecord
 }
 
 // Ledger lists an owner's ledger entries (documentID "" = all), in order.
-func (s *Service) Ledger(ctx context.Context, a Actor, ownerID, documentID string, afterSeq int64, limit int) ([]LedgerEntry, bool, error) {
-	if err := checkActor(a); err != nil {
-		return nil, false, err
-	}
-	if err := canOwner(a, ownerID); err != nil {
+// A staff or admin read is itself recorded ("ledger", after the page it
+// read) with acc's purpose, which it must give.
+func (s *Service) Ledger(ctx context.Context, a Actor, ownerID, documentID string, afterSeq int64, limit int, acc Access) ([]LedgerEntry, bool, error) {
+	acc, err := readOwner(a, ownerID, acc)
+	if err != nil {
 		return nil, false, err
 	}
 	if afterSeq < 0 {
@@ -711,18 +762,21 @@ func (s *Service) Ledger(ctx context.Context, a Actor, ownerID, documentID strin
 	if err != nil {
 		return nil, false, storeErr("list ledger", err)
 	}
+	if err := s.recordView(ctx, a, ActionLedger, ownerID, "", acc); err != nil {
+		return nil, false, err
+	}
 	if es == nil {
 		es = []LedgerEntry{}
 	}
 	return es, more, nil
 }
 
-// Stats returns one owner's statistics.
-func (s *Service) Stats(ctx context.Context, a Actor, ownerID string) (OwnerStats, error) {
-	if err := checkActor(a); err != nil {
-		return OwnerStats{}, err
-	}
-	if err := canOwner(a, ownerID); err != nil {
+// Stats returns one owner's statistics (they show what kinds of papers
+// the owner holds); a staff or admin read is recorded ("stats") with acc's
+// purpose, which it must give.
+func (s *Service) Stats(ctx context.Context, a Actor, ownerID string, acc Access) (OwnerStats, error) {
+	acc, err := readOwner(a, ownerID, acc)
+	if err != nil {
 		return OwnerStats{}, err
 	}
 	o, err := s.store.GetOwner(ctx, ownerID)
@@ -752,6 +806,9 @@ func (s *Service) Stats(ctx context.Context, a Actor, ownerID string) (OwnerStat
 	}
 	for _, t := range by {
 		st.Reuses += t.Reuses
+	}
+	if err := s.recordView(ctx, a, ActionStats, ownerID, "", acc); err != nil {
+		return OwnerStats{}, err
 	}
 	return st, nil
 }

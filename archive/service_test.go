@@ -110,9 +110,12 @@ func readAll(t *testing.T, c *archive.Content) []byte {
 	return b
 }
 
+// ledger reads owner's ledger as the owner, whose own reads of it are
+// not recorded.
 func ledger(t *testing.T, v *vault, owner string) []archive.LedgerEntry {
 	t.Helper()
-	es, _, err := v.Ledger(context.Background(), staff, owner, "", 0, 1000)
+	self := archive.Actor{Subject: owner, Role: archive.RoleCitizen}
+	es, _, err := v.Ledger(context.Background(), self, owner, "", 0, 1000, archive.Access{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +138,7 @@ func TestPutGetOpenRoundTrip(t *testing.T) {
 		t.Fatalf("fields %v", d.Fields)
 	}
 	// The citizen's owner record was created on first use and charged.
-	o, err := v.Owner(ctx, citizenA, citizenA.Subject)
+	o, err := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
 	wantCode(t, err, "")
 	if o.Kind != archive.Individual || o.UsedBytes != int64(len(data)) || o.DocumentCount != 1 {
 		t.Fatalf("owner %+v", o)
@@ -204,7 +207,7 @@ func TestPutRefusalsLeaveNothing(t *testing.T) {
 	// The owner exists with one document, so that "nothing changed" is visible.
 	first, err := v.Put(ctx, citizenA, birthCert("", pdfBytes("first")))
 	wantCode(t, err, "")
-	before, _ := v.Owner(ctx, citizenA, citizenA.Subject)
+	before, _ := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
 	blobsBefore := v.blobCount(t)
 
 	big := append(pdfBytes("big"), bytes.Repeat([]byte("x"), 100<<10)...)
@@ -259,11 +262,11 @@ func TestPutRefusalsLeaveNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := v.Put(ctx, citizenA, tc.nd)
 			wantCode(t, err, tc.code)
-			after, _ := v.Owner(ctx, citizenA, citizenA.Subject)
+			after, _ := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
 			if after.UsedBytes != before.UsedBytes || after.DocumentCount != before.DocumentCount {
 				t.Fatalf("usage changed: %d/%d → %d/%d", before.UsedBytes, before.DocumentCount, after.UsedBytes, after.DocumentCount)
 			}
-			p, err := v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject})
+			p, err := v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject}, archive.Access{})
 			wantCode(t, err, "")
 			if len(p.Documents) != 1 || p.Documents[0].ID != first.ID {
 				t.Fatalf("documents after a refusal: %d", len(p.Documents))
@@ -322,7 +325,7 @@ func TestQuotaRace(t *testing.T) {
 	size := int64(len(body(0)))
 	_, err := v.Put(ctx, citizenA, birthCert("", pdfBytes("first")))
 	wantCode(t, err, "")
-	o, err := v.Owner(ctx, citizenA, citizenA.Subject)
+	o, err := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
 	wantCode(t, err, "")
 	const n, fit = 8, 3
 	wantCode(t, v.SetQuota(ctx, admin, citizenA.Subject, o.UsedBytes+fit*size+size/2), "")
@@ -346,12 +349,12 @@ func TestQuotaRace(t *testing.T) {
 	if stored != fit {
 		t.Fatalf("%d of %d concurrent uploads stored, want the %d that fit the quota", stored, n, fit)
 	}
-	after, err := v.Owner(ctx, citizenA, citizenA.Subject)
+	after, err := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
 	wantCode(t, err, "")
 	if after.UsedBytes != o.UsedBytes+fit*size || after.DocumentCount != o.DocumentCount+fit {
 		t.Fatalf("usage %d/%d, want %d/%d", after.UsedBytes, after.DocumentCount, o.UsedBytes+fit*size, o.DocumentCount+fit)
 	}
-	p, err := v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject})
+	p, err := v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject}, archive.Access{})
 	wantCode(t, err, "")
 	if int64(len(p.Documents)) != o.DocumentCount+fit {
 		t.Fatalf("%d documents listed, want %d", len(p.Documents), o.DocumentCount+fit)
@@ -380,7 +383,7 @@ func TestQuota(t *testing.T) {
 	if kerr.KindOf(err) != kerr.TooLarge {
 		t.Fatalf("kind %v", kerr.KindOf(err))
 	}
-	st, err := v.Stats(ctx, citizenA, citizenA.Subject)
+	st, err := v.Stats(ctx, citizenA, citizenA.Subject, archive.Access{})
 	wantCode(t, err, "")
 	if st.UsedBytes != int64(len(doc)) || st.DocumentCount != 1 || st.QuotaBytes != int64(len(doc))*2-1 {
 		t.Fatalf("stats after refusals %+v", st)
@@ -420,13 +423,13 @@ func TestVersionsAndRevisions(t *testing.T) {
 	_, err = v.UpdateMetadata(ctx, citizenA, d.ID, 0, archive.MetadataPatch{TypeCode: &badType})
 	wantCode(t, err, "unknown_document_type")
 
-	vs, err := v.Versions(ctx, citizenA, d.ID)
+	vs, err := v.Versions(ctx, citizenA, d.ID, archive.Access{})
 	wantCode(t, err, "")
 	if len(vs) != 3 || vs[0].Change != "create" || vs[1].Change != "content" || vs[2].Change != "metadata" || vs[0].Meta.Name != d.Name {
 		t.Fatalf("versions %+v", vs)
 	}
 	// Usage counts content versions only: v1 + v2.
-	o, _ := v.Owner(ctx, citizenA, citizenA.Subject)
+	o, _ := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
 	if o.UsedBytes != int64(len(v1)+len(v2)) || o.DocumentCount != 1 {
 		t.Fatalf("usage %d/%d, want %d/1", o.UsedBytes, o.DocumentCount, len(v1)+len(v2))
 	}
@@ -458,7 +461,7 @@ func TestVersionsAndRevisions(t *testing.T) {
 	for err := range errs {
 		wantCode(t, err, "")
 	}
-	final, err := v.Get(ctx, staff, d.ID, archive.Access{})
+	final, err := v.Get(ctx, staff, d.ID, archive.Access{Purpose: "kiểm tra"})
 	wantCode(t, err, "")
 	if final.VersionCount != 7 || final.Rev != 7 {
 		t.Fatalf("after 4 concurrent updates: %d versions, rev %d", final.VersionCount, final.Rev)
@@ -504,7 +507,7 @@ func TestListFiltersAndPages(t *testing.T) {
 	ids := func(q archive.ListQuery) []string {
 		t.Helper()
 		q.OwnerID = citizenA.Subject
-		p, err := v.List(ctx, citizenA, q)
+		p, err := v.List(ctx, citizenA, q, archive.Access{})
 		wantCode(t, err, "")
 		var out []string
 		for _, d := range p.Documents {
@@ -550,7 +553,7 @@ func TestListFiltersAndPages(t *testing.T) {
 		if pages > 5 {
 			t.Fatal("pagination does not end")
 		}
-		p, err := v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject, Limit: 3, Cursor: cursor})
+		p, err := v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject, Limit: 3, Cursor: cursor}, archive.Access{})
 		wantCode(t, err, "")
 		if len(p.Documents) > 3 {
 			t.Fatalf("page of %d", len(p.Documents))
@@ -566,11 +569,11 @@ func TestListFiltersAndPages(t *testing.T) {
 	if len(all) != 10 || !slices.IsSortedFunc(all, func(a, b string) int { return strings.Compare(b, a) }) {
 		t.Fatalf("pages gave %d documents, order %v", len(all), all)
 	}
-	_, err = v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject, Cursor: "not-a-cursor"})
+	_, err = v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject, Cursor: "not-a-cursor"}, archive.Access{})
 	wantCode(t, err, "invalid_cursor")
-	_, err = v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject, Status: "lost"})
+	_, err = v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject, Status: "lost"}, archive.Access{})
 	wantCode(t, err, "invalid_status")
-	_, err = v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject, Text: strings.Repeat("a ", 11)})
+	_, err = v.List(ctx, citizenA, archive.ListQuery{OwnerID: citizenA.Subject, Text: strings.Repeat("a ", 11)}, archive.Access{})
 	wantCode(t, err, "too_many_words")
 }
 
@@ -594,7 +597,7 @@ func TestFindReusableAndReuse(t *testing.T) {
 	_, err := v.Put(ctx, citizenB, archive.NewDocument{Metadata: archive.Metadata{TypeCode: "CAN_CUOC", Name: "Căn cước B", Fields: map[string]any{"soDinhDanh": citizenB.Subject, "hoTen": "B", "ngaySinh": "1990-01-01"}}, Upload: upload("b.pdf", pdfBytes("b"))})
 	wantCode(t, err, "")
 
-	found, err := v.FindReusable(ctx, citizenA, citizenA.Subject, "DANG_KY_KET_HON/GIAY_TO_TUY_THAN", archive.Date{})
+	found, err := v.FindReusable(ctx, citizenA, citizenA.Subject, "DANG_KY_KET_HON/GIAY_TO_TUY_THAN", archive.Date{}, archive.Access{})
 	wantCode(t, err, "")
 	var got []string
 	for _, d := range found {
@@ -606,21 +609,21 @@ func TestFindReusableAndReuse(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("reusable identity papers %v, want %v (not %s expired, %s not yet valid)", got, want, expired.ID, future.ID)
 	}
-	found, err = v.FindReusable(ctx, staff, citizenA.Subject, "KHAI_SINH", archive.Date{})
+	found, err = v.FindReusable(ctx, staff, citizenA.Subject, "KHAI_SINH", archive.Date{}, archive.Access{Purpose: "thẩm định hồ sơ"})
 	wantCode(t, err, "")
 	if len(found) != 1 || found[0].ID != birth.ID {
 		t.Fatalf("by type code: %v", found)
 	}
-	found, err = v.FindReusable(ctx, staff, citizenA.Subject, "CAN_CUOC", day(2027, 6, 1))
+	found, err = v.FindReusable(ctx, staff, citizenA.Subject, "CAN_CUOC", day(2027, 6, 1), archive.Access{Purpose: "thẩm định hồ sơ"})
 	wantCode(t, err, "")
 	if len(found) != 2 {
 		t.Fatalf("on a later day: %d documents, want 2", len(found))
 	}
-	_, err = v.FindReusable(ctx, citizenA, citizenA.Subject, "DANG_KY_KET_HON/KHONG_CO", archive.Date{})
+	_, err = v.FindReusable(ctx, citizenA, citizenA.Subject, "DANG_KY_KET_HON/KHONG_CO", archive.Date{}, archive.Access{})
 	wantCode(t, err, "component_not_found")
-	_, err = v.FindReusable(ctx, citizenA, citizenA.Subject, "KHONG_CO/X", archive.Date{})
+	_, err = v.FindReusable(ctx, citizenA, citizenA.Subject, "KHONG_CO/X", archive.Date{}, archive.Access{})
 	wantCode(t, err, "procedure_not_found")
-	_, err = v.FindReusable(ctx, citizenA, citizenA.Subject, "KHONG_CO", archive.Date{})
+	_, err = v.FindReusable(ctx, citizenA, citizenA.Subject, "KHONG_CO", archive.Date{}, archive.Access{})
 	wantCode(t, err, "unknown_document_type")
 
 	// Reuse.
@@ -644,7 +647,7 @@ func TestFindReusableAndReuse(t *testing.T) {
 		t.Fatalf("not reusable kind %v", kerr.KindOf(err))
 	}
 
-	rs, err := v.Reuses(ctx, citizenA, card.ID)
+	rs, err := v.Reuses(ctx, citizenA, card.ID, archive.Access{})
 	wantCode(t, err, "")
 	if len(rs) != 2 || rs[0].Dossier != "HS-2026-001" || rs[1].Dossier != "HS-2026-002" {
 		t.Fatalf("reuses %+v", rs)
@@ -653,7 +656,7 @@ func TestFindReusableAndReuse(t *testing.T) {
 	if d.ReuseCount != 2 {
 		t.Fatalf("reuse count %d", d.ReuseCount)
 	}
-	st, err := v.Stats(ctx, citizenA, citizenA.Subject)
+	st, err := v.Stats(ctx, citizenA, citizenA.Subject, archive.Access{})
 	wantCode(t, err, "")
 	if st.Reuses != 2 || st.DocumentCount != 5 || st.QuotaBytes != 5<<30 {
 		t.Fatalf("stats %+v", st)
@@ -698,11 +701,11 @@ func TestCitizenIsolation(t *testing.T) {
 	wantCode(t, err, "document_not_found")
 	_, err = v.Open(ctx, citizenB, d.ID, 0, archive.Access{})
 	wantCode(t, err, "document_not_found")
-	_, err = v.Versions(ctx, citizenB, d.ID)
+	_, err = v.Versions(ctx, citizenB, d.ID, archive.Access{})
 	wantCode(t, err, "document_not_found")
 	_, err = v.Reuse(ctx, citizenB, d.ID, archive.ReuseRequest{Dossier: "HS"})
 	wantCode(t, err, "document_not_found")
-	_, err = v.Reuses(ctx, citizenB, d.ID)
+	_, err = v.Reuses(ctx, citizenB, d.ID, archive.Access{})
 	wantCode(t, err, "document_not_found")
 	_, err = v.AddVersion(ctx, citizenB, d.ID, 0, upload("x.pdf", pdfBytes("x")))
 	wantCode(t, err, "document_not_found")
@@ -715,15 +718,15 @@ func TestCitizenIsolation(t *testing.T) {
 
 	// Another owner's vault is refused whether or not it exists.
 	for _, owner := range []string{citizenA.Subject, "012345678901"} {
-		_, err = v.List(ctx, citizenB, archive.ListQuery{OwnerID: owner})
+		_, err = v.List(ctx, citizenB, archive.ListQuery{OwnerID: owner}, archive.Access{})
 		wantCode(t, err, "not_own_vault")
-		_, _, err = v.Ledger(ctx, citizenB, owner, "", 0, 10)
+		_, _, err = v.Ledger(ctx, citizenB, owner, "", 0, 10, archive.Access{})
 		wantCode(t, err, "not_own_vault")
-		_, err = v.Stats(ctx, citizenB, owner)
+		_, err = v.Stats(ctx, citizenB, owner, archive.Access{})
 		wantCode(t, err, "not_own_vault")
-		_, err = v.FindReusable(ctx, citizenB, owner, "KHAI_SINH", archive.Date{})
+		_, err = v.FindReusable(ctx, citizenB, owner, "KHAI_SINH", archive.Date{}, archive.Access{})
 		wantCode(t, err, "not_own_vault")
-		_, err = v.Owner(ctx, citizenB, owner)
+		_, err = v.Owner(ctx, citizenB, owner, archive.Access{})
 		wantCode(t, err, "not_own_vault")
 		_, err = v.Put(ctx, citizenB, birthCert(owner, pdfBytes("c")))
 		wantCode(t, err, "not_own_vault")

@@ -19,15 +19,13 @@ type PDFSigner interface {
 
 // SignatureReport returns version n (0 = current) with the JSON
 // verification report kept for it, and records a "read" in the owner's
-// ledger. A version checked and found unsigned gets a report without
+// ledger (staff and admin must give a purpose, Invalid "purpose_required").
+// A version checked and found unsigned gets a report without
 // signatures. NotFound "signature_report_not_found" when the version was
 // never verified or the verifier could not judge it.
 func (s *Service) SignatureReport(ctx context.Context, a Actor, id string, n int, acc Access) (Version, []byte, error) {
-	d, err := s.loadDoc(ctx, a, id)
+	d, acc, err := s.readDoc(ctx, a, id, acc)
 	if err != nil {
-		return Version{}, nil, err
-	}
-	if err := checkAccess(acc); err != nil {
 		return Version{}, nil, err
 	}
 	v, err := s.version(ctx, d, n)

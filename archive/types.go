@@ -242,7 +242,10 @@ type ReuseRecord struct {
 // Action is what a ledger entry records.
 type Action string
 
-// The ledger actions.
+// The ledger actions. The first group changes or reads one paper; the
+// second records a staff or admin read of an owner's data that shows more
+// than one paper, or none (such an entry has no DocumentID, except
+// ActionVersions and ActionReuses, which name the paper).
 const (
 	ActionCreate   Action = "create"
 	ActionVersion  Action = "version"
@@ -251,7 +254,51 @@ const (
 	ActionDownload Action = "download"
 	ActionReuse    Action = "reuse"
 	ActionShare    Action = "share"
+
+	ActionList     Action = "list"     // a listing or search of the owner's papers
+	ActionVersions Action = "versions" // the list of a paper's versions
+	ActionReusable Action = "reusable" // the owner's papers reusable for a type or component
+	ActionReuses   Action = "reuses"   // the dossiers a paper was reused in
+	ActionProfile  Action = "profile"  // the owner's record (name, identity paper)
+	ActionStats    Action = "stats"    // the owner's storage and reuse statistics
+	ActionLedger   Action = "ledger"   // the owner's access ledger
 )
+
+// Label is the action as a person reads it, in Vietnamese; an action this
+// version does not know shows as its code.
+func (a Action) Label() string {
+	switch a {
+	case ActionCreate:
+		return "Lưu giấy tờ mới"
+	case ActionVersion:
+		return "Thêm phiên bản mới"
+	case ActionUpdate:
+		return "Sửa thông tin giấy tờ"
+	case ActionRead:
+		return "Xem thông tin giấy tờ"
+	case ActionDownload:
+		return "Tải xuống giấy tờ"
+	case ActionReuse:
+		return "Sử dụng lại giấy tờ trong hồ sơ"
+	case ActionShare:
+		return "Chia sẻ giấy tờ"
+	case ActionList:
+		return "Xem danh sách giấy tờ"
+	case ActionVersions:
+		return "Xem các phiên bản của giấy tờ"
+	case ActionReusable:
+		return "Tra cứu giấy tờ sử dụng lại được"
+	case ActionReuses:
+		return "Xem các hồ sơ đã sử dụng lại giấy tờ"
+	case ActionProfile:
+		return "Xem thông tin chủ kho dữ liệu"
+	case ActionStats:
+		return "Xem thống kê kho dữ liệu"
+	case ActionLedger:
+		return "Xem nhật ký truy cập"
+	}
+	return string(a)
+}
 
 // LedgerEntry is one entry of an owner's hash-chained access ledger.
 // Chain is the owner ID; Seq counts from 1 within the chain; PrevHash is the

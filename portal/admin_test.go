@@ -58,7 +58,7 @@ func TestOwnersAndQuota(t *testing.T) {
 	e.do(call{method: "POST", path: "/api/v1/owners", token: e.citizenB, contentType: json,
 		body: []byte(`{"kind":"individual","identityNumber":"` + ownerB + `"}`)}).want(t, 201, "")
 	e.do(call{method: "GET", path: "/api/v1/owners/" + ownerB, token: e.citizenB}).want(t, 200, "")
-	e.do(call{method: "GET", path: "/api/v1/owners/079088000999", token: e.staff}).want(t, 404, "owner_not_found")
+	e.do(call{method: "GET", path: "/api/v1/owners/079088000999?purpose=tra", token: e.staff}).want(t, 404, "owner_not_found")
 
 	// Quotas: admin only; over the quota is 413 and stores nothing.
 	e.do(call{method: "PUT", path: "/api/v1/owners/" + ownerA + "/quota", token: e.staff, contentType: json, body: []byte(`{"quotaBytes":1000}`)}).want(t, 403, "")

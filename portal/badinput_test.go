@@ -26,11 +26,11 @@ func (e *env) assertNothingStored(t *testing.T, owner string) {
 func (e *env) assertNoDocument(t *testing.T, owner string) {
 	t.Helper()
 	var p page
-	e.do(call{method: "GET", path: "/api/v1/documents?owner=" + owner, token: e.staff}).json(t, &p)
+	e.do(call{method: "GET", path: "/api/v1/documents?purpose=kiem-tra&owner=" + owner, token: e.staff}).want(t, 200, "").json(t, &p)
 	if len(p.Documents) != 0 {
 		t.Errorf("owner %s has %d documents, want none", owner, len(p.Documents))
 	}
-	r := e.do(call{method: "GET", path: "/api/v1/owners/" + owner + "/stats", token: e.staff})
+	r := e.do(call{method: "GET", path: "/api/v1/owners/" + owner + "/stats?purpose=kiem-tra", token: e.staff})
 	if r.status == 200 {
 		var st struct {
 			UsedBytes     int64 `json:"usedBytes"`

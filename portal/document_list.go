@@ -14,9 +14,16 @@ type pageJSON struct {
 	Next      string         `json:"next,omitempty"`
 }
 
-// listDocuments searches one owner's vault (a citizen's own by default).
+// listDocuments searches one owner's vault (a citizen's own by default);
+// staff and admin give the purpose, and each page they read is recorded in
+// the owner's ledger.
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) {
-	q, err := input.Query(r, "owner", "type", "status", "q", "validOn", "signed", "cursor", "limit")
+	q, err := input.Query(r, withAccess("owner", "type", "status", "q", "validOn", "signed", "cursor", "limit")...)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	acc, err := accessOf(q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -57,7 +64,7 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lq.Limit = int(limit)
-	page, err := s.vault.List(r.Context(), a, lq)
+	page, err := s.vault.List(r.Context(), a, lq, acc)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -26,7 +27,7 @@ var exportFormats = map[string]struct{ mediaType, ext string }{
 // 422 as for validation. Nothing is stored; any caller may export (the
 // data is the caller's own).
 func (s *Server) exportForm(w http.ResponseWriter, r *http.Request) {
-	q, err := input.Query(r, "version", "format", "owner")
+	q, err := input.Query(r, withAccess("version", "format", "owner")...)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -50,7 +51,7 @@ func (s *Server) exportForm(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	vals, ok := s.checkFormData(w, r, d, q.Get("owner"))
+	vals, ok := s.checkFormData(w, r, d, q)
 	if !ok {
 		return
 	}
@@ -79,11 +80,18 @@ func (s *Server) exportForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkFormData reads filled data from the request body and validates it
-// against d; with an owner it also checks the pre-filled fields against
-// that owner's vault, as on submission (forms.Checker.ValidatePrefilled).
-// On refusal it has answered (the body's or the vault's error, or 422 with
-// one entry per refused field) and reports false.
-func (s *Server) checkFormData(w http.ResponseWriter, r *http.Request, d *forms.Definition, owner string) (forms.Values, bool) {
+// against d; with an owner in q it also checks the pre-filled fields
+// against that owner's vault, as on submission
+// (forms.Checker.ValidatePrefilled), with q's purpose and dossier. On
+// refusal it has answered (the query's, the body's or the vault's error,
+// or 422 with one entry per refused field) and reports false.
+func (s *Server) checkFormData(w http.ResponseWriter, r *http.Request, d *forms.Definition, q url.Values) (forms.Values, bool) {
+	owner := q.Get("owner")
+	acc, err := accessOf(q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return forms.Values{}, false
+	}
 	data, err := readJSONBody(w, r, forms.DefaultMaxDataBytes)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -95,7 +103,7 @@ func (s *Server) checkFormData(w http.ResponseWriter, r *http.Request, d *forms.
 		errs []forms.FieldError
 	)
 	if owner != "" {
-		if vals, errs, err = c.ValidatePrefilled(r.Context(), d, data, owner, s.vault.FormSource(actorOf(r))); err != nil {
+		if vals, errs, err = c.ValidatePrefilled(r.Context(), d, data, owner, s.vault.FormSource(actorOf(r), acc)); err != nil {
 			s.writeError(w, r, err)
 			return forms.Values{}, false
 		}

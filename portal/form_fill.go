@@ -21,10 +21,16 @@ type prefillJSON struct {
 
 // prefillForm fills a form's fields that declare a prefill source from an
 // owner's vault (a citizen's own by default; staff and admin name the
-// owner): the profile and the newest valid paper of each type named, each
-// paper read recorded in the owner's ledger. Nothing is stored.
+// owner, with the purpose): the profile and the newest valid paper of each
+// type named, each paper read recorded in the owner's ledger, and the
+// profile's read too when staff or admin read it. Nothing is stored.
 func (s *Server) prefillForm(w http.ResponseWriter, r *http.Request) {
-	d, q, err := s.formQuery(r, "owner")
+	d, q, err := s.formQuery(r, withAccess("owner")...)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	acc, err := accessOf(q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -35,7 +41,7 @@ func (s *Server) prefillForm(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	vals, warnings, err := forms.Checker{Now: s.cfg.Now}.Prefill(r.Context(), d, owner, s.vault.FormSource(a))
+	vals, warnings, err := forms.Checker{Now: s.cfg.Now}.Prefill(r.Context(), d, owner, s.vault.FormSource(a, acc))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

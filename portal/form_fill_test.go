@@ -64,13 +64,15 @@ func TestPrefillFromVault(t *testing.T) {
 
 	// Staff pre-fill for the owner they serve, naming them; the read is theirs in A's ledger.
 	e.do(call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/prefill", token: e.staff}).want(t, 400, "owner_required")
-	e.do(call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/prefill?owner=" + ownerA, token: e.staff}).want(t, 200, "").json(t, &p)
+	e.do(call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/prefill?owner=" + ownerA, token: e.staff}).want(t, 400, "purpose_required")
+	e.do(call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/prefill?owner=" + ownerA + "&purpose=" + url.QueryEscape("tiếp nhận hồ sơ") + "&dossier=HS-9", token: e.staff}).want(t, 200, "").json(t, &p)
 	if p.Data["hoTenNguoiYeuCau"] != "Trần Thị Bích Ngọc" {
 		t.Errorf("staff prefill %+v", p.Data)
 	}
 	e.do(call{method: "GET", path: "/api/v1/owners/" + ownerA + "/ledger?document=" + card.ID, token: e.citizenA}).want(t, 200, "").json(t, &lp)
-	if last := lp.Entries[len(lp.Entries)-1]; last.Actor != "canbo01" || last.Action != "read" {
-		t.Errorf("staff read not in the ledger: %+v", last)
+	if last := lp.Entries[len(lp.Entries)-1]; last.Actor != "canbo01" || last.Action != "read" ||
+		last.Purpose != "tiếp nhận hồ sơ — Tự động điền biểu mẫu TK_KHAI_SINH" || last.Dossier != "HS-9" {
+		t.Errorf("staff read not in the ledger with its purpose: %+v", last)
 	}
 
 	// B has no vault record yet: nothing to pre-fill, and nothing of A's.

@@ -29,14 +29,16 @@ type formErrorsJSON struct {
 // Vietnamese message per refused field. Nothing is stored. With ?owner=
 // the pre-filled fields are checked too, as on submission: the server
 // reads the owner's vault again and records, per field, where the value
-// came from and any correction (forms.Checker.ValidatePrefilled).
+// came from and any correction (forms.Checker.ValidatePrefilled); staff
+// and admin give the purpose, recorded with those reads in the owner's
+// ledger.
 func (s *Server) validateForm(w http.ResponseWriter, r *http.Request) {
-	d, q, err := s.formQuery(r, "owner")
+	d, q, err := s.formQuery(r, withAccess("owner")...)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	vals, ok := s.checkFormData(w, r, d, q.Get("owner"))
+	vals, ok := s.checkFormData(w, r, d, q)
 	if !ok {
 		return
 	}

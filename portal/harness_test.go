@@ -53,6 +53,8 @@ type env struct {
 type envOptions struct {
 	vault  archive.Config
 	portal portal.Config
+	// blobs, when set, wraps the bucket the vault reads and writes.
+	blobs func(*storage.Bucket) archive.Blobs
 }
 
 // newEnv starts the server with the default catalogue loaded and tokens for
@@ -79,7 +81,11 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	t.Cleanup(func() { bucket.Close() })
 	logs := &logSink{}
 	log := slog.New(logs)
-	vault := archive.New(store, bucket, o.vault, log, nil)
+	var blobs archive.Blobs = bucket
+	if o.blobs != nil {
+		blobs = o.blobs(bucket)
+	}
+	vault := archive.New(store, blobs, o.vault, log, nil)
 	admin := archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}
 	if _, _, err := vault.LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
 		t.Fatalf("load catalogue: %v", err)

@@ -9,15 +9,28 @@ import (
 
 // ledgerJSON is one page of an owner's access ledger.
 type ledgerJSON struct {
-	Entries []archive.LedgerEntry `json:"entries"`
+	Entries []ledgerEntryJSON `json:"entries"`
 	// More says whether entries follow; ask again with after = the last Seq.
 	More bool `json:"more"`
 }
 
+// ledgerEntryJSON is a ledger entry as the API shows it: the stored,
+// hashed entry and, for people, the action's Vietnamese label.
+type ledgerEntryJSON struct {
+	archive.LedgerEntry
+	ActionLabel string `json:"actionLabel"`
+}
+
 // ownerLedger lists an owner's access-ledger entries: who read, downloaded,
-// reused or changed which paper, when and why.
+// reused or changed which paper, when and why. A staff or admin read is
+// itself recorded, with its purpose, after the page it read.
 func (s *Server) ownerLedger(w http.ResponseWriter, r *http.Request) {
-	q, err := input.Query(r, "document", "after", "limit")
+	q, err := input.Query(r, withAccess("document", "after", "limit")...)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	acc, err := accessOf(q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -32,13 +45,14 @@ func (s *Server) ownerLedger(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	entries, more, err := s.vault.Ledger(r.Context(), actorOf(r), r.PathValue("id"), q.Get("document"), after, int(limit))
+	entries, more, err := s.vault.Ledger(r.Context(), actorOf(r), r.PathValue("id"), q.Get("document"), after, int(limit), acc)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if entries == nil {
-		entries = []archive.LedgerEntry{}
+	out := make([]ledgerEntryJSON, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, ledgerEntryJSON{LedgerEntry: e, ActionLabel: e.Action.Label()})
 	}
-	writeJSON(w, http.StatusOK, ledgerJSON{Entries: entries, More: more})
+	writeJSON(w, http.StatusOK, ledgerJSON{Entries: out, More: more})
 }

@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 
+	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -27,7 +28,9 @@ func (s *Server) setQuota(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	o, err := s.vault.Owner(r.Context(), a, id)
+	// The answer shows the owner's record: the admin's read of it is
+	// recorded like any other, for the change just made.
+	o, err := s.vault.Owner(r.Context(), a, id, archive.Access{Purpose: "Điều chỉnh hạn mức lưu trữ"})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -13,9 +13,15 @@ type documentsJSON struct {
 }
 
 // findReusable lists an owner's documents that can be reused for a type
-// code or a procedure component ("PROCEDURE/COMPONENT") on a day.
+// code or a procedure component ("PROCEDURE/COMPONENT") on a day; a staff
+// or admin search is recorded, with its purpose, in the owner's ledger.
 func (s *Server) findReusable(w http.ResponseWriter, r *http.Request) {
-	q, err := input.Query(r, "type", "on")
+	q, err := input.Query(r, withAccess("type", "on")...)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	acc, err := accessOf(q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -30,7 +36,7 @@ func (s *Server) findReusable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	docs, err := s.vault.FindReusable(r.Context(), actorOf(r), r.PathValue("id"), typ, day)
+	docs, err := s.vault.FindReusable(r.Context(), actorOf(r), r.PathValue("id"), typ, day, acc)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

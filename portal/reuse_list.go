@@ -11,14 +11,15 @@ type reusesJSON struct {
 	Reuses []archive.ReuseRecord `json:"reuses"`
 }
 
-// listReuses lists the dossiers a document was reused in.
+// listReuses lists the dossiers a document was reused in; a staff or
+// admin read is recorded, with its purpose, in the owner's ledger.
 func (s *Server) listReuses(w http.ResponseWriter, r *http.Request) {
-	id, err := documentID(r)
+	id, acc, err := documentAccess(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	rs, err := s.vault.Reuses(r.Context(), actorOf(r), id)
+	rs, err := s.vault.Reuses(r.Context(), actorOf(r), id, acc)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

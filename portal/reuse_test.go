@@ -8,16 +8,17 @@ import (
 )
 
 type ledgerEntry struct {
-	Seq        int64  `json:"seq"`
-	Actor      string `json:"actor"`
-	ActorRole  string `json:"actorRole"`
-	Action     string `json:"action"`
-	DocumentID string `json:"documentId"`
-	Version    int    `json:"version"`
-	Purpose    string `json:"purpose"`
-	Dossier    string `json:"dossier"`
-	PrevHash   string `json:"prevHash"`
-	Hash       string `json:"hash"`
+	Seq         int64  `json:"seq"`
+	Actor       string `json:"actor"`
+	ActorRole   string `json:"actorRole"`
+	Action      string `json:"action"`
+	ActionLabel string `json:"actionLabel"`
+	DocumentID  string `json:"documentId"`
+	Version     int    `json:"version"`
+	Purpose     string `json:"purpose"`
+	Dossier     string `json:"dossier"`
+	PrevHash    string `json:"prevHash"`
+	Hash        string `json:"hash"`
 }
 
 type ledgerPage struct {
@@ -54,6 +55,7 @@ func TestReuseStatsAndLedger(t *testing.T) {
 		var l struct {
 			Documents []document `json:"documents"`
 		}
+		q.Set("purpose", "tiếp nhận hồ sơ")
 		e.do(call{method: "GET", path: "/api/v1/owners/" + ownerA + "/reusable?" + q.Encode(), token: token}).want(t, 200, "").json(t, &l)
 		var out []string
 		for _, d := range l.Documents {

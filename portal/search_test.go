@@ -93,10 +93,11 @@ func TestListSearchAndPagination(t *testing.T) {
 		t.Errorf("status=expired: %q", got)
 	}
 	// Staff name the owner; they must.
-	if got := search(e.staff, "owner="+ownerA+"&type=KHAC"); len(got) != 3 {
+	if got := search(e.staff, "purpose=tra-cuu&owner="+ownerA+"&type=KHAC"); len(got) != 3 {
 		t.Errorf("staff, owner A, KHAC: %q", got)
 	}
-	e.do(call{method: "GET", path: "/api/v1/documents", token: e.staff}).want(t, 400, "owner_required")
+	e.do(call{method: "GET", path: "/api/v1/documents?purpose=tra-cuu", token: e.staff}).want(t, 400, "owner_required")
+	e.do(call{method: "GET", path: "/api/v1/documents?owner=" + ownerA, token: e.staff}).want(t, 400, "purpose_required")
 	// Bad parameters.
 	e.do(call{method: "GET", path: "/api/v1/documents?status=lost", token: e.citizenA, expect: specInvalid}).want(t, 400, "invalid_status")
 	e.do(call{method: "GET", path: "/api/v1/documents?limit=0", token: e.citizenA, expect: specInvalid}).want(t, 400, "invalid_parameter")

@@ -246,7 +246,8 @@ func TestVerifyOnStore(t *testing.T) {
 	if len(rep.Signatures) != 1 || rep.Signatures[0].Verdict != "TOTAL-PASSED" || rep.Signatures[0].Signer.CommonName != "Nguyễn Văn An" || !rep.Signatures[0].Timestamp.Valid {
 		t.Errorf("report = %+v", rep)
 	}
-	r := e.do(call{method: "GET", path: rp, token: e.staff, header: map[string]string{"Accept": "text/html"}}).want(t, 200, "")
+	e.do(call{method: "GET", path: rp, token: e.staff, header: map[string]string{"Accept": "text/html"}}).want(t, 400, "purpose_required")
+	r := e.do(call{method: "GET", path: rp + "?purpose=" + url.QueryEscape("thẩm định"), token: e.staff, header: map[string]string{"Accept": "text/html"}}).want(t, 200, "")
 	if ct := r.header.Get("Content-Type"); ct != "text/html; charset=utf-8" || !strings.Contains(string(r.body), "Kết quả kiểm tra chữ ký số") || !strings.Contains(string(r.body), "Nguyễn Văn An") {
 		t.Errorf("HTML report: %s %s", ct, truncate(r.body))
 	}

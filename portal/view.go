@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -76,19 +77,44 @@ func documentChange(r *http.Request) (string, int64, error) {
 // documentAccess reads what a read of one document needs: the query's
 // purpose and dossier (recorded in the ledger) and the document ID.
 func documentAccess(r *http.Request) (string, archive.Access, error) {
-	var acc archive.Access
-	q, err := input.Query(r, "purpose", "dossier")
+	acc, err := queryAccess(r)
 	if err != nil {
-		return "", acc, err
-	}
-	if acc.Purpose, err = input.TextParam(q, "purpose", 500); err != nil {
-		return "", acc, err
-	}
-	if acc.Dossier, err = input.TextParam(q, "dossier", 100); err != nil {
 		return "", acc, err
 	}
 	id, err := documentID(r)
 	return id, acc, err
+}
+
+// queryAccess reads the purpose and dossier of a read whose query takes
+// no other parameter.
+func queryAccess(r *http.Request) (archive.Access, error) {
+	q, err := input.Query(r, withAccess()...)
+	if err != nil {
+		return archive.Access{}, err
+	}
+	return accessOf(q)
+}
+
+// withAccess returns the query parameters a read of an owner's data
+// allows: names, and the purpose and dossier that go into the ledger.
+func withAccess(names ...string) []string {
+	return append(names, "purpose", "dossier")
+}
+
+// accessOf reads why the caller reads an owner's data from the query:
+// purpose (staff and admin must give it; the vault refuses a read without
+// one with "purpose_required") and the dossier, if any. Both are recorded
+// in the owner's ledger.
+func accessOf(q url.Values) (archive.Access, error) {
+	var acc archive.Access
+	var err error
+	if acc.Purpose, err = input.TextParam(q, "purpose", 500); err != nil {
+		return acc, err
+	}
+	if acc.Dossier, err = input.TextParam(q, "dossier", 100); err != nil {
+		return acc, err
+	}
+	return acc, nil
 }
 
 // ownerFor picks the owner a request is about: the one given, else the
