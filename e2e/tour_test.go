@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,10 +165,22 @@ func TestReadmeTour(t *testing.T) {
 		t.Fatalf("multipart round trip differs")
 	}
 
-	// An admin sees the same five documents with --owner.
-	r = mustKho(t, "doc", "ls", "--json", "--owner", citizenID, "--server", srv.url, "--token", admin)
+	// An admin sees the same five documents with --owner, giving the
+	// purpose, which the citizen then reads in their ledger.
+	r = kho(t, "doc", "ls", "--json", "--owner", citizenID, "--server", srv.url, "--token", admin)
+	if r.code != 1 || !strings.Contains(r.stderr, "(purpose_required:") {
+		t.Errorf("admin doc ls without --purpose: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = mustKho(t, "doc", "ls", "--json", "--owner", citizenID, "--purpose", "kiểm tra hồ sơ", "--server", srv.url, "--token", admin)
 	if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil || len(listed) != 5 {
 		t.Fatalf("admin doc ls: %v %s", err, r.stdout)
+	}
+	var lp struct {
+		Entries []archive.LedgerEntry `json:"entries"`
+	}
+	c.getJSON("/api/v1/owners/"+citizenID+"/ledger", url.Values{"limit": {"1000"}}, &lp)
+	if last := lp.Entries[len(lp.Entries)-1]; last.Action != archive.ActionList || last.Actor != "admin-e2e" || last.Purpose != "kiểm tra hồ sơ" {
+		t.Errorf("the admin's listing in the citizen's ledger: %+v", last)
 	}
 
 	// Errors come out as "kho: <Vietnamese> (<code>: <detail>)" with a non-zero exit.

@@ -6,8 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"net/url"
@@ -15,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"unicode/utf8"
 
@@ -45,11 +49,16 @@ media type comes from the file extension unless --media-type is given
 				usage:   "kho doc get [flags] DOCID",
 				summary: "download a document's content, verifying its SHA-256",
 				vi:      "Tải nội dung giấy tờ về máy, có kiểm tra mã băm SHA-256",
-				help: `The content is written to a temporary file next to the target, its SHA-256
-is checked against the server's ETag, and only then is it renamed into
-place. -o - writes to standard output (the check then happens at the end
-and a mismatch makes the command fail). Without -o the server's file name
-is used, in the current folder.`,
+				help: `Before the server is asked (it records every download in the owner's
+access ledger), the target is checked: its folder must exist and be
+writable, and an -o FILE must not be a folder or exist (unless --force).
+The content is written to a temporary file in that folder, its SHA-256
+is checked against the server's ETag, and only then is it put in place.
+-o - writes to standard output (the check then happens at the end and a
+mismatch makes the command fail). Without -o, or with -o FOLDER, the
+server's file name is used in that folder; if a file of that name exists
+it is kept and the download is saved as "NAME (2).EXT" (the next free
+number), unless --force replaces it. Staff and admin must give --purpose.`,
 				run: runDocGet,
 			},
 			{
@@ -57,17 +66,45 @@ is used, in the current folder.`,
 				usage:   "kho doc ls [flags]",
 				summary: "list an owner's documents (a table, or JSON with --json)",
 				vi:      "Liệt kê giấy tờ trong kho của một chủ sở hữu",
-				run:     runDocLs,
+				help: `Staff and admin must give --owner and --purpose; every page they read is
+recorded, with the purpose, in the owner's access ledger.`,
+				run: runDocLs,
 			},
 			{
 				name:    "versions",
 				usage:   "kho doc versions [flags] DOCID",
 				summary: "list every version of a document",
 				vi:      "Liệt kê các phiên bản của một giấy tờ",
-				run:     runDocVersions,
+				help: `Staff and admin must give --purpose; the read is recorded, with the
+purpose, in the owner's access ledger.`,
+				run: runDocVersions,
 			},
 		},
 	}
+}
+
+// accessFlags are why a read of an owner's data is made: --purpose (staff
+// and admin must give it) and --dossier, both recorded in the owner's
+// access ledger.
+type accessFlags struct {
+	purpose, dossier string
+}
+
+func (f *accessFlags) bind(fs *flag.FlagSet, what string) {
+	fs.StringVar(&f.purpose, "purpose", "", "`PURPOSE` of "+what+", recorded in the owner's access ledger (required for staff and admin)")
+	fs.StringVar(&f.dossier, "dossier", "", "dossier `CODE` "+what+" is for, recorded in the ledger")
+}
+
+// query returns the flags as query parameters.
+func (f *accessFlags) query() url.Values {
+	q := url.Values{}
+	if f.purpose != "" {
+		q.Set("purpose", f.purpose)
+	}
+	if f.dossier != "" {
+		q.Set("dossier", f.dossier)
+	}
+	return q
 }
 
 // mediaTypeFor guesses a file's media type from its extension (the vault's
@@ -302,8 +339,8 @@ func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 	version := fs.Int("version", 0, "version `N` (default: the current one)")
 	out := fs.String("o", "", "output `FILE` or folder; - for standard output")
 	force := fs.Bool("force", false, "replace an existing output file")
-	purpose := fs.String("purpose", "", "`PURPOSE`: why you read it (recorded in the owner's access ledger)")
-	dossier := fs.String("dossier", "", "dossier `CODE` the download is for (recorded in the ledger)")
+	var acc accessFlags
+	acc.bind(fs.FlagSet, "the download")
 	progressOn := fs.Bool("progress", a.progressDefault(), "report the download's progress on standard error (default: when it is a terminal)")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
@@ -325,12 +362,16 @@ func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 	if *version > 0 {
 		path = "/api/v1/documents/" + id + "/versions/" + strconv.Itoa(*version) + "/content"
 	}
-	q := url.Values{}
-	if *purpose != "" {
-		q.Set("purpose", *purpose)
-	}
-	if *dossier != "" {
-		q.Set("dossier", *dossier)
+	q := acc.query()
+	// Everything that can be checked here is checked before the server is
+	// asked: the server records the download in the owner's access ledger
+	// as soon as it sends the first byte.
+	var dst *getTarget
+	if *out != "-" {
+		if dst, err = prepareTarget(*out, *force); err != nil {
+			return err
+		}
+		defer dst.discard()
 	}
 	req, err := c.request(ctx, http.MethodGet, path, q, nil)
 	if err != nil {
@@ -347,9 +388,10 @@ func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 		return kerr.New(kerr.Integrity, "missing_checksum",
 			"Máy chủ không gửi mã băm để kiểm tra tệp.", "the response has no strong ETag with the SHA-256")
 	}
+	name := serverFileName(resp.Header.Get("Content-Disposition"), id)
 
-	if *out == "-" {
-		prog := a.newProgress(*progressOn, "Đang tải về", serverFileName(resp.Header.Get("Content-Disposition"), id), resp.ContentLength)
+	if dst == nil {
+		prog := a.newProgress(*progressOn, "Đang tải về", name, resp.ContentLength)
 		h := sha256.New()
 		n, err := io.Copy(prog.Writer(io.MultiWriter(a.stdout, h)), resp.Body)
 		if err != nil {
@@ -359,35 +401,19 @@ func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 		return checkHash(h.Sum(nil), want, n, resp.ContentLength)
 	}
 
-	target := *out
-	if target == "" {
-		target = serverFileName(resp.Header.Get("Content-Disposition"), id)
-	} else if st, err := os.Stat(target); err == nil && st.IsDir() {
-		target = filepath.Join(target, serverFileName(resp.Header.Get("Content-Disposition"), id))
+	shown := dst.path
+	if shown == "" {
+		shown = name
 	}
-	if !*force {
-		if _, err := os.Lstat(target); err == nil {
-			return kerr.New(kerr.Conflict, "file_exists",
-				"Tệp đích đã tồn tại; dùng --force để ghi đè.", "%s exists", target)
-		}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.part")
-	if err != nil {
-		return kerr.Wrap(err, kerr.Internal, "cannot_write_file", "Không ghi được tệp tải về.")
-	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	prog := a.newProgress(*progressOn, "Đang tải về", filepath.Base(target), resp.ContentLength)
+	prog := a.newProgress(*progressOn, "Đang tải về", filepath.Base(shown), resp.ContentLength)
 	h := sha256.New()
-	n, err := io.Copy(prog.Writer(io.MultiWriter(tmp, h)), resp.Body)
+	n, err := io.Copy(prog.Writer(io.MultiWriter(dst, h)), resp.Body)
 	if err != nil {
 		if ctx.Err() != nil {
 			return kerr.Wrap(ctx.Err(), kerr.Unavailable, "interrupted", "Thao tác đã bị hủy.")
+		}
+		if werr := dst.writeErr(); werr != nil {
+			return werr
 		}
 		return kerr.Wrap(err, kerr.Unavailable, "download_cut", "Tải xuống bị gián đoạn.")
 	}
@@ -395,18 +421,149 @@ func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err := checkHash(h.Sum(nil), want, n, resp.ContentLength); err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		return kerr.Wrap(err, kerr.Internal, "cannot_write_file", "Không ghi được tệp tải về.")
+	target, err := dst.place(name)
+	if err != nil {
+		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return kerr.Wrap(err, kerr.Internal, "cannot_write_file", "Không ghi được tệp tải về.")
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		return kerr.Wrap(err, kerr.Internal, "cannot_write_file", "Không ghi được tệp tải về.")
-	}
-	done = true
 	fmt.Fprintf(a.stderr, "Đã tải về %s (%s, sha256 %s)\n", target, config.FormatSize(n), want)
 	return nil
+}
+
+// getTarget is where kho doc get writes a download: a temporary file,
+// made before the server is asked, in the folder of the final file.
+type getTarget struct {
+	path  string   // the file asked for with -o; "" when the server names it
+	dir   string   // the folder of the final file
+	force bool     // replace an existing file
+	tmp   *os.File // the temporary file the bytes go to
+	werr  error    // the first failed write to tmp
+	done  bool     // tmp was renamed into place
+}
+
+// prepareTarget checks, before any request, that the download can be
+// written: out ("" = the current folder) is a folder, or a file whose
+// folder exists, that is not a folder or special file, and that does not
+// exist unless force; and it creates the temporary file there, which
+// shows that the folder is writable.
+func prepareTarget(out string, force bool) (*getTarget, error) {
+	t := &getTarget{force: force}
+	st, err := os.Stat(out)
+	switch {
+	case out == "":
+		t.dir = "."
+	case err == nil && st.IsDir():
+		t.dir = out
+	case err == nil && !st.Mode().IsRegular():
+		return nil, kerr.New(kerr.Invalid, "not_a_file", "Đường dẫn đích không phải là một tệp thường.", "%s is not a regular file", out)
+	case err == nil && !force:
+		return nil, kerr.New(kerr.Conflict, "file_exists",
+			"Tệp đích đã tồn tại; dùng --force để ghi đè.", "%s exists", out)
+	case err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+		return nil, kerr.Wrap(err, kerr.Invalid, "output_not_writable", "Không ghi được vào đường dẫn đích.")
+	case strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)):
+		return nil, kerr.New(kerr.Invalid, "output_dir_missing", "Thư mục đích không tồn tại.", "folder %s does not exist", out)
+	default:
+		t.path, t.dir = out, filepath.Dir(out)
+	}
+	if st, err := os.Stat(t.dir); err != nil || !st.IsDir() {
+		return nil, kerr.New(kerr.Invalid, "output_dir_missing", "Thư mục đích không tồn tại.", "folder %s does not exist or is not a folder", t.dir)
+	}
+	t.tmp, err = os.CreateTemp(t.dir, ".kho-get-*.part")
+	if err != nil {
+		return nil, kerr.Wrap(err, kerr.Invalid, "output_not_writable", "Không ghi được vào thư mục đích.")
+	}
+	return t, nil
+}
+
+// Write writes to the temporary file, keeping the first error.
+func (t *getTarget) Write(p []byte) (int, error) {
+	n, err := t.tmp.Write(p)
+	if err != nil && t.werr == nil {
+		t.werr = err
+	}
+	return n, err
+}
+
+// writeErr is the error of a failed local write, if one failed.
+func (t *getTarget) writeErr() error {
+	if t.werr == nil {
+		return nil
+	}
+	return kerr.Wrap(t.werr, kerr.Internal, "cannot_write_file", "Không ghi được tệp tải về.")
+}
+
+// place syncs the temporary file and gives it its final name: the -o
+// file, else the server's name in the folder. It never replaces a file
+// without --force: a file of the server's name that exists is kept and
+// the download gets the first free "NAME (2).EXT", "NAME (3).EXT", …
+// (the bytes were sent and recorded; they are not thrown away). It
+// returns the final path.
+func (t *getTarget) place(name string) (string, error) {
+	fail := func(err error) (string, error) {
+		return "", kerr.Wrap(err, kerr.Internal, "cannot_write_file", "Không ghi được tệp tải về.")
+	}
+	if err := t.tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := t.tmp.Close(); err != nil {
+		return fail(err)
+	}
+	candidates := func(i int) string {
+		if t.path != "" {
+			return t.path
+		}
+		if i == 1 {
+			return filepath.Join(t.dir, name)
+		}
+		ext := filepath.Ext(name)
+		return filepath.Join(t.dir, fmt.Sprintf("%s (%d)%s", strings.TrimSuffix(name, ext), i, ext))
+	}
+	for i := 1; i <= 1000; i++ {
+		target := candidates(i)
+		if t.force {
+			if err := os.Rename(t.tmp.Name(), target); err != nil {
+				return fail(err)
+			}
+			t.done = true
+			return target, nil
+		}
+		err := linkNoClobber(t.tmp.Name(), target)
+		if err == nil {
+			t.done = true
+			_ = os.Remove(t.tmp.Name())
+			return target, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return fail(err)
+		}
+		if t.path != "" {
+			return "", kerr.New(kerr.Conflict, "file_exists",
+				"Tệp đích đã tồn tại; dùng --force để ghi đè.", "%s exists", target)
+		}
+	}
+	return "", kerr.New(kerr.Conflict, "file_exists", "Thư mục đích đã có quá nhiều tệp cùng tên.", "%s and 999 numbered copies exist", name)
+}
+
+// linkNoClobber gives the file at from the name to, failing with
+// fs.ErrExist when to exists: a hard link where the file system has them
+// (atomic), else a check and a rename.
+func linkNoClobber(from, to string) error {
+	err := os.Link(from, to)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if _, serr := os.Lstat(to); serr == nil {
+		return fs.ErrExist
+	}
+	return os.Rename(from, to)
+}
+
+// discard removes the temporary file unless it was placed.
+func (t *getTarget) discard() {
+	if !t.done {
+		t.tmp.Close()
+		os.Remove(t.tmp.Name())
+	}
 }
 
 // etagHash returns the SHA-256 in a strong ETag ("<hex>"), or "".
@@ -459,6 +616,8 @@ func runDocLs(ctx context.Context, a *app, cmd *command, args []string) error {
 	status := fs.String("status", "", "only this `STATUS`: valid, superseded, revoked, expired")
 	limit := fs.Int("limit", 0, "at most `N` documents (default: all)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	var acc accessFlags
+	acc.bind(fs.FlagSet, "the listing")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
 	}
@@ -466,7 +625,7 @@ func runDocLs(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := url.Values{}
+	q := acc.query()
 	for k, v := range map[string]string{"owner": *owner, "type": *typ, "q": *words, "status": *status} {
 		if v != "" {
 			q.Set(k, v)
@@ -519,6 +678,8 @@ func runDocVersions(ctx context.Context, a *app, cmd *command, args []string) er
 	var cf clientFlags
 	cf.bind(fs.FlagSet, a.getenv)
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	var acc accessFlags
+	acc.bind(fs.FlagSet, "the read")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return helpOK(err)
@@ -533,7 +694,7 @@ func runDocVersions(ctx context.Context, a *app, cmd *command, args []string) er
 			"Mã giấy tờ không hợp lệ.", "%q is not a document ID", id)}
 	}
 	var raw json.RawMessage
-	if err := c.getJSON(ctx, "/api/v1/documents/"+id+"/versions", nil, &raw); err != nil {
+	if err := c.getJSON(ctx, "/api/v1/documents/"+id+"/versions", acc.query(), &raw); err != nil {
 		return err
 	}
 	versions, err := decodeVersions(raw)
