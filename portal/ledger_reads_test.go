@@ -113,6 +113,14 @@ func TestStaffReadsAreInTheLedger(t *testing.T) {
 		})
 	}
 
+	// An admin's quota change answers with the owner's record: that read
+	// is recorded too, with the change as its purpose.
+	before := len(e.ledgerOf(t))
+	e.do(call{method: "PUT", path: owner + "/quota", token: e.admin, contentType: js, body: []byte(`{"quotaBytes":1000000}`)}).want(t, 200, "")
+	if es := e.ledgerOf(t)[before:]; len(es) != 1 || es[0].Action != "profile" || es[0].Actor != "quantri" || es[0].Purpose != "Điều chỉnh hạn mức lưu trữ" {
+		t.Errorf("quota change: %+v", es)
+	}
+
 	// The labels people read.
 	labels := map[string]string{}
 	for _, en := range e.ledgerOf(t) {
@@ -127,7 +135,7 @@ func TestStaffReadsAreInTheLedger(t *testing.T) {
 
 	// The citizen's own views of their vault add nothing; their reads of
 	// a paper are recorded as before.
-	before := len(e.ledgerOf(t))
+	before = len(e.ledgerOf(t))
 	for _, rd := range reads {
 		c := rd.call
 		c.token = e.citizenA
