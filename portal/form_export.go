@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/internal/input"
@@ -83,10 +84,18 @@ func (s *Server) exportForm(w http.ResponseWriter, r *http.Request) {
 // against d; with an owner in q it also checks the pre-filled fields
 // against that owner's vault, as on submission
 // (forms.Checker.ValidatePrefilled), with q's purpose and dossier. On
-// refusal it has answered (the query's, the body's or the vault's error,
-// or 422 with one entry per refused field) and reports false.
+// refusal it has answered (the owner's, the query's, the body's or the
+// vault's error, or 422 with one entry per refused field) and reports false.
 func (s *Server) checkFormData(w http.ResponseWriter, r *http.Request, d *forms.Definition, q url.Values) (forms.Values, bool) {
 	owner := q.Get("owner")
+	if owner != "" {
+		// An owner the caller may not act for is refused whatever the
+		// data, as every operation that names an owner refuses it.
+		if err := archive.MayActFor(actorOf(r), owner); err != nil {
+			s.writeError(w, r, err)
+			return forms.Values{}, false
+		}
+	}
 	acc, err := accessOf(q)
 	if err != nil {
 		s.writeError(w, r, err)
