@@ -2,7 +2,6 @@ package portal_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,19 +16,9 @@ import (
 // specOperations returns every "METHOD /path" of api/openapi.yaml.
 func specOperations(t *testing.T) []string {
 	t.Helper()
-	doc, err := libopenapi.NewDocument([]byte(api.OpenAPI()))
-	if err != nil {
-		t.Fatalf("parse openapi.yaml: %v", err)
-	}
-	m, err := doc.BuildV3Model()
-	if err != nil {
-		t.Fatalf("build model: %v", err)
-	}
 	var out []string
-	for path, item := range m.Model.Paths.PathItems.FromOldest() {
-		for method := range item.GetOperations().FromOldest() {
-			out = append(out, strings.ToUpper(method)+" "+path)
-		}
+	for _, op := range specScopes(t) {
+		out = append(out, op.method+" "+op.path)
 	}
 	return out
 }
