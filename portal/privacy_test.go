@@ -23,7 +23,8 @@ import (
 //
 // The rule for refusals, which the rows hold the handlers to:
 //   - an owner B may not act for is 403 `not_own_vault` whether or not it
-//     exists (the refusal comes before any lookup);
+//     exists and whatever the request's body (the refusal comes before
+//     any lookup and before the body is read);
 //   - a document or draft B may not see is 404 `document_not_found` or
 //     `draft_not_found`, the very answer for one that does not exist —
 //     also when B names a version of it that does not exist, or sends
@@ -94,6 +95,12 @@ func (f *fixture) rev() string {
 	return `"` + strconv.FormatInt(d.Rev, 10) + `"`
 }
 
+// privacyRows is the matrix, in the order of api/openapi.yaml. A new
+// operation that names an owner, a document, a version or a draft gets
+// x-kho-scope in the spec and one row here: a case per way of naming A's
+// thing (each x-kho-scope input at least once), its positive control and
+// B's exact refusal. Cases run in order on the row's own server, B first
+// and the control after (it may change or delete A's thing).
 func privacyRows() []privacyRow {
 	owner := func(f *fixture) string { return "/api/v1/owners/" + ownerA }
 	doc := func(f *fixture) string { return "/api/v1/documents/" + f.card.ID }
@@ -143,13 +150,13 @@ func privacyRows() []privacyRow {
 			{name: "raw, owner=A", inputs: []string{"query.owner"},
 				req: func(f *fixture) call {
 					q := url.Values{"owner": {ownerA}, "type": {"KHAC"}, "name": {"Bản sao"}, "filename": {"ban-sao.pdf"}}
-					return call{method: "POST", path: "/api/v1/documents?" + q.Encode(), contentType: "application/pdf", body: pdf("bản sao")}
+					return call{method: "POST", path: "/api/v1/documents?" + q.Encode(), contentType: "application/pdf", body: onePage(f.t)}
 				},
 				ok: 201, shows: text(`"ownerId":"` + ownerA + `"`), status: 403, code: "not_own_vault"},
 			{name: "multipart, ownerId A", inputs: []string{"body.metadata.ownerId"},
 				req: func(f *fixture) call {
 					body, ct := multipartBody(f.t, metadataPart(f.t, map[string]any{"ownerId": ownerA, "typeCode": "KHAC", "name": "Bản sao"}),
-						part{name: "file", fileName: "ban-sao.pdf", contentType: "application/pdf", data: pdf("bản sao 2")})
+						part{name: "file", fileName: "ban-sao.pdf", contentType: "application/pdf", data: onePage(f.t)})
 					return call{method: "POST", path: "/api/v1/documents", contentType: ct, body: body}
 				},
 				ok: 201, shows: text(`"ownerId":"` + ownerA + `"`), status: 403, code: "not_own_vault"},
@@ -201,12 +208,12 @@ func privacyRows() []privacyRow {
 		{op: "createVersion", cases: []privacyCase{
 			{name: "A's card", inputs: []string{"path.id"},
 				req: func(f *fixture) call {
-					return call{method: "POST", path: doc(f) + "/versions?filename=ban-moi.pdf", contentType: "application/pdf", body: pdf("bản mới")}
+					return call{method: "POST", path: doc(f) + "/versions?filename=ban-moi.pdf", contentType: "application/pdf", body: onePage(f.t)}
 				},
 				ok: 201, shows: text(`"versionCount":2`), status: 404, code: "document_not_found"},
 			{name: "A's card, If-Match", inputs: []string{"path.id"},
 				req: func(f *fixture) call {
-					return withHeader(call{method: "POST", path: doc(f) + "/versions?filename=ban-moi.pdf", contentType: "application/pdf", body: pdf("bản mới 2")},
+					return withHeader(call{method: "POST", path: doc(f) + "/versions?filename=ban-moi.pdf", contentType: "application/pdf", body: onePage(f.t)},
 						"If-Match", f.rev())
 				},
 				ok: 201, shows: text("ban-moi.pdf"), status: 404, code: "document_not_found"},
