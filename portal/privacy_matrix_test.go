@@ -399,7 +399,7 @@ func (f *fixture) state(t *testing.T) vaultState {
 			t.Fatal(err)
 		}
 	}
-	es, _, err := f.vault.Ledger(ctx, archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, "", 0, 1000)
+	es, _, err := f.vault.Ledger(ctx, archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, "", 0, 1000, archive.Access{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +515,7 @@ func runPrivacyRow(t *testing.T, row privacyRow) {
 			}
 		})
 	}
-	es, _, err := rf.vault.Ledger(context.Background(), archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, "", 0, 1000)
+	es, _, err := rf.vault.Ledger(context.Background(), archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, "", 0, 1000, archive.Access{})
 	if err != nil {
 		t.Fatal(err)
 	}
