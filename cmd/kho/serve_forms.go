@@ -16,6 +16,7 @@ import (
 
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/durable"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -110,8 +111,15 @@ func dataDirDraftsKey(path string, log *slog.Logger) ([]byte, error) {
 	if err != nil {
 		return nil, kerr.Wrap(err, kerr.Internal, "drafts_key_failed", "Không tạo được khóa mã hóa bản nháp.")
 	}
+	// Chmod: the umask may have taken the owner's bits. The directory is
+	// synced so that the key's name survives a power cut: a draft
+	// acknowledged later is encrypted with it.
 	_, werr := f.Write([]byte(hex.EncodeToString(key) + "\n"))
-	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+	err = errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close())
+	if err == nil {
+		err = durable.SyncDir(filepath.Dir(path))
+	}
+	if err != nil {
 		os.Remove(path)
 		return nil, kerr.Wrap(err, kerr.Internal, "drafts_key_failed", "Không ghi được khóa mã hóa bản nháp.")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/durable"
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
@@ -64,7 +65,9 @@ func openStores(ctx context.Context, cfg *config.Store, mode openMode, log *slog
 				}
 			}
 		}
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		// 0700, and its name synced when it is made: it holds the
+		// citizens' papers (see durable.MkdirAll).
+		if err := durable.MkdirAll(cfg.DataDir); err != nil {
 			return nil, kerr.Wrap(err, kerr.Internal, "data_dir_unusable", "Không tạo được thư mục dữ liệu.")
 		}
 	}

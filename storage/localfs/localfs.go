@@ -5,9 +5,15 @@
 // fan-out keep directories small); staged writes are temporary files in
 // root/tmp/. A commit fsyncs the temporary file, hard-links it to its final
 // name — which fails if the name exists, so a blob is never overwritten —
-// removes the temporary name and fsyncs the directories it changed. Only
-// keys that storage.ValidKey accepts are used in paths, so no key can name
-// anything outside the root.
+// and fsyncs the directory of the new name and, the first time this driver
+// commits into it, the directories above it up to the root, so that the
+// whole path survives a power cut before Commit returns; then it removes
+// the temporary name. Only keys that storage.ValidKey accepts are used in
+// paths, so no key can name anything outside the root.
+//
+// Files are created 0600 and directories 0700, whatever the umask and the
+// mode of the directories above; New tightens the root and root/tmp if an
+// older version left them more open.
 package localfs
 
 import (
@@ -19,9 +25,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/kho-vn/kho/internal/durable"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/storage"
 )
@@ -29,12 +37,16 @@ import (
 const (
 	tmpDir  = "tmp"
 	tmpGlob = "stage-"
-	dirMode = 0o750
+	dirMode = durable.DirMode
 )
 
 // Driver stores blobs as files under a root directory.
 type Driver struct {
 	root string
+	// synced holds the blob directories (root/ab/cd) whose path up to
+	// the root this driver has synced: a commit into one of them only
+	// syncs the directory itself.
+	synced sync.Map
 }
 
 var _ storage.Driver = (*Driver)(nil)
@@ -50,8 +62,10 @@ func New(root string) (*Driver, error) {
 	if err != nil {
 		return nil, kerr.Wrap(err, kerr.Internal, "blob_dir_unusable", "Không dùng được thư mục lưu tệp.")
 	}
-	if err := os.MkdirAll(filepath.Join(abs, tmpDir), dirMode); err != nil {
-		return nil, kerr.Wrap(err, kerr.Internal, "blob_dir_unusable", "Không tạo được thư mục lưu tệp.")
+	for _, dir := range []string{abs, filepath.Join(abs, tmpDir)} {
+		if err := durable.MkdirAll(dir); err != nil {
+			return nil, kerr.Wrap(err, kerr.Internal, "blob_dir_unusable", "Không tạo được thư mục lưu tệp.")
+		}
 	}
 	return &Driver{root: abs}, nil
 }
@@ -79,10 +93,11 @@ func (d *Driver) Stage(ctx context.Context) (storage.Staged, error) {
 		return nil, err
 	}
 	dir := filepath.Join(d.root, tmpDir)
+	// CreateTemp makes the file 0600 (the umask can only take bits away).
 	f, err := os.CreateTemp(dir, tmpGlob+"*")
 	if errors.Is(err, fs.ErrNotExist) {
 		// Someone removed tmp/ (or the root): make it again, once.
-		if err = os.MkdirAll(dir, dirMode); err == nil {
+		if err = durable.MkdirAll(dir); err == nil {
 			f, err = os.CreateTemp(dir, tmpGlob+"*")
 		}
 	}
@@ -313,22 +328,51 @@ func (s *staged) Commit(ctx context.Context, key string) error {
 	}
 	final := s.d.path(key)
 	dir := filepath.Dir(final)
-	created, err := mkdirs(s.d.root, dir)
-	if err != nil {
+	if err := mkdirs(s.d.root, dir); err != nil {
 		return fsError(err, "mkdir")
 	}
-	if err := place(tmp, final); err != nil {
-		return err
+	perr := place(tmp, final)
+	if perr != nil && !kerr.IsKind(perr, kerr.Conflict) {
+		return perr
 	}
-	// Make the new name durable: its directory, and any directory made for it.
-	if err := syncDir(dir); err != nil {
-		return fsError(err, "sync dir")
-	}
-	for _, c := range created {
-		if err := syncDir(filepath.Dir(c)); err != nil {
-			return fsError(err, "sync dir")
+	if kerr.IsKind(perr, kerr.Conflict) {
+		// The blob is there already, and the caller is about to
+		// acknowledge an upload that refers to it: make sure a commit that
+		// named it but died before its syncs did not leave it in the page
+		// cache only.
+		if err := durable.SyncFile(final); err != nil {
+			return fsError(err, "sync")
 		}
 	}
+	// Make the name durable before Commit returns: its directory, and the
+	// directories above it (made now or by a commit that did not sync
+	// them, such as one a crash cut short, or another process's racing
+	// with this one).
+	if err := s.d.syncPath(dir); err != nil {
+		return fsError(err, "sync dir")
+	}
+	return perr
+}
+
+// syncPath fsyncs dir (a blob directory root/ab/cd), and, the first time
+// for this driver, root/ab and the root, which hold the names of the
+// directories below them.
+func (d *Driver) syncPath(dir string) error {
+	if err := durable.SyncDir(dir); err != nil {
+		return err
+	}
+	if _, ok := d.synced.Load(dir); ok {
+		return nil
+	}
+	for p := filepath.Dir(dir); len(p) >= len(d.root); p = filepath.Dir(p) {
+		if err := durable.SyncDir(p); err != nil {
+			return err
+		}
+		if p == d.root {
+			break
+		}
+	}
+	d.synced.Store(dir, struct{}{})
 	return nil
 }
 
@@ -371,9 +415,9 @@ func (s *staged) Abort(context.Context) error {
 	return nil
 }
 
-// mkdirs makes dir (inside root) and its missing parents, and returns the
-// directories it made, outermost first.
-func mkdirs(root, dir string) ([]string, error) {
+// mkdirs makes dir (inside root) and its missing parents; the caller
+// syncs them (syncPath).
+func mkdirs(root, dir string) error {
 	var missing []string
 	for p := dir; p != root && len(p) > len(root); p = filepath.Dir(p) {
 		if _, err := os.Stat(p); err == nil {
@@ -381,28 +425,10 @@ func mkdirs(root, dir string) ([]string, error) {
 		}
 		missing = append([]string{p}, missing...)
 	}
-	var created []string
 	for _, p := range missing {
-		err := os.Mkdir(p, dirMode)
-		if err != nil && !errors.Is(err, fs.ErrExist) {
-			return created, err
+		if err := os.Mkdir(p, dirMode); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
 		}
-		if err == nil {
-			created = append(created, p)
-		}
-	}
-	return created, nil
-}
-
-// syncDir fsyncs a directory, so that names made in it survive a crash.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err // EINVAL: the file system cannot sync directories
 	}
 	return nil
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -248,3 +250,58 @@ func TestNewRefusesBadRoot(t *testing.T) {
 func BenchmarkDriverWrite(b *testing.B) { storagetest.BenchmarkDriverWrite(b, newDriver(b)) }
 
 func BenchmarkBucketPut(b *testing.B) { storagetest.BenchmarkBucketPut(b, newDriver(b)) }
+
+// TestModes: whatever the umask and the mode of a root that exists
+// already, the root and tmp/ become 0700, blob directories are made 0700,
+// and staged and committed files are 0600.
+func TestModes(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	root := filepath.Join(t.TempDir(), "blobs")
+	if err := os.MkdirAll(filepath.Join(root, tmpDir), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := d.Stage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Abort(ctx)
+	if _, err := st.Write([]byte("staged")); err != nil {
+		t.Fatal(err)
+	}
+	hash, _, err := storage.NewBucket(d).Put(ctx, strings.NewReader("a citizen's paper"), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return err
+		}
+		want := os.FileMode(0o600)
+		if e.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %#o, want %#o", p, fi.Mode().Perm(), want)
+		}
+		checked++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// root, tmp, the staged file, ab, ab/cd and the blob.
+	if checked != 6 {
+		t.Errorf("walked %d entries, want 6 (root, tmp/, a staged file, two blob directories, blob %s)", checked, hash)
+	}
+}

@@ -7,6 +7,14 @@
 // uploads); busy_timeout covers other processes that open the same file.
 // Reads use a separate pool of read-only connections.
 //
+// Durability: every connection runs with synchronous=FULL, so a commit
+// returns only after the WAL file is synced (fdatasync); with NORMAL a
+// power cut could roll back the last commits that were already answered.
+// The database file is made by Open, mode 0600, and its directory synced,
+// so that its name survives a power cut too (SQLite syncs the directory of
+// the -wal file it makes itself). SQLite gives the -wal and -shm files the
+// mode of the database file: they are 0600 as well, whatever the umask.
+//
 // The semantics are those of the store interfaces, identical to the MongoDB
 // driver's: every method changes one record atomically (a document and its
 // new version count as one record), and updates are guarded by Rev.
@@ -18,16 +26,20 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/durable"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
 )
@@ -98,6 +110,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, kerr.Wrap(err, kerr.Invalid, "invalid_database_path", "Đường dẫn tệp cơ sở dữ liệu không hợp lệ.")
 	}
+	if err := prepareFile(abs); err != nil {
+		return nil, openErr(abs, err)
+	}
 	w, err := sql.Open("sqlite", dsn(abs, o, false))
 	if err != nil {
 		return nil, openErr(abs, err)
@@ -139,7 +154,10 @@ func dsn(abs string, o options, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	// FULL: a commit syncs the WAL before it returns (see the package
+	// comment). Readers never commit, but the last connection to close
+	// checkpoints, with its own setting: all connections use the same.
+	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -o.cacheKiB))
 	q.Add("_pragma", "temp_store(MEMORY)")
 	if readOnly {
@@ -149,6 +167,39 @@ func dsn(abs string, o options, readOnly bool) string {
 		q.Set("_txlock", "immediate")
 	}
 	return u.String() + "?" + q.Encode()
+}
+
+// fileMode is the mode of the database file, and so of its -wal and -shm
+// files: they hold identity numbers and names.
+const fileMode = 0o600
+
+// prepareFile makes the database file if it is missing: mode fileMode
+// whatever the umask, synced, and its name made durable by syncing the
+// directory. A file that exists (from an older version) with more than
+// owner permissions is tightened, and so are its -wal and -shm files.
+func prepareFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
+	if err == nil {
+		// Chmod: the umask may have taken bits away (never added any,
+		// but an odd umask such as 0o200 would leave the owner unable to write).
+		if err := errors.Join(f.Chmod(fileMode), f.Sync(), f.Close()); err != nil {
+			return err
+		}
+		return durable.SyncDir(filepath.Dir(path))
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, fi.Mode().Perm()&^0o077); err != nil && !errors.Is(err, syscall.EROFS) {
+			return err
+		}
+	}
+	return nil
 }
 
 func openErr(path string, err error) error {
