@@ -144,7 +144,16 @@ var urlInLog = regexp.MustCompile(`url=(http://[^ ]+)`)
 // from its start-up log line and waits until /healthz answers.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(khoBin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	return startServerVia(t, nil, args...)
+}
+
+// startServerVia is startServer with the binary run through a command
+// prefix (a tracer and its flags, a shell that sets the umask…); the
+// server's cmd is then the prefix's process.
+func startServerVia(t *testing.T, prefix []string, args ...string) *server {
+	t.Helper()
+	argv := append(append(append([]string{}, prefix...), khoBin, "serve", "--addr", "127.0.0.1:0"), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = cleanEnv()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -68,6 +68,7 @@ install_packages() {
 	command -v qpdf >/dev/null || pkgs+=(qpdf)             # structure check of the DSS updates (signing tests)
 	command -v openssl >/dev/null || pkgs+=(openssl)      # cross-checks of the test PKI
 	[[ -f $SOFTHSM_MODULE ]] && command -v softhsm2-util >/dev/null || pkgs+=(softhsm2) # PKCS#11 key source tests
+	command -v strace >/dev/null || pkgs+=(strace)        # system-call trace of the power-cut test (e2e)
 	((${#pkgs[@]})) || return 0
 	local sudo=()
 	[[ $EUID -eq 0 ]] || sudo=(sudo)
