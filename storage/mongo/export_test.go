@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/kho-vn/kho/archive"
 )
 
@@ -36,3 +38,26 @@ func PlantLock(ctx context.Context, s *Store, key string, at time.Time) error {
 func SeedDocuments(ctx context.Context, s *Store, docs []archive.Document, batch int) error {
 	return s.insertDocuments(ctx, docs, batch)
 }
+
+// WithMonitor makes Open's client report every command to m.
+func WithMonitor(m *event.CommandMonitor) Option {
+	return func(c *config) { c.monitor = m }
+}
+
+// PlantHolderLock inserts a write lock on key held by the instance holder,
+// taken at the given time.
+func PlantHolderLock(ctx context.Context, s *Store, key, holder string, at time.Time) error {
+	_, err := s.locks.InsertOne(ctx, lockDoc{ID: key, Token: "planted-" + holder, At: at, Holder: holder})
+	return err
+}
+
+// PlantHolder writes the liveness record of an instance at a given beat,
+// as a process that then crashed would leave it.
+func PlantHolder(ctx context.Context, s *Store, holder string, beat int64) error {
+	_, err := s.lockHolders.InsertOne(ctx, holderDoc{ID: holder, Beat: beat, At: time.Now().UTC()})
+	return err
+}
+
+// Instance returns the instance ID s writes in its locks ("" on a server
+// without write locks).
+func Instance(s *Store) string { return s.holders.id }

@@ -21,9 +21,12 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/kho-vn/kho/archive"
@@ -43,6 +46,7 @@ const (
 	collTokens      = "tokens"
 	collMigrations  = "migrations"
 	collLocks       = "locks"
+	collLockHolders = "lock_holders"
 )
 
 // Store is the MongoDB metadata store. It is safe for concurrent use by
@@ -63,10 +67,12 @@ type Store struct {
 	migrations  *mongo.Collection
 	locks       *mongo.Collection
 	jobs        *mongo.Collection
+	lockHolders *mongo.Collection
 
 	// lockWrites is set when the server's updates are not atomic
 	// (FerretDB); see lock.go.
 	lockWrites bool
+	holders    holders
 }
 
 var (
@@ -74,10 +80,40 @@ var (
 	_ auth.Store    = (*Store)(nil)
 )
 
+// Durability and visibility of every operation, whatever the URI says
+// (Open overrides its w, journal, readConcernLevel and readPreference).
+//
+// A write that acknowledges a user's action (and every write here does,
+// or prepares one) waits for write concern "majority" with j:true: the
+// change is in the on-disk journal of a majority of the replica set's
+// voting members, so neither a power cut nor the loss of the primary can
+// roll it back once the user has been answered.
+//
+// Reads go to the primary with read concern "majority". Because writes
+// are acknowledged only once majority-committed, the primary's majority
+// snapshot holds every acknowledged write, so a read that follows a write
+// sees it, from any kho process; and a read never returns a change that
+// could still be rolled back, which "local" could. Causally consistent
+// sessions are not used: the write and the read that follows it are often
+// served by two kho processes behind a load balancer, and a session's
+// causality does not cross processes. What remains is the moment of a
+// fail-over when a primary that has been replaced does not know it yet
+// (until its election timeout); only "linearizable" reads, which cost a
+// round of replication for every read, would close it.
+//
+// FerretDB accepts these settings (it has no replica set: they change
+// nothing there); the conformance tests check that every command they
+// send carries them.
+func durableWrites() *writeconcern.WriteConcern {
+	j := true
+	return &writeconcern.WriteConcern{W: writeconcern.WCMajority, Journal: &j}
+}
+
 // config is what the Options set.
 type config struct {
 	serverSelection time.Duration
 	log             *slog.Logger
+	monitor         *event.CommandMonitor // tests: see export_test.go
 }
 
 // Option configures Open.
@@ -115,7 +151,11 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (*Store, er
 	if database == "" {
 		return nil, kerr.New(kerr.Invalid, "invalid_store_config", "Cấu hình kho dữ liệu không hợp lệ.", "mongo: empty database name")
 	}
-	co := options.Client().ApplyURI(uri).SetServerSelectionTimeout(cfg.serverSelection)
+	co := options.Client().ApplyURI(uri).SetServerSelectionTimeout(cfg.serverSelection).
+		SetWriteConcern(durableWrites()).SetReadConcern(readconcern.Majority()).SetReadPreference(readpref.Primary())
+	if cfg.monitor != nil {
+		co.SetMonitor(cfg.monitor)
+	}
 	if err := co.Validate(); err != nil {
 		return nil, &kerr.Error{Kind: kerr.Invalid, Code: "invalid_store_config", Message: "Cấu hình kho dữ liệu không hợp lệ.", Detail: "mongo: bad URI", Err: err}
 	}
@@ -139,6 +179,7 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (*Store, er
 		migrations:  db.Collection(collMigrations),
 		locks:       db.Collection(collLocks),
 		jobs:        db.Collection(collJobs),
+		lockHolders: db.Collection(collLockHolders),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -150,7 +191,14 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (*Store, er
 		return nil, err
 	}
 	s.lockWrites = lock
+	if lock {
+		if err := s.startHeartbeat(ctx); err != nil {
+			_ = client.Disconnect(context.WithoutCancel(ctx))
+			return nil, err
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
+		s.stopHeartbeat(context.WithoutCancel(ctx))
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -179,8 +227,10 @@ func (s *Store) needsWriteLocks(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
-// Close disconnects from the server.
+// Close deletes the store's lock liveness record (see lock.go) and
+// disconnects from the server.
 func (s *Store) Close(ctx context.Context) error {
+	s.stopHeartbeat(ctx)
 	return classify(s.client.Disconnect(ctx), "close")
 }
 
@@ -188,6 +238,7 @@ func (s *Store) Close(ctx context.Context) error {
 // an administrator's explicit reset; the store is unusable afterwards until
 // reopened.
 func (s *Store) Drop(ctx context.Context) error {
+	s.stopHeartbeat(ctx) // it would make the database again
 	return classify(s.db.Drop(ctx), "drop database")
 }
 

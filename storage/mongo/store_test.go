@@ -24,10 +24,16 @@ func openFresh(t testing.TB) *mongo.Store {
 // openNamed opens a store on the named database, dropping it when t ends.
 func openNamed(t testing.TB, name string) *mongo.Store {
 	t.Helper()
-	uri := testenv.MongoURI(t)
+	return openWith(t, testenv.MongoURI(t), name)
+}
+
+// openWith opens a store on the named database of the server at uri with
+// opts, dropping the database when t ends.
+func openWith(t testing.TB, uri, name string, opts ...mongo.Option) *mongo.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := mongo.Open(ctx, uri, name)
+	s, err := mongo.Open(ctx, uri, name, opts...)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", name, err)
 	}
@@ -498,16 +504,24 @@ func TestErrorsCarryNoDriverTypes(t *testing.T) {
 	}
 }
 
-func TestWriteLocks(t *testing.T) {
-	s := openFresh(t)
-	ctx := t.Context()
+// lockedDoc creates a document on s, a store that takes write locks
+// (the test is skipped, saying why, on a server that needs none).
+func lockedDoc(t *testing.T, s *mongo.Store) archive.Document {
+	t.Helper()
 	if !mongo.LocksWrites(s) {
 		t.Skip("the server's updates are atomic: no write locks to test")
 	}
 	d := newDoc(0, "o1", "KS", "a")
-	if err := s.CreateDocument(ctx, d); err != nil {
+	if err := s.CreateDocument(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}
+	return d
+}
+
+func TestWriteLocks(t *testing.T) {
+	s := openFresh(t)
+	ctx := t.Context()
+	d := lockedDoc(t, s)
 	// A lock left by a crashed writer an hour ago is broken.
 	if err := mongo.PlantLock(ctx, s, "documents/"+d.ID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
@@ -531,5 +545,71 @@ func TestWriteLocks(t *testing.T) {
 	}
 	if err := s.IncReuse(ctx, other.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWriteLocksOfAGoneHolder: a write lock whose holder is gone — no
+// liveness record, or a record whose beat stopped, as a killed process
+// leaves it — is broken within seconds, not after the 30 s lease; the
+// lock of a live holder (another Store on the same database) is not.
+func TestWriteLocksOfAGoneHolder(t *testing.T) {
+	name := testenv.UniqueName(t, "mongo")
+	s := openNamed(t, name)
+	ctx := t.Context()
+	d := lockedDoc(t, s)
+	key := "documents/" + d.ID
+	update := func(rev int64, name string) time.Duration {
+		t.Helper()
+		cur, err := s.GetDocument(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := s.UpdateDocument(ctx, nextVersion(cur, name), rev); err != nil {
+			t.Fatalf("update past the lock: %v", err)
+		}
+		return time.Since(t0)
+	}
+
+	// A holder with no liveness record is gone: its lock is broken at once.
+	if err := mongo.PlantHolderLock(ctx, s, key, "never-seen", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if took := update(1, "b"); took > 1500*time.Millisecond {
+		t.Errorf("a lock of a holder without a liveness record took %v to break", took)
+	}
+
+	// A killed holder: its record stays, its beat stops. Broken once the
+	// beat has been seen unchanged for two seconds, not sooner.
+	if err := mongo.PlantHolder(ctx, s, "killed", 41); err != nil {
+		t.Fatal(err)
+	}
+	if err := mongo.PlantHolderLock(ctx, s, key, "killed", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	took := update(2, "c")
+	if took < 1500*time.Millisecond || took > 10*time.Second {
+		t.Errorf("a lock of a holder whose beat stopped broke after %v, want about 2 s", took)
+	}
+
+	// A live holder: another Store on the same database, beating.
+	other, err := mongo.Open(ctx, testenv.MongoURI(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mongo.PlantHolderLock(ctx, s, key, mongo.Instance(other), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+	defer cancel()
+	if err := s.IncReuse(wctx, d.ID); !kerr.IsKind(err, kerr.Unavailable) {
+		t.Fatalf("IncReuse under a live holder's lock: %v, want Unavailable after waiting", err)
+	}
+	// Once it closes (its record goes), its lock is broken at once.
+	if err := other.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if took := update(3, "d"); took > 1500*time.Millisecond {
+		t.Errorf("a lock of a closed holder took %v to break", took)
 	}
 }
