@@ -392,7 +392,13 @@ func (s *staged) flush(ctx context.Context) error {
 	return nil
 }
 
-// Commit writes the blob under key if key is absent.
+// Commit writes the blob under key if key is absent. It returns only
+// with the service's answer to the request that makes the blob exist —
+// the conditional PUT, or the completion of the conditional multipart
+// copy — so an upload is acknowledged only once the service has: minio-go
+// returns from these calls after the response (and reads a completion's
+// 200 body for the <Error> S3 may put there). ack_test.go holds and
+// spoils that answer to show it.
 func (s *staged) Commit(ctx context.Context, key string) error {
 	if s.done {
 		return kerr.New(kerr.Internal, "", "", "s3: commit after commit or abort")
