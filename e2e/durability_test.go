@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -284,4 +286,54 @@ func childOf(pid int) int {
 	}
 	n, _ := strconv.Atoi(f[0])
 	return n
+}
+
+// TestDataFileModes is issue 9 item 5: with umask 000 and a data directory
+// that exists already with mode 0777, every file `kho serve` makes there
+// (kho.db, -wal, -shm, drafts.key, blobs) is 0600 and every directory 0700.
+func TestDataFileModes(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(data, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(data, 0o777); err != nil { // whatever the test's umask
+		t.Fatal(err)
+	}
+	umask0 := []string{"sh", "-c", `umask 000 && exec "$0" "$@"`}
+	srv := startServerVia(t, umask0, "--data", data)
+	c := &client{t: t, base: srv.url, token: createToken(t, []string{"--data", data}, citizenID, "citizen")}
+	if _, _, err := c.uploadRaw("", typeCode, "Quyền tệp", "quyen.pdf", tinyPDF("0600")); err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	err := filepath.WalkDir(data, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o600)
+		if e.IsDir() {
+			want = 0o700
+		} else {
+			files = append(files, strings.TrimPrefix(p, data+"/"))
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %#o, want %#o", p, fi.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"kho.db", "kho.db-wal", "kho.db-shm", "drafts.key"} {
+		if !slices.Contains(files, want) {
+			t.Errorf("no %s among the files checked %q", want, files)
+		}
+	}
+	if !slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(f, "blobs/") }) {
+		t.Errorf("no blob among the files checked %q", files)
+	}
 }
