@@ -85,8 +85,10 @@ type holderDoc struct {
 
 // holders is the liveness side of the write locks.
 type holders struct {
-	id   string   // this Store's instance ID
-	dead sync.Map // instance IDs seen dead: their locks are broken at once
+	id string // this Store's instance ID
+	// dead maps the instances judged gone to the beat they stopped at:
+	// their other locks are broken at once, unless they beat again.
+	dead sync.Map
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -231,21 +233,25 @@ func (s *Store) holderDead(ctx context.Context, holder string, w *holderWatch) (
 	if holder == s.holders.id {
 		return false, nil // another goroutine of this process: alive
 	}
-	if _, ok := s.holders.dead.Load(holder); ok {
-		return true, nil
-	}
+	deadAt, judged := s.holders.dead.Load(holder)
 	now := time.Now()
-	if w.holder == holder && now.Sub(w.last) < holderCheckEvery {
+	if !judged && w.holder == holder && now.Sub(w.last) < holderCheckEvery {
 		return false, nil
 	}
 	var rec holderDoc
 	err := s.lockHolders.FindOne(ctx, bson.D{{Key: "_id", Value: holder}}).Decode(&rec)
 	if isNoDoc(err) {
-		s.holders.dead.Store(holder, true)
+		s.holders.dead.Store(holder, int64(-1))
 		return true, nil
 	}
 	if err != nil {
 		return false, classify(err, "lock holder "+holder)
+	}
+	if judged {
+		if deadAt == rec.Beat {
+			return true, nil
+		}
+		s.holders.dead.Delete(holder) // it beat again: it was only slow
 	}
 	if w.holder != holder || w.beat != rec.Beat {
 		*w = holderWatch{holder: holder, beat: rec.Beat, since: now, checks: 1, last: now}
@@ -256,7 +262,7 @@ func (s *Store) holderDead(ctx context.Context, holder string, w *holderWatch) (
 	if w.checks < minDeadChecks || now.Sub(w.since) < holderDeadAfter {
 		return false, nil
 	}
-	s.holders.dead.Store(holder, true)
+	s.holders.dead.Store(holder, rec.Beat)
 	// Its record goes too (unless it beat meanwhile): nothing else would
 	// ever remove the record of a process that crashed.
 	_, _ = s.lockHolders.DeleteOne(ctx, bson.D{{Key: "_id", Value: holder}, {Key: "beat", Value: rec.Beat}})

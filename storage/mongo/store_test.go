@@ -592,6 +592,24 @@ func TestWriteLocksOfAGoneHolder(t *testing.T) {
 		t.Errorf("a lock of a holder whose beat stopped broke after %v, want about 2 s", took)
 	}
 
+	// If the holder judged gone beats again, it was only slow: its next
+	// lock is waited for like any other.
+	if err := mongo.PlantHolder(ctx, s, "killed", 42); err != nil {
+		t.Fatal(err)
+	}
+	d2 := newDoc(1, "o1", "KS", "e")
+	if err := s.CreateDocument(ctx, d2); err != nil {
+		t.Fatal(err)
+	}
+	if err := mongo.PlantHolderLock(ctx, s, "documents/"+d2.ID, "killed", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sctx, scancel := context.WithTimeout(ctx, time.Second)
+	defer scancel()
+	if err := s.IncReuse(sctx, d2.ID); !kerr.IsKind(err, kerr.Unavailable) {
+		t.Fatalf("IncReuse under the lock of a holder that beat again: %v, want Unavailable after waiting", err)
+	}
+
 	// A live holder: another Store on the same database, beating.
 	other, err := mongo.Open(ctx, testenv.MongoURI(t), name)
 	if err != nil {
