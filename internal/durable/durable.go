@@ -42,8 +42,9 @@ func SyncFile(path string) error {
 
 // MkdirAll makes dir and its missing parents with mode DirMode and syncs
 // the directory above each one it made, so that the whole path survives a
-// power cut. If dir exists already with a more open mode it is chmod-ed to
-// DirMode; parents that existed are left alone.
+// power cut. If dir exists already with another mode it is chmod-ed to
+// DirMode (unless it belongs to another user); parents that existed are
+// left alone.
 func MkdirAll(dir string) error {
 	var missing []string
 	p := filepath.Clean(dir)
@@ -82,7 +83,11 @@ func MkdirAll(dir string) error {
 		return err
 	}
 	if fi.Mode().Perm() != DirMode {
-		return os.Chmod(dir, DirMode)
+		err := os.Chmod(dir, DirMode)
+		if errors.Is(err, fs.ErrPermission) {
+			return nil // another user's directory: the files in it are 0600 all the same
+		}
+		return err
 	}
 	return nil
 }
