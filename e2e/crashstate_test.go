@@ -62,18 +62,13 @@ type inode struct {
 	id  int
 	dir bool
 	// files
-	data       []byte // content now
-	synced     []byte // content at the last fsync/fdatasync (nil: empty)
-	ver, sver  int    // changes to data; ver at the last sync
-	pendingDat []byte // snapshot taken when a sync started
-	pendingVer int
+	data      []byte // content now
+	synced    []byte // content at the last fsync/fdatasync (nil: empty)
+	ver, sver int    // changes to data; ver at the last sync
 	// directories
-	entries map[string]*inode // names now
-	durable map[string]*inode // names at the last fsync
-	pendEnt map[string]*inode
-	dver    int // changes to entries, and at the last fsync
-	dsver   int
-	pendDV  int
+	entries     map[string]*inode // names now
+	durable     map[string]*inode // names at the last fsync
+	dver, dsver int               // changes to entries; dver at the last fsync
 }
 
 func (m *fsModel) newInode(dir bool) *inode {
@@ -208,27 +203,16 @@ func (n *inode) truncate(size int64) {
 	n.ver++
 }
 
-// syncStart takes the snapshot a sync makes durable: what was written
-// before the call began.
-func (n *inode) syncStart() {
+// snapshot takes what a sync makes durable — what was written before the
+// call began — and returns the function that makes it durable when the
+// call returns.
+func (n *inode) snapshot() func() {
 	if n.dir {
-		n.pendEnt, n.pendDV = cloneMap(n.entries), n.dver
-		return
+		ent, ver := cloneMap(n.entries), n.dver
+		return func() { n.durable, n.dsver = ent, ver }
 	}
-	n.pendingDat, n.pendingVer = slices.Clone(n.data), n.ver
-}
-
-// syncEnd makes the snapshot durable.
-func (n *inode) syncEnd() {
-	if n.dir {
-		if n.pendEnt != nil {
-			n.durable, n.dsver = n.pendEnt, n.pendDV
-		}
-		return
-	}
-	if n.pendingDat != nil || n.pendingVer > 0 {
-		n.synced, n.sver = n.pendingDat, n.pendingVer
-	}
+	data, ver := slices.Clone(n.data), n.ver
+	return func() { n.synced, n.sver = data, ver }
 }
 
 func cloneMap(m map[string]*inode) map[string]*inode {
@@ -399,6 +383,8 @@ type sysCall struct {
 	name string   // e.g. "pwrite64"
 	args []string // top-level arguments
 	ret  string   // "" while unfinished; "?" if it never returned
+	// sync makes durable what a sync call's start saw (set by syncStart).
+	sync func()
 }
 
 // failed reports whether the call returned an error (or never returned).
@@ -596,7 +582,7 @@ func (m *fsModel) syncStart(c *sysCall) {
 	}
 	if fd, _, ok := fdArg(c.args[0]); ok {
 		if of := m.fds[fd]; of != nil {
-			of.ino.syncStart()
+			c.sync = of.ino.snapshot()
 		}
 	}
 }
@@ -709,8 +695,8 @@ func (m *fsModel) apply(c *sysCall) error {
 			of.ino.truncate(size)
 		}
 	case "fsync", "fdatasync":
-		if of, _, _ := fdOf(0); of != nil {
-			of.ino.syncEnd()
+		if c.sync != nil {
+			c.sync()
 		}
 	case "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir":
 		p, err := pathArg(dirArgOf(c), pathArgOf(c, 0))
@@ -760,14 +746,12 @@ func (m *fsModel) apply(c *sysCall) error {
 	case "sync", "syncfs":
 		var all func(d *inode)
 		all = func(d *inode) {
-			d.syncStart()
-			d.syncEnd()
+			d.snapshot()()
 			for _, n := range d.entries {
 				if n.dir {
 					all(n)
 				} else {
-					n.syncStart()
-					n.syncEnd()
+					n.snapshot()()
 				}
 			}
 		}

@@ -8,7 +8,7 @@
 // Reads use a separate pool of read-only connections.
 //
 // Durability: every connection runs with synchronous=FULL, so a commit
-// returns only after the WAL file is synced (fdatasync); with NORMAL a
+// returns only after the WAL file is synced (fsync); with NORMAL a
 // power cut could roll back the last commits that were already answered.
 // The database file is made by Open, mode 0600, and its directory synced,
 // so that its name survives a power cut too (SQLite syncs the directory of
