@@ -127,6 +127,24 @@ func BenchmarkVerifyBB1Page(b *testing.B) { benchVerify(b, 1, Options{}, false) 
 // BenchmarkVerifyBB100Pages verifies a B-B 100-page PDF.
 func BenchmarkVerifyBB100Pages(b *testing.B) { benchVerify(b, 100, Options{}, false) }
 
+// BenchmarkVerifyTwoSignatures1000Pages verifies a 1000-page PDF signed
+// twice (B-B, no revocation check): the second signature's update is
+// classified, which walks every object of the document once.
+func BenchmarkVerifyTwoSignatures1000Pages(b *testing.B) {
+	e := benchEnv(b)
+	one := signBytes(b, e.signer(b, pki.Personal, Options{}), makePDF(1000))
+	two := signBytes(b, e.signer(b, pki.Seal, Options{}), one)
+	vo := VerifyOptions{Roots: e.pki.Roots()}
+	b.SetBytes(int64(len(two)))
+	for b.Loop() {
+		rep, err := Verify(context.Background(), bytes.NewReader(two), int64(len(two)), vo)
+		if err != nil || len(rep.Signatures) != 2 || rep.Signatures[0].Verdict != TotalPassed || rep.Signatures[1].Verdict != TotalPassed {
+			b.Fatalf("%v %+v", err, rep)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
+}
+
 // BenchmarkVerifyBT1Page verifies a B-T one-page PDF (its time-stamp too).
 func BenchmarkVerifyBT1Page(b *testing.B) {
 	benchVerify(b, 1, Options{Level: LevelBT, TSAURL: benchEnv(b).tsaURL}, false)

@@ -112,7 +112,13 @@ type signedItem struct {
 // skipped: there is nothing to collect for it.
 func signedItems(rdr *pdf.Reader, lastOnly bool, now time.Time) []*signedItem {
 	var items []*signedItem
-	fields := signatureFields(rdr)
+	// Signatures outside the AcroForm are looked for unless only the last
+	// one is wanted: the one Kho's signer has just put in the AcroForm.
+	byteRanges := -1
+	if lastOnly {
+		byteRanges = 0
+	}
+	fields := signatureFields(rdr, byteRanges)
 	if lastOnly && len(fields) > 1 {
 		fields = fields[len(fields)-1:]
 	}

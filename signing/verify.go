@@ -237,7 +237,11 @@ func Verify(ctx context.Context, in io.ReaderAt, size int64, opts VerifyOptions)
 		rep.DSS = &DSSSummary{Certs: len(dss.certs), OCSPs: len(dss.ocsps), CRLs: len(dss.crls)}
 	}
 	env := newVerifyEnv(opts, dss, rep.VerifiedAt)
-	for _, f := range signatureFields(rdr) {
+	byteRanges, err := countByteRanges(in, size)
+	if err != nil {
+		byteRanges = -1
+	}
+	for _, f := range signatureFields(rdr, byteRanges) {
 		if err := ctx.Err(); err != nil {
 			return nil, kerr.Wrap(err, kerr.Unavailable, "verify_cancelled", "Việc kiểm tra chữ ký đã bị hủy.")
 		}
@@ -246,8 +250,8 @@ func Verify(ctx context.Context, in io.ReaderAt, size int64, opts VerifyOptions)
 	// A signature dictionary the parser could not read (garbage in it)
 	// would otherwise vanish from the report: count the /ByteRange keys in
 	// the raw file and report each unread one as a FORMAT_FAILURE.
-	if n, err := countByteRanges(in, size); err == nil {
-		for i := len(rep.Signatures); i < n; i++ {
+	if byteRanges >= 0 {
+		for i := len(rep.Signatures); i < byteRanges; i++ {
 			rep.Signatures = append(rep.Signatures, &SignatureReport{Kind: KindSignature, Revocation: "not_checked", Verdict: Indeterminate, SubIndication: SubFormatFailure,
 				Message: "Có chữ ký trong tệp nhưng không đọc được cấu trúc của nó.", Detail: "a /ByteRange in the file belongs to no readable signature dictionary"})
 		}
@@ -272,15 +276,20 @@ type sigField struct {
 
 // signatureFields walks the AcroForm field tree (within a budget) and
 // returns the signature dictionaries, in the order of their ByteRange end.
-func signatureFields(rdr *pdf.Reader) []sigField {
+// When the tree holds fewer than byteRanges (the /ByteRange keys in the
+// file; negative: unknown), it looks for signature widgets outside the
+// tree in the pages' annotations too (see orphanSignatures).
+func signatureFields(rdr *pdf.Reader, byteRanges int) []sigField {
 	var out []sigField
 	nodes := 0
+	inTree := map[uint32]bool{}
 	var walk func(v pdf.Value, prefix string, depth int)
 	walk = func(v pdf.Value, prefix string, depth int) {
 		nodes++
 		if depth > 32 || nodes > 10000 {
 			return
 		}
+		inTree[v.GetPtr().GetID()] = true
 		name := v.Key("T").Text()
 		if prefix != "" && name != "" {
 			name = prefix + "." + name
@@ -301,7 +310,39 @@ func signatureFields(rdr *pdf.Reader) []sigField {
 	for i := 0; i < fields.Len() && i < 10000; i++ {
 		walk(fields.Index(i), "", 0)
 	}
+	if byteRanges < 0 || len(out) < byteRanges {
+		for _, f := range out {
+			inTree[f.v.GetPtr().GetID()] = true
+		}
+		out = append(out, orphanSignatures(rdr, inTree)...)
+	}
 	sort.SliceStable(out, func(i, j int) bool { return rangeEnd(out[i].v) < rangeEnd(out[j].v) })
+	return out
+}
+
+// orphanSignatures returns the signatures of widget annotations that are
+// signature fields of their own (/FT /Sig, a /V) but not in the AcroForm
+// field tree — neither the widget nor its signature dictionary among the
+// objects of known. poppler's pdfsig 22.12 makes such fields when the
+// document's AcroForm is a direct dictionary (as Kho's signer and PDFBox
+// write it): it adds its widget to the page's /Annots only. poppler reads
+// them as signatures, and Verify does too, so that no signature is left
+// out of the report. The page tree is walked within maxPageNodes.
+func orphanSignatures(rdr *pdf.Reader, known map[uint32]bool) []sigField {
+	var out []sigField
+	pages, _ := pageList(rdr, 0) // a broken tree: the pages read so far
+	for _, p := range pages {
+		annots := p.Key("Annots")
+		for i := 0; i < annots.Len() && i < maxAnnots; i++ {
+			w := annots.Index(i)
+			id, sig := w.GetPtr().GetID(), w.Key("V")
+			if w.Key("Subtype").Name() != "Widget" || w.Key("FT").Name() != "Sig" || sig.IsNull() || known[id] || (sig.GetPtr().GetID() != 0 && known[sig.GetPtr().GetID()]) {
+				continue
+			}
+			known[id], known[sig.GetPtr().GetID()] = true, true
+			out = append(out, sigField{name: w.Key("T").Text(), v: sig})
+		}
+	}
 	return out
 }
 
@@ -570,6 +611,7 @@ func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) []revi
 		}
 	}
 	var revs []revision
+	walk := newWalkBudget()
 	from := ends[0]
 	for _, e := range revisionEnds(in, from, effective) {
 		r := revision{from: from, to: e, kind: ChangeUnclassified}
@@ -578,7 +620,7 @@ func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) []revi
 			// the end-of-line after %%EOF.
 			if s.end > from && s.end <= e && e-s.end <= 2 {
 				r.to, r.kind = s.end, ChangeUnclassified
-				if isSignatureUpdate(in, from, s.end) {
+				if isSignatureUpdate(in, from, s.end, walk) {
 					r.kind = ChangeLaterSignature
 					if s.Kind == KindDocTimestamp {
 						r.kind = ChangeDocTimestamp

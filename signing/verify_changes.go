@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"bytes"
 	"io"
 	"slices"
 
@@ -71,70 +72,453 @@ func refIDs(arr pdf.Value) []uint32 {
 
 // isSignatureUpdate reports whether the incremental update in (from, to],
 // which ends where a later signature's byte range ends, does no more than
-// add that signature: new signature fields in the AcroForm (the old fields
-// kept), their widgets added to a page's /Annots (the page otherwise the
-// same), and new objects reachable from the new fields (signature value,
-// appearance streams, their fonts and images). The catalog may change only
-// in /AcroForm, /Version and /Perms.
-func isSignatureUpdate(in io.ReaderAt, from, to int64) bool {
+// add that signature (see signatureAdded). It reads the document within
+// budget.
+func isSignatureUpdate(in io.ReaderAt, from, to int64, budget *walkBudget) bool {
 	return inspectUpdate(in, from, to, func(prev, cur *pdf.Reader, written []uint32) bool {
-		budget := 100000
-		oldRoot, newRoot := prev.Trailer().Key("Root"), cur.Trailer().Key("Root")
-		if !sameExcept(oldRoot, newRoot, "AcroForm", "Version", "Perms") {
+		open := func() (*pdf.Reader, error) {
+			return pdf.NewReader(io.NewSectionReader(&eofGuard{r: in, size: to}, 0, to), to)
+		}
+		return signatureAdded(prev, cur, written, open, budget)
+	})
+}
+
+// signatureAdded reports whether the update from prev to cur, which writes
+// the objects written, only adds signatures, as the signing tools do —
+// Kho's own signer, poppler's pdfsig, PDFBox — and as ISO 32000-2
+// §12.8.2.2.2 and EU DSS count as signing, not as a change (open reads cur
+// afresh for walkRevision, within walk):
+//   - the catalog changes only in /AcroForm, /Version and /Perms;
+//   - the AcroForm keeps its fields and gains signature fields; it may gain
+//     /DR resources (a font for the new appearances: pdfsig) and change
+//     /SigFlags; nothing else (no /XFA, /NeedAppearances, /CO);
+//   - a page may gain the new fields' widgets in /Annots, whether the page
+//     or its indirect /Annots array is rewritten, and nothing else; a new
+//     signature widget there that is not in the AcroForm counts as a new
+//     signature field (pdfsig writes them; see orphanSignatures);
+//   - every new object belongs to the new fields (widget, signature value,
+//     appearances, their fonts and images) or the new /DR entries, or is an
+//     empty form XObject that draws nothing (pdfsig writes such streams
+//     under numbers that were free, at generation 1);
+//   - the catalog, AcroForm, /Fields and /DR objects it rewrites serve in
+//     no other role (a /DR font dictionary that is also a page's fonts);
+//   - no object that the update did not write refers to a new object (an
+//     update that gives a dangling reference of the signed revision
+//     something to point at changes what that revision shows).
+//
+// The update may neither free nor renumber an existing object (openUpdate).
+// Existing fields, annotations, page content and resources stay as they
+// were, so the values of other fields and their FieldMDP locks are
+// untouched; whether DocMDP allows a signature at all is for the caller.
+func signatureAdded(prev, cur *pdf.Reader, written []uint32, open func() (*pdf.Reader, error), walk *walkBudget) bool {
+	budget := 100000
+	isNew := func(id uint32) bool { return !inUse(prev, id) }
+	oldRoot, newRoot := prev.Trailer().Key("Root"), cur.Trailer().Key("Root")
+	if !sameExcept(oldRoot, newRoot, "AcroForm", "Version", "Perms") {
+		return false
+	}
+	oldForm, newForm := oldRoot.Key("AcroForm"), newRoot.Key("AcroForm")
+	if newForm.Kind() != pdf.Dict {
+		return false
+	}
+	formKeys := []string{"Fields", "DR", "SigFlags"}
+	if oldForm.Kind() == pdf.Dict {
+		if !sameExcept(oldForm, newForm, formKeys...) {
 			return false
 		}
-		oldForm, newForm := oldRoot.Key("AcroForm"), newRoot.Key("AcroForm")
-		oldFields, newFields := refIDs(oldForm.Key("Fields")), refIDs(newForm.Key("Fields"))
-		for _, id := range oldFields {
-			if !slices.Contains(newFields, id) {
-				return false // a field removed
-			}
+	} else if slices.ContainsFunc(newForm.Keys(), func(k string) bool { return !slices.Contains(append(formKeys, "DA"), k) }) {
+		return false // a new AcroForm holds the signature fields and their defaults only
+	}
+	// compared: the objects whose rewrite was judged just above or below.
+	compared := map[uint32]bool{}
+	compare(compared, oldRoot, newRoot, isNew)
+	compare(compared, oldForm, newForm, isNew)
+	compare(compared, oldForm.Key("Fields"), newForm.Key("Fields"), isNew)
+	oldFields, newFields := refIDs(oldForm.Key("Fields")), refIDs(newForm.Key("Fields"))
+	for _, id := range oldFields {
+		if !slices.Contains(newFields, id) {
+			return false // a field removed
 		}
-		// What the new fields reach may be new.
-		var roots []pdf.Value
-		var added []uint32
-		for i, id := range newFields {
-			if slices.Contains(oldFields, id) {
-				continue
-			}
-			f := newForm.Key("Fields").Index(i)
-			if f.Key("FT").Name() != "Sig" {
-				return false // only signature fields may be added
-			}
-			added = append(added, id)
-			roots = append(roots, f)
+	}
+	// What the new fields and the new /DR entries reach may be new.
+	var roots []pdf.Value
+	for i, id := range newFields {
+		if slices.Contains(oldFields, id) {
+			continue
 		}
-		reach := reachable(roots)
-		for _, id := range written {
-			_, err := prev.GetObject(id)
-			existed := err == nil
-			v, _ := cur.GetObject(id)
-			switch {
-			case id == newRoot.GetPtr().GetID() || id == oldRoot.GetPtr().GetID() || (id != 0 && id == oldForm.GetPtr().GetID()):
-				// compared above
-			case !existed && (reach[id] || (v.Kind() == pdf.Stream && v.Key("Type").Name() == "XRef")):
-			case existed && v.Key("Type").Name() == "Page":
-				old, _ := prev.GetObject(id)
-				if !sameDeepExcept(old, v, "Annots", &budget) {
-					return false
-				}
-				oldAnnots, newAnnots := refIDs(old.Key("Annots")), refIDs(v.Key("Annots"))
-				for _, a := range oldAnnots {
-					if !slices.Contains(newAnnots, a) {
-						return false
-					}
-				}
-				for _, a := range newAnnots {
-					if !slices.Contains(oldAnnots, a) && !slices.Contains(added, a) && !reach[a] {
-						return false // an annotation that is not the new signature's widget
-					}
-				}
-			default:
+		f := newForm.Key("Fields").Index(i)
+		if f.Key("FT").Name() != "Sig" || id == 0 || id == newForm.Key("Fields").GetPtr().GetID() || !isNew(id) {
+			return false // only new signature fields, each an object of its own, may be added
+		}
+		roots = append(roots, f)
+	}
+	added, ok := extendedResources(oldForm.Key("DR"), newForm.Key("DR"), compared, isNew, &budget)
+	if !ok {
+		return false
+	}
+	roots = append(roots, added...)
+	g, ok := walkRevision(open, written, isNew, walk)
+	if !ok {
+		return false
+	}
+	// The catalog, AcroForm, /Fields and /DR objects were judged in their
+	// roles; they must have no other (a /DR font dictionary that is also a
+	// page's font resources would give the page new fonts).
+	delete(compared, 0)
+	for id := range compared {
+		for _, u := range g.uses[id] {
+			if !compared[u.holder] && (u.holder != g.trailer || u.key != "Root") {
 				return false
 			}
 		}
-		return true
-	})
+	}
+	// A new signature widget outside the AcroForm, added to a page's
+	// /Annots, is a new signature field too (see orphanSignatures).
+	for _, id := range written {
+		v, _ := cur.GetObject(id)
+		annots := v
+		if v.Key("Type").Name() == "Page" {
+			annots = v.Key("Annots")
+		} else if !g.onlyAnnotsOf(id) {
+			continue
+		}
+		for i := 0; i < annots.Len() && i < maxAnnots; i++ {
+			if w := annots.Index(i); isNew(w.GetPtr().GetID()) && w.Key("Subtype").Name() == "Widget" && w.Key("FT").Name() == "Sig" {
+				roots = append(roots, w)
+			}
+		}
+	}
+	reach := reachable(roots)
+	for _, id := range written {
+		v, _ := cur.GetObject(id)
+		switch {
+		case compared[id]:
+		case isNew(id) && (reach[id] || emptyForm(v)):
+		case isNew(id) && v.Kind() == pdf.Stream && (v.Key("Type").Name() == "XRef" || v.Key("Type").Name() == "ObjStm"):
+			// the update's cross-reference stream, or a container of
+			// objects judged one by one
+		case v.Kind() == pdf.Dict && v.Key("Type").Name() == "Page":
+			old, err := prev.GetObject(id)
+			if err != nil || !sameDeepExcept(old, v, "Annots", &budget) || !widgetsAdded(old.Key("Annots"), v.Key("Annots"), reach, isNew) {
+				return false
+			}
+		case v.Kind() == pdf.Array && g.onlyAnnotsOf(id):
+			// A page's indirect /Annots array, rewritten (or new, the page
+			// rewritten to point to it): it gains widgets of the new fields.
+			for _, page := range g.uses[id] {
+				oldPage, err := prev.GetObject(page.holder)
+				if err != nil || !widgetsAdded(oldPage.Key("Annots"), v, reach, isNew) {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// compare records in compared the object of cur, the new version of old,
+// as judged by the caller: it is a new object, or old rewritten.
+func compare(compared map[uint32]bool, old, cur pdf.Value, isNew func(uint32) bool) {
+	if id := cur.GetPtr().GetID(); isNew(id) || id == old.GetPtr().GetID() {
+		compared[id] = true
+	}
+}
+
+// extendedResources reports whether the resource dictionary cur keeps
+// every entry of old and only adds some, at most one level down (a font
+// added to /Font), and returns the values added. The objects of the
+// dictionaries involved go to compared (see compare): their rewrite is
+// judged here.
+func extendedResources(old, cur pdf.Value, compared map[uint32]bool, isNew func(uint32) bool, budget *int) ([]pdf.Value, bool) {
+	if cur.IsNull() {
+		return nil, old.IsNull()
+	}
+	if cur.Kind() != pdf.Dict || (!old.IsNull() && old.Kind() != pdf.Dict) {
+		return nil, false
+	}
+	var added []pdf.Value
+	compare(compared, old, cur, isNew)
+	for _, k := range cur.Keys() {
+		o, n := old.Key(k), cur.Key(k)
+		switch {
+		case o.IsNull():
+			added = append(added, n)
+		case sameDeep(o, n, 1, budget):
+		case o.Kind() == pdf.Dict && n.Kind() == pdf.Dict:
+			compare(compared, o, n, isNew)
+			for _, name := range n.Keys() {
+				switch {
+				case o.Key(name).IsNull():
+					added = append(added, n.Key(name))
+				case !sameDeep(o.Key(name), n.Key(name), 2, budget):
+					return nil, false
+				}
+			}
+			for _, name := range o.Keys() {
+				if n.Key(name).IsNull() {
+					return nil, false
+				}
+			}
+		default:
+			return nil, false
+		}
+	}
+	for _, k := range old.Keys() {
+		if cur.Key(k).IsNull() {
+			return nil, false
+		}
+	}
+	return added, true
+}
+
+// widgetsAdded reports whether the annotation array cur keeps every
+// annotation of old and adds only new widget annotations of the new
+// signature fields (those in reach).
+func widgetsAdded(old, cur pdf.Value, reach map[uint32]bool, isNew func(uint32) bool) bool {
+	if cur.Kind() != pdf.Array || (!old.IsNull() && old.Kind() != pdf.Array) {
+		return false
+	}
+	oldIDs, newIDs := refIDs(old), refIDs(cur)
+	for _, a := range oldIDs {
+		if !slices.Contains(newIDs, a) {
+			return false
+		}
+	}
+	for i, a := range newIDs {
+		if slices.Contains(oldIDs, a) {
+			continue
+		}
+		if !isNew(a) || !reach[a] || cur.Index(i).Key("Subtype").Name() != "Widget" {
+			return false // an annotation that is not the new signature's widget
+		}
+	}
+	return true
+}
+
+// emptyForm reports whether v is a form XObject that draws nothing: a
+// stream with only the entries of a form XObject and no content but
+// white space. Such a stream changes nothing wherever it is referenced.
+func emptyForm(v pdf.Value) bool {
+	if v.Kind() != pdf.Stream {
+		return false
+	}
+	for _, k := range v.Keys() {
+		switch k {
+		case "Length", "BBox", "Matrix", "Resources", "FormType", "Filter", "DecodeParms":
+		case "Type":
+			if v.Key(k).Name() != "XObject" {
+				return false
+			}
+		case "Subtype":
+			if v.Key(k).Name() != "Form" {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	data, err := readStreamLimited(v, 1024)
+	return err == nil && len(bytes.TrimSpace(data)) == 0
+}
+
+// walkBudget bounds what the walks of one Verify may read (walkRevision):
+// past it, later updates are not classified as signatures.
+type walkBudget struct {
+	objects, nodes int
+}
+
+// newWalkBudget is the budget of one Verify: about a 40,000-page document
+// walked twice, or a small one walked for each of its revisions.
+func newWalkBudget() *walkBudget { return &walkBudget{objects: 200000, nodes: 4000000} }
+
+// walkCacheObjects is how many objects walkRevision reads through one
+// PDF reader before it opens a fresh one: the reader keeps every object it
+// has read, and the walk would otherwise hold the whole document.
+const walkCacheObjects = 1024
+
+// use is one reference to an object: by which object, under which key.
+type use struct {
+	holder uint32
+	key    string // the dictionary key; "" for an array element
+	page   bool   // the holder is a page
+}
+
+// revisionGraph is what walkRevision learnt of a revision.
+type revisionGraph struct {
+	// uses lists, for every object that the update rewrote or added and
+	// that the walk reached, the references to it.
+	uses map[uint32][]use
+	// trailer is the object number of the trailer: that of the
+	// cross-reference stream, or 0 for a classic trailer.
+	trailer uint32
+}
+
+// onlyAnnotsOf reports whether every reference to object id is a page's
+// /Annots.
+func (g *revisionGraph) onlyAnnotsOf(id uint32) bool {
+	us := g.uses[id]
+	return len(us) > 0 && !slices.ContainsFunc(us, func(u use) bool { return u.key != "Annots" || !u.page })
+}
+
+// walkRevision walks every object reachable from the trailer of the
+// revision open reads (within budget) and fails if an object the update
+// did not write refers to a new one (isNew); it records the references to
+// the objects the update wrote. The reader keeps every object it reads, so
+// the walk opens a fresh one after each walkCacheObjects objects, even in
+// the middle of a long array (a flat page tree): it then reads the array's
+// holder again and goes on. It holds about walkCacheObjects objects at a
+// time, whatever the size of the document.
+func walkRevision(open func() (*pdf.Reader, error), written []uint32, isNew func(uint32) bool, budget *walkBudget) (*revisionGraph, bool) {
+	w := &walker{open: open, isNew: isNew, budget: budget, wrote: map[uint32]bool{}, seen: map[uint32]bool{}, ok: true}
+	var err error
+	if w.r, err = open(); err != nil {
+		return nil, false
+	}
+	w.g = &revisionGraph{uses: map[uint32][]use{}, trailer: w.r.Trailer().GetPtr().GetID()}
+	for _, id := range written {
+		w.wrote[id] = true
+	}
+	w.object(0, true)
+	for len(w.queue) > 0 && w.ok {
+		if budget.objects--; budget.objects < 0 {
+			return nil, false
+		}
+		id := w.queue[0]
+		w.queue = w.queue[1:]
+		w.object(id, false)
+	}
+	if !w.ok {
+		return nil, false
+	}
+	return w.g, true
+}
+
+// walker is the state of walkRevision.
+type walker struct {
+	open     func() (*pdf.Reader, error)
+	r        *pdf.Reader
+	read     int // objects read through r
+	readers  int // readers opened: a value read through an older one is read again
+	isNew    func(uint32) bool
+	budget   *walkBudget
+	g        *revisionGraph
+	wrote    map[uint32]bool
+	seen     map[uint32]bool
+	queue    []uint32
+	ok       bool
+	holder   uint32 // the object walked
+	trailer  bool   // it is the trailer
+	page     bool   // it is a page
+	holderAt pdf.Ptr
+}
+
+// step is one step from an object into its direct values: a key or an index.
+type step struct {
+	key   string
+	index int
+}
+
+// get reads the object walked (the trailer, or object holder) with the
+// current reader and follows path into it.
+func (w *walker) get(path []step) pdf.Value {
+	var v pdf.Value
+	if w.trailer {
+		v = w.r.Trailer()
+	} else {
+		v, _ = w.r.GetObject(w.holder)
+	}
+	for _, s := range path {
+		if s.key != "" {
+			v = v.Key(s.key)
+		} else {
+			v = v.Index(s.index)
+		}
+	}
+	return v
+}
+
+// object walks the direct values of object id (the trailer when trailer).
+func (w *walker) object(id uint32, trailer bool) {
+	w.holder, w.trailer = id, trailer
+	w.count()
+	v := w.get(nil)
+	if !trailer && v.IsNull() {
+		return // a reference to nothing, as in the reader that reached it
+	}
+	w.holderAt, w.page = v.GetPtr(), v.Key("Type").Name() == "Page"
+	w.value(v, nil, "", 0)
+}
+
+// count counts one object read, and opens a fresh reader when the current
+// one holds walkCacheObjects.
+func (w *walker) count() {
+	if w.read++; w.read < walkCacheObjects {
+		return
+	}
+	r, err := w.open()
+	if err != nil {
+		w.ok = false
+		return
+	}
+	w.r, w.read = r, 0
+	w.readers++
+}
+
+// value walks v, found at path in the object walked under key.
+func (w *walker) value(v pdf.Value, path []step, key string, depth int) {
+	w.budget.nodes--
+	if !w.ok || w.budget.nodes < 0 || depth > maxValueDepth {
+		w.ok = false
+		return
+	}
+	if p := v.GetPtr(); p.GetID() != 0 && p != w.holderAt {
+		w.reference(p.GetID(), key)
+		w.count()
+		return
+	}
+	readers := w.readers
+	again := func() {
+		if w.readers != readers { // read again with the fresh reader
+			v, readers = w.get(path), w.readers
+		}
+	}
+	switch v.Kind() {
+	case pdf.Dict, pdf.Stream:
+		for _, k := range v.Keys() {
+			w.value(v.Key(k), append(path, step{key: k}), k, depth+1)
+			again()
+		}
+	case pdf.Array:
+		for i := 0; i < v.Len(); i++ {
+			w.value(v.Index(i), append(path, step{index: i}), "", depth+1)
+			again()
+		}
+	}
+}
+
+// reference records that the object walked refers to object id under key.
+func (w *walker) reference(id uint32, key string) {
+	from := w.holderAt.GetID()
+	if w.isNew(id) && !w.trailer && !w.wrote[from] { // the trailer is new with every update
+		w.ok = false // an object the update did not touch refers to a new one
+		return
+	}
+	if w.wrote[id] {
+		w.g.uses[id] = append(w.g.uses[id], use{holder: from, key: key, page: w.page})
+	}
+	if !w.seen[id] {
+		w.seen[id] = true
+		w.queue = append(w.queue, id)
+	}
+}
+
+// inUse reports whether the cross-reference of r defines object id as in
+// use, without reading the object.
+func inUse(r *pdf.Reader, id uint32) bool {
+	xs := r.Xref()
+	return id != 0 && int(id) < len(xs) && xs[id].Ptr().GetID() == id
 }
 
 // sameDeepExcept is sameDeep on two dictionaries, leaving out key skip.

@@ -392,46 +392,73 @@ func openUpdate(in io.ReaderAt, from, to int64) (prev, cur *pdf.Reader, written 
 	if err != nil || cur.XrefInformation.StartPos < from {
 		return nil, nil, nil, false
 	}
-	written, ok = updateObjects(in, cur, to)
-	return prev, cur, written, ok
+	written, freed, ok := updateObjects(in, cur, to)
+	if !ok || !keepsObjects(prev, cur, written, freed) {
+		return nil, nil, nil, false
+	}
+	return prev, cur, written, true
+}
+
+// keepsObjects reports whether an update leaves every object of the
+// previous revision in place: it frees none (the PDF reader would still
+// read the old object, a viewer would not), and rewrites none under another
+// generation number (references to the old generation would then point
+// at nothing). A rewrite or a reuse of a free number is judged by the
+// classifiers.
+func keepsObjects(prev, cur *pdf.Reader, written, freed []uint32) bool {
+	for _, id := range freed {
+		if inUse(prev, id) {
+			return false
+		}
+	}
+	px, cx := prev.Xref(), cur.Xref()
+	for _, id := range written {
+		if inUse(prev, id) && (int(id) >= len(cx) || px[id].Ptr() != cx[id].Ptr()) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxUpdateObjects bounds the objects of one update that isDSSUpdate reads.
 const maxUpdateObjects = 10000
 
 // updateObjects lists the object numbers the last cross-reference section
-// of the file cur reads (of size bytes) defines as in use.
-func updateObjects(in io.ReaderAt, cur *pdf.Reader, size int64) ([]uint32, bool) {
-	var ids []uint32
+// of the file cur reads (of size bytes) defines as in use, and those it
+// marks free.
+func updateObjects(in io.ReaderAt, cur *pdf.Reader, size int64) (ids, freed []uint32, ok bool) {
 	switch cur.XrefInformation.Type {
 	case "table":
 		start := cur.XrefInformation.StartPos
 		n := min(size-start, 32<<20)
 		b := make([]byte, n)
 		if m, _ := in.ReadAt(b, start); int64(m) < n {
-			return nil, false
+			return nil, nil, false
 		}
 		end := bytes.Index(b, []byte("trailer"))
 		if end < 0 || !bytes.HasPrefix(b, []byte("xref")) {
-			return nil, false
+			return nil, nil, false
 		}
 		f := strings.Fields(string(b[4:end]))
 		for i := 0; i+1 < len(f); {
 			var first, count int64
 			if _, err := fmt.Sscan(f[i], &first); err != nil {
-				return nil, false
+				return nil, nil, false
 			}
 			if _, err := fmt.Sscan(f[i+1], &count); err != nil || count < 0 || count > maxUpdateObjects || i+2+3*int(count) > len(f) {
-				return nil, false
+				return nil, nil, false
 			}
 			for j := 0; j < int(count); j++ {
-				if f[i+2+3*j+2] == "n" {
+				switch f[i+2+3*j+2] {
+				case "n":
 					ids = append(ids, uint32(first+int64(j)))
+				case "f":
+					freed = append(freed, uint32(first+int64(j)))
 				}
 			}
 			i += 2 + 3*int(count)
-			if len(ids) > maxUpdateObjects {
-				return nil, false
+			if len(ids)+len(freed) > maxUpdateObjects {
+				return nil, nil, false
 			}
 		}
 	case "stream":
@@ -441,11 +468,11 @@ func updateObjects(in io.ReaderAt, cur *pdf.Reader, size int64) ([]uint32, bool)
 			w = append(w, int(x.Key("W").Index(i).Int64()))
 		}
 		if len(w) != 3 || w[0] < 0 || w[1] < 0 || w[2] < 0 || w[0]+w[1]+w[2] > 32 {
-			return nil, false
+			return nil, nil, false
 		}
 		data, err := readStreamLimited(x, 16<<20)
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
 		index := x.Key("Index")
 		var pairs []int64
@@ -460,29 +487,32 @@ func updateObjects(in io.ReaderAt, cur *pdf.Reader, size int64) ([]uint32, bool)
 		pos := 0
 		for i := 0; i+1 < len(pairs); i += 2 {
 			if pairs[i+1] < 0 || pairs[i+1] > maxUpdateObjects {
-				return nil, false
+				return nil, nil, false
 			}
 			for j := int64(0); j < pairs[i+1]; j++ {
 				if pos+row > len(data) {
-					return nil, false
+					return nil, nil, false
 				}
 				typ := 1
 				if w[0] > 0 {
 					typ = int(decodeBE(data[pos : pos+w[0]]))
 				}
-				if typ == 1 || typ == 2 {
+				switch typ {
+				case 1, 2:
 					ids = append(ids, uint32(pairs[i]+j))
+				case 0:
+					freed = append(freed, uint32(pairs[i]+j))
 				}
 				pos += row
 			}
-			if len(ids) > maxUpdateObjects {
-				return nil, false
+			if len(ids)+len(freed) > maxUpdateObjects {
+				return nil, nil, false
 			}
 		}
 	default:
-		return nil, false
+		return nil, nil, false
 	}
-	return ids, true
+	return ids, freed, true
 }
 
 func decodeBE(b []byte) uint64 {
