@@ -67,6 +67,14 @@ install_packages() {
 	command -v pdfsig >/dev/null || pkgs+=(poppler-utils) # the independent signature check (signing tests)
 	command -v qpdf >/dev/null || pkgs+=(qpdf)             # structure check of the DSS updates (signing tests)
 	command -v openssl >/dev/null || pkgs+=(openssl)      # cross-checks of the test PKI
+	# Signatures made by other software (signing tests, TestForeignSignatures):
+	# pdfsig signs over an NSS database made with certutil/pk12util; PDFBox 2
+	# with BouncyCastle signs from a small Java program compiled with javac.
+	command -v certutil >/dev/null && command -v pk12util >/dev/null || pkgs+=(libnss3-tools)
+	command -v javac >/dev/null && command -v java >/dev/null || pkgs+=(default-jdk-headless)
+	[[ -f /usr/share/java/pdfbox2.jar && -f /usr/share/java/fontbox2.jar && -f /usr/share/java/commons-logging.jar ]] || pkgs+=(libpdfbox2-java)
+	[[ -f /usr/share/java/bcprov.jar ]] || pkgs+=(libbcprov-java)
+	[[ -f /usr/share/java/bcpkix.jar && -f /usr/share/java/bcutil.jar ]] || pkgs+=(libbcpkix-java)
 	[[ -f $SOFTHSM_MODULE ]] && command -v softhsm2-util >/dev/null || pkgs+=(softhsm2) # PKCS#11 key source tests
 	command -v strace >/dev/null || pkgs+=(strace)        # system-call trace of the power-cut test (e2e)
 	((${#pkgs[@]})) || return 0
