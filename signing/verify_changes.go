@@ -336,7 +336,7 @@ func newWalkBudget() *walkBudget { return &walkBudget{objects: 200000, nodes: 40
 // walkCacheObjects is how many objects walkRevision reads through one
 // PDF reader before it opens a fresh one: the reader keeps every object it
 // has read, and the walk would otherwise hold the whole document.
-const walkCacheObjects = 1024
+const walkCacheObjects = 2048
 
 // use is one reference to an object: by which object, under which key.
 type use struct {
@@ -365,29 +365,35 @@ func (g *revisionGraph) onlyAnnotsOf(id uint32) bool {
 // walkRevision walks every object reachable from the trailer of the
 // revision open reads (within budget) and fails if an object the update
 // did not write refers to a new one (isNew); it records the references to
-// the objects the update wrote. The reader keeps every object it reads, so
-// the walk opens a fresh one after each walkCacheObjects objects, even in
-// the middle of a long array (a flat page tree): it then reads the array's
-// holder again and goes on. It holds about walkCacheObjects objects at a
-// time, whatever the size of the document.
+// the objects the update wrote. It goes depth first, so that an object is
+// walked while the reader still holds it from the reference that reached
+// it (up to maxWalkDepth levels; deeper ones wait in a queue). The reader
+// keeps every object it reads, so the walk opens a fresh one after each
+// walkCacheObjects objects, even in the middle of a long array (a flat
+// page tree), and reads what it was walking again from it: it holds about
+// walkCacheObjects objects at a time, whatever the size of the document.
 func walkRevision(open func() (*pdf.Reader, error), written []uint32, isNew func(uint32) bool, budget *walkBudget) (*revisionGraph, bool) {
 	w := &walker{open: open, isNew: isNew, budget: budget, wrote: map[uint32]bool{}, seen: map[uint32]bool{}, ok: true}
 	var err error
 	if w.r, err = open(); err != nil {
 		return nil, false
 	}
-	w.g = &revisionGraph{uses: map[uint32][]use{}, trailer: w.r.Trailer().GetPtr().GetID()}
+	trailer := w.r.Trailer()
+	w.g = &revisionGraph{uses: map[uint32][]use{}, trailer: trailer.GetPtr().GetID()}
 	for _, id := range written {
 		w.wrote[id] = true
 	}
-	w.object(0, true)
+	w.at = walkAt{trailer: true, ptr: trailer.GetPtr()}
+	w.value(trailer, nil, "", 0)
 	for len(w.queue) > 0 && w.ok {
-		if budget.objects--; budget.objects < 0 {
-			return nil, false
-		}
 		id := w.queue[0]
 		w.queue = w.queue[1:]
-		w.object(id, false)
+		v, err := w.r.GetObject(id)
+		if err != nil {
+			continue // a reference to nothing, as in the reader that reached it
+		}
+		w.count()
+		w.descend(id, v)
 	}
 	if !w.ok {
 		return nil, false
@@ -395,23 +401,32 @@ func walkRevision(open func() (*pdf.Reader, error), written []uint32, isNew func
 	return w.g, true
 }
 
+// maxWalkDepth is how deep walkRevision follows references at once; the
+// objects below wait in its queue.
+const maxWalkDepth = 200
+
 // walker is the state of walkRevision.
 type walker struct {
-	open     func() (*pdf.Reader, error)
-	r        *pdf.Reader
-	read     int // objects read through r
-	readers  int // readers opened: a value read through an older one is read again
-	isNew    func(uint32) bool
-	budget   *walkBudget
-	g        *revisionGraph
-	wrote    map[uint32]bool
-	seen     map[uint32]bool
-	queue    []uint32
-	ok       bool
-	holder   uint32 // the object walked
-	trailer  bool   // it is the trailer
-	page     bool   // it is a page
-	holderAt pdf.Ptr
+	open    func() (*pdf.Reader, error)
+	r       *pdf.Reader
+	read    int // objects read through r
+	readers int // readers opened: a value read through an older one is read again
+	isNew   func(uint32) bool
+	budget  *walkBudget
+	g       *revisionGraph
+	wrote   map[uint32]bool
+	seen    map[uint32]bool
+	queue   []uint32
+	ok      bool
+	depth   int
+	at      walkAt // the object walked
+}
+
+// walkAt is the object a walker is in.
+type walkAt struct {
+	trailer bool    // the trailer
+	ptr     pdf.Ptr // otherwise this object
+	page    bool    // a page
 }
 
 // step is one step from an object into its direct values: a key or an index.
@@ -420,14 +435,14 @@ type step struct {
 	index int
 }
 
-// get reads the object walked (the trailer, or object holder) with the
-// current reader and follows path into it.
+// get reads the object walked with the current reader and follows path
+// into it.
 func (w *walker) get(path []step) pdf.Value {
 	var v pdf.Value
-	if w.trailer {
+	if w.at.trailer {
 		v = w.r.Trailer()
 	} else {
-		v, _ = w.r.GetObject(w.holder)
+		v, _ = w.r.GetObject(w.at.ptr.GetID())
 	}
 	for _, s := range path {
 		if s.key != "" {
@@ -439,16 +454,18 @@ func (w *walker) get(path []step) pdf.Value {
 	return v
 }
 
-// object walks the direct values of object id (the trailer when trailer).
-func (w *walker) object(id uint32, trailer bool) {
-	w.holder, w.trailer = id, trailer
-	w.count()
-	v := w.get(nil)
-	if !trailer && v.IsNull() {
-		return // a reference to nothing, as in the reader that reached it
+// descend walks object id, read as v, and comes back to the object walked.
+func (w *walker) descend(id uint32, v pdf.Value) {
+	if w.budget.objects--; w.budget.objects < 0 {
+		w.ok = false
+		return
 	}
-	w.holderAt, w.page = v.GetPtr(), v.Key("Type").Name() == "Page"
+	back := w.at
+	w.at = walkAt{ptr: v.GetPtr(), page: v.Key("Type").Name() == "Page"}
+	w.depth++
 	w.value(v, nil, "", 0)
+	w.depth--
+	w.at = back
 }
 
 // count counts one object read, and opens a fresh reader when the current
@@ -473,9 +490,15 @@ func (w *walker) value(v pdf.Value, path []step, key string, depth int) {
 		w.ok = false
 		return
 	}
-	if p := v.GetPtr(); p.GetID() != 0 && p != w.holderAt {
-		w.reference(p.GetID(), key)
+	if p := v.GetPtr(); p.GetID() != 0 && p != w.at.ptr {
 		w.count()
+		if w.reference(p.GetID(), key) {
+			if w.depth < maxWalkDepth {
+				w.descend(p.GetID(), v)
+			} else {
+				w.queue = append(w.queue, p.GetID())
+			}
+		}
 		return
 	}
 	readers := w.readers
@@ -498,20 +521,22 @@ func (w *walker) value(v pdf.Value, path []step, key string, depth int) {
 	}
 }
 
-// reference records that the object walked refers to object id under key.
-func (w *walker) reference(id uint32, key string) {
-	from := w.holderAt.GetID()
-	if w.isNew(id) && !w.trailer && !w.wrote[from] { // the trailer is new with every update
+// reference records that the object walked refers to object id under key,
+// and reports whether id is seen for the first time.
+func (w *walker) reference(id uint32, key string) bool {
+	from := w.at.ptr.GetID()
+	if w.isNew(id) && !w.at.trailer && !w.wrote[from] { // the trailer is new with every update
 		w.ok = false // an object the update did not touch refers to a new one
-		return
+		return false
 	}
 	if w.wrote[id] {
-		w.g.uses[id] = append(w.g.uses[id], use{holder: from, key: key, page: w.page})
+		w.g.uses[id] = append(w.g.uses[id], use{holder: from, key: key, page: w.at.page})
 	}
-	if !w.seen[id] {
-		w.seen[id] = true
-		w.queue = append(w.queue, id)
+	if w.seen[id] {
+		return false
 	}
+	w.seen[id] = true
+	return true
 }
 
 // inUse reports whether the cross-reference of r defines object id as in

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/digitorus/pdf"
+	"github.com/kho-vn/kho/certs-test/pki"
 )
 
 // handUpdate is an incremental update written by hand: the objects it
@@ -284,6 +285,44 @@ func TestSignatureUpdateRules(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSignatureUpdateLargeDocument checks the walk of a document larger
+// than one reader's share (walkCacheObjects): a flat page tree of 3,000
+// pages, the last of which names a missing object in its content array. A
+// later signature (PDFBox's shape: no widget on a page) whose appearance
+// takes that number is refused; one that takes another is accepted. Both
+// Kho signatures of the same document pass.
+func TestSignatureUpdateLargeDocument(t *testing.T) {
+	const pages = 3000
+	last := fmt.Sprintf("/Contents %d 0 R", 3+2*pages)
+	base := bytes.Replace(makePDF(pages), []byte(last), []byte(fmt.Sprintf("/Contents [%d 0 R 7000 0 R]", 3+2*pages)), 1)
+	base = assemblePDF(pdfObjects(t, base))
+	if n := 3 + 2*pages; n < 2*walkCacheObjects {
+		t.Fatalf("%d objects: not enough to open a fresh reader twice", n)
+	}
+	for ap, want := range map[int]bool{7001: true, 7000: false} {
+		doc := appendHandUpdate(t, base, handUpdate{objs: map[int]string{
+			1:    "<< /Type /Catalog /Pages 2 0 R /AcroForm 6010 0 R >>",
+			6010: "<< /Fields [6011 0 R] /SigFlags 3 >>",
+			6011: fmt.Sprintf("<< /FT /Sig /Type /Annot /Subtype /Widget /F 132 /T (S1) /V 6012 0 R /Rect [0 0 0 0] /AP << /N %d 0 R >> >>", ap),
+			6012: handSigDict,
+			ap:   withStream("/Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >>", "BT /F1 18 Tf 72 700 Td (Forged) Tj ET"),
+		}})
+		if got := isSignatureUpdate(bytes.NewReader(doc), int64(len(base)), int64(len(doc)), newWalkBudget()); got != want {
+			t.Fatalf("appearance as object %d: isSignatureUpdate = %v, want %v", ap, got, want)
+		}
+	}
+	e := getEnv(t)
+	two := signBytes(t, e.signer(t, pki.Seal, Options{}), signBytes(t, e.signer(t, pki.Personal, Options{}), makePDF(pages)))
+	rep := verifyBytes(t, two, VerifyOptions{Roots: e.pki.Roots()})
+	if len(rep.Signatures) != 2 || rep.Signatures[0].Verdict != TotalPassed || rep.Signatures[1].Verdict != TotalPassed || rep.Signatures[0].Changes[0].Kind != ChangeLaterSignature {
+		t.Fatalf("%+v", rep.Signatures)
+	}
+	// A budget too small for the document: not classified, so not passed.
+	if isSignatureUpdate(bytes.NewReader(two), rep.Signatures[0].Changes[0].From, rep.Signatures[0].Changes[0].To, &walkBudget{objects: 1000, nodes: 1 << 20}) {
+		t.Fatal("classified within a budget of 1,000 objects")
+	}
 }
 
 // TestUpdateKeepsObjects checks that an update that frees an object of
