@@ -36,6 +36,7 @@ type serveSigning struct {
 	trust        string
 	noRevocation bool
 	timeout      time.Duration
+	cache        config.RevocationCache // reuse of the checks before signing
 	tsa          string
 	keys         namedValues // NAME → SPEC
 	passwords    namedValues // NAME → PKCS#12 password file
@@ -81,6 +82,7 @@ func (c *serveSigning) bind(fs *flag.FlagSet, getenv config.Getenv) {
 	fs.StringVar(&c.trust, "trust", getenv(envTrust), "PEM `FILE` of trust anchors: the vault verifies the signatures of every stored PDF against them (none: PDFs are stored unchecked) [$"+envTrust+"]")
 	fs.BoolVar(&c.noRevocation, "no-revocation", false, "do not check revocation (OCSP/CRL) when verifying or before signing (offline demos only)")
 	fs.DurationVar(&c.timeout, "revocation-timeout", 5*time.Second, "timeout of each OCSP, CRL or TSA request")
+	c.cache.Bind(fs, getenv)
 	fs.StringVar(&c.tsa, "tsa", getenv(envTSA), "RFC 3161 time-stamp authority `URL` for signing at B-T and above [$"+envTSA+"]")
 	fs.Var(&c.keys, "sign-key", "a key the signing API may use, `NAME=FILE` (.p12, or a PEM key with --sign-key-cert); repeatable")
 	fs.Var(&c.passwords, "sign-key-password-file", "the PKCS#12 password of key NAME, `NAME=FILE` (first line); repeatable")
@@ -90,8 +92,12 @@ func (c *serveSigning) bind(fs *flag.FlagSet, getenv config.Getenv) {
 	fs.Var(&c.images, "sign-key-image", "the image visible signatures with key NAME show (signature or seal, PNG/JPEG), `NAME=FILE`; repeatable")
 }
 
-// validate checks that every password or certificate names a key.
+// validate checks that every password or certificate names a key, and
+// the revocation cache.
 func (c *serveSigning) validate() error {
+	if err := c.cache.Validate(); err != nil {
+		return err
+	}
 	for _, nv := range []*namedValues{&c.passwords, &c.certs, &c.pins, &c.tokens, &c.images} {
 		for _, n := range nv.names {
 			if _, ok := c.keys.values[n]; !ok {
@@ -125,7 +131,7 @@ func (c *serveSigning) build(ctx context.Context) (verifier archive.Verifier, sc
 	if err != nil {
 		return nil, nil, close, err
 	}
-	checker := &signing.Checker{Roots: roots, Timeout: c.timeout}
+	checker := &signing.Checker{Roots: roots, Timeout: c.timeout, CacheFor: c.cache.CheckerCacheFor()}
 	if c.noRevocation {
 		checker.Revocation = signing.RevocationSkip
 	}
