@@ -41,9 +41,10 @@
 // is a window: a certificate revoked after a "good" answer was cached is
 // still accepted before signing until that answer is CacheFor old (one
 // minute by default), as an RFC 5019 client caching OCSP responses would.
-// Whoever needs no window sets CacheFor to a negative value. CRLs are
-// cached separately, until their nextUpdate and at most an hour, as
-// before.
+// Whoever needs no window sets CacheFor to a negative value (`kho serve
+// --revocation-cache 0`; the flag sets CacheFor, docs/deployment.md). CRLs
+// are cached separately, until their nextUpdate and at most an hour, as
+// before. Verify never uses these caches for revocation: it asks afresh.
 //
 // Invisible approval signatures, the DSS updates and document time-stamps
 // are incremental updates written by this package (stream.go, ltv.go): the
