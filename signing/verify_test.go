@@ -202,7 +202,10 @@ func TestParsePDFDate(t *testing.T) {
 func FuzzVerify(f *testing.F) {
 	f.Add(makePDF(1))
 	e := getEnv(f)
-	f.Add(signBytes(f, e.signer(f, pki.Personal, Options{}), makePDF(1)))
+	one := signBytes(f, e.signer(f, pki.Personal, Options{}), makePDF(1))
+	f.Add(one)
+	// Two signatures: the fuzzer reaches the later-signature classifier.
+	f.Add(signBytes(f, e.signer(f, pki.Seal, Options{}), one))
 	f.Add([]byte("%PDF-1.7\n1 0 obj << /Type /Sig /ByteRange [0 10 20 5] /Contents <3082> >> endobj trailer << /Root 1 0 R >>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := Verify(context.Background(), bytes.NewReader(data), int64(len(data)), VerifyOptions{Roots: x509.NewCertPool()})
