@@ -44,6 +44,23 @@ func NewBucket(d Driver) *Bucket {
 // not written again: Put returns the existing blob (Integrity if its size
 // differs). The bytes never sit whole in memory.
 func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, size int64, err error) {
+	return b.PutClaimed(ctx, r, max, nil)
+}
+
+// Claim is told the hash of content being stored before the Bucket commits
+// it or relies on an existing copy of it; see PutClaimed.
+type Claim func(ctx context.Context, hash string) error
+
+// PutClaimed is Put that calls claim, when not nil, with the content's hash
+// once it is known and before the blob is committed — or, when the content
+// is stored already, before the existing blob is touched and returned. An
+// error from claim aborts the Put (nothing is committed) and is returned as
+// is. This is how a caller records which blob it is about to reference
+// before the reference can matter, so that a crash never leaves a blob
+// nobody knows of, and a collector (Collect) can see the claim: see
+// archive's collectGarbage. The claim runs while the staged bytes are
+// being made durable (Flusher), so the two waits overlap.
+func (b *Bucket) PutClaimed(ctx context.Context, r io.Reader, max int64, claim Claim) (hash string, size int64, err error) {
 	if r == nil {
 		return "", 0, &kerr.Error{Kind: kerr.Invalid, Code: CodeInterrupted,
 			Message: "Không có nội dung tệp để lưu.", Detail: "storage: Put with a nil reader"}
@@ -112,12 +129,29 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, 
 	// Make the bytes durable while the hasher finishes the last chunks:
 	// the wait for the disk and the hashing overlap (Commit then only names
 	// the file). For a 1 MB upload this saves about a third of a millisecond.
+	// With a claim, the flush also overlaps the claim.
+	var flushed chan error
 	if f, ok := st.(Flusher); ok {
-		if err := f.Flush(ctx); err != nil {
-			return "", 0, classify(err, "flush", "")
+		flushed = make(chan error, 1)
+		if claim == nil {
+			flushed <- f.Flush(ctx)
+		} else {
+			go func() { flushed <- f.Flush(ctx) }()
 		}
 	}
 	hash = hex.EncodeToString(hp.stop())
+	var cerr error
+	if claim != nil {
+		cerr = claim(ctx, hash)
+	}
+	if flushed != nil {
+		if err := <-flushed; err != nil {
+			return "", 0, classify(err, "flush", "")
+		}
+	}
+	if cerr != nil {
+		return "", 0, cerr
+	}
 	ended = true
 	err = st.Commit(ctx, hash)
 	if kerr.IsKind(err, kerr.Conflict) {
@@ -299,6 +333,90 @@ func (b *Bucket) Verify(ctx context.Context, hash string) error {
 	defer b.bufs.Put(buf)
 	_, err = io.CopyBuffer(io.Discard, rc, buf[:])
 	return err
+}
+
+// Collect deletes the blob hash unless keep, asked after the blob has been
+// moved out of sight, says to keep it; it reports whether it deleted it.
+//
+// The order is what makes collection safe against a writer that relies on
+// the blob at the same moment (a Put of the same content touches the blob
+// and returns its hash, and the caller then references it): the blob is
+// trashed first (Driver.Trash), and only then does keep check for
+// references and claims (PutClaimed). A writer whose claim was recorded
+// before the trash is seen by keep, and the blob is restored; a writer that
+// comes after the trash finds no blob and writes its own copy. When keep
+// fails, or the context ends, the blob is restored. A collector that dies
+// between the trash and the restore leaves the blob in the trash, where
+// SweepTrash finds it. Kinds: Invalid (bad hash), NotFound (no such blob),
+// and the error of keep.
+func (b *Bucket) Collect(ctx context.Context, hash string, keep func(ctx context.Context) (bool, error)) (deleted bool, err error) {
+	if !ValidKey(hash) {
+		return false, invalidKey(hash)
+	}
+	name := TrashName(hash, time.Now())
+	if err := b.d.Trash(ctx, hash, name); err != nil {
+		return false, classify(err, "trash", hash)
+	}
+	return b.settleTrash(ctx, hash, name, keep)
+}
+
+// settleTrash asks keep about a trashed blob and restores or purges it.
+func (b *Bucket) settleTrash(ctx context.Context, hash, name string, keep func(ctx context.Context) (bool, error)) (purged bool, err error) {
+	k, keepErr := keep(ctx)
+	if keepErr != nil || k || ctx.Err() != nil {
+		// Restore whatever happened to ctx: a blob someone may rely on must
+		// not stay in the trash.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := b.d.Restore(rctx, name); err != nil && !kerr.IsKind(err, kerr.NotFound) {
+			return false, errors.Join(keepErr, classify(err, "restore", hash))
+		}
+		if keepErr == nil {
+			keepErr = ctx.Err()
+		}
+		return false, keepErr
+	}
+	if err := b.d.Purge(ctx, name); err != nil {
+		if kerr.IsKind(err, kerr.NotFound) {
+			return false, nil // another collector settled it
+		}
+		return false, classify(err, "purge", hash)
+	}
+	return true, nil
+}
+
+// SweepTrash settles the blobs left in the trash by a collector that
+// stopped between trashing a blob and deciding about it (Collect): each
+// blob trashed before olderThan ago is restored if keep(hash) says so (or
+// fails), else deleted. Blobs trashed more recently belong to a collection
+// still running and are left alone. It returns how many it restored and
+// deleted. The trash holds only collections in progress, so this costs in
+// proportion to them, not to the store.
+func (b *Bucket) SweepTrash(ctx context.Context, olderThan time.Duration, keep func(ctx context.Context, hash string) (bool, error)) (restored, deleted int, err error) {
+	cutoff := time.Now().Add(-olderThan)
+	var names []string
+	err = b.d.ListTrash(ctx, func(name string) error {
+		if _, at, ok := ParseTrashName(name); ok && at.Before(cutoff) {
+			names = append(names, name)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, classify(err, "list trash", "")
+	}
+	for _, name := range names {
+		hash, _, _ := ParseTrashName(name)
+		purged, err := b.settleTrash(ctx, hash, name, func(ctx context.Context) (bool, error) { return keep(ctx, hash) })
+		if err != nil {
+			return restored, deleted, err
+		}
+		if purged {
+			deleted++
+		} else {
+			restored++
+		}
+	}
+	return restored, deleted, nil
 }
 
 // Close closes the driver.

@@ -12,6 +12,9 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"time"
 )
@@ -46,8 +49,25 @@ type Driver interface {
 	// just uploaded again. Kinds: NotFound, Invalid (bad key).
 	Touch(ctx context.Context, key string) error
 	// List calls fn for every committed blob, in no particular order (never
-	// a staged write). An error from fn stops the walk and is returned as is.
+	// a staged write nor a trashed blob). An error from fn stops the walk
+	// and is returned as is.
 	List(ctx context.Context, fn func(Attrs) error) error
+	// Trash moves key's blob out of sight under name (made by TrashName
+	// for key): afterwards Open, Stat, Touch, Delete and List no longer find
+	// key, and a Commit of key succeeds as for an absent key. The blob is
+	// kept under name until Restore or Purge. Kinds: NotFound if key is
+	// absent, Invalid for a bad key or a name that is not key's.
+	Trash(ctx context.Context, key, name string) error
+	// Restore puts the blob trashed under name back under its key, durably.
+	// If the key was committed again meanwhile (the same bytes: a key is
+	// their hash), it only drops the trashed copy; it never overwrites.
+	// Kinds: NotFound if nothing is trashed under name, Invalid.
+	Restore(ctx context.Context, name string) error
+	// Purge deletes the blob trashed under name. Kinds: NotFound, Invalid.
+	Purge(ctx context.Context, name string) error
+	// ListTrash calls fn with the name of every trashed blob, in no
+	// particular order. An error from fn stops the walk and is returned.
+	ListTrash(ctx context.Context, fn func(name string) error) error
 	// Close releases the driver's resources.
 	Close() error
 }
@@ -98,4 +118,43 @@ func ValidKey(key string) bool {
 		}
 	}
 	return true
+}
+
+// A trash name is "<key>.<milliseconds since the Unix epoch>.<16 hex
+// digits>": the trashed blob's key, when it was trashed and a random part
+// that makes it unique, so that two collectors trashing the same key (after
+// a writer committed it again in between) never share a name.
+const trashNameLen = KeyLen + 1 + 13 + 1 + 16
+
+// TrashName returns a new, unique trash name for key trashed at t.
+func TrashName(key string, t time.Time) string {
+	var r [8]byte
+	_, _ = rand.Read(r[:])
+	return fmt.Sprintf("%s.%013d.%s", key, t.UnixMilli(), hex.EncodeToString(r[:]))
+}
+
+// ParseTrashName returns the key and the time of a trash name made by
+// TrashName; ok is false for anything else, so that no other name ever
+// reaches a driver's trash.
+func ParseTrashName(name string) (key string, at time.Time, ok bool) {
+	if len(name) != trashNameLen || name[KeyLen] != '.' || name[KeyLen+14] != '.' {
+		return "", time.Time{}, false
+	}
+	key = name[:KeyLen]
+	if !ValidKey(key) {
+		return "", time.Time{}, false
+	}
+	var ms int64
+	for _, c := range name[KeyLen+1 : KeyLen+14] {
+		if c < '0' || c > '9' {
+			return "", time.Time{}, false
+		}
+		ms = ms*10 + int64(c-'0')
+	}
+	for _, c := range name[KeyLen+15:] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return "", time.Time{}, false
+		}
+	}
+	return key, time.UnixMilli(ms).UTC(), true
 }

@@ -3,7 +3,8 @@
 //
 // Layout: a blob with key abcd… is the file root/ab/cd/abcd… (two levels of
 // fan-out keep directories small); staged writes are temporary files in
-// root/tmp/. A commit fsyncs the temporary file, hard-links it to its final
+// root/tmp/; trashed blobs (storage.Driver.Trash) are root/trash/NAME. A
+// commit fsyncs the temporary file, hard-links it to its final
 // name — which fails if the name exists, so a blob is never overwritten —
 // and fsyncs the directory of the new name and, the first time this driver
 // commits into it, the directories above it up to the root, so that the
@@ -35,9 +36,10 @@ import (
 )
 
 const (
-	tmpDir  = "tmp"
-	tmpGlob = "stage-"
-	dirMode = durable.DirMode
+	trashDir = "trash"
+	tmpDir   = "tmp"
+	tmpGlob  = "stage-"
+	dirMode  = durable.DirMode
 )
 
 // Driver stores blobs as files under a root directory.
@@ -62,7 +64,7 @@ func New(root string) (*Driver, error) {
 	if err != nil {
 		return nil, kerr.Wrap(err, kerr.Internal, "blob_dir_unusable", "Không dùng được thư mục lưu tệp.")
 	}
-	for _, dir := range []string{abs, filepath.Join(abs, tmpDir)} {
+	for _, dir := range []string{abs, filepath.Join(abs, tmpDir), filepath.Join(abs, trashDir)} {
 		if err := durable.MkdirAll(dir); err != nil {
 			return nil, kerr.Wrap(err, kerr.Internal, "blob_dir_unusable", "Không tạo được thư mục lưu tệp.")
 		}
@@ -239,6 +241,115 @@ func (d *Driver) List(ctx context.Context, fn func(storage.Attrs) error) error {
 	return nil
 }
 
+// trashPath returns the file of a trashed blob, or "" for a name that
+// storage.ParseTrashName refuses.
+func (d *Driver) trashPath(name string) (path, key string) {
+	key, _, ok := storage.ParseTrashName(name)
+	if !ok {
+		return "", ""
+	}
+	return filepath.Join(d.root, trashDir, name), key
+}
+
+// Trash renames key's file into root/trash/ — one atomic rename, after
+// which a Touch or Open of key fails and a Commit of key makes a new file —
+// and syncs both directories. Kinds: NotFound, Invalid.
+func (d *Driver) Trash(ctx context.Context, key, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tp, tkey := d.trashPath(name)
+	if !storage.ValidKey(key) || tkey != key {
+		return kerr.New(kerr.Invalid, storage.CodeInvalidKey, "", "localfs: trash %q as %q", key, name)
+	}
+	if err := durable.MkdirAll(filepath.Dir(tp)); err != nil {
+		return fsError(err, "mkdir trash")
+	}
+	src := d.path(key)
+	if err := os.Rename(src, tp); err != nil {
+		return fsError(err, key)
+	}
+	return syncDirs(filepath.Dir(src), filepath.Dir(tp))
+}
+
+// Restore links the trashed file back to its key's name (never replacing
+// a file committed there meanwhile), syncs the directory, then removes the
+// trash name. Kinds: NotFound, Invalid.
+func (d *Driver) Restore(ctx context.Context, name string) error {
+	tp, key, err := d.trashed(ctx, name)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Lstat(tp); err != nil {
+		return fsError(err, "trash "+name)
+	}
+	// The restored name is durable before the trash name goes.
+	if err := d.link(tp, key); err != nil && !kerr.IsKind(err, kerr.Conflict) {
+		return err
+	}
+	if err := os.Remove(tp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fsError(err, "remove trash "+name)
+	}
+	return nil
+}
+
+// trashed returns the file and key of a trash name (Invalid for a bad name).
+func (d *Driver) trashed(ctx context.Context, name string) (path, key string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", "", err
+	}
+	path, key = d.trashPath(name)
+	if path == "" {
+		return "", "", kerr.New(kerr.Invalid, storage.CodeInvalidKey, "", "localfs: invalid trash name %q", name)
+	}
+	return path, key, nil
+}
+
+// Purge removes a trashed file. Kinds: NotFound, Invalid.
+func (d *Driver) Purge(ctx context.Context, name string) error {
+	tp, _, err := d.trashed(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(tp); err != nil {
+		return fsError(err, "trash "+name)
+	}
+	return nil
+}
+
+// ListTrash lists root/trash/, skipping names that are not trash names.
+func (d *Driver) ListTrash(ctx context.Context, fn func(name string) error) error {
+	ents, err := os.ReadDir(filepath.Join(d.root, trashDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fsError(err, "list trash")
+	}
+	for _, e := range ents {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, _, ok := storage.ParseTrashName(e.Name()); !ok || !e.Type().IsRegular() {
+			continue
+		}
+		if err := fn(e.Name()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncDirs fsyncs each directory.
+func syncDirs(dirs ...string) error {
+	for _, dir := range dirs {
+		if err := durable.SyncDir(dir); err != nil {
+			return fsError(err, "sync dir")
+		}
+	}
+	return nil
+}
+
 // CleanTemp removes staged-write files older than olderThan (left by a
 // crash, or by a write still running if olderThan is too short) and returns
 // how many it removed.
@@ -326,9 +437,16 @@ func (s *staged) Commit(ctx context.Context, key string) error {
 	if !storage.ValidKey(key) {
 		return invalidKey(key)
 	}
-	final := s.d.path(key)
+	return s.d.link(tmp, key)
+}
+
+// link gives the file tmp key's name durably, never replacing a file of
+// that name (Conflict): it makes the directories, places the name and
+// syncs the path (syncPath).
+func (d *Driver) link(tmp, key string) error {
+	final := d.path(key)
 	dir := filepath.Dir(final)
-	if err := mkdirs(s.d.root, dir); err != nil {
+	if err := mkdirs(d.root, dir); err != nil {
 		return fsError(err, "mkdir")
 	}
 	perr := place(tmp, final)
@@ -348,7 +466,7 @@ func (s *staged) Commit(ctx context.Context, key string) error {
 	// directories above it (made now or by a commit that did not sync
 	// them, such as one a crash cut short, or another process's racing
 	// with this one).
-	if err := s.d.syncPath(dir); err != nil {
+	if err := d.syncPath(dir); err != nil {
 		return fsError(err, "sync dir")
 	}
 	return perr

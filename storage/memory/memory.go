@@ -18,6 +18,7 @@ import (
 type Driver struct {
 	mu    sync.RWMutex
 	blobs map[string]blob
+	trash map[string]blob // by trash name
 	now   func() time.Time
 }
 
@@ -30,7 +31,7 @@ var _ storage.Driver = (*Driver)(nil)
 
 // New returns an empty in-memory driver.
 func New() *Driver {
-	return &Driver{blobs: map[string]blob{}, now: time.Now}
+	return &Driver{blobs: map[string]blob{}, trash: map[string]blob{}, now: time.Now}
 }
 
 // Stage starts a staged write into a private buffer.
@@ -124,6 +125,77 @@ func (d *Driver) List(ctx context.Context, fn func(storage.Attrs) error) error {
 			return err
 		}
 		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Trash moves key's blob to the trash under name. Kinds: NotFound, Invalid.
+func (d *Driver) Trash(ctx context.Context, key, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if k, _, ok := storage.ParseTrashName(name); !ok || k != key {
+		return kerr.New(kerr.Invalid, storage.CodeInvalidKey, "", "memory: trash %q as %q", key, name)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	b, ok := d.blobs[key]
+	if !ok {
+		return notFound(key)
+	}
+	delete(d.blobs, key)
+	d.trash[name] = b
+	return nil
+}
+
+// Restore moves the trashed blob back under its key, unless the key was
+// committed again meanwhile (then the trashed copy is dropped).
+// Kinds: NotFound, Invalid.
+func (d *Driver) Restore(ctx context.Context, name string) error {
+	return d.untrash(ctx, name, true)
+}
+
+// Purge drops a trashed blob. Kinds: NotFound, Invalid.
+func (d *Driver) Purge(ctx context.Context, name string) error {
+	return d.untrash(ctx, name, false)
+}
+
+func (d *Driver) untrash(ctx context.Context, name string, restore bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	key, _, ok := storage.ParseTrashName(name)
+	if !ok {
+		return kerr.New(kerr.Invalid, storage.CodeInvalidKey, "", "memory: invalid trash name %q", name)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	b, ok := d.trash[name]
+	if !ok {
+		return notFound(name)
+	}
+	delete(d.trash, name)
+	if _, exists := d.blobs[key]; restore && !exists {
+		d.blobs[key] = b
+	}
+	return nil
+}
+
+// ListTrash calls fn for every trashed blob, on a snapshot.
+func (d *Driver) ListTrash(ctx context.Context, fn func(name string) error) error {
+	d.mu.RLock()
+	names := make([]string, 0, len(d.trash))
+	for n := range d.trash {
+		names = append(names, n)
+	}
+	d.mu.RUnlock()
+	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(n); err != nil {
 			return err
 		}
 	}

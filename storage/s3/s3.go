@@ -3,7 +3,8 @@
 // package: errors are kerr errors whose kinds say what the caller can do.
 //
 // Layout in the bucket: a blob with key k is the object Prefix+"blobs/"+k;
-// staged writes go to Prefix+"tmp/<time>-<random>".
+// staged writes go to Prefix+"tmp/<time>-<random>"; a trashed blob
+// (storage.Driver.Trash) is Prefix+"trash/"+name.
 //
 // A staged write buffers up to PartSize bytes. A blob that fits is written
 // at Commit with one PUT straight to its final name, conditional on the name
@@ -267,6 +268,87 @@ func (d *Driver) List(ctx context.Context, fn func(storage.Attrs) error) error {
 			continue
 		}
 		if err := fn(storage.Attrs{Key: key, Size: oi.Size, ModTime: oi.LastModified}); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+func (d *Driver) trashName(name string) (object, key string, err error) {
+	key, _, ok := storage.ParseTrashName(name)
+	if !ok {
+		return "", "", kerr.New(kerr.Invalid, storage.CodeInvalidKey, "", "s3: invalid trash name %q", name)
+	}
+	return d.prefix + "trash/" + name, key, nil
+}
+
+// Trash copies key's object to the trash server-side, then deletes it. S3
+// has no rename: a writer that touches the blob between the two sees it
+// still there, which is what the collector's check after Trash is for
+// (storage.Bucket.Collect). Kinds: NotFound, Invalid.
+func (d *Driver) Trash(ctx context.Context, key, name string) error {
+	obj, tkey, err := d.trashName(name)
+	if err != nil {
+		return err
+	}
+	if !storage.ValidKey(key) || tkey != key {
+		return kerr.New(kerr.Invalid, storage.CodeInvalidKey, "", "s3: trash %q as %q", key, name)
+	}
+	a, err := d.Stat(ctx, key)
+	if err != nil {
+		return err
+	}
+	if err := d.copyIfAbsent(ctx, d.blobName(key), obj, a.Size, key); err != nil {
+		return err
+	}
+	return s3Error(d.client.RemoveObject(ctx, d.bucket, d.blobName(key), minio.RemoveObjectOptions{}), "trash "+key)
+}
+
+// Restore copies the trashed object back to its key if the key is absent
+// (a copy that never overwrites, as Commit's), then deletes the trashed
+// object. Kinds: NotFound, Invalid.
+func (d *Driver) Restore(ctx context.Context, name string) error {
+	obj, key, err := d.trashName(name)
+	if err != nil {
+		return err
+	}
+	oi, err := d.client.StatObject(ctx, d.bucket, obj, minio.StatObjectOptions{})
+	if err != nil {
+		return s3Error(err, "stat trash "+name)
+	}
+	if err := d.copyIfAbsent(ctx, obj, d.blobName(key), oi.Size, key); err != nil && !kerr.IsKind(err, kerr.Conflict) {
+		return err
+	}
+	return s3Error(d.client.RemoveObject(ctx, d.bucket, obj, minio.RemoveObjectOptions{}), "remove trash "+name)
+}
+
+// Purge deletes a trashed object. Kinds: NotFound, Invalid.
+func (d *Driver) Purge(ctx context.Context, name string) error {
+	obj, _, err := d.trashName(name)
+	if err != nil {
+		return err
+	}
+	if _, err := d.client.StatObject(ctx, d.bucket, obj, minio.StatObjectOptions{}); err != nil {
+		return s3Error(err, "stat trash "+name)
+	}
+	return s3Error(d.client.RemoveObject(ctx, d.bucket, obj, minio.RemoveObjectOptions{}), "purge "+name)
+}
+
+// ListTrash lists the objects under Prefix+"trash/" whose names are trash
+// names.
+func (d *Driver) ListTrash(ctx context.Context, fn func(name string) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pre := d.prefix + "trash/"
+	for oi := range d.client.ListObjects(ctx, d.bucket, minio.ListObjectsOptions{Prefix: pre, Recursive: true}) {
+		if oi.Err != nil {
+			return s3Error(oi.Err, "list trash")
+		}
+		name := strings.TrimPrefix(oi.Key, pre)
+		if _, _, ok := storage.ParseTrashName(name); !ok {
+			continue
+		}
+		if err := fn(name); err != nil {
 			return err
 		}
 	}

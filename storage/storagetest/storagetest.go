@@ -53,6 +53,13 @@ func Run(t *testing.T, newDriver func(t *testing.T) storage.Driver) {
 		{"ConcurrentSame", testConcurrentSame},
 		{"ConcurrentDifferent", testConcurrentDifferent},
 		{"InvalidKeys", testInvalidKeys},
+		{"TrashRestorePurge", testTrash},
+		{"TrashThenCommit", testTrashThenCommit},
+		{"TrashInvalid", testTrashInvalid},
+		{"PutClaimed", testPutClaimed},
+		{"Collect", testCollect},
+		{"CollectRacingWriter", testCollectRacingWriter},
+		{"SweepTrash", testSweepTrash},
 	}
 	if flushes(t, newDriver(t)) {
 		tests = append(tests, conformanceCase{"Flush", testFlush})
