@@ -46,3 +46,11 @@ func FieldsChecker(t DocumentType) (func(in map[string]any, now func() time.Time
 		return validateFields(in, def, now)
 	}, nil
 }
+
+// SetTestHooks installs seams that force interleavings: beforeCommit runs
+// when a write's blobs are stored and its metadata is not committed yet,
+// beforeCollect when the collector is about to collect a blob it found
+// unused. Set them before the service is used.
+func SetTestHooks(s *Service, beforeCommit func(), beforeCollect func(hash string)) {
+	s.hooks = testHooks{beforeCommit: beforeCommit, beforeCollect: beforeCollect}
+}

@@ -129,38 +129,6 @@ func (s *Service) effectiveQuota(o Owner) int64 {
 	return q
 }
 
-// addUsage charges bytes (and docs) to the owner within limit (-1 = none).
-func (s *Service) addUsage(ctx context.Context, o Owner, bytes, docs, limit int64) error {
-	if limit < 0 {
-		limit = 0
-	}
-	err := s.store.AddUsage(ctx, o.ID, bytes, docs, limit)
-	switch {
-	case err == nil:
-		return nil
-	case kerr.IsKind(err, kerr.TooLarge):
-		used := o.UsedBytes
-		if cur, gerr := s.store.GetOwner(ctx, o.ID); gerr == nil {
-			used = cur.UsedBytes
-		}
-		return errQuotaExceeded(used, bytes, limit)
-	case kerr.IsKind(err, kerr.NotFound):
-		return errOwnerNotFound(o.ID)
-	}
-	return storeErr("add usage", err)
-}
-
-// releaseUsage gives back what addUsage charged when a later step failed.
-func (s *Service) releaseUsage(ctx context.Context, ownerID string, bytes, docs int64) {
-	// The caller's context may be the reason for the failure.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := s.store.AddUsage(ctx, ownerID, -bytes, -docs, 0); err != nil {
-		s.log.ErrorContext(ctx, "usage not released after a failed write",
-			"owner", ownerID, "bytes", bytes, "docs", docs, "err", err)
-	}
-}
-
 // docType returns a catalogue entry and its fields' schema (nil when it
 // has no typed fields); an unknown code is Invalid.
 func (s *Service) docType(ctx context.Context, code string) (DocumentType, *forms.Definition, error) {
@@ -370,47 +338,4 @@ func pageLimit(n, def int) int {
 		return 1000
 	}
 	return n
-}
-
-// collectGarbage deletes unreferenced blobs older than the grace period.
-// It checks references again right before deleting, to narrow the window
-// in which a new version could start pointing at a blob being collected.
-func (s *Service) collectGarbage(ctx context.Context) (int, error) {
-	cutoff := s.now().Add(-s.cfg.BlobGrace)
-	var victims []string
-	err := s.blobs.List(ctx, func(hash string, _ int64, mod time.Time) error {
-		if !mod.Before(cutoff) {
-			return nil
-		}
-		ref, err := s.store.BlobReferenced(ctx, hash)
-		if err != nil {
-			return err
-		}
-		if !ref {
-			victims = append(victims, hash)
-		}
-		return ctx.Err()
-	})
-	if err != nil {
-		return 0, storeErr("list blobs", err)
-	}
-	n := 0
-	for _, h := range victims {
-		ref, err := s.store.BlobReferenced(ctx, h)
-		if err != nil {
-			return n, storeErr("check blob reference", err)
-		}
-		if ref {
-			continue
-		}
-		if err := s.blobs.Delete(ctx, h); err != nil {
-			if kerr.IsKind(err, kerr.NotFound) {
-				continue
-			}
-			return n, storeErr("delete blob", err)
-		}
-		s.log.InfoContext(ctx, "collected unreferenced blob", "blob", h)
-		n++
-	}
-	return n, nil
 }

@@ -61,8 +61,9 @@ func (s *Service) checkUploadHead(up Upload) (fileName string, err error) {
 
 // storeUpload peeks at the upload to detect and check its type, then
 // streams it into the blob store, refusing cut-off and oversize bodies so
-// that no blob is written for them.
-func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string) (storedBlob, error) {
+// that no blob is written for them. claim is told the blob's hash before
+// the blob is committed (storage.Bucket.PutClaimed).
+func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string, claim func(context.Context, string) error) (storedBlob, error) {
 	br := bufio.NewReaderSize(up.Body, sniffBytes)
 	head, err := br.Peek(sniffBytes)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -89,7 +90,7 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string) (
 	if up.Size < 0 {
 		ur.declared = -1
 	}
-	hash, size, err := s.blobs.Put(ctx, ur, s.cfg.MaxUploadBytes)
+	hash, size, err := s.blobs.PutClaimed(ctx, ur, s.cfg.MaxUploadBytes, claim)
 	if ur.err != nil {
 		// Our own refusal: return it whatever the bucket made of it.
 		return storedBlob{}, ur.err
@@ -108,33 +109,54 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string) (
 		MaybeSigned: ur.scan != nil && ur.scan.found}, nil
 }
 
-// storeCharged streams an upload into the blob store (storeUpload) and
-// charges its size and one document to the owner within limit. With a
-// declared size the charge runs while the body streams in — on a remote
-// metadata store that round trip costs about as much as writing a
-// megabyte — and is given back if the upload fails; without one it runs
-// after. If the charge fails after the blob was committed, the blob is
-// left unreferenced and collected after the grace period.
-func (s *Service) storeCharged(ctx context.Context, o Owner, limit int64, up Upload, fileName string) (storedBlob, error) {
+// storeForCommit does what a write does before its metadata commit: it
+// starts the write's intent in — charging in.Docs and the declared size to
+// o within limit while the body streams in — stores the upload under it
+// (storeCharged), verifies its signatures, and checks that the write may
+// still commit (upload.fresh). On error the write is ended (upload.fail).
+func (s *Service) storeForCommit(ctx context.Context, in UploadIntent, o Owner, limit int64, up Upload, fileName string) (*upload, storedBlob, *SignatureSummary, error) {
+	docs := in.Docs
+	in.Bytes = up.Size
 	if up.Size < 0 {
-		blob, err := s.storeUpload(ctx, up, fileName)
-		if err != nil {
-			return storedBlob{}, err
-		}
-		return blob, s.addUsage(ctx, o, blob.Size, 1, limit)
+		in.Bytes, in.Docs = 0, 0 // charged once the size is known
 	}
-	charged := make(chan error, 1)
-	go func() { charged <- s.addUsage(ctx, o, up.Size, 1, limit) }()
-	blob, err := s.storeUpload(ctx, up, fileName)
-	cerr := <-charged
-	switch {
-	case err != nil:
-		if cerr == nil {
-			s.releaseUsage(ctx, o.ID, up.Size, 1)
+	u := s.beginUpload(ctx, in, o, limit)
+	blob, err := s.storeCharged(ctx, u, o, limit, up, fileName, docs)
+	var sig *SignatureSummary
+	if err == nil {
+		sig = s.signatureOnStore(ctx, blob, u.claim)
+		s.hooks.commit()
+		err = u.fresh()
+	}
+	if err != nil {
+		u.fail(ctx, true)
+		return nil, storedBlob{}, nil, err
+	}
+	return u, blob, sig, nil
+}
+
+// storeCharged streams an upload into the blob store (storeUpload) under
+// the intent u. With a declared size, BeginUpload (started by the caller)
+// charges the size and the documents to the owner while the body streams
+// in — on a remote metadata store that round trip costs about as much as
+// writing a megabyte; without one, the charge runs after, under the same
+// intent. The intent names the blob before the blob is committed or an
+// existing copy is relied on (upload.claim), so a blob is never left
+// behind by a failed or cut-off write without an intent that names it.
+// On error the caller calls u.fail.
+func (s *Service) storeCharged(ctx context.Context, u *upload, o Owner, limit int64, up Upload, fileName string, docs int64) (storedBlob, error) {
+	blob, err := s.storeUpload(ctx, up, fileName, u.claim)
+	if err != nil {
+		if cerr := u.failedClaim(); cerr != nil {
+			// The blob store only echoes the claim's refusal (a quota).
+			return storedBlob{}, cerr
 		}
 		return storedBlob{}, err
-	case cerr != nil:
-		return storedBlob{}, cerr
+	}
+	if up.Size < 0 {
+		if err := u.charge(ctx, o, blob.Size, docs, limit); err != nil {
+			return storedBlob{}, err
+		}
 	}
 	return blob, nil
 }

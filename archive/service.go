@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kho-vn/kho/internal/kerr"
@@ -159,10 +160,19 @@ type Blobs interface {
 	// Put stores r's bytes (at most max; TooLarge beyond) and returns their
 	// SHA-256 (hex) and size. Existing content is not rewritten.
 	Put(ctx context.Context, r io.Reader, max int64) (hash string, size int64, err error)
+	// PutClaimed is Put that calls claim with the hash before the blob is
+	// committed or an existing copy is relied on; claim's error aborts it.
+	PutClaimed(ctx context.Context, r io.Reader, max int64, claim func(ctx context.Context, hash string) error) (hash string, size int64, err error)
+	// Collect deletes a blob unless keep, asked once the blob is out of
+	// sight, says to keep it; it reports whether it deleted it. NotFound if
+	// absent.
+	Collect(ctx context.Context, hash string, keep func(ctx context.Context) (bool, error)) (bool, error)
+	// SweepTrash settles the blobs a collector that stopped left out of
+	// sight for longer than olderThan: restored if keep says so, else
+	// deleted.
+	SweepTrash(ctx context.Context, olderThan time.Duration, keep func(ctx context.Context, hash string) (bool, error)) (restored, deleted int, err error)
 	// OpenRange reads length bytes from off (length < 0: to the end).
 	OpenRange(ctx context.Context, hash string, off, length int64) (io.ReadCloser, error)
-	// Delete removes a blob. NotFound if absent.
-	Delete(ctx context.Context, hash string) error
 	// NewReadSeeker reads a blob of the given size lazily with range reads
 	// (suited to http.ServeContent; never the whole blob in memory).
 	NewReadSeeker(ctx context.Context, hash string, size int64) io.ReadSeekCloser
@@ -183,6 +193,9 @@ type Service struct {
 
 	tails   tailHints // per-chain ledger tails this process appended
 	schemas schemaCache
+
+	cleanups sync.WaitGroup // settling of finished uploads, after the answer
+	hooks    testHooks
 }
 
 // New returns the vault over store and blobs. A nil log discards; a nil
@@ -335,14 +348,16 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	if limit > 0 && nd.Size >= 0 && owner.UsedBytes+nd.Size > limit {
 		return Document{}, errQuotaExceeded(owner.UsedBytes, nd.Size, limit)
 	}
-	blob, err := s.storeCharged(ctx, owner, limit, nd.Upload, fileName)
+	docID := NewID(s.nowUTC())
+	in := s.newIntent(a, ownerID, docID, 1)
+	in.NewDocument = true
+	u, blob, sig, err := s.storeForCommit(ctx, in, owner, limit, nd.Upload, fileName)
 	if err != nil {
 		return Document{}, err
 	}
-	sig := s.signatureOnStore(ctx, blob)
 	now := s.nowUTC()
 	d := Document{
-		ID:       NewID(now),
+		ID:       docID,
 		OwnerID:  ownerID,
 		Source:   nd.Source,
 		Metadata: meta,
@@ -366,9 +381,10 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 		Rev:          1,
 	}
 	if err := s.store.CreateDocument(ctx, d); err != nil {
-		s.releaseUsage(ctx, ownerID, blob.Size, 1)
+		u.fail(ctx, surely(err))
 		return Document{}, storeErr("create document", err)
 	}
+	u.done(ctx)
 	s.recordChange(ctx, a, ActionCreate, d, 1, Access{})
 	return d, nil
 }
@@ -401,14 +417,10 @@ func (s *Service) addVersion(ctx context.Context, a Actor, d Document, expectedR
 	if limit > 0 && up.Size >= 0 && owner.UsedBytes+up.Size > limit {
 		return Document{}, errQuotaExceeded(owner.UsedBytes, up.Size, limit)
 	}
-	blob, err := s.storeUpload(ctx, up, fileName)
+	u, blob, sig, err := s.storeForCommit(ctx, s.newIntent(a, d.OwnerID, d.ID, 0), owner, limit, up, fileName)
 	if err != nil {
 		return Document{}, err
 	}
-	if err := s.addUsage(ctx, owner, blob.Size, 0, limit); err != nil {
-		return Document{}, err
-	}
-	sig := s.signatureOnStore(ctx, blob)
 	d, err = s.commitVersion(ctx, d, expectedRev, func(cur Document, now time.Time) (Document, error) {
 		next := cur
 		next.VersionCount = cur.VersionCount + 1
@@ -429,9 +441,10 @@ func (s *Service) addVersion(ctx context.Context, a Actor, d Document, expectedR
 		return next, nil
 	})
 	if err != nil {
-		s.releaseUsage(ctx, owner.ID, blob.Size, 0)
+		u.fail(ctx, surely(err))
 		return Document{}, err
 	}
+	u.done(ctx)
 	s.recordChange(ctx, a, ActionVersion, d, d.VersionCount, Access{})
 	return d, nil
 }
@@ -959,8 +972,11 @@ func (s *Service) VerifyLedger(ctx context.Context) (AuditReport, error) {
 	return s.verifyLedger(ctx)
 }
 
-// CollectGarbage deletes blobs that no version references and that are
-// older than the grace period; it returns how many it deleted.
+// CollectGarbage finishes the writes that died (their intents older than
+// the grace period): it gives back what they charged and deletes the blobs
+// they left that nothing uses. It returns how many blobs it deleted; see
+// collectGarbage for how, and CollectGarbageWith for a full scan.
 func (s *Service) CollectGarbage(ctx context.Context) (int, error) {
-	return s.collectGarbage(ctx)
+	rep, err := s.collectGarbage(ctx, GCOptions{})
+	return rep.Deleted, err
 }

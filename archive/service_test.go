@@ -48,6 +48,12 @@ type vault struct {
 
 func newVault(t testing.TB, cfg archive.Config) *vault {
 	t.Helper()
+	return newVaultOn(t, cfg, memory.New())
+}
+
+// newVaultOn is newVault over the blob driver d.
+func newVaultOn(t testing.TB, cfg archive.Config, d storage.Driver) *vault {
+	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kho.db")
 	st, err := sqlite.Open(ctx, path)
@@ -55,7 +61,7 @@ func newVault(t testing.TB, cfg archive.Config) *vault {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close(context.Background()) })
-	b := storage.NewBucket(memory.New())
+	b := storage.NewBucket(d)
 	c := &clock{t: time.Now()}
 	v := &vault{store: st, bucket: b, clock: c, path: path}
 	v.Service = archive.New(st, b, cfg, nil, c.Now)
@@ -841,36 +847,6 @@ func TestCatalogue(t *testing.T) {
 	wantCode(t, err, "")
 	if nt != 1 || np != 1 {
 		t.Fatalf("loaded %d, %d", nt, np)
-	}
-}
-
-func TestCollectGarbage(t *testing.T) {
-	ctx := context.Background()
-	v := newVault(t, archive.Config{BlobGrace: time.Hour})
-	d, err := v.Put(ctx, citizenA, birthCert("", pdfBytes("kept")))
-	wantCode(t, err, "")
-	orphan, _, err := v.bucket.Put(ctx, bytes.NewReader([]byte("an orphan left by a crash")), -1)
-	wantCode(t, err, "")
-
-	// Within the grace period nothing goes.
-	n, err := v.CollectGarbage(ctx)
-	wantCode(t, err, "")
-	if n != 0 || v.blobCount(t) != 2 {
-		t.Fatalf("collected %d young blobs", n)
-	}
-	v.clock.Set(time.Now().Add(2 * time.Hour))
-	n, err = v.CollectGarbage(ctx)
-	wantCode(t, err, "")
-	if n != 1 || v.blobCount(t) != 1 {
-		t.Fatalf("collected %d, %d blobs left", n, v.blobCount(t))
-	}
-	if _, err := v.bucket.Stat(ctx, orphan); !kerr.IsKind(err, kerr.NotFound) {
-		t.Fatalf("orphan still there: %v", err)
-	}
-	c, err := v.Open(ctx, citizenA, d.ID, 0, archive.Access{})
-	wantCode(t, err, "")
-	if b := readAll(t, c); !bytes.Equal(b, pdfBytes("kept")) {
-		t.Fatal("referenced blob damaged")
 	}
 }
 

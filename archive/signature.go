@@ -141,18 +141,19 @@ func (s *Service) verifyTimeout() time.Duration {
 // the scan done while it streamed when no signature mark was seen; else the
 // verifier's judgement. It never fails: a verifier that cannot judge gives
 // an INDETERMINATE summary.
-func (s *Service) signatureOnStore(ctx context.Context, b storedBlob) *SignatureSummary {
+func (s *Service) signatureOnStore(ctx context.Context, b storedBlob, claim func(context.Context, string) error) *SignatureSummary {
 	if s.cfg.Verifier == nil || b.MediaType != mediaPDF {
 		return nil
 	}
 	if !b.MaybeSigned {
 		return &SignatureSummary{VerifiedAt: s.nowUTC()}
 	}
-	return s.verifyBlob(ctx, b.Hash, b.Size)
+	return s.verifyBlob(ctx, b.Hash, b.Size, claim)
 }
 
-// verifyBlob verifies the PDF blob and stores its report as a blob.
-func (s *Service) verifyBlob(ctx context.Context, hash string, size int64) *SignatureSummary {
+// verifyBlob verifies the PDF blob and stores its report as a blob, which
+// claim names in the write's intent first (see UploadIntent).
+func (s *Service) verifyBlob(ctx context.Context, hash string, size int64, claim func(context.Context, string) error) *SignatureSummary {
 	ctx, cancel := context.WithTimeout(ctx, s.verifyTimeout())
 	defer cancel()
 	sum := &SignatureSummary{VerifiedAt: s.nowUTC()}
@@ -181,7 +182,7 @@ func (s *Service) verifyBlob(ctx context.Context, hash string, size int64) *Sign
 		err = kerr.New(kerr.TooLarge, "report_too_large", "Báo cáo kiểm tra chữ ký quá lớn để lưu.", "%d bytes", len(body))
 	}
 	if err == nil {
-		h, _, perr := s.blobs.Put(ctx, bytes.NewReader(body), maxReportBytes)
+		h, _, perr := s.blobs.PutClaimed(ctx, bytes.NewReader(body), maxReportBytes, claim)
 		if perr == nil {
 			sum.Report = h
 		} else {

@@ -88,7 +88,23 @@ func (s *Service) Reverify(ctx context.Context, a Actor, id string, n int) (Vers
 		return Version{}, kerr.New(kerr.Unavailable, "verifier_not_configured",
 			"Máy chủ chưa được cấu hình để kiểm tra chữ ký số.", "archive.Config.Verifier is nil")
 	}
-	v.Signature = s.verifyBlob(ctx, v.Blob, v.Size)
+	// A report blob is named in an intent of its own before it is stored,
+	// like an upload's (see UploadIntent); the intent is made only when
+	// there is a report to store.
+	var u *upload
+	claim := func(ctx context.Context, hash string) error {
+		if u == nil {
+			u = s.beginUpload(ctx, s.newIntent(a, d.OwnerID, d.ID, 0), Owner{ID: d.OwnerID}, -1)
+		}
+		return u.claim(ctx, hash)
+	}
+	v.Signature = s.verifyBlob(ctx, v.Blob, v.Size, claim)
+	if u != nil {
+		if err := u.fresh(); err != nil {
+			u.fail(ctx, true)
+			return Version{}, err
+		}
+	}
 	// The current version shows in listings: when it has the same content
 	// (a metadata change since), it gets the new summary too.
 	targets := []int{v.N}
@@ -97,11 +113,17 @@ func (s *Service) Reverify(ctx context.Context, a Actor, id string, n int) (Vers
 	}
 	for _, n := range targets {
 		if err := s.store.SetSignature(ctx, d.ID, n, v.Signature); err != nil {
+			if u != nil {
+				u.fail(ctx, surely(err))
+			}
 			if kerr.IsKind(err, kerr.NotFound) {
 				return Version{}, errDocNotFound(d.ID)
 			}
 			return Version{}, storeErr("set signature", err)
 		}
+	}
+	if u != nil {
+		u.done(ctx)
 	}
 	s.recordChange(ctx, a, ActionRead, d, v.N, Access{Purpose: "kiểm tra lại chữ ký số"})
 	return v, nil

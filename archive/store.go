@@ -156,6 +156,55 @@ type LedgerStore interface {
 	LedgerHeads(ctx context.Context) ([]LedgerHead, error)
 }
 
+// UploadCursor is a position in ListUploads' order: the last intent of
+// the previous page (zero: from the oldest).
+type UploadCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// UploadStore keeps the intents of unfinished uploads and the charges they
+// hold on their owners' usage (see UploadIntent and collectGarbage).
+//
+// A charge is recorded in the owner's record, under the intent's ID, in the
+// same atomic change that adds it to UsedBytes and DocumentCount, and it is
+// removed in the same atomic change that gives it back: so a charge is
+// never given back twice, whoever settles it and however often. Intents are
+// changed only by their own upload, one call at a time (ClaimBlob), and
+// deleted by it or by the collector.
+type UploadStore interface {
+	// BeginUpload inserts in and then, when in.Bytes or in.Docs is not 0,
+	// charges them to in.OwnerID under in.ID within limit, as ChargeUpload.
+	// When the charge is refused the intent is removed again and the
+	// charge's error is returned (TooLarge "quota_exceeded", NotFound). A
+	// crash between the two steps can leave the intent without its charge,
+	// never the charge without its intent. Conflict if in.ID exists.
+	BeginUpload(ctx context.Context, in UploadIntent, limit int64) error
+	// ChargeUpload atomically adds bytes to UsedBytes and docs to
+	// DocumentCount and records them as the charge of upload id, unless a
+	// charge of id is recorded already: then it changes nothing and returns
+	// nil. The limit is AddUsage's (TooLarge "quota_exceeded", nothing
+	// changed). NotFound if no owner.
+	ChargeUpload(ctx context.Context, ownerID, id string, bytes, docs, limit int64) error
+	// SettleUpload removes the charge of upload id from the owner's record
+	// and, with release, subtracts it from the usage, in one atomic change.
+	// Without a charge of id it changes nothing and returns nil: settling
+	// twice is settling once. NotFound if no owner.
+	SettleUpload(ctx context.Context, ownerID, id string, release bool) error
+	// ClaimBlob adds hash to the Blobs of intent id (nothing if it is
+	// there). NotFound if no intent id.
+	ClaimBlob(ctx context.Context, id, hash string) error
+	// DeleteUpload removes intent id; nothing if there is none.
+	DeleteUpload(ctx context.Context, id string) error
+	// ListUploads returns at most limit (1..1000) intents created before
+	// before, ordered by CreatedAt then ID, starting after the cursor. It is
+	// served by an index on (CreatedAt, ID).
+	ListUploads(ctx context.Context, before time.Time, after UploadCursor, limit int) ([]UploadIntent, error)
+	// BlobClaimed reports whether an intent created at or after since has
+	// hash in its Blobs.
+	BlobClaimed(ctx context.Context, hash string, since time.Time) (bool, error)
+}
+
 // Store is everything the vault needs from a metadata store.
 type Store interface {
 	OwnerStore
@@ -164,6 +213,7 @@ type Store interface {
 	StatsStore
 	ReuseStore
 	LedgerStore
+	UploadStore
 	// Ping checks that the server answers.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

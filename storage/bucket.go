@@ -47,10 +47,6 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, 
 	return b.PutClaimed(ctx, r, max, nil)
 }
 
-// Claim is told the hash of content being stored before the Bucket commits
-// it or relies on an existing copy of it; see PutClaimed.
-type Claim func(ctx context.Context, hash string) error
-
 // PutClaimed is Put that calls claim, when not nil, with the content's hash
 // once it is known and before the blob is committed — or, when the content
 // is stored already, before the existing blob is touched and returned. An
@@ -60,7 +56,7 @@ type Claim func(ctx context.Context, hash string) error
 // nobody knows of, and a collector (Collect) can see the claim: see
 // archive's collectGarbage. The claim runs while the staged bytes are
 // being made durable (Flusher), so the two waits overlap.
-func (b *Bucket) PutClaimed(ctx context.Context, r io.Reader, max int64, claim Claim) (hash string, size int64, err error) {
+func (b *Bucket) PutClaimed(ctx context.Context, r io.Reader, max int64, claim func(ctx context.Context, hash string) error) (hash string, size int64, err error) {
 	if r == nil {
 		return "", 0, &kerr.Error{Kind: kerr.Invalid, Code: CodeInterrupted,
 			Message: "Không có nội dung tệp để lưu.", Detail: "storage: Put with a nil reader"}

@@ -103,6 +103,14 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"LedgerConcurrentAppend", testLedgerConcurrentAppend},
 		{"LedgerScan", testLedgerScan},
 		{"LedgerHeads", testLedgerHeads},
+		// upload intents and their charges
+		{"UploadBeginCharges", testUploadBeginCharges},
+		{"UploadBeginRefused", testUploadBeginRefused},
+		{"UploadChargeOnce", testUploadChargeOnce},
+		{"UploadSettle", testUploadSettle},
+		{"UploadSettleConcurrent", testUploadSettleConcurrent},
+		{"UploadClaimBlob", testUploadClaimBlob},
+		{"UploadList", testUploadList},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,10 +77,27 @@ func gcCommand() *command {
 	return &command{
 		name:    "gc",
 		usage:   "kho gc [flags]",
-		summary: "delete unreferenced blobs older than the grace period, once",
-		vi:      "Thu gom các tệp nội dung không còn giấy tờ nào dùng",
-		help: `The server does this every --gc-interval by itself; this runs it once, e.g.
-from cron when the server runs with --gc-interval 0.`,
+		summary: "finish uploads that died and delete the blobs nothing uses, once",
+		vi:      "Hoàn tất các lần tải lên bị gián đoạn và thu gom tệp nội dung không còn dùng",
+		help: `The server does this every --gc-interval by itself (the "blob-gc" job, one
+process at a time); this runs it once, e.g. from cron when the servers run
+with --gc-interval 0. It reads the intents of uploads that did not finish
+and are older than --grace: it gives back what they charged to their
+owner's quota unless they were committed, and deletes the blobs they left
+that no version references. Its cost follows the number of such uploads,
+not the size of the store.
+
+--full also walks the whole bucket and deletes every blob older than
+--grace that no version references and no upload in progress claims: the
+orphans made before upload intents existed. It costs in proportion to the
+store (a listing of every blob and two metadata queries for each old one):
+run it once after upgrading, at a quiet hour.
+
+It may run while servers run (it does not take the job's lease): a blob is
+moved out of sight before its last check and put back when an upload claims
+it meanwhile, and every step is idempotent, so a concurrent collection only
+repeats work. A --grace shorter than the servers' --blob-grace is safe only
+while no server runs: uploads in progress would be taken for dead.`,
 		run: runGC,
 	}
 }
@@ -88,7 +105,8 @@ from cron when the server runs with --gc-interval 0.`,
 func runGC(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
 	cfg := bindStore(fs, a, false)
-	grace := fs.Duration("grace", 0, "minimum age of an unreferenced blob (0 = default 24h)")
+	grace := fs.Duration("grace", 0, "age after which an unfinished upload is taken for dead, and minimum age of a blob a --full scan deletes (0 = default 24h)")
+	full := fs.Bool("full", false, "also scan the whole bucket for unreferenced blobs (costs in proportion to the store)")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
 	}
@@ -96,11 +114,14 @@ func runGC(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{kerr.New(kerr.Invalid, "invalid_duration", "Khoảng thời gian không được âm.", "--grace must not be negative")}
 	}
 	return a.withStore(ctx, cfg, mustExist, func(ctx context.Context, st *stores) error {
-		n, err := st.vault(archive.Config{BlobGrace: *grace}, a.quietLog()).CollectGarbage(ctx)
+		rep, err := st.vault(archive.Config{BlobGrace: *grace}, a.quietLog()).CollectGarbageWith(ctx, archive.GCOptions{Full: *full})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "deleted: %d\n", n)
+		fmt.Fprintf(a.stdout, "uploads: %d\nabandoned: %d\ndeleted: %d\nrestored: %d\n", rep.Uploads, rep.Abandoned, rep.Deleted, rep.Restored)
+		if *full {
+			fmt.Fprintf(a.stdout, "scanned: %d\n", rep.Scanned)
+		}
 		return nil
 	})
 }

@@ -190,6 +190,13 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	<-served // http.ErrServerClosed
 	stopBackground()
 	bg.Wait()
+	// Let the settling of the last finished uploads end before the stores
+	// close; what it cuts short the collector finishes.
+	wctx, cancelWait := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
+	if err := vault.Wait(wctx); err != nil {
+		log.Warn("Chưa hoàn tất việc dọn các lần tải lên", "err", err)
+	}
+	cancelWait()
 	if shutErr != nil {
 		return kerr.Wrap(shutErr, kerr.Unavailable, "shutdown_timeout",
 			"Một số yêu cầu chưa xong khi hết thời gian chờ tắt máy chủ.")
@@ -254,9 +261,10 @@ func runBackground(ctx context.Context, vault *archive.Service, drafts *forms.Dr
 func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Serve, log *slog.Logger) []jobs.Job {
 	return []jobs.Job{
 		{Name: "blob-gc", Every: cfg.GCInterval, Timeout: gcTimeout, Run: func(ctx context.Context, _ *jobs.Run) error {
-			n, err := vault.CollectGarbage(ctx)
-			if n > 0 {
-				log.Info("Đã thu gom tệp không còn dùng", "blobs", n)
+			rep, err := vault.CollectGarbageWith(ctx, archive.GCOptions{})
+			if rep != (archive.GCReport{}) {
+				log.Info("Đã hoàn tất các lần tải lên bị gián đoạn và thu gom tệp không còn dùng",
+					"uploads", rep.Uploads, "abandoned", rep.Abandoned, "blobs", rep.Deleted, "restored", rep.Restored)
 			}
 			return err
 		}},

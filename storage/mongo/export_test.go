@@ -3,8 +3,10 @@ package mongo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 
 	"github.com/kho-vn/kho/archive"
@@ -61,3 +63,28 @@ func PlantHolder(ctx context.Context, s *Store, holder string, beat int64) error
 // Instance returns the instance ID s writes in its locks ("" on a server
 // without write locks).
 func Instance(s *Store) string { return s.holders.id }
+
+// IndexKeys returns the indexes of a collection: name → keys as
+// "field:order,…".
+func IndexKeys(ctx context.Context, s *Store, coll string) (map[string]string, error) {
+	cur, err := s.db.Collection(coll).Indexes().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var specs []struct {
+		Name string `bson:"name"`
+		Key  bson.D `bson:"key"`
+	}
+	if err := cur.All(ctx, &specs); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, sp := range specs {
+		var parts []string
+		for _, e := range sp.Key {
+			parts = append(parts, fmt.Sprintf("%s:%v", e.Key, e.Value))
+		}
+		out[sp.Name] = strings.Join(parts, ",")
+	}
+	return out, nil
+}

@@ -29,6 +29,7 @@ var schemaMigrations = []migration{
 	{1, "collections and indexes", migrateV1},
 	{2, "eForm drafts and published definitions", migrateForms},
 	{3, "leases of background jobs", migrateJobs},
+	{4, "intents of unfinished uploads", migrateUploads},
 }
 
 // SchemaVersion is the highest migration this build knows.

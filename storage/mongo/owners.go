@@ -63,16 +63,10 @@ func (s *Store) SetQuota(ctx context.Context, id string, quotaBytes int64) error
 // owner exists (TooLarge "quota_exceeded") or not (NotFound). Usage
 // counters do not change Rev.
 func (s *Store) AddUsage(ctx context.Context, id string, bytes, docs, limit int64) error {
-	filter := bson.D{{Key: "_id", Value: id}}
-	guarded := limit > 0 && bytes > 0
-	if guarded {
-		filter = append(filter, bson.E{Key: "usedBytes", Value: bson.D{{Key: "$lte", Value: limit - bytes}}})
-	}
+	filter, guarded := withQuota(bson.D{{Key: "_id", Value: id}}, bytes, limit)
 	var res *mongo.UpdateResult
 	err := s.guard(ctx, collOwners+"/"+id, func() (err error) {
-		res, err = s.owners.UpdateOne(ctx, filter, bson.D{
-			{Key: "$inc", Value: bson.D{{Key: "usedBytes", Value: bytes}, {Key: "documentCount", Value: docs}}},
-		})
+		res, err = s.owners.UpdateOne(ctx, filter, bson.D{usageInc(bytes, docs)})
 		return err
 	})
 	if err != nil {
@@ -92,4 +86,19 @@ func (s *Store) AddUsage(ctx context.Context, id string, bytes, docs, limit int6
 		}
 	}
 	return ownerNotFound(id, "add usage", nil)
+}
+
+// withQuota adds to filter the condition that adding bytes keeps
+// usedBytes within limit; guarded says whether there is one (limit > 0
+// and bytes > 0), so that the check and the change are one atomic update.
+func withQuota(filter bson.D, bytes, limit int64) (_ bson.D, guarded bool) {
+	if limit <= 0 || bytes <= 0 {
+		return filter, false
+	}
+	return append(filter, bson.E{Key: "usedBytes", Value: bson.D{{Key: "$lte", Value: limit - bytes}}}), true
+}
+
+// usageInc is the update operator that adds bytes and docs to the usage.
+func usageInc(bytes, docs int64) bson.E {
+	return bson.E{Key: "$inc", Value: bson.D{{Key: "usedBytes", Value: bytes}, {Key: "documentCount", Value: docs}}}
 }

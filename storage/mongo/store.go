@@ -68,6 +68,7 @@ type Store struct {
 	locks       *mongo.Collection
 	jobs        *mongo.Collection
 	lockHolders *mongo.Collection
+	uploads     *mongo.Collection
 
 	// lockWrites is set when the server's updates are not atomic
 	// (FerretDB); see lock.go.
@@ -180,6 +181,7 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (*Store, er
 		locks:       db.Collection(collLocks),
 		jobs:        db.Collection(collJobs),
 		lockHolders: db.Collection(collLockHolders),
+		uploads:     db.Collection(collUploads),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))

@@ -74,27 +74,38 @@ func (s *Store) SetQuota(ctx context.Context, id string, quotaBytes int64) error
 // limit > 0 and bytes > 0 only when the result stays within limit (else
 // TooLarge "quota_exceeded", nothing changed). NotFound if no owner.
 func (s *Store) AddUsage(ctx context.Context, id string, bytes, docs, limit int64) error {
-	res, err := s.w.ExecContext(ctx, `
+	return s.fail("add usage", addUsage(ctx, s.w, id, bytes, docs, limit))
+}
+
+// execer is the writer pool or a write transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// addUsage is AddUsage on w (the pool, or a transaction it is part of).
+func addUsage(ctx context.Context, w execer, id string, bytes, docs, limit int64) error {
+	res, err := w.ExecContext(ctx, `
 		UPDATE owners SET used_bytes = used_bytes + ?1, document_count = document_count + ?2
 		WHERE id = ?3 AND (?4 <= 0 OR ?1 <= 0 OR used_bytes + ?1 <= ?4)`,
 		bytes, docs, id, limit)
 	if err != nil {
-		return s.fail("add usage", err)
+		return err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return s.fail("add usage", err)
+		return err
 	}
 	if n == 1 {
 		return nil
 	}
 	var used int64
-	err = s.w.QueryRowContext(ctx, `SELECT used_bytes FROM owners WHERE id = ?`, id).Scan(&used)
+	err = w.QueryRowContext(ctx, `SELECT used_bytes FROM owners WHERE id = ?`, id).Scan(&used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errOwnerNotFound(id)
 	}
 	if err != nil {
-		return s.fail("add usage", err)
+		return err
 	}
 	return kerr.New(kerr.TooLarge, "quota_exceeded", "Kho dữ liệu đã vượt quá hạn mức lưu trữ.",
 		"sqlite: storing %d bytes on top of %d used would exceed the quota of %d bytes", bytes, used, limit)

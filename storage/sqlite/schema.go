@@ -154,6 +154,34 @@ CREATE TABLE job_leases (
 	last_error TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 `,
+	// 5: intents of unfinished uploads (archive.UploadStore): the intents,
+	// by creation time for the collector; the blobs each names, by hash for
+	// the collector's check (created_at copied from the intent); the
+	// charges the uploads hold on their owners' usage.
+	`
+CREATE TABLE upload_intents (
+	id         TEXT PRIMARY KEY,
+	created_at INTEGER NOT NULL,
+	body       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX upload_intents_created ON upload_intents (created_at, id);
+
+CREATE TABLE upload_blobs (
+	hash       TEXT NOT NULL,
+	upload_id  TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	seq        INTEGER NOT NULL,
+	PRIMARY KEY (hash, upload_id)
+) WITHOUT ROWID;
+CREATE INDEX upload_blobs_upload ON upload_blobs (upload_id, seq);
+
+CREATE TABLE upload_charges (
+	id       TEXT PRIMARY KEY,
+	owner_id TEXT NOT NULL,
+	bytes    INTEGER NOT NULL,
+	docs     INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

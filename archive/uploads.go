@@ -1,0 +1,215 @@
+package archive
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// UploadIntent is the record of a write that has not finished: an upload of
+// a new document or of a new version, or a re-verification storing its
+// report. It is inserted when the write starts (while the body streams in),
+// names each blob before the write commits it or relies on a stored copy
+// (Blobs), and is deleted once the write is over. An intent that stays
+// behind is the trace of a write that died — a crash, a lost connection to
+// the store — and the collector (collectGarbage) finishes it: it gives back
+// what the write charged to the owner unless the write was committed, and
+// deletes the blobs it named that nothing references. So orphans are found
+// among intents, never by listing the bucket.
+type UploadIntent struct {
+	ID      string `json:"id"` // NewID at the start; also the key of its charge
+	OwnerID string `json:"ownerId"`
+	// DocumentID is the document the write creates (NewDocument) or changes.
+	DocumentID  string `json:"documentId"`
+	NewDocument bool   `json:"newDocument,omitempty"`
+	// Actor is who writes: the CreatedBy of the version it would make.
+	Actor string `json:"actor"`
+	// Bytes and Docs are what the write charges (or will charge) to the
+	// owner's usage; the charge itself is recorded in the owner's record.
+	Bytes int64 `json:"bytes"`
+	Docs  int64 `json:"docs"`
+	// Blobs are the hashes of the blobs the write stores or relies on, each
+	// recorded before the blob is committed or touched (ClaimBlob).
+	Blobs     []string  `json:"blobs,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// upload is one write in progress and its intent.
+type upload struct {
+	s  *Service
+	in UploadIntent
+
+	begun    chan struct{} // closed when BeginUpload has returned
+	beginErr error         // its error, mapped for people
+
+	mu       sync.Mutex
+	claimed  bool  // a blob was claimed: the intent must stay until it is settled
+	claimErr error // the error the last claim returned
+}
+
+// beginUpload records in (charging in.Bytes and in.Docs within limit when
+// they are not 0) on a goroutine, so that a request body can stream in
+// meanwhile; claim and wait wait for it.
+func (s *Service) beginUpload(ctx context.Context, in UploadIntent, o Owner, limit int64) *upload {
+	u := &upload{s: s, in: in, begun: make(chan struct{})}
+	go func() {
+		defer close(u.begun)
+		u.beginErr = s.chargeErr(ctx, o, in.Bytes, limit, s.store.BeginUpload(ctx, in, max(limit, 0)))
+	}()
+	return u
+}
+
+// newIntent is the intent of a write by a to document docID of ownerID,
+// started now, adding docs documents.
+func (s *Service) newIntent(a Actor, ownerID, docID string, docs int64) UploadIntent {
+	now := s.nowUTC()
+	return UploadIntent{ID: NewID(now), OwnerID: ownerID, DocumentID: docID, Actor: a.Subject, Docs: docs, CreatedAt: now}
+}
+
+// wait returns BeginUpload's error.
+func (u *upload) wait() error {
+	<-u.begun
+	return u.beginErr
+}
+
+// claim records hash in the intent; the blob store calls it before it
+// commits the blob or relies on a stored copy (storage.Bucket.PutClaimed).
+func (u *upload) claim(ctx context.Context, hash string) error {
+	err := u.wait()
+	if err == nil {
+		if err = u.s.store.ClaimBlob(ctx, u.in.ID, hash); err != nil {
+			err = storeErr("claim blob", err)
+		}
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.claimErr = err
+	if err == nil {
+		u.claimed = true
+	}
+	return err
+}
+
+// failedClaim is the error of the last claim, if it failed: the blob
+// store's error is then only its echo.
+func (u *upload) failedClaim() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.claimErr
+}
+
+// charge charges bytes and docs under the intent (for an upload whose size
+// was not known at the start).
+func (u *upload) charge(ctx context.Context, o Owner, bytes, docs, limit int64) error {
+	err := u.s.store.ChargeUpload(ctx, o.ID, u.in.ID, bytes, docs, max(limit, 0))
+	return u.s.chargeErr(ctx, o, bytes, limit, err)
+}
+
+// chargeErr maps the store's error of a charge.
+func (s *Service) chargeErr(ctx context.Context, o Owner, bytes, limit int64, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case kerr.IsKind(err, kerr.TooLarge):
+		used := o.UsedBytes
+		if cur, gerr := s.store.GetOwner(ctx, o.ID); gerr == nil {
+			used = cur.UsedBytes
+		}
+		return errQuotaExceeded(used, bytes, limit)
+	case kerr.IsKind(err, kerr.NotFound):
+		return errOwnerNotFound(o.ID)
+	}
+	return storeErr("begin upload", err)
+}
+
+// fresh refuses to commit a write older than half the grace period: the
+// collector takes an intent older than the grace period for the trace of a
+// dead write, gives back its charge and deletes its blobs, so a write must
+// never commit that late. The margin covers clock differences between
+// processes and pauses.
+func (u *upload) fresh() error {
+	age := u.s.now().Sub(u.in.CreatedAt)
+	if age <= u.s.cfg.BlobGrace/2 {
+		return nil
+	}
+	return kerr.New(kerr.Unavailable, "upload_expired", "Quá trình tải lên kéo dài quá lâu nên đã bị hủy; vui lòng tải lại.",
+		"the write started %s ago; writes must commit within half the blob grace period (%s)", age, u.s.cfg.BlobGrace/2)
+}
+
+// fail ends a write that did not commit. When it surely did not (the
+// error came before the metadata commit, or the commit refused it), the
+// charge is given back now and, unless it named a blob, the intent goes
+// too; an intent that named a blob stays for the collector, which deletes
+// the blob unless something else references it. When the commit's outcome
+// is unknown (the store did not answer), everything stays for the
+// collector, which looks whether the write was committed.
+func (u *upload) fail(ctx context.Context, surely bool) {
+	if !surely {
+		return
+	}
+	if u.wait() != nil {
+		// Nothing was recorded, or BeginUpload removed it, or it is unknown:
+		// the collector settles what is left.
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := u.s.store.SettleUpload(ctx, u.in.OwnerID, u.in.ID, true); err != nil {
+		u.s.log.ErrorContext(ctx, "usage not released after a failed write; the collector will",
+			"owner", u.in.OwnerID, "upload", u.in.ID, "err", err)
+		return
+	}
+	u.mu.Lock()
+	claimed := u.claimed
+	u.mu.Unlock()
+	if !claimed {
+		u.s.deleteIntent(ctx, u.in.ID)
+	}
+}
+
+// done ends a write that committed: after the answer, on a goroutine of
+// its own, the charge becomes plain usage and the intent is deleted. Both
+// steps are idempotent, and an intent left by a crash here is settled by
+// the collector the same way.
+func (u *upload) done(ctx context.Context) {
+	s := u.s
+	s.cleanups.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := s.store.SettleUpload(ctx, u.in.OwnerID, u.in.ID, false); err != nil {
+			s.log.WarnContext(ctx, "upload intent not settled; the collector will", "upload", u.in.ID, "err", err)
+			return
+		}
+		s.deleteIntent(ctx, u.in.ID)
+	})
+}
+
+func (s *Service) deleteIntent(ctx context.Context, id string) {
+	if err := s.store.DeleteUpload(ctx, id); err != nil {
+		s.log.WarnContext(ctx, "upload intent not deleted; the collector will", "upload", id, "err", err)
+	}
+}
+
+// Wait waits until the clean-up the vault runs after answering (settling
+// finished uploads) is done, or ctx ends. A server calls it before closing
+// the stores; what it cuts short the collector finishes later.
+func (s *Service) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.cleanups.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// surely reports whether a commit's error means that it did not happen:
+// a refusal (Conflict, NotFound, Invalid …) rather than a store that did
+// not answer, after which the write may or may not have been applied.
+func surely(err error) bool {
+	k := kerr.KindOf(err)
+	return k != kerr.Unavailable && k != kerr.Internal
+}
