@@ -271,6 +271,47 @@ func crashSafety(t *testing.T, cs crashSetup) {
 	if r.code != 0 || !strings.Contains(r.stdout, "problems: 0") {
 		t.Fatalf("audit verify after the crash: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	assertUsageTrue(t, store, admin, owners)
+}
+
+// assertUsageTrue (issue 9 item 5) runs one collection with the server
+// down — the uploads the kill cut off are then all dead — and checks,
+// through a restarted server, that each owner's usage equals the sum of
+// the sizes of their stored versions (those that stored content: a
+// metadata-only version shares its predecessor's blob) and their
+// document count.
+func assertUsageTrue(t *testing.T, store []string, admin *client, owners []string) {
+	t.Helper()
+	// --grace 0 would mean the default (24 h); 1ms takes every upload the
+	// kill cut off for dead, which is safe with the server down.
+	r := mustKho(t, append([]string{"gc", "--grace", "1ms"}, store...)...)
+	t.Logf("kho gc after the crash:\n%s", r.stdout)
+	srv := startServer(t, store...)
+	defer srv.stop()
+	admin.base = srv.url
+	for _, o := range owners {
+		var bytes, docs int64
+		for _, d := range admin.listAll(o) {
+			docs++
+			var vs struct {
+				Versions []archive.Version `json:"versions"`
+			}
+			admin.getJSON("/api/v1/documents/"+d.ID+"/versions", nil, &vs)
+			for _, v := range vs.Versions {
+				if v.Change != "metadata" {
+					bytes += v.Size
+				}
+			}
+		}
+		var st archive.OwnerStats
+		admin.getJSON("/api/v1/owners/"+o+"/stats", nil, &st)
+		if st.UsedBytes != bytes || st.DocumentCount != docs {
+			t.Errorf("owner %s after the crash and one collection: usage %d bytes, %d documents; stored versions %d bytes, %d documents",
+				o, st.UsedBytes, st.DocumentCount, bytes, docs)
+		} else {
+			t.Logf("owner %s: usage %d bytes, %d documents = the stored versions", o, bytes, docs)
+		}
+	}
 }
 
 // locksLeft lists the write locks in the store's database (FerretDB).
