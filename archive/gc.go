@@ -180,7 +180,7 @@ func (s *Service) finishUpload(ctx context.Context, in UploadIntent, cutoff time
 			return err
 		}
 	}
-	if err := s.store.DeleteUpload(ctx, in.ID); err != nil {
+	if err := s.store.DeleteUploads(ctx, in.ID); err != nil {
 		return storeErr("delete upload", err)
 	}
 	rep.Uploads++

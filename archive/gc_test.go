@@ -117,8 +117,8 @@ func intents(t *testing.T, v *vault) []archive.UploadIntent {
 // answering (or a process killed at that point) would.
 type flakyStore struct {
 	archive.Store
-	failSettle atomic.Bool  // SettleUpload fails
-	failDelete atomic.Int32 // the next n DeleteUpload calls fail
+	failSettle atomic.Bool  // SettleUpload and KeepUploads fail
+	failDelete atomic.Int32 // the next n DeleteUploads calls fail
 }
 
 var errDown = kerr.New(kerr.Unavailable, "store_unavailable", "Máy chủ cơ sở dữ liệu tạm thời không truy cập được.", "test: the store is down")
@@ -130,11 +130,18 @@ func (s *flakyStore) SettleUpload(ctx context.Context, owner, id string, release
 	return s.Store.SettleUpload(ctx, owner, id, release)
 }
 
-func (s *flakyStore) DeleteUpload(ctx context.Context, id string) error {
+func (s *flakyStore) DeleteUploads(ctx context.Context, ids ...string) error {
 	if s.failDelete.Add(-1) >= 0 {
 		return errDown
 	}
-	return s.Store.DeleteUpload(ctx, id)
+	return s.Store.DeleteUploads(ctx, ids...)
+}
+
+func (s *flakyStore) KeepUploads(ctx context.Context, owner string, ids []string) error {
+	if s.failSettle.Load() {
+		return errDown
+	}
+	return s.Store.KeepUploads(ctx, owner, ids)
 }
 
 // TestUsageTrueAfterCrash (issue 9 item 5): writes stopped at every point
@@ -414,6 +421,9 @@ func TestCollectGarbageScales(t *testing.T) {
 	}
 	if n := v.blobCount(t); n != orphans+3 {
 		t.Fatalf("%d blobs, want %d", n, orphans+3)
+	}
+	if err := v.Wait(ctx); err != nil { // the finished upload is settled
+		t.Fatal(err)
 	}
 
 	blobs := &countingBlobs{Blobs: v.bucket}

@@ -195,6 +195,7 @@ type Service struct {
 	schemas schemaCache
 
 	cleanups sync.WaitGroup // settling of finished uploads, after the answer
+	settle   settler
 	hooks    testHooks
 }
 
@@ -220,7 +221,7 @@ func New(store Store, blobs Blobs, cfg Config, log *slog.Logger, now Clock) *Ser
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, blobs: blobs, cfg: cfg, log: log, now: now}
+	return &Service{store: store, blobs: blobs, cfg: cfg, log: log, now: now, settle: settler{kick: make(chan struct{}, 1)}}
 }
 
 // Config returns the effective configuration (defaults filled in).
@@ -384,7 +385,7 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 		u.fail(ctx, surely(err))
 		return Document{}, storeErr("create document", err)
 	}
-	u.done(ctx)
+	u.done()
 	s.recordChange(ctx, a, ActionCreate, d, 1, Access{})
 	return d, nil
 }
@@ -444,7 +445,7 @@ func (s *Service) addVersion(ctx context.Context, a Actor, d Document, expectedR
 		u.fail(ctx, surely(err))
 		return Document{}, err
 	}
-	u.done(ctx)
+	u.done()
 	s.recordChange(ctx, a, ActionVersion, d, d.VersionCount, Access{})
 	return d, nil
 }

@@ -123,7 +123,7 @@ func (s *Service) Reverify(ctx context.Context, a Actor, id string, n int) (Vers
 		}
 	}
 	if u != nil {
-		u.done(ctx)
+		u.done()
 	}
 	s.recordChange(ctx, a, ActionRead, d, v.N, Access{Purpose: "kiểm tra lại chữ ký số"})
 	return v, nil

@@ -191,11 +191,16 @@ type UploadStore interface {
 	// Without a charge of id it changes nothing and returns nil: settling
 	// twice is settling once. NotFound if no owner.
 	SettleUpload(ctx context.Context, ownerID, id string, release bool) error
+	// KeepUploads removes the charges of the uploads ids from the owner's
+	// record without changing the usage (they were committed), in one
+	// atomic change; ids without a charge are skipped. NotFound if no owner.
+	KeepUploads(ctx context.Context, ownerID string, ids []string) error
 	// ClaimBlob adds hash to the Blobs of intent id (nothing if it is
 	// there). NotFound if no intent id.
 	ClaimBlob(ctx context.Context, id, hash string) error
-	// DeleteUpload removes intent id; nothing if there is none.
-	DeleteUpload(ctx context.Context, id string) error
+	// DeleteUploads removes the intents ids; those that do not exist are
+	// skipped.
+	DeleteUploads(ctx context.Context, ids ...string) error
 	// ListUploads returns at most limit (1..1000) intents created before
 	// before, ordered by CreatedAt then ID, starting after the cursor. It is
 	// served by an index on (CreatedAt, ID).

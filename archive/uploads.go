@@ -169,33 +169,88 @@ func (u *upload) fail(ctx context.Context, surely bool) {
 	}
 }
 
-// done ends a write that committed: after the answer, on a goroutine of
-// its own, the charge becomes plain usage and the intent is deleted. Both
-// steps are idempotent, and an intent left by a crash here is settled by
-// the collector the same way.
-func (u *upload) done(ctx context.Context) {
-	s := u.s
-	s.cleanups.Go(func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if err := s.store.SettleUpload(ctx, u.in.OwnerID, u.in.ID, false); err != nil {
-			s.log.WarnContext(ctx, "upload intent not settled; the collector will", "upload", u.in.ID, "err", err)
-			return
-		}
-		s.deleteIntent(ctx, u.in.ID)
-	})
+// done ends a write that committed: after the answer its charge becomes
+// plain usage and its intent is deleted, batched with the other finished
+// writes of the owner (settleLater). Both steps are idempotent, and an
+// intent left by a crash before them is settled by the collector the same
+// way.
+func (u *upload) done() {
+	u.s.settleLater(u.in.OwnerID, u.in.ID)
 }
 
 func (s *Service) deleteIntent(ctx context.Context, id string) {
-	if err := s.store.DeleteUpload(ctx, id); err != nil {
+	if err := s.store.DeleteUploads(ctx, id); err != nil {
 		s.log.WarnContext(ctx, "upload intent not deleted; the collector will", "upload", id, "err", err)
 	}
 }
 
-// Wait waits until the clean-up the vault runs after answering (settling
-// finished uploads) is done, or ctx ends. A server calls it before closing
-// the stores; what it cuts short the collector finishes later.
+// settleDelay is how long a finished write waits to be settled, so that
+// the writes of an owner that finish together are settled together.
+const settleDelay = 100 * time.Millisecond
+
+// settler settles finished writes in batches: per owner one change of the
+// owner's record (KeepUploads) and one deletion of intents (DeleteUploads)
+// per settleDelay, however many writes finished meanwhile. On a store
+// whose updates of one record are serialised (FerretDB) a settlement per
+// upload would also wait for the owner's record behind the next upload's
+// charge.
+type settler struct {
+	mu      sync.Mutex
+	pending map[string][]string // owner → finished writes
+	armed   bool                // a batch is waiting to run
+	kick    chan struct{}       // runs the waiting batch now
+}
+
+// settleLater queues the finished write id of owner for the next batch.
+func (s *Service) settleLater(owner, id string) {
+	st := &s.settle
+	st.mu.Lock()
+	if st.pending == nil {
+		st.pending = map[string][]string{}
+	}
+	st.pending[owner] = append(st.pending[owner], id)
+	start := !st.armed
+	st.armed = true
+	st.mu.Unlock()
+	if start {
+		s.cleanups.Go(s.settleBatch)
+	}
+}
+
+// settleBatch waits settleDelay (or a kick), then settles what is queued.
+func (s *Service) settleBatch() {
+	st := &s.settle
+	t := time.NewTimer(settleDelay)
+	select {
+	case <-t.C:
+	case <-st.kick:
+		t.Stop()
+	}
+	st.mu.Lock()
+	batch := st.pending
+	st.pending, st.armed = nil, false
+	st.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for owner, ids := range batch {
+		if err := s.store.KeepUploads(ctx, owner, ids); err != nil {
+			s.log.WarnContext(ctx, "finished uploads not settled; the collector will", "owner", owner, "uploads", len(ids), "err", err)
+			continue
+		}
+		if err := s.store.DeleteUploads(ctx, ids...); err != nil {
+			s.log.WarnContext(ctx, "finished uploads' intents not deleted; the collector will", "owner", owner, "uploads", len(ids), "err", err)
+		}
+	}
+}
+
+// Wait settles the finished uploads still queued and waits until that is
+// done, or ctx ends. A server calls it before closing the stores; what it
+// cuts short the collector finishes later. Call it when no upload runs.
 func (s *Service) Wait(ctx context.Context) error {
+	select {
+	case s.settle.kick <- struct{}{}:
+	default:
+	}
 	done := make(chan struct{})
 	go func() { s.cleanups.Wait(); close(done) }()
 	select {

@@ -48,9 +48,13 @@ func BenchmarkStoreCalls(b *testing.B) {
 	}
 }
 
-// uploadCalls are the store calls of one upload through the API.
-var uploadCalls = []string{"TokenByHash", "GetDocumentType", "GetOwner", "AddUsage", "CreateDocument",
-	"LastLedger", "AppendLedger", "AdvanceLedgerHead"}
+// uploadCalls are the store calls of one upload through the API. The
+// upload's intent (archive.UploadIntent): BeginUpload (the intent and the
+// quota charge) runs while the body streams in, ClaimBlob between the last
+// byte and the blob's commit, KeepUploads and DeleteUploads after the
+// answer, once per owner for the uploads that finished within 100 ms.
+var uploadCalls = []string{"TokenByHash", "GetDocumentType", "GetOwner", "BeginUpload", "ClaimBlob", "CreateDocument",
+	"LastLedger", "AppendLedger", "AdvanceLedgerHead", "KeepUploads", "DeleteUploads"}
 
 // timedStore is a metaStore that times the calls of an upload.
 type timedStore struct {
@@ -105,9 +109,24 @@ func (s *timedStore) GetOwner(ctx context.Context, id string) (archive.Owner, er
 	return s.metaStore.GetOwner(ctx, id)
 }
 
-func (s *timedStore) AddUsage(ctx context.Context, id string, bytes, docs, limit int64) error {
-	defer s.done("AddUsage", time.Now())
-	return s.metaStore.AddUsage(ctx, id, bytes, docs, limit)
+func (s *timedStore) BeginUpload(ctx context.Context, in archive.UploadIntent, limit int64) error {
+	defer s.done("BeginUpload", time.Now())
+	return s.metaStore.BeginUpload(ctx, in, limit)
+}
+
+func (s *timedStore) ClaimBlob(ctx context.Context, id, hash string) error {
+	defer s.done("ClaimBlob", time.Now())
+	return s.metaStore.ClaimBlob(ctx, id, hash)
+}
+
+func (s *timedStore) KeepUploads(ctx context.Context, owner string, ids []string) error {
+	defer s.done("KeepUploads", time.Now())
+	return s.metaStore.KeepUploads(ctx, owner, ids)
+}
+
+func (s *timedStore) DeleteUploads(ctx context.Context, ids ...string) error {
+	defer s.done("DeleteUploads", time.Now())
+	return s.metaStore.DeleteUploads(ctx, ids...)
 }
 
 func (s *timedStore) CreateDocument(ctx context.Context, d archive.Document) error {

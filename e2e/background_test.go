@@ -2,6 +2,10 @@ package e2e_test
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,8 +16,11 @@ import (
 )
 
 // TestBackgroundWork: at start the server removes staged writes a crash
-// left behind (and only old ones); then it collects orphan blobs every
-// --gc-interval, never a blob a document uses.
+// left behind (and only old ones); then every --gc-interval it finishes
+// the uploads that died — here one refused by the quota after its blob was
+// stored — and collects their blobs, never a blob a document uses. An
+// orphan no upload intent names (made before intents existed) is left to
+// `kho gc --full`.
 func TestBackgroundWork(t *testing.T) {
 	data := t.TempDir()
 	blobs := filepath.Join(data, "blobs")
@@ -49,19 +56,44 @@ func TestBackgroundWork(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// An upload of unknown length (chunked) over the quota: its blob is
+	// stored before the quota refuses it, and its intent stays behind.
+	admin := &client{t: t, base: srv.url, token: createToken(t, []string{"--data", data}, "admin-bg", "admin")}
+	resp, err := admin.do(http.MethodPut, "/api/v1/owners/"+citizenID+"/quota", nil,
+		strings.NewReader(fmt.Sprintf(`{"quotaBytes": %d}`, len(kept)+10)), map[string]string{"Content-Type": "application/json"})
+	if err != nil || resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
+		t.Fatalf("set quota: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	refused := tinyPDF("refused by the quota after it was stored")
+	refusedPath := filepath.Join(blobs, sha(refused)[0:2], sha(refused)[2:4], sha(refused))
+	resp, err = c.do(http.MethodPost, "/api/v1/documents", url.Values{"type": {typeCode}, "name": {"Quá hạn mức"}, "filename": {"q.pdf"}},
+		io.MultiReader(bytes.NewReader(refused)), map[string]string{"Content-Type": "application/pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "quota_exceeded") {
+		t.Fatalf("chunked upload over the quota: %s %s", resp.Status, body)
+	}
+
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if _, err := os.Stat(orphanPath); os.IsNotExist(err) {
+		if _, err := os.Stat(refusedPath); os.IsNotExist(err) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the orphan blob was not collected within 15s\n%s", srv.logs.String())
+			t.Fatalf("the refused upload's blob was not collected within 15s\n%s", srv.logs.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(1500 * time.Millisecond) // the upload's blob is now older than the grace, GC ran again
 	if got, _ := c.download(d.ID); !bytes.Equal(got, kept) {
 		t.Fatal("GC removed the blob of a document")
+	}
+	if _, err := os.Stat(orphanPath); err != nil {
+		t.Errorf("the periodic collection walked the bucket: an orphan no intent names is gone (%v)", err)
 	}
 	if _, err := os.Stat(old); !os.IsNotExist(err) {
 		t.Errorf("a staged write from 2h ago survived the start: %v", err)
@@ -70,8 +102,23 @@ func TestBackgroundWork(t *testing.T) {
 		t.Errorf("a recent staged write was removed: %v", err)
 	}
 	logs := srv.logs.String()
-	if !strings.Contains(logs, "Đã dọn tệp tạm còn sót") || !strings.Contains(logs, "Đã thu gom tệp không còn dùng") {
+	if !strings.Contains(logs, "Đã dọn tệp tạm còn sót") || !strings.Contains(logs, "thu gom tệp không còn dùng") {
 		t.Errorf("background work left no trace in the log:\n%s", logs)
+	}
+	srv.stop()
+
+	// The full scan takes the old orphan, and only it.
+	r := mustKho(t, "gc", "--full", "--grace", "1s", "--data", data)
+	if !strings.Contains(r.stdout, "deleted: 1\n") {
+		t.Errorf("kho gc --full: %s", r.stdout)
+	}
+	if _, err := os.Stat(orphanPath); !os.IsNotExist(err) {
+		t.Errorf("kho gc --full left the old orphan: %v", err)
+	}
+	srv = startServer(t, "--data", data)
+	c.base = srv.url
+	if got, _ := c.download(d.ID); !bytes.Equal(got, kept) {
+		t.Fatal("kho gc --full removed the blob of a document")
 	}
 	srv.stop()
 }

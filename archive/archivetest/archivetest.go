@@ -109,6 +109,7 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"UploadChargeOnce", testUploadChargeOnce},
 		{"UploadSettle", testUploadSettle},
 		{"UploadSettleConcurrent", testUploadSettleConcurrent},
+		{"UploadKeepAndDelete", testUploadKeepAndDelete},
 		{"UploadClaimBlob", testUploadClaimBlob},
 		{"UploadList", testUploadList},
 	}

@@ -232,11 +232,11 @@ func testUploadClaimBlob(t *testing.T, s archive.Store) {
 	case claimed(other, when(-100)):
 		t.Error("a blob nobody named is claimed")
 	}
-	if err := s.DeleteUpload(ctx, old.ID); err != nil {
-		t.Fatalf("DeleteUpload: %v", err)
+	if err := s.DeleteUploads(ctx, old.ID); err != nil {
+		t.Fatalf("DeleteUploads: %v", err)
 	}
-	if err := s.DeleteUpload(ctx, old.ID); err != nil {
-		t.Fatalf("DeleteUpload of a deleted intent: %v, want nil", err)
+	if err := s.DeleteUploads(ctx, old.ID); err != nil {
+		t.Fatalf("DeleteUploads of a deleted intent: %v, want nil", err)
 	}
 	if claimed(content, when(-100)) || !claimed(report, when(-100)) {
 		t.Error("after deleting the old intent, its claims must go and the young one's stay")
@@ -296,5 +296,57 @@ func testUploadList(t *testing.T, s archive.Store) {
 	for _, n := range []int{0, -1, 1001} {
 		_, err := s.ListUploads(ctx, when(100), archive.UploadCursor{}, n)
 		isKind(t, "ListUploads(limit out of range)", err, kerr.Invalid, "")
+	}
+}
+
+func testUploadKeepAndDelete(t *testing.T, s archive.Store) {
+	ctx := t.Context()
+	ids := NewIDs()
+	o := mustCreateOwner(t, s, "001090000109")
+	var batch []string
+	for i := range 3 {
+		in := intent(ids, o.ID, i, 100, 1)
+		if err := s.BeginUpload(ctx, in, 0); err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, in.ID)
+	}
+	released := intent(ids, o.ID, 3, 50, 1)
+	if err := s.BeginUpload(ctx, released, 0); err != nil {
+		t.Fatal(err)
+	}
+	wantUsage(t, s, o.ID, 350, 4)
+	// Kept, with an ID never charged among them: usage unchanged, and the
+	// charges are gone (giving them back now changes nothing).
+	if err := s.KeepUploads(ctx, o.ID, append(batch[:2:2], ids.New())); err != nil {
+		t.Fatalf("KeepUploads: %v", err)
+	}
+	wantUsage(t, s, o.ID, 350, 4)
+	for _, id := range batch[:2] {
+		if err := s.SettleUpload(ctx, o.ID, id, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantUsage(t, s, o.ID, 350, 4)
+	// The one not kept can still be given back.
+	if err := s.SettleUpload(ctx, o.ID, batch[2], true); err != nil {
+		t.Fatal(err)
+	}
+	wantUsage(t, s, o.ID, 250, 3)
+	if err := s.KeepUploads(ctx, o.ID, nil); err != nil {
+		t.Fatalf("KeepUploads(none): %v", err)
+	}
+	isKind(t, "KeepUploads(no owner)", s.KeepUploads(ctx, "001000000404", batch), kerr.NotFound, "")
+
+	if err := s.DeleteUploads(ctx, batch[0], batch[2], ids.New()); err != nil {
+		t.Fatalf("DeleteUploads: %v", err)
+	}
+	var left []string
+	for _, in := range allUploads(t, s) {
+		left = append(left, in.ID)
+	}
+	sameList(t, "intents after DeleteUploads", left, []string{batch[1], released.ID})
+	if err := s.DeleteUploads(ctx); err != nil {
+		t.Fatalf("DeleteUploads(none): %v", err)
 	}
 }

@@ -90,7 +90,7 @@ func (s *Store) BeginUpload(ctx context.Context, in archive.UploadIntent, limit 
 	}
 	err = s.ChargeUpload(ctx, in.OwnerID, in.ID, in.Bytes, in.Docs, limit)
 	if kerr.IsKind(err, kerr.TooLarge) || kerr.IsKind(err, kerr.NotFound) {
-		if derr := s.DeleteUpload(context.WithoutCancel(ctx), in.ID); derr != nil {
+		if derr := s.DeleteUploads(context.WithoutCancel(ctx), in.ID); derr != nil {
 			s.log.Warn("mongo: refused upload's intent not deleted; the collector will", "upload", in.ID, "err", derr)
 		}
 	}
@@ -134,10 +134,14 @@ func (s *Store) ChargeUpload(ctx context.Context, ownerID, id string, bytes, doc
 		"mongo: owner %s: adding %d bytes would exceed the limit of %d bytes", ownerID, bytes, limit)
 }
 
-// SettleUpload implements archive.UploadStore: it reads the charge, then
-// unsets it (and gives it back) in one update that matches only while the
-// charge is there, so that two settlements give it back once.
+// SettleUpload implements archive.UploadStore: to give a charge back it
+// reads the charge, then unsets it and gives it back in one update that
+// matches only while the charge is there, so that two settlements give it
+// back once; keeping it is KeepUploads.
 func (s *Store) SettleUpload(ctx context.Context, ownerID, id string, release bool) error {
+	if !release {
+		return s.KeepUploads(ctx, ownerID, []string{id})
+	}
 	field := "charges." + id
 	var o struct {
 		Charges map[string]chargeDoc `bson:"charges"`
@@ -153,15 +157,36 @@ func (s *Store) SettleUpload(ctx context.Context, ownerID, id string, release bo
 	if !ok {
 		return nil
 	}
-	update := bson.D{{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}}}
-	if release {
-		update = append(update, usageInc(-c.Bytes, -c.Docs))
-	}
+	update := bson.D{{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}}, usageInc(-c.Bytes, -c.Docs)}
 	err = s.guard(ctx, collOwners+"/"+ownerID, func() error {
 		_, err := s.owners.UpdateOne(ctx, bson.D{{Key: "_id", Value: ownerID}, {Key: field, Value: bson.D{{Key: "$exists", Value: true}}}}, update)
 		return err
 	})
 	return classify(err, "settle upload")
+}
+
+// KeepUploads implements archive.UploadStore: one $unset of the charges
+// (unsetting a field that is not there changes nothing).
+func (s *Store) KeepUploads(ctx context.Context, ownerID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	unset := make(bson.D, len(ids))
+	for i, id := range ids {
+		unset[i] = bson.E{Key: "charges." + id, Value: ""}
+	}
+	var res *mongo.UpdateResult
+	err := s.guard(ctx, collOwners+"/"+ownerID, func() (err error) {
+		res, err = s.owners.UpdateOne(ctx, bson.D{{Key: "_id", Value: ownerID}}, bson.D{{Key: "$unset", Value: unset}})
+		return err
+	})
+	if err != nil {
+		return classify(err, "keep uploads")
+	}
+	if res.MatchedCount == 0 {
+		return ownerNotFound(ownerID, "keep uploads", nil)
+	}
+	return nil
 }
 
 // ClaimBlob implements archive.UploadStore with $addToSet.
@@ -177,10 +202,13 @@ func (s *Store) ClaimBlob(ctx context.Context, id, hash string) error {
 	return nil
 }
 
-// DeleteUpload implements archive.UploadStore.
-func (s *Store) DeleteUpload(ctx context.Context, id string) error {
-	_, err := s.uploads.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	return classify(err, "delete upload")
+// DeleteUploads implements archive.UploadStore.
+func (s *Store) DeleteUploads(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.uploads.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	return classify(err, "delete uploads")
 }
 
 // ListUploads implements archive.UploadStore on the index "created".

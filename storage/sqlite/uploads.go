@@ -121,13 +121,41 @@ func (s *Store) ClaimBlob(ctx context.Context, id, hash string) error {
 	return s.fail("claim blob", err)
 }
 
-// DeleteUpload implements archive.UploadStore.
-func (s *Store) DeleteUpload(ctx context.Context, id string) error {
-	return s.inTx(ctx, "delete upload", func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM upload_blobs WHERE upload_id = ?`, id); err != nil {
+// KeepUploads implements archive.UploadStore in one statement.
+func (s *Store) KeepUploads(ctx context.Context, ownerID string, ids []string) error {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return s.fail("keep uploads", err)
+	}
+	res, err := s.w.ExecContext(ctx, `DELETE FROM upload_charges WHERE owner_id = ? AND id IN (SELECT value FROM json_each(?))`, ownerID, list)
+	if err != nil {
+		return s.fail("keep uploads", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return s.fail("keep uploads", err)
+	}
+	var one int
+	err = s.r.QueryRowContext(ctx, `SELECT 1 FROM owners WHERE id = ?`, ownerID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errOwnerNotFound(ownerID)
+	}
+	return s.fail("keep uploads", err)
+}
+
+// DeleteUploads implements archive.UploadStore in one transaction.
+func (s *Store) DeleteUploads(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return s.fail("delete uploads", err)
+	}
+	return s.inTx(ctx, "delete uploads", func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM upload_blobs WHERE upload_id IN (SELECT value FROM json_each(?))`, list); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM upload_intents WHERE id = ?`, id)
+		_, err := tx.ExecContext(ctx, `DELETE FROM upload_intents WHERE id IN (SELECT value FROM json_each(?))`, list)
 		return err
 	})
 }
