@@ -3,6 +3,7 @@ package archive_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/storage"
@@ -596,4 +598,53 @@ func TestConcurrentCollectors(t *testing.T) {
 	}
 	wantUsageTrue(t, v, citizenA.Subject)
 	wantUsageTrue(t, v, citizenB.Subject)
+}
+
+// TestOneCollectionAtATime: the "blob-gc" job under two runners (two
+// processes) over one store: one takes the lease and collects, the other
+// finds it held and does not run.
+func TestOneCollectionAtATime(t *testing.T) {
+	ctx := context.Background()
+	v := newVault(t, archive.Config{BlobGrace: time.Hour})
+	sm := installSeams(v)
+	start := time.Now()
+	v.clock.Set(start.Add(-2 * time.Hour))
+	for i := range 3 {
+		crashBeforeCommit(sm, func() { v.Put(ctx, citizenA, birthCert("", pdfBytes("dead "+string(rune('a'+i))))) })
+	}
+	v.clock.Set(start)
+	var running, most, runs atomic.Int32
+	sm.onCollect(func(string) {
+		n := running.Add(1)
+		if n > most.Load() {
+			most.Store(n)
+		}
+		time.Sleep(20 * time.Millisecond) // long enough for the other runner to try
+		running.Add(-1)
+	})
+	job := jobs.Job{Name: "blob-gc", Every: time.Hour, Run: func(ctx context.Context, _ *jobs.Run) error {
+		runs.Add(1)
+		_, err := v.CollectGarbageWith(ctx, archive.GCOptions{})
+		return err
+	}}
+	leases := v.store.(jobs.Store)
+	var wg sync.WaitGroup
+	ran := make([]bool, 2)
+	for i := range 2 {
+		r := jobs.NewRunner(leases, nil, jobs.WithHolder(fmt.Sprintf("process-%d", i)))
+		wg.Go(func() {
+			var err error
+			ran[i], err = r.RunOnce(ctx, job)
+			if err != nil {
+				t.Errorf("runner %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if runs.Load() != 1 || ran[0] == ran[1] || most.Load() != 1 {
+		t.Fatalf("runs %d (ran %v), at most %d collecting at once; want one run, one collector", runs.Load(), ran, most.Load())
+	}
+	if n := len(intents(t, v)); n != 0 {
+		t.Fatalf("%d intents left", n)
+	}
 }
