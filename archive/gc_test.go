@@ -64,6 +64,23 @@ func crashBeforeCommit(sm *seams, write func()) {
 	sm.onCommit(nil)
 }
 
+// deadPuts makes, at the vault's current time, one new-document upload
+// by citizenA of each content that is killed before its metadata commit.
+func deadPuts(v *vault, sm *seams, contents ...[]byte) {
+	for _, c := range contents {
+		crashBeforeCommit(sm, func() { v.Put(context.Background(), citizenA, birthCert("", c)) })
+	}
+}
+
+// numbered returns n distinct PDF contents named by prefix.
+func numbered(prefix string, n int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = pdfBytes(prefix + " " + string(rune('a'+i)))
+	}
+	return out
+}
+
 // usageOf sums what an owner's usage should be: the sizes of their
 // versions that stored content (a metadata-only version points at its
 // predecessor's blob and is not charged) and their number of documents.
@@ -308,9 +325,7 @@ func TestCollectorVersusUpload(t *testing.T) {
 			// again: their intents are stale, their blobs unreferenced.
 			contentA, contentB := pdfBytes("same content, upload during the collection"), pdfBytes("same content, upload touched before the trash")
 			v.clock.Set(start.Add(-2 * time.Hour))
-			for _, c := range [][]byte{contentA, contentB} {
-				crashBeforeCommit(sm, func() { v.Put(ctx, citizenA, birthCert("", c)) })
-			}
+			deadPuts(v, sm, contentA, contentB)
 			v.clock.Set(start)
 			hashA, hashB := storagetest.SHA256(contentA), storagetest.SHA256(contentB)
 
@@ -412,9 +427,7 @@ func TestCollectGarbageScales(t *testing.T) {
 	v.clock.Set(start.Add(-2 * time.Hour))
 	kept, err := v.Put(ctx, citizenA, birthCert("", pdfBytes("kept")))
 	wantCode(t, err, "")
-	for i := range 2 {
-		crashBeforeCommit(sm, func() { v.Put(ctx, citizenA, birthCert("", pdfBytes(string(rune('a'+i))))) })
-	}
+	deadPuts(v, sm, numbered("dead", 2)...)
 	const orphans = 300
 	for i := range orphans {
 		if _, _, err := v.bucket.Put(ctx, bytes.NewReader([]byte{byte(i), byte(i >> 8), 'o'}), -1); err != nil {
@@ -536,15 +549,9 @@ func TestConcurrentCollectors(t *testing.T) {
 	start := time.Now()
 	v.clock.Set(start.Add(-2 * time.Hour))
 	shared := pdfBytes("content of three dead writes, uploaded again meanwhile")
-	var dead [][]byte
-	for i := range 10 {
-		c := pdfBytes("dead write " + string(rune('a'+i)))
-		dead = append(dead, c)
-		crashBeforeCommit(sm, func() { v.Put(ctx, citizenA, birthCert("", c)) })
-	}
-	for range 3 {
-		crashBeforeCommit(sm, func() { v.Put(ctx, citizenA, birthCert("", shared)) })
-	}
+	dead := numbered("dead write", 10)
+	deadPuts(v, sm, dead...)
+	deadPuts(v, sm, shared, shared, shared)
 	v.clock.Set(start)
 
 	var wg sync.WaitGroup
@@ -609,9 +616,7 @@ func TestOneCollectionAtATime(t *testing.T) {
 	sm := installSeams(v)
 	start := time.Now()
 	v.clock.Set(start.Add(-2 * time.Hour))
-	for i := range 3 {
-		crashBeforeCommit(sm, func() { v.Put(ctx, citizenA, birthCert("", pdfBytes("dead "+string(rune('a'+i))))) })
-	}
+	deadPuts(v, sm, numbered("dead", 3)...)
 	v.clock.Set(start)
 	var running, most, runs atomic.Int32
 	sm.onCollect(func(string) {
