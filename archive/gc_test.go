@@ -89,11 +89,11 @@ func usageOf(t *testing.T, v *vault, owner string) (bytes, docs int64) {
 	ctx := context.Background()
 	q := archive.ListQuery{OwnerID: owner, Limit: 1000}
 	for {
-		p, err := v.List(ctx, staff, q)
+		p, err := v.List(ctx, staff, q, archive.Access{Purpose: "kiểm tra"})
 		wantCode(t, err, "")
 		for _, d := range p.Documents {
 			docs++
-			vs, err := v.Versions(ctx, staff, d.ID)
+			vs, err := v.Versions(ctx, staff, d.ID, archive.Access{Purpose: "kiểm tra"})
 			wantCode(t, err, "")
 			for _, ver := range vs {
 				if ver.Change != "metadata" {
@@ -113,7 +113,7 @@ func usageOf(t *testing.T, v *vault, owner string) (bytes, docs int64) {
 func wantUsageTrue(t *testing.T, v *vault, owner string) {
 	t.Helper()
 	b, d := usageOf(t, v, owner)
-	o, err := v.Owner(context.Background(), staff, owner)
+	o, err := v.Owner(context.Background(), staff, owner, archive.Access{Purpose: "kiểm tra"})
 	wantCode(t, err, "")
 	if o.UsedBytes != b || o.DocumentCount != d {
 		t.Fatalf("owner %s: usage %d bytes, %d documents; the stored versions sum to %d bytes, %d documents",
@@ -210,7 +210,7 @@ func TestUsageTrueAfterCrash(t *testing.T) {
 	}
 
 	b, d := usageOf(t, v, owner)
-	o, _ := v.Owner(ctx, staff, owner)
+	o, _ := v.Owner(ctx, staff, owner, archive.Access{Purpose: "kiểm tra"})
 	if o.UsedBytes <= b || o.DocumentCount != d+2 {
 		t.Fatalf("after the kills usage is %d/%d for %d/%d stored: the kills should have left it too high", o.UsedBytes, o.DocumentCount, b, d)
 	}
@@ -492,7 +492,7 @@ func TestUploadIntentLifecycle(t *testing.T) {
 	wantUsageTrue(t, v, citizenA.Subject)
 
 	// Refused by the quota after the blob was stored (size not declared).
-	o, _ := v.Owner(ctx, staff, citizenA.Subject)
+	o, _ := v.Owner(ctx, staff, citizenA.Subject, archive.Access{Purpose: "kiểm tra"})
 	wantCode(t, v.SetQuota(ctx, admin, citizenA.Subject, o.UsedBytes+10), "")
 	nd := birthCert("", nil)
 	big := pdfBytes("too big for the quota")
