@@ -3,15 +3,31 @@ export GOTOOLCHAIN := auto
 
 GO ?= go
 
-.PHONY: build run test test-servers test-servers-down bench fmt vet
+# make run: where kho serve listens, its data folder, and more flags for it,
+# e.g. make run ARGS='--trust pki/roots.pem'. Set them on make's command line
+# (a variable of the same name in the environment does not count).
+ADDR = 127.0.0.1:8080
+DATA = ./data
+ARGS =
+# make pki: the folder of the test PKI, and the base URL its certificates
+# name for OCSP, CRLs, CA certificates and the TSA (it is served there).
+PKI = pki
+PKI_URL = http://127.0.0.1:18800
+
+.PHONY: build run pki test test-servers test-servers-down bench fmt vet
 
 ## build: compile the kho binary into bin/kho
 build:
 	$(GO) build -o bin/kho ./cmd/kho
 
-## run: build, then serve the embedded default on 127.0.0.1:8080 with ./data
+## run: build, then serve the embedded default on 127.0.0.1:8080 with ./data (more flags: ARGS='...')
 run: build
-	bin/kho serve --addr 127.0.0.1:8080 --data ./data
+	bin/kho serve --addr $(ADDR) --data $(DATA) $(ARGS)
+
+## pki: make the test PKI in ./pki (once) and serve its OCSP, CRLs, TSA and CSC on 127.0.0.1:18800 until Ctrl-C
+pki:
+	@test -f $(PKI)/manifest.json || $(GO) run ./certs-test -out $(PKI) -base-url $(PKI_URL)
+	$(GO) run ./certs-test serve -dir $(PKI)
 
 ## test: start the real test servers, go vet, go test, short fuzz pass, stop the servers
 test:

@@ -17,10 +17,15 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/kho-vn/kho/certs-test/pki"
 )
+
+// passwordFile is the file in the output directory that holds the
+// PKCS#12 password.
+const passwordFile = "password"
 
 const usage = `certs-test — Kho's test PKI (for tests and demos only, never trust it)
 
@@ -29,8 +34,8 @@ Usage:
       Generate a fresh PKI (root and intermediate CAs, TSA, OCSP responder,
       end entities: personal, seal, ecdsa, expired, notyet, revoked,
       wrongusage, criticalext) and write it to DIR: <name>.crt, <name>.key, <name>.p12
-      (password %q), roots.pem, chain.pem, root.crl, intermediate.crl and
-      manifest.json. The certificates name URL (default %s) for OCSP, CA
+      (password %q, also in DIR/password for --password-file), roots.pem,
+      chain.pem, root.crl, intermediate.crl and manifest.json. The certificates name URL (default %s) for OCSP, CA
       issuers and CRLs.
 
   go run ./certs-test serve -dir DIR [-addr HOST:PORT]
@@ -76,6 +81,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := p.WriteDir(*out); err != nil {
+		return err
+	}
+	// The PKCS#12 password as a file, for kho's --password-file and
+	// --sign-key-password-file flags.
+	if err := os.WriteFile(filepath.Join(*out, passwordFile), []byte(pki.TestPassword+"\n"), 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote the test PKI to %s (base URL %s, PKCS#12 password %q)\n", *out, p.BaseURL, pki.TestPassword)

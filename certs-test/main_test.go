@@ -31,6 +31,9 @@ func TestRunWritesDirectory(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	if pw, err := os.ReadFile(filepath.Join(dir, "password")); err != nil || string(pw) != pki.TestPassword+"\n" {
+		t.Errorf("password file: %q, %v", pw, err)
+	}
 }
 
 func TestRunUsageErrors(t *testing.T) {
