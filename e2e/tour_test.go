@@ -25,11 +25,12 @@ const (
 	typeCode  = "KHAC"         // "Giấy tờ khác" in the starter catalogue, no required fields
 )
 
-// TestReadmeTour walks the README's first steps with the real binary:
-// serve the embedded default, create a token, put a PDF, get it back, list
-// it, upload through raw HTTP too, audit the ledger, then tamper with the
+// TestCLITour walks the vault's first steps with the real binary, more
+// closely than the README (which TestReadme runs as written): serve the
+// embedded default, create a token, put a PDF, get it back, list it,
+// upload through raw HTTP too, audit the ledger, then tamper with the
 // ledger in the SQLite file and watch the audit name the broken entry.
-func TestReadmeTour(t *testing.T) {
+func TestCLITour(t *testing.T) {
 	data := t.TempDir()
 	srv := startServer(t, "--data", data)
 	store := []string{"--data", data}
