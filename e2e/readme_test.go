@@ -551,3 +551,48 @@ func (s *shell) close() {
 		<-s.done
 	}
 }
+
+// TestParseReadme checks the rules TestReadme reads the README by: a shell
+// block runs unless marked, a marker says why and stands just before its
+// block, every block names its language, an → line names what to look for.
+func TestParseReadme(t *testing.T) {
+	const fence = "```"
+	good := "# T\n\n## Tour\n\n" +
+		fence + "sh\nS=1\necho hi  # comment\n#    → `hi`\necho bye\n" + fence + "\n\n" +
+		"<!-- readme-test: skip (make test runs this test) -->\n" + fence + "sh\nmake test\n" + fence + "\n" +
+		"<!-- readme-test: background (a server) -->\n\n" + fence + "bash\nmake run\n" + fence + "\n" +
+		fence + "json\n{\"a\": 1}\n" + fence + "\n"
+	blocks, err := parseReadme(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blocks) != 3 || blocks[0].marker != "" || blocks[1].marker != "skip" || blocks[2].marker != "background" ||
+		blocks[0].section != "Tour" || blocks[0].line != 5 || blocks[2].text != "make run\n" {
+		t.Fatalf("blocks: %+v", blocks)
+	}
+	segs, err := blocks[0].segments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(segs) != 2 || segs[0].line != 6 || segs[0].text != "S=1\necho hi  # comment\n#    → `hi`\n" ||
+		len(segs[0].expect) != 1 || segs[0].expect[0] != "hi" || segs[1].line != 9 || segs[1].text != "echo bye\n" || segs[1].expect != nil {
+		t.Fatalf("segments: %+v", segs)
+	}
+
+	for name, src := range map[string]string{
+		"unknown marker":            "<!-- readme-test: maybe (x) -->\n" + fence + "sh\nls\n" + fence + "\n",
+		"marker without why":        "<!-- readme-test: skip -->\n" + fence + "sh\nls\n" + fence + "\n",
+		"marker not before a block": "<!-- readme-test: skip (x) -->\nsome text\n" + fence + "sh\nls\n" + fence + "\n",
+		"marker before json":        "<!-- readme-test: skip (x) -->\n" + fence + "json\n{}\n" + fence + "\n",
+		"block without language":    fence + "\nls\n" + fence + "\n",
+		"block not closed":          fence + "sh\nls\n",
+	} {
+		if _, err := parseReadme(src); err == nil {
+			t.Errorf("%s: parsed without an error", name)
+		}
+	}
+	b := readmeBlock{line: 1, text: "echo hi\n#    → hi, without backquotes\n"}
+	if _, err := b.segments(); err == nil {
+		t.Error("an → line without a backquoted part: no error")
+	}
+}
