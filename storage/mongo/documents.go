@@ -247,15 +247,59 @@ func (s *Store) GetVersion(ctx context.Context, id string, n int) (archive.Versi
 }
 
 // ListDocuments returns at most q.Limit documents, newest first, and
-// whether more follow. It asks for one more than the page to know. The
-// conditions that a MongoDB-wire server can push down as equality (owner,
-// one type, status) stay at the top level; the rest go into $and.
+// whether more follow. It asks for one more than the page to know.
 func (s *Store) ListDocuments(ctx context.Context, q archive.DocQuery) ([]archive.Document, bool, error) {
+	lq, err := listDocumentsQuery(q)
+	if err != nil {
+		return nil, false, err
+	}
+	opts := options.Find().
+		SetSort(lq.sort).
+		SetHint(lq.hint).
+		SetLimit(int64(q.Limit) + 1).
+		SetProjection(documentProjection())
+	cur, err := s.documents.Find(ctx, lq.filter, opts)
+	if err != nil {
+		return nil, false, classify(err, "list documents")
+	}
+	var ds []documentDoc
+	if err := cur.All(ctx, &ds); err != nil {
+		return nil, false, classify(err, "list documents")
+	}
+	more := len(ds) > q.Limit
+	if more {
+		ds = ds[:q.Limit]
+	}
+	out := make([]archive.Document, 0, len(ds))
+	for _, d := range ds {
+		doc, err := d.document()
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, doc)
+	}
+	return out, more, nil
+}
+
+// listQuery is what ListDocuments sends: the filter, the sort and the
+// index it names as a hint.
+type listQuery struct {
+	filter bson.D
+	sort   bson.D
+	hint   string
+}
+
+// listDocumentsQuery builds ListDocuments' query. The conditions that a
+// MongoDB-wire server can push down as equality (owner, one type, status)
+// stay at the top level; the rest go into $and. The hint is listIndex's
+// (see there and listIndexes in migrate.go for which index serves which
+// shape on MongoDB).
+func listDocumentsQuery(q archive.DocQuery) (listQuery, error) {
 	if q.OwnerID == "" {
-		return nil, false, invalidQuery("document query without owner")
+		return listQuery{}, invalidQuery("document query without owner")
 	}
 	if q.Limit < 1 || q.Limit > 1000 {
-		return nil, false, invalidQuery("page size %d is not within 1..1000", q.Limit)
+		return listQuery{}, invalidQuery("page size %d is not within 1..1000", q.Limit)
 	}
 	filter := bson.D{{Key: "ownerId", Value: q.OwnerID}}
 	switch len(q.TypeCodes) {
@@ -306,31 +350,7 @@ func (s *Store) ListDocuments(ctx context.Context, q archive.DocQuery) ([]archiv
 	if len(and) > 0 {
 		filter = append(filter, bson.E{Key: "$and", Value: and})
 	}
-	opts := options.Find().
-		SetSort(bson.D{{Key: "_id", Value: -1}}).
-		SetLimit(int64(q.Limit) + 1).
-		SetProjection(documentProjection())
-	cur, err := s.documents.Find(ctx, filter, opts)
-	if err != nil {
-		return nil, false, classify(err, "list documents")
-	}
-	var ds []documentDoc
-	if err := cur.All(ctx, &ds); err != nil {
-		return nil, false, classify(err, "list documents")
-	}
-	more := len(ds) > q.Limit
-	if more {
-		ds = ds[:q.Limit]
-	}
-	out := make([]archive.Document, 0, len(ds))
-	for _, d := range ds {
-		doc, err := d.document()
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, doc)
-	}
-	return out, more, nil
+	return listQuery{filter: filter, sort: bson.D{{Key: "_id", Value: -1}}, hint: listIndex(q)}, nil
 }
 
 // SetSignature replaces the signature of version n — versions[n-1], and

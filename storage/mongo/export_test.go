@@ -88,3 +88,30 @@ func IndexKeys(ctx context.Context, s *Store, coll string) (map[string]string, e
 	}
 	return out, nil
 }
+// ListQuery returns the filter, sort and hint that ListDocuments sends for q.
+func ListQuery(q archive.DocQuery) (filter, sort bson.D, hint string, err error) {
+	lq, err := listDocumentsQuery(q)
+	return lq.filter, lq.sort, lq.hint, err
+}
+
+// Index is one secondary index that the migrations create.
+type Index struct {
+	Coll, Name string
+	Keys       bson.D
+	Unique     bool
+}
+
+// SchemaIndexes returns the secondary indexes of every migration that
+// creates some (add a new migration's list here).
+func SchemaIndexes() []Index {
+	var out []Index
+	for _, list := range [][]index{indexesV1, indexesForms, indexesListing} {
+		for _, ix := range list {
+			out = append(out, Index{Coll: ix.coll, Name: ix.name, Keys: ix.keys, Unique: ix.unique})
+		}
+	}
+	return out
+}
+
+// MaxSortMergeScans is the most point scans MongoDB merges in sort order.
+const MaxSortMergeScans = maxSortMergeScans

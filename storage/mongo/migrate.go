@@ -8,6 +8,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kho-vn/kho/archive"
 )
 
 // schemaID is the _id of the one record in the migrations collection; its
@@ -30,6 +32,7 @@ var schemaMigrations = []migration{
 	{2, "eForm drafts and published definitions", migrateForms},
 	{3, "leases of background jobs", migrateJobs},
 	{4, "intents of unfinished uploads", migrateUploads},
+	{5, "listing indexes by status and signature", migrateListing},
 }
 
 // SchemaVersion is the highest migration this build knows.
@@ -122,12 +125,22 @@ type index struct {
 	unique bool
 }
 
+// The indexes of an owner's documents that ListDocuments names as its hint
+// (listIndex).
+const (
+	ixOwnerID           = "owner_id"
+	ixOwnerTypeID       = "owner_type_id"
+	ixOwnerStatusID     = "owner_status_id"
+	ixOwnerTypeStatusID = "owner_type_status_id"
+	ixOwnerSignedID     = "owner_signed_id"
+)
+
 // indexesV1 are the secondary indexes of schema version 1.
 var indexesV1 = []index{
 	// ListDocuments: an owner's documents newest first, paged by _id.
-	{collDocuments, "owner_id", bson.D{{Key: "ownerId", Value: 1}, {Key: "_id", Value: -1}}, false},
+	{collDocuments, ixOwnerID, bson.D{{Key: "ownerId", Value: 1}, {Key: "_id", Value: -1}}, false},
 	// ListDocuments filtered by type.
-	{collDocuments, "owner_type_id", bson.D{{Key: "ownerId", Value: 1}, {Key: "typeCode", Value: 1}, {Key: "_id", Value: -1}}, false},
+	{collDocuments, ixOwnerTypeID, bson.D{{Key: "ownerId", Value: 1}, {Key: "typeCode", Value: 1}, {Key: "_id", Value: -1}}, false},
 	// TypeStats over all owners.
 	{collDocuments, "type", bson.D{{Key: "typeCode", Value: 1}}, false},
 	// BlobReferenced: every version's blob hash (multikey).
@@ -162,7 +175,13 @@ func migrateV1(ctx context.Context, s *Store) error {
 			return classify(err, "create collection "+c)
 		}
 	}
-	for _, ix := range indexesV1 {
+	return s.createIndexes(ctx, indexesV1)
+}
+
+// createIndexes creates ixs. Creating an index that exists with the same
+// name and keys is a no-op.
+func (s *Store) createIndexes(ctx context.Context, ixs []index) error {
+	for _, ix := range ixs {
 		opts := options.Index().SetName(ix.name)
 		if ix.unique {
 			opts.SetUnique(true)
@@ -173,6 +192,66 @@ func migrateV1(ctx context.Context, s *Store) error {
 		}
 	}
 	return nil
+}
+
+// indexesListing are the indexes of migration 5: with those of version 1,
+// every shape of ListDocuments' query is served on MongoDB by one index
+// that holds its equality fields, then the sort key _id (the ESR rule:
+// equality, sort, range), so that the page is read in order and no
+// in-memory (blocking) sort happens. listIndex names the index as a hint;
+// TestListDocumentsIndexes checks every shape against these definitions.
+//
+//	shape (with ownerId)         index                  plan on MongoDB
+//	-                            owner_id               IXSCAN in _id order
+//	one type                     owner_type_id          IXSCAN in _id order
+//	types $in (k ≤ 200)          owner_type_id          k IXSCANs merged in _id order (SORT_MERGE)
+//	types $in (k > 200)          owner_id (typeCode in FETCH)
+//	status                       owner_status_id        IXSCAN in _id order
+//	type(s) and status           owner_type_status_id   IXSCAN, or SORT_MERGE for $in
+//	signed=true                  owner_signed_id        IXSCAN in _id order
+//	signed=true with type/status the type/status index  (signed filtered in FETCH)
+//	status=expired               owner_status_id        (permanent: false filtered in FETCH)
+//
+// The other conditions — words (a regex on searchText), validity and
+// expiry (ranges, $or), signed=false ($ne) — are filtered in FETCH on the
+// documents the index yields in order; the after-cursor ($lt on _id)
+// bounds the index scan itself. Each stops after the page (limit + 1).
+var indexesListing = []index{
+	// ListDocuments filtered by status (and, from the service, expiry).
+	{collDocuments, ixOwnerStatusID, bson.D{{Key: "ownerId", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: -1}}, false},
+	// ListDocuments filtered by type(s) and status.
+	{collDocuments, ixOwnerTypeStatusID, bson.D{{Key: "ownerId", Value: 1}, {Key: "typeCode", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: -1}}, false},
+	// ListDocuments of signed documents (?signed=true).
+	{collDocuments, ixOwnerSignedID, bson.D{{Key: "ownerId", Value: 1}, {Key: "current.signature.signed", Value: 1}, {Key: "_id", Value: -1}}, false},
+}
+
+// migrateListing creates indexesListing (idempotent).
+func migrateListing(ctx context.Context, s *Store) error {
+	return s.createIndexes(ctx, indexesListing)
+}
+
+// maxSortMergeScans is MongoDB's internalQueryMaxScansToExplode (default
+// 200): the planner merges at most that many point scans of an index in
+// sort order (SORT_MERGE); beyond it, it would sort in memory.
+const maxSortMergeScans = 200
+
+// listIndex is the index ListDocuments' query for q names as its hint, so
+// that MongoDB's plan is the one of the table above whatever its plan
+// cache holds. FerretDB 1.24 accepts the hint and ignores it.
+func listIndex(q archive.DocQuery) string {
+	byType := len(q.TypeCodes) >= 1 && len(q.TypeCodes) <= maxSortMergeScans
+	byStatus := q.Status != ""
+	switch {
+	case byType && byStatus:
+		return ixOwnerTypeStatusID
+	case byType:
+		return ixOwnerTypeID
+	case byStatus:
+		return ixOwnerStatusID
+	case q.Signed != nil && *q.Signed:
+		return ixOwnerSignedID
+	}
+	return ixOwnerID
 }
 
 // collectionExists reports whether err is "NamespaceExists" (code 48).
