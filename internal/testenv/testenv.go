@@ -7,6 +7,7 @@
 //	KHO_TEST_S3_ACCESS_KEY
 //	KHO_TEST_S3_SECRET_KEY
 //	KHO_TEST_MONGO_URI      mongodb://127.0.0.1:PORT/
+//	KHO_TEST_POSTGRES_URL   postgres://…/ferretdb, the database FerretDB keeps its data in
 //	KHO_TEST_SOFTHSM_MODULE /usr/lib/softhsm/libsofthsm2.so (PKCS#11 tests)
 //
 // When they are missing the test is skipped under `go test -short` (unless
@@ -34,6 +35,9 @@ const (
 	EnvS3AccessKey = "KHO_TEST_S3_ACCESS_KEY"
 	EnvS3SecretKey = "KHO_TEST_S3_SECRET_KEY"
 	EnvMongoURI    = "KHO_TEST_MONGO_URI"
+	// EnvPostgresURL is the PostgreSQL database behind the test FerretDB
+	// (the URL FerretDB was started with).
+	EnvPostgresURL = "KHO_TEST_POSTGRES_URL"
 	// EnvSoftHSMModule is the path of SoftHSM2's PKCS#11 library
 	// (libsofthsm2.so); softhsm2-util must be on PATH too.
 	EnvSoftHSMModule = "KHO_TEST_SOFTHSM_MODULE"
@@ -66,6 +70,18 @@ func MongoURI(t testing.TB) string {
 		t.Fatalf("testenv: %s=%q is not a mongodb:// URI", EnvMongoURI, uri)
 	}
 	return uri
+}
+
+// PostgresURL returns the URL of the PostgreSQL database that the test
+// FerretDB keeps its data in, or skips or fails t when it is not set (see
+// the package comment).
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	u := lookup(t, EnvPostgresURL)[0]
+	if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		t.Fatalf("testenv: %s=%q is not a postgres:// URL", EnvPostgresURL, u)
+	}
+	return u
 }
 
 // DefaultSoftHSMModule is where Debian's softhsm2 package puts the library.

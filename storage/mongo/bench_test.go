@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,7 +64,7 @@ func seedBench(b *testing.B) *mongo.Store {
 		}
 		fmt.Fprintf(os.Stderr, "seeded %d documents over %d owners in %v\n", benchDocs, benchOwners, time.Since(start).Round(time.Millisecond))
 		if os.Getenv("KHO_BENCH_FERRETDB_GIN") == "1" {
-			bench.err = ferretGIN(ctx, bench.db)
+			bench.err = ferretGIN(ctx, s)
 		}
 	})
 	if bench.err != nil {
@@ -122,11 +120,13 @@ func seedVault(ctx context.Context, s *mongo.Store) error {
 // (EXPLAIN ANALYZE: 280–510 ms for 100,000 rows; the same query written
 // with `=` uses the {ownerId, _id} index and takes 0.5 ms). Dropping the
 // embedded history from the rows saved under half of that. With
-// KHO_BENCH_FERRETDB_GIN=1 (GIN expression indexes added with psql) p99
-// falls to 100–130 ms on a quiet machine, and to ≈ 73 ms (p50 ≈ 46 ms) with
-// FerretDB run with GOGC=400 as scripts/testenv.sh now does; the rest is
-// FerretDB decoding and sorting the owner's rows in Go (docs/benchmarks.md). On MongoDB the
-// {ownerId: 1, _id: -1} index serves the query and its sort.
+// KHO_BENCH_FERRETDB_GIN=1 (the GIN expression indexes of `kho admin
+// ferretdb-indexes`) p99 falls to 100–130 ms on a quiet machine, and to
+// ≈ 73 ms (p50 ≈ 46 ms) with FerretDB run with GOGC=400 as
+// scripts/testenv.sh now does; the rest is FerretDB decoding and sorting
+// the owner's rows in Go (docs/benchmarks.md). On MongoDB the
+// {ownerId: 1, _id: -1} index serves the query and its sort (the index of
+// each query shape: indexesListing in migrate.go).
 func BenchmarkListDocuments(b *testing.B) {
 	s := seedBench(b)
 	ctx := context.Background()
@@ -158,33 +158,23 @@ func BenchmarkListDocuments(b *testing.B) {
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
 
-// ferretGIN adds, when KHO_BENCH_FERRETDB_GIN=1, GIN expression indexes on
-// the PostgreSQL tables behind FerretDB 1.24 for the fields the listing
-// filters on. FerretDB pushes an equality down as `_jsonb->'f' @> '"v"'`,
-// which a btree index cannot serve and a GIN index on `(_jsonb->'f')` can:
-// this measures the Mongo-driver listing with an index that the server
-// actually uses, as MongoDB's {ownerId: 1, _id: -1} would be. It needs psql
-// and KHO_TEST_POSTGRES_URL (scripts/testenv.sh exports it).
-func ferretGIN(ctx context.Context, schema string) error {
+// ferretGIN adds, when KHO_BENCH_FERRETDB_GIN=1, the GIN expression
+// indexes that `kho admin ferretdb-indexes` makes on the PostgreSQL tables
+// behind FerretDB 1.24 (docs/deployment.md). FerretDB pushes an equality
+// down as `_jsonb->'f' @> '"v"'`, which a btree index cannot serve and a GIN
+// index on `(_jsonb->'f')` can: this measures the Mongo-driver listing with
+// an index that the server actually uses, as MongoDB's {ownerId: 1, _id: -1}
+// would be. It needs KHO_TEST_POSTGRES_URL (scripts/testenv.sh exports it).
+func ferretGIN(ctx context.Context, s *mongo.Store) error {
 	pg := os.Getenv("KHO_TEST_POSTGRES_URL")
 	if pg == "" {
 		return fmt.Errorf("KHO_BENCH_FERRETDB_GIN=1 needs KHO_TEST_POSTGRES_URL")
 	}
-	sql := fmt.Sprintf(`DO $$
-DECLARE t text;
-BEGIN
-  FOR t IN SELECT table_name FROM information_schema.tables WHERE table_schema = %[1]s AND table_name NOT LIKE '\_ferretdb%%' LOOP
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %%I ON %%I.%%I USING gin ((_jsonb->''ownerId''))', t || '_gin_owner', %[1]s, t);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %%I ON %%I.%%I USING gin ((_jsonb->''chain''))', t || '_gin_chain', %[1]s, t);
-  END LOOP;
-END $$; ANALYZE;`, pgQuote(schema))
 	start := time.Now()
-	out, err := exec.CommandContext(ctx, "psql", pg, "-v", "ON_ERROR_STOP=1", "-qc", sql).CombinedOutput()
+	ixs, err := s.CreateFerretDBIndexes(ctx, pg)
 	if err != nil {
-		return fmt.Errorf("psql: %v: %s", err, out)
+		return err
 	}
-	fmt.Fprintf(os.Stderr, "GIN indexes on schema %s in %v\n", schema, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "GIN indexes %v in %v\n", ixs, time.Since(start).Round(time.Millisecond))
 	return nil
 }
-
-func pgQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
