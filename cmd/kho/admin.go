@@ -18,9 +18,9 @@ func adminCommand() *command {
 	return &command{
 		name:    "admin",
 		usage:   "kho admin COMMAND [flags]",
-		summary: "administer a vault's store directly (API tokens)",
-		vi:      "Quản trị kho dữ liệu trực tiếp (mã truy cập API)",
-		sub: []*command{{
+		summary: "administer a vault's store directly (API tokens, FerretDB indexes)",
+		vi:      "Quản trị kho dữ liệu trực tiếp (mã truy cập API, chỉ mục FerretDB)",
+		sub: []*command{ferretDBIndexesCommand(), {
 			name:    "token",
 			usage:   "kho admin token COMMAND [flags]",
 			summary: "create, list and revoke API tokens",
