@@ -155,6 +155,13 @@ func startServerVia(t *testing.T, prefix []string, args ...string) *server {
 	argv := append(append(append([]string{}, prefix...), khoBin, "serve", "--addr", "127.0.0.1:0"), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = cleanEnv()
+	return runServer(t, cmd)
+}
+
+// runServer starts cmd, a `kho serve` process, reads the URL from its
+// start-up log line and waits until /healthz answers.
+func runServer(t *testing.T, cmd *exec.Cmd) *server {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
