@@ -80,6 +80,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"doc", "put", "--token", "t", "--type", "KHAC", "--name", "n", "--field", "oops", "f.pdf"}, 2, "(invalid_arguments: invalid value \"oops\" for flag -field"},
 		{[]string{"admin", "token", "create", "--data", "d", "--subject", "x", "--role", "king"}, 2, "(invalid_role: "},
 		{[]string{"admin", "token", "revoke", "--data", "d"}, 2, "(invalid_arguments: want 1 arguments, got 0"},
+		{[]string{"admin", "ferretdb-indexes", "--postgres-url", "postgres://x/y"}, 2, "(mongo_uri_required: "},
+		{[]string{"admin", "ferretdb-indexes", "--mongo-uri", "http://x"}, 2, "(invalid_mongo_uri: "},
 		{[]string{"gc", "--data", "d", "--grace", "-1h"}, 2, "(invalid_duration: "},
 		{[]string{"version", "extra"}, 2, "(invalid_arguments: "},
 	} {

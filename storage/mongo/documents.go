@@ -292,7 +292,7 @@ type listQuery struct {
 // listDocumentsQuery builds ListDocuments' query. The conditions that a
 // MongoDB-wire server can push down as equality (owner, one type, status)
 // stay at the top level; the rest go into $and. The hint is listIndex's
-// (see there and listIndexes in migrate.go for which index serves which
+// (see there and indexesListing in migrate.go for which index serves which
 // shape on MongoDB).
 func listDocumentsQuery(q archive.DocQuery) (listQuery, error) {
 	if q.OwnerID == "" {
