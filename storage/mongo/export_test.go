@@ -88,6 +88,7 @@ func IndexKeys(ctx context.Context, s *Store, coll string) (map[string]string, e
 	}
 	return out, nil
 }
+
 // ListQuery returns the filter, sort and hint that ListDocuments sends for q.
 func ListQuery(q archive.DocQuery) (filter, sort bson.D, hint string, err error) {
 	lq, err := listDocumentsQuery(q)
