@@ -300,8 +300,8 @@ func TestModes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// root, tmp, the staged file, ab, ab/cd and the blob.
-	if checked != 6 {
-		t.Errorf("walked %d entries, want 6 (root, tmp/, a staged file, two blob directories, blob %s)", checked, hash)
+	// root, tmp, trash, the staged file, ab, ab/cd and the blob.
+	if checked != 7 {
+		t.Errorf("walked %d entries, want 7 (root, tmp/, trash/, a staged file, two blob directories, blob %s)", checked, hash)
 	}
 }
