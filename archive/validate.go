@@ -6,10 +6,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/textrule"
 )
 
 // Limits on the descriptive text of documents and the catalogue.
@@ -131,8 +131,8 @@ func validateFileName(name string) (string, error) {
 		return bad("contains ..")
 	}
 	for _, r := range n {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
-			return bad("contains a control or format character")
+		if textrule.Forbidden(r, false) || r == utf8.RuneError {
+			return bad("contains the control or format character " + textrule.Describe(r))
 		}
 	}
 	return n, nil
@@ -152,10 +152,32 @@ func checkDate(field string, d Date) error {
 	return nil
 }
 
-// checkText refuses invalid UTF-8 and text longer than max runes.
+// textLabels name checkText's fields in Vietnamese messages.
+var textLabels = map[string]string{
+	"name": "Tên", "summary": "Trích yếu", "number": "Số hiệu", "issuer": "Cơ quan cấp",
+	"validityScope": "Phạm vi hiệu lực", "description": "Mô tả", "component name": "Tên thành phần hồ sơ",
+	"idIssuer": "Nơi cấp", "purpose": "Mục đích truy cập", "dossier": "Mã hồ sơ",
+}
+
+// multilineText are the fields that may hold line breaks (LF; a CRLF is
+// stored as LF) and tabs.
+var multilineText = map[string]bool{"summary": true, "description": true}
+
+// checkText refuses invalid UTF-8, control and format characters
+// (textrule.Forbidden: "invalid_characters") and text longer than max
+// runes (code, msg).
 func checkText(field, value string, max int, code, msg string) error {
 	if !utf8.ValidString(value) {
-		return invalid("invalid_text", "Văn bản không đúng mã UTF-8.", "%s is not valid UTF-8", field)
+		return invalid("invalid_text", "Nội dung nhập vào không đúng mã UTF-8.", "%s is not valid UTF-8", field)
+	}
+	if i, r := textrule.Find(value, multilineText[field]); i >= 0 {
+		label := textLabels[field]
+		if label == "" {
+			label = "Thông tin nhập vào"
+		}
+		return invalid("invalid_characters",
+			"«"+label+"» chứa ký tự điều khiển hoặc ký tự định dạng ẩn (như ký tự đảo chiều hiển thị); hãy xóa các ký tự này.",
+			"%s holds the control or format character %s at byte %d", field, textrule.Describe(r), i)
 	}
 	if utf8.RuneCountInString(value) > max {
 		return invalid(code, msg, "%s is longer than %d characters", field, max)
@@ -169,7 +191,7 @@ func checkText(field, value string, max int, code, msg string) error {
 func validateMetadata(m Metadata, t DocumentType) (Metadata, error) {
 	m.TypeCode = t.Code
 	m.Name = strings.TrimSpace(m.Name)
-	m.Summary = strings.TrimSpace(m.Summary)
+	m.Summary = strings.TrimSpace(strings.ReplaceAll(m.Summary, "\r\n", "\n"))
 	m.Number = strings.TrimSpace(m.Number)
 	m.Issuer = strings.TrimSpace(m.Issuer)
 	m.ValidityScope = strings.TrimSpace(m.ValidityScope)
@@ -226,7 +248,7 @@ func validateDocumentType(t DocumentType) (DocumentType, error) {
 			"type code %q does not match [A-Za-z0-9._-]{1,64}", t.Code)
 	}
 	t.Name = strings.TrimSpace(t.Name)
-	t.Description = strings.TrimSpace(t.Description)
+	t.Description = strings.TrimSpace(strings.ReplaceAll(t.Description, "\r\n", "\n"))
 	if t.Name == "" {
 		return t, invalid("name_required", "Cần nhập tên loại giấy tờ.", "document type %q has no name", t.Code)
 	}

@@ -141,6 +141,12 @@ func TestValidateFileName(t *testing.T) {
 		{"a\nb.pdf", "", false},
 		{"a\x7f.pdf", "", false},
 		{"evil\u202Efdp.exe", "", false}, // right-to-left override
+		{"a\u2066b.pdf", "", false},      // left-to-right isolate
+		{"a\u200eb.pdf", "", false},      // left-to-right mark
+		{"a\u2028b.pdf", "", false},      // line separator
+		{"a\x1b[31mb.pdf", "", false},    // terminal escape
+		{"a\u009bb.pdf", "", false},      // C1 control
+		{"\ufeffa.pdf", "", false},       // BOM
 		{"a\xffb.pdf", "", false},        // not UTF-8
 		{strings.Repeat("a", 252) + ".pdf", "", false},
 		{strings.Repeat("a", 251) + ".pdf", strings.Repeat("a", 251) + ".pdf", true},
@@ -263,12 +269,35 @@ func TestValidateMetadata(t *testing.T) {
 		{"bad status", archive.Metadata{Name: "a", Status: "lost"}, "invalid_status"},
 		{"bad date", archive.Metadata{Name: "a", IssueDate: day(2025, 13, 1)}, "invalid_date"},
 		{"bad field", archive.Metadata{Name: "a", Fields: map[string]any{"hoTen": "x"}}, "document_fields_invalid"},
+		// Text people type refuses control and format characters; only the
+		// summary is multi-line (LF and TAB; CRLF is stored as LF).
+		{"escape in name", archive.Metadata{Name: "Giấy \x1b[31mđỏ"}, "invalid_characters"},
+		{"C1 in name", archive.Metadata{Name: "Giấy\u009b2J"}, "invalid_characters"},
+		{"bidi override in name", archive.Metadata{Name: "hợp đồng\u202efdp.exe"}, "invalid_characters"},
+		{"bidi isolate in name", archive.Metadata{Name: "a\u2066b\u2069"}, "invalid_characters"},
+		{"directional mark in name", archive.Metadata{Name: "a\u200fb"}, "invalid_characters"},
+		{"zero-width space in name", archive.Metadata{Name: "a\u200bb"}, "invalid_characters"},
+		{"BOM in name", archive.Metadata{Name: "\ufeffGiấy"}, "invalid_characters"},
+		{"line separator in name", archive.Metadata{Name: "a\u2028b"}, "invalid_characters"},
+		{"newline in name", archive.Metadata{Name: "dòng 1\ndòng 2"}, "invalid_characters"},
+		{"tab in name", archive.Metadata{Name: "a\tb"}, "invalid_characters"},
+		{"newline in number", archive.Metadata{Name: "a", Number: "12\n34"}, "invalid_characters"},
+		{"bidi in issuer", archive.Metadata{Name: "a", Issuer: "UBND\u202b"}, "invalid_characters"},
+		{"escape in scope", archive.Metadata{Name: "a", ValidityScope: "\x1b]0;x\x07"}, "invalid_characters"},
+		{"summary lines", archive.Metadata{Name: "a", Summary: "dòng 1\r\ndòng 2\tcột"}, ""},
+		{"CR alone in summary", archive.Metadata{Name: "a", Summary: "dòng 1\rdòng 2"}, "invalid_characters"},
+		{"escape in summary", archive.Metadata{Name: "a", Summary: "dòng 1\n\x1b[2J"}, "invalid_characters"},
+		{"bidi override in summary", archive.Metadata{Name: "a", Summary: "dòng 1\n\u202edòng 2"}, "invalid_characters"},
+		{"Vietnamese decomposed", archive.Metadata{Name: "Nguye\u0302\u0303n"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := archive.ValidateMetadata(tc.m, dt, fixedNow)
 			wantCode(t, err, tc.want)
 			if tc.want == "" && m.Status != archive.StatusValid {
 				t.Fatalf("status %q, want the default valid", m.Status)
+			}
+			if tc.name == "summary lines" && m.Summary != "dòng 1\ndòng 2\tcột" {
+				t.Fatalf("summary stored as %q, want CRLF as LF", m.Summary)
 			}
 		})
 	}
@@ -285,6 +314,9 @@ func TestValidateDocumentType(t *testing.T) {
 		{"slash code", archive.DocumentType{Code: "A/B", Name: "x"}, "invalid_type_code"},
 		{"long code", archive.DocumentType{Code: strings.Repeat("A", 65), Name: "x"}, "invalid_type_code"},
 		{"no name", archive.DocumentType{Code: "A"}, "name_required"},
+		{"bidi override in name", archive.DocumentType{Code: "A", Name: "Giấy\u202e"}, "invalid_characters"},
+		{"escape in description", archive.DocumentType{Code: "A", Name: "x", Description: "dòng 1\n\x1b[31m"}, "invalid_characters"},
+		{"lines in description", archive.DocumentType{Code: "A", Name: "x", Description: "dòng 1\r\ndòng 2"}, ""},
 		{"bad field name", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "1a", Type: archive.FieldString}}}, "invalid_type_schema"},
 		{"bad field type", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "a", Type: "money"}}}, "invalid_field_type"},
 		{"duplicate field", archive.DocumentType{Code: "A", Name: "x", Fields: []archive.FieldDef{{Name: "a", Type: archive.FieldBool}, {Name: "a", Type: archive.FieldBool}}}, "invalid_type_schema"},

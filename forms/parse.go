@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/textrule"
 )
 
 // Limits of a definition.
@@ -167,7 +168,7 @@ func (c *checker) text(path, s string, required bool, max int) {
 	case utf8.RuneCountInString(s) > max:
 		c.add(path, "longer than %d characters", max)
 	case hasControl(s, false):
-		c.add(path, "has control characters")
+		c.add(path, "has control or format characters")
 	}
 }
 
@@ -603,16 +604,9 @@ func conditionFields(cond *Condition) []string {
 }
 
 // hasControl reports whether s has control characters (other than tab and
-// newline when lines is set) or other characters unfit for text.
+// newline when lines is set), bidirectional overrides or other format
+// characters: the rule of every text people type (textrule.Forbidden).
 func hasControl(s string, lines bool) bool {
-	for _, r := range s {
-		switch {
-		case lines && (r == '\n' || r == '\t'):
-		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
-			return true
-		case r == 0xfffe || r == 0xffff || r >= 0xd800 && r < 0xe000:
-			return true
-		}
-	}
-	return false
+	i, _ := textrule.Find(s, lines)
+	return i >= 0
 }

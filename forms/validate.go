@@ -383,7 +383,7 @@ func (v *validation) text(f *Field, s, p, lbl string) any {
 		return nil
 	}
 	if hasControl(s, lines) {
-		v.add(p, "invalid_characters", lbl+" chứa ký tự điều khiển không được phép.")
+		v.add(p, "invalid_characters", lbl+" chứa ký tự điều khiển hoặc ký tự định dạng ẩn (như ký tự đảo chiều hiển thị), không được phép.")
 		return nil
 	}
 	max := f.MaxLength

@@ -73,8 +73,15 @@ func TestValidateRules(t *testing.T) {
 		{"too long", `{"hoTen":"Nguyễn Thị Minh Khai Hà"}`, []FieldError{fe("hoTen", "too_long", "Họ và tên dài quá 20 ký tự (đang có 23).")}, ""},
 		{"too short", `{"hoTen":"A"}`, []FieldError{fe("hoTen", "too_short", "Họ và tên cần ít nhất 2 ký tự.")}, ""},
 		{"text over 255 by default", `{"hoTen":"An","email":"` + strings.Repeat("a", 251) + `@x.vn"}`, []FieldError{fe("email", "too_long", "Thư điện tử dài quá 255 ký tự (đang có 256).")}, ""},
-		{"control characters", `{"hoTen":"An\u0000"}`, []FieldError{fe("hoTen", "invalid_characters", "Họ và tên chứa ký tự điều khiển không được phép.")}, ""},
-		{"newline in text", `{"hoTen":"An\nBình"}`, []FieldError{fe("hoTen", "invalid_characters", "Họ và tên chứa ký tự điều khiển không được phép.")}, ""},
+		{"control characters", `{"hoTen":"An\u0000"}`, []FieldError{fe("hoTen", "invalid_characters", badChars("Họ và tên"))}, ""},
+		{"newline in text", `{"hoTen":"An\nBình"}`, []FieldError{fe("hoTen", "invalid_characters", badChars("Họ và tên"))}, ""},
+		{"terminal escape", `{"hoTen":"An\u001b[31m"}`, []FieldError{fe("hoTen", "invalid_characters", badChars("Họ và tên"))}, ""},
+		{"C1 control", `{"hoTen":"An\u009b2J"}`, []FieldError{fe("hoTen", "invalid_characters", badChars("Họ và tên"))}, ""},
+		{"bidi override", `{"hoTen":"An\u202eBình"}`, []FieldError{fe("hoTen", "invalid_characters", badChars("Họ và tên"))}, ""},
+		{"bidi isolate", `{"hoTen":"An\u2067Bình"}`, []FieldError{fe("hoTen", "invalid_characters", badChars("Họ và tên"))}, ""},
+		{"zero-width joiner", `{"hoTen":"An\u200dBình"}`, []FieldError{fe("hoTen", "invalid_characters", badChars("Họ và tên"))}, ""},
+		{"bidi override in textarea", `{"hoTen":"An","ghiChu":"dòng 1\n\u202edòng 2"}`, []FieldError{fe("ghiChu", "invalid_characters", badChars("Ghi chú"))}, ""},
+		{"carriage return alone in textarea", `{"hoTen":"An","ghiChu":"a\rb"}`, []FieldError{fe("ghiChu", "invalid_characters", badChars("Ghi chú"))}, ""},
 		{"html is data", `{"hoTen":"<b>An</b>","ghiChu":"<script>alert(1)</script>"}`, nil, `{"ghiChu":"<script>alert(1)</script>","hoTen":"<b>An</b>"}`},
 		{"email", `{"hoTen":"An","email":"an@@x"}`, []FieldError{fe("email", "invalid_email", "Thư điện tử không đúng định dạng thư điện tử (ví dụ: ten@example.vn).")}, ""},
 		{"email no dot", `{"hoTen":"An","email":"an@localhost"}`, []FieldError{fe("email", "invalid_email", "Thư điện tử không đúng định dạng thư điện tử (ví dụ: ten@example.vn).")}, ""},
@@ -285,4 +292,9 @@ func BenchmarkValidateRows(b *testing.B) {
 			b.Fatal(errs)
 		}
 	}
+}
+
+// badChars is the message for text with control or format characters.
+func badChars(label string) string {
+	return label + " chứa ký tự điều khiển hoặc ký tự định dạng ẩn (như ký tự đảo chiều hiển thị), không được phép."
 }
