@@ -96,7 +96,7 @@ func TestTypedFieldsOnUpdate(t *testing.T) {
 	v := newVault(t, archive.Config{})
 	d, err := v.Put(ctx, citizenA, birthCert("", pdfBytes("ks")))
 	wantCode(t, err, "")
-	bad := map[string]any{"hoTen": "An", "ngaySinh": "31/02/2025"}
+	bad := archive.FieldValues{"hoTen": "An", "ngaySinh": "31/02/2025"}
 	_, err = v.UpdateMetadata(ctx, citizenA, d.ID, d.Rev, archive.MetadataPatch{Fields: &bad})
 	wantCode(t, err, "document_fields_invalid")
 	if got := fieldCodes(t, err); len(got) != 1 || got[0] != "ngaySinh:invalid_date" {
@@ -107,7 +107,7 @@ func TestTypedFieldsOnUpdate(t *testing.T) {
 	if same.VersionCount != d.VersionCount || same.Rev != d.Rev {
 		t.Fatalf("a refused update changed the document: %+v", same)
 	}
-	good := map[string]any{"hoTen": " Nguyễn Văn An ", "ngaySinh": "03/02/2001", "gioiTinh": "nam"}
+	good := archive.FieldValues{"hoTen": " Nguyễn Văn An ", "ngaySinh": "03/02/2001", "gioiTinh": "nam"}
 	upd, err := v.UpdateMetadata(ctx, citizenA, d.ID, d.Rev, archive.MetadataPatch{Fields: &good})
 	wantCode(t, err, "")
 	if upd.VersionCount != 2 || upd.Fields["hoTen"] != "Nguyễn Văn An" || upd.Fields["ngaySinh"] != "2001-02-03" {
@@ -136,7 +136,7 @@ func TestTypedFieldsOnUpdate(t *testing.T) {
 	if note.Status != archive.StatusRevoked || note.Fields["ghiChu"] != strings.TrimSpace(long) {
 		t.Fatalf("revoked %+v", note.Metadata)
 	}
-	again := map[string]any{"ghiChu": long}
+	again := archive.FieldValues{"ghiChu": long}
 	_, err = v.UpdateMetadata(ctx, citizenA, note.ID, note.Rev, archive.MetadataPatch{Fields: &again})
 	wantCode(t, err, "document_fields_invalid")
 	if got := strings.Join(fieldCodes(t, err), " "); got != "ghiChu:too_long so:required" {

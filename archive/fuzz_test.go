@@ -88,7 +88,7 @@ func FuzzSearchWords(f *testing.F) {
 }
 
 // FuzzDocumentFields feeds a document's typed fields (outside input: the
-// API's "fields") to the identity card's schema. It must never panic, and
+// API's "fields") to ParseFields, then to the identity card's schema. It must never panic, and
 // clean values must pass again unchanged.
 func FuzzDocumentFields(f *testing.F) {
 	for _, s := range []string{
@@ -102,8 +102,13 @@ func FuzzDocumentFields(f *testing.F) {
 	card := archive.DocumentType{Code: "CAN_CUOC", Name: "Căn cước", SchemaRef: &archive.SchemaRef{Code: "CAN_CUOC"}}
 	now := func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var in map[string]any
-		if json.Unmarshal(data, &in) != nil {
+		// The rules of a form's data first (forms.ParseData), as the API
+		// reads "fields".
+		in, err := archive.ParseFields(data)
+		if err != nil {
+			if ke := kerr.Outer(err); ke == nil || ke.Code != "document_fields_invalid" || ke.Kind != kerr.Invalid {
+				t.Fatalf("ParseFields refusal %v is not Invalid document_fields_invalid", err)
+			}
 			return
 		}
 		out, err := archive.ValidateFields(in, card, now)

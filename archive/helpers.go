@@ -135,6 +135,9 @@ func (s *Service) docType(ctx context.Context, code string) (DocumentType, *form
 	unknown := func() error {
 		return invalid("unknown_document_type", "Loại giấy tờ không có trong danh mục.", "type code %q is not in the catalogue", code)
 	}
+	if strings.TrimSpace(code) == "" {
+		return DocumentType{}, nil, invalid("type_required", "Cần chọn loại giấy tờ (mã loại giấy tờ trong danh mục).", "no document type code")
+	}
 	if !catalogCode.MatchString(code) {
 		return DocumentType{}, nil, unknown()
 	}

@@ -60,18 +60,18 @@ type NewDocument struct {
 
 // MetadataPatch changes a document's metadata; nil fields stay as they are.
 type MetadataPatch struct {
-	TypeCode      *string         `json:"typeCode,omitempty"`
-	Name          *string         `json:"name,omitempty"`
-	Summary       *string         `json:"summary,omitempty"`
-	Number        *string         `json:"number,omitempty"`
-	Issuer        *string         `json:"issuer,omitempty"`
-	IssueDate     *Date           `json:"issueDate,omitempty"`
-	ValidFrom     *Date           `json:"validFrom,omitempty"`
-	ValidUntil    *Date           `json:"validUntil,omitempty"`
-	Permanent     *bool           `json:"permanent,omitempty"`
-	ValidityScope *string         `json:"validityScope,omitempty"`
-	Status        *Status         `json:"status,omitempty"`
-	Fields        *map[string]any `json:"fields,omitempty"`
+	TypeCode      *string      `json:"typeCode,omitempty"`
+	Name          *string      `json:"name,omitempty"`
+	Summary       *string      `json:"summary,omitempty"`
+	Number        *string      `json:"number,omitempty"`
+	Issuer        *string      `json:"issuer,omitempty"`
+	IssueDate     *Date        `json:"issueDate,omitempty"`
+	ValidFrom     *Date        `json:"validFrom,omitempty"`
+	ValidUntil    *Date        `json:"validUntil,omitempty"`
+	Permanent     *bool        `json:"permanent,omitempty"`
+	ValidityScope *string      `json:"validityScope,omitempty"`
+	Status        *Status      `json:"status,omitempty"`
+	Fields        *FieldValues `json:"fields,omitempty"`
 }
 
 // ListQuery is a caller's search of one owner's vault.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/textrule"
 )
@@ -318,4 +319,40 @@ func validateProcedure(p Procedure, known func(code string) (bool, error)) (Proc
 	}
 	p.Components = comps
 	return p, nil
+}
+
+// ParseFields reads a document's typed fields as a client sends them — the
+// JSON object of an upload's "fields", or of a metadata patch — by the
+// rules of a form's data (forms.ParseData): no key twice, at most
+// forms.MaxDataDepth levels, forms.DefaultMaxDataBytes and
+// forms.DefaultMaxDataValues, one JSON object. A refusal is Invalid
+// "document_fields_invalid" carrying the one forms.FieldError (codes
+// duplicate_key, nesting_too_deep, too_many_values, payload_too_large,
+// invalid_json, wrong_type), as the forms API answers such data with
+// "form_data_invalid"; the values themselves are judged later against the
+// type's schema (validateFields).
+func ParseFields(raw []byte) (map[string]any, error) {
+	m, fe := forms.ParseData(raw, forms.DataOptions{Subject: "Các trường thông tin của giấy tờ (fields)"})
+	if fe != nil {
+		return nil, fieldErrors([]forms.FieldError{*fe})
+	}
+	return m, nil
+}
+
+// FieldValues is a document's typed fields in a client's JSON: it decodes
+// with ParseFields, so that a repeated key is refused, not silently
+// dropped, wherever fields come in.
+type FieldValues map[string]any
+
+// UnmarshalJSON decodes fields with ParseFields; null leaves them unset.
+func (f *FieldValues) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	m, err := ParseFields(b)
+	if err != nil {
+		return err
+	}
+	*f = m
+	return nil
 }

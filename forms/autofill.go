@@ -309,10 +309,8 @@ func (c Checker) CheckPrefilled(d *Definition, submitted, fresh Values) (Values,
 // the vault.
 func (c Checker) ValidatePrefilled(ctx context.Context, d *Definition, data []byte, ownerID string, vault Vault) (Values, []FieldError, error) {
 	vals, errs := c.Validate(d, data)
-	for _, e := range errs {
-		if e.Field == "" { // unreadable data: nothing to compare, no paper read
-			return vals, errs, nil
-		}
+	if dataRefused(errs) { // unreadable data: nothing to compare, no paper read
+		return vals, errs, nil
 	}
 	fresh, _, err := c.Prefill(ctx, d, ownerID, vault)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
-	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -256,16 +255,13 @@ func (ds *Drafts) strip(d *Definition, data []byte) (map[string]any, []FieldErro
 	if len(data) > ds.maxBytes {
 		return nil, nil, kerr.New(kerr.TooLarge, "draft_too_large", "Bản nháp quá lớn (tối đa "+itoa(ds.maxBytes/1024)+" KiB).", "draft of %d bytes", len(data))
 	}
-	tree, _, err := readTree(data, treeLimits{maxDepth: 16, maxValues: DefaultMaxDataValues})
-	if err != nil {
-		if errors.Is(err, errTooManyValues) {
-			return nil, nil, kerr.New(kerr.TooLarge, "draft_too_large", "Bản nháp có quá nhiều giá trị (tối đa "+itoa(DefaultMaxDataValues)+").", "%v", err)
+	obj, fe := ParseData(data, DataOptions{MaxBytes: ds.maxBytes, Subject: "Dữ liệu bản nháp"})
+	if fe != nil {
+		if fe.Code == CodeTooManyValues {
+			return nil, nil, kerr.New(kerr.TooLarge, "draft_too_large", "Bản nháp có quá nhiều giá trị (tối đa "+itoa(DefaultMaxDataValues)+").", "draft data: %s", fe.Code)
 		}
-		return nil, nil, kerr.New(kerr.Invalid, "invalid_json", "Dữ liệu bản nháp không phải JSON hợp lệ.", "%v", err)
-	}
-	obj, ok := tree.(map[string]any)
-	if !ok {
-		return nil, nil, kerr.New(kerr.Invalid, "invalid_json", "Dữ liệu bản nháp phải là một đối tượng JSON {\"mã trường\": giá trị}.", "draft data is not an object")
+		// The rules, and so the codes, of a form's data (ParseData).
+		return nil, nil, kerr.New(kerr.Invalid, fe.Code, fe.Message, "draft data refused: %s at %q", fe.Code, fe.Field)
 	}
 	var warnings []FieldError
 	d.stripScope(nil, obj, "", &warnings)

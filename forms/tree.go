@@ -45,10 +45,11 @@ type treeLimits struct {
 	maxValues int
 }
 
-// errTooManyValues and errTooDeep are returned by readTree.
+// errTooManyValues, errTooDeep and errDuplicateKey are returned by readTree.
 var (
 	errTooManyValues = errors.New("too many JSON values")
 	errTooDeep       = errors.New("JSON nested too deeply")
+	errDuplicateKey  = errors.New("duplicate key")
 )
 
 // treeError is a structural problem met by readTree, at a path.
@@ -112,7 +113,7 @@ func readValue(dec *json.Decoder, path string, depth int, lim treeLimits, count 
 					kp = path + "[" + strconv.Quote(k) + "]"
 				}
 				if _, dup := m[k]; dup {
-					return nil, &treeError{path: kp, err: errors.New("duplicate key")}
+					return nil, &treeError{path: kp, err: errDuplicateKey}
 				}
 				v, err := readValue(dec, kp, depth+1, lim, count)
 				if err != nil {

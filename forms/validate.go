@@ -51,31 +51,9 @@ func (c Checker) Validate(d *Definition, data []byte) (Values, []FieldError) {
 	if d.idx == nil {
 		return out, []FieldError{{Code: "form_definition_unchecked", Message: "Biểu mẫu chưa được kiểm tra; không thể nhận dữ liệu."}}
 	}
-	maxBytes, maxValues := c.MaxBytes, c.MaxValues
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxDataBytes
-	}
-	if maxValues <= 0 {
-		maxValues = DefaultMaxDataValues
-	}
-	if len(data) > maxBytes {
-		return out, []FieldError{{Code: "payload_too_large",
-			Message: "Dữ liệu biểu mẫu quá lớn: " + itoa(len(data)) + " byte, tối đa " + itoa(maxBytes) + " byte."}}
-	}
-	tree, _, err := readTree(data, treeLimits{maxDepth: 16, maxValues: maxValues})
-	if err != nil {
-		var te *treeError
-		switch {
-		case errors.Is(err, errTooManyValues):
-			return out, []FieldError{{Code: "too_many_values", Message: "Dữ liệu biểu mẫu có quá nhiều giá trị (tối đa " + itoa(maxValues) + ")."}}
-		case errors.As(err, &te) && te.err.Error() == "duplicate key":
-			return out, []FieldError{{Field: dataPath(te.path), Code: "duplicate_key", Message: "Dữ liệu biểu mẫu có trường bị lặp: " + dataPath(te.path) + "."}}
-		}
-		return out, []FieldError{{Code: "invalid_json", Message: "Dữ liệu biểu mẫu không phải JSON hợp lệ."}}
-	}
-	obj, ok := tree.(map[string]any)
-	if !ok {
-		return out, []FieldError{{Code: "wrong_type", Message: "Dữ liệu biểu mẫu phải là một đối tượng JSON {\"mã trường\": giá trị}."}}
+	obj, fe := ParseData(data, DataOptions{MaxBytes: c.MaxBytes, MaxValues: c.MaxValues})
+	if fe != nil {
+		return out, []FieldError{*fe}
 	}
 	today := time.Now
 	if c.Now != nil {
@@ -84,6 +62,90 @@ func (c Checker) Validate(d *Definition, data []byte) (Values, []FieldError) {
 	v := &validation{c: c, d: d, today: today().In(Vietnam)}
 	out.Data = v.scope(nil, obj, "", 0, nil)
 	return out, v.errs
+}
+
+// MaxDataDepth is how deeply filled data may nest: an object of rows whose
+// values are lists of files or dates is five levels deep.
+const MaxDataDepth = 16
+
+// The codes of ParseData's refusals.
+const (
+	CodePayloadTooLarge = "payload_too_large"
+	CodeTooManyValues   = "too_many_values"
+	CodeDuplicateKey    = "duplicate_key"
+	CodeNestingTooDeep  = "nesting_too_deep"
+	CodeInvalidJSON     = "invalid_json"
+	CodeWrongType       = "wrong_type"
+)
+
+// DataOptions are the bounds of ParseData and how its messages name the
+// data.
+type DataOptions struct {
+	// MaxBytes and MaxValues bound the JSON's size and number of values
+	// (0: DefaultMaxDataBytes, DefaultMaxDataValues).
+	MaxBytes, MaxValues int
+	// Subject names the data in messages (default "Dữ liệu biểu mẫu").
+	Subject string
+}
+
+// ParseData reads filled data — a JSON object of field codes to values,
+// which a form's data and a document's typed fields both are — by the one
+// set of rules every reader of such data shares: at most opts.MaxBytes
+// bytes and opts.MaxValues values, valid UTF-8, exactly one JSON value and
+// that an object, no key twice in any object, at most MaxDataDepth levels
+// deep. It returns the object, its values map[string]any, []any, string,
+// json.Number, bool or nil; or the one FieldError that refuses the whole,
+// with a Vietnamese message and the code CodePayloadTooLarge,
+// CodeTooManyValues, CodeDuplicateKey (Field is the repeated key's path),
+// CodeNestingTooDeep, CodeInvalidJSON or CodeWrongType (not an object).
+func ParseData(data []byte, opts DataOptions) (map[string]any, *FieldError) {
+	maxBytes, maxValues, subject := opts.MaxBytes, opts.MaxValues, opts.Subject
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxDataBytes
+	}
+	if maxValues <= 0 {
+		maxValues = DefaultMaxDataValues
+	}
+	if subject == "" {
+		subject = "Dữ liệu biểu mẫu"
+	}
+	if len(data) > maxBytes {
+		return nil, &FieldError{Code: CodePayloadTooLarge,
+			Message: subject + " quá lớn: " + itoa(len(data)) + " byte, tối đa " + itoa(maxBytes) + " byte."}
+	}
+	tree, _, err := readTree(data, treeLimits{maxDepth: MaxDataDepth, maxValues: maxValues})
+	if err != nil {
+		var te *treeError
+		switch {
+		case errors.Is(err, errTooManyValues):
+			return nil, &FieldError{Code: CodeTooManyValues, Message: subject + " có quá nhiều giá trị (tối đa " + itoa(maxValues) + ")."}
+		case errors.Is(err, errTooDeep):
+			return nil, &FieldError{Code: CodeNestingTooDeep, Message: subject + " lồng nhau quá sâu (tối đa " + itoa(MaxDataDepth) + " cấp)."}
+		case errors.As(err, &te) && errors.Is(te.err, errDuplicateKey):
+			return nil, &FieldError{Field: dataPath(te.path), Code: CodeDuplicateKey, Message: subject + " có trường bị lặp: " + dataPath(te.path) + "."}
+		}
+		return nil, &FieldError{Code: CodeInvalidJSON, Message: subject + " không phải JSON hợp lệ."}
+	}
+	obj, ok := tree.(map[string]any)
+	if !ok {
+		return nil, &FieldError{Code: CodeWrongType, Message: subject + " phải là một đối tượng JSON {\"mã trường\": giá trị}."}
+	}
+	return obj, nil
+}
+
+// dataRefused reports whether errs is ParseData's refusal of the whole
+// data, not field errors.
+func dataRefused(errs []FieldError) bool {
+	if len(errs) != 1 {
+		return false
+	}
+	switch errs[0].Code {
+	case CodePayloadTooLarge, CodeTooManyValues, CodeDuplicateKey, CodeNestingTooDeep, CodeInvalidJSON:
+		return true
+	case CodeWrongType:
+		return errs[0].Field == ""
+	}
+	return false
 }
 
 // dataPath turns a tree path "$.a[1].b" into a data path "a[1].b".

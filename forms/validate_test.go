@@ -229,7 +229,7 @@ func TestValidatePayloadLimits(t *testing.T) {
 	}
 	// Nesting is bounded too.
 	_, errs = Validate(d, []byte(`{"hoTen":`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}`))
-	if len(errs) != 1 || errs[0].Code != "invalid_json" {
+	if len(errs) != 1 || errs[0].Code != "nesting_too_deep" {
 		t.Errorf("deep: %q", errs)
 	}
 	// Invalid UTF-8 is refused, not replaced.

@@ -96,7 +96,7 @@ func TestBadUploadsStoreNothing(t *testing.T) {
 		{"bad Content-Disposition", rawUpload{query: okQuery, contentType: "application/pdf", disposition: `attachment; filename=`, data: pdf("x")}, 400, "invalid_content_disposition", specValid},
 		{"bad date", rawUpload{query: withQ("issueDate", "31/12/2020"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 400, "invalid_date", specInvalid},
 		{"validity ends before it starts", rawUpload{query: withQ("validFrom", "2020-01-01", "validUntil", "2019-01-01"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 400, "", specValid},
-		{"fields not JSON", rawUpload{query: withQ("fields", "{hoTen:"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 400, "invalid_parameter", specValid},
+		{"fields not JSON", rawUpload{query: withQ("fields", "{hoTen:"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 422, "document_fields_invalid", specValid},
 		{"missing required field", rawUpload{query: withQ("type", "KHAI_SINH", "fields", `{"hoTen":"An"}`), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 422, "document_fields_invalid", specValid},
 		{"unknown parameter", rawUpload{query: withQ("tpye", "KHAC"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 400, "unknown_parameter", specValid},
 		{"unknown source", rawUpload{query: withQ("source", "magic"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 400, "invalid_source", specInvalid},

@@ -87,7 +87,7 @@ func TestDrafts(t *testing.T) {
 	}
 
 	// Bad input.
-	e.do(call{method: "POST", path: base, token: e.citizenA, contentType: js, body: []byte(`[1]`), expect: specInvalid}).want(t, 400, "invalid_json")
+	e.do(call{method: "POST", path: base, token: e.citizenA, contentType: js, body: []byte(`[1]`), expect: specInvalid}).want(t, 400, "wrong_type")
 	e.do(call{method: "POST", path: base, token: e.citizenA, contentType: js,
 		body: []byte(`{"hoTen":"` + strings.Repeat("a", 300<<10) + `"}`)}).want(t, 413, "request_too_large")
 	e.do(call{method: "POST", path: "/api/v1/forms/NOPE/drafts", token: e.citizenA, contentType: js, body: []byte(`{}`)}).want(t, 404, "form_not_found")

@@ -64,6 +64,8 @@ func JSONError(err error, max int64) error {
 	var typ *json.UnmarshalTypeError
 	msg := err.Error()
 	switch {
+	case kerr.Outer(err) != nil:
+		return err // a value's own decoder refused it (archive.FieldValues)
 	case IsMaxBytes(err):
 		return kerr.New(kerr.TooLarge, "request_too_large", "Dữ liệu gửi lên vượt quá giới hạn "+HumanBytes(max)+".",
 			"the request body is larger than %d bytes", max)

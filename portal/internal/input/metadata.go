@@ -16,19 +16,19 @@ import (
 // "metadata" part of a multipart upload or as query parameters of a raw
 // one. Parsing it is separate from the vault's validation of the values.
 type UploadMetadata struct {
-	OwnerID       string         `json:"ownerId,omitempty"`
-	TypeCode      string         `json:"typeCode"`
-	Name          string         `json:"name"`
-	Summary       string         `json:"summary,omitempty"`
-	Number        string         `json:"number,omitempty"`
-	Issuer        string         `json:"issuer,omitempty"`
-	IssueDate     archive.Date   `json:"issueDate,omitzero"`
-	ValidFrom     archive.Date   `json:"validFrom,omitzero"`
-	ValidUntil    archive.Date   `json:"validUntil,omitzero"`
-	Permanent     bool           `json:"permanent,omitempty"`
-	ValidityScope string         `json:"validityScope,omitempty"`
-	Source        archive.Source `json:"source,omitempty"`
-	Fields        map[string]any `json:"fields,omitempty"`
+	OwnerID       string              `json:"ownerId,omitempty"`
+	TypeCode      string              `json:"typeCode"`
+	Name          string              `json:"name"`
+	Summary       string              `json:"summary,omitempty"`
+	Number        string              `json:"number,omitempty"`
+	Issuer        string              `json:"issuer,omitempty"`
+	IssueDate     archive.Date        `json:"issueDate,omitzero"`
+	ValidFrom     archive.Date        `json:"validFrom,omitzero"`
+	ValidUntil    archive.Date        `json:"validUntil,omitzero"`
+	Permanent     bool                `json:"permanent,omitempty"`
+	ValidityScope string              `json:"validityScope,omitempty"`
+	Source        archive.Source      `json:"source,omitempty"`
+	Fields        archive.FieldValues `json:"fields,omitempty"`
 	// FileName is used when the file part (or the raw request) names none.
 	FileName string `json:"fileName,omitempty"`
 }
@@ -110,8 +110,9 @@ func ParseMetadataQuery(q url.Values) (UploadMetadata, error) {
 		}
 	}
 	if v := q.Get("fields"); v != "" {
-		if err := DecodeStrict(strings.NewReader(v), &m.Fields, int64(len(v))); err != nil || m.Fields == nil {
-			return UploadMetadata{}, kerr.New(kerr.Invalid, "invalid_parameter", "Tham số fields phải là một đối tượng JSON.", "fields is not a JSON object")
+		// The rules of a form's data: see archive.ParseFields.
+		if m.Fields, err = archive.ParseFields([]byte(v)); err != nil {
+			return UploadMetadata{}, err
 		}
 	}
 	if err := checkMetadata(m); err != nil {
