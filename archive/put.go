@@ -6,7 +6,10 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"path"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gabriel-vasile/mimetype"
 
@@ -43,20 +46,122 @@ type storedBlob struct {
 	MaybeSigned bool
 }
 
-// checkUploadHead validates what can be checked before reading the body:
-// the file name and the declared size.
+// The errors of an upload come in one order, so that each mistake gets its
+// own code whatever else is wrong (Put, AddVersion; the portal adds the
+// first three):
+//
+//  1. the caller: unauthenticated (401), a declared Content-Length over the
+//     limit (413 file_too_large), malformed parameters or multipart (400);
+//  2. the vault: the owner (403/404), the source, the document type
+//     (type_required, unknown_document_type), the metadata (name_required,
+//     invalid_characters, …) and the typed fields (422
+//     document_fields_invalid);
+//  3. what the request says of the file, before a byte is read
+//     (checkUploadHead): invalid_file_name, empty_file (a declared size of
+//     0), file_too_large and quota_exceeded by the declared size;
+//  4. what the first bytes show (storeUpload): empty_file,
+//     unsupported_media_type (the detected type is not accepted, whatever
+//     was declared), content_type_mismatch (accepted, but not what was
+//     declared), then the checks of the content itself (a damaged PDF);
+//  5. while the bytes stream in: file_too_large, quota_exceeded,
+//     incomplete_upload.
+//
+// A missing file name is no error: the file is named from its detected type
+// (storedFileName).
+
+// checkUploadHead validates what can be checked before reading the body, in
+// the order above: the file name when one is given, an empty body, the
+// declared size. It returns the trimmed file name ("" when none was given).
 func (s *Service) checkUploadHead(up Upload) (fileName string, err error) {
-	if up.Body == nil {
-		return "", invalid("empty_file", "Tệp tải lên rỗng.", "no body")
+	if strings.TrimSpace(up.FileName) != "" {
+		if fileName, err = validateFileName(up.FileName); err != nil {
+			return "", err
+		}
 	}
-	fileName, err = validateFileName(up.FileName)
-	if err != nil {
-		return "", err
+	if up.Body == nil || up.Size == 0 {
+		return "", invalid("empty_file", "Tệp tải lên rỗng.", "no body")
 	}
 	if up.Size > s.cfg.MaxUploadBytes {
 		return "", errFileTooLarge(s.cfg.MaxUploadBytes)
 	}
 	return fileName, nil
+}
+
+// defaultFileStem names a file uploaded without a name: "giay-to.pdf".
+const defaultFileStem = "giay-to"
+
+// extensionAliases are the other extensions a stored file may keep for the
+// type whose mimetype extension is the key.
+var extensionAliases = map[string][]string{
+	".jpg":  {".jpeg", ".jpe"},
+	".tiff": {".tif"},
+	".txt":  {".text"},
+}
+
+// storedFileName returns the name a file of detected type m is stored and
+// served under: name's extension must be the type's (or an alias: .jpeg for
+// a JPEG), so that text stored as "evil.html" is saved by a browser as
+// "evil.txt", never opened as a page. A name whose last extension looks
+// like one (2–5 ASCII letters and digits, a letter among them) gets it
+// replaced; another name gets the extension added. A missing name is
+// "giay-to" and the extension. The result stays within 255 bytes.
+func storedFileName(name string, m *mimetype.MIME) string {
+	ext := ""
+	if m != nil {
+		ext = m.Extension()
+	}
+	if name == "" {
+		return defaultFileStem + ext
+	}
+	if ext == "" {
+		return name
+	}
+	cur := strings.ToLower(path.Ext(name))
+	if cur == ext || slices.Contains(extensionAliases[ext], cur) {
+		return name
+	}
+	stem := name
+	if looksLikeExtension(cur) && len(name) > len(cur) {
+		stem = name[:len(name)-len(cur)]
+	}
+	for len(stem)+len(ext) > maxFileNameBytes {
+		_, n := utf8.DecodeLastRuneInString(stem)
+		stem = stem[:len(stem)-n]
+	}
+	if stem = strings.TrimRight(stem, " ."); stem == "" {
+		stem = defaultFileStem
+	}
+	return stem + ext
+}
+
+// looksLikeExtension reports whether ext (with its dot) has the shape of a
+// file extension: 2–5 ASCII letters and digits, at least one a letter.
+func looksLikeExtension(ext string) bool {
+	if len(ext) < 3 || len(ext) > 6 || ext[0] != '.' {
+		return false
+	}
+	letter := false
+	for _, c := range ext[1:] {
+		switch {
+		case c >= 'a' && c <= 'z':
+			letter = true
+		case c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+// FileNameFor returns the name a version whose content is of mediaType is
+// served under: its stored name with the extension of its type (see
+// storedFileName). Versions stored before that rule get it when served.
+func FileNameFor(name, mediaType string) string {
+	base, _, err := mime.ParseMediaType(mediaType)
+	if err != nil {
+		return storedFileName(name, nil)
+	}
+	return storedFileName(name, mimetype.Lookup(base))
 }
 
 // storeUpload peeks at the upload to detect and check its type, then
@@ -105,7 +210,7 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string, c
 		// The bucket stopped early without an error: treat it as cut off.
 		return storedBlob{}, errIncomplete("stored %d bytes of a declared %d", size, ur.declared)
 	}
-	return storedBlob{Hash: hash, Size: size, MediaType: detected.String(), FileName: fileName,
+	return storedBlob{Hash: hash, Size: size, MediaType: detected.String(), FileName: storedFileName(fileName, detected),
 		MaybeSigned: ur.scan != nil && ur.scan.found}, nil
 }
 

@@ -328,6 +328,9 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	}()
 	t, def, err := s.docType(ctx, nd.TypeCode)
 	<-fetched
+	if ownerErr != nil {
+		return Document{}, ownerErr
+	}
 	if err != nil {
 		return Document{}, err
 	}
@@ -341,9 +344,6 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	fileName, err := s.checkUploadHead(nd.Upload)
 	if err != nil {
 		return Document{}, err
-	}
-	if ownerErr != nil {
-		return Document{}, ownerErr
 	}
 	limit := s.effectiveQuota(owner)
 	if limit > 0 && nd.Size >= 0 && owner.UsedBytes+nd.Size > limit {

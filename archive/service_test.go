@@ -244,7 +244,6 @@ func TestPutRefusalsLeaveNothing(t *testing.T) {
 		}), "permanent_with_end_date", false},
 		{"bad source", mod(func(n *archive.NewDocument) { n.Source = "email" }), "invalid_source", false},
 		{"path in file name", mod(func(n *archive.NewDocument) { n.FileName = "../giay.pdf" }), "invalid_file_name", false},
-		{"no file name", mod(func(n *archive.NewDocument) { n.FileName = "" }), "invalid_file_name", false},
 		{"empty", mod(func(n *archive.NewDocument) { n.Upload = upload("a.pdf", nil) }), "empty_file", false},
 		{"html", mod(func(n *archive.NewDocument) { n.Upload = upload("a.html", html) }), "unsupported_media_type", false},
 		{"png declared pdf", mod(func(n *archive.NewDocument) {

@@ -402,3 +402,48 @@ func TestDefaultCatalogDecodes(t *testing.T) {
 func schemaType(code, schema string) archive.DocumentType {
 	return archive.DocumentType{Code: code, Name: "x", Schema: json.RawMessage(schema)}
 }
+
+// TestFileNameFor checks that a stored file's extension follows its
+// detected type, so that text sent as "evil.html" is served as a .txt.
+func TestFileNameFor(t *testing.T) {
+	long := strings.Repeat("ă", 125) + ".html" // 250 + 5 bytes
+	for _, tc := range []struct{ name, mediaType, want string }{
+		{"evil.html", "text/plain; charset=utf-8", "evil.txt"},
+		{"evil.html", "text/plain", "evil.txt"},
+		{"evil.exe", "text/plain", "evil.txt"},
+		{"ghi-chu.txt", "text/plain", "ghi-chu.txt"},
+		{"ghi-chu.TEXT", "text/plain", "ghi-chu.TEXT"},
+		{"giay.pdf", "application/pdf", "giay.pdf"},
+		{"GIAY.PDF", "application/pdf", "GIAY.PDF"},
+		{"anh.jpeg", "image/jpeg", "anh.jpeg"},
+		{"anh.JPG", "image/jpeg", "anh.JPG"},
+		{"anh.png", "image/jpeg", "anh.jpg"},
+		{"scan.tif", "image/tiff", "scan.tif"},
+		{"bang.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "bang.docx"},
+		{"bang.doc", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "bang.docx"},
+		{"hop-dong.pdf.html", "application/pdf", "hop-dong.pdf.pdf"},
+		{"svg.svg", "image/png", "svg.png"},
+		{"Nguyen.Van.A", "application/pdf", "Nguyen.Van.A.pdf"},
+		{"bao-cao.2024", "application/pdf", "bao-cao.2024.pdf"},
+		{"giay khai sinh", "application/pdf", "giay khai sinh.pdf"},
+		{"a.", "application/pdf", "a.pdf"},
+		{".html", "text/plain", ".html.txt"},
+		{"", "application/pdf", "giay-to.pdf"},
+		{"", "image/png", "giay-to.png"},
+		{"", "application/x-unknown", "giay-to"},
+		{"x.bin", "application/octet-stream", "x.bin"},
+		{long, "text/plain", strings.Repeat("ă", 125) + ".txt"},
+		{strings.Repeat("ă", 127) + "a", "application/pdf", strings.Repeat("ă", 125) + ".pdf"}, // cut at a rune boundary, within 255 bytes
+	} {
+		got := archive.FileNameFor(tc.name, tc.mediaType)
+		if got != tc.want {
+			t.Errorf("FileNameFor(%q, %q) = %q, want %q", tc.name, tc.mediaType, got, tc.want)
+			continue
+		}
+		if tc.want != "" {
+			if _, err := archive.ValidateFileName(got); err != nil && got != "" {
+				t.Errorf("FileNameFor(%q) = %q, which is not a valid file name: %v", tc.name, got, err)
+			}
+		}
+	}
+}

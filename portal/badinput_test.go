@@ -92,7 +92,17 @@ func TestBadUploadsStoreNothing(t *testing.T) {
 		{"path in file name", rawUpload{query: okQuery, contentType: "application/pdf", disposition: `attachment; filename="../../etc/passwd"`, data: pdf("x")}, 400, "invalid_file_name", specValid},
 		{"backslash path in file name", rawUpload{query: withQ("filename", `C:\Users\an\giay.pdf`), contentType: "application/pdf", data: pdf("x")}, 400, "invalid_file_name", specValid},
 		{"control character in file name", rawUpload{query: okQuery, contentType: "application/pdf", disposition: `attachment; filename*=UTF-8''gi%01ay%0A.pdf`, data: pdf("x")}, 400, "invalid_file_name", specValid},
-		{"no file name", rawUpload{query: okQuery, contentType: "application/pdf", data: pdf("x")}, 400, "invalid_file_name", specValid},
+		// Without a file name (which is no mistake) each mistake of the
+		// content gets its own code.
+		{"empty file, no file name", rawUpload{query: okQuery, contentType: "application/pdf"}, 400, "empty_file", specValid},
+		{"text declared as PDF, no file name", rawUpload{query: okQuery, contentType: "application/pdf", data: []byte("chỉ là chữ")}, 400, "content_type_mismatch", specValid},
+		{"program, no file name", rawUpload{query: okQuery, contentType: "application/octet-stream", data: []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8\x00\x00\x00\x00\x00\x00\x00@\x00")}, 400, "unsupported_media_type", specValid},
+		{"program declared as PDF, no file name", rawUpload{query: okQuery, contentType: "application/pdf", data: []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8\x00\x00\x00\x00\x00\x00\x00@\x00")}, 400, "unsupported_media_type", specValid},
+		{"bad file name before an empty body", rawUpload{query: okQuery, contentType: "application/pdf", disposition: `attachment; filename="../a.pdf"`}, 400, "invalid_file_name", specValid},
+		{"missing type before a bad file name", rawUpload{query: withQ("type", ""), contentType: "application/pdf", disposition: `attachment; filename="../a.pdf"`}, 400, "type_required", specValid},
+		{"bidi override in the name", rawUpload{query: withQ("name", "hợp đồng\u202efdp.exe"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 400, "invalid_characters", specValid},
+		{"terminal escape in the name", rawUpload{query: withQ("name", "\x1b[31mđỏ"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 400, "invalid_characters", specValid},
+		{"bidi isolate in the file name", rawUpload{query: okQuery, contentType: "application/pdf", disposition: `attachment; filename*=UTF-8''a%E2%81%A6b.pdf`, data: pdf("x")}, 400, "invalid_file_name", specValid},
 		{"bad Content-Disposition", rawUpload{query: okQuery, contentType: "application/pdf", disposition: `attachment; filename=`, data: pdf("x")}, 400, "invalid_content_disposition", specValid},
 		{"bad date", rawUpload{query: withQ("issueDate", "31/12/2020"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 400, "invalid_date", specInvalid},
 		{"validity ends before it starts", rawUpload{query: withQ("validFrom", "2020-01-01", "validUntil", "2019-01-01"), contentType: "application/pdf", disposition: `attachment; filename="a.pdf"`, data: pdf("x")}, 400, "", specValid},

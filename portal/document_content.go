@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/internal/input"
 )
@@ -72,7 +73,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, n int) {
 	h := w.Header()
 	h.Set("Content-Type", v.MediaType)
 	h.Set("ETag", `"`+v.Blob+`"`)
-	h.Set("Content-Disposition", attachment(v.FileName))
+	h.Set("Content-Disposition", attachment(archive.FileNameFor(v.FileName, v.MediaType)))
 	if sum, err := hex.DecodeString(v.Blob); err == nil {
 		h.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
 	}
@@ -148,7 +149,7 @@ func (f *firstError) Seek(off int64, whence int) (int64, error) { return f.r.See
 // name in RFC 5987 filename*.
 func attachment(name string) string {
 	if name == "" {
-		name = "tai-lieu"
+		name = "giay-to"
 	}
 	var ascii, ext strings.Builder
 	for _, r := range name {
