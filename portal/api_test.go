@@ -144,7 +144,10 @@ func TestRangesAndConditionalDownloads(t *testing.T) {
 	if !bytes.Equal(r.body, data[100:110]) {
 		t.Errorf("middle range: %q", r.body)
 	}
-	e.do(call{method: "GET", path: path, token: e.citizenA, header: map[string]string{"Range": fmt.Sprintf("bytes=%d-", len(data)+10)}}).want(t, 416, "")
+	r = e.do(call{method: "GET", path: path, token: e.citizenA, header: map[string]string{"Range": fmt.Sprintf("bytes=%d-", len(data)+10)}}).want(t, 416, "range_not_satisfiable")
+	if r.header.Get("Content-Range") != fmt.Sprintf("bytes */%d", len(data)) {
+		t.Errorf("416 Content-Range %q", r.header.Get("Content-Range"))
+	}
 
 	r = e.do(call{method: "GET", path: path, token: e.citizenA, header: map[string]string{"If-None-Match": etag}}).want(t, 304, "")
 	if len(r.body) != 0 {
@@ -155,7 +158,7 @@ func TestRangesAndConditionalDownloads(t *testing.T) {
 		t.Error("If-None-Match with another tag did not send the file")
 	}
 	// If-Match is checked against the SHA-256 tag too.
-	e.do(call{method: "GET", path: path, token: e.citizenA, header: map[string]string{"If-Match": `"` + strings.Repeat("0", 64) + `"`}}).want(t, 412, "")
+	e.do(call{method: "GET", path: path, token: e.citizenA, header: map[string]string{"If-Match": `"` + strings.Repeat("0", 64) + `"`}}).want(t, 412, "precondition_failed")
 	r = e.do(call{method: "GET", path: path, token: e.citizenA, header: map[string]string{"If-Match": etag}}).want(t, 200, "")
 	if !bytes.Equal(r.body, data) {
 		t.Error("If-Match with the current tag did not send the file")

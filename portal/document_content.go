@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -79,7 +80,10 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, n int) {
 	}
 	h.Set("Cache-Control", "private, no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
-	hw := &heldWriter{ResponseWriter: w}
+	r = withRange(r, v.Size)
+	// ServeContent's own refusals (412, 416) become JSON errors; a 200 or
+	// 206 is held back until the first byte (see heldWriter).
+	hw := &heldWriter{ResponseWriter: &contentErrorWriter{ResponseWriter: w, s: s, r: r, size: v.Size}}
 	body := &firstError{r: c}
 	http.ServeContent(hw, r, "", v.CreatedAt, body)
 	if hw.held == 0 {
@@ -143,6 +147,160 @@ func (f *firstError) Read(p []byte) (int, error) {
 }
 
 func (f *firstError) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
+
+// maxRanges bounds the ranges of one request; a request for more is served
+// whole, as RFC 9110 §14.2 lets a server ignore Range.
+const maxRanges = 64
+
+// withRange returns r with its Range header checked against RFC 9110
+// §14.1.2 for a file of size bytes, before http.ServeContent reads it:
+// a Range that is malformed, repeated, of another unit or asks for more
+// than maxRanges parts is removed (the whole file is sent: a server must
+// ignore what it cannot parse); a valid one is rewritten in the canonical
+// form ServeContent parses — only its satisfiable ranges, or, when none
+// is, one that ServeContent answers 416 to (after the preconditions,
+// If-Range included, which may still make it send the whole file).
+func withRange(r *http.Request, size int64) *http.Request {
+	vals := r.Header.Values("Range")
+	if len(vals) == 0 {
+		return r
+	}
+	canon, ok := "", false
+	if len(vals) == 1 {
+		canon, ok = canonicalRange(vals[0], size)
+	}
+	r2 := r.Clone(r.Context())
+	if ok {
+		r2.Header.Set("Range", canon)
+	} else {
+		r2.Header.Del("Range")
+	}
+	return r2
+}
+
+// canonicalRange parses a Range value (bytes only) for a file of size
+// bytes. It returns false for a value to ignore, else the satisfiable
+// ranges as "bytes=a-b,-n", or "bytes=<size>-" when none is satisfiable.
+func canonicalRange(v string, size int64) (string, bool) {
+	unit, set, found := strings.Cut(v, "=")
+	if !found || !strings.EqualFold(unit, "bytes") {
+		return "", false
+	}
+	var out []string
+	specs := 0
+	for spec := range strings.SplitSeq(set, ",") {
+		spec = strings.Trim(spec, " \t")
+		if spec == "" {
+			continue // empty list elements are allowed (RFC 9110 §5.6.1.2)
+		}
+		if specs++; specs > maxRanges {
+			return "", false
+		}
+		first, last, found := strings.Cut(spec, "-")
+		if !found {
+			return "", false
+		}
+		switch {
+		case first == "": // suffix-range: the last n bytes
+			n, ok := rangeInt(last)
+			if !ok {
+				return "", false
+			}
+			if n > 0 {
+				out = append(out, "-"+strconv.FormatInt(min(n, size), 10))
+			}
+		default: // int-range
+			a, ok := rangeInt(first)
+			if !ok {
+				return "", false
+			}
+			b := int64(-1)
+			if last != "" {
+				if b, ok = rangeInt(last); !ok || b < a {
+					return "", false
+				}
+			}
+			if a >= size {
+				continue // valid, not satisfiable
+			}
+			if b < 0 || b >= size {
+				b = size - 1
+			}
+			out = append(out, strconv.FormatInt(a, 10)+"-"+strconv.FormatInt(b, 10))
+		}
+	}
+	if specs == 0 {
+		return "", false
+	}
+	if len(out) == 0 {
+		return "bytes=" + strconv.FormatInt(size, 10) + "-", true
+	}
+	return "bytes=" + strings.Join(out, ","), true
+}
+
+// rangeInt parses 1*DIGIT; a number too large for int64 is the largest.
+func rangeInt(s string) (int64, bool) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return math.MaxInt64, true
+	}
+	return n, true
+}
+
+// contentErrorWriter turns the errors http.ServeContent writes itself — 412
+// for a failed If-Match or If-Unmodified-Since, 416 for a range outside the
+// file, 500 for a file that cannot seek — into the JSON error every other
+// answer has. 416 keeps its Content-Range: bytes */size.
+type contentErrorWriter struct {
+	http.ResponseWriter
+	s       *Server
+	r       *http.Request
+	size    int64
+	refused bool // the JSON error is out; drop ServeContent's own body
+}
+
+func (w *contentErrorWriter) WriteHeader(code int) {
+	if w.refused {
+		return
+	}
+	if code < 400 {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.refused = true
+	h := w.Header()
+	for _, k := range []string{"Content-Disposition", "Repr-Digest", "Accept-Ranges", "Content-Length"} {
+		h.Del(k)
+	}
+	h.Set("Cache-Control", "no-store")
+	var err error
+	switch code {
+	case http.StatusRequestedRangeNotSatisfiable:
+		err = kerr.New(kerr.Invalid, "range_not_satisfiable",
+			"Khoảng byte yêu cầu (Range) nằm ngoài tệp; tệp dài "+strconv.FormatInt(w.size, 10)+" byte.",
+			"no range of %q overlaps the %d bytes of the file", w.r.Header.Get("Range"), w.size)
+	case http.StatusPreconditionFailed:
+		err = kerr.New(kerr.Conflict, "precondition_failed",
+			"Điều kiện của yêu cầu (If-Match, If-Unmodified-Since) không còn đúng: nội dung đã thay đổi.",
+			"If-Match or If-Unmodified-Since does not hold")
+	default:
+		err = kerr.New(kerr.Internal, "internal", "Đã xảy ra lỗi hệ thống; vui lòng thử lại sau.", "http.ServeContent answered %d", code)
+	}
+	w.s.writeError(w.ResponseWriter, w.r, err)
+}
+
+func (w *contentErrorWriter) Write(b []byte) (int, error) {
+	if w.refused {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *contentErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // attachment returns a Content-Disposition value that makes browsers save
 // the file under its name: an ASCII fallback in filename and the exact

@@ -30,6 +30,12 @@ func statusOf(err error) int {
 		return http.StatusUnsupportedMediaType
 	case "method_not_allowed":
 		return http.StatusMethodNotAllowed
+	case "range_not_satisfiable":
+		return http.StatusRequestedRangeNotSatisfiable
+	case "precondition_failed":
+		return http.StatusPreconditionFailed
+	case "headers_too_large":
+		return http.StatusRequestHeaderFieldsTooLarge
 	}
 	switch kerr.KindOf(err) {
 	case kerr.Invalid:
