@@ -104,7 +104,11 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 		}
 	}
 	s := portal.New(o.portal, vault, store, log)
-	srv := httptest.NewServer(s.Handler())
+	// Served as kho serve serves it: its http.Server on its Listener.
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = s.NewHTTPServer("")
+	srv.Listener = s.Listener(srv.Listener)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	e := &env{t: t, srv: srv, server: s, vault: vault, store: store, blobDir: blobDir, logs: logs}
 	e.client = &http.Client{Transport: &checkingTransport{t: t, v: specValidator(t), base: srv.Client().Transport}}

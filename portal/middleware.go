@@ -20,6 +20,7 @@ type ctxKey int
 const (
 	keyInfo ctxKey = iota
 	keyActor
+	keyConn // the *jsonErrorConn of Listener
 )
 
 // reqInfo is what the access log learns about a request while it runs.
@@ -110,6 +111,7 @@ func securityHeaders(h http.Header) {
 // recovery and the access log.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		markHandled(r)
 		start := time.Now()
 		ri := &reqInfo{id: r.Header.Get("X-Request-Id")}
 		if !validRequestID(ri.id) {

@@ -141,17 +141,25 @@ func (s *Server) Handler() http.Handler {
 	return s.middleware(s.mux)
 }
 
+// maxHeaderBytes bounds a request's line and headers (http.Server adds
+// 4 KiB of slack).
+const maxHeaderBytes = 64 << 10
+
 // NewHTTPServer returns an http.Server for addr serving Handler with the
 // configured header and idle timeouts. It sets no WriteTimeout, which would
-// cut long downloads.
+// cut long downloads. Serve it on Listener(ln), so that the errors net/http
+// answers itself are JSON too (its ConnState and ConnContext hooks are set
+// for that).
 func (s *Server) NewHTTPServer(addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnState:         connState,
+		ConnContext:       connContext,
 	}
 }
 

@@ -165,7 +165,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	bg.Go(func() { runBackground(bgCtx, vault, drafts, st, cfg, log) })
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(api.Listener(ln)) }()
 
 	select {
 	case err := <-served:
