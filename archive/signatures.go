@@ -60,6 +60,15 @@ func (s *Service) SignatureReport(ctx context.Context, a Actor, id string, n int
 		if err != nil {
 			return Version{}, nil, storeErr("read signature report", err)
 		}
+		// Reports stored before 2026-12-07 have snake_case keys: serve
+		// every report in today's camelCase.
+		rep, err := signing.ReadReport(body)
+		if err == nil {
+			body, err = json.Marshal(rep)
+		}
+		if err != nil {
+			return Version{}, nil, kerr.Wrap(err, kerr.Integrity, "signature_report_unreadable", "Không đọc được báo cáo kiểm tra chữ ký đã lưu.")
+		}
 	}
 	if err := s.record(ctx, a, ActionRead, d, v.N, acc); err != nil {
 		return Version{}, nil, err

@@ -213,7 +213,7 @@ func TestFormsJourney(t *testing.T) {
 		vw.Close()
 		var dr struct {
 			Verdict       string `json:"verdict"`
-			SubIndication string `json:"sub_indication"`
+			SubIndication string `json:"subIndication"`
 		}
 		call(t, &client{t: t, base: srv.url}, "POST", "/api/v1/signing/verify-data", nil, vw.FormDataContentType(), vb.Bytes(), 200, &dr)
 		return dr.Verdict, dr.SubIndication

@@ -11,13 +11,13 @@ type dataReport struct {
 	Size          int64  `json:"size"`
 	Digest        string `json:"digest"`
 	Verdict       string `json:"verdict"`
-	SubIndication string `json:"sub_indication"`
+	SubIndication string `json:"subIndication"`
 	Integrity     bool   `json:"integrity"`
 	Message       string `json:"message"`
 	Signer        struct {
-		CommonName string `json:"common_name"`
+		CommonName string `json:"commonName"`
 	} `json:"signer"`
-	SigningTimeSource string `json:"signing_time_source"`
+	SigningTimeSource string `json:"signingTimeSource"`
 	Timestamp         struct {
 		Valid bool `json:"valid"`
 	} `json:"timestamp"`

@@ -143,12 +143,12 @@ type report struct {
 		Kind          string `json:"kind"`
 		Level         string `json:"level"`
 		Verdict       string `json:"verdict"`
-		SubIndication string `json:"sub_indication"`
+		SubIndication string `json:"subIndication"`
 		Reason        string `json:"reason"`
 		Location      string `json:"location"`
 		DocMDP        int    `json:"docmdp"`
 		Signer        struct {
-			CommonName string `json:"common_name"`
+			CommonName string `json:"commonName"`
 		} `json:"signer"`
 		Timestamp struct {
 			Present bool `json:"present"`

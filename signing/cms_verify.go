@@ -25,22 +25,22 @@ type DataReport struct {
 	// Size is the number of data bytes read and hashed.
 	Size int64 `json:"size"`
 	// DigestAlgorithm and Digest (hex) are the data's digest as computed.
-	DigestAlgorithm string          `json:"digest_algorithm"`
+	DigestAlgorithm string          `json:"digestAlgorithm"`
 	Digest          string          `json:"digest"`
-	VerifiedAt      time.Time       `json:"verified_at"`
+	VerifiedAt      time.Time       `json:"verifiedAt"`
 	Signer          *SignerIdentity `json:"signer,omitempty"`
-	SigningTime     time.Time       `json:"signing_time,omitzero"`
+	SigningTime     time.Time       `json:"signingTime,omitzero"`
 	// SigningTimeSource is "timestamp" or "signed_attribute" (claimed by the
 	// signer, not proven).
-	SigningTimeSource string    `json:"signing_time_source,omitempty"`
-	Integrity         bool      `json:"integrity"`     // the data's digest equals messageDigest
-	CryptoValid       bool      `json:"crypto_valid"`  // the signature value verifies
-	ChainTrusted      bool      `json:"chain_trusted"` // chains to the trust anchors at ValidatedAt
-	Revocation        string    `json:"revocation"`    // "good", "revoked", "unavailable", "not_checked"
-	ValidatedAt       time.Time `json:"validated_at,omitzero"`
+	SigningTimeSource string    `json:"signingTimeSource,omitempty"`
+	Integrity         bool      `json:"integrity"`    // the data's digest equals messageDigest
+	CryptoValid       bool      `json:"cryptoValid"`  // the signature value verifies
+	ChainTrusted      bool      `json:"chainTrusted"` // chains to the trust anchors at ValidatedAt
+	Revocation        string    `json:"revocation"`   // "good", "revoked", "unavailable", "not_checked"
+	ValidatedAt       time.Time `json:"validatedAt,omitzero"`
 	Timestamp         Timestamp `json:"timestamp"`
 	Verdict           Verdict   `json:"verdict"`
-	SubIndication     string    `json:"sub_indication,omitempty"`
+	SubIndication     string    `json:"subIndication,omitempty"`
 	// Message (Vietnamese) and Detail (English) give the reason for a
 	// verdict other than TOTAL-PASSED.
 	Message string `json:"message,omitempty"`

@@ -65,7 +65,7 @@ type VerifyOptions struct {
 // Report is the result of Verify for one PDF.
 type Report struct {
 	Size       int64     `json:"size"`
-	VerifiedAt time.Time `json:"verified_at"`
+	VerifiedAt time.Time `json:"verifiedAt"`
 	// DSS counts what the document's Document Security Store holds; nil
 	// when it has none.
 	DSS        *DSSSummary        `json:"dss,omitempty"`
@@ -83,16 +83,16 @@ type DSSSummary struct {
 
 // SignerIdentity is who made a signature, from the signer certificate.
 type SignerIdentity struct {
-	CommonName   string `json:"common_name"`
+	CommonName   string `json:"commonName"`
 	Organization string `json:"organization,omitempty"`
 	// SerialNumber is the subject's serialNumber attribute (e.g. a CCCD
 	// number), not the certificate serial.
-	SerialNumber string `json:"serial_number,omitempty"`
+	SerialNumber string `json:"serialNumber,omitempty"`
 	// CertSerial is the certificate's serial number in hex.
-	CertSerial string    `json:"cert_serial"`
+	CertSerial string    `json:"certSerial"`
 	Issuer     string    `json:"issuer"`
-	NotBefore  time.Time `json:"not_before"`
-	NotAfter   time.Time `json:"not_after"`
+	NotBefore  time.Time `json:"notBefore"`
+	NotAfter   time.Time `json:"notAfter"`
 }
 
 // Timestamp describes a signature time-stamp (or a document time-stamp).
@@ -104,7 +104,7 @@ type Timestamp struct {
 	// Revocation of the TSA's chain at Time, as SignatureReport.Revocation,
 	// and where the answer came from, as SignatureReport.RevocationSource.
 	Revocation       string `json:"revocation,omitempty"`
-	RevocationSource string `json:"revocation_source,omitempty"`
+	RevocationSource string `json:"revocationSource,omitempty"`
 	Error            string `json:"error,omitempty"`
 
 	fromDSS bool // the DSS answered for the whole TSA chain
@@ -134,7 +134,7 @@ type SignatureReport struct {
 	Field string `json:"field"`
 	// Kind is KindSignature or KindDocTimestamp.
 	Kind      string `json:"kind"`
-	SubFilter string `json:"subfilter"`
+	SubFilter string `json:"subFilter"`
 	// Level is the PAdES baseline level the signature reached ("B-B",
 	// "B-T", "B-LT", "B-LTA"); empty for a document time-stamp or a
 	// signature that does not verify.
@@ -143,29 +143,29 @@ type SignatureReport struct {
 	Reason      string          `json:"reason,omitempty"`
 	Location    string          `json:"location,omitempty"`
 	Signer      *SignerIdentity `json:"signer,omitempty"`
-	SigningTime time.Time       `json:"signing_time,omitzero"`
+	SigningTime time.Time       `json:"signingTime,omitzero"`
 	// SigningTimeSource is "timestamp", "signed_attribute" or "pdf_M"
 	// (claimed by the signer, not proven).
-	SigningTimeSource string  `json:"signing_time_source,omitempty"`
-	ByteRange         []int64 `json:"byte_range"`
-	Integrity         bool    `json:"integrity"`     // byte-range digest equals messageDigest
-	CryptoValid       bool    `json:"crypto_valid"`  // the signature value verifies
-	ChainTrusted      bool    `json:"chain_trusted"` // chains to the trust anchors at ValidatedAt
-	Revocation        string  `json:"revocation"`    // "good", "revoked", "unavailable", "not_checked"
+	SigningTimeSource string  `json:"signingTimeSource,omitempty"`
+	ByteRange         []int64 `json:"byteRange"`
+	Integrity         bool    `json:"integrity"`    // byte-range digest equals messageDigest
+	CryptoValid       bool    `json:"cryptoValid"`  // the signature value verifies
+	ChainTrusted      bool    `json:"chainTrusted"` // chains to the trust anchors at ValidatedAt
+	Revocation        string  `json:"revocation"`   // "good", "revoked", "unavailable", "not_checked"
 	// RevocationSource says where the revocation answers came from: "dss"
 	// (the document's DSS), "online" (OCSP/CRL servers now) or "dss+online".
-	RevocationSource     string    `json:"revocation_source,omitempty"`
-	ValidatedAt          time.Time `json:"validated_at"` // the time the chain was validated at
+	RevocationSource     string    `json:"revocationSource,omitempty"`
+	ValidatedAt          time.Time `json:"validatedAt"` // the time the chain was validated at
 	Timestamp            Timestamp `json:"timestamp"`
-	CoversWholeDocument  bool      `json:"covers_whole_document"`
-	ModifiedAfterSigning bool      `json:"modified_after_signing"`
+	CoversWholeDocument  bool      `json:"coversWholeDocument"`
+	ModifiedAfterSigning bool      `json:"modifiedAfterSigning"`
 	// DocMDP is the P value of a certification signature (1: no changes,
 	// 2: form filling and signing, 3: also annotations); 0 for an
 	// approval signature.
 	DocMDP        int      `json:"docmdp,omitempty"`
 	Changes       []Change `json:"changes,omitempty"`
 	Verdict       Verdict  `json:"verdict"`
-	SubIndication string   `json:"sub_indication,omitempty"`
+	SubIndication string   `json:"subIndication,omitempty"`
 	// Problem is the reason for a verdict other than TOTAL-PASSED: Message
 	// in Vietnamese, Detail in English.
 	Message string `json:"message,omitempty"`

@@ -127,7 +127,7 @@ func TestVerifyLevels(t *testing.T) {
 	// The JSON carries the new fields.
 	rep := verifyBytes(t, extendedLTA, VerifyOptions{Roots: e.pki.Roots(), Checker: offlineChecker(e)})
 	js, _ := json.Marshal(rep)
-	for _, k := range []string{`"level":"B-LTA"`, `"revocation_source":"dss"`, `"kind":"document_timestamp"`, `"kind":"dss"`, `"dss":{"certs":`} {
+	for _, k := range []string{`"level":"B-LTA"`, `"revocationSource":"dss"`, `"kind":"document_timestamp"`, `"kind":"dss"`, `"dss":{"certs":`} {
 		if !bytes.Contains(js, []byte(k)) {
 			t.Fatalf("JSON lacks %s: %s", k, js)
 		}

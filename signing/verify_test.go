@@ -87,7 +87,7 @@ func TestVerifyOurSignatures(t *testing.T) {
 
 	// JSON has English keys.
 	js, err := json.Marshal(rep)
-	if err != nil || !bytes.Contains(js, []byte(`"verdict":"INDETERMINATE"`)) || !bytes.Contains(js, []byte(`"covers_whole_document"`)) {
+	if err != nil || !bytes.Contains(js, []byte(`"verdict":"INDETERMINATE"`)) || !bytes.Contains(js, []byte(`"coversWholeDocument"`)) {
 		t.Fatalf("JSON: %v %s", err, js)
 	}
 }

@@ -59,7 +59,7 @@ func TestSignDataCommands(t *testing.T) {
 	var rep struct {
 		Verdict string `json:"verdict"`
 		Signer  struct {
-			CommonName string `json:"common_name"`
+			CommonName string `json:"commonName"`
 		} `json:"signer"`
 		Timestamp struct {
 			Valid bool `json:"valid"`

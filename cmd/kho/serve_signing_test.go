@@ -113,7 +113,7 @@ func (k *servedKho) verify(t *testing.T, pdf []byte) (verdicts, names []string) 
 		Signatures []struct {
 			Verdict string `json:"verdict"`
 			Signer  struct {
-				CommonName string `json:"common_name"`
+				CommonName string `json:"commonName"`
 			} `json:"signer"`
 		} `json:"signatures"`
 	}

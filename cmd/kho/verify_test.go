@@ -38,7 +38,7 @@ func TestVerifyCommand(t *testing.T) {
 		Signatures []struct {
 			Verdict string `json:"verdict"`
 			Signer  struct {
-				CommonName string `json:"common_name"`
+				CommonName string `json:"commonName"`
 			} `json:"signer"`
 		} `json:"signatures"`
 	}
