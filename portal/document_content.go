@@ -11,6 +11,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/textrule"
 	"github.com/kho-vn/kho/portal/internal/input"
 )
 
@@ -309,6 +310,9 @@ func attachment(name string) string {
 	if name == "" {
 		name = "giay-to"
 	}
+	// A name stored before the vault refused them may hold control or
+	// bidirectional characters: a browser would save them.
+	name = textrule.Replace(name, '_')
 	var ascii, ext strings.Builder
 	for _, r := range name {
 		if r < 0x20 || r >= 0x7f || r == '"' || r == '\\' {

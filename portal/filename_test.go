@@ -68,6 +68,14 @@ func TestStoredExtensionFollowsDetectedType(t *testing.T) {
 		t.Errorf("old version served with Content-Disposition %q, want evil.txt", cd)
 	}
 
+	// Old data with a right-to-left override in its file name: a browser
+	// saves it without.
+	id = e.storeOld(t, d, "Ghi chú cũ", "a\u202efdp.exe")
+	got = e.do(call{method: "GET", path: "/api/v1/documents/" + id + "/content", token: e.citizenA}).want(t, 200, "")
+	if cd := got.header.Get("Content-Disposition"); cd != `attachment; filename="a_fdp.txt"; filename*=UTF-8''a_fdp.txt` {
+		t.Errorf("old file name with U+202E served as %q", cd)
+	}
+
 	// No file name: named from the type.
 	r = e.uploadRaw(rawUpload{token: e.citizenA, query: q, contentType: "application/pdf", data: pdf("không tên")}).want(t, 201, "")
 	r.json(t, &d)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"text/tabwriter"
@@ -128,9 +127,7 @@ func runTokenList(ctx context.Context, a *app, cmd *command, args []string) erro
 			toks = []auth.Token{}
 		}
 		if *asJSON {
-			enc := json.NewEncoder(a.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(toks)
+			return printJSON(a.stdout, toks)
 		}
 		now := a.now()
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
@@ -145,7 +142,7 @@ func runTokenList(ctx context.Context, a *app, cmd *command, args []string) erro
 			case !t.ExpiresAt.IsZero():
 				state = "until " + t.ExpiresAt.In(vietnam()).Format("02/01/2006 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Subject, t.Role, clip(oneLine(t.Name), 30),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", term(t.ID), term(t.Subject), term(string(t.Role)), clip(term(oneLine(t.Name)), 30),
 				t.CreatedAt.In(vietnam()).Format("02/01/2006 15:04"), state)
 		}
 		return tw.Flush()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -52,15 +51,13 @@ func runAuditVerify(ctx context.Context, a *app, cmd *command, args []string) er
 		if rep.Problems == nil {
 			rep.Problems = []archive.AuditProblem{}
 		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := printJSON(a.stdout, rep); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(a.stdout, "chains: %d\nentries: %d\nproblems: %d\n", rep.Chains, rep.Entries, len(rep.Problems))
 		for _, p := range rep.Problems {
-			fmt.Fprintf(a.stdout, "PROBLEM chain=%s seq=%d reason=%q\n", p.Chain, p.Seq, p.Reason)
+			fmt.Fprintf(a.stdout, "PROBLEM chain=%s seq=%d reason=%q\n", term(p.Chain), p.Seq, p.Reason)
 		}
 	}
 	if len(rep.Problems) > 0 {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -195,7 +194,7 @@ func runVerifyData(ctx context.Context, a *app, cmd *command, args []string) err
 		return err
 	}
 	if *asJSON {
-		if err := json.NewEncoder(a.stdout).Encode(rep); err != nil {
+		if err := printJSON(a.stdout, rep); err != nil {
 			return kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được báo cáo.")
 		}
 	} else {
@@ -216,7 +215,7 @@ func printDataSummary(a *app, name string, rep *signing.DataReport) {
 			who += " – " + s.Organization
 		}
 	}
-	fmt.Fprintf(a.stdout, "%s (%d byte): %s: %s [%s", name, rep.Size, signing.VerdictVI(rep.Verdict), who, rep.Verdict)
+	fmt.Fprintf(a.stdout, "%s (%d byte): %s: %s [%s", term(name), rep.Size, signing.VerdictVI(rep.Verdict), term(who), rep.Verdict)
 	if rep.SubIndication != "" {
 		fmt.Fprintf(a.stdout, "/%s", rep.SubIndication)
 	}
@@ -229,6 +228,6 @@ func printDataSummary(a *app, name string, rep *signing.DataReport) {
 		fmt.Fprintln(a.stdout)
 	}
 	if r := rep.ReasonVI(); r != "" {
-		fmt.Fprintf(a.stdout, "   Lý do: %s\n", r)
+		fmt.Fprintf(a.stdout, "   Lý do: %s\n", term(r))
 	}
 }

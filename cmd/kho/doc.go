@@ -25,6 +25,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/textrule"
 )
 
 func docCommand() *command {
@@ -323,13 +324,10 @@ func copyJSON(w io.Writer, r io.Reader) error {
 	if err != nil {
 		return kerr.Wrap(err, kerr.Unavailable, "response_cut", "Máy chủ ngắt kết nối giữa chừng.")
 	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return kerr.Wrap(err, kerr.Internal, "bad_server_response", "Máy chủ trả lời không đúng định dạng.")
+	if !json.Valid(raw) {
+		return kerr.New(kerr.Internal, "bad_server_response", "Máy chủ trả lời không đúng định dạng.", "the answer is not JSON")
 	}
-	buf.WriteByte('\n')
-	_, err = buf.WriteTo(w)
-	return err
+	return writeEscapedJSON(w, raw)
 }
 
 func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
@@ -425,7 +423,7 @@ func runDocGet(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "Đã tải về %s (%s, sha256 %s)\n", target, config.FormatSize(n), want)
+	fmt.Fprintf(a.stderr, "Đã tải về %s (%s, sha256 %s)\n", term(target), config.FormatSize(n), term(want))
 	return nil
 }
 
@@ -603,7 +601,10 @@ func serverFileName(disposition, id string) string {
 	if name == "." || name == "/" || name == ".." || name == "" || strings.ContainsAny(name, "\x00") || strings.HasPrefix(name, ".") {
 		return id
 	}
-	return name
+	// A name stored before the vault refused them may hold control or
+	// bidirectional characters ("hop-dong\u202efdp.exe" shows as
+	// "hop-dongexe.pdf"): they become "_" in the file made here.
+	return textrule.Replace(name, '_')
 }
 
 func runDocLs(ctx context.Context, a *app, cmd *command, args []string) error {
@@ -652,16 +653,14 @@ func runDocLs(ctx context.Context, a *app, cmd *command, args []string) error {
 		docs = []archive.Document{}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(docs)
+		return printJSON(a.stdout, docs)
 	}
 	today := archive.DateOf(a.now().In(vietnam()))
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTYPE\tNAME\tSTATUS\tVERSION\tSIZE\tDATE")
 	for _, d := range docs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n",
-			d.ID, d.TypeCode, clip(oneLine(d.Name), 40), d.EffectiveStatus(today), d.VersionCount,
+			term(d.ID), term(d.TypeCode), clip(term(oneLine(d.Name)), 40), term(string(d.EffectiveStatus(today))), d.VersionCount,
 			config.FormatSize(d.Current.Size), archive.DateOf(d.CreatedAt.In(vietnam())).Vietnamese())
 	}
 	if err := tw.Flush(); err != nil {
@@ -702,15 +701,13 @@ func runDocVersions(ctx context.Context, a *app, cmd *command, args []string) er
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(versions)
+		return printJSON(a.stdout, versions)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "N\tCHANGE\tSIZE\tMEDIA TYPE\tSHA-256\tBY\tDATE")
 	for _, v := range versions {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v.N, v.Change, config.FormatSize(v.Size), v.MediaType,
-			clip(v.Blob, 16), v.CreatedBy, v.CreatedAt.In(vietnam()).Format("02/01/2006 15:04"))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v.N, term(v.Change), config.FormatSize(v.Size), term(v.MediaType),
+			clip(term(v.Blob), 16), term(v.CreatedBy), v.CreatedAt.In(vietnam()).Format("02/01/2006 15:04"))
 	}
 	return tw.Flush()
 }

@@ -234,11 +234,12 @@ func (a *app) printError(err error) {
 	}
 	code, msg := kerr.Public(err)
 	detail := errorDetail(err)
+	// A server's error may quote what a client sent: escape it.
 	if detail == "" || detail == code {
-		fmt.Fprintf(a.stderr, "kho: %s (%s)\n", msg, code)
+		fmt.Fprintf(a.stderr, "kho: %s (%s)\n", term(msg), term(code))
 		return
 	}
-	fmt.Fprintf(a.stderr, "kho: %s (%s: %s)\n", msg, code, detail)
+	fmt.Fprintf(a.stderr, "kho: %s (%s: %s)\n", term(msg), term(code), term(detail))
 }
 
 // errorDetail is the English detail of err: the public error's detail and

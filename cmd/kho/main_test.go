@@ -191,14 +191,16 @@ func TestDocGetRefusesABadChecksum(t *testing.T) {
 
 func TestServerFileName(t *testing.T) {
 	for in, want := range map[string]string{
-		`attachment; filename="a.pdf"`:                  "a.pdf",
-		`attachment; filename*=UTF-8''gi%E1%BA%A5y.pdf`: "giấy.pdf",
-		`attachment; filename="../../etc/passwd"`:       "passwd",
-		`attachment; filename="..\\x.pdf"`:              "x.pdf",
-		`attachment; filename=".bashrc"`:                "ID",
-		`attachment; filename=".."`:                     "ID",
-		`attachment`:                                    "ID",
-		``:                                              "ID",
+		`attachment; filename="a.pdf"`:                          "a.pdf",
+		`attachment; filename*=UTF-8''gi%E1%BA%A5y.pdf`:         "giấy.pdf",
+		`attachment; filename="../../etc/passwd"`:               "passwd",
+		`attachment; filename*=UTF-8''hop-dong%E2%80%AEfdp.exe`: "hop-dong_fdp.exe",
+		`attachment; filename*=UTF-8''a%1B%5B31mb.pdf`:          "a_[31mb.pdf",
+		`attachment; filename="..\\x.pdf"`:                      "x.pdf",
+		`attachment; filename=".bashrc"`:                        "ID",
+		`attachment; filename=".."`:                             "ID",
+		`attachment`:                                            "ID",
+		``:                                                      "ID",
 	} {
 		if got := serverFileName(in, "ID"); got != want {
 			t.Errorf("serverFileName(%q) = %q, want %q", in, got, want)

@@ -36,7 +36,7 @@ func (a *app) newProgress(on bool, verb, name string, total int64) *progress {
 		return nil
 	}
 	t := a.now()
-	return &progress{w: a.stderr, verb: verb, name: name, total: total, now: a.now, start: t, last: t,
+	return &progress{w: a.stderr, verb: verb, name: term(name), total: total, now: a.now, start: t, last: t,
 		inPlace: isTerminal(a.stderr)}
 }
 

@@ -190,10 +190,10 @@ func runSign(ctx context.Context, a *app, cmd *command, args []string) error {
 		if r.Err != nil {
 			failed++
 			code, msg := kerr.Public(r.Err)
-			fmt.Fprintf(a.stdout, "LỖI  %s: %s (%s: %s)\n", r.Name, msg, code, errorDetail(r.Err))
+			fmt.Fprintf(a.stdout, "LỖI  %s: %s (%s: %s)\n", term(r.Name), term(msg), code, term(errorDetail(r.Err)))
 			continue
 		}
-		fmt.Fprintf(a.stdout, "OK   %s -> %s (%s, %s)\n", r.Name, outs[i], r.Result.Level, r.Result.Signer)
+		fmt.Fprintf(a.stdout, "OK   %s -> %s (%s, %s)\n", term(r.Name), term(outs[i]), r.Result.Level, term(r.Result.Signer))
 	}
 	if failed == 0 {
 		return nil

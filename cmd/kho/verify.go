@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,9 +72,7 @@ func runVerify(ctx context.Context, a *app, cmd *command, args []string) error {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := printJSON(a.stdout, rep); err != nil {
 			return kerr.Wrap(err, kerr.Internal, "output_write_failed", "Không ghi được báo cáo.")
 		}
 	} else {
@@ -99,7 +96,7 @@ func runVerify(ctx context.Context, a *app, cmd *command, args []string) error {
 
 // printSummary writes a short Vietnamese summary, one block per signature.
 func printSummary(a *app, name string, rep *signing.Report) {
-	fmt.Fprintf(a.stdout, "%s: %d chữ ký\n", name, len(rep.Signatures))
+	fmt.Fprintf(a.stdout, "%s: %d chữ ký\n", term(name), len(rep.Signatures))
 	ict := time.FixedZone("ICT", 7*3600)
 	for i, s := range rep.Signatures {
 		who := "(không rõ người ký)"
@@ -113,7 +110,7 @@ func printSummary(a *app, name string, rep *signing.Report) {
 		if s.Kind == signing.KindDocTimestamp {
 			what = "Dấu thời gian tài liệu, cấp bởi "
 		}
-		fmt.Fprintf(a.stdout, "#%d %s: %s%s [%s", i+1, signing.VerdictVI(s.Verdict), what, who, s.Verdict)
+		fmt.Fprintf(a.stdout, "#%d %s: %s%s [%s", i+1, signing.VerdictVI(s.Verdict), what, term(who), s.Verdict)
 		if s.SubIndication != "" {
 			fmt.Fprintf(a.stdout, "/%s", s.SubIndication)
 		}
@@ -135,7 +132,7 @@ func printSummary(a *app, name string, rep *signing.Report) {
 			fmt.Fprintln(a.stdout, "   Trạng thái thu hồi: theo dữ liệu lưu kèm tài liệu (DSS) và máy chủ OCSP/CRL")
 		}
 		if r := s.ReasonVI(); r != "" {
-			fmt.Fprintf(a.stdout, "   Lý do: %s\n", r)
+			fmt.Fprintf(a.stdout, "   Lý do: %s\n", term(r))
 		}
 		if s.ModifiedAfterSigning {
 			allowed := true

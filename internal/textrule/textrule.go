@@ -54,6 +54,18 @@ func Find(s string, multiline bool) (int, rune) {
 	return -1, 0
 }
 
+// Replace returns s with every character that Forbidden refuses in
+// single-line text, and every invalid UTF-8 byte, replaced by repl: for a
+// name that must be kept but not shown as it is (a file name on disk).
+func Replace(s string, repl rune) string {
+	return strings.Map(func(r rune) rune {
+		if Forbidden(r, false) || r == utf8.RuneError {
+			return repl
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(repl)))
+}
+
 // Describe names r for an English detail: "U+202E".
 func Describe(r rune) string {
 	return fmt.Sprintf("U+%04X", r)

@@ -109,3 +109,16 @@ func TestEscapeJSON(t *testing.T) {
 		t.Errorf("EscapeJSON changed clean JSON: %s", got)
 	}
 }
+
+func TestReplace(t *testing.T) {
+	for in, want := range map[string]string{
+		"hop-dong\u202efdp.exe": "hop-dong_fdp.exe",
+		"a\x1b[31mb\tc\nd":      "a_[31mb_c_d",
+		"bad\xffname":           "bad_name",
+		"Giấy khai sinh.pdf":    "Giấy khai sinh.pdf",
+	} {
+		if got := Replace(in, '_'); got != want {
+			t.Errorf("Replace(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
