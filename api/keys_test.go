@@ -32,23 +32,9 @@ var foreignFormats = map[string]string{
 // reports, forms, errors.
 func TestJSONKeysAreCamelCase(t *testing.T) {
 	checked := 0
-	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != ".." {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		rel, _ := filepath.Rel("..", path)
-		if _, ok := foreignFormats[filepath.ToSlash(rel)]; ok {
-			return nil
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
+	walkSources(t, func(rel string, f *ast.File) {
+		if _, ok := foreignFormats[rel]; ok {
+			return
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			st, ok := n.(*ast.StructType)
@@ -71,11 +57,7 @@ func TestJSONKeysAreCamelCase(t *testing.T) {
 			}
 			return true
 		})
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if checked < 200 {
 		t.Fatalf("only %d JSON keys found: the walk missed the sources", checked)
 	}
@@ -117,5 +99,32 @@ func TestJSONKeysAreCamelCase(t *testing.T) {
 	walk(&doc, "$")
 	if props < 100 {
 		t.Fatalf("only %d schema properties found in openapi.yaml", props)
+	}
+}
+
+// walkSources parses every Go file of the module but tests and testdata,
+// and calls fn with its path from the module root (slash-separated).
+func walkSources(t *testing.T, fn func(rel string, f *ast.File)) {
+	t.Helper()
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != ".." && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("..", path)
+		fn(filepath.ToSlash(rel), f)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

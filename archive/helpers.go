@@ -304,7 +304,7 @@ func searchText(m Metadata) string { return Fold(m.Name + " " + m.Summary) }
 // searchWords folds free text into at most maxSearchWords words.
 func searchWords(text string) ([]string, error) {
 	if !utf8.ValidString(text) {
-		return nil, invalid("invalid_text", "Văn bản không đúng mã UTF-8.", "search text is not valid UTF-8")
+		return nil, invalid("invalid_text", "Từ khóa tìm kiếm không đúng mã UTF-8.", "search text is not valid UTF-8")
 	}
 	words := strings.Fields(Fold(text))
 	if len(words) > maxSearchWords {

@@ -181,7 +181,7 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string, c
 	detected := mimetype.Detect(head)
 	if !s.allowed(detected) {
 		return storedBlob{}, invalid("unsupported_media_type",
-			"Định dạng tệp không được hỗ trợ (chấp nhận PDF, ảnh PNG/JPEG/TIFF, DOCX, XLSX, ODT, ODS, XML, JSON, văn bản).",
+			"Định dạng tệp không được hỗ trợ (chấp nhận PDF, ảnh PNG/JPEG/TIFF, DOCX, XLSX, ODT, ODS, XML, JSON, văn bản thuần TXT).",
 			"detected type %q is not allowed", detected.String())
 	}
 	if err := matchDeclared(up.MediaType, detected); err != nil {

@@ -159,7 +159,7 @@ func (s *Service) SignVersion(ctx context.Context, a Actor, id string, expectedR
 	}
 	cur := d.Current
 	if cur.MediaType != mediaPDF {
-		return Document{}, invalid("not_pdf", "Chỉ ký số được tài liệu PDF.", "current version of %s is %s", d.ID, cur.MediaType)
+		return Document{}, invalid("not_pdf", "Chỉ ký số được giấy tờ dạng PDF.", "current version of %s is %s", d.ID, cur.MediaType)
 	}
 	in, release, err := s.spool(ctx, cur.Blob, cur.Size)
 	if err != nil {

@@ -112,7 +112,7 @@ func newUploadJob(b *testing.B, s *stack, owner, token string, size int) *upload
 	}
 	copy(j.apiData[16:], j.nonce[:])
 	copy(j.rawData[16:], j.nonce[:])
-	q := url.Values{"owner": {owner}, "type": {"KHAC"}, "name": {"Bản sao tài liệu đo hiệu năng"}, "filename": {"tai-lieu.pdf"}}
+	q := url.Values{"owner": {owner}, "type": {"KHAC"}, "name": {"Bản sao giấy tờ đo hiệu năng"}, "filename": {"giay-to.pdf"}}
 	j.target = s.srv.URL + "/api/v1/documents?" + q.Encode()
 	return j
 }

@@ -35,7 +35,7 @@ func (s *Server) downloadVersion(w http.ResponseWriter, r *http.Request) {
 func versionNumber(r *http.Request) (int, error) {
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 {
-		return 0, kerr.New(kerr.NotFound, "version_not_found", "Không tìm thấy phiên bản tài liệu.", "version %q is not a positive integer", input.Printable(r.PathValue("n")))
+		return 0, kerr.New(kerr.NotFound, "version_not_found", "Không tìm thấy phiên bản giấy tờ.", "version %q is not a positive integer", input.Printable(r.PathValue("n")))
 	}
 	return n, nil
 }

@@ -24,7 +24,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.Role == archive.RoleCitizen && up.meta.Source != "" && up.meta.Source != archive.SourceUpload {
-		s.writeError(w, r, kerr.New(kerr.Permission, "source_not_allowed", "Công dân chỉ có thể tải lên tài liệu với nguồn \"upload\".",
+		s.writeError(w, r, kerr.New(kerr.Permission, "source_not_allowed", "Công dân chỉ có thể tải lên giấy tờ với nguồn \"upload\".",
 			"citizens may only store documents with source upload, not %q", up.meta.Source))
 		return
 	}

@@ -60,7 +60,7 @@ func (s *Server) signBatch(w http.ResponseWriter, r *http.Request) {
 		case seen[id]:
 			err = kerr.New(kerr.Invalid, "duplicate_document", "Giấy tờ này đã có trong danh sách ký.", "document %q is listed twice", id)
 		case !archive.ValidID(id):
-			err = kerr.New(kerr.NotFound, "document_not_found", "Không tìm thấy tài liệu.", "no document %q", id)
+			err = kerr.New(kerr.NotFound, "document_not_found", "Không tìm thấy giấy tờ.", "no document %q", id)
 		default:
 			d, err = s.vault.SignVersion(r.Context(), a, id, 0, signer)
 		}

@@ -49,7 +49,7 @@ func expectedRev(r *http.Request) (int64, error) {
 			return n, nil
 		}
 	}
-	return 0, kerr.New(kerr.Invalid, "invalid_if_match", "Tiêu đề If-Match không hợp lệ; hãy gửi lại ETag của tài liệu (ví dụ \"3\").",
+	return 0, kerr.New(kerr.Invalid, "invalid_if_match", "Tiêu đề If-Match không hợp lệ; hãy gửi lại ETag của giấy tờ (ví dụ \"3\").",
 		"If-Match must be one quoted revision as given in ETag, or *")
 }
 
@@ -58,7 +58,7 @@ func expectedRev(r *http.Request) (int64, error) {
 func documentID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if !archive.ValidID(id) {
-		return "", kerr.New(kerr.NotFound, "document_not_found", "Không tìm thấy tài liệu.", "no document %q", input.Printable(id))
+		return "", kerr.New(kerr.NotFound, "document_not_found", "Không tìm thấy giấy tờ.", "no document %q", input.Printable(id))
 	}
 	return id, nil
 }

@@ -30,7 +30,7 @@ func placeAppearance(rdr *pdf.Reader, a *Appearance) (int, [4]float64, error) {
 	}
 	if a.Page > len(pages) || len(pages) == 0 {
 		return 0, [4]float64{}, kerr.New(kerr.Invalid, "visible_page_out_of_range",
-			fmt.Sprintf("Tài liệu chỉ có %d trang, không có trang %d để đặt chữ ký.", len(pages), a.Page), "page %d of %d", a.Page, len(pages))
+			fmt.Sprintf("Tệp PDF chỉ có %d trang, không có trang %d để đặt chữ ký.", len(pages), a.Page), "page %d of %d", a.Page, len(pages))
 	}
 	if a.Anchor == nil {
 		n := max(a.Page, 1)
@@ -66,7 +66,7 @@ func placeAppearance(rdr *pdf.Reader, a *Appearance) (int, [4]float64, error) {
 	}
 	where := fmt.Sprintf("trên trang %d", a.Page)
 	if a.Page == 0 {
-		where = "trong tài liệu"
+		where = "trong tệp PDF"
 	}
 	return 0, [4]float64{}, kerr.New(kerr.Invalid, "visible_anchor_not_found",
 		fmt.Sprintf("Không tìm thấy đoạn văn bản neo “%s”%s %s.", strings.TrimSpace(an.Text), nth, where),

@@ -137,7 +137,7 @@ func usableForSigning(cert *x509.Certificate, at time.Time) error {
 	}
 	if !extKeyUsageAllowsSigning(cert) {
 		return kerr.New(kerr.Permission, CodeCertWrongUsage,
-			fmt.Sprintf("Chứng thư số của %q chỉ được cấp cho mục đích khác (ExtKeyUsage), không dùng để ký tài liệu.", who),
+			fmt.Sprintf("Chứng thư số của %q chỉ được cấp cho mục đích khác (ExtKeyUsage), không dùng để ký số.", who),
 			"certificate %q extended key usage %v excludes document signing", who, cert.ExtKeyUsage)
 	}
 	return nil

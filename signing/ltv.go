@@ -62,7 +62,7 @@ type ExtendResult struct {
 // tsa_unavailable); nothing is written to out on error.
 func Extend(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, level Level, opts ExtendOptions) (ExtendResult, error) {
 	if level != LevelBLT && level != LevelBLTA {
-		return ExtendResult{}, kerr.New(kerr.Invalid, "level_unsupported", "Chỉ nâng được tài liệu đã ký lên mức B-LT hoặc B-LTA.", "Extend to %s", level)
+		return ExtendResult{}, kerr.New(kerr.Invalid, "level_unsupported", "Chỉ nâng được tệp PDF đã ký lên mức B-LT hoặc B-LTA.", "Extend to %s", level)
 	}
 	if opts.Checker == nil {
 		return ExtendResult{}, kerr.New(kerr.Invalid, "checker_missing", "Chưa cấu hình kiểm tra chứng thư số (danh sách tin cậy) để thu thập dữ liệu kiểm tra.", "ExtendOptions.Checker is nil")

@@ -117,7 +117,7 @@ func New(key KeySource, opts Options) (*Signer, error) {
 		return nil, kerr.New(kerr.Invalid, "level_unknown", "Mức chữ ký không hợp lệ.", "level %d", int(opts.Level))
 	}
 	if opts.Certification < CertifyNone || opts.Certification > CertifyFormAndAnnotation {
-		return nil, kerr.New(kerr.Invalid, "certification_unknown", "Mức chứng nhận tài liệu (DocMDP) không hợp lệ.", "certification %d", int(opts.Certification))
+		return nil, kerr.New(kerr.Invalid, "certification_unknown", "Mức chứng nhận (DocMDP) của tệp PDF không hợp lệ.", "certification %d", int(opts.Certification))
 	}
 	if opts.Checker == nil {
 		return nil, kerr.New(kerr.Invalid, "checker_missing", "Chưa cấu hình kiểm tra chứng thư số trước khi ký.", "Options.Checker is nil")
@@ -206,7 +206,7 @@ func (s *Signer) SignBatch(ctx context.Context, jobs []Job) []JobResult {
 	}
 	for i, j := range jobs {
 		if err := ctx.Err(); err != nil {
-			res[i].Err = kerr.Wrap(err, kerr.Unavailable, "signing_cancelled", "Việc ký đã bị hủy trước khi tới tài liệu này.")
+			res[i].Err = kerr.Wrap(err, kerr.Unavailable, "signing_cancelled", "Việc ký đã bị hủy trước khi tới tệp này.")
 			continue
 		}
 		res[i].Result, res[i].Err = s.sign(ctx, j.In, j.Size, j.Out)
@@ -251,11 +251,11 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 		if has, err := hasSignatures(rdr); err != nil {
 			return Result{}, err
 		} else if has {
-			return Result{}, kerr.New(kerr.Invalid, "pdf_already_signed", "Chữ ký chứng nhận (DocMDP) phải là chữ ký đầu tiên; tài liệu này đã có chữ ký.", "certification signature on a document that is already signed")
+			return Result{}, kerr.New(kerr.Invalid, "pdf_already_signed", "Chữ ký chứng nhận (DocMDP) phải là chữ ký đầu tiên; tệp PDF này đã có chữ ký.", "certification signature on a document that is already signed")
 		}
 	}
 	if p, ok := docMDPLocked(rdr); ok && p == 1 {
-		return Result{}, kerr.New(kerr.Invalid, "pdf_certified_locked", "Tài liệu đã được chứng nhận không cho phép thay đổi nào nên không thể ký thêm.", "document carries a DocMDP P=1 certification signature")
+		return Result{}, kerr.New(kerr.Invalid, "pdf_certified_locked", "Tệp PDF đã được chứng nhận không cho phép thay đổi nào nên không thể ký thêm.", "document carries a DocMDP P=1 certification signature")
 	}
 
 	now := s.opts.Now()

@@ -446,7 +446,7 @@ func (e *verifyEnv) verifyOne(ctx context.Context, in io.ReaderAt, size int64, f
 	// Integrity and cryptographic validity.
 	var md []byte
 	if err := p7.UnmarshalSignedAttribute(oidMessageDigest, &md); err != nil {
-		return set(TotalFailed, SubSigCryptoFailure, "Chữ ký không có giá trị băm của tài liệu (messageDigest).", "no messageDigest signed attribute: %v", err)
+		return set(TotalFailed, SubSigCryptoFailure, "Chữ ký không có giá trị băm của tệp PDF (messageDigest).", "no messageDigest signed attribute: %v", err)
 	}
 	err = verifyCMSOverRanges(p7, cert, md, signed)
 	var mismatch *pkcs7.MessageDigestMismatchError
@@ -455,7 +455,7 @@ func (e *verifyEnv) verifyOne(ctx context.Context, in io.ReaderAt, size int64, f
 	case errors.As(err, &unread):
 		return formatFailure("reading the signed bytes: %v", unread.err)
 	case errors.As(err, &mismatch):
-		return set(TotalFailed, SubHashFailure, "Nội dung tài liệu đã bị thay đổi sau khi ký (giá trị băm không khớp).", "byte-range digest differs from messageDigest")
+		return set(TotalFailed, SubHashFailure, "Nội dung tệp PDF đã bị thay đổi sau khi ký (giá trị băm không khớp).", "byte-range digest differs from messageDigest")
 	case err != nil && strings.Contains(err.Error(), "outside of certificate validity"):
 		// The digest matched, but the signing time the signer claims lies
 		// outside the certificate's validity, and pkcs7 stops there before
@@ -680,15 +680,15 @@ func classifyChanges(sigs []*SignatureReport, in io.ReaderAt, size int64) []revi
 		switch {
 		case forbidden && s.DocMDP == 1:
 			s.Verdict, s.SubIndication = Indeterminate, SubSigConstraintsFailure
-			s.Message = "Tài liệu đã được chứng nhận không cho phép thay đổi nào, nhưng đã bị bổ sung sau khi ký."
+			s.Message = "Tệp PDF đã được chứng nhận không cho phép thay đổi nào, nhưng đã bị bổ sung sau khi ký."
 			s.Detail = "DocMDP P=1 certification signature followed by an incremental update other than DSS or document time-stamp"
 		case forbidden:
 			s.Verdict, s.SubIndication = Indeterminate, SubSigConstraintsFailure
-			s.Message = "Sau khi ký, tài liệu đã được điền vào các trường biểu mẫu mà chữ ký này đã khóa."
+			s.Message = "Sau khi ký, tệp PDF đã được điền vào các trường biểu mẫu mà chữ ký này đã khóa."
 			s.Detail = "form fields locked by the signature's FieldMDP were filled in afterwards"
 		case unclassified > 0:
 			s.Verdict, s.SubIndication = Indeterminate, SubChangesNotClassified
-			s.Message = "Tài liệu đã được bổ sung nội dung sau khi ký mà hệ thống chưa phân loại được là thay đổi được phép."
+			s.Message = "Tệp PDF đã được bổ sung nội dung sau khi ký mà hệ thống chưa phân loại được là thay đổi được phép."
 			s.Detail = fmt.Sprintf("%d bytes appended after the signature are not classified", unclassified)
 		}
 	}

@@ -21,7 +21,7 @@ func VerdictVI(v Verdict) string {
 
 // subIndicationVI explains a sub-indication in plain Vietnamese.
 var subIndicationVI = map[string]string{
-	SubHashFailure:            "Nội dung tài liệu đã bị thay đổi sau khi ký.",
+	SubHashFailure:            "Nội dung tệp PDF đã bị thay đổi sau khi ký.",
 	SubSigCryptoFailure:       "Giá trị chữ ký số không đúng.",
 	SubRevoked:                "Chứng thư số của người ký đã bị thu hồi.",
 	SubFormatFailure:          "Cấu trúc chữ ký bị lỗi.",
@@ -29,8 +29,8 @@ var subIndicationVI = map[string]string{
 	SubOutOfBoundsNoPOE:       "Chứng thư số đã hết hạn (hoặc chưa có hiệu lực) và không có dấu thời gian chứng minh chữ ký được tạo khi chứng thư còn hiệu lực.",
 	SubTryLater:               "Chưa lấy được trạng thái thu hồi của chứng thư số; vui lòng thử lại sau.",
 	SubChainConstraintsFailed: "Chứng thư số không được cấp cho mục đích ký số.",
-	SubSigConstraintsFailure:  "Tài liệu đã bị thay đổi theo cách mà chữ ký chứng nhận không cho phép.",
-	SubChangesNotClassified:   "Tài liệu đã được bổ sung sau khi ký; hệ thống chưa xác định được thay đổi đó có được phép hay không.",
+	SubSigConstraintsFailure:  "Tệp PDF đã bị thay đổi theo cách mà chữ ký chứng nhận không cho phép.",
+	SubChangesNotClassified:   "Tệp PDF đã được bổ sung sau khi ký; hệ thống chưa xác định được thay đổi đó có được phép hay không.",
 }
 
 // ReasonVI is the plain-Vietnamese reason of a signature's verdict (empty
@@ -66,13 +66,13 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 		return map[string]string{"timestamp": "theo dấu thời gian", "signed_attribute": "do người ký khai, chưa được chứng minh", "pdf_M": "do người ký khai, chưa được chứng minh"}[s]
 	},
 	"source": func(s string) string {
-		return map[string]string{"dss": "dữ liệu lưu kèm tài liệu (DSS)", "online": "máy chủ OCSP/CRL lúc kiểm tra", "dss+online": "dữ liệu lưu kèm tài liệu (DSS) và máy chủ OCSP/CRL"}[s]
+		return map[string]string{"dss": "dữ liệu lưu kèm tệp PDF (DSS)", "online": "máy chủ OCSP/CRL lúc kiểm tra", "dss+online": "dữ liệu lưu kèm tệp PDF (DSS) và máy chủ OCSP/CRL"}[s]
 	},
 	"level": func(s string) string {
-		return map[string]string{"B-B": "PAdES B-B (chữ ký cơ bản)", "B-T": "PAdES B-T (có dấu thời gian)", "B-LT": "PAdES B-LT (kèm dữ liệu kiểm tra dài hạn)", "B-LTA": "PAdES B-LTA (lưu trữ dài hạn, có dấu thời gian tài liệu)"}[s]
+		return map[string]string{"B-B": "PAdES B-B (chữ ký cơ bản)", "B-T": "PAdES B-T (có dấu thời gian)", "B-LT": "PAdES B-LT (kèm dữ liệu kiểm tra dài hạn)", "B-LTA": "PAdES B-LTA (lưu trữ dài hạn, có dấu thời gian của tệp)"}[s]
 	},
 	"change": func(c Change) string {
-		return map[string]string{ChangeLaterSignature: "chữ ký sau", ChangeDSS: "bổ sung dữ liệu kiểm tra dài hạn (DSS)", ChangeDocTimestamp: "dấu thời gian tài liệu", ChangeFormFilling: "điền biểu mẫu", ChangeUnclassified: "thay đổi chưa phân loại"}[c.Kind]
+		return map[string]string{ChangeLaterSignature: "chữ ký sau", ChangeDSS: "bổ sung dữ liệu kiểm tra dài hạn (DSS)", ChangeDocTimestamp: "dấu thời gian của tệp", ChangeFormFilling: "điền biểu mẫu", ChangeUnclassified: "thay đổi chưa phân loại"}[c.Kind]
 	},
 	"revocation": func(s string) string {
 		return map[string]string{"good": "Chưa bị thu hồi", "revoked": "Đã bị thu hồi", "unavailable": "Không lấy được trạng thái", "not_checked": "Chưa kiểm tra"}[s]
@@ -88,10 +88,10 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 <body>
 <h1>Kết quả kiểm tra chữ ký số</h1>
 <p>Thời điểm kiểm tra: {{date .VerifiedAt}}. Kích thước tệp: {{.Size}} byte. Số chữ ký và dấu thời gian: {{len .Signatures}}.</p>
-{{with .DSS}}<p>Dữ liệu kiểm tra dài hạn lưu kèm tài liệu (DSS): {{.Certs}} chứng thư, {{.OCSPs}} phản hồi OCSP, {{.CRLs}} danh sách thu hồi (CRL).{{if .Error}} Dữ liệu này vượt giới hạn nên không được dùng.{{end}}</p>{{end}}
-{{if not .Signatures}}<p class="fail verdict">Tài liệu không có chữ ký số nào.</p>{{end}}
+{{with .DSS}}<p>Dữ liệu kiểm tra dài hạn lưu kèm tệp PDF (DSS): {{.Certs}} chứng thư, {{.OCSPs}} phản hồi OCSP, {{.CRLs}} danh sách thu hồi (CRL).{{if .Error}} Dữ liệu này vượt giới hạn nên không được dùng.{{end}}</p>{{end}}
+{{if not .Signatures}}<p class="fail verdict">Tệp PDF không có chữ ký số nào.</p>{{end}}
 {{range $i, $s := .Signatures}}<section>
-<h2>{{if eq $s.Kind "document_timestamp"}}Dấu thời gian tài liệu{{else}}Chữ ký{{end}} {{inc $i}}{{if $s.Field}}: {{$s.Field}}{{end}}</h2>
+<h2>{{if eq $s.Kind "document_timestamp"}}Dấu thời gian của tệp{{else}}Chữ ký{{end}} {{inc $i}}{{if $s.Field}}: {{$s.Field}}{{end}}</h2>
 <p class="{{class $s.Verdict}}">{{verdict $s.Verdict}}</p>
 {{with $s.ReasonVI}}<p>Lý do: {{.}}</p>{{end}}
 <table>
@@ -107,7 +107,7 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 <tr><th>Chuỗi tới tổ chức tin cậy</th><td>{{yesno $s.ChainTrusted}}</td></tr>
 <tr><th>Trạng thái thu hồi</th><td>{{revocation $s.Revocation}}{{with source $s.RevocationSource}} (theo {{.}}){{end}}</td></tr>
 <tr><th>Dấu thời gian</th><td>{{if $s.Timestamp.Present}}{{if $s.Timestamp.Valid}}Hợp lệ, {{date $s.Timestamp.Time}}{{else}}Không hợp lệ{{end}}{{with $s.Timestamp.TSA}}; cấp bởi {{.}}{{end}}{{with source $s.Timestamp.RevocationSource}}; trạng thái thu hồi theo {{.}}{{end}}{{else}}Không có{{end}}</td></tr>
-<tr><th>Ký toàn bộ tài liệu</th><td>{{yesno $s.CoversWholeDocument}}</td></tr>
+<tr><th>Ký toàn bộ tệp</th><td>{{yesno $s.CoversWholeDocument}}</td></tr>
 <tr><th>Thay đổi sau khi ký</th><td>{{if $s.ModifiedAfterSigning}}{{range $s.Changes}}{{change .}}{{with .Fields}} ({{range $j, $f := .}}{{if $j}}, {{end}}{{$f}}{{end}}){{end}} ({{if .Allowed}}được phép{{else}}không được phép{{end}}); {{end}}{{else}}Không{{end}}</td></tr>
 </table>
 <p><small>{{$s.Verdict}}{{with $s.SubIndication}} / {{.}}{{end}}</small></p>

@@ -172,7 +172,7 @@ func (e *verifyEnv) verifyDocTimestamp(ctx context.Context, r *SignatureReport, 
 	}
 	ts, err := timestamp.Parse(raw)
 	if err != nil {
-		return set(TotalFailed, SubSigCryptoFailure, "Dấu thời gian của tài liệu không hợp lệ.", fmt.Sprintf("document time-stamp: %v", err))
+		return set(TotalFailed, SubSigCryptoFailure, "Dấu thời gian của tệp PDF không hợp lệ.", fmt.Sprintf("document time-stamp: %v", err))
 	}
 	r.Timestamp = Timestamp{Present: true, Time: ts.Time, Revocation: "not_checked"}
 	sum, err := signed.digest(ts.HashAlgorithm)
@@ -180,7 +180,7 @@ func (e *verifyEnv) verifyDocTimestamp(ctx context.Context, r *SignatureReport, 
 		return set(Indeterminate, SubFormatFailure, "Cấu trúc chữ ký trong tệp bị lỗi, không kiểm tra được.", err.Error())
 	}
 	if !bytes.Equal(sum, ts.HashedMessage) {
-		return set(TotalFailed, SubHashFailure, "Nội dung tài liệu đã bị thay đổi sau khi đóng dấu thời gian.", "document time-stamp imprint differs")
+		return set(TotalFailed, SubHashFailure, "Nội dung tệp PDF đã bị thay đổi sau khi đóng dấu thời gian.", "document time-stamp imprint differs")
 	}
 	r.Integrity, r.CryptoValid = true, true
 	r.SigningTime, r.SigningTimeSource = ts.Time, "timestamp"

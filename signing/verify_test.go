@@ -174,7 +174,7 @@ func TestVerifyHTML(t *testing.T) {
 	}
 	h := b.String()
 	for _, want := range []string{"Chữ ký hợp lệ", "Chữ ký không hợp lệ", "Không xác định được", "Nguyễn Văn An",
-		"đã bị thay đổi sau khi ký", "&lt;script&gt;", "PAdES B-LTA", "theo dữ liệu lưu kèm tài liệu (DSS)", "Dấu thời gian tài liệu 2",
+		"đã bị thay đổi sau khi ký", "&lt;script&gt;", "PAdES B-LTA", "theo dữ liệu lưu kèm tệp PDF (DSS)", "Dấu thời gian của tệp 2",
 		"Đơn vị cấp dấu thời gian", "23/11/2026 20:00:00", "bổ sung dữ liệu kiểm tra dài hạn (DSS) (được phép)", "điền biểu mẫu (hoTen, ngaySinh) (được phép)", "5 chứng thư, 2 phản hồi OCSP, 1 danh sách thu hồi"} {
 		if !strings.Contains(h, want) {
 			t.Fatalf("HTML lacks %q:\n%s", want, h)

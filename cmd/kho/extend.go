@@ -16,7 +16,7 @@ func extendCommand() *command {
 		name:    "extend",
 		usage:   "kho extend --level B-LT|B-LTA [--tsa URL] --trust ROOTS.pem IN.pdf -o OUT.pdf",
 		summary: "raise a signed PDF to PAdES B-LT (validation data in a DSS) or B-LTA (plus a document time-stamp)",
-		vi:      "Nâng tài liệu đã ký lên mức PAdES B-LT hoặc B-LTA để kiểm tra được lâu dài",
+		vi:      "Nâng tệp PDF đã ký lên mức PAdES B-LT hoặc B-LTA để kiểm tra được lâu dài",
 		help: `For every signature and document time-stamp of the file, the certificates
 of the signer's and the TSA's chains (to --trust) and an OCSP response or a
 CRL for each are fetched and appended in a DSS dictionary as an incremental

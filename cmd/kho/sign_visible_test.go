@@ -124,7 +124,7 @@ func TestSignVisible(t *testing.T) {
 		exit int
 		want string
 	}{
-		{[]string{"--visible-anchor", "GIÁM ĐỐC"}, 1, "Không tìm thấy đoạn văn bản neo “GIÁM ĐỐC” trong tài liệu"},
+		{[]string{"--visible-anchor", "GIÁM ĐỐC"}, 1, "Không tìm thấy đoạn văn bản neo “GIÁM ĐỐC” trong tệp PDF"},
 		{[]string{"--visible-page", "2", "--visible-rect", "10,10,100,100"}, 1, "visible_page_out_of_range"},
 		{[]string{"--visible-rect", "10,10,100"}, 2, "visible_rect_invalid"},
 		{[]string{"--visible-kind", "stamp", "--visible-rect", "10,10,100,100"}, 2, "visible_kind_unknown"},

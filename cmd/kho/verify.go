@@ -108,7 +108,7 @@ func printSummary(a *app, name string, rep *signing.Report) {
 		}
 		what := ""
 		if s.Kind == signing.KindDocTimestamp {
-			what = "Dấu thời gian tài liệu, cấp bởi "
+			what = "Dấu thời gian của tệp, cấp bởi "
 		}
 		fmt.Fprintf(a.stdout, "#%d %s: %s%s [%s", i+1, signing.VerdictVI(s.Verdict), what, term(who), s.Verdict)
 		if s.SubIndication != "" {
@@ -127,9 +127,9 @@ func printSummary(a *app, name string, rep *signing.Report) {
 		}
 		switch s.RevocationSource {
 		case "dss":
-			fmt.Fprintln(a.stdout, "   Trạng thái thu hồi: theo dữ liệu lưu kèm tài liệu (DSS)")
+			fmt.Fprintln(a.stdout, "   Trạng thái thu hồi: theo dữ liệu lưu kèm tệp PDF (DSS)")
 		case "dss+online":
-			fmt.Fprintln(a.stdout, "   Trạng thái thu hồi: theo dữ liệu lưu kèm tài liệu (DSS) và máy chủ OCSP/CRL")
+			fmt.Fprintln(a.stdout, "   Trạng thái thu hồi: theo dữ liệu lưu kèm tệp PDF (DSS) và máy chủ OCSP/CRL")
 		}
 		if r := s.ReasonVI(); r != "" {
 			fmt.Fprintf(a.stdout, "   Lý do: %s\n", term(r))
@@ -140,9 +140,9 @@ func printSummary(a *app, name string, rep *signing.Report) {
 				allowed = allowed && c.Allowed
 			}
 			if allowed {
-				fmt.Fprintln(a.stdout, "   Tài liệu có phần bổ sung được phép sau chữ ký này (chữ ký sau, dữ liệu kiểm tra, dấu thời gian, điền biểu mẫu).")
+				fmt.Fprintln(a.stdout, "   Tệp PDF có phần bổ sung được phép sau chữ ký này (chữ ký sau, dữ liệu kiểm tra, dấu thời gian, điền biểu mẫu).")
 			} else {
-				fmt.Fprintln(a.stdout, "   Tài liệu có phần bổ sung sau chữ ký này.")
+				fmt.Fprintln(a.stdout, "   Tệp PDF có phần bổ sung sau chữ ký này.")
 			}
 		}
 	}

@@ -123,7 +123,7 @@ func TestLongTermCommands(t *testing.T) {
 	e.srv.Close() // from here on, no OCSP, CRL or TSA: the DSS must do
 	for _, f := range []string{lta, extended} {
 		code, out, errs := runKho(t, nil, "verify", "--trust", roots, "--timeout", "1s", f)
-		if code != 0 || !strings.Contains(out, "PAdES B-LTA") || !strings.Contains(out, "Dấu thời gian tài liệu") || !strings.Contains(out, "theo dữ liệu lưu kèm tài liệu (DSS)") {
+		if code != 0 || !strings.Contains(out, "PAdES B-LTA") || !strings.Contains(out, "Dấu thời gian của tệp") || !strings.Contains(out, "theo dữ liệu lưu kèm tệp PDF (DSS)") {
 			t.Fatalf("verify %s offline: exit %d\n%s\n%s", f, code, out, errs)
 		}
 	}

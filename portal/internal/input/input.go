@@ -101,7 +101,7 @@ func CheckQuery(q url.Values, allowed []string) error {
 			return kerr.New(kerr.Invalid, "duplicate_parameter", "Tham số truy vấn bị lặp: "+k+".", "query parameter %q is given %d times", k, len(vs))
 		}
 		if !utf8.ValidString(vs[0]) {
-			return kerr.New(kerr.Invalid, "invalid_parameter", "Tham số "+k+" không phải văn bản UTF-8 hợp lệ.", "query parameter %q is not valid UTF-8", k)
+			return kerr.New(kerr.Invalid, "invalid_parameter", "Tham số "+k+" không phải chuỗi ký tự UTF-8 hợp lệ.", "query parameter %q is not valid UTF-8", k)
 		}
 	}
 	return nil

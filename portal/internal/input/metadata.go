@@ -125,7 +125,7 @@ func ParseMetadataQuery(q url.Values) (UploadMetadata, error) {
 // unknown source. Field contents are the vault's to judge.
 func checkMetadata(m UploadMetadata) error {
 	if m.Source != "" && !m.Source.Valid() {
-		return kerr.New(kerr.Invalid, "invalid_source", "Nguồn tài liệu không hợp lệ.", "unknown source %q", Printable(string(m.Source)))
+		return kerr.New(kerr.Invalid, "invalid_source", "Nguồn giấy tờ không hợp lệ.", "unknown source %q", Printable(string(m.Source)))
 	}
 	return nil
 }
