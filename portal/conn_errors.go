@@ -37,7 +37,9 @@ const cannedErrorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConne
 
 // Listener wraps ln so that the errors net/http answers without calling a
 // handler go out as the API's JSON error (see above). Serve the result with
-// the http.Server of NewHTTPServer.
+// the http.Server of NewHTTPServer. It must be the outermost wrapper of the
+// listener: the server's hooks must see its connections, or a handler's
+// bytes are no longer told apart from net/http's own.
 func (s *Server) Listener(ln net.Listener) net.Listener {
 	return &jsonErrorListener{Listener: ln, s: s}
 }
