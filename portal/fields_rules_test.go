@@ -103,7 +103,7 @@ func TestFieldsFollowFormDataRules(t *testing.T) {
 func (e *env) assertDocumentCount(t *testing.T, owner string, n int) {
 	t.Helper()
 	var p page
-	e.do(call{method: "GET", path: "/api/v1/documents?owner=" + owner, token: e.staff}).want(t, 200, "").json(t, &p)
+	e.do(call{method: "GET", path: "/api/v1/documents?purpose=ki%E1%BB%83m+tra&owner=" + owner, token: e.staff}).want(t, 200, "").json(t, &p)
 	if len(p.Documents) != n {
 		t.Errorf("owner %s has %d documents, want %d", owner, len(p.Documents), n)
 	}

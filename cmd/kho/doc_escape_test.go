@@ -89,7 +89,7 @@ func TestDocOutputEscapesServerText(t *testing.T) {
 			}
 		}
 	}
-	code, out, errs := runKho(t, env, "doc", "ls", "--owner", owner)
+	code, out, errs := runKho(t, env, "doc", "ls", "--owner", owner, "--purpose", "kiểm tra")
 	if code != 0 {
 		t.Fatalf("doc ls: exit %d, %s", code, errs)
 	}
@@ -98,7 +98,7 @@ func TestDocOutputEscapesServerText(t *testing.T) {
 		t.Errorf("doc ls does not show the escaped name:\n%s", out)
 	}
 
-	code, out, errs = runKho(t, env, "doc", "ls", "--owner", owner, "--json")
+	code, out, errs = runKho(t, env, "doc", "ls", "--owner", owner, "--json", "--purpose", "kiểm tra")
 	if code != 0 {
 		t.Fatalf("doc ls --json: exit %d, %s", code, errs)
 	}
@@ -115,7 +115,7 @@ func TestDocOutputEscapesServerText(t *testing.T) {
 		t.Errorf("the JSON does not decode to the stored name %q:\n%s", evilName, out)
 	}
 
-	for _, args := range [][]string{{"doc", "versions", d.ID}, {"doc", "versions", d.ID, "--json"}} {
+	for _, args := range [][]string{{"doc", "versions", d.ID, "--purpose", "kiểm tra"}, {"doc", "versions", d.ID, "--json", "--purpose", "kiểm tra"}} {
 		code, out, errs = runKho(t, env, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d, %s", args, code, errs)
@@ -124,7 +124,7 @@ func TestDocOutputEscapesServerText(t *testing.T) {
 	}
 
 	outDir := t.TempDir()
-	code, _, errs = runKho(t, env, "doc", "get", d.ID, "-o", outDir, "--progress")
+	code, _, errs = runKho(t, env, "doc", "get", d.ID, "-o", outDir, "--progress", "--purpose", "kiểm tra")
 	if code != 0 {
 		t.Fatalf("doc get: exit %d, %s", code, errs)
 	}
