@@ -32,6 +32,8 @@ type ExtendOptions struct {
 	Now func() time.Time
 	// MaxSize bounds the input PDF; zero means 512 MiB.
 	MaxSize int64
+	// Budget bounds the memory and time of reading the input PDF.
+	Budget ParseBudget
 }
 
 // ExtendResult describes what Extend added.
@@ -80,7 +82,15 @@ func Extend(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, leve
 	if err := prescan(in, size); err != nil {
 		return ExtendResult{}, err
 	}
-	lt, res, err := appendLTV(ctx, in, size, nil, level, ltvConfig{checker: opts.Checker, tsaURL: opts.TSAURL, tsaTimeout: opts.TSATimeout, now: opts.Now()}, false)
+	g, err := guardParse(ctx, in, size, opts.Budget)
+	if err != nil {
+		return ExtendResult{}, err
+	}
+	lt, res, err := appendLTV(ctx, g.in, size, nil, level, ltvConfig{checker: opts.Checker, tsaURL: opts.TSAURL, tsaTimeout: opts.TSATimeout, now: opts.Now()}, false)
+	g.done()
+	if gerr := g.err(); gerr != nil {
+		return ExtendResult{}, gerr
+	}
 	if err != nil {
 		return ExtendResult{}, err
 	}

@@ -89,6 +89,8 @@ type Options struct {
 	// Visible, when set, makes the signature visible on a page (see
 	// Appearance); nil makes an invisible signature.
 	Visible *Appearance
+	// Budget bounds the memory and time of reading the input PDF.
+	Budget ParseBudget
 }
 
 // Signer signs PDF documents with one key. It is safe for concurrent use if
@@ -224,16 +226,23 @@ func (s *Signer) sign(ctx context.Context, in io.ReaderAt, size int64, out io.Wr
 	if err := prescan(in, size); err != nil {
 		return Result{}, err
 	}
+	g, err := guardParse(ctx, in, size, s.opts.Budget)
+	if err != nil {
+		return Result{}, err
+	}
+	defer g.done()
 	// pdfsign and its PDF reader may panic on malformed input.
 	defer func() {
 		if p := recover(); p != nil {
-			res, err = Result{}, kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không ký được.", "PDF library panicked: %v", p)
+			res, err = Result{}, g.panicErr(p, "Tệp PDF bị lỗi cấu trúc, không ký được.")
+		} else if gerr := g.err(); gerr != nil && err != nil {
+			res, err = Result{}, gerr
 		}
 	}()
 	// digitorus/pdf can loop for ever, allocating, on some malformed files
 	// (an unclosed array runs into end of file); the guard turns that into a
 	// panic that the recover above reports as pdf_invalid.
-	in = &eofGuard{r: in, size: size}
+	in = &eofGuard{r: g.in, size: size}
 	rdr, err := pdf.NewReader(io.NewSectionReader(in, 0, size), size)
 	if err != nil {
 		if errors.Is(err, pdf.ErrInvalidPassword) || strings.Contains(strings.ToLower(err.Error()), "encrypt") {

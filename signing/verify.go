@@ -60,6 +60,8 @@ type VerifyOptions struct {
 	Now func() time.Time
 	// MaxSize bounds the input; zero means 256 MiB.
 	MaxSize int64
+	// Budget bounds the memory and time of the parse.
+	Budget ParseBudget
 }
 
 // Report is the result of Verify for one PDF.
@@ -209,14 +211,21 @@ func Verify(ctx context.Context, in io.ReaderAt, size int64, opts VerifyOptions)
 	if err := prescan(in, size); err != nil {
 		return nil, err
 	}
+	g, err := guardParse(ctx, in, size, opts.Budget)
+	if err != nil {
+		return nil, err
+	}
+	defer g.done()
 	// The PDF reader may panic on malformed input; eofGuard turns its
-	// runaway loops into panics too.
+	// runaway loops into panics too, and the guard a parse over its time.
 	defer func() {
 		if p := recover(); p != nil {
-			rep, err = nil, kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc, không kiểm tra được chữ ký.", "PDF library panicked: %v", p)
+			rep, err = nil, g.panicErr(p, "Tệp PDF bị lỗi cấu trúc, không kiểm tra được chữ ký.")
+		} else if gerr := g.err(); gerr != nil {
+			rep, err = nil, gerr
 		}
 	}()
-	in = &eofGuard{r: in, size: size}
+	in = &eofGuard{r: g.in, size: size}
 	rdr, err := pdf.NewReader(io.NewSectionReader(in, 0, size), size)
 	if err != nil {
 		if errors.Is(err, pdf.ErrInvalidPassword) || strings.Contains(strings.ToLower(err.Error()), "encrypt") {
