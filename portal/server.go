@@ -42,6 +42,16 @@ type Config struct {
 	// IdleTimeout is a hint for the http.Server that serves the handler
 	// (default 120 s); see NewHTTPServer.
 	IdleTimeout time.Duration
+	// BodyMinRate is the slowest average pace, in bytes per second, at
+	// which a client may send a request body (default 1 KiB/s); time the
+	// server spends not reading does not count. See paceBodies.
+	BodyMinRate int64
+	// BodyIdleTimeout bounds each wait for the next bytes of a request
+	// body (default 30 s).
+	BodyIdleTimeout time.Duration
+	// BodyGrace is the waiting a body may start with before BodyMinRate
+	// applies (default: BodyIdleTimeout).
+	BodyGrace time.Duration
 	// ExposeInternalErrors puts the English detail of internal (500) errors
 	// into responses. Off in production: the detail is then only logged,
 	// with the request ID.
@@ -109,6 +119,15 @@ func New(cfg Config, vault *archive.Service, tokens auth.Store, log *slog.Logger
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 120 * time.Second
 	}
+	if cfg.BodyMinRate <= 0 {
+		cfg.BodyMinRate = defaultBodyMinRate
+	}
+	if cfg.BodyIdleTimeout <= 0 {
+		cfg.BodyIdleTimeout = defaultBodyIdleTimeout
+	}
+	if cfg.BodyGrace <= 0 {
+		cfg.BodyGrace = cfg.BodyIdleTimeout
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -146,14 +165,16 @@ func (s *Server) Handler() http.Handler {
 const maxHeaderBytes = 64 << 10
 
 // NewHTTPServer returns an http.Server for addr serving Handler with the
-// configured header and idle timeouts. It sets no WriteTimeout, which would
-// cut long downloads. Serve it on Listener(ln), so that the errors net/http
-// answers itself are JSON too (its ConnState and ConnContext hooks are set
-// for that).
+// configured header and idle timeouts, and request bodies held to a pace
+// (paceBodies: a slow client is dropped, a large upload still streams). It
+// sets no WriteTimeout, which would cut long downloads. Serve it on
+// Listener(LimitListener(ln, …)): LimitListener caps the connections, and
+// Listener, outermost, makes the errors net/http answers itself JSON too
+// (its ConnState and ConnContext hooks are set for that).
 func (s *Server) NewHTTPServer(addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,
-		Handler:           s.Handler(),
+		Handler:           s.paceBodies(s.Handler()),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,

@@ -36,6 +36,8 @@ type Signing struct {
 	Images map[string][]byte
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Budget bounds the memory and time of reading each PDF signed.
+	Budget signing.ParseBudget
 }
 
 // signOptions are the options of a signing request (JSON).
@@ -179,7 +181,7 @@ func (sc *Signing) signer(o signOptions) (*signing.Signer, error) {
 	return signing.New(key, signing.Options{
 		Level: level, TSAURL: sc.TSAURL, TSATimeout: sc.TSATimeout,
 		Name: o.Name, Reason: o.Reason, Location: o.Location, Contact: o.Contact,
-		Certification: cert, Checker: sc.Checker, Now: sc.Now, Visible: visible,
+		Certification: cert, Checker: sc.Checker, Now: sc.Now, Visible: visible, Budget: sc.Budget,
 	})
 }
 

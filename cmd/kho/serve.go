@@ -16,6 +16,7 @@ import (
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal"
+	"github.com/kho-vn/kho/signing"
 )
 
 // Timeouts of the server's own work, outside requests.
@@ -103,7 +104,10 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, log *slog.Logger) (err error) {
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
-	verifier, signingCfg, closeKeys, err := sig.build(startCtx)
+	// One pool for every PDF parse of the process: their estimated memory
+	// together stays within --pdf-memory.
+	budget := signing.ParseBudget{Memory: cfg.Limits.PDFMemory, Time: cfg.Limits.PDFTime, Pool: signing.NewMemoryPool(cfg.Limits.PDFMemory)}
+	verifier, signingCfg, closeKeys, err := sig.build(startCtx, budget)
 	if err != nil {
 		return err
 	}
@@ -143,11 +147,13 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	}
 	cancelStart()
 
-	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts}, vault, st.meta, log)
+	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts,
+		BodyMinRate: cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return kerr.Wrap(err, kerr.Unavailable, "listen_failed", "Không mở được cổng lắng nghe.")
 	}
+	ln = portal.LimitListener(ln, portal.ConnLimits{Total: cfg.Limits.MaxConns, PerClient: cfg.Limits.MaxConnsPerClient, Exempt: cfg.Limits.ConnLimitExempt})
 	srv := api.NewHTTPServer(cfg.Addr)
 
 	metaAt, blobsAt := cfg.Store.Describe()

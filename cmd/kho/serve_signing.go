@@ -111,14 +111,16 @@ func (c *serveSigning) validate() error {
 // build opens the trust anchors and the keys: the verifier for the vault
 // and the portal (nil without --trust) and the signing API's settings
 // (nil without keys). close releases the keys (token sessions).
-func (c *serveSigning) build(ctx context.Context) (verifier archive.Verifier, sc *portal.Signing, close func(), err error) {
+//
+// budget bounds every parse of a PDF the server verifies or signs.
+func (c *serveSigning) build(ctx context.Context, budget signing.ParseBudget) (verifier archive.Verifier, sc *portal.Signing, close func(), err error) {
 	close = func() {}
 	if c.trust != "" {
 		roots, err := loadRoots(c.trust)
 		if err != nil {
 			return nil, nil, close, err
 		}
-		opts := signing.VerifyOptions{Roots: roots}
+		opts := signing.VerifyOptions{Roots: roots, Budget: budget}
 		if !c.noRevocation {
 			opts.Checker = &signing.Checker{Roots: roots, Timeout: c.timeout}
 		}
@@ -135,7 +137,7 @@ func (c *serveSigning) build(ctx context.Context) (verifier archive.Verifier, sc
 	if c.noRevocation {
 		checker.Revocation = signing.RevocationSkip
 	}
-	sc = &portal.Signing{Keys: map[string]signing.KeySource{}, TSAURL: c.tsa, TSATimeout: c.timeout, Checker: checker, Images: map[string][]byte{}}
+	sc = &portal.Signing{Keys: map[string]signing.KeySource{}, TSAURL: c.tsa, TSATimeout: c.timeout, Checker: checker, Images: map[string][]byte{}, Budget: budget}
 	for _, name := range c.images.names {
 		img, err := os.ReadFile(c.images.values[name])
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -191,8 +192,82 @@ type Serve struct {
 	// BlobGrace is how old an unreferenced blob must be to be collected
 	// (0 = the vault's default).
 	BlobGrace time.Duration
+	// Limits protects the server from hostile clients and files.
+	Limits Limits
 
 	errs []error
+}
+
+// Limits are the serve settings that keep hostile clients and files from
+// taking the server down.
+type Limits struct {
+	// MaxConns caps the connections open at once (0 = no cap).
+	MaxConns int
+	// MaxConnsPerClient caps the connections open at once from one IP
+	// address (0 = no cap).
+	MaxConnsPerClient int
+	// ConnLimitExempt are the addresses (CIDR or IP, e.g. the load
+	// balancer's) MaxConnsPerClient does not apply to.
+	ConnLimitExempt []netip.Prefix
+	// BodyMinRate is the slowest average pace of a request body, in bytes
+	// per second.
+	BodyMinRate int64
+	// BodyIdleTimeout bounds each wait for more bytes of a request body.
+	BodyIdleTimeout time.Duration
+	// PDFMemory is the memory all PDF parses of the process may be
+	// estimated to hold at once (verification, signing).
+	PDFMemory int64
+	// PDFTime bounds one parse of a PDF.
+	PDFTime time.Duration
+}
+
+// Defaults of Limits.
+const (
+	DefaultMaxConns          = 4096
+	DefaultMaxConnsPerClient = 128
+	DefaultBodyMinRate       = 1 << 10
+	DefaultBodyIdleTimeout   = 30 * time.Second
+	DefaultPDFMemory         = 1 << 30
+	DefaultPDFTime           = 2 * time.Minute
+)
+
+// Bind registers the limit flags of `kho serve` on fs.
+func (l *Limits) Bind(fs *flag.FlagSet) {
+	fs.IntVar(&l.MaxConns, "max-conns", DefaultMaxConns, "most connections open at once; more are answered 503 and closed (0 = no cap)")
+	fs.IntVar(&l.MaxConnsPerClient, "max-conns-per-client", DefaultMaxConnsPerClient, "most connections open at once from one IP address (0 = no cap; behind a proxy see --conn-limit-exempt)")
+	fs.Func("conn-limit-exempt", "`CIDR`s or IPs, comma-separated, that --max-conns-per-client does not apply to (a load balancer, a proxy)", func(v string) error {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					return kerr.New(kerr.Invalid, "invalid_cidr", "Địa chỉ hoặc dải địa chỉ không hợp lệ.", "--conn-limit-exempt %q: %v", part, err)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			l.ConnLimitExempt = append(l.ConnLimitExempt, p.Masked())
+		}
+		return nil
+	})
+	l.BodyMinRate = DefaultBodyMinRate
+	fs.Var((*sizeFlag)(&l.BodyMinRate), "body-min-rate", "slowest average pace of a request body per second, e.g. 1KB; slower clients are dropped")
+	fs.DurationVar(&l.BodyIdleTimeout, "body-idle-timeout", DefaultBodyIdleTimeout, "longest wait for the next bytes of a request body")
+	l.PDFMemory = DefaultPDFMemory
+	fs.Var((*sizeFlag)(&l.PDFMemory), "pdf-memory", "memory all PDF parses (verification, signing) may be estimated to hold at once, e.g. 1GB")
+	fs.DurationVar(&l.PDFTime, "pdf-time", DefaultPDFTime, "longest time one PDF parse may take")
+}
+
+// Validate checks the limits.
+func (l *Limits) Validate() error {
+	if l.MaxConns < 0 || l.MaxConnsPerClient < 0 || l.BodyMinRate <= 0 || l.BodyIdleTimeout <= 0 || l.PDFMemory < 1<<20 || l.PDFTime <= 0 {
+		return kerr.New(kerr.Invalid, "invalid_limit", "Giới hạn không hợp lệ (số kết nối không được âm; tốc độ, thời gian và bộ nhớ phải lớn hơn 0).",
+			"--max-conns and --max-conns-per-client must not be negative; --body-min-rate, --body-idle-timeout and --pdf-time must be positive; --pdf-memory at least 1MB")
+	}
+	return nil
 }
 
 // Bind registers the flags of `kho serve` on fs, defaults from the environment.
@@ -212,6 +287,7 @@ func (c *Serve) Bind(fs *flag.FlagSet, getenv Getenv) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "how long in-flight requests may run after SIGINT/SIGTERM")
 	fs.DurationVar(&c.GCInterval, "gc-interval", DefaultGCInterval, "how often unreferenced blobs are collected (0 = never)")
 	fs.DurationVar(&c.BlobGrace, "blob-grace", 0, "minimum age of an unreferenced blob before collection (0 = default 24h)")
+	c.Limits.Bind(fs)
 }
 
 // Validate checks the serve configuration.
@@ -246,7 +322,7 @@ func (c *Serve) Validate() error {
 			"Khoảng thời gian không được âm.",
 			"--gc-interval and --blob-grace must not be negative")
 	}
-	return nil
+	return c.Limits.Validate()
 }
 
 // ParseSize parses a byte size such as "50MB", "1.5GB", "512KiB" or "1024".

@@ -169,25 +169,31 @@ func (c *checker) run() error {
 func (c *checker) startxrefs() ([]int64, error) {
 	const kw = "startxref"
 	var out []int64
-	br := bufio.NewReaderSize(io.NewSectionReader(c.in, 0, c.size), 64<<10)
-	var pos int64
-	var win [len(kw)]byte
 	l := c.lexer()
-	for {
-		b, err := br.ReadByte()
-		if err != nil {
+	buf := make([]byte, 1<<20)
+	for at := int64(0); at < c.size; {
+		n, err := c.in.ReadAt(buf[:min(int64(len(buf)), c.size-at)], at)
+		if n <= 0 {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, kerr.Wrap(err, kerr.Invalid, "pdf_unreadable", "Không đọc được tệp PDF.")
+		}
+		for i := 0; ; {
+			j := bytes.Index(buf[i:n], []byte(kw))
+			if j < 0 {
+				break
+			}
+			l.seek(at + int64(i+j+len(kw)))
+			if t := l.token(); t.kind == tInt {
+				out = append(out, t.n)
+			}
+			i += j + len(kw)
+		}
+		if at+int64(n) >= c.size {
 			break
 		}
-		pos++
-		copy(win[:], win[1:])
-		win[len(kw)-1] = b
-		if b != 'f' || string(win[:]) != kw {
-			continue
-		}
-		l.seek(pos)
-		if t := l.token(); t.kind == tInt {
-			out = append(out, t.n)
-		}
+		at += int64(n) - int64(len(kw)-1) // a keyword across two reads is found in the next
 	}
 	if c.work += c.size; c.work > c.maxWork {
 		panic(errWork)
