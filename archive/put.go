@@ -210,6 +210,11 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string, c
 		// The bucket stopped early without an error: treat it as cut off.
 		return storedBlob{}, errIncomplete("stored %d bytes of a declared %d", size, ur.declared)
 	}
+	if detected.Is(mediaPDF) {
+		if err := s.checkPDF(ctx, hash, size); err != nil {
+			return storedBlob{}, err
+		}
+	}
 	return storedBlob{Hash: hash, Size: size, MediaType: detected.String(), FileName: storedFileName(fileName, detected),
 		MaybeSigned: ur.scan != nil && ur.scan.found}, nil
 }

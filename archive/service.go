@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/signing"
 )
 
 // Config holds the vault's limits.
@@ -29,6 +30,9 @@ type Config struct {
 	// stored and keeps a summary with the version (see SignatureSummary).
 	// Nil: versions are stored unchecked (Signature nil).
 	Verifier Verifier
+	// PDFBudget bounds the check of every PDF stored (checkPDF) as it bounds
+	// a verification: its Pool is shared with the verifier's.
+	PDFBudget signing.ParseBudget
 	// VerifyTimeout bounds one verification on store (default 20 s); a
 	// verification cut short gives INDETERMINATE/TRY_LATER, never a
 	// failed upload.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/pdfobj"
 	"github.com/kho-vn/kho/storage"
 	"github.com/kho-vn/kho/storage/memory"
 	"github.com/kho-vn/kho/storage/sqlite"
@@ -81,9 +82,10 @@ func (v *vault) blobCount(t *testing.T) int {
 	return n
 }
 
-// Content samples: real magic numbers, so that detection sees real types.
+// Content samples: real magic numbers, so that detection sees real types;
+// the PDF is a valid (empty) one, text in a comment making it unique.
 func pdfBytes(text string) []byte {
-	return []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n% " + text + "\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	return pdfobj.Assemble("%PDF-1.4\n% "+text+"\n", "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>")
 }
 
 var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"), bytes.Repeat([]byte{0}, 64)...)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/pdfobj"
 	"github.com/kho-vn/kho/storage"
 	"github.com/kho-vn/kho/storage/storagetest"
 )
@@ -110,8 +111,8 @@ func newUploadJob(b *testing.B, s *stack, owner, token string, size int) *upload
 	if _, err := rand.Read(j.nonce[:]); err != nil {
 		b.Fatal(err)
 	}
-	copy(j.apiData[16:], j.nonce[:])
-	copy(j.rawData[16:], j.nonce[:])
+	copy(j.apiData[64:], j.nonce[:])
+	copy(j.rawData[64:], j.nonce[:])
 	q := url.Values{"owner": {owner}, "type": {"KHAC"}, "name": {"Bản sao giấy tờ đo hiệu năng"}, "filename": {"giay-to.pdf"}}
 	j.target = s.srv.URL + "/api/v1/documents?" + q.Encode()
 	return j
@@ -120,7 +121,7 @@ func newUploadJob(b *testing.B, s *stack, owner, token string, size int) *upload
 // upload stores new content through the API as the owner.
 func (j *uploadJob) upload() error {
 	j.seq++
-	binary.LittleEndian.PutUint64(j.apiData[24:], j.seq)
+	binary.LittleEndian.PutUint64(j.apiData[72:], j.seq)
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, j.target, bytes.NewReader(j.apiData))
 	if err != nil {
 		return err
@@ -141,7 +142,7 @@ func (j *uploadJob) upload() error {
 func (j *uploadJob) write() error {
 	ctx := context.Background()
 	j.seq++
-	binary.LittleEndian.PutUint64(j.rawData[24:], j.seq)
+	binary.LittleEndian.PutUint64(j.rawData[72:], j.seq)
 	st, err := j.s.driver.Stage(ctx)
 	if err != nil {
 		return err
@@ -234,11 +235,11 @@ func median(ds []time.Duration) time.Duration {
 	return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
 }
 
-// pdfBytes returns n bytes that the vault detects as a PDF: a PDF header,
-// random bytes (bytes 16 to 32 are left for a nonce and a counter) and an
-// end-of-file marker.
+// pdfBytes returns a valid PDF of n bytes whose bulk is random data, the
+// data of one stream (pdfobj.Frame); bytes 64 to 80 are in that data, left
+// for a nonce and a counter.
 func pdfBytes(seed uint64, n int) []byte {
-	const head, tail = "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "\n%%EOF\n"
+	head, tail := pdfobj.Frame(int64(n))
 	p := storagetest.Random(seed, n)
 	copy(p, head)
 	copy(p[n-len(tail):], tail)

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/pdfobj"
 )
 
 // khoBin is the binary built by TestMain.
@@ -395,29 +396,14 @@ func tinyPDF(text string) []byte {
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return pdfobj.Assemble("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", objs...)
 }
 
-// randomPDF returns n bytes that the vault takes for a PDF: the header,
-// random bytes from rng, and the end marker.
+// randomPDF returns a valid PDF of n bytes (at least 512) whose bulk is
+// random bytes from rng, the data of one stream (pdfobj.Frame).
 func randomPDF(rng *mrand.Rand, n int) []byte {
-	const head, tail = "%PDF-1.7\n%", "\n%%EOF\n"
-	if n < len(head)+len(tail) {
-		n = len(head) + len(tail)
-	}
+	n = max(n, 512)
+	head, tail := pdfobj.Frame(int64(n))
 	b := make([]byte, n)
 	copy(b, head)
 	for i := len(head); i < n-len(tail); i += 8 {

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kho-vn/kho/internal/pdfobj"
 	"github.com/kho-vn/kho/internal/testenv"
 )
 
@@ -115,11 +117,11 @@ func largeFileMemory(t *testing.T, store, meta []string) {
 // pdfStream returns a reader of n bytes that the vault takes for a PDF and a
 // function giving their SHA-256 once the reader has been read to the end.
 func pdfStream(n int64) (io.Reader, func() string) {
-	const head, tail = "%PDF-1.7\n%", "\n%%EOF\n"
+	head, tail := pdfobj.Frame(n)
 	rng := mrand.New(mrand.NewChaCha8([32]byte{7}))
 	h := sha256.New()
 	mid := &randReader{rng: rng, left: n - int64(len(head)) - int64(len(tail))}
-	r := io.TeeReader(io.MultiReader(strings.NewReader(head), mid, strings.NewReader(tail)), h)
+	r := io.TeeReader(io.MultiReader(bytes.NewReader(head), mid, bytes.NewReader(tail)), h)
 	return r, func() string { return hex.EncodeToString(h.Sum(nil)) }
 }
 

@@ -36,6 +36,8 @@ func statusOf(err error) int {
 		return http.StatusPreconditionFailed
 	case "headers_too_large":
 		return http.StatusRequestHeaderFieldsTooLarge
+	case "pdf_damaged":
+		return http.StatusUnprocessableEntity
 	}
 	switch kerr.KindOf(err) {
 	case kerr.Invalid:
@@ -92,7 +94,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	body := errorJSON{Code: code, Message: msg, Detail: detail, RequestID: id}
-	if status == http.StatusUnprocessableEntity {
+	if status == http.StatusUnprocessableEntity && len(fe) > 0 {
 		writeJSON(w, http.StatusUnprocessableEntity, formErrorsJSON{Error: body, FieldErrors: fe})
 		return
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/certs-test/pki"
+	"github.com/kho-vn/kho/internal/pdfobj"
 	"github.com/kho-vn/kho/portal"
 	"github.com/kho-vn/kho/signing"
 )
@@ -480,7 +481,9 @@ func TestVerifyOnStoreBrokenSignature(t *testing.T) {
 		report int // the signature report's status
 	}{
 		{"a /ByteRange in no signature", append(onePage(t), "\n1 0 obj\n<< /Type /Sig /ByteRange [0 10 20 30] /Contents <00> >>\nendobj\n"...), 200},
-		{"not a readable PDF", []byte("%PDF-1.7\n<< /ByteRange [0 1 2 3] /Contents <"), 404},
+		// A sound PDF (so the vault keeps it) that the verifier refuses:
+		// its reader would hold gigabytes for its million empty arrays.
+		{"too complex to verify", tooComplexPDF(), 404},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := e.upload(t, e.citizenA, "Giấy tờ lỗi chữ ký", c.data)
@@ -663,4 +666,12 @@ func TestSignBatch(t *testing.T) {
 	if n := len(lp.Entries); n == 0 || lp.Entries[n-1].Action != "version" || lp.Entries[n-1].Actor != "canbo01" {
 		t.Errorf("ledger: %+v", lp.Entries)
 	}
+}
+
+// tooComplexPDF is a valid 2 MB PDF with a /ByteRange mark whose form
+// field list holds a million empty arrays: sound, but over the verifier's
+// memory budget (pdf_too_complex).
+func tooComplexPDF() []byte {
+	return pdfobj.Assemble("%PDF-1.7\n%ByteRange\n", "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields 3 0 R >> >>",
+		"<< /Type /Pages /Kids [] /Count 0 >>", "["+strings.Repeat("[]", 1_000_000)+"]")
 }

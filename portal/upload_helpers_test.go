@@ -12,12 +12,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/kho-vn/kho/internal/pdfobj"
 )
 
-// pdf returns a small PDF-looking file (mimetype detects it by "%PDF-")
-// whose bytes depend on text.
+// pdf returns a small valid (empty) PDF whose bytes depend on text, kept
+// in a comment: the vault refuses damaged PDFs.
 func pdf(text string) []byte {
-	return []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n% " + text + "\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	return pdfobj.Assemble("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n% "+text+"\n", "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>")
 }
 
 // pngImage returns a small valid PNG.

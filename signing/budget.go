@@ -49,6 +49,17 @@ func NewMemoryPool(size int64) *MemoryPool {
 // Size is the pool's size in bytes.
 func (p *MemoryPool) Size() int64 { return p.size }
 
+// Reserve waits until n bytes (at most the pool's size) are free, takes
+// them and returns the function that gives them back. It fails with a kerr
+// Unavailable error (pdf_busy) when ctx ends first.
+func (p *MemoryPool) Reserve(ctx context.Context, n int64) (release func(), err error) {
+	n = min(max(n, 1), p.size)
+	if err := p.sem.Acquire(ctx, n); err != nil {
+		return nil, kerr.Wrap(err, kerr.Unavailable, "pdf_busy", "Máy chủ đang xử lý nhiều tệp PDF; vui lòng thử lại sau ít phút.")
+	}
+	return func() { p.sem.Release(n) }, nil
+}
+
 // errParseTime is the panic value of a read past the parse's deadline; the
 // parse's recover turns it into pdf_too_complex.
 type errParseTime struct{ cause error }
@@ -104,14 +115,12 @@ func guardParse(ctx context.Context, in io.ReaderAt, size int64, b ParseBudget) 
 	deadline := time.Now().Add(b.Time)
 	release := func() {}
 	if b.Pool != nil {
-		need := min(readersPerParse*res.Memory+1<<20, b.Pool.size)
 		wctx, cancel := context.WithDeadline(ctx, deadline)
-		err := b.Pool.sem.Acquire(wctx, need)
+		release, err = b.Pool.Reserve(wctx, readersPerParse*res.Memory+1<<20)
 		cancel()
 		if err != nil {
-			return nil, kerr.Wrap(err, kerr.Unavailable, "pdf_busy", "Máy chủ đang xử lý nhiều tệp PDF; vui lòng thử lại sau ít phút.")
+			return nil, err
 		}
-		release = func() { b.Pool.sem.Release(need) }
 	}
 	return &parseGuard{in: &guardedReader{r: in, ctx: ctx, deadline: deadline}, release: release, budget: b.Time}, nil
 }

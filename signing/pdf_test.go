@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/kho-vn/kho/internal/pdfobj"
 )
 
 // makePDF returns a minimal valid PDF 1.7 with the given number of pages,
@@ -29,20 +31,7 @@ func makePDF(pages int) []byte {
 // assemblePDF writes objs as objects 1, 2, … of a PDF 1.7 file whose
 // catalog is object 1, with a classic xref table whose offsets are exact.
 func assemblePDF(objs []string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return b.Bytes()
+	return pdfobj.Assemble("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", objs...)
 }
 
 // makeEncryptedPDF returns a one-page PDF whose trailer names a Standard

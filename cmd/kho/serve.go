@@ -141,7 +141,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		return err
 	}
 
-	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace, Verifier: verifier}, log)
+	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace, Verifier: verifier, PDFBudget: budget}, log)
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}

@@ -225,10 +225,10 @@ func (c *checker) section(off int64) error {
 			if !ok || v.kind != 'S' || v.key("Type") == nil || v.key("Type").name != "XRef" {
 				return nil // the reader refuses it
 			}
-			if err := c.xrefStream(v); err != nil {
+			if err := c.xrefStream(&v); err != nil {
 				return err
 			}
-			trailer = v
+			trailer = &v
 		} else {
 			return nil
 		}
@@ -294,7 +294,7 @@ func (c *checker) table1(p *parser) (*value, error) {
 	if !ok || v.kind != 'd' {
 		return nil, nil
 	}
-	return v, nil
+	return &v, nil
 }
 
 func (c *checker) add(e entry) {
@@ -386,7 +386,7 @@ func (c *checker) xrefStream(v *value) error {
 }
 
 // column checks the value of a /Columns key.
-func (c *checker) column(v *value) {
+func (c *checker) column(v value) {
 	switch v.kind {
 	case 'i':
 		if v.n > maxColumns {
@@ -509,11 +509,11 @@ func (c *checker) parseAt(off int64) error {
 	}
 	c.cost += p.cost
 	o := &objInfo{}
-	if v != nil && (v.kind == 'S' || v.kind == 'i') {
-		o.v = v
+	if v.kind == 'S' || v.kind == 'i' {
+		o.v = &v
 	}
 	c.objs[off] = o
-	if v != nil && v.kind == 'S' {
+	if v.kind == 'S' {
 		if n, ok := c.intValue(v.key("Length"), nil); ok && (n < 0 || n > c.size) {
 			return damaged("stream at %d has /Length %d in a %d-byte file", off, n, c.size)
 		}
@@ -592,7 +592,7 @@ func (c *checker) objStream(off int64, byNum map[uint32][]entry, inStream func(i
 			return damaged("object stream at %d: %v", off, p.err)
 		}
 		c.cost += p.cost
-		if m != nil && m.kind == 'i' && id.n >= 0 && id.n <= MaxObjects {
+		if m.kind == 'i' && id.n >= 0 && id.n <= MaxObjects {
 			c.members[uint32(id.n)] = m.n
 		}
 	}

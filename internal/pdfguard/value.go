@@ -4,7 +4,7 @@ package pdfguard
 // dictionaries and arrays near the top (keepDepth levels, keepItems
 // items); deeper content is only counted.
 type value struct {
-	kind    byte // 'i' integer, 'r' reference, 'n' name, 'd' dict, 'a' array, 'S' stream, 'x' anything else
+	kind    byte // 'i' integer, 'r' reference, 'n' name, 'd' dict, 'a' array, 'S' stream, ']' and '>' closing, 'x' anything else
 	n       int64
 	gen     int64
 	name    string
@@ -15,8 +15,15 @@ type value struct {
 
 const (
 	keepDepth = 3
-	keepItems = 1 << 16
+	keepItems = 1 << 16 // in the values of a top-level dictionary (an xref stream's /Index)
+	keepDeep  = 64      // deeper down
 )
+
+// keep says whether the n+1-th item of an array or dictionary at depth is
+// kept.
+func keep(depth, n int) bool {
+	return depth < keepDepth && (n < keepDeep || depth <= 1 && n < keepItems)
+}
 
 // Memory that digitorus/pdf allocates per parsed item (an Object is 128
 // bytes; slices grow by doubling; a map entry costs about twice its value).
@@ -33,7 +40,7 @@ type parser struct {
 	l       *lexer
 	back    []token
 	cost    int64
-	columns func(v *value)
+	columns func(v value)
 	err     error // the first structural refusal
 }
 
@@ -48,43 +55,44 @@ func (p *parser) tok() token {
 
 func (p *parser) unread(t token) { p.back = append(p.back, t) }
 
-var scalar = &value{kind: 'x'}
-
 // object parses one object: "N G obj value endobj", a reference "N G R",
 // or a bare value. ok is false where digitorus/pdf would stop (panic) or
-// at the end of the input.
-func (p *parser) object(depth int) (v *value, ok bool) {
+// at the end of the input. Values are returned by value: only those kept
+// (near the top) are allocated.
+func (p *parser) object(depth int) (v value, ok bool) {
 	if depth > maxNesting {
 		p.err = errNesting
-		return nil, false
+		return value{}, false
 	}
 	t := p.tok()
 	switch t.kind {
 	case tEOF, tBad:
-		return nil, false
+		return value{}, false
 	case tDictOpen:
 		return p.dict(depth)
 	case tArrayOpen:
 		return p.array(depth)
-	case tArrayClose, tDictClose:
-		return &value{kind: 'x', name: string(rune(t.kind))}, true
+	case tArrayClose:
+		return value{kind: ']'}, true
+	case tDictClose:
+		return value{kind: '>'}, true
 	case tName:
 		p.cost += int64(t.len)
-		return &value{kind: 'n', name: t.text}, true
+		return value{kind: 'n', name: t.text}, true
 	case tString:
 		p.cost += int64(t.len)
-		return scalar, true
+		return value{kind: 'x'}, true
 	case tKeyword:
 		switch t.text {
 		case "null", "true", "false", "endobj":
 			if t.text == "endobj" {
 				p.unread(t)
 			}
-			return scalar, true
+			return value{kind: 'x'}, true
 		}
-		return nil, false // any other keyword: the reader panics
+		return value{}, false // any other keyword: the reader panics
 	case tReal:
-		return scalar, true
+		return value{kind: 'x'}, true
 	}
 	// An integer: maybe a reference or an object definition.
 	if t.n >= 0 && t.n <= 1<<32-1 {
@@ -92,7 +100,7 @@ func (p *parser) object(depth int) (v *value, ok bool) {
 		if t2.kind == tInt && t2.n >= 0 && t2.n <= 1<<16-1 {
 			t3 := p.tok()
 			if t3.kind == tKeyword && t3.text == "R" {
-				return &value{kind: 'r', n: t.n, gen: t2.n}, true
+				return value{kind: 'r', n: t.n, gen: t2.n}, true
 			}
 			if t3.kind == tKeyword && t3.text == "obj" {
 				v, ok := p.object(depth)
@@ -107,30 +115,31 @@ func (p *parser) object(depth int) (v *value, ok bool) {
 		}
 		p.unread(t2)
 	}
-	return &value{kind: 'i', n: t.n}, true
+	return value{kind: 'i', n: t.n}, true
 }
 
-func (p *parser) array(depth int) (*value, bool) {
+func (p *parser) array(depth int) (value, bool) {
 	p.cost += costItem + costArray
-	a := &value{kind: 'a'}
+	a := value{kind: 'a'}
 	for {
 		v, ok := p.object(depth + 1)
 		if !ok {
 			return a, p.err == nil
 		}
-		if v.kind == 'x' && v.name == string(rune(tArrayClose)) {
+		if v.kind == ']' {
 			return a, true
 		}
 		p.cost += costItem
-		if depth < keepDepth && len(a.arr) < keepItems {
-			a.arr = append(a.arr, v)
+		if keep(depth, len(a.arr)) {
+			kept := v // allocated only when kept
+			a.arr = append(a.arr, &kept)
 		}
 	}
 }
 
-func (p *parser) dict(depth int) (*value, bool) {
+func (p *parser) dict(depth int) (value, bool) {
 	p.cost += costItem + costDict
-	d := &value{kind: 'd'}
+	d := value{kind: 'd'}
 	if depth < keepDepth {
 		d.dict = map[string]*value{}
 	}
@@ -140,18 +149,19 @@ func (p *parser) dict(depth int) (*value, bool) {
 			break
 		}
 		if k.kind != tName {
-			return nil, false // the reader panics on a key that is not a name
+			return value{}, false // the reader panics on a key that is not a name
 		}
 		v, ok := p.object(depth + 1)
 		if !ok {
-			return nil, false
+			return value{}, false
 		}
 		p.cost += 2 * costItem
 		if k.text == "Columns" && p.columns != nil {
 			p.columns(v)
 		}
-		if d.dict != nil && len(d.dict) < keepItems {
-			d.dict[k.text] = v
+		if d.dict != nil && keep(depth, len(d.dict)) {
+			kept := v
+			d.dict[k.text] = &kept
 		}
 	}
 	t := p.tok()
@@ -165,7 +175,7 @@ func (p *parser) dict(depth int) (*value, bool) {
 			p.l.back()
 		}
 	} else if !ok || c != '\n' {
-		return nil, false
+		return value{}, false
 	}
 	d.kind, d.dataOff = 'S', p.l.offset()
 	return d, true

@@ -98,3 +98,56 @@ func AddImage(add ObjectAdder, img image.Image) (uint32, error) {
 
 // Size is the image's width and height in pixels.
 func (im *Image) Size() (int, int) { return im.w, im.h }
+
+// Frame returns the beginning and the end of a valid PDF of exactly n
+// bytes whose middle, n-len(head)-len(tail) bytes of any content, is the
+// data of one stream (an unreferenced object) of a one-page document. Tests
+// and benchmarks make PDFs of any size with it, streaming their middle. n
+// must be at least 512.
+func Frame(n int64) (head, tail []byte) {
+	const h = "%%PDF-1.7\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length %010d >>\nstream\n"
+	head = fmt.Appendf(nil, h, 0)
+	objs := []string{"<< /Type /Catalog /Pages 3 0 R >>", "<< /Type /Pages /Kids [4 0 R] /Count 1 >>", "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 595 842] >>"}
+	// The tail's length does not depend on the data's: offsets are
+	// written with ten digits.
+	build := func(data int64) []byte {
+		var b bytes.Buffer
+		at := int64(len(head)) + data
+		b.WriteString("\nendstream\nendobj\n")
+		offs := []int64{int64(len("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"))}
+		for i, o := range objs {
+			offs = append(offs, at+int64(b.Len()))
+			fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+2, o)
+		}
+		xref := at + int64(b.Len())
+		fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+		for _, o := range offs {
+			fmt.Fprintf(&b, "%010d 00000 n \n", o)
+		}
+		fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 2 0 R >>\nstartxref\n%010d\n%%%%EOF\n", len(offs)+1, xref)
+		return b.Bytes()
+	}
+	data := n - int64(len(head)) - int64(len(build(0)))
+	return fmt.Appendf(nil, h, data), build(data)
+}
+
+// Assemble writes a PDF: head (the header line and any comment lines),
+// then objs as objects 1, 2, … (object 1 is the catalog), a classic xref
+// table with exact offsets and the trailer. Tests make small valid PDFs
+// with it.
+func Assemble(head string, objs ...string) []byte {
+	var b bytes.Buffer
+	b.WriteString(head)
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
