@@ -20,9 +20,11 @@ import (
 const (
 	// maxFullPDFCheck is the largest PDF whose whole structure pdfcpu
 	// validates. pdfcpu holds every stream of the file in memory while it
-	// reads, so a larger PDF gets only the structural check (pdfguard and
-	// the file's end), which streams.
-	maxFullPDFCheck = 32 << 20
+	// reads, and reads it from a copy (spool); a larger PDF gets only the
+	// structural check (pdfguard and the file's end), which reads the
+	// stored blob in place. At 20 MB the full check doubled the time of an
+	// upload (docs/benchmarks.md, "Checking stored PDFs").
+	maxFullPDFCheck = spoolInMemory
 	// pdfCheckTimeout bounds the check of one PDF.
 	pdfCheckTimeout = 20 * time.Second
 	// pdfTail is how far from the end of the file its last %%EOF may be:
@@ -64,7 +66,7 @@ func (s *Service) checkPDF(ctx context.Context, hash string, size int64) error {
 	defer cancel()
 	var in io.ReaderAt = &blobReaderAt{ctx: ctx, s: s, hash: hash, size: size}
 	if size <= maxFullPDFCheck {
-		// pdfcpu reads it all: one copy (in memory up to 16 MB).
+		// pdfcpu reads it all: one copy, in memory.
 		spooled, release, err := s.spool(ctx, hash, size)
 		if err != nil {
 			return storeErr("read the stored PDF", err)

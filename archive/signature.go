@@ -213,12 +213,13 @@ func (s *Service) spool(ctx context.Context, hash string, size int64) (io.Reader
 	}
 	defer rc.Close()
 	if size <= spoolInMemory {
-		b := make([]byte, 0, size)
-		buf := bytes.NewBuffer(b)
-		if _, err := io.Copy(buf, io.LimitReader(rc, size+1)); err != nil {
+		// Exactly size bytes: a bytes.Buffer would grow to twice that
+		// to look for the end.
+		b := make([]byte, size)
+		if _, err := io.ReadFull(rc, b); err != nil {
 			return nil, nil, err
 		}
-		return bytes.NewReader(buf.Bytes()), func() {}, nil
+		return bytes.NewReader(b), func() {}, nil
 	}
 	f, err := os.CreateTemp("", "kho-verify-*.pdf")
 	if err != nil {
