@@ -48,6 +48,8 @@ const (
 	xrefEntry = 32
 	// maxDecoded bounds the decoded data of one xref or object stream.
 	maxDecoded = 64 << 20
+	// maxStartxrefs bounds the "startxref" of a file: one per revision.
+	maxStartxrefs = 10000
 )
 
 // DefaultMemory is the largest memory a reader of one PDF may be estimated
@@ -186,7 +188,9 @@ func (c *checker) startxrefs() ([]int64, error) {
 			}
 			l.seek(at + int64(i+j+len(kw)))
 			if t := l.token(); t.kind == tInt {
-				out = append(out, t.n)
+				if out = append(out, t.n); len(out) > maxStartxrefs {
+					return nil, tooComplex("more than %d startxref", maxStartxrefs)
+				}
 			}
 			i += j + len(kw)
 		}
@@ -232,6 +236,7 @@ func (c *checker) section(off int64) error {
 		} else {
 			return nil
 		}
+		c.cost += p.cost
 		if trailer == nil {
 			return nil
 		}

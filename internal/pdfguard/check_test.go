@@ -104,6 +104,11 @@ func TestCheckLimits(t *testing.T) {
 	if _, err := Check(bytes.NewReader(small), int64(len(small)), Limits{}); err != nil {
 		t.Fatal(err)
 	}
+	// A startxref per ten bytes: candidates are bounded too.
+	many := append(bytes.Clone(small), strings.Repeat("startxref 9\n", maxStartxrefs+1)...)
+	if _, err := Check(bytes.NewReader(many), int64(len(many)), Limits{}); kerr.KindOf(err) != kerr.TooLarge {
+		t.Fatalf("%d startxref: %v", maxStartxrefs+1, err)
+	}
 }
 
 // build writes objs as objects 1, 2, … with a classic xref table.
