@@ -107,6 +107,7 @@ type checker struct {
 	colRefs  []int64
 	members  map[uint32]int64   // integer objects inside object streams
 	byNum    map[uint32][]entry // the entries of each object number
+	lex      *lexer
 }
 
 // Check checks the PDF of size bytes in. It returns a kerr Invalid error
@@ -149,7 +150,14 @@ func tooComplex(format string, args ...any) error {
 	return kerr.New(kerr.TooLarge, "pdf_too_complex", "Tệp PDF quá phức tạp để xử lý (vượt giới hạn bộ nhớ hoặc thời gian).", format, args...)
 }
 
-func (c *checker) lexer() *lexer { return newLexer(c.in, c.size, &c.work, c.maxWork) }
+// lexer is the checker's lexer over the file, one for all its reads, so
+// that objects that follow each other are read once.
+func (c *checker) lexer() *lexer {
+	if c.lex == nil {
+		c.lex = newLexer(c.in, c.size, &c.work, c.maxWork)
+	}
+	return c.lex
+}
 
 func (c *checker) run() error {
 	offs, err := c.startxrefs()

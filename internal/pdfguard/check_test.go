@@ -76,6 +76,22 @@ func TestCheckValid(t *testing.T) {
 			t.Fatalf("%s with object streams: %v %+v", f, err, res2)
 		}
 	}
+	// 10,000 pages (3 MB, 20,000 objects): within the work budget (each
+	// object is lexed once, not a buffer per object) and the memory one.
+	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+	var kids strings.Builder
+	for i := range 10000 {
+		kids.WriteString(strconv.Itoa(4+2*i) + " 0 R ")
+		text := "BT /F1 18 Tf 72 760 Td (page " + strconv.Itoa(i) + ") Tj ET"
+		objs = append(objs, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents "+strconv.Itoa(5+2*i)+" 0 R >>",
+			"<< /Length "+strconv.Itoa(len(text))+" >>\nstream\n"+text+"\nendstream")
+	}
+	objs[1] = "<< /Type /Pages /Kids [" + kids.String() + "] /Count 10000 >>"
+	pages := build(objs)
+	if res, err := Check(bytes.NewReader(pages), int64(len(pages)), Limits{}); err != nil || res.Memory > DefaultMemory {
+		t.Fatalf("10,000 pages: %v %+v", err, res)
+	}
+
 	enc, err := os.ReadFile("../../signing/testdata/encrypted-aes256.pdf")
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,8 @@ var errWork = errors.New("work budget exceeded")
 
 // lexer reads PDF tokens from an io.ReaderAt the way github.com/digitorus/pdf
 // reads them (the same whitespace, delimiters and keywords), counting the
-// bytes it reads against the checker's work budget.
+// bytes it lexes against the checker's work budget. A seek inside the
+// bytes it holds reads nothing again: objects mostly follow each other.
 type lexer struct {
 	r    io.ReaderAt
 	end  int64 // the view's size
@@ -28,6 +29,10 @@ func newLexer(r io.ReaderAt, end int64, work *int64, max int64) *lexer {
 }
 
 func (l *lexer) seek(off int64) {
+	if off >= l.base && off < l.base+int64(len(l.buf)) {
+		l.pos = int(off - l.base)
+		return
+	}
 	l.base, l.buf, l.pos = off, l.buf[:0], 0
 }
 
@@ -47,10 +52,10 @@ func (l *lexer) next() (byte, bool) {
 		if m <= 0 {
 			return 0, false
 		}
-		if *l.work += int64(m); *l.work > l.max {
-			panic(errWork)
-		}
 		l.base, l.buf, l.pos = off, buf[:m], 0
+	}
+	if *l.work++; *l.work > l.max {
+		panic(errWork)
 	}
 	c := l.buf[l.pos]
 	l.pos++

@@ -27,6 +27,9 @@ func keep(depth, n int) bool {
 
 // Memory that digitorus/pdf allocates per parsed item (an Object is 128
 // bytes; slices grow by doubling; a map entry costs about twice its value).
+// Measured 2026-12-07 on a 10,000-page PDF (3 MB) with every page,
+// resource and content dictionary resolved: the reader held 89 MB, the
+// estimate is 132 MB.
 const (
 	costItem  = 256
 	costArray = 8 * 128
