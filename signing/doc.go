@@ -59,6 +59,13 @@
 // reports a verdict, the PAdES level reached and every change made after
 // each signature.
 //
+// Every PDF read (Verify, signing, Extend) is untrusted input: before the
+// PDF reader opens it, internal/pdfguard checks every size and count it
+// declares against its real size and estimates what the reader may hold,
+// and the parse runs within a ParseBudget (memory, time, and a pool shared
+// by a process's parses). testdata/hostile holds files that crashed or
+// hung the reader before.
+//
 // SignData and VerifyData do the same for data (eForm JSON or XML): a
 // detached CMS signature (CAdES-BES, optionally with a signature
 // time-stamp) over the exact bytes, streamed, with the same checks before
