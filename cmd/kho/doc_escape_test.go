@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/pdfobj"
 	"github.com/kho-vn/kho/portal"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/storage"
@@ -63,7 +64,8 @@ func TestDocOutputEscapesServerText(t *testing.T) {
 
 	const owner = "001099012345"
 	citizen := archive.Actor{Subject: owner, Role: archive.RoleCitizen}
-	data := []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	data := pdfobj.Assemble("%PDF-1.4\n", "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
 	good, err := vault.Put(ctx, citizen, archive.NewDocument{Metadata: archive.Metadata{TypeCode: "KHAC", Name: "Giấy tờ"},
 		Upload: archive.Upload{Body: bytes.NewReader(data), Size: int64(len(data)), FileName: "a.pdf"}})
 	if err != nil {

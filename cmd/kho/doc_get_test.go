@@ -14,6 +14,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/pdfobj"
 	"github.com/kho-vn/kho/portal"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/storage"
@@ -97,7 +98,8 @@ func (s *docServer) downloads(t *testing.T) int {
 // never replaces a file without --force.
 func TestDocGetChecksTargetFirst(t *testing.T) {
 	s := newDocServer(t)
-	data := []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n% tải về\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	data := pdfobj.Assemble("%PDF-1.4\n% tải về\n", "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
 	d, err := s.vault.Put(context.Background(), s.owner, archive.NewDocument{
 		Metadata: archive.Metadata{TypeCode: "KHAC", Name: "Giấy tờ khác"},
 		Upload:   archive.Upload{Body: bytes.NewReader(data), Size: int64(len(data)), FileName: "giay-to.pdf"},

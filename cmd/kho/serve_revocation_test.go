@@ -65,7 +65,7 @@ func TestServeRevocationCache(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v %v: %v", tc.args, tc.env, err)
 		}
-		_, sc, closeKeys, err := c.build(context.Background())
+		_, sc, closeKeys, err := c.build(context.Background(), signing.ParseBudget{})
 		if err != nil {
 			t.Fatal(err)
 		}
