@@ -25,9 +25,7 @@ import (
 // downloading it back. It reads the server's peak resident set (VmHWM) from
 // /proc before and after, so a short spike counts too.
 func TestLargeFileMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("moves 1 GB through the server; skipped with -short")
-	}
+	testenv.Long(t, "moves 1 GB through the server")
 	t.Run("embedded", func(t *testing.T) {
 		data := []string{"--data", t.TempDir()}
 		largeFileMemory(t, data, data)

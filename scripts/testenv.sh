@@ -67,6 +67,7 @@ install_packages() {
 	command -v pdfsig >/dev/null || pkgs+=(poppler-utils) # the independent signature check (signing tests)
 	command -v qpdf >/dev/null || pkgs+=(qpdf)             # structure check of the DSS updates (signing tests)
 	command -v openssl >/dev/null || pkgs+=(openssl)      # cross-checks of the test PKI
+	command -v gcc >/dev/null || pkgs+=(gcc)              # cgo: the PKCS#11 tests (scripts/test.sh checks it)
 	# Signatures made by other software (signing tests, TestForeignSignatures):
 	# pdfsig signs over an NSS database made with certutil/pk12util; PDFBox 2
 	# with BouncyCastle signs from a small Java program compiled with javac.

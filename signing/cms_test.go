@@ -15,6 +15,7 @@ import (
 
 	"github.com/kho-vn/kho/certs-test/pki"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/testenv"
 )
 
 // eFormJSON and eFormXML are eForm data as the exporter writes them: the
@@ -196,14 +197,7 @@ func TestVerifyDataBadInput(t *testing.T) {
 // openssl runs openssl with args in dir and returns its combined output.
 func openssl(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		if testing.Short() && os.Getenv("CI") == "" {
-			t.Skip("openssl not installed; skipped with -short")
-		}
-		t.Fatal("openssl is not installed; run `make test` (scripts/testenv.sh installs it)")
-	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(testenv.Tool(t, "openssl", "openssl"), args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -251,22 +245,41 @@ func TestSignDataOpenSSL(t *testing.T) {
 	wantData(t, verifyDataBytes(t, bytes.Replace(eFormJSON, []byte("Hoa"), []byte("Hòa"), 1), sig, VerifyOptions{Roots: e.pki.Roots()}), TotalFailed, SubHashFailure)
 }
 
-// TestWriteDataFixtures rewrites the fuzz seeds of FuzzVerifyData when
-// KHO_WRITE_FIXTURES=1: a B-B and a B-T signature over eFormJSON and the
-// root they chain to.
-func TestWriteDataFixtures(t *testing.T) {
-	if os.Getenv("KHO_WRITE_FIXTURES") != "1" {
-		t.Skip("set KHO_WRITE_FIXTURES=1 to rewrite testdata/data-*.p7s")
+// TestDataFixtures checks the kept fuzz seeds of FuzzVerifyData: a B-B and
+// a B-T signature over eFormJSON that verify (intact, the B-T one with its
+// time-stamp) under the kept root, so that fuzzing starts from signatures
+// that reach the end of verification. With KHO_WRITE_FIXTURES=1 it first
+// rewrites them (testdata/data-*.p7s and data-root.pem).
+func TestDataFixtures(t *testing.T) {
+	if os.Getenv("KHO_WRITE_FIXTURES") == "1" {
+		e := getEnv(t)
+		files := map[string][]byte{
+			"testdata/data-bb.p7s":   signDataBytes(t, e.key(t, pki.Personal), eFormJSON, DataOptions{}),
+			"testdata/data-bt.p7s":   signDataBytes(t, e.key(t, pki.Seal), eFormJSON, DataOptions{TSAURL: e.tsaURL}),
+			"testdata/data-root.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: e.pki.Identity(pki.Root).Cert.Raw}),
+		}
+		for name, b := range files {
+			if err := os.WriteFile(name, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	e := getEnv(t)
-	files := map[string][]byte{
-		"testdata/data-bb.p7s":   signDataBytes(t, e.key(t, pki.Personal), eFormJSON, DataOptions{}),
-		"testdata/data-bt.p7s":   signDataBytes(t, e.key(t, pki.Seal), eFormJSON, DataOptions{TSAURL: e.tsaURL}),
-		"testdata/data-root.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: e.pki.Identity(pki.Root).Cert.Raw}),
+	roots := x509.NewCertPool()
+	if rootPEM, err := os.ReadFile("testdata/data-root.pem"); err != nil || !roots.AppendCertsFromPEM(rootPEM) {
+		t.Fatalf("testdata/data-root.pem: %v", err)
 	}
-	for name, b := range files {
-		if err := os.WriteFile(name, b, 0o644); err != nil {
+	changed := bytes.Replace(eFormJSON, []byte("Hoa"), []byte("Hòa"), 1)
+	for name, stamped := range map[string]bool{"testdata/data-bb.p7s": false, "testdata/data-bt.p7s": true} {
+		sig, err := os.ReadFile(name)
+		if err != nil {
 			t.Fatal(err)
+		}
+		rep := verifyDataBytes(t, eFormJSON, sig, VerifyOptions{Roots: roots})
+		if !rep.Integrity || !rep.CryptoValid || rep.Timestamp.Present != stamped || (stamped && !rep.Timestamp.Valid) {
+			t.Errorf("%s no longer verifies over eFormJSON (rewrite it with KHO_WRITE_FIXTURES=1): %+v", name, rep)
+		}
+		if rep := verifyDataBytes(t, changed, sig, VerifyOptions{Roots: roots}); rep.Integrity {
+			t.Errorf("%s verifies over changed data: %+v", name, rep)
 		}
 	}
 }

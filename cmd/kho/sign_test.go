@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kho-vn/kho/internal/testenv"
 )
 
 // minimalPDF is a one-page PDF with exact xref offsets.
@@ -85,14 +87,7 @@ func TestSignCommand(t *testing.T) {
 // checkPdfsig asserts that poppler's pdfsig finds n signatures in file, all valid.
 func checkPdfsig(t *testing.T, file string, n int) {
 	t.Helper()
-	bin, err := exec.LookPath("pdfsig")
-	if err != nil {
-		if testing.Short() && os.Getenv("CI") == "" {
-			t.Skip("pdfsig (poppler-utils) not installed")
-		}
-		t.Fatal("pdfsig (Debian poppler-utils) is not installed; run `make test`, which installs it")
-	}
-	rep, _ := exec.Command(bin, file).CombinedOutput()
+	rep, _ := exec.Command(testenv.Tool(t, "pdfsig", "poppler-utils"), file).CombinedOutput()
 	if got := strings.Count(string(rep), "Signature is Valid."); got != n || strings.Count(string(rep), "Signature #") != n {
 		t.Fatalf("pdfsig: want %d valid signatures:\n%s", n, rep)
 	}

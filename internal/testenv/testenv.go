@@ -111,6 +111,16 @@ func SoftHSMModule(t testing.TB) string {
 	return module
 }
 
+// Long skips t under `go test -short` outside CI, saying why: a test too
+// long for a quick run by hand (seconds to minutes of I/O). Under CI
+// (`make test` with CI set) it always runs.
+func Long(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() && os.Getenv("CI") == "" {
+		t.Skipf("%s; skipped with -short (runs under make test and CI)", why)
+	}
+}
+
 // lookup returns the values of names, all non-empty, or ends the test.
 func lookup(t testing.TB, names ...string) []string {
 	t.Helper()
