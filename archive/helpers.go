@@ -208,6 +208,9 @@ func (s *Service) commitVersion(ctx context.Context, d Document, expectedRev int
 		if err != nil {
 			return Document{}, err
 		}
+		// A document indexed by older rules gets today's search text
+		// with its next change.
+		s.reindex(ctx, &next, nil)
 		err = s.store.UpdateDocument(ctx, next, d.Rev)
 		if err == nil {
 			next.Rev = d.Rev + 1
@@ -297,9 +300,6 @@ func applyPatch(m Metadata, p MetadataPatch) Metadata {
 	}
 	return m
 }
-
-// searchText is what word search matches: the folded name and summary.
-func searchText(m Metadata) string { return Fold(m.Name + " " + m.Summary) }
 
 // searchWords folds free text into at most maxSearchWords words.
 func searchWords(text string) ([]string, error) {

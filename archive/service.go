@@ -84,8 +84,9 @@ type ListQuery struct {
 	TypeCode string
 	// Status may be valid, superseded, revoked or expired (derived).
 	Status Status
-	// Text is free words; each must occur in the name or summary, ignoring
-	// case and Vietnamese diacritics.
+	// Text is free words; each must occur in the search text (name,
+	// summary, number, issuer, free-text typed fields: see SearchText),
+	// ignoring case and Vietnamese diacritics.
 	Text    string
 	ValidOn Date
 	// Signed, when set, keeps documents whose current version is (true)
@@ -95,7 +96,9 @@ type ListQuery struct {
 	Limit  int    // default 50, at most 1000
 }
 
-// Page is one page of documents; Next is "" on the last page.
+// Page is one page of documents; Next is "" on the last page. A page may
+// hold fewer documents than asked while Next is set (a word search that
+// meets documents indexed by older rules, see Service.List).
 type Page struct {
 	Documents []Document `json:"documents"`
 	Next      string     `json:"next,omitempty"`
@@ -379,12 +382,12 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 			Signature: sig,
 		},
 		VersionCount: 1,
-		SearchText:   searchText(meta),
 		CreatedBy:    a.Subject,
 		CreatedAt:    now,
 		UpdatedAt:    now,
 		Rev:          1,
 	}
+	indexText(&d, def)
 	if err := s.store.CreateDocument(ctx, d); err != nil {
 		u.fail(ctx, surely(err))
 		return Document{}, storeErr("create document", err)
@@ -487,7 +490,7 @@ func (s *Service) UpdateMetadata(ctx context.Context, a Actor, id string, expect
 		}
 		next := cur
 		next.Metadata = m
-		next.SearchText = searchText(m)
+		indexText(&next, def)
 		next.VersionCount = cur.VersionCount + 1
 		next.Current = cur.Current
 		next.Current.N = next.VersionCount
@@ -578,9 +581,11 @@ func (s *Service) Versions(ctx context.Context, a Actor, id string, acc Access) 
 	return vs, nil
 }
 
-// List searches one owner's documents; a staff or admin listing is
-// recorded in the owner's ledger ("list", one entry per page) with acc's
-// purpose, which it must give.
+// List searches one owner's documents. The words of q.Text must each
+// occur in a document's SearchText; documents indexed by older rules are
+// reindexed as the search meets them (listDocuments). A staff or admin
+// listing is recorded in the owner's ledger ("list", one entry per page)
+// with acc's purpose, which it must give.
 func (s *Service) List(ctx context.Context, a Actor, q ListQuery, acc Access) (Page, error) {
 	acc, err := readOwner(a, q.OwnerID, acc)
 	if err != nil {
@@ -621,9 +626,9 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery, acc Access) (P
 		dq.After = after
 	}
 	dq.Limit = pageLimit(q.Limit, 50)
-	docs, more, err := s.store.ListDocuments(ctx, dq)
+	docs, next, err := s.listDocuments(ctx, dq)
 	if err != nil {
-		return Page{}, storeErr("list documents", err)
+		return Page{}, err
 	}
 	if err := s.recordView(ctx, a, ActionList, q.OwnerID, "", acc); err != nil {
 		return Page{}, err
@@ -632,8 +637,8 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery, acc Access) (P
 	if p.Documents == nil {
 		p.Documents = []Document{}
 	}
-	if more && len(docs) > 0 {
-		p.Next = encodeCursor(docs[len(docs)-1].ID)
+	if next != "" {
+		p.Next = encodeCursor(next)
 	}
 	return p, nil
 }

@@ -57,6 +57,11 @@ type DocQuery struct {
 	Status    Status   // stored status; "" = any (StatusExpired is not given here: see ExpiredOn)
 	// Words must each occur as a substring of SearchText (already folded).
 	Words []string
+	// SearchVersion, with Words, also selects the documents whose stored
+	// SearchVersion is below it, whatever their SearchText: their text was
+	// made by older rules, and the caller recomputes it and stores it with
+	// SetSearchText. 0: Words alone decide.
+	SearchVersion int
 	// ValidOn, when set, keeps documents whose validity period contains the
 	// day: ValidFrom zero or <= day, and Permanent or ValidUntil zero or >= day.
 	ValidOn Date
@@ -71,6 +76,15 @@ type DocQuery struct {
 	After string
 	// Limit is the page size (1..1000).
 	Limit int
+}
+
+// SearchTextUpdate is a document's search text recomputed from the
+// document at revision Rev (DocumentStore.SetSearchText).
+type SearchTextUpdate struct {
+	ID      string
+	Rev     int64
+	Text    string
+	Version int
 }
 
 // DocumentStore keeps documents and their versions.
@@ -99,6 +113,13 @@ type DocumentStore interface {
 	// BlobReferenced reports whether any version of any document points at
 	// blob, as its content or as its signature report (Signature.Report).
 	BlobReferenced(ctx context.Context, blob string) (bool, error)
+	// SetSearchText stores each update's Text and Version as the
+	// document's SearchText and SearchVersion, without changing Rev — it is
+	// derived data, not an edit — but only where the document's Rev is
+	// still u.Rev and its SearchVersion is below u.Version; other documents
+	// (changed since, indexed already, or gone) are left alone without an
+	// error. Each update applies atomically on its own.
+	SetSearchText(ctx context.Context, updates []SearchTextUpdate) error
 	// SetSignature replaces the Signature of version n (and of Current when
 	// n is the current version) without changing Rev — a re-verification
 	// is not an edit. NotFound if no such document or version.

@@ -206,12 +206,15 @@ type Document struct {
 	Current      Version `json:"current"`
 	VersionCount int     `json:"versionCount"`
 	ReuseCount   int64   `json:"reuseCount"`
-	// SearchText is the folded (lowercase, no diacritics) name and summary
-	// that word search matches against; see Fold.
-	SearchText string    `json:"-"`
-	CreatedBy  string    `json:"createdBy"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
+	// SearchText is the folded (lowercase, no diacritics) text that word
+	// search matches against: the name, summary and free-text typed fields
+	// (see SearchText). SearchVersion is the SearchTextVersion of the rules
+	// that made it; 0 for documents stored before versions were kept.
+	SearchText    string    `json:"-"`
+	SearchVersion int       `json:"-"`
+	CreatedBy     string    `json:"createdBy"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
 	// Rev guards every update: a store applies an update only when the
 	// stored Rev equals the caller's expected Rev, and then increments it.
 	Rev int64 `json:"rev"`

@@ -93,6 +93,9 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"ListExpiredOn", testListExpiredOn},
 		{"ListFilteredPages", testListFilteredPages},
 		{"ListSeesUpdates", testListSeesUpdates},
+		{"ListOldSearchText", testListOldSearchText},
+		{"SetSearchText", testSetSearchText},
+		{"SetSearchTextConcurrentUpdate", testSetSearchTextConcurrentUpdate},
 		// statistics and reuse
 		{"TypeStats", testTypeStats},
 		{"Reuses", testReuses},
@@ -239,10 +242,12 @@ func doc(id, ownerID, typeCode string) archive.Document {
 		Current:      v,
 		VersionCount: 1,
 		SearchText:   archive.Fold(meta.Name + " " + meta.Summary),
-		CreatedBy:    ownerID,
-		CreatedAt:    when(0),
-		UpdatedAt:    when(0),
-		Rev:          1,
+		// A version the conformance tests round-trip; no store computes it.
+		SearchVersion: 7,
+		CreatedBy:     ownerID,
+		CreatedAt:     when(0),
+		UpdatedAt:     when(0),
+		Rev:           1,
 	}
 }
 
@@ -329,12 +334,13 @@ func same(t *testing.T, what string, got, want any) {
 	}
 }
 
-// sameDoc compares documents, including SearchText (not in their JSON).
+// sameDoc compares documents, including SearchText and SearchVersion (not
+// in their JSON).
 func sameDoc(t *testing.T, what string, got, want archive.Document) {
 	t.Helper()
 	same(t, what, got, wantDoc(want))
-	if got.SearchText != want.SearchText {
-		t.Errorf("%s: SearchText = %q, want %q", what, got.SearchText, want.SearchText)
+	if got.SearchText != want.SearchText || got.SearchVersion != want.SearchVersion {
+		t.Errorf("%s: SearchText = %q (version %d), want %q (version %d)", what, got.SearchText, got.SearchVersion, want.SearchText, want.SearchVersion)
 	}
 }
 

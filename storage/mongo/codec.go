@@ -366,6 +366,9 @@ type documentDoc struct {
 	Rev          int64        `bson:"rev"`
 	Versions     []versionDoc `bson:"versions,omitempty"`
 	Blobs        []string     `bson:"blobs,omitempty"`
+	// SearchVersion is the archive.SearchTextVersion of SearchText's
+	// rules; absent (0) in documents stored before it was kept.
+	SearchVersion int `bson:"searchVersion,omitempty"`
 }
 
 // documentProjection leaves out the version history.
@@ -384,7 +387,7 @@ func (d documentDoc) document() (archive.Document, error) {
 	}
 	return archive.Document{
 		ID: d.ID, OwnerID: d.OwnerID, Source: archive.Source(d.Source), Metadata: m,
-		Current: cur, VersionCount: d.VersionCount, ReuseCount: d.ReuseCount, SearchText: d.SearchText,
+		Current: cur, VersionCount: d.VersionCount, ReuseCount: d.ReuseCount, SearchText: d.SearchText, SearchVersion: d.SearchVersion,
 		CreatedBy: d.CreatedBy, CreatedAt: utc(d.CreatedAt), UpdatedAt: utc(d.UpdatedAt), Rev: d.Rev,
 	}, nil
 }

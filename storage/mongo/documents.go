@@ -72,7 +72,7 @@ func newDocumentDoc(d archive.Document) (documentDoc, error) {
 	}
 	return documentDoc{
 		ID: d.ID, OwnerID: d.OwnerID, Source: string(d.Source), Meta: meta,
-		Current: cur, VersionCount: 1, ReuseCount: d.ReuseCount, SearchText: d.SearchText,
+		Current: cur, VersionCount: 1, ReuseCount: d.ReuseCount, SearchText: d.SearchText, SearchVersion: d.SearchVersion,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Rev: 1,
 		Versions: []versionDoc{cur}, Blobs: cur.blobsOf(),
 	}, nil
@@ -132,6 +132,7 @@ func (s *Store) updateDocument(ctx context.Context, d archive.Document, expected
 		{Key: "current", Value: cur},
 		{Key: "versionCount", Value: d.VersionCount},
 		{Key: "searchText", Value: d.SearchText},
+		{Key: "searchVersion", Value: d.SearchVersion},
 		{Key: "updatedAt", Value: d.UpdatedAt},
 	}
 	// "No fields" is stored as an absent field.
@@ -316,11 +317,24 @@ func listDocumentsQuery(q archive.DocQuery) (listQuery, error) {
 	if q.After != "" {
 		and = append(and, bson.D{{Key: "_id", Value: bson.D{{Key: "$lt", Value: q.After}}}})
 	}
+	var words bson.A
 	for _, w := range q.Words {
 		if w == "" {
 			continue
 		}
-		and = append(and, bson.D{{Key: "searchText", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(w)}}}})
+		words = append(words, bson.D{{Key: "searchText", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(w)}}}})
+	}
+	switch {
+	case len(words) == 0:
+	case q.SearchVersion > 0:
+		// Every word, or a text made by older rules (searchVersion below
+		// q's or absent), for the caller to recompute.
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "$and", Value: words}},
+			staleSearch(q.SearchVersion),
+		}}})
+	default:
+		and = append(and, words...)
 	}
 	if !q.ValidOn.IsZero() {
 		day := q.ValidOn.String()
@@ -351,6 +365,31 @@ func listDocumentsQuery(q archive.DocQuery) (listQuery, error) {
 		filter = append(filter, bson.E{Key: "$and", Value: and})
 	}
 	return listQuery{filter: filter, sort: bson.D{{Key: "_id", Value: -1}}, hint: listIndex(q)}, nil
+}
+
+// staleSearch matches documents whose search text was made by rules older
+// than version: searchVersion below it, or absent.
+func staleSearch(version int) bson.D {
+	return bson.D{{Key: "searchVersion", Value: bson.D{{Key: "$not", Value: bson.D{{Key: "$gte", Value: version}}}}}}
+}
+
+// SetSearchText stores each update's text and version with one
+// conditional update per document, {_id, rev, searchVersion below}; Rev
+// does not change. Documents changed since, indexed already or gone are
+// left alone.
+func (s *Store) SetSearchText(ctx context.Context, updates []archive.SearchTextUpdate) error {
+	for _, u := range updates {
+		filter := append(bson.D{{Key: "_id", Value: u.ID}, {Key: "rev", Value: u.Rev}}, staleSearch(u.Version)...)
+		update := bson.D{{Key: "$set", Value: bson.D{{Key: "searchText", Value: u.Text}, {Key: "searchVersion", Value: u.Version}}}}
+		err := s.guard(ctx, collDocuments+"/"+u.ID, func() error {
+			_, err := s.documents.UpdateOne(ctx, filter, update)
+			return err
+		})
+		if err != nil {
+			return classify(err, "set search text")
+		}
+	}
+	return nil
 }
 
 // SetSignature replaces the signature of version n — versions[n-1], and

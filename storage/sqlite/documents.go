@@ -32,7 +32,7 @@ func normDoc(d *archive.Document) {
 }
 
 // docColumns are the columns scanDoc reads, in its order.
-const docColumns = `id, owner_id, search_text, version_count, reuse_count, rev, body`
+const docColumns = `id, owner_id, search_text, search_version, version_count, reuse_count, rev, body`
 
 // storedDoc is a document's body column. The current version's metadata
 // is nearly always the document's own; it is then left out (and restored on
@@ -56,11 +56,11 @@ func scanDoc(sc interface{ Scan(...any) error }) (archive.Document, error) {
 	var (
 		sd                storedDoc
 		id, owner, search string
-		versions          int
+		searchV, versions int
 		reuses, rev       int64
 		body              []byte
 	)
-	if err := sc.Scan(&id, &owner, &search, &versions, &reuses, &rev, &body); err != nil {
+	if err := sc.Scan(&id, &owner, &search, &searchV, &versions, &reuses, &rev, &body); err != nil {
 		return archive.Document{}, err
 	}
 	if err := json.Unmarshal(body, &sd); err != nil {
@@ -71,7 +71,7 @@ func scanDoc(sc interface{ Scan(...any) error }) (archive.Document, error) {
 		d.Current.Meta = d.Metadata
 		d.Current.Meta.Fields = maps.Clone(d.Fields)
 	}
-	d.ID, d.OwnerID, d.SearchText, d.VersionCount, d.ReuseCount, d.Rev = id, owner, search, versions, reuses, rev
+	d.ID, d.OwnerID, d.SearchText, d.SearchVersion, d.VersionCount, d.ReuseCount, d.Rev = id, owner, search, searchV, versions, reuses, rev
 	return d, nil
 }
 
@@ -131,10 +131,10 @@ func insertDocument(ctx context.Context, tx *txn, d archive.Document) error {
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO documents (id, owner_id, type_code, status, valid_from, valid_until, permanent,
-			search_text, current_size, version_count, reuse_count, rev, body, signed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+			search_text, search_version, current_size, version_count, reuse_count, rev, body, signed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
 		d.ID, d.OwnerID, d.TypeCode, string(d.Status), d.ValidFrom.String(), d.ValidUntil.String(), d.Permanent,
-		d.SearchText, d.Current.Size, d.VersionCount, d.Rev, body, signedColumn(d.Current.Signature))
+		d.SearchText, d.SearchVersion, d.Current.Size, d.VersionCount, d.Rev, body, signedColumn(d.Current.Signature))
 	if err != nil {
 		return err
 	}
@@ -227,10 +227,10 @@ func (s *Store) UpdateDocument(ctx context.Context, d archive.Document, expected
 		}
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE documents SET type_code = ?, status = ?, valid_from = ?, valid_until = ?, permanent = ?,
-				search_text = ?, current_size = ?, version_count = ?, rev = ?, body = ?, signed = ?
+				search_text = ?, search_version = ?, current_size = ?, version_count = ?, rev = ?, body = ?, signed = ?
 			WHERE id = ?`,
 			d.TypeCode, string(d.Status), d.ValidFrom.String(), d.ValidUntil.String(), d.Permanent,
-			d.SearchText, d.Current.Size, d.VersionCount, d.Rev, nb, signedColumn(d.Current.Signature), d.ID); err != nil {
+			d.SearchText, d.SearchVersion, d.Current.Size, d.VersionCount, d.Rev, nb, signedColumn(d.Current.Signature), d.ID); err != nil {
 			return err
 		}
 		if d.VersionCount > versions {
@@ -324,9 +324,22 @@ func (s *Store) ListDocuments(ctx context.Context, q archive.DocQuery) ([]archiv
 		where.WriteString(" AND status = ?")
 		args = append(args, string(q.Status))
 	}
-	for _, w := range q.Words {
-		where.WriteString(" AND instr(search_text, ?) > 0")
-		args = append(args, w)
+	if len(q.Words) > 0 {
+		// Every word, or (with SearchVersion) a text made by older rules,
+		// for the caller to recompute.
+		where.WriteString(" AND (")
+		for i, w := range q.Words {
+			if i > 0 {
+				where.WriteString(" AND ")
+			}
+			where.WriteString("instr(search_text, ?) > 0")
+			args = append(args, w)
+		}
+		if q.SearchVersion > 0 {
+			where.WriteString(" OR search_version < ?")
+			args = append(args, q.SearchVersion)
+		}
+		where.WriteString(")")
 	}
 	if !q.ValidOn.IsZero() {
 		day := q.ValidOn.String()
@@ -370,6 +383,24 @@ func (s *Store) ListDocuments(ctx context.Context, q archive.DocQuery) ([]archiv
 		docs = docs[:q.Limit]
 	}
 	return docs, more, nil
+}
+
+// SetSearchText stores each update's text and version where the document
+// is still at u.Rev and indexed by older rules, in one transaction; Rev
+// does not change. Other documents are left alone.
+func (s *Store) SetSearchText(ctx context.Context, updates []archive.SearchTextUpdate) error {
+	if len(updates) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, "set search text", func(tx *txn) error {
+		for _, u := range updates {
+			if _, err := tx.ExecContext(ctx, `UPDATE documents SET search_text = ?, search_version = ?
+				WHERE id = ? AND rev = ? AND search_version < ?`, u.Text, u.Version, u.ID, u.Rev, u.Version); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // IncReuse adds 1 to the document's ReuseCount without touching Rev.

@@ -182,6 +182,13 @@ CREATE TABLE upload_charges (
 	docs     INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 6: the version of the rules that made a document's search_text
+	// (archive.SearchTextVersion); 0 for the documents stored before,
+	// whose text a word search recomputes when it meets them. Adding a
+	// column with a constant default rewrites no row.
+	`
+ALTER TABLE documents ADD COLUMN search_version INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
