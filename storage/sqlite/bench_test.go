@@ -112,11 +112,16 @@ func BenchmarkListDocuments(b *testing.B) {
 		{"Type", func(rng *rand.Rand, owner string) archive.DocQuery {
 			return archive.DocQuery{OwnerID: owner, TypeCodes: []string{benchTypes[rng.IntN(len(benchTypes))]}, Limit: 50}
 		}},
+		// Word searches carry SearchVersion, as the vault's do.
 		{"ValidWords", func(rng *rand.Rand, owner string) archive.DocQuery {
-			return archive.DocQuery{OwnerID: owner, Status: archive.StatusValid, ValidOn: archive.Date{Year: 2021, Month: 6, Day: 1}, Words: []string{"ban chinh", "phuong"}, Limit: 50}
+			return archive.DocQuery{OwnerID: owner, Status: archive.StatusValid, ValidOn: archive.Date{Year: 2021, Month: 6, Day: 1},
+				Words: []string{"ban chinh", "phuong"}, SearchVersion: archive.SearchTextVersion, Limit: 50}
 		}},
 		{"NoMatch", func(rng *rand.Rand, owner string) archive.DocQuery {
-			return archive.DocQuery{OwnerID: owner, Words: []string{"khong co"}, Limit: 50}
+			return archive.DocQuery{OwnerID: owner, Words: []string{"khong co"}, SearchVersion: archive.SearchTextVersion, Limit: 50}
+		}},
+		{"TypedField", func(rng *rand.Rand, owner string) archive.DocQuery {
+			return archive.DocQuery{OwnerID: owner, Words: []string{"nguyen van", "an"}, SearchVersion: archive.SearchTextVersion, Limit: 50}
 		}},
 	}
 	for _, c := range cases {
