@@ -23,8 +23,14 @@ const SearchTextVersion = 1
 const maxSearchTextBytes = 4096
 
 // maxRefreshRounds bounds how many store pages one List may read to fill
-// a page when documents with old search text turn out not to match.
-const maxRefreshRounds = 3
+// a page when documents with old search text turn out not to match, and
+// maxReindexWrites how many recomputed texts it stores (the others are
+// recomputed again by a later search), so that the first search of a
+// large vault stays one request's work.
+const (
+	maxRefreshRounds = 3
+	maxReindexWrites = 200
+)
 
 // SearchText is what word search matches for metadata m of a type whose
 // schema is def (nil: none), under the rules of SearchTextVersion: folded
@@ -153,8 +159,9 @@ func (s *Service) reindex(ctx context.Context, d *Document, schemas map[string]*
 // that match and stores the new text in one batch, so that papers stored
 // before a rule change are found and then indexed without a pass over the
 // whole store. When such documents were dropped it reads on, at most
-// maxRefreshRounds pages, to fill the page. It returns the documents and
-// the ID to continue after ("" when nothing follows).
+// maxRefreshRounds pages, to fill the page; it stores at most
+// maxReindexWrites texts. It returns the documents and the ID to continue
+// after ("" when nothing follows).
 func (s *Service) listDocuments(ctx context.Context, q DocQuery) ([]Document, string, error) {
 	if len(q.Words) == 0 {
 		docs, more, err := s.store.ListDocuments(ctx, q)
@@ -170,6 +177,7 @@ func (s *Service) listDocuments(ctx context.Context, q DocQuery) ([]Document, st
 	limit := q.Limit
 	var out []Document
 	schemas := map[string]*forms.Definition{}
+	written := 0
 	for round := 1; ; round++ {
 		docs, more, err := s.store.ListDocuments(ctx, q)
 		if err != nil {
@@ -179,7 +187,7 @@ func (s *Service) listDocuments(ctx context.Context, q DocQuery) ([]Document, st
 		dropped := 0
 		for _, d := range docs {
 			if d.SearchVersion < SearchTextVersion {
-				if s.reindex(ctx, &d, schemas) {
+				if s.reindex(ctx, &d, schemas) && written+len(updates) < maxReindexWrites {
 					updates = append(updates, SearchTextUpdate{ID: d.ID, Rev: d.Rev, Text: d.SearchText, Version: d.SearchVersion})
 				}
 				if !containsAll(d.SearchText, q.Words) {
@@ -192,6 +200,7 @@ func (s *Service) listDocuments(ctx context.Context, q DocQuery) ([]Document, st
 		if len(updates) > 0 {
 			// The text is derived: when storing it fails, the next search
 			// recomputes it.
+			written += len(updates)
 			if err := s.store.SetSearchText(ctx, updates); err != nil {
 				s.log.WarnContext(ctx, "recomputed search text not stored", "documents", len(updates), "err", err)
 			}

@@ -258,3 +258,55 @@ func TestSearchTextRules(t *testing.T) {
 		t.Errorf("with a summary of one long word: %d bytes, %q", len(got), got[:min(40, len(got))])
 	}
 }
+
+// TestSearchReindexBounded: one search stores at most 200 recomputed texts,
+// and still answers from the recomputed text of every paper it met; the
+// next search stores the rest.
+func TestSearchReindexBounded(t *testing.T) {
+	v := newVault(t, archive.Config{})
+	ctx := context.Background()
+	first := oldDoc(t, v, 0, "Nguyễn Văn A")
+	ids := []string{first.ID}
+	for i := 1; i < 250; i++ {
+		d := first
+		d.ID = archive.NewID(v.clock.Now())
+		if err := v.store.CreateDocument(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ID)
+	}
+	reindexed := func() int {
+		n := 0
+		for _, id := range ids {
+			d, err := v.store.GetDocument(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.SearchVersion == archive.SearchTextVersion {
+				n++
+			}
+		}
+		return n
+	}
+	found := func() int {
+		n := 0
+		for _, id := range searchIDs(t, v, citizenA, citizenA.Subject, "nguyen van a", 1000) {
+			if slices.Contains(ids, id) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := found(); n != len(ids) {
+		t.Fatalf("first search found %d of the %d old papers", n, len(ids))
+	}
+	if n := reindexed(); n != 200 {
+		t.Errorf("after one search %d papers are reindexed, want 200", n)
+	}
+	if n := found(); n != len(ids) {
+		t.Fatalf("second search found %d of the %d old papers", n, len(ids))
+	}
+	if n := reindexed(); n != len(ids) {
+		t.Errorf("after two searches %d papers are reindexed, want %d", n, len(ids))
+	}
+}
