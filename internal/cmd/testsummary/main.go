@@ -214,19 +214,25 @@ func main() {
 		os.Exit(2)
 	}
 	s := newSummary(os.Stdout)
-	sc := bufio.NewScanner(os.Stdin)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		var e event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Action == "" {
-			fmt.Println(sc.Text()) // not an event: pass it on
-			continue
+	// Lines of any length: a test may print a lot at once.
+	r := bufio.NewReaderSize(os.Stdin, 64<<10)
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 {
+			var e event
+			if jerr := json.Unmarshal(line, &e); jerr != nil || e.Action == "" {
+				os.Stdout.Write(line) // not an event: pass it on
+			} else {
+				s.add(e)
+			}
 		}
-		s.add(e)
-	}
-	if err := sc.Err(); err != nil {
-		fmt.Fprintln(os.Stderr, "testsummary:", err)
-		os.Exit(2)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testsummary:", err)
+			os.Exit(2)
+		}
 	}
 	os.Exit(s.report(allowed, *strict))
 }
