@@ -92,6 +92,7 @@ if ((n == 0)); then
 	exit 1
 fi
 echo "$n fuzz targets in ${#pkgs[@]} packages; at most ${FUZZTIME}s each, ${BUDGET}s in all (building apart)"
+printf -- '-- listed (%ss)\n' $((SECONDS - start))
 
 # 1. Build, one package at a time (go test -c refuses -fuzz with several).
 for pkg in "${pkgs[@]}"; do
@@ -134,6 +135,7 @@ for ((i = 0; i < n; i++)); do
 	t=$SECONDS
 	fuzzing=0 # when fuzzing began, in $SECONDS
 	stopped=""
+	: >"$log"
 	(cd "$dir" && exec "$WORK/${pkg//\//_}.test" -test.run='^$' -test.fuzz="^${name}\$" \
 		-test.fuzztime="$((secs + SETUP_MAX))s" -test.fuzzcachedir="$cache/$pkg" -test.paniconexit0) >"$log" 2>&1 &
 	pid=$!
