@@ -16,6 +16,12 @@
 #   within SETUP_MAX, a build or run that overruns, or a failing input fails
 #   the pass (exit 1). The time of each phase is printed.
 #
+# Measured 2026-12-07 with the CI defaults, on 2 cores shared with other
+# jobs (load 10-19): cold (empty GOCACHE) 10.4 min in all, of which listing
+# and building 511 s (the listing compiles what go test would already have
+# compiled) and running 112 s; 5.7 min of CPU. Warm: 38 s of listing and
+# building, 140 s of running, 3.0 min in all.
+#
 #   KHO_FUZZTIME     seconds per target (default 10, 5 under CI; "10s" is
 #                    read as 10; 0 or "off" switches the pass off, refused
 #                    under CI)
