@@ -30,7 +30,7 @@ func searchIDs(t *testing.T, v *vault, a archive.Actor, owner, text string, limi
 		if pages > 100 {
 			t.Fatal("paging does not end")
 		}
-		p, err := v.List(context.Background(), a, q)
+		p, err := v.List(context.Background(), a, q, archive.Access{Purpose: "tìm giấy tờ"})
 		if err != nil {
 			t.Fatalf("List(%q): %v", text, err)
 		}
@@ -100,7 +100,7 @@ func TestSearchTypedFields(t *testing.T) {
 		}
 	}
 	// A metadata change that replaces the fields changes what is found.
-	fields := map[string]any{"hoTen": "Nguyễn Văn Ánh", "ngaySinh": "2020-01-02"}
+	fields := archive.FieldValues{"hoTen": "Nguyễn Văn Ánh", "ngaySinh": "2020-01-02"}
 	if _, err := v.UpdateMetadata(ctx, citizenA, a.ID, 0, archive.MetadataPatch{Fields: &fields}); err != nil {
 		t.Fatal(err)
 	}
