@@ -70,6 +70,7 @@ func searchTypedFields(t *testing.T, serveArgs, metaArgs []string, open func(con
 		v := url.Values{"q": {q}, "limit": {"1"}}
 		if owner != "" {
 			v.Set("owner", owner)
+			v.Set("purpose", "tìm giấy tờ của công dân")
 		}
 		for pages := 0; pages < 50; pages++ {
 			var p archive.Page
