@@ -1,64 +1,65 @@
 package archive
 
 import (
+	"bytes"
 	"context"
-	"math/rand/v2"
+	"errors"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
-// ledgerAttempts bounds the retries of an append that lost a race for the
-// next Seq of a chain.
-const ledgerAttempts = 50
+// ledgerAttempts bounds the tries of an append whose lane tail turned out
+// stale (only when a store write failed with an unknown outcome).
+const ledgerAttempts = 3
 
-// maxProblemsPerChain keeps an audit report of a badly damaged chain short.
-const maxProblemsPerChain = 1000
+// maxProblemsPerLane keeps an audit report of a badly damaged lane short.
+const maxProblemsPerLane = 1000
 
-// appendLedger appends e to the chain e.Chain: it links to the tail (this
-// process's hint of it, else the tail read from the store), hashes, and
-// inserts; on a lost race it rereads and retries. Then it advances the
-// chain's head (a failure there only lets the head lag, which an audit
-// tolerates).
+// appendLedger appends e to one of this process's lanes of the owner
+// e.Chain: a free slot's lane (see lanes), linked to its tail, which the
+// process remembers (or reads once, an indexed read of the lane's last
+// entry). The append is then one insert, whatever the length of the
+// owner's ledger, and never waits for another process or another append
+// of the same owner.
 func (s *Service) appendLedger(ctx context.Context, e LedgerEntry) (LedgerEntry, error) {
 	e.At = s.nowUTC()
+	slot, tail := s.lanes.take(e.Chain)
+	defer func() { s.lanes.give(e.Chain, slot, tail) }()
+	e.Lane = s.lanes.name(slot)
 	var lastErr error
 	for attempt := 0; attempt < ledgerAttempts; attempt++ {
-		if h, ok := s.tails.get(e.Chain); ok && attempt == 0 {
-			e.Seq, e.PrevHash = h.Seq+1, h.Hash
-		} else {
-			last, err := s.store.LastLedger(ctx, e.Chain)
+		if !tail.known {
+			last, err := s.store.LastLedger(ctx, e.Chain, e.Lane)
 			switch {
 			case err == nil:
-				e.Seq, e.PrevHash = last.Seq+1, last.Hash
+				tail = laneTail{known: true, seq: last.Seq, hash: last.Hash}
 			case kerr.IsKind(err, kerr.NotFound):
-				e.Seq, e.PrevHash = 1, ""
+				tail = laneTail{known: true}
 			default:
-				return e, storeErr("read ledger tail", err)
+				return e, storeErr("read ledger lane tail", err)
 			}
 		}
+		e.Seq, e.PrevHash = tail.seq+1, tail.hash
 		e.Hash = EntryHash(e)
 		err := s.store.AppendLedger(ctx, e)
 		if err == nil {
-			head := LedgerHead{Chain: e.Chain, Seq: e.Seq, Hash: e.Hash}
-			s.tails.set(head)
-			if herr := s.store.AdvanceLedgerHead(ctx, head); herr != nil {
-				s.log.WarnContext(ctx, "ledger head not advanced", "chain", e.Chain, "seq", e.Seq, "err", herr)
-			}
+			tail = laneTail{known: true, seq: e.Seq, hash: e.Hash}
 			return e, nil
 		}
-		s.tails.drop(e.Chain)
+		// The insert may have happened (a timeout) or the tail was stale:
+		// read the lane's tail again before the next append.
+		tail.known = false
 		if !kerr.IsKind(err, kerr.Conflict) {
 			return e, storeErr("append ledger", err)
 		}
 		lastErr = err
-		d := time.Duration(1+rand.IntN(4+attempt)) * time.Millisecond
-		select {
-		case <-ctx.Done():
-			return e, kerr.Wrap(ctx.Err(), kerr.Unavailable, "ledger_busy", "Nhật ký truy cập đang bận; vui lòng thử lại.")
-		case <-time.After(d):
-		}
 	}
 	return e, kerr.Wrap(lastErr, kerr.Unavailable, "ledger_busy", "Nhật ký truy cập đang bận; vui lòng thử lại.")
 }
@@ -139,78 +140,115 @@ func (s *Service) recordChange(ctx context.Context, a Actor, action Action, d Do
 	}
 }
 
-// chainAudit follows one chain during VerifyLedger.
-type chainAudit struct {
-	chain    string
-	next     int64  // the Seq expected next
-	prevHash string // Hash of the entry before
-	problems int
+// laneAudit follows one lane during VerifyLedger.
+type laneAudit struct {
+	chain, lane string
+	next        int64  // the Seq expected next
+	prevHash    string // Hash of the entry before
+	problems    int
 }
 
-func (s *Service) verifyLedger(ctx context.Context) (AuditReport, error) {
-	heads, err := s.store.LedgerHeads(ctx)
-	if err != nil {
-		return AuditReport{}, storeErr("read ledger heads", err)
+// add records a problem of the lane, up to maxProblemsPerLane.
+func (l *laneAudit) add(rep *AuditReport, seq int64, reason string) {
+	if l.problems < maxProblemsPerLane {
+		rep.Problems = append(rep.Problems, AuditProblem{Chain: l.chain, Lane: l.lane, Seq: seq, Reason: reason})
 	}
-	headOf := make(map[string]LedgerHead, len(heads))
-	for _, h := range heads {
-		headOf[h.Chain] = h
-	}
-	rep := AuditReport{Problems: []AuditProblem{}}
-	seen := map[string]bool{}
-	var cur *chainAudit
-	add := func(c *chainAudit, seq int64, reason string) {
-		if c.problems < maxProblemsPerChain {
-			rep.Problems = append(rep.Problems, AuditProblem{Chain: c.chain, Seq: seq, Reason: reason})
+	l.problems++
+}
+
+// check follows e, the next entry of the lane in Seq order.
+func (l *laneAudit) check(rep *AuditReport, e LedgerEntry) {
+	gap := false
+	switch {
+	case e.Seq > l.next:
+		for seq := l.next; seq < e.Seq && l.problems < maxProblemsPerLane; seq++ {
+			l.add(rep, seq, "missing entry")
 		}
-		c.problems++
+		gap = true
+	case e.Seq < l.next:
+		l.add(rep, e.Seq, "reordered entry")
 	}
-	finish := func(c *chainAudit) {
-		if c == nil {
+	if !gap && e.PrevHash != l.prevHash {
+		l.add(rep, e.Seq, "prevHash mismatch")
+	}
+	if EntryHash(e) != e.Hash {
+		l.add(rep, e.Seq, "hash mismatch")
+	}
+	if e.Seq >= l.next {
+		l.next = e.Seq + 1
+		l.prevHash = e.Hash
+	}
+}
+
+// last is the Seq and Hash of the lane's last entry seen.
+func (l *laneAudit) last() (int64, string) { return l.next - 1, l.prevHash }
+
+// AuditOptions say what VerifyLedger checks the ledger against.
+type AuditOptions struct {
+	// Verifier checks checkpoint signatures. Nil: the checkpoints are not
+	// used and the report says that only the hash chains were checked.
+	Verifier note.Verifier
+	// Exported are checkpoints kept outside the database (kho audit
+	// checkpoints export): the log must still have each one's size and
+	// root, so that deleting the newest checkpoint records and leaves
+	// does not go unseen.
+	Exported []Checkpoint
+}
+
+// CheckpointInfo describes the checkpoint an audit used.
+type CheckpointInfo struct {
+	Size    int64     `json:"size"`
+	At      time.Time `json:"at"`
+	Stamped time.Time `json:"stamped,omitzero"` // the TSA's time, if time-stamped
+}
+
+// verifyLedger walks the Merkle log and every lane (see VerifyLedger).
+func (s *Service) verifyLedger(ctx context.Context, opt AuditOptions) (AuditReport, error) {
+	rep := AuditReport{Problems: []AuditProblem{}}
+	anchored, err := s.auditLog(ctx, opt, &rep)
+	if err != nil {
+		return rep, err
+	}
+	var (
+		cur      *laneAudit
+		lastSeen string
+		seen     = map[laneKey]bool{}
+	)
+	finish := func(l *laneAudit) {
+		if l == nil {
 			return
 		}
-		last := c.next - 1
-		h, ok := headOf[c.chain]
+		k := laneKey{l.chain, l.lane}
+		seen[k] = true
+		h, ok := anchored[k]
 		if !ok {
-			return // the head lags: a crash between append and head update
+			return
 		}
-		switch {
-		case h.Seq > last:
-			// Entries were deleted from the end of the chain.
-			for seq := last + 1; seq <= h.Seq && c.problems < maxProblemsPerChain; seq++ {
-				add(c, seq, "missing entry")
+		if last, _ := l.last(); last < h.Seq {
+			// Entries the checkpoint covers are gone from the end of the lane.
+			for seq := last + 1; seq <= h.Seq && l.problems < maxProblemsPerLane; seq++ {
+				l.add(&rep, seq, "missing entry (covered by the checkpoint)")
 			}
-		case h.Seq == last && h.Hash != c.prevHash:
-			add(c, last, "head hash mismatch")
 		}
 	}
 	err = s.store.ScanLedger(ctx, func(e LedgerEntry) error {
-		if cur == nil || cur.chain != e.Chain {
+		if cur == nil || cur.chain != e.Chain || cur.lane != e.Lane {
 			finish(cur)
-			cur = &chainAudit{chain: e.Chain, next: 1}
-			seen[e.Chain] = true
-			rep.Chains++
+			cur = &laneAudit{chain: e.Chain, lane: e.Lane, next: 1}
+			rep.Lanes++
+			if e.Chain != lastSeen {
+				rep.Chains++
+				lastSeen = e.Chain
+			}
 		}
 		rep.Entries++
-		gap := false
+		cur.check(&rep, e)
+		h, ok := anchored[laneKey{e.Chain, e.Lane}]
 		switch {
-		case e.Seq > cur.next:
-			for seq := cur.next; seq < e.Seq && cur.problems < maxProblemsPerChain; seq++ {
-				add(cur, seq, "missing entry")
-			}
-			gap = true
-		case e.Seq < cur.next:
-			add(cur, e.Seq, "reordered entry")
-		}
-		if !gap && e.PrevHash != cur.prevHash {
-			add(cur, e.Seq, "prevHash mismatch")
-		}
-		if EntryHash(e) != e.Hash {
-			add(cur, e.Seq, "hash mismatch")
-		}
-		if e.Seq >= cur.next {
-			cur.next = e.Seq + 1
-			cur.prevHash = e.Hash
+		case !ok || e.Seq > h.Seq:
+			rep.Unanchored++
+		case e.Seq == h.Seq && e.Hash != h.Hash:
+			cur.add(&rep, e.Seq, "differs from the checkpoint")
 		}
 		return ctx.Err()
 	})
@@ -218,12 +256,118 @@ func (s *Service) verifyLedger(ctx context.Context) (AuditReport, error) {
 		return rep, storeErr("scan ledger", err)
 	}
 	finish(cur)
-	for _, h := range heads {
-		if seen[h.Chain] || h.Seq <= 0 {
-			continue
+	var gone []LaneHead
+	for k, h := range anchored {
+		if !seen[k] {
+			gone = append(gone, h)
 		}
-		rep.Chains++
-		rep.Problems = append(rep.Problems, AuditProblem{Chain: h.Chain, Seq: h.Seq, Reason: "head missing entries"})
+	}
+	slices.SortFunc(gone, func(a, b LaneHead) int { return strings.Compare(a.Chain+"\n"+a.Lane, b.Chain+"\n"+b.Lane) })
+	for _, h := range gone {
+		rep.Problems = append(rep.Problems, AuditProblem{Chain: h.Chain, Lane: h.Lane, Seq: h.Seq, Reason: "lane deleted (covered by the checkpoint)"})
 	}
 	return rep, nil
 }
+
+// laneKey names a lane of an owner.
+type laneKey struct{ chain, lane string }
+
+// auditLog checks the latest checkpoint's signature, recomputes the Merkle
+// log's root from the stored leaves and compares it with every signed
+// root it has (the latest checkpoint's, the exported ones'), and returns
+// each lane's newest head that the latest checkpoint covers.
+func (s *Service) auditLog(ctx context.Context, opt AuditOptions, rep *AuditReport) (map[laneKey]LaneHead, error) {
+	anchored := map[laneKey]LaneHead{}
+	if opt.Verifier == nil {
+		return anchored, nil
+	}
+	logProblem := func(reason string, size int64) {
+		rep.Problems = append(rep.Problems, AuditProblem{Chain: "(checkpoint)", Seq: size, Reason: reason})
+	}
+	want := map[int64][]byte{} // signed roots by size
+	var latest int64
+	cp, err := s.store.LatestCheckpoint(ctx)
+	switch {
+	case kerr.IsKind(err, kerr.NotFound):
+	case err != nil:
+		return nil, storeErr("read latest checkpoint", err)
+	default:
+		size, root, stamped, err := OpenCheckpoint(cp, opt.Verifier)
+		if err != nil || size != cp.Size {
+			logProblem("checkpoint signature invalid", cp.Size)
+			break
+		}
+		want[size], latest = root, size
+		rep.Checkpoint = &CheckpointInfo{Size: size, At: cp.At, Stamped: stamped}
+	}
+	for _, x := range opt.Exported {
+		size, root, _, err := OpenCheckpoint(x, opt.Verifier)
+		if err != nil {
+			logProblem("exported checkpoint signature invalid", x.Size)
+			continue
+		}
+		if r, ok := want[size]; ok && !bytes.Equal(r, root) {
+			logProblem("two signed checkpoints of one size differ", size)
+			continue
+		}
+		want[size] = root
+	}
+	rng := (&compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}).NewEmptyRange(0)
+	check := func(size int64) error {
+		r, ok := want[size]
+		if !ok {
+			return nil
+		}
+		got, err := rng.GetRootHash(nil)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(got, r) {
+			logProblem("log root differs from the signed checkpoint", size)
+		}
+		return nil
+	}
+	var n int64
+	err = s.store.ScanLogLeaves(ctx, func(l LogLeaf) error {
+		if l.N != n {
+			logProblem("log leaf missing", n)
+			return errStopAudit
+		}
+		if err := check(n); err != nil {
+			return err
+		}
+		leaf := LeafHash(l.LaneHead)
+		if len(l.Hashes) == 0 || !bytes.Equal(l.Hashes[0], leaf) {
+			logProblem("log leaf's stored hash differs", n)
+		}
+		if err := rng.Append(leaf, nil); err != nil {
+			return err
+		}
+		if n < latest {
+			k := laneKey{l.Chain, l.Lane}
+			if h, ok := anchored[k]; !ok || l.Seq > h.Seq {
+				anchored[k] = l.LaneHead
+			}
+		}
+		n++
+		return ctx.Err()
+	})
+	if err != nil && !errors.Is(err, errStopAudit) {
+		return nil, storeErr("scan ledger log", err)
+	}
+	if err == nil {
+		if err := check(n); err != nil {
+			return nil, storeErr("hash ledger log", err)
+		}
+	}
+	rep.LogSize = n
+	for size := range want {
+		if size > n {
+			logProblem("log shorter than a signed checkpoint (leaves deleted)", size)
+		}
+	}
+	return anchored, nil
+}
+
+// errStopAudit ends a scan that cannot go on.
+var errStopAudit = errors.New("audit stopped")

@@ -60,7 +60,7 @@ func staffReadsInLedger(t *testing.T, st archive.Store) {
 	a := citizenA.Subject
 	chain := func() []archive.LedgerEntry {
 		t.Helper()
-		es, _, err := v.Ledger(ctx, citizenA, a, "", 0, 1000, archive.Access{})
+		es, _, err := v.Ledger(ctx, citizenA, a, "", "", 1000, archive.Access{})
 		wantCode(t, err, "")
 		return es
 	}
@@ -94,7 +94,7 @@ func staffReadsInLedger(t *testing.T, st archive.Store) {
 			return err
 		}},
 		{archive.ActionLedger, false, func(x archive.Actor, acc archive.Access) error {
-			_, _, err := v.Ledger(ctx, x, a, "", 0, 10, acc)
+			_, _, err := v.Ledger(ctx, x, a, "", "", 10, acc)
 			return err
 		}},
 		{archive.ActionRead, true, func(x archive.Actor, acc archive.Access) error {
@@ -177,13 +177,13 @@ func staffReadsInLedger(t *testing.T, st archive.Store) {
 		t.Errorf("after an unread open and an auto-fill: %s, want %s", strings.Join(got, ","), want)
 	}
 
-	rep, err := v.VerifyLedger(ctx)
+	rep, err := v.VerifyLedger(ctx, archive.AuditOptions{})
 	wantCode(t, err, "")
 	if len(rep.Problems) != 0 {
 		t.Errorf("ledger problems: %+v", rep.Problems)
 	}
 	// B's chain holds nothing of B's refused attempts either.
-	esB, _, err := v.Ledger(ctx, citizenB, citizenB.Subject, "", 0, 10, archive.Access{})
+	esB, _, err := v.Ledger(ctx, citizenB, citizenB.Subject, "", "", 10, archive.Access{})
 	wantCode(t, err, "")
 	if len(esB) != 0 {
 		t.Errorf("B's chain: %+v", esB)

@@ -37,6 +37,8 @@ type Config struct {
 	// verification cut short gives INDETERMINATE/TRY_LATER, never a
 	// failed upload.
 	VerifyTimeout time.Duration
+	// Ledger signs the ledger's checkpoints (checkpoint.go); zero: none.
+	Ledger LedgerSigning
 }
 
 // Upload is the content of a new document or version, streamed.
@@ -138,18 +140,34 @@ type OwnerStats struct {
 	ByType        []TypeStat `json:"byType"`
 }
 
-// AuditReport is the outcome of checking every ledger chain.
+// AuditReport is the outcome of checking the ledger.
 type AuditReport struct {
-	Chains   int            `json:"chains"`
-	Entries  int64          `json:"entries"`
-	Problems []AuditProblem `json:"problems"`
+	Chains  int   `json:"chains"` // owners
+	Lanes   int   `json:"lanes"`
+	Entries int64 `json:"entries"`
+	// Checkpoint is the latest checkpoint the ledger was checked against
+	// (nil: none, or no key to check it with).
+	Checkpoint *CheckpointInfo `json:"checkpoint,omitempty"`
+	// LogSize is the number of leaves in the Merkle log.
+	LogSize int64 `json:"logSize"`
+	// Unanchored counts the entries newer than the checkpoint's lane heads:
+	// only their hash chains protect them until the next checkpoint.
+	Unanchored int64          `json:"unanchored"`
+	Problems   []AuditProblem `json:"problems"`
 }
 
-// AuditProblem is one broken link: a changed, missing or extra entry.
+// AuditProblem is one broken link: a changed, missing or extra entry, a
+// lane gone, or a log that no longer matches a signed checkpoint (Chain
+// "(checkpoint)", Seq the checkpoint's size).
 type AuditProblem struct {
-	Chain  string `json:"chain"`
-	Seq    int64  `json:"seq"`
-	Reason string `json:"reason"` // English: "hash mismatch", "missing entry", "prevHash mismatch", "head missing"
+	Chain string `json:"chain"`
+	Lane  string `json:"lane"`
+	Seq   int64  `json:"seq"`
+	// Reason in English: "hash mismatch", "missing entry", "prevHash
+	// mismatch", "reordered entry", "differs from the checkpoint", "lane
+	// deleted (covered by the checkpoint)", "log root differs from the
+	// signed checkpoint", ...
+	Reason string `json:"reason"`
 }
 
 // OwnerInput registers an owner.
@@ -198,7 +216,7 @@ type Service struct {
 	log   *slog.Logger
 	now   Clock
 
-	tails   tailHints // per-chain ledger tails this process appended
+	lanes   *lanes // this process's ledger lanes and their tails
 	schemas schemaCache
 
 	cleanups sync.WaitGroup // settling of finished uploads, after the answer
@@ -228,7 +246,7 @@ func New(store Store, blobs Blobs, cfg Config, log *slog.Logger, now Clock) *Ser
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, blobs: blobs, cfg: cfg, log: log, now: now, settle: settler{kick: make(chan struct{}, 1)}}
+	return &Service{store: store, blobs: blobs, cfg: cfg, log: log, now: now, settle: settler{kick: make(chan struct{}, 1)}, lanes: newLanes()}
 }
 
 // Config returns the effective configuration (defaults filled in).
@@ -765,21 +783,20 @@ func (s *Service) Reuses(ctx context.Context, a Actor, id string, acc Access) ([
 	return rs, nil
 }
 
-// Ledger lists an owner's ledger entries (documentID "" = all), in order.
-// A staff or admin read is itself recorded ("ledger", after the page it
-// read) with acc's purpose, which it must give.
-func (s *Service) Ledger(ctx context.Context, a Actor, ownerID, documentID string, afterSeq int64, limit int, acc Access) ([]LedgerEntry, bool, error) {
+// Ledger lists an owner's ledger entries (documentID "" = all), every
+// lane merged in time order, after the cursor after ("" = from the start;
+// else LedgerKey of the last entry of the previous page). A staff or
+// admin read is itself recorded ("ledger", after the page it read) with
+// acc's purpose, which it must give.
+func (s *Service) Ledger(ctx context.Context, a Actor, ownerID, documentID, after string, limit int, acc Access) ([]LedgerEntry, bool, error) {
 	acc, err := readOwner(a, ownerID, acc)
 	if err != nil {
 		return nil, false, err
 	}
-	if afterSeq < 0 {
-		afterSeq = 0
-	}
 	es, more, err := s.store.ListLedger(ctx, LedgerQuery{
 		Chain:      ownerID,
 		DocumentID: strings.TrimSpace(documentID),
-		AfterSeq:   afterSeq,
+		After:      after,
 		Limit:      pageLimit(limit, 100),
 	})
 	if err != nil {
@@ -976,10 +993,13 @@ func (s *Service) LoadCatalog(ctx context.Context, a Actor, r io.Reader) (types,
 	return s.loadCatalog(ctx, r)
 }
 
-// VerifyLedger walks every chain and reports changed, missing and
-// reordered entries and chains cut short of their head.
-func (s *Service) VerifyLedger(ctx context.Context) (AuditReport, error) {
-	return s.verifyLedger(ctx)
+// VerifyLedger walks every lane and reports changed, missing and
+// reordered entries; with opt.Verifier it also checks the latest
+// checkpoint's signature, recomputes the Merkle log's root against it
+// (and against opt.Exported), and reports lanes cut short, rewritten or
+// deleted below the heads the checkpoint covers.
+func (s *Service) VerifyLedger(ctx context.Context, opt AuditOptions) (AuditReport, error) {
+	return s.verifyLedger(ctx, opt)
 }
 
 // CollectGarbage finishes the writes that died (their intents older than

@@ -123,7 +123,7 @@ func readAll(t *testing.T, c *archive.Content) []byte {
 func ledger(t *testing.T, v *vault, owner string) []archive.LedgerEntry {
 	t.Helper()
 	self := archive.Actor{Subject: owner, Role: archive.RoleCitizen}
-	es, _, err := v.Ledger(context.Background(), self, owner, "", 0, 1000, archive.Access{})
+	es, _, err := v.Ledger(context.Background(), self, owner, "", "", 1000, archive.Access{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -727,7 +727,7 @@ func TestCitizenIsolation(t *testing.T) {
 	for _, owner := range []string{citizenA.Subject, "012345678901"} {
 		_, err = v.List(ctx, citizenB, archive.ListQuery{OwnerID: owner}, archive.Access{})
 		wantCode(t, err, "not_own_vault")
-		_, _, err = v.Ledger(ctx, citizenB, owner, "", 0, 10, archive.Access{})
+		_, _, err = v.Ledger(ctx, citizenB, owner, "", "", 10, archive.Access{})
 		wantCode(t, err, "not_own_vault")
 		_, err = v.Stats(ctx, citizenB, owner, archive.Access{})
 		wantCode(t, err, "not_own_vault")

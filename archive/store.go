@@ -149,32 +149,88 @@ type ReuseStore interface {
 	ListReuses(ctx context.Context, documentID string) ([]ReuseRecord, error)
 }
 
-// LedgerQuery selects entries of one chain, in Seq order.
+// LedgerQuery selects entries of one owner's ledger, all lanes merged, in
+// LedgerKey order (time order).
 type LedgerQuery struct {
 	Chain      string
 	DocumentID string // "" = all documents
-	AfterSeq   int64  // entries with Seq > AfterSeq
+	After      string // entries with LedgerKey > After ("" = from the start)
 	Limit      int    // 1..1000
 }
 
-// LedgerStore keeps the hash-chained access ledger.
+// LedgerStore keeps the access ledger's entries.
 type LedgerStore interface {
-	// AppendLedger inserts e. Conflict if (e.Chain, e.Seq) exists — the
-	// caller then rereads the tail and retries.
+	// AppendLedger inserts e: one insert, whatever the lane's length.
+	// Conflict if (e.Chain, e.Lane, e.Seq) exists.
 	AppendLedger(ctx context.Context, e LedgerEntry) error
-	// LastLedger returns the entry with the highest Seq in chain.
-	// NotFound if the chain is empty.
-	LastLedger(ctx context.Context, chain string) (LedgerEntry, error)
-	// ListLedger returns entries of q.Chain in Seq order and whether more follow.
+	// LastLedger returns the entry with the highest Seq in the lane of
+	// chain (an indexed read of one entry). NotFound if the lane is empty.
+	LastLedger(ctx context.Context, chain, lane string) (LedgerEntry, error)
+	// ListLedger returns entries of q.Chain (every lane) in LedgerKey order
+	// after q.After, at most q.Limit, and whether more follow. Invalid if
+	// Limit is outside 1..1000.
 	ListLedger(ctx context.Context, q LedgerQuery) ([]LedgerEntry, bool, error)
-	// ScanLedger calls fn for every entry of every chain, ordered by Chain
-	// then Seq, and stops at fn's first error, returning it.
+	// LedgerSince returns at most limit entries of every owner with
+	// LedgerKey > afterKey, in LedgerKey order: what the checkpoint job
+	// reads of what was appended since its last run.
+	LedgerSince(ctx context.Context, afterKey string, limit int) ([]LedgerEntry, error)
+	// ScanLedger calls fn for every entry, ordered by Chain, Lane, then
+	// Seq, and stops at fn's first error, returning it.
 	ScanLedger(ctx context.Context, fn func(LedgerEntry) error) error
-	// AdvanceLedgerHead sets the chain's head to h if h.Seq is greater than
-	// the stored head's Seq (or there is none); otherwise it does nothing.
-	AdvanceLedgerHead(ctx context.Context, h LedgerHead) error
-	// LedgerHeads returns every chain's head, ordered by Chain.
-	LedgerHeads(ctx context.Context) ([]LedgerHead, error)
+}
+
+// LogLeaf is one record of the ledger's Merkle log (checkpoint.go): a
+// lane's head when a checkpoint job saw it. N counts from 0.
+type LogLeaf struct {
+	N int64
+	LaneHead
+	// Hashes are the hashes of the log's tree that leaf N completes
+	// (golang.org/x/mod/sumdb/tlog's stored hashes for record N), in
+	// order: Hashes[0] is the leaf's own hash.
+	Hashes [][]byte
+}
+
+// Checkpoint is a signed statement of the Merkle log's size and root.
+type Checkpoint struct {
+	Size int64     `json:"size"`
+	Root []byte    `json:"root"`
+	At   time.Time `json:"at"`
+	// Note is the signed checkpoint (a golang.org/x/mod/sumdb/note signed
+	// note over the transparency-dev checkpoint text: origin, size, root).
+	Note string `json:"note"`
+	// Timestamp is an RFC 3161 time-stamp token over Note, when a TSA is
+	// configured.
+	Timestamp []byte `json:"timestamp,omitempty"`
+	// Blob is the SHA-256 of the write-once copy kept in the checkpoint bucket.
+	Blob string `json:"blob,omitempty"`
+}
+
+// LedgerLogStore keeps the Merkle log of lane heads and its checkpoints.
+// Both are append-only: nothing is ever updated or deleted.
+type LedgerLogStore interface {
+	// AppendLogLeaves inserts leaves (consecutive N, ascending) in order.
+	// Conflict if a leaf with one of their N exists; the leaves before it
+	// may then be stored.
+	AppendLogLeaves(ctx context.Context, leaves []LogLeaf) error
+	// LogSize returns the number of leaves (the highest N + 1; 0 when empty).
+	LogSize(ctx context.Context) (int64, error)
+	// LogLeaves returns the leaves with the given N, in N order; N not
+	// stored are left out.
+	LogLeaves(ctx context.Context, ns []int64) ([]LogLeaf, error)
+	// ScanLogLeaves calls fn for every leaf in N order and stops at fn's
+	// first error, returning it.
+	ScanLogLeaves(ctx context.Context, fn func(LogLeaf) error) error
+	// LaneLeaves returns, for each lane of chain, the leaf with the
+	// highest Seq among those with N < below, ordered by Lane.
+	LaneLeaves(ctx context.Context, chain string, below int64) ([]LogLeaf, error)
+	// AddCheckpoint inserts c. Conflict if a checkpoint of c.Size exists.
+	AddCheckpoint(ctx context.Context, c Checkpoint) error
+	// LatestCheckpoint returns the checkpoint with the highest Size.
+	// NotFound if there is none.
+	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
+	// Checkpoints returns at most limit checkpoints with Size > afterSize,
+	// in Size order.
+	Checkpoints(ctx context.Context, afterSize int64, limit int) ([]Checkpoint, error)
 }
 
 // UploadCursor is a position in ListUploads' order: the last intent of
@@ -240,6 +296,7 @@ type Store interface {
 	ReuseStore
 	LedgerStore
 	UploadStore
+	LedgerLogStore
 	// Ping checks that the server answers.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

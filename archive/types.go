@@ -303,11 +303,20 @@ func (a Action) Label() string {
 	return string(a)
 }
 
-// LedgerEntry is one entry of an owner's hash-chained access ledger.
-// Chain is the owner ID; Seq counts from 1 within the chain; PrevHash is the
-// Hash of entry Seq-1 ("" for Seq 1); Hash is computed by EntryHash.
+// LedgerEntry is one entry of an owner's access ledger.
+//
+// An owner's ledger (Chain = the owner ID) is the union of a few hash
+// chains, its lanes: each writer — one slot of one `kho serve` process —
+// appends only to its own lane, so an append needs no read of anyone
+// else's tail and never races another writer. Seq counts from 1 within
+// the lane; PrevHash is the Hash of entry Seq-1 of the same lane ("" for
+// Seq 1); Hash is computed by EntryHash. Entries written before lanes
+// existed form the lane "" of their owner (Lane is then absent from the
+// hashed encoding, so their hashes are unchanged). Periodic checkpoints
+// (checkpoint.go) commit to every lane's head outside the database.
 type LedgerEntry struct {
 	Chain      string    `json:"chain"`
+	Lane       string    `json:"lane,omitempty"`
 	Seq        int64     `json:"seq"`
 	At         time.Time `json:"at"`
 	Actor      string    `json:"actor"`
@@ -321,10 +330,24 @@ type LedgerEntry struct {
 	Hash       string    `json:"hash"`
 }
 
-// LedgerHead is the last entry a chain is known to have; it lets an audit
-// detect entries deleted from the end of a chain.
-type LedgerHead struct {
+// LedgerKey is the position of e in its owner's ledger listing: the time
+// of the entry (milliseconds, fixed width), then owner, lane and Seq, so
+// that keys are unique and sort in time order across lanes and owners.
+// Stores index it; the listing pages by it, and the checkpoint job scans
+// the entries appended since its last run by it.
+func LedgerKey(e LedgerEntry) string {
+	return fmt.Sprintf("%013d/%s/%s/%019d", e.At.UTC().UnixMilli(), e.Chain, e.Lane, e.Seq)
+}
+
+// LedgerKeyAt is the smallest key of any entry at or after t: the start
+// of a scan by time.
+func LedgerKeyAt(t time.Time) string { return fmt.Sprintf("%013d/", max(t.UTC().UnixMilli(), 0)) }
+
+// LaneHead is the last entry of one lane of an owner's ledger, as a
+// checkpoint commits to it.
+type LaneHead struct {
 	Chain string `json:"chain"`
+	Lane  string `json:"lane"`
 	Seq   int64  `json:"seq"`
 	Hash  string `json:"hash"`
 }

@@ -14,8 +14,8 @@ import (
 // same 1 MB upload benchmark with the metadata store wrapped in a timer and
 // reports the median time of each store call an upload makes ("<Call>-ms"),
 // and their sum weighted by calls per upload ("meta-ms"): what one upload
-// spends in the metadata store. The ledger calls (LastLedger, AppendLedger,
-// AdvanceLedgerHead) record the upload in the owner's access ledger.
+// spends in the metadata store. The ledger calls (LastLedger, AppendLedger)
+// record the upload in the owner's access ledger.
 func BenchmarkStoreCalls(b *testing.B) {
 	for _, dep := range deployments {
 		b.Run(dep.name, func(b *testing.B) {
@@ -54,7 +54,7 @@ func BenchmarkStoreCalls(b *testing.B) {
 // byte and the blob's commit, KeepUploads and DeleteUploads after the
 // answer, once per owner for the uploads that finished within 100 ms.
 var uploadCalls = []string{"TokenByHash", "GetDocumentType", "GetOwner", "BeginUpload", "ClaimBlob", "CreateDocument",
-	"LastLedger", "AppendLedger", "AdvanceLedgerHead", "KeepUploads", "DeleteUploads"}
+	"LastLedger", "AppendLedger", "KeepUploads", "DeleteUploads"}
 
 // timedStore is a metaStore that times the calls of an upload.
 type timedStore struct {
@@ -134,17 +134,12 @@ func (s *timedStore) CreateDocument(ctx context.Context, d archive.Document) err
 	return s.metaStore.CreateDocument(ctx, d)
 }
 
-func (s *timedStore) LastLedger(ctx context.Context, chain string) (archive.LedgerEntry, error) {
+func (s *timedStore) LastLedger(ctx context.Context, chain, lane string) (archive.LedgerEntry, error) {
 	defer s.done("LastLedger", time.Now())
-	return s.metaStore.LastLedger(ctx, chain)
+	return s.metaStore.LastLedger(ctx, chain, lane)
 }
 
 func (s *timedStore) AppendLedger(ctx context.Context, e archive.LedgerEntry) error {
 	defer s.done("AppendLedger", time.Now())
 	return s.metaStore.AppendLedger(ctx, e)
-}
-
-func (s *timedStore) AdvanceLedgerHead(ctx context.Context, h archive.LedgerHead) error {
-	defer s.done("AdvanceLedgerHead", time.Now())
-	return s.metaStore.AdvanceLedgerHead(ctx, h)
 }

@@ -4,14 +4,20 @@ import (
 	"net/http"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/internal/input"
 )
+
+// maxLedgerCursor bounds the after parameter (a LedgerKey: time, owner,
+// lane and Seq).
+const maxLedgerCursor = 400
 
 // ledgerJSON is one page of an owner's access ledger.
 type ledgerJSON struct {
 	Entries []ledgerEntryJSON `json:"entries"`
-	// More says whether entries follow; ask again with after = the last Seq.
-	More bool `json:"more"`
+	// More says whether entries follow; ask again with after = Next.
+	More bool   `json:"more"`
+	Next string `json:"next,omitempty"`
 }
 
 // ledgerEntryJSON is a ledger entry as the API shows it: the stored,
@@ -35,9 +41,9 @@ func (s *Server) ownerLedger(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	after, err := input.IntParam(q, "after", 0, 0, 1<<62)
-	if err != nil {
-		s.writeError(w, r, err)
+	after := q.Get("after")
+	if len(after) > maxLedgerCursor {
+		s.writeError(w, r, kerr.New(kerr.Invalid, "invalid_cursor", "Vị trí trang của nhật ký không hợp lệ.", "after is %d bytes long; a ledger cursor is at most %d", len(after), maxLedgerCursor))
 		return
 	}
 	limit, err := input.IntParam(q, "limit", 100, 1, 1000)
@@ -54,5 +60,9 @@ func (s *Server) ownerLedger(w http.ResponseWriter, r *http.Request) {
 	for _, e := range entries {
 		out = append(out, ledgerEntryJSON{LedgerEntry: e, ActionLabel: e.Action.Label()})
 	}
-	writeJSON(w, http.StatusOK, ledgerJSON{Entries: out, More: more})
+	page := ledgerJSON{Entries: out, More: more}
+	if more {
+		page.Next = archive.LedgerKey(entries[len(entries)-1])
+	}
+	writeJSON(w, http.StatusOK, page)
 }

@@ -3,11 +3,11 @@ package portal_test
 import (
 	"net/url"
 	"slices"
-	"strconv"
 	"testing"
 )
 
 type ledgerEntry struct {
+	Lane        string `json:"lane"`
 	Seq         int64  `json:"seq"`
 	Actor       string `json:"actor"`
 	ActorRole   string `json:"actorRole"`
@@ -24,6 +24,7 @@ type ledgerEntry struct {
 type ledgerPage struct {
 	Entries []ledgerEntry `json:"entries"`
 	More    bool          `json:"more"`
+	Next    string        `json:"next"`
 }
 
 type typeStat struct {
@@ -129,21 +130,29 @@ func TestReuseStatsAndLedger(t *testing.T) {
 
 	// The ledger, in pages of 3.
 	var all []ledgerEntry
-	after := int64(0)
+	after := ""
 	for {
 		var lp ledgerPage
-		e.do(call{method: "GET", path: "/api/v1/owners/" + ownerA + "/ledger?limit=3&after=" + strconv.FormatInt(after, 10), token: e.citizenA}).want(t, 200, "").json(t, &lp)
+		e.do(call{method: "GET", path: "/api/v1/owners/" + ownerA + "/ledger?limit=3&after=" + url.QueryEscape(after), token: e.citizenA}).want(t, 200, "").json(t, &lp)
 		all = append(all, lp.Entries...)
 		if !lp.More {
+			if lp.Next != "" {
+				t.Errorf("the last page has next %q", lp.Next)
+			}
 			break
 		}
-		after = lp.Entries[len(lp.Entries)-1].Seq
+		after = lp.Next
 	}
+	// Each lane is an unbroken chain from Seq 1, and the pages list every
+	// entry once.
 	var actions []string
+	prev := map[string]ledgerEntry{}
 	for i, en := range all {
-		if en.Seq != int64(i+1) || (i > 0 && en.PrevHash != all[i-1].Hash) {
-			t.Errorf("entry %d: seq %d prevHash %s", i, en.Seq, en.PrevHash)
+		p, ok := prev[en.Lane]
+		if en.Lane == "" || (!ok && en.Seq != 1) || (ok && (en.Seq != p.Seq+1 || en.PrevHash != p.Hash)) {
+			t.Errorf("entry %d: lane %q seq %d prevHash %s after %+v", i, en.Lane, en.Seq, en.PrevHash, p)
 		}
+		prev[en.Lane] = en
 		actions = append(actions, en.Action)
 	}
 	for _, a := range []string{"create", "reuse", "read", "download"} {

@@ -24,8 +24,8 @@
 //     Rev, so a guarded update must not overwrite increments it did not see.
 //   - Words are matched as plain substrings: "%", "_", "." and other LIKE or
 //     regular-expression syntax match only themselves.
-//   - ListReuses orders by At (then ID); LastLedger is the highest Seq, not
-//     the last inserted.
+//   - ListReuses orders by At (then ID); LastLedger is the highest Seq of the
+//     lane, not the last inserted.
 package archivetest
 
 import (
@@ -104,8 +104,11 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"LedgerList", testLedgerList},
 		{"LedgerListDocument", testLedgerListDocument},
 		{"LedgerConcurrentAppend", testLedgerConcurrentAppend},
+		{"LedgerSince", testLedgerSince},
 		{"LedgerScan", testLedgerScan},
-		{"LedgerHeads", testLedgerHeads},
+		{"LogLeaves", testLogLeaves},
+		{"LaneLeaves", testLaneLeaves},
+		{"Checkpoints", testCheckpoints},
 		// upload intents and their charges
 		{"UploadBeginCharges", testUploadBeginCharges},
 		{"UploadBeginRefused", testUploadBeginRefused},

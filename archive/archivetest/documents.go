@@ -397,7 +397,7 @@ func testTimes(t *testing.T, s archive.Store) {
 	if err := s.AppendLedger(ctx, e); err != nil {
 		t.Fatalf("AppendLedger: %v", err)
 	}
-	if last, err := s.LastLedger(ctx, o.ID); err == nil {
+	if last, err := s.LastLedger(ctx, o.ID, e.Lane); err == nil {
 		check("LedgerEntry.At", last.At)
 		if archive.EntryHash(last) != e.Hash {
 			t.Error("the entry read back no longer hashes to its Hash")

@@ -41,7 +41,7 @@ func runAuditVerify(ctx context.Context, a *app, cmd *command, args []string) er
 	var rep archive.AuditReport
 	err := a.withStore(ctx, cfg, mustExist, func(ctx context.Context, st *stores) error {
 		var err error
-		rep, err = st.vault(archive.Config{}, a.quietLog()).VerifyLedger(ctx)
+		rep, err = st.vault(archive.Config{}, a.quietLog()).VerifyLedger(ctx, archive.AuditOptions{})
 		return err
 	})
 	if err != nil {

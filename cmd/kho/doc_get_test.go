@@ -79,7 +79,7 @@ func newDocServer(t *testing.T) *docServer {
 // downloads counts the download entries in the owner's ledger.
 func (s *docServer) downloads(t *testing.T) int {
 	t.Helper()
-	es, _, err := s.vault.Ledger(context.Background(), s.owner, s.owner.Subject, "", 0, 1000, archive.Access{})
+	es, _, err := s.vault.Ledger(context.Background(), s.owner, s.owner.Subject, "", "", 1000, archive.Access{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestDocGetChecksTargetFirst(t *testing.T) {
 			t.Errorf("%v --purpose: exit %d, %s", args, code, errs)
 		}
 	}
-	es, _, err := s.vault.Ledger(context.Background(), s.owner, s.owner.Subject, "", 0, 1000, archive.Access{})
+	es, _, err := s.vault.Ledger(context.Background(), s.owner, s.owner.Subject, "", "", 1000, archive.Access{})
 	if err != nil {
 		t.Fatal(err)
 	}

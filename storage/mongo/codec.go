@@ -414,12 +414,15 @@ func (d reuseDoc) reuse() archive.ReuseRecord {
 		Version: d.Version, Dossier: d.Dossier, Purpose: d.Purpose, By: d.By, At: utc(d.At)}
 }
 
-// ledgerDoc is a ledger entry. Its _id is chain and seq together, so that
-// even without the unique (chain, seq) index an entry cannot be written twice.
+// ledgerDoc is a ledger entry. Its _id is chain, lane and seq together, so
+// that even without the unique (chain, lane, seq) index an entry cannot be
+// written twice. Key is archive.LedgerKey, the listing and scan order.
 type ledgerDoc struct {
 	ID         string    `bson:"_id"`
 	Chain      string    `bson:"chain"`
+	Lane       string    `bson:"lane"`
 	Seq        int64     `bson:"seq"`
+	Key        string    `bson:"key"`
 	At         time.Time `bson:"at"`
 	Actor      string    `bson:"actor"`
 	ActorRole  string    `bson:"actorRole"`
@@ -432,25 +435,25 @@ type ledgerDoc struct {
 	Hash       string    `bson:"hash"`
 }
 
-// ledgerID is the _id of entry seq of chain.
-func ledgerID(chain string, seq int64) string { return fmt.Sprintf("%s/%019d", chain, seq) }
+// ledgerID is the _id of entry seq of a lane of chain; entries of the lane
+// "" (made before lanes existed) keep the _id they had.
+func ledgerID(chain, lane string, seq int64) string {
+	if lane == "" {
+		return fmt.Sprintf("%s/%019d", chain, seq)
+	}
+	return fmt.Sprintf("%s/%s/%019d", chain, lane, seq)
+}
 
 func fromLedger(e archive.LedgerEntry) ledgerDoc {
-	return ledgerDoc{ID: ledgerID(e.Chain, e.Seq), Chain: e.Chain, Seq: e.Seq, At: e.At, Actor: e.Actor,
-		ActorRole: string(e.ActorRole), Action: string(e.Action), DocumentID: e.DocumentID, Version: e.Version,
-		Purpose: e.Purpose, Dossier: e.Dossier, PrevHash: e.PrevHash, Hash: e.Hash}
+	return ledgerDoc{ID: ledgerID(e.Chain, e.Lane, e.Seq), Chain: e.Chain, Lane: e.Lane, Seq: e.Seq, Key: archive.LedgerKey(e),
+		At: e.At, Actor: e.Actor, ActorRole: string(e.ActorRole), Action: string(e.Action), DocumentID: e.DocumentID,
+		Version: e.Version, Purpose: e.Purpose, Dossier: e.Dossier, PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
 func (d ledgerDoc) entry() archive.LedgerEntry {
-	return archive.LedgerEntry{Chain: d.Chain, Seq: d.Seq, At: utc(d.At), Actor: d.Actor,
+	return archive.LedgerEntry{Chain: d.Chain, Lane: d.Lane, Seq: d.Seq, At: utc(d.At), Actor: d.Actor,
 		ActorRole: archive.Role(d.ActorRole), Action: archive.Action(d.Action), DocumentID: d.DocumentID,
 		Version: d.Version, Purpose: d.Purpose, Dossier: d.Dossier, PrevHash: d.PrevHash, Hash: d.Hash}
-}
-
-type headDoc struct {
-	Chain string `bson:"_id"`
-	Seq   int64  `bson:"seq"`
-	Hash  string `bson:"hash"`
 }
 
 type tokenDoc struct {

@@ -8,6 +8,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kho-vn/kho/archive"
 )
@@ -106,7 +108,7 @@ type Index struct {
 // creates some (add a new migration's list here).
 func SchemaIndexes() []Index {
 	var out []Index
-	for _, list := range [][]index{indexesV1, indexesForms, indexesListing} {
+	for _, list := range [][]index{indexesV1, indexesForms, indexesListing, indexesLanes} {
 		for _, ix := range list {
 			out = append(out, Index{Coll: ix.coll, Name: ix.name, Keys: ix.keys, Unique: ix.unique})
 		}
@@ -116,3 +118,35 @@ func SchemaIndexes() []Index {
 
 // MaxSortMergeScans is the most point scans MongoDB merges in sort order.
 const MaxSortMergeScans = maxSortMergeScans
+
+// PlantLegacyLedger makes the ledger look as a database of schema 3 left
+// it — the unique (chain, seq) index instead of the lanes' indexes — and
+// inserts es as such a database held them: no lane, no key, _id chain/seq.
+func PlantLegacyLedger(ctx context.Context, s *Store, es []archive.LedgerEntry) error {
+	for _, ix := range indexesLanes {
+		if ix.coll == collLedger {
+			if err := s.ledger.Indexes().DropOne(ctx, ix.name); err != nil {
+				return err
+			}
+		}
+	}
+	for _, ix := range indexesV1 {
+		if ix.coll == collLedger {
+			opts := options.Index().SetName(ix.name).SetUnique(ix.unique)
+			if _, err := s.ledger.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys, Options: opts}); err != nil {
+				return err
+			}
+		}
+	}
+	for _, e := range es {
+		d := fromLedger(e)
+		doc := bson.D{{Key: "_id", Value: d.ID}, {Key: "chain", Value: d.Chain}, {Key: "seq", Value: d.Seq}, {Key: "at", Value: d.At},
+			{Key: "actor", Value: d.Actor}, {Key: "actorRole", Value: d.ActorRole}, {Key: "action", Value: d.Action},
+			{Key: "documentId", Value: d.DocumentID}, {Key: "version", Value: d.Version}, {Key: "purpose", Value: d.Purpose},
+			{Key: "dossier", Value: d.Dossier}, {Key: "prevHash", Value: d.PrevHash}, {Key: "hash", Value: d.Hash}}
+		if _, err := s.ledger.InsertOne(ctx, doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}

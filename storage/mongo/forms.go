@@ -39,16 +39,7 @@ func migrateForms(ctx context.Context, s *Store) error {
 			return classify(err, "create collection "+c)
 		}
 	}
-	for _, ix := range indexesForms {
-		opts := options.Index().SetName(ix.name)
-		if ix.unique {
-			opts.SetUnique(true)
-		}
-		if _, err := s.db.Collection(ix.coll).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys, Options: opts}); err != nil {
-			return classify(err, "create index "+ix.coll+"."+ix.name)
-		}
-	}
-	return nil
+	return s.createIndexes(ctx, indexesForms)
 }
 
 type draftDoc struct {

@@ -33,6 +33,7 @@ var schemaMigrations = []migration{
 	{3, "leases of background jobs", migrateJobs},
 	{4, "intents of unfinished uploads", migrateUploads},
 	{5, "listing indexes by status and signature", migrateListing},
+	{6, "ledger lanes, Merkle log and checkpoints", migrateLedgerLanes},
 }
 
 // SchemaVersion is the highest migration this build knows.

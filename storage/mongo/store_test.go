@@ -258,46 +258,48 @@ func TestGetVersionSlice(t *testing.T) {
 	}
 }
 
-func TestAdvanceLedgerHeadNeverGoesBack(t *testing.T) {
+// TestLedgerLanesMigration: a ledger written before lanes (one chain per
+// owner, unique (chain, seq)) becomes the lane "" of each owner: its
+// entries keep their content and hashes, get their listing key, and new
+// lanes may reuse their Seq numbers.
+func TestLedgerLanesMigration(t *testing.T) {
 	s := openFresh(t)
 	ctx := t.Context()
-	head := func(chain string) archive.LedgerHead {
-		t.Helper()
-		hs, err := s.LedgerHeads(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, h := range hs {
-			if h.Chain == chain {
-				return h
-			}
-		}
-		return archive.LedgerHead{}
+	var old []archive.LedgerEntry
+	prev := ""
+	for i := range 3 {
+		e := archive.LedgerEntry{Chain: "001099000001", Seq: int64(i + 1), At: baseTime.Add(time.Duration(i) * time.Second),
+			Actor: "canbo", ActorRole: archive.RoleStaff, Action: archive.ActionRead, Purpose: "xem", PrevHash: prev}
+		e.Hash = archive.EntryHash(e)
+		prev = e.Hash
+		old = append(old, e)
 	}
-	steps := []struct {
-		seq  int64
-		want int64
-	}{{5, 5}, {3, 5}, {5, 5}, {7, 7}, {1, 7}}
-	for _, st := range steps {
-		if err := s.AdvanceLedgerHead(ctx, archive.LedgerHead{Chain: "a", Seq: st.seq, Hash: fmt.Sprint("h", st.seq)}); err != nil {
-			t.Fatalf("advance to %d: %v", st.seq, err)
-		}
-		if h := head("a"); h.Seq != st.want || h.Hash != fmt.Sprint("h", st.want) {
-			t.Fatalf("after advancing to %d: head %+v, want seq %d", st.seq, h, st.want)
-		}
+	if err := mongo.PlantLegacyLedger(ctx, s, old); err != nil {
+		t.Fatal(err)
 	}
-	// Racing advances on a chain with no head end at the highest.
-	var wg sync.WaitGroup
-	for i := int64(1); i <= 12; i++ {
-		wg.Go(func() {
-			if err := s.AdvanceLedgerHead(ctx, archive.LedgerHead{Chain: "b", Seq: i, Hash: fmt.Sprint("h", i)}); err != nil {
-				t.Errorf("advance b to %d: %v", i, err)
-			}
-		})
+	if err := mongo.RunMigration(ctx, s, 6); err != nil {
+		t.Fatalf("migration 6: %v", err)
 	}
-	wg.Wait()
-	if h := head("b"); h.Seq != 12 || h.Hash != "h12" {
-		t.Fatalf("after racing advances: %+v, want seq 12", h)
+	if err := mongo.RunMigration(ctx, s, 6); err != nil {
+		t.Fatalf("migration 6 again: %v", err)
+	}
+	last, err := s.LastLedger(ctx, "001099000001", "")
+	if err != nil || last.Hash != old[2].Hash || archive.EntryHash(last) != last.Hash {
+		t.Fatalf("LastLedger(lane \"\") = %+v, %v", last, err)
+	}
+	// A new lane may use Seq 1 again; the listing merges both in time order.
+	e := archive.LedgerEntry{Chain: "001099000001", Lane: "abc-0", Seq: 1, At: baseTime.Add(time.Minute), Actor: "canbo",
+		ActorRole: archive.RoleStaff, Action: archive.ActionRead, Purpose: "xem"}
+	e.Hash = archive.EntryHash(e)
+	if err := s.AppendLedger(ctx, e); err != nil {
+		t.Fatalf("AppendLedger(new lane, Seq 1): %v", err)
+	}
+	es, more, err := s.ListLedger(ctx, archive.LedgerQuery{Chain: "001099000001", Limit: 10})
+	if err != nil || more || len(es) != 4 || es[0].Hash != old[0].Hash || es[2].Hash != old[2].Hash || es[3].Lane != "abc-0" {
+		t.Fatalf("ListLedger after the migration: %+v more=%v, %v", es, more, err)
+	}
+	if err := s.AppendLedger(ctx, old[1]); !kerr.IsKind(err, kerr.Conflict) {
+		t.Fatalf("AppendLedger(an old entry again) = %v, want Conflict", err)
 	}
 }
 

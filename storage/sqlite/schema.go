@@ -189,6 +189,56 @@ CREATE TABLE upload_charges (
 	`
 ALTER TABLE documents ADD COLUMN search_version INTEGER NOT NULL DEFAULT 0;
 `,
+	// 7: ledger lanes and checkpoints. An owner's ledger becomes several
+	// hash chains (lanes); entries made before are the lane '' of their
+	// owner, copied as they are (body and hash unchanged), with their
+	// listing key (archive.LedgerKey) computed from the time in the body.
+	// The per-chain heads are replaced by the Merkle log of lane heads and
+	// its signed checkpoints, both append-only.
+	`
+CREATE TABLE ledger_lanes (
+	chain       TEXT NOT NULL,
+	lane        TEXT NOT NULL,
+	seq         INTEGER NOT NULL,
+	key         TEXT NOT NULL,
+	document_id TEXT NOT NULL,
+	body        TEXT NOT NULL,
+	PRIMARY KEY (chain, lane, seq)
+) WITHOUT ROWID;
+INSERT INTO ledger_lanes (chain, lane, seq, key, document_id, body)
+	SELECT chain, '', seq,
+		printf('%013d/%s//%019d',
+			CAST(strftime('%s', json_extract(body, '$.at')) AS INTEGER) * 1000
+				+ CAST(substr(strftime('%f', json_extract(body, '$.at')), 4) AS INTEGER),
+			chain, seq),
+		document_id, body
+	FROM ledger;
+DROP TABLE ledger;
+DROP TABLE ledger_heads;
+ALTER TABLE ledger_lanes RENAME TO ledger;
+-- LedgerSince (the checkpoint job): entries of all owners by time.
+CREATE UNIQUE INDEX ledger_key ON ledger (key);
+-- ListLedger: an owner's entries, all lanes, by time.
+CREATE INDEX ledger_chain_key ON ledger (chain, key);
+-- ListLedger with DocumentID.
+CREATE INDEX ledger_document ON ledger (chain, document_id, key);
+
+CREATE TABLE ledger_log (
+	n      INTEGER PRIMARY KEY,
+	chain  TEXT NOT NULL,
+	lane   TEXT NOT NULL,
+	seq    INTEGER NOT NULL,
+	hash   TEXT NOT NULL,
+	hashes BLOB NOT NULL
+);
+-- LaneLeaves: an owner's lanes and their newest leaves.
+CREATE INDEX ledger_log_lane ON ledger_log (chain, lane, seq);
+
+CREATE TABLE ledger_checkpoints (
+	size INTEGER PRIMARY KEY,
+	body TEXT NOT NULL
+);
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
