@@ -265,7 +265,7 @@ func checkCrashState(ctx context.Context, dir string, ids, shas []string) []stri
 			problems = append(problems, fmt.Sprintf("acknowledged upload %s holds blob %s, not %s", id, d.Current.Blob, shas[i]))
 		}
 	}
-	rep, err := archive.New(st, bucket, archive.Config{}, slog.New(slog.DiscardHandler), nil).VerifyLedger(ctx)
+	rep, err := archive.New(st, bucket, archive.Config{}, slog.New(slog.DiscardHandler), nil).VerifyLedger(ctx, archive.AuditOptions{})
 	if err != nil {
 		problems = append(problems, "ledger verification fails: "+err.Error())
 	} else if len(rep.Problems) > 0 {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -196,10 +197,31 @@ func TestCLITour(t *testing.T) {
 		t.Errorf("unknown type: exit %d, stderr %q", r.code, r.stderr)
 	}
 
-	// The ledger is intact while the server runs...
+	// The ledger is intact while the server runs, and checkpointed: the
+	// server made DIR/ledger.key; a checkpoint now (the server makes one
+	// every --checkpoint-interval) covers every entry so far.
+	r = mustKho(t, "audit", "checkpoint", "--data", data)
+	if !strings.Contains(r.stdout, "leaves: 1") {
+		t.Fatalf("audit checkpoint:\n%s", r.stdout)
+	}
 	r = mustKho(t, "audit", "verify", "--data", data)
-	if !strings.Contains(r.stdout, "chains: 1") || !strings.Contains(r.stdout, "problems: 0") {
+	if !strings.Contains(r.stdout, "chains: 1") || !strings.Contains(r.stdout, "problems: 0") ||
+		!strings.Contains(r.stdout, "checkpoint: 1 (") || !strings.Contains(r.stdout, "unanchored: 0") {
 		t.Fatalf("audit verify:\n%s", r.stdout)
+	}
+	// The citizen checks, with the server's public key alone, that their
+	// ledger as downloaded is the one the signed checkpoint covers.
+	resp, err = http.Get(srv.url + "/api/v1/ledger/key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	proof := filepath.Join(t.TempDir(), "proof.json")
+	mustKho(t, append([]string{"audit", "proof", "--owner", citizenID, "-o", proof}, cli...)...)
+	r = mustKho(t, "audit", "check-proof", "--key", strings.TrimSpace(string(pub)), proof)
+	if !strings.Contains(r.stdout, "lanes: 1") || !strings.Contains(r.stderr, "Bằng chứng hợp lệ") {
+		t.Fatalf("audit check-proof:\n%s%s", r.stdout, r.stderr)
 	}
 	srv.stop()
 
@@ -220,7 +242,7 @@ func TestCLITour(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("audit verify after tampering: exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, fmt.Sprintf("chain=%s seq=2 ", citizenID)) || !strings.Contains(r.stderr, "(ledger_broken:") {
+	if !regexp.MustCompile(fmt.Sprintf(`chain=%s lane="[a-z2-7]+-0" seq=2 reason="hash mismatch"`, citizenID)).MatchString(r.stdout) || !strings.Contains(r.stderr, "(ledger_broken:") {
 		t.Fatalf("audit verify must name chain %s seq 2:\nstdout: %s\nstderr: %s", citizenID, r.stdout, r.stderr)
 	}
 }

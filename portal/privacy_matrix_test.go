@@ -249,9 +249,10 @@ var (
 // (verified on store: TOTAL-PASSED), one reuse of it and a draft.
 func newFixture(t *testing.T, bare bool) *fixture {
 	t.Helper()
-	se := newSigningEnv(t)
+	se := newSigningEnv(t, withLedgerKey(t))
 	f := &fixture{signingEnv: se}
-	if se.server.Config().Signing == nil || se.server.Config().Verifier == nil || se.server.Config().Drafts == nil || se.server.Config().Forms == nil {
+	if se.server.Config().Signing == nil || se.server.Config().Verifier == nil || se.server.Config().Drafts == nil || se.server.Config().Forms == nil ||
+		se.vault.LedgerVerifierKey() == "" {
 		t.Fatal("the matrix's server lacks a feature")
 	}
 	f.secrets = []string{secretName, "Bích Ngọc", secretSummary, "123/2021", secretAddress, "Lý Thường Kiệt", secretBirth,
@@ -278,6 +279,9 @@ func newFixture(t *testing.T, bare bool) *fixture {
 		body: []byte(`{"hoTenMe":"` + secretDraft + `"}`)}).want(t, 201, "").json(t, &dr)
 	f.draft = dr.ID
 	f.secrets = append(f.secrets, f.card.ID, f.card.Current.Blob, f.draft)
+	if _, err := f.vault.Checkpoint(context.Background(), ""); err != nil {
+		t.Fatalf("checkpoint of A's ledger: %v", err)
+	}
 	return f
 }
 
@@ -399,7 +403,7 @@ func (f *fixture) state(t *testing.T) vaultState {
 			t.Fatal(err)
 		}
 	}
-	es, _, err := f.vault.Ledger(ctx, archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, "", 0, 1000, archive.Access{})
+	es, _, err := f.vault.Ledger(ctx, archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, "", "", 1000, archive.Access{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +519,7 @@ func runPrivacyRow(t *testing.T, row privacyRow) {
 			}
 		})
 	}
-	es, _, err := rf.vault.Ledger(context.Background(), archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, "", 0, 1000, archive.Access{})
+	es, _, err := rf.vault.Ledger(context.Background(), archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, "", "", 1000, archive.Access{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,27 +46,29 @@ func TestPrivacyMatrix(t *testing.T) {
 // version or draft, with why. A new operation must be added here or get
 // x-kho-scope and a row.
 var unscopedOperations = map[string]string{
-	"healthz":           "no input",
-	"getOpenAPI":        "no input",
-	"getLimits":         "no input",
-	"listSigningKeys":   "the server's keys (staff)",
-	"signPDF":           "signs the PDF in the request; reads and stores nothing in any vault",
-	"verifyPDF":         "verifies the PDF in the request (anyone); reads and stores nothing",
-	"signData":          "signs the data in the request; reads and stores nothing",
-	"verifyData":        "verifies the data in the request (anyone); reads and stores nothing",
-	"getSystemStats":    "counts over every vault, no owner named (staff; a citizen gets staff_only)",
-	"listDocumentTypes": "the catalogue",
-	"getDocumentType":   "the catalogue",
-	"putDocumentType":   "the catalogue (admin)",
-	"listProcedures":    "the catalogue",
-	"getProcedure":      "the catalogue",
-	"putProcedure":      "the catalogue (admin)",
-	"loadCatalog":       "the catalogue (admin)",
-	"listForms":         "published form definitions",
-	"getForm":           "a published form definition",
-	"putForm":           "publishes a form definition (admin)",
-	"listDrafts":        "the caller's own drafts; names no owner (TestPrivacyOwnListings: B lists none of A's)",
-	"createDraft":       "makes a draft of the caller's own; names no owner",
+	"healthz":             "no input",
+	"getOpenAPI":          "no input",
+	"getLimits":           "no input",
+	"getLatestCheckpoint": "the ledger's Merkle log size and signed root: names no owner",
+	"getLedgerKey":        "the server's public checkpoint key",
+	"listSigningKeys":     "the server's keys (staff)",
+	"signPDF":             "signs the PDF in the request; reads and stores nothing in any vault",
+	"verifyPDF":           "verifies the PDF in the request (anyone); reads and stores nothing",
+	"signData":            "signs the data in the request; reads and stores nothing",
+	"verifyData":          "verifies the data in the request (anyone); reads and stores nothing",
+	"getSystemStats":      "counts over every vault, no owner named (staff; a citizen gets staff_only)",
+	"listDocumentTypes":   "the catalogue",
+	"getDocumentType":     "the catalogue",
+	"putDocumentType":     "the catalogue (admin)",
+	"listProcedures":      "the catalogue",
+	"getProcedure":        "the catalogue",
+	"putProcedure":        "the catalogue (admin)",
+	"loadCatalog":         "the catalogue (admin)",
+	"listForms":           "published form definitions",
+	"getForm":             "a published form definition",
+	"putForm":             "publishes a form definition (admin)",
+	"listDrafts":          "the caller's own drafts; names no owner (TestPrivacyOwnListings: B lists none of A's)",
+	"createDraft":         "makes a draft of the caller's own; names no owner",
 }
 
 // jsonCall is a request with a JSON body.
@@ -141,6 +143,10 @@ func privacyRows() []privacyRow {
 				req:  func(f *fixture) call { return getCall(owner(f) + "/ledger?document=" + f.card.ID) },
 				bReq: func(f *fixture) call { return getCall("/api/v1/owners/" + ownerB + "/ledger?document=" + f.card.ID) },
 				ok:   200, shows: text(secretDossier), status: 200},
+		}},
+		{op: "getOwnerLedgerProof", cases: []privacyCase{
+			{name: "A's proof", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(owner(f) + "/ledger/proof") },
+				ok: 200, shows: text(`"owner":"` + ownerA + `"`), status: 403, code: "not_own_vault"},
 		}},
 		{op: "findReusable", cases: []privacyCase{
 			{name: "A", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(owner(f) + "/reusable?type=CAN_CUOC") },
@@ -409,7 +415,8 @@ func TestAuthenticationRequired(t *testing.T) {
 
 	// The public routes and what they answer without a token here.
 	public := map[string]int{"GET /healthz": 200, "GET /api/v1/openapi.yaml": 200, "GET /api/v1/limits": 200,
-		"POST /api/v1/signing/verify": 503, "POST /api/v1/signing/verify-data": 503} // no verifier configured in this test
+		"POST /api/v1/signing/verify": 503, "POST /api/v1/signing/verify-data": 503, // no verifier configured in this test
+		"GET /api/v1/ledger/checkpoints/latest": 404, "GET /api/v1/ledger/key": 404} // no checkpoint key in this test
 	dataBody, dataCT := multipartBody(t, part{name: "data", data: []byte(`{}`)}, part{name: "signature", data: []byte{0x30}})
 	bodies := map[string]struct {
 		ct, query string

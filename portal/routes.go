@@ -23,12 +23,15 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/healthz", handle: s.healthz, public: true},
 		{method: "GET", path: "/api/v1/openapi.yaml", handle: s.openAPI, public: true},
 		{method: "GET", path: "/api/v1/limits", handle: s.limits, public: true},
+		{method: "GET", path: "/api/v1/ledger/checkpoints/latest", handle: s.latestCheckpoint, public: true},
+		{method: "GET", path: "/api/v1/ledger/key", handle: s.ledgerKey, public: true},
 
 		{method: "POST", path: "/api/v1/owners", handle: s.registerOwner},
 		{method: "GET", path: "/api/v1/owners/{id}", handle: s.getOwner},
 		{method: "PUT", path: "/api/v1/owners/{id}/quota", handle: s.setQuota},
 		{method: "GET", path: "/api/v1/owners/{id}/stats", handle: s.ownerStats},
 		{method: "GET", path: "/api/v1/owners/{id}/ledger", handle: s.ownerLedger},
+		{method: "GET", path: "/api/v1/owners/{id}/ledger/proof", handle: s.ownerLedgerProof},
 		{method: "GET", path: "/api/v1/owners/{id}/reusable", handle: s.findReusable},
 
 		{method: "POST", path: "/api/v1/documents", handle: s.createDocument, stream: true},

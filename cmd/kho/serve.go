@@ -41,7 +41,15 @@ variable shown in brackets; a flag on the command line wins.
 
 At start-up the starter catalogue of document types is loaded into an
 empty catalogue, then --catalog FILE if given. Unreferenced blobs are
-collected every --gc-interval. SIGINT or SIGTERM stops the server
+collected every --gc-interval.
+
+The access ledger is checkpointed every --checkpoint-interval: the heads
+of its hash chains go into a Merkle log whose root is signed with the key
+of --ledger-key-file (embedded: DIR/ledger.key, made on first start),
+time-stamped by --tsa if given, and kept as a write-once blob
+(DIR/ledger-checkpoints, or the S3 prefix ledger-checkpoints/). Every
+process of a deployment needs the same key; with --mongo-uri and no key
+file the server runs without checkpoints and says so at start. SIGINT or SIGTERM stops the server
 gracefully: no new connections, in-flight requests get --shutdown-timeout
 to finish, then background work stops and the stores are closed.
 
@@ -81,6 +89,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	sig.bind(fs.FlagSet, a.getenv)
 	var fm serveForms
 	fm.bind(fs.FlagSet, a.getenv)
+	var ledger serveLedger
+	ledger.bind(fs.FlagSet, a.getenv)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -96,12 +106,12 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{err}
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	return serve(ctx, a, &cfg, &sig, &fm, log)
+	return serve(ctx, a, &cfg, &sig, &fm, &ledger, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, log *slog.Logger) (err error) {
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
 	// One pool for every PDF parse of the process: their estimated memory
@@ -141,7 +151,12 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		return err
 	}
 
-	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace, Verifier: verifier, PDFBudget: budget}, log)
+	ledgerSigning, closeCheckpoints, err := lg.signing(startCtx, &cfg.Store, sig.tsa, sig.timeout, log)
+	if err != nil {
+		return err
+	}
+	defer closeCheckpoints()
+	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace, Verifier: verifier, PDFBudget: budget, Ledger: ledgerSigning}, log)
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}
@@ -168,7 +183,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
-	bg.Go(func() { runBackground(bgCtx, vault, drafts, st, cfg, log) })
+	bg.Go(func() { runBackground(bgCtx, backgroundJobs(vault, drafts, cfg, lg, log), st, log) })
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(api.Listener(ln)) }()
@@ -244,9 +259,9 @@ func loadCatalogs(ctx context.Context, vault *archive.Service, file string, log 
 // runBackground removes staged writes a crash left behind (each process
 // its own, in a local data directory), then runs the shared background jobs
 // under leases in the metadata store until ctx is cancelled: however many
-// processes share the store, one at a time runs each job, once per
-// cfg.GCInterval in all.
-func runBackground(ctx context.Context, vault *archive.Service, drafts *forms.Drafts, st *stores, cfg *config.Serve, log *slog.Logger) {
+// processes share the store, one at a time runs each job, once per its
+// interval in all. Jobs with no interval (0) do not run.
+func runBackground(ctx context.Context, all []jobs.Job, st *stores, log *slog.Logger) {
 	if st.local != nil {
 		n, err := st.local.CleanTemp(ctx, tempGrace)
 		switch {
@@ -256,16 +271,25 @@ func runBackground(ctx context.Context, vault *archive.Service, drafts *forms.Dr
 			log.Info("Đã dọn tệp tạm còn sót", "files", n)
 		}
 	}
-	if cfg.GCInterval <= 0 {
+	poll := 30 * time.Second
+	var run []jobs.Job
+	for _, j := range all {
+		if j.Every > 0 {
+			run = append(run, j)
+			poll = min(poll, j.Every)
+		}
+	}
+	if len(run) == 0 {
 		return
 	}
-	runner := jobs.NewRunner(st.meta, log, jobs.WithPoll(min(cfg.GCInterval, 30*time.Second)))
-	runner.Loop(ctx, backgroundJobs(vault, drafts, cfg, log)...)
+	runner := jobs.NewRunner(st.meta, log, jobs.WithPoll(poll))
+	runner.Loop(ctx, run...)
 }
 
-// backgroundJobs are the leased jobs of `kho serve`.
-func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Serve, log *slog.Logger) []jobs.Job {
-	return []jobs.Job{
+// backgroundJobs are the leased jobs of `kho serve`: orphan blobs, expired
+// drafts, and — when the server has a checkpoint key — ledger checkpoints.
+func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Serve, lg *serveLedger, log *slog.Logger) []jobs.Job {
+	js := []jobs.Job{
 		{Name: "blob-gc", Every: cfg.GCInterval, Timeout: gcTimeout, Run: func(ctx context.Context, _ *jobs.Run) error {
 			rep, err := vault.CollectGarbageWith(ctx, archive.GCOptions{})
 			if rep != (archive.GCReport{}) {
@@ -278,4 +302,8 @@ func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Se
 			return sweepDrafts(ctx, drafts, log)
 		}},
 	}
+	if vault.LedgerVerifierKey() != "" {
+		js = append(js, checkpointJob(vault, lg.interval, log))
+	}
+	return js
 }

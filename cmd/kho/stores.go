@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/kho-vn/kho/archive"
@@ -95,32 +96,44 @@ func openStores(ctx context.Context, cfg *config.Store, mode openMode, log *slog
 	if cfg.MetadataOnly {
 		return s, nil
 	}
-	var drv storage.Driver
+	drv, local, err := openDriver(ctx, cfg, mode, cfg.BlobPath(), "")
+	if err != nil {
+		return nil, err
+	}
+	s.local = local
+	s.bucket = storage.NewBucket(drv)
+	return s, nil
+}
+
+// openDriver opens the blob driver cfg names: on S3, under cfg's prefix
+// plus sub; else the local folder dir (local is then that driver too).
+func openDriver(ctx context.Context, cfg *config.Store, mode openMode, dir, sub string) (drv storage.Driver, local *localfs.Driver, err error) {
 	if cfg.S3.Enabled() {
+		prefix := cfg.S3.Prefix
+		if sub != "" {
+			prefix = strings.TrimSuffix(prefix, "/")
+			if prefix != "" {
+				prefix += "/"
+			}
+			prefix += sub
+		}
 		d, err := s3.New(ctx, s3.Config{
 			Endpoint:     cfg.S3.Endpoint,
 			AccessKey:    cfg.S3.AccessKey,
 			SecretKey:    cfg.S3.SecretKey,
 			Bucket:       cfg.S3.Bucket,
 			Region:       cfg.S3.Region,
-			Prefix:       cfg.S3.Prefix,
+			Prefix:       prefix,
 			Secure:       cfg.S3.Secure,
 			CreateBucket: mode == mayCreate,
 		})
-		if err != nil {
-			return nil, err
-		}
-		drv = d
-	} else {
-		d, err := localfs.New(cfg.BlobPath())
-		if err != nil {
-			return nil, err
-		}
-		s.local = d
-		drv = d
+		return d, nil, err
 	}
-	s.bucket = storage.NewBucket(drv)
-	return s, nil
+	d, err := localfs.New(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, d, nil
 }
 
 // close closes the blob bucket and the metadata store.
