@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/testenv"
 
 	_ "modernc.org/sqlite" // to tamper with the embedded store's file
@@ -428,5 +430,76 @@ func TestCheckProof(t *testing.T) {
 		if code != 1 || !strings.Contains(errs, tc.code) {
 			t.Errorf("%s: exit %d\n%s%s", tc.what, code, out, errs)
 		}
+	}
+}
+
+// TestCheckpointJobUnderLease: the ledger-checkpoint job of kho serve runs
+// once per interval whichever process asks, and each run goes on from the
+// cursor the last one (of any process) saved in the lease.
+func TestCheckpointJobUnderLease(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := openStores(ctx, &config.Store{DataDir: dir}, mayCreate, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close(ctx)
+	lg := serveLedger{interval: time.Minute}
+	ls, closeBlobs, err := lg.signing(ctx, &config.Store{DataDir: dir}, "", time.Second, slog.New(slog.DiscardHandler))
+	if err != nil || ls.Signer == nil {
+		t.Fatalf("signing: %+v, %v", ls, err)
+	}
+	defer closeBlobs()
+	if _, err := os.Stat(filepath.Join(dir, ledgerKeyName)); err != nil {
+		t.Fatalf("the embedded store's key was not made: %v", err)
+	}
+	now := time.Now()
+	clock := func() time.Time { return now }
+	vault := archive.New(st.meta, st.bucket, archive.Config{Ledger: ls}, nil, clock)
+	staff := archive.Actor{Subject: "canbo", Role: archive.RoleStaff}
+	if _, err := vault.RegisterOwner(ctx, staff, archive.OwnerInput{Kind: archive.Individual, IdentityNumber: victim, Name: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(n int) {
+		for range n {
+			if _, err := vault.Owner(ctx, staff, victim, archive.Access{Purpose: "xem"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	read(3)
+	job := checkpointJob(vault, lg.interval, slog.New(slog.DiscardHandler))
+	r1 := jobs.NewRunner(st.meta, nil, jobs.WithHolder("p1"), jobs.WithClock(clock))
+	r2 := jobs.NewRunner(st.meta, nil, jobs.WithHolder("p2"), jobs.WithClock(clock))
+	if ran, err := r1.RunOnce(ctx, job); !ran || err != nil {
+		t.Fatalf("first run: %v, %v", ran, err)
+	}
+	if ran, err := r2.RunOnce(ctx, job); ran || err != nil {
+		t.Fatalf("the other process ran the job before it was due: %v, %v", ran, err)
+	}
+	l, err := st.meta.GetLease(ctx, "ledger-checkpoint")
+	if err != nil || l.Cursor == "" {
+		t.Fatalf("lease after the run: %+v, %v", l, err)
+	}
+	cp, err := vault.LatestCheckpoint(ctx)
+	if err != nil || cp.Size != 1 || cp.Blob == "" {
+		t.Fatalf("checkpoint: %+v, %v", cp, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, checkpointBlobs)); err != nil {
+		t.Fatalf("no checkpoint blob folder: %v", err)
+	}
+	now = now.Add(10 * time.Minute)
+	read(2)
+	now = now.Add(2 * time.Minute)
+	if ran, err := r2.RunOnce(ctx, job); !ran || err != nil {
+		t.Fatalf("second run by the other process: %v, %v", ran, err)
+	}
+	cp2, err := vault.LatestCheckpoint(ctx)
+	if err != nil || cp2.Size != 2 {
+		t.Fatalf("second checkpoint: %+v, %v", cp2, err)
+	}
+	l2, _ := st.meta.GetLease(ctx, "ledger-checkpoint")
+	if l2.Cursor <= l.Cursor {
+		t.Fatalf("cursor did not move: %q then %q", l.Cursor, l2.Cursor)
 	}
 }
