@@ -170,12 +170,41 @@ func leafOf(i int64) int64 {
 	return lo
 }
 
-// add remembers the hashes leaf n stores.
+// add remembers the hashes leaf n stores, then forgets every hash but
+// those of the log's complete subtrees at size n+1 (its right edge, at
+// most log2(n) hashes): all that the next leaf's stored hashes and the
+// root of the log need. A run then reads the store once, for the edge of
+// the log it starts from, however many leaves it appends.
 func (r *logReader) add(n int64, hs []tlog.Hash) {
+	r.put(n, hs)
+	edge := rightEdge(n + 1)
+	for i := range r.cache {
+		if !slices.Contains(edge, i) {
+			delete(r.cache, i)
+		}
+	}
+}
+
+// put remembers the hashes leaf n stores.
+func (r *logReader) put(n int64, hs []tlog.Hash) {
 	base := tlog.StoredHashIndex(0, n)
 	for k, h := range hs {
 		r.cache[base+int64(k)] = h
 	}
+}
+
+// rightEdge returns the stored-hash indexes of the maximal complete
+// subtrees that make up a log of size records, largest first.
+func rightEdge(size int64) []int64 {
+	var out []int64
+	start := int64(0)
+	for level := 62; level >= 0; level-- {
+		if size&(1<<level) != 0 {
+			out = append(out, tlog.StoredHashIndex(level, start>>level))
+			start += 1 << level
+		}
+	}
+	return out
 }
 
 // ReadHashes implements tlog.HashReader.
@@ -198,7 +227,7 @@ func (r *logReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 			for k, h := range l.Hashes {
 				copy(hs[k][:], h)
 			}
-			r.add(l.N, hs)
+			r.put(l.N, hs)
 		}
 	}
 	out := make([]tlog.Hash, len(indexes))
@@ -303,9 +332,6 @@ func (s *Service) Checkpoint(ctx context.Context, cursor string) (CheckpointRun,
 		}
 		run.Leaves += len(batch)
 		batch = batch[:0]
-		// The hashes of this run that later leaves need are read back from
-		// the records just written; drop the rest.
-		clear(r.cache)
 		return nil
 	}
 	for _, k := range ids {

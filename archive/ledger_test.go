@@ -435,3 +435,46 @@ func TestVerifyLedgerFindsTamperingInTheDatabase(t *testing.T) {
 		t.Fatalf("problems %s, want %s", got, want)
 	}
 }
+
+// TestCheckpointLogOverManyRuns: runs that log different numbers of lanes
+// (the log's right edge changing shape) keep the log consistent: the
+// signed root equals the root recomputed from the leaves, and every
+// owner's latest lane heads are proven in the latest checkpoint.
+func TestCheckpointLogOverManyRuns(t *testing.T) {
+	ctx := context.Background()
+	v := newVault(t, archive.Config{})
+	cp, verifier := checkpointer(t, v)
+	tails := map[string]archive.LedgerEntry{}
+	owner := func(i int) string { return fmt.Sprintf("0010990%05d", i) }
+	cursor := ""
+	for _, n := range []int{37, 1, 64, 5, 128, 3} {
+		v.clock.Set(v.clock.Now().Add(5 * time.Minute))
+		for i := range n {
+			o := owner(i * 7 % 150)
+			prev := tails[o]
+			e := archive.LedgerEntry{Chain: o, Lane: "w-0", Seq: prev.Seq + 1, At: v.clock.Now(), Actor: "canbo",
+				ActorRole: archive.RoleStaff, Action: archive.ActionRead, Purpose: "xem", PrevHash: prev.Hash}
+			e.Hash = archive.EntryHash(e)
+			if err := v.store.AppendLedger(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+			tails[o] = e
+		}
+		run, err := cp.Checkpoint(ctx, cursor)
+		wantCode(t, err, "")
+		cursor = run.Cursor
+		rep := audit(t, v, v.store, archive.AuditOptions{Verifier: verifier})
+		if len(rep.Problems) != 0 || rep.Unanchored != 0 {
+			t.Fatalf("after a run of %d lanes: %+v", n, rep)
+		}
+	}
+	for o := range tails {
+		p, err := cp.Proof(ctx, archive.Actor{Subject: o, Role: archive.RoleCitizen}, o, archive.Access{})
+		wantCode(t, err, "")
+		es, _, err := cp.Ledger(ctx, archive.Actor{Subject: o, Role: archive.RoleCitizen}, o, "", "", 1000, archive.Access{})
+		wantCode(t, err, "")
+		if res, err := archive.CheckProof(p, verifier, es); err != nil || res.Lanes != 1 || res.Covered != len(es) {
+			t.Fatalf("proof of %s: %+v, %v", o, res, err)
+		}
+	}
+}
