@@ -6,11 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/signing"
 )
 
 // withLedgerKey gives the test server's vault a new checkpoint key.
@@ -147,4 +149,50 @@ func TestLedgerProof(t *testing.T) {
 	}
 	// Citizen B gets nothing of A's.
 	e.do(call{method: "GET", path: owner + "/ledger/proof", token: e.citizenB}).want(t, 403, "not_own_vault")
+}
+
+// TestLedgerCheckpointTimeStamped: with a TSA, a checkpoint carries an
+// RFC 3161 token over its note; CheckProof reports the TSA's time and
+// refuses a token that was changed or that covers another note.
+func TestLedgerCheckpointTimeStamped(t *testing.T) {
+	srv, _ := testPKI(t)
+	withKey := withLedgerKey(t)
+	e := newEnv(t, withKey, func(o *envOptions) {
+		o.vault.Ledger.Timestamp = func(ctx context.Context, data []byte) ([]byte, error) {
+			return signing.TimestampData(ctx, srv.URL+"/tsa", 10*time.Second, data)
+		}
+	})
+	var d document
+	e.uploadRaw(rawUpload{token: e.citizenA, query: url.Values{"type": {"KHAC"}, "name": {"Giấy tờ"}, "filename": {"a.pdf"}},
+		contentType: "application/pdf", data: pdf("a")}).want(t, 201, "").json(t, &d)
+	run, err := e.vault.Checkpoint(context.Background(), "")
+	if err != nil || len(run.Latest.Timestamp) == 0 {
+		t.Fatalf("checkpoint: %+v, %v", run, err)
+	}
+	var p archive.LedgerProof
+	e.do(call{method: "GET", path: "/api/v1/owners/" + ownerA + "/ledger/proof", token: e.citizenA}).want(t, 200, "").json(t, &p)
+	key := strings.TrimSpace(string(e.do(call{method: "GET", path: "/api/v1/ledger/key"}).want(t, 200, "").body))
+	verifier, err := archive.ParseLedgerVerifier(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := archive.CheckProof(p, verifier, nil)
+	if err != nil || res.Stamped.IsZero() || time.Since(res.Stamped) > time.Minute {
+		t.Fatalf("CheckProof = %+v, %v; want the TSA's time", res, err)
+	}
+	bad := p
+	bad.Checkpoint.Timestamp = append([]byte(nil), p.Checkpoint.Timestamp...)
+	bad.Checkpoint.Timestamp[len(bad.Checkpoint.Timestamp)/2] ^= 0x40
+	if _, err := archive.CheckProof(bad, verifier, nil); err == nil {
+		t.Error("a changed token was accepted")
+	}
+	// A valid token over another note.
+	other, err := signing.TimestampData(context.Background(), srv.URL+"/tsa", 10*time.Second, []byte("another note"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Checkpoint.Timestamp = other
+	if _, err := archive.CheckProof(bad, verifier, nil); err == nil {
+		t.Error("a token over another note was accepted")
+	}
 }
