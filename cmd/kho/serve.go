@@ -179,6 +179,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		"verifySignatures", verifier != nil,
 		"signKeys", strings.Join(sig.keyNames(), ","),
 		"forms", len(formReg.List()),
+		"ledgerCheckpoints", ledgerSigning.Signer != nil,
 		"pid", os.Getpid())
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
