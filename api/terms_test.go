@@ -21,9 +21,16 @@ var bannedTerms = []struct {
 	re  *regexp.Regexp
 	say string
 }{
-	{regexp.MustCompile(`(?i)tài liệu`), `"giấy tờ" (a citizen's paper) or "tệp" (a file)`},
-	{regexp.MustCompile(`(?i)văn bản`), `"giấy tờ", or "đoạn văn bản"/"văn bản thuần" where text is meant`},
-	{regexp.MustCompile(`(?i)chứng từ|văn kiện|tư liệu`), `"giấy tờ"`},
+	{words(`tài liệu`), `"giấy tờ" (a citizen's paper) or "tệp" (a file)`},
+	{words(`văn bản`), `"giấy tờ", or "đoạn văn bản"/"văn bản thuần" where text is meant`},
+	{words(`chứng từ|văn kiện|tư liệu`), `"giấy tờ"`},
+}
+
+// words matches the alternatives of alt as whole words, ignoring case:
+// "bằng chứng từng chuỗi" does not hold "chứng từ". (RE2's \b knows only
+// ASCII letters.)
+func words(alt string) *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{M}])(` + alt + `)(?:$|[^\p{L}\p{M}])`)
 }
 
 // allowedText are the phrases with "văn bản" that mean text, not a paper.
@@ -34,8 +41,8 @@ func checkTerms(t *testing.T, where, s string) {
 	t.Helper()
 	s = allowedText.ReplaceAllString(norm.NFC.String(s), "")
 	for _, b := range bannedTerms {
-		if m := b.re.FindString(s); m != "" {
-			t.Errorf("%s: %q — say %s", where, m, b.say)
+		if m := b.re.FindStringSubmatch(s); m != nil {
+			t.Errorf("%s: %q — say %s", where, m[1], b.say)
 		}
 	}
 }
