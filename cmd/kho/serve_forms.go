@@ -104,23 +104,13 @@ func dataDirDraftsKey(path string, log *slog.Logger) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, kerr.Wrap(err, kerr.Internal, "drafts_key_failed", "Không tạo được khóa mã hóa bản nháp.")
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// The key's name is synced too: a draft acknowledged later is
+	// encrypted with it.
+	err := durable.CreateFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return readDraftsKey(path)
 	}
 	if err != nil {
-		return nil, kerr.Wrap(err, kerr.Internal, "drafts_key_failed", "Không tạo được khóa mã hóa bản nháp.")
-	}
-	// Chmod: the umask may have taken the owner's bits. The directory is
-	// synced so that the key's name survives a power cut: a draft
-	// acknowledged later is encrypted with it.
-	_, werr := f.Write([]byte(hex.EncodeToString(key) + "\n"))
-	err = errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close())
-	if err == nil {
-		err = durable.SyncDir(filepath.Dir(path))
-	}
-	if err != nil {
-		os.Remove(path)
 		return nil, kerr.Wrap(err, kerr.Internal, "drafts_key_failed", "Không ghi được khóa mã hóa bản nháp.")
 	}
 	log.Info("Đã tạo khóa mã hóa bản nháp biểu mẫu", "file", path)

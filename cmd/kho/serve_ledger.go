@@ -12,6 +12,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/durable"
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/signing"
@@ -121,22 +122,18 @@ func dataDirLedgerKey(path string, log *slog.Logger) (string, error) {
 }
 
 // writeLedgerKey makes a new checkpoint key named name in path (created
-// exclusively, mode 0600, synced). An existing file is fs.ErrExist.
+// exclusively, mode 0600, synced with its name: durable.CreateFile). An
+// existing file is fs.ErrExist.
 func writeLedgerKey(path, name string) (string, error) {
 	skey, err := archive.GenerateLedgerKey(name)
 	if err != nil {
 		return "", err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err = durable.CreateFile(path, []byte(skey+"\n"), 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return "", err
 	}
 	if err != nil {
-		return "", kerr.Wrap(err, kerr.Internal, "ledger_key_failed", "Không tạo được khóa ký điểm chốt nhật ký.")
-	}
-	_, werr := f.WriteString(skey + "\n")
-	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		os.Remove(path)
 		return "", kerr.Wrap(err, kerr.Internal, "ledger_key_failed", "Không ghi được khóa ký điểm chốt nhật ký.")
 	}
 	return skey, nil

@@ -30,6 +30,28 @@ func SyncDir(dir string) error {
 	return nil
 }
 
+// CreateFile makes the file path holding data: created exclusively
+// (an error satisfying errors.Is(err, fs.ErrExist) when it exists), given
+// mode perm whatever the umask (which may take the owner's bits away),
+// synced, and its name made durable by syncing its directory. When a step
+// after the creation fails, the file is removed again.
+func CreateFile(path string, data []byte, perm fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
+	err = errors.Join(werr, f.Chmod(perm), f.Sync(), f.Close())
+	if err == nil {
+		err = SyncDir(filepath.Dir(path))
+	}
+	if err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
+}
+
 // SyncFile fsyncs the file at path.
 func SyncFile(path string) error {
 	f, err := os.Open(path)

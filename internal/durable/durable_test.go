@@ -1,6 +1,8 @@
 package durable
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -48,5 +50,29 @@ func TestMkdirAll(t *testing.T) {
 	}
 	if err := SyncDir(dir); err != nil {
 		t.Errorf("SyncDir: %v", err)
+	}
+}
+
+// TestCreateFile: the file holds the data with exactly the mode asked for,
+// even under a umask that takes the owner's write bit; a second create of
+// the same name is fs.ErrExist and leaves the first file as it was.
+func TestCreateFile(t *testing.T) {
+	old := syscall.Umask(0o277)
+	defer syscall.Umask(old)
+	path := filepath.Join(t.TempDir(), "key")
+	if err := CreateFile(path, []byte("first\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, %v; want 0600", fi.Mode(), err)
+	}
+	if err := CreateFile(path, []byte("second\n"), 0o600); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second create: %v, want fs.ErrExist", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "first\n" {
+		t.Fatalf("file holds %q, %v; want the first data", b, err)
+	}
+	if err := CreateFile(filepath.Join(path+".missing", "x"), nil, 0o600); err == nil {
+		t.Fatal("create in a missing directory succeeded")
 	}
 }

@@ -178,14 +178,9 @@ const fileMode = 0o600
 // directory. A file that exists (from an older version) with more than
 // owner permissions is tightened, and so are its -wal and -shm files.
 func prepareFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
+	err := durable.CreateFile(path, nil, fileMode)
 	if err == nil {
-		// Chmod: the umask may have taken bits away (never added any,
-		// but an odd umask such as 0o200 would leave the owner unable to write).
-		if err := errors.Join(f.Chmod(fileMode), f.Sync(), f.Close()); err != nil {
-			return err
-		}
-		return durable.SyncDir(filepath.Dir(path))
+		return nil
 	}
 	if !errors.Is(err, fs.ErrExist) {
 		return err
