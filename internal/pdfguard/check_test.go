@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/pdfobj"
 )
 
 // hostileDir holds the hostile fixtures: each of them crashed kho verify
@@ -128,25 +129,7 @@ func TestCheckLimits(t *testing.T) {
 }
 
 // build writes objs as objects 1, 2, … with a classic xref table.
-func build(objs []string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		b.WriteString(itoa(i+1) + " 0 obj\n" + o + "\nendobj\n")
-	}
-	x := b.Len()
-	b.WriteString("xref\n0 " + itoa(len(objs)+1) + "\n0000000000 65535 f \n")
-	for _, o := range offs {
-		s := itoa(o)
-		b.WriteString(strings.Repeat("0", 10-len(s)) + s + " 00000 n \n")
-	}
-	b.WriteString("trailer\n<< /Size " + itoa(len(objs)+1) + " /Root 1 0 R >>\nstartxref\n" + itoa(x) + "\n%%EOF\n")
-	return b.Bytes()
-}
-
-func itoa(i int) string { return strconv.Itoa(i) }
+func build(objs []string) []byte { return pdfobj.Assemble("%PDF-1.7\n", objs...) }
 
 // FuzzCheck: arbitrary bytes give a result or a kerr error, never a panic,
 // within the work budget. The kept corpus (testdata/fuzz/FuzzCheck) holds
