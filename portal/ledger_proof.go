@@ -14,12 +14,7 @@ import (
 // with the server's public key alone. A citizen gets only their own; a
 // staff or admin read is recorded in the owner's ledger (`ledger`).
 func (s *Server) ownerLedgerProof(w http.ResponseWriter, r *http.Request) {
-	q, err := input.Query(r, withAccess()...)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	acc, err := accessOf(q)
+	acc, err := queryAccess(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
