@@ -158,14 +158,27 @@ func (s *Server) connErrorResponse(status int, text string) []byte {
 		err = kerr.New(kerr.Invalid, "bad_request",
 			"Yêu cầu HTTP không hợp lệ (dòng yêu cầu, địa chỉ hoặc tiêu đề sai cú pháp).", "net/http: %s", text)
 	}
-	code, msg := kerr.Public(err)
 	id := newRequestID()
+	code, _ := kerr.Public(err)
+	s.log.Info("request refused by net/http", "requestId", id, "status", status, "code", code, "text", text)
+	return rawErrorResponse(status, err, id, nil)
+}
+
+// rawErrorResponse is a whole HTTP/1.1 response, for writing straight to a
+// connection where no handler answers: status, the security headers, h,
+// X-Request-Id when id is set, "Connection: close", and err as the API's
+// JSON error body.
+func rawErrorResponse(status int, err error, id string, h http.Header) []byte {
+	code, msg := kerr.Public(err)
 	body, _ := json.Marshal(errorBody{Error: errorJSON{Code: code, Message: msg, Detail: kerr.Outer(err).Detail, RequestID: id}})
 	body = append(body, '\n')
-	s.log.Info("request refused by net/http", "requestId", id, "status", status, "code", code, "text", text)
-	h := http.Header{}
+	if h == nil {
+		h = http.Header{}
+	}
 	securityHeaders(h)
-	h.Set("X-Request-Id", id)
+	if id != "" {
+		h.Set("X-Request-Id", id)
+	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Connection", "close")

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"net"
+	"net/http"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/kho-vn/kho/internal/kerr"
 )
 
 // ConnLimits caps the connections a server holds open.
@@ -33,12 +35,10 @@ const (
 
 // refusal is the answer to a connection over a cap: a complete HTTP/1.1
 // 503 response with the error JSON every error of the API has.
-var refusal = func() []byte {
-	body := `{"error":{"code":"too_many_connections","message":"Máy chủ đang có quá nhiều kết nối; vui lòng thử lại sau ít giây.",` +
-		`"detail":"connection cap reached (per client or in total); retry after the Retry-After delay"}}` + "\n"
-	return []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n" +
-		"Retry-After: " + refuseRetryAfter + "\r\nConnection: close\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
-}()
+var refusal = rawErrorResponse(http.StatusServiceUnavailable,
+	kerr.New(kerr.Unavailable, "too_many_connections", "Máy chủ đang có quá nhiều kết nối; vui lòng thử lại sau ít giây.",
+		"connection cap reached (per client or in total); retry after the Retry-After delay"),
+	"", http.Header{"Retry-After": {refuseRetryAfter}})
 
 // LimitListener wraps ln so that it holds at most lim.Total connections,
 // and at most lim.PerClient from one IP address. A connection over a cap
