@@ -268,9 +268,8 @@ func (s *Service) Checkpoint(ctx context.Context, cursor string) (CheckpointRun,
 	if ls.Signer == nil {
 		return run, kerr.New(kerr.Unavailable, "checkpoints_off", "Máy chủ chưa có khóa ký điểm chốt nhật ký.", "no ledger checkpoint key")
 	}
-	type laneID struct{ chain, lane string }
-	heads := map[laneID]LaneHead{}
-	fresh := map[laneID]bool{} // lanes with entries past the previous cursor
+	heads := map[laneKey]LaneHead{}
+	fresh := map[laneKey]bool{} // lanes with entries past the previous cursor
 	from := ""
 	if cursor != "" {
 		ms, err := strconv.ParseInt(strings.SplitN(cursor, "/", 2)[0], 10, 64)
@@ -285,7 +284,7 @@ func (s *Service) Checkpoint(ctx context.Context, cursor string) (CheckpointRun,
 			return run, storeErr("read new ledger entries", err)
 		}
 		for _, e := range es {
-			k := laneID{e.Chain, e.Lane}
+			k := laneKey{e.Chain, e.Lane}
 			if h, ok := heads[k]; !ok || e.Seq > h.Seq {
 				heads[k] = LaneHead{Chain: e.Chain, Lane: e.Lane, Seq: e.Seq, Hash: e.Hash}
 			}
@@ -307,7 +306,7 @@ func (s *Service) Checkpoint(ctx context.Context, cursor string) (CheckpointRun,
 	}
 	// Lanes seen only in the margin were most likely logged by the last
 	// run: log them only if their newest leaf is behind.
-	ids := make([]laneID, 0, len(heads))
+	ids := make([]laneKey, 0, len(heads))
 	for k, h := range heads {
 		if !fresh[k] {
 			leaves, err := s.store.LaneLeaves(ctx, k.chain, size)
@@ -321,9 +320,7 @@ func (s *Service) Checkpoint(ctx context.Context, cursor string) (CheckpointRun,
 		}
 		ids = append(ids, k)
 	}
-	slices.SortFunc(ids, func(a, b laneID) int {
-		return strings.Compare(a.chain+"\n"+a.lane, b.chain+"\n"+b.lane)
-	})
+	slices.SortFunc(ids, laneKey.compare)
 	r := newLogReader(ctx, s.store)
 	batch := make([]LogLeaf, 0, leafBatch)
 	flush := func() error {

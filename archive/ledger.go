@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -262,7 +263,7 @@ func (s *Service) verifyLedger(ctx context.Context, opt AuditOptions) (AuditRepo
 			gone = append(gone, h)
 		}
 	}
-	slices.SortFunc(gone, func(a, b LaneHead) int { return strings.Compare(a.Chain+"\n"+a.Lane, b.Chain+"\n"+b.Lane) })
+	slices.SortFunc(gone, func(a, b LaneHead) int { return laneKey{a.Chain, a.Lane}.compare(laneKey{b.Chain, b.Lane}) })
 	for _, h := range gone {
 		rep.Problems = append(rep.Problems, AuditProblem{Chain: h.Chain, Lane: h.Lane, Seq: h.Seq, Reason: "lane deleted (covered by the checkpoint)"})
 	}
@@ -271,6 +272,11 @@ func (s *Service) verifyLedger(ctx context.Context, opt AuditOptions) (AuditRepo
 
 // laneKey names a lane of an owner.
 type laneKey struct{ chain, lane string }
+
+// compare orders lanes by owner, then lane.
+func (a laneKey) compare(b laneKey) int {
+	return cmp.Or(strings.Compare(a.chain, b.chain), strings.Compare(a.lane, b.lane))
+}
 
 // auditLog checks the latest checkpoint's signature, recomputes the Merkle
 // log's root from the stored leaves and compares it with every signed
