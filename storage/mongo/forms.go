@@ -34,10 +34,8 @@ var indexesForms = []index{
 // migrateForms creates the eForm collections and their indexes
 // (idempotent, like migrateV1).
 func migrateForms(ctx context.Context, s *Store) error {
-	for _, c := range []string{collFormDrafts, collFormDefinitions} {
-		if err := s.db.CreateCollection(ctx, c); err != nil && !collectionExists(err) {
-			return classify(err, "create collection "+c)
-		}
+	if err := s.createCollections(ctx, collFormDrafts, collFormDefinitions); err != nil {
+		return err
 	}
 	return s.createIndexes(ctx, indexesForms)
 }

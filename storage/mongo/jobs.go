@@ -52,10 +52,7 @@ func (d leaseDoc) lease() jobs.Lease {
 
 // migrateJobs creates the jobs collection (idempotent).
 func migrateJobs(ctx context.Context, s *Store) error {
-	if err := s.db.CreateCollection(ctx, collJobs); err != nil && !collectionExists(err) {
-		return classify(err, "create collection "+collJobs)
-	}
-	return nil
+	return s.createCollections(ctx, collJobs)
 }
 
 // AcquireLease implements jobs.Store: a guarded update of an existing

@@ -44,10 +44,8 @@ var indexesLanes = []index{
 // and the key index is built. The per-chain heads are no longer written.
 // Idempotent: a rerun finds no entry without a key and existing indexes.
 func migrateLedgerLanes(ctx context.Context, s *Store) error {
-	for _, c := range []string{collLedgerLog, collCheckpoints} {
-		if err := s.db.CreateCollection(ctx, c); err != nil && !collectionExists(err) {
-			return classify(err, "create collection "+c)
-		}
+	if err := s.createCollections(ctx, collLedgerLog, collCheckpoints); err != nil {
+		return err
 	}
 	for {
 		cur, err := s.ledger.Find(ctx, bson.D{{Key: "key", Value: bson.D{{Key: "$exists", Value: false}}}}, options.Find().SetLimit(500))

@@ -167,16 +167,27 @@ func migrateV1(ctx context.Context, s *Store) error {
 	for _, n := range existing {
 		have[n] = true
 	}
+	var missing []string
 	for _, c := range []string{collOwners, collDocTypes, collProcedures, collDocuments, collReuses, collLedger, collLedgerHeads, collTokens, collMigrations, collLocks} {
-		if have[c] {
-			continue
+		if !have[c] {
+			missing = append(missing, c)
 		}
-		// A concurrent Open may create it first: "already exists" is fine.
+	}
+	if err := s.createCollections(ctx, missing...); err != nil {
+		return err
+	}
+	return s.createIndexes(ctx, indexesV1)
+}
+
+// createCollections creates the collections names. One that exists (a
+// concurrent Open may create it first) is fine.
+func (s *Store) createCollections(ctx context.Context, names ...string) error {
+	for _, c := range names {
 		if err := s.db.CreateCollection(ctx, c); err != nil && !collectionExists(err) {
 			return classify(err, "create collection "+c)
 		}
 	}
-	return s.createIndexes(ctx, indexesV1)
+	return nil
 }
 
 // createIndexes creates ixs. Creating an index that exists with the same

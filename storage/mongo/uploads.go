@@ -49,21 +49,15 @@ type chargeDoc struct {
 // migrateUploads creates the uploads collection and its indexes
 // (idempotent).
 func migrateUploads(ctx context.Context, s *Store) error {
-	if err := s.db.CreateCollection(ctx, collUploads); err != nil && !collectionExists(err) {
-		return classify(err, "create collection "+collUploads)
+	if err := s.createCollections(ctx, collUploads); err != nil {
+		return err
 	}
-	for _, ix := range []index{
+	return s.createIndexes(ctx, []index{
 		// ListUploads: the oldest intents first.
 		{collUploads, "created", bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}, false},
 		// BlobClaimed.
 		{collUploads, "blobs", bson.D{{Key: "blobs", Value: 1}}, false},
-	} {
-		_, err := s.db.Collection(ix.coll).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys, Options: options.Index().SetName(ix.name)})
-		if err != nil {
-			return classify(err, "create index "+ix.coll+"."+ix.name)
-		}
-	}
-	return nil
+	})
 }
 
 func uploadNotFound(id string) error {
