@@ -20,9 +20,6 @@ const (
 	collCheckpoints = "ledger_checkpoints"
 )
 
-func (s *Store) ledgerLog() *mongo.Collection   { return s.db.Collection(collLedgerLog) }
-func (s *Store) checkpointC() *mongo.Collection { return s.db.Collection(collCheckpoints) }
-
 // indexesLanes are the ledger's indexes from migration 4 on.
 var indexesLanes = []index{
 	// One entry per (chain, lane, seq); LastLedger and ScanLedger's order.
@@ -206,7 +203,7 @@ func (s *Store) AppendLogLeaves(ctx context.Context, leaves []archive.LogLeaf) e
 	for i, l := range leaves {
 		docs[i] = leafDoc{N: l.N, Chain: l.Chain, Lane: l.Lane, Seq: l.Seq, Hash: l.Hash, Hashes: l.Hashes}
 	}
-	_, err := s.ledgerLog().InsertMany(ctx, docs, options.InsertMany().SetOrdered(true))
+	_, err := s.ledgerLog.InsertMany(ctx, docs, options.InsertMany().SetOrdered(true))
 	if isDup(err) {
 		return newErr(kerr.Conflict, "log_leaf_taken", "Nhật ký truy cập đang được chốt bởi tiến trình khác.", "append log leaves", err)
 	}
@@ -216,7 +213,7 @@ func (s *Store) AppendLogLeaves(ctx context.Context, leaves []archive.LogLeaf) e
 // LogSize returns the number of leaves.
 func (s *Store) LogSize(ctx context.Context) (int64, error) {
 	var d leafDoc
-	err := s.ledgerLog().FindOne(ctx, bson.D{}, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&d)
+	err := s.ledgerLog.FindOne(ctx, bson.D{}, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&d)
 	if isNoDoc(err) {
 		return 0, nil
 	}
@@ -227,7 +224,7 @@ func (s *Store) LogSize(ctx context.Context) (int64, error) {
 }
 
 func (s *Store) findLeaves(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder, op string) ([]archive.LogLeaf, error) {
-	cur, err := s.ledgerLog().Find(ctx, filter, opts)
+	cur, err := s.ledgerLog.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, classify(err, op)
 	}
@@ -252,7 +249,7 @@ func (s *Store) LogLeaves(ctx context.Context, ns []int64) ([]archive.LogLeaf, e
 	out := make([]archive.LogLeaf, 0, len(ns))
 	for _, n := range ns {
 		var d leafDoc
-		err := s.ledgerLog().FindOne(ctx, bson.D{{Key: "_id", Value: n}}).Decode(&d)
+		err := s.ledgerLog.FindOne(ctx, bson.D{{Key: "_id", Value: n}}).Decode(&d)
 		if isNoDoc(err) {
 			continue
 		}
@@ -266,7 +263,7 @@ func (s *Store) LogLeaves(ctx context.Context, ns []int64) ([]archive.LogLeaf, e
 
 // ScanLogLeaves calls fn for every leaf in N order through a cursor.
 func (s *Store) ScanLogLeaves(ctx context.Context, fn func(archive.LogLeaf) error) error {
-	cur, err := s.ledgerLog().Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	cur, err := s.ledgerLog.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return classify(err, "scan log leaves")
 	}
@@ -297,7 +294,7 @@ func (s *Store) LaneLeaves(ctx context.Context, chain string, below int64) ([]ar
 		}
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: below}}})
 		var d leafDoc
-		err := s.ledgerLog().FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "chain", Value: 1}, {Key: "lane", Value: 1}, {Key: "seq", Value: -1}})).Decode(&d)
+		err := s.ledgerLog.FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "chain", Value: 1}, {Key: "lane", Value: 1}, {Key: "seq", Value: -1}})).Decode(&d)
 		if isNoDoc(err) {
 			return out, nil
 		}
@@ -325,7 +322,7 @@ func (d checkpointDoc) checkpoint() archive.Checkpoint {
 
 // AddCheckpoint inserts c. Conflict if a checkpoint of c.Size exists.
 func (s *Store) AddCheckpoint(ctx context.Context, c archive.Checkpoint) error {
-	_, err := s.checkpointC().InsertOne(ctx, checkpointDoc{Size: c.Size, Root: c.Root, At: c.At, Note: c.Note, Timestamp: c.Timestamp, Blob: c.Blob})
+	_, err := s.checkpoints.InsertOne(ctx, checkpointDoc{Size: c.Size, Root: c.Root, At: c.At, Note: c.Note, Timestamp: c.Timestamp, Blob: c.Blob})
 	if isDup(err) {
 		return newErr(kerr.Conflict, "checkpoint_exists", "Điểm chốt nhật ký này đã có.", "add checkpoint", err)
 	}
@@ -336,7 +333,7 @@ func (s *Store) AddCheckpoint(ctx context.Context, c archive.Checkpoint) error {
 // if none.
 func (s *Store) LatestCheckpoint(ctx context.Context) (archive.Checkpoint, error) {
 	var d checkpointDoc
-	err := s.checkpointC().FindOne(ctx, bson.D{}, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&d)
+	err := s.checkpoints.FindOne(ctx, bson.D{}, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&d)
 	if isNoDoc(err) {
 		return archive.Checkpoint{}, newErr(kerr.NotFound, "no_checkpoint", "Nhật ký truy cập chưa được chốt lần nào.", "latest checkpoint", err)
 	}
@@ -351,7 +348,7 @@ func (s *Store) Checkpoints(ctx context.Context, afterSize int64, limit int) ([]
 	if limit < 1 || limit > 1000 {
 		return nil, invalidQuery("page size %d is not within 1..1000", limit)
 	}
-	cur, err := s.checkpointC().Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: afterSize}}}},
+	cur, err := s.checkpoints.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: afterSize}}}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, classify(err, "checkpoints")

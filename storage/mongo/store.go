@@ -62,7 +62,8 @@ type Store struct {
 	documents   *mongo.Collection
 	reuses      *mongo.Collection
 	ledger      *mongo.Collection
-	ledgerHeads *mongo.Collection
+	ledgerLog   *mongo.Collection
+	checkpoints *mongo.Collection
 	tokens      *mongo.Collection
 	migrations  *mongo.Collection
 	locks       *mongo.Collection
@@ -175,7 +176,8 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (*Store, er
 		documents:   db.Collection(collDocuments),
 		reuses:      db.Collection(collReuses),
 		ledger:      db.Collection(collLedger),
-		ledgerHeads: db.Collection(collLedgerHeads),
+		ledgerLog:   db.Collection(collLedgerLog),
+		checkpoints: db.Collection(collCheckpoints),
 		tokens:      db.Collection(collTokens),
 		migrations:  db.Collection(collMigrations),
 		locks:       db.Collection(collLocks),
