@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kho-vn/kho/archive"
-	"github.com/kho-vn/kho/internal/kerr"
 )
 
 // scanBatch is how many entries ScanLedger reads per query: it never holds
@@ -56,35 +55,6 @@ func (s *Store) LastLedger(ctx context.Context, chain, lane string) (archive.Led
 	return e, nil
 }
 
-// checkLimit refuses a page size outside 1..1000.
-func checkLimit(limit int) error {
-	if limit < 1 || limit > 1000 {
-		return kerr.New(kerr.Invalid, "invalid_limit", "Số bản ghi mỗi trang phải từ 1 đến 1000.", "sqlite: page size %d is outside 1..1000", limit)
-	}
-	return nil
-}
-
-// entries reads the body column of rows as ledger entries.
-func (s *Store) entries(rows *sql.Rows, op string) ([]archive.LedgerEntry, error) {
-	defer rows.Close()
-	var out []archive.LedgerEntry
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			return nil, s.fail(op, err)
-		}
-		e, err := decodeEntry(body)
-		if err != nil {
-			return nil, s.fail("decode ledger entry", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail(op, err)
-	}
-	return out, nil
-}
-
 // ListLedger returns entries of q.Chain (of q.DocumentID if set), every
 // lane, with LedgerKey > q.After in key order, at most q.Limit, and
 // whether more follow.
@@ -108,7 +78,7 @@ func (s *Store) ListLedger(ctx context.Context, q archive.LedgerQuery) ([]archiv
 	if err != nil {
 		return nil, false, s.fail("list ledger", err)
 	}
-	out, err := s.entries(rows, "list ledger")
+	out, err := jsonRows[archive.LedgerEntry](s, rows, "list ledger", "ledger entry")
 	if err != nil {
 		return nil, false, err
 	}
@@ -129,7 +99,7 @@ func (s *Store) LedgerSince(ctx context.Context, afterKey string, limit int) ([]
 	if err != nil {
 		return nil, s.fail("ledger since", err)
 	}
-	return s.entries(rows, "ledger since")
+	return jsonRows[archive.LedgerEntry](s, rows, "ledger since", "ledger entry")
 }
 
 // ScanLedger calls fn for every entry ordered by Chain, Lane, then Seq, in
@@ -153,7 +123,7 @@ func (s *Store) ScanLedger(ctx context.Context, fn func(archive.LedgerEntry) err
 		if err != nil {
 			return s.fail("scan ledger", err)
 		}
-		batch, err := s.entries(rows, "scan ledger")
+		batch, err := jsonRows[archive.LedgerEntry](s, rows, "scan ledger", "ledger entry")
 		if err != nil {
 			return err
 		}
@@ -316,26 +286,6 @@ func (s *Store) AddCheckpoint(ctx context.Context, c archive.Checkpoint) error {
 	return s.fail("add checkpoint", err)
 }
 
-func (s *Store) checkpoints(rows *sql.Rows, op string) ([]archive.Checkpoint, error) {
-	defer rows.Close()
-	var out []archive.Checkpoint
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			return nil, s.fail(op, err)
-		}
-		var c archive.Checkpoint
-		if err := json.Unmarshal(body, &c); err != nil {
-			return nil, s.fail("decode checkpoint", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail(op, err)
-	}
-	return out, nil
-}
-
 // LatestCheckpoint returns the checkpoint with the highest Size. NotFound
 // if none.
 func (s *Store) LatestCheckpoint(ctx context.Context) (archive.Checkpoint, error) {
@@ -343,7 +293,7 @@ func (s *Store) LatestCheckpoint(ctx context.Context) (archive.Checkpoint, error
 	if err != nil {
 		return archive.Checkpoint{}, s.fail("latest checkpoint", err)
 	}
-	cs, err := s.checkpoints(rows, "latest checkpoint")
+	cs, err := jsonRows[archive.Checkpoint](s, rows, "latest checkpoint", "checkpoint")
 	if err != nil {
 		return archive.Checkpoint{}, err
 	}
@@ -362,5 +312,5 @@ func (s *Store) Checkpoints(ctx context.Context, afterSize int64, limit int) ([]
 	if err != nil {
 		return nil, s.fail("checkpoints", err)
 	}
-	return s.checkpoints(rows, "checkpoints")
+	return jsonRows[archive.Checkpoint](s, rows, "checkpoints", "checkpoint")
 }

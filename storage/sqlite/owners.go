@@ -188,21 +188,5 @@ func listCatalog[T any](ctx context.Context, s *Store, table string) ([]T, error
 	if err != nil {
 		return nil, s.fail("list "+table, err)
 	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			return nil, s.fail("list "+table, err)
-		}
-		var v T
-		if err := json.Unmarshal(body, &v); err != nil {
-			return nil, s.fail("decode "+table, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail("list "+table, err)
-	}
-	return out, nil
+	return jsonRows[T](s, rows, "list "+table, table)
 }

@@ -24,6 +24,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -300,6 +301,36 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *txn) error) err
 }
 
 // ---- encoding --------------------------------------------------------------
+
+// checkLimit refuses a page size outside 1..1000.
+func checkLimit(limit int) error {
+	if limit < 1 || limit > 1000 {
+		return kerr.New(kerr.Invalid, "invalid_limit", "Số bản ghi mỗi trang phải từ 1 đến 1000.", "sqlite: page size %d is outside 1..1000", limit)
+	}
+	return nil
+}
+
+// jsonRows reads rows of one column, a JSON body, as values of T, and
+// closes rows; op names the query and what the values, in errors.
+func jsonRows[T any](s *Store, rows *sql.Rows, op, what string) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, s.fail(op, err)
+		}
+		var v T
+		if err := json.Unmarshal(body, &v); err != nil {
+			return nil, s.fail("decode "+what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	return out, nil
+}
 
 // millis stores t as milliseconds since the Unix epoch; the zero time is NULL.
 func millis(t time.Time) sql.NullInt64 {
