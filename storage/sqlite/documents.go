@@ -301,8 +301,8 @@ func (s *Store) ListDocuments(ctx context.Context, q archive.DocQuery) ([]archiv
 	if q.OwnerID == "" {
 		return nil, false, kerr.New(kerr.Invalid, "owner_required", "Cần chỉ rõ chủ kho dữ liệu.", "sqlite: DocQuery.OwnerID is empty")
 	}
-	if q.Limit < 1 || q.Limit > 1000 {
-		return nil, false, kerr.New(kerr.Invalid, "invalid_limit", "Số bản ghi mỗi trang phải từ 1 đến 1000.", "sqlite: DocQuery.Limit %d is outside 1..1000", q.Limit)
+	if err := checkLimit(q.Limit); err != nil {
+		return nil, false, err
 	}
 	var (
 		where strings.Builder

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
-	"github.com/kho-vn/kho/internal/kerr"
 )
 
 // Upload intents (archive.UploadStore). An intent is a row of
@@ -175,8 +174,8 @@ const (
 // ListUploads implements archive.UploadStore on the index
 // upload_intents_created; each intent's blobs come with it.
 func (s *Store) ListUploads(ctx context.Context, before time.Time, after archive.UploadCursor, limit int) ([]archive.UploadIntent, error) {
-	if limit < 1 || limit > 1000 {
-		return nil, kerr.New(kerr.Invalid, "invalid_limit", "Giới hạn số bản ghi không hợp lệ.", "sqlite: ListUploads limit %d not in 1..1000", limit)
+	if err := checkLimit(limit); err != nil {
+		return nil, err
 	}
 	afterMs := int64(-1 << 62)
 	if !after.CreatedAt.IsZero() || after.ID != "" {
