@@ -367,7 +367,8 @@ func runAuditProof(ctx context.Context, a *app, cmd *command, args []string) err
 	var cf clientFlags
 	cf.bind(fs.FlagSet, a.getenv)
 	owner := fs.String("owner", "", "the owner `ID` whose ledger to prove (a citizen: their own identity number)")
-	purpose := fs.String("purpose", "", "why staff read the owner's ledger (required for staff)")
+	var acc accessFlags
+	acc.bind(fs.FlagSet, "the ledger read")
 	out := fs.String("o", "", "write the proof and the ledger to `FILE`")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -383,10 +384,7 @@ func runAuditProof(ctx context.Context, a *app, cmd *command, args []string) err
 	if id == "" {
 		return &usageError{kerr.New(kerr.Invalid, "owner_required", "Cần mã chủ kho (--owner).", "--owner is required")}
 	}
-	q := url.Values{}
-	if *purpose != "" {
-		q.Set("purpose", *purpose)
-	}
+	q := acc.query()
 	var b proofBundle
 	base := "/api/v1/owners/" + url.PathEscape(id) + "/ledger"
 	if err := c.getJSON(ctx, base+"/proof", q, &b.Proof); err != nil {
