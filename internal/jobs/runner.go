@@ -277,7 +277,7 @@ func (r *Runner) RunOnce(ctx context.Context, j Job) (ran bool, err error) {
 		f.NextRun = end.Add(j.retryAfter())
 	}
 	if errors.Is(context.Cause(runCtx), errLeaseLost) {
-		return true, kerr.Wrap(errLeaseLost, kerr.Conflict, "lease_lost", "Tác vụ nền đã được tiến trình khác tiếp quản.")
+		return true, ErrLost(j.Name)
 	}
 	// The server may be stopping: record the end anyway.
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
