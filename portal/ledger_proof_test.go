@@ -15,8 +15,8 @@ import (
 	"github.com/kho-vn/kho/signing"
 )
 
-// withLedgerKey gives the test server's vault a new checkpoint key.
-func withLedgerKey(t *testing.T) func(*envOptions) {
+// newLedgerKey makes a new checkpoint key, named as the test server's.
+func newLedgerKey(t *testing.T) archive.LedgerSigning {
 	t.Helper()
 	skey, err := archive.GenerateLedgerKey("kho-test")
 	if err != nil {
@@ -26,9 +26,12 @@ func withLedgerKey(t *testing.T) func(*envOptions) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(o *envOptions) {
-		o.vault.Ledger = archive.LedgerSigning{Signer: signer, Verifier: verifier, VerifierKey: vkey}
-	}
+	return archive.LedgerSigning{Signer: signer, Verifier: verifier, VerifierKey: vkey}
+}
+
+// withLedgerKey gives the test server's vault the checkpoint key ls.
+func withLedgerKey(ls archive.LedgerSigning) func(*envOptions) {
+	return func(o *envOptions) { o.vault.Ledger = ls }
 }
 
 // TestLedgerProof: once a checkpoint is published, a citizen gets the
@@ -36,17 +39,9 @@ func withLedgerKey(t *testing.T) func(*envOptions) {
 // downloaded ledger, with the public key alone; a changed proof, a changed
 // entry or another key is refused. The checkpoint and the key are public.
 func TestLedgerProof(t *testing.T) {
-	skey, err := archive.GenerateLedgerKey("kho-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, verifier, vkey, err := archive.ParseLedgerKey(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, func(o *envOptions) {
-		o.vault.Ledger = archive.LedgerSigning{Signer: signer, Verifier: verifier, VerifierKey: vkey}
-	})
+	ls := newLedgerKey(t)
+	verifier, vkey := ls.Verifier, ls.VerifierKey
+	e := newEnv(t, withLedgerKey(ls))
 	owner := "/api/v1/owners/" + ownerA
 	e.do(call{method: "GET", path: owner + "/ledger/proof", token: e.citizenA}).want(t, 404, "no_checkpoint")
 	e.do(call{method: "GET", path: "/api/v1/ledger/checkpoints/latest"}).want(t, 404, "no_checkpoint")
@@ -122,15 +117,7 @@ func TestLedgerProof(t *testing.T) {
 	x = clone()
 	x.Checkpoint.Note = strings.Replace(x.Checkpoint.Note, "\n"+strconv.FormatInt(x.Checkpoint.Size, 10)+"\n", "\n"+strconv.FormatInt(x.Checkpoint.Size+1, 10)+"\n", 1)
 	refused("a checkpoint note changed", "checkpoint_invalid", x, nil)
-	skey2, err := archive.GenerateLedgerKey("kho-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, other, _, err := archive.ParseLedgerKey(skey2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	refusedBy("another server's key (same name)", "checkpoint_invalid", p, other, nil)
+	refusedBy("another server's key (same name)", "checkpoint_invalid", p, newLedgerKey(t).Verifier, nil)
 	x = clone()
 	x.Lanes[0].Chain = ownerB
 	refused("a lane of another owner", "proof_invalid", x, nil)
@@ -156,7 +143,7 @@ func TestLedgerProof(t *testing.T) {
 // refuses a token that was changed or that covers another note.
 func TestLedgerCheckpointTimeStamped(t *testing.T) {
 	srv, _ := testPKI(t)
-	withKey := withLedgerKey(t)
+	withKey := withLedgerKey(newLedgerKey(t))
 	e := newEnv(t, withKey, func(o *envOptions) {
 		o.vault.Ledger.Timestamp = func(ctx context.Context, data []byte) ([]byte, error) {
 			return signing.TimestampData(ctx, srv.URL+"/tsa", 10*time.Second, data)
