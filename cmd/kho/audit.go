@@ -139,11 +139,11 @@ func (k *ledgerKeyFlags) verifier(dataDir string, embedded bool) (note.Verifier,
 }
 
 func verifierOfKeyFile(path string) (note.Verifier, error) {
-	b, err := os.ReadFile(path)
+	k, err := readLedgerKey(path)
 	if err != nil {
-		return nil, kerr.Wrap(err, kerr.Invalid, "ledger_key_unreadable", "Không đọc được tệp khóa ký điểm chốt nhật ký.")
+		return nil, err
 	}
-	_, v, _, err := archive.ParseLedgerKey(string(b))
+	_, v, _, err := archive.ParseLedgerKey(k)
 	return v, err
 }
 

@@ -65,11 +65,11 @@ func (c *serveLedger) signing(ctx context.Context, cfg *config.Store, tsa string
 	var skey string
 	switch {
 	case c.keyFile != "":
-		b, err := os.ReadFile(c.keyFile)
+		k, err := readLedgerKey(c.keyFile)
 		if err != nil {
-			return archive.LedgerSigning{}, none, kerr.Wrap(err, kerr.Invalid, "ledger_key_unreadable", "Không đọc được tệp khóa ký điểm chốt nhật ký.")
+			return archive.LedgerSigning{}, none, err
 		}
-		skey = string(b)
+		skey = k
 	case !cfg.UsesMongo():
 		k, err := dataDirLedgerKey(filepath.Join(cfg.DataDir, ledgerKeyName), log)
 		if err != nil {
@@ -99,16 +99,23 @@ func (c *serveLedger) signing(ctx context.Context, cfg *config.Store, tsa string
 	return ls, b.Close, nil
 }
 
+// readLedgerKey reads a checkpoint key file (Invalid
+// "ledger_key_unreadable", wrapping the file system's error).
+func readLedgerKey(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", kerr.Wrap(err, kerr.Invalid, "ledger_key_unreadable", "Không đọc được tệp khóa ký điểm chốt nhật ký.")
+	}
+	return string(b), nil
+}
+
 // dataDirLedgerKey reads the data folder's checkpoint key, making it (mode
 // 0600) on first start. Two processes starting at once agree: the file is
 // created exclusively and the loser reads the winner's.
 func dataDirLedgerKey(path string, log *slog.Logger) (string, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		return string(b), nil
-	}
+	k, err := readLedgerKey(path)
 	if !errors.Is(err, fs.ErrNotExist) {
-		return "", kerr.Wrap(err, kerr.Invalid, "ledger_key_unreadable", "Không đọc được tệp khóa ký điểm chốt nhật ký.")
+		return k, err
 	}
 	skey, err := writeLedgerKey(path, ledgerKeyDefaultName)
 	if errors.Is(err, fs.ErrExist) {
