@@ -136,7 +136,7 @@ func (g *parseGuard) err() error {
 	if err := g.in.ctx.Err(); err != nil {
 		return kerr.Wrap(err, kerr.Unavailable, "pdf_cancelled", "Việc xử lý tệp PDF đã bị hủy hoặc quá thời gian cho phép.")
 	}
-	return kerr.New(kerr.TooLarge, "pdf_too_complex", "Tệp PDF quá phức tạp để xử lý (vượt giới hạn bộ nhớ hoặc thời gian).", "the parse took longer than %v", g.budget)
+	return pdfguard.TooComplex("the parse took longer than %v", g.budget)
 }
 
 // panicErr turns a panic of the PDF reader into an error: the parse's own

@@ -129,7 +129,7 @@ func Check(in io.ReaderAt, size int64, lim Limits) (res Result, err error) {
 			if p != errWork {
 				panic(p)
 			}
-			res, err = Result{}, tooComplex("the check read or decoded more than %d bytes", lim.Work)
+			res, err = Result{}, TooComplex("the check read or decoded more than %d bytes", lim.Work)
 		}
 	}()
 	if err := c.run(); err != nil {
@@ -137,7 +137,7 @@ func Check(in io.ReaderAt, size int64, lim Limits) (res Result, err error) {
 	}
 	mem := xrefEntry*c.table + c.cost
 	if mem > lim.Memory {
-		return Result{}, tooComplex("a reader could hold about %d MiB (limit %d MiB)", mem>>20, lim.Memory>>20)
+		return Result{}, TooComplex("a reader could hold about %d MiB (limit %d MiB)", mem>>20, lim.Memory>>20)
 	}
 	return Result{Memory: mem, Encrypted: c.enc}, nil
 }
@@ -146,7 +146,9 @@ func damaged(format string, args ...any) error {
 	return kerr.New(kerr.Invalid, "pdf_invalid", "Tệp PDF bị lỗi cấu trúc: kích thước hoặc số lượng khai báo trong tệp không khớp với tệp thật.", format, args...)
 }
 
-func tooComplex(format string, args ...any) error {
+// TooComplex is the error of a PDF over a memory or time budget: TooLarge
+// "pdf_too_complex", with an English detail.
+func TooComplex(format string, args ...any) error {
 	return kerr.New(kerr.TooLarge, "pdf_too_complex", "Tệp PDF quá phức tạp để xử lý (vượt giới hạn bộ nhớ hoặc thời gian).", format, args...)
 }
 
@@ -197,7 +199,7 @@ func (c *checker) startxrefs() ([]int64, error) {
 			l.seek(at + int64(i+j+len(kw)))
 			if t := l.token(); t.kind == tInt {
 				if out = append(out, t.n); len(out) > maxStartxrefs {
-					return nil, tooComplex("more than %d startxref", maxStartxrefs)
+					return nil, TooComplex("more than %d startxref", maxStartxrefs)
 				}
 			}
 			i += j + len(kw)
