@@ -4,22 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kho-vn/kho/archive"
-	"github.com/kho-vn/kho/internal/pdfobj"
-	"github.com/kho-vn/kho/portal"
-	"github.com/kho-vn/kho/portal/auth"
-	"github.com/kho-vn/kho/storage"
-	"github.com/kho-vn/kho/storage/localfs"
-	"github.com/kho-vn/kho/storage/sqlite"
 )
 
 // TestDocOutputEscapesServerText stores a document whose name, file name
@@ -30,43 +20,10 @@ import (
 // terminal or disk, and JSON still decodes to the stored values.
 func TestDocOutputEscapesServerText(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "kho.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close(ctx)
-	drv, err := localfs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucket := storage.NewBucket(drv)
-	defer bucket.Close()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	vault := archive.New(store, bucket, archive.Config{}, log, nil)
-	admin := archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}
-	if _, _, err := vault.LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
-		t.Fatal(err)
-	}
-	api := portal.New(portal.Config{}, vault, store, log)
-	srv := httptest.NewUnstartedServer(nil)
-	srv.Config = api.NewHTTPServer("")
-	srv.Listener = api.Listener(srv.Listener)
-	srv.Start()
-	defer srv.Close()
-	secret, tok, err := auth.Generate("canbo01", archive.RoleStaff, "test", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-
-	const owner = "001099012345"
-	citizen := archive.Actor{Subject: owner, Role: archive.RoleCitizen}
-	data := pdfobj.Assemble("%PDF-1.4\n", "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
-	good, err := vault.Put(ctx, citizen, archive.NewDocument{Metadata: archive.Metadata{TypeCode: "KHAC", Name: "Giấy tờ"},
+	s := newDocServer(t)
+	owner := s.owner.Subject
+	data := minimalPDF()
+	good, err := s.vault.Put(ctx, s.owner, archive.NewDocument{Metadata: archive.Metadata{TypeCode: "KHAC", Name: "Giấy tờ"},
 		Upload: archive.Upload{Body: bytes.NewReader(data), Size: int64(len(data)), FileName: "a.pdf"}})
 	if err != nil {
 		t.Fatal(err)
@@ -78,11 +35,11 @@ func TestDocOutputEscapesServerText(t *testing.T) {
 		Current: archive.Version{N: 1, Blob: good.Current.Blob, Size: good.Current.Size, MediaType: good.Current.MediaType,
 			FileName: "hop-dong\u202efdp.\x1b[31mpdf", Change: "create", CreatedBy: "\x1b]0;pwned\x07" + owner, CreatedAt: now, Meta: meta},
 		VersionCount: 1, SearchText: archive.Fold(evilName), CreatedBy: owner, CreatedAt: now, UpdatedAt: now, Rev: 1}
-	if err := store.CreateDocument(ctx, d); err != nil {
+	if err := s.store.CreateDocument(ctx, d); err != nil {
 		t.Fatal(err)
 	}
 
-	env := map[string]string{"KHO_SERVER": srv.URL, "KHO_TOKEN": secret}
+	env := map[string]string{"KHO_SERVER": s.url, "KHO_TOKEN": s.staff}
 	raw := func(what, s string) {
 		t.Helper()
 		for _, bad := range []string{"\x1b", "\u202e", "\u009b", "\x07"} {

@@ -27,6 +27,7 @@ import (
 type docServer struct {
 	url      string
 	vault    *archive.Service
+	store    *sqlite.Store
 	contents atomic.Int64
 	owner    archive.Actor
 	token    string // the owner's
@@ -52,7 +53,7 @@ func newDocServer(t *testing.T) *docServer {
 	if _, _, err := vault.LoadCatalog(ctx, archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}, bytes.NewReader(archive.DefaultCatalog())); err != nil {
 		t.Fatal(err)
 	}
-	s := &docServer{vault: vault, owner: archive.Actor{Subject: "001099012345", Role: archive.RoleCitizen}}
+	s := &docServer{vault: vault, store: store, owner: archive.Actor{Subject: "001099012345", Role: archive.RoleCitizen}}
 	token := func(subject string, role archive.Role) string {
 		secret, tok, err := auth.Generate(subject, role, "test", time.Now())
 		if err != nil {
