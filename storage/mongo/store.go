@@ -217,18 +217,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // needsWriteLocks asks the server who it is: FerretDB's updates are not
 // atomic (see lock.go), MongoDB's are.
 func (s *Store) needsWriteLocks(ctx context.Context) (bool, error) {
-	var info struct {
-		FerretDB string `bson:"ferretdbVersion"`
+	v, err := s.FerretDBVersion(ctx)
+	if err != nil || v == "" {
+		return false, err
 	}
-	err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info)
-	if err != nil {
-		return false, classify(err, "buildInfo")
-	}
-	if info.FerretDB != "" {
-		s.log.Info("mongo: FerretDB server: updates are serialised with write locks", "ferretdb", info.FerretDB)
-		return true, nil
-	}
-	return false, nil
+	s.log.Info("mongo: FerretDB server: updates are serialised with write locks", "ferretdb", v)
+	return true, nil
 }
 
 // Close deletes the store's lock liveness record (see lock.go) and
