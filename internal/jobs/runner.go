@@ -62,9 +62,6 @@ type Run struct {
 	cursor string
 }
 
-// Token is the lease's fencing token for this run.
-func (r *Run) Token() int64 { return r.token }
-
 // Cursor is the progress marker the last run saved ("" at first).
 func (r *Run) Cursor() string {
 	r.mu.Lock()
@@ -134,9 +131,6 @@ func NewRunner(store Store, log *slog.Logger, opts ...Option) *Runner {
 	}
 	return r
 }
-
-// Holder is the name this runner holds leases under.
-func (r *Runner) Holder() string { return r.holder }
 
 func defaultHolder() string {
 	host, _ := os.Hostname()

@@ -223,22 +223,6 @@ func (s *Store) LogSize(ctx context.Context) (int64, error) {
 	return d.N + 1, nil
 }
 
-func (s *Store) findLeaves(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder, op string) ([]archive.LogLeaf, error) {
-	cur, err := s.ledgerLog.Find(ctx, filter, opts)
-	if err != nil {
-		return nil, classify(err, op)
-	}
-	var ds []leafDoc
-	if err := cur.All(ctx, &ds); err != nil {
-		return nil, classify(err, op)
-	}
-	out := make([]archive.LogLeaf, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, d.leaf())
-	}
-	return out, nil
-}
-
 // LogLeaves returns the leaves with the given N, in N order: one read by
 // _id each (a proof or a checkpoint run asks for about log2(size) leaves;
 // FerretDB serves a read by _id from its primary key, but not an $in).
