@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -116,9 +117,14 @@ type ledgerKeyFlags struct {
 	publicKey string
 }
 
-func (k *ledgerKeyFlags) bind(fs *flag.FlagSet) {
-	fs.StringVar(&k.keyFile, "ledger-key-file", os.Getenv(envLedgerKeyFile), "the checkpoint signing key `FILE` (default DIR/"+ledgerKeyName+" of the embedded store) [$"+envLedgerKeyFile+"]")
+func (k *ledgerKeyFlags) bind(fs *flag.FlagSet, getenv config.Getenv) {
+	bindLedgerKeyFile(fs, getenv, &k.keyFile)
 	fs.StringVar(&k.publicKey, "ledger-public-key", "", "the checkpoints' public `KEY` (NAME+HASH+KEY, as GET /api/v1/ledger/key answers) or a file holding it")
+}
+
+// bindLedgerKeyFile binds the audit commands' --ledger-key-file to p.
+func bindLedgerKeyFile(fs *flag.FlagSet, getenv config.Getenv, p *string) {
+	fs.StringVar(p, "ledger-key-file", getenv(envLedgerKeyFile), "the checkpoint signing key `FILE` (default DIR/"+ledgerKeyName+" of the embedded store) [$"+envLedgerKeyFile+"]")
 }
 
 // verifier returns the checkpoint verifier the flags name, or the
@@ -183,7 +189,7 @@ func runAuditVerify(ctx context.Context, a *app, cmd *command, args []string) er
 	cfg := bindStore(fs, a, true)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	var keys ledgerKeyFlags
-	keys.bind(fs.FlagSet)
+	keys.bind(fs.FlagSet, a.getenv)
 	var exported stringList
 	fs.Var(&exported, "checkpoint", "an exported checkpoint `FILE` the log must still match (repeatable)")
 	if _, err := parse(fs, args, 0, 0); err != nil {
@@ -255,12 +261,12 @@ func runAuditVerify(ctx context.Context, a *app, cmd *command, args []string) er
 func runAuditCheckpoint(ctx context.Context, a *app, cmd *command, args []string) error {
 	fs := a.flags(cmd)
 	cfg := bindStore(fs, a, false)
-	keyFile := fs.String("ledger-key-file", os.Getenv(envLedgerKeyFile), "the checkpoint signing key `FILE` (default DIR/"+ledgerKeyName+" of the embedded store) [$"+envLedgerKeyFile+"]")
-	tsa := fs.String("tsa", os.Getenv(envTSA), "RFC 3161 time-stamp authority `URL` [$"+envTSA+"]")
+	var lg serveLedger
+	bindLedgerKeyFile(fs.FlagSet, a.getenv, &lg.keyFile)
+	tsa := fs.String("tsa", a.getenv(envTSA), "RFC 3161 time-stamp authority `URL` [$"+envTSA+"]")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
 	}
-	lg := serveLedger{keyFile: *keyFile}
 	return a.withStore(ctx, cfg, mustExist, func(ctx context.Context, st *stores) error {
 		ls, closeBlobs, err := lg.signing(ctx, cfg, *tsa, 10*time.Second, a.quietLog())
 		if err != nil {
