@@ -29,11 +29,7 @@ func allUploads(t *testing.T, s archive.Store) []archive.UploadIntent {
 // wantUsage checks an owner's usage counters.
 func wantUsage(t *testing.T, s archive.Store, id string, bytes, docs int64) {
 	t.Helper()
-	o, err := s.GetOwner(t.Context(), id)
-	if err != nil {
-		t.Fatalf("GetOwner: %v", err)
-	}
-	if o.UsedBytes != bytes || o.DocumentCount != docs {
+	if o := getOwner(t, s, id); o.UsedBytes != bytes || o.DocumentCount != docs {
 		t.Fatalf("usage of %s = %d bytes, %d documents; want %d, %d", id, o.UsedBytes, o.DocumentCount, bytes, docs)
 	}
 }
