@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"flag"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/internal/jobs"
+	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/testenv"
 
 	_ "modernc.org/sqlite" // to tamper with the embedded store's file
@@ -501,5 +503,46 @@ func TestCheckpointJobUnderLease(t *testing.T) {
 	l2, _ := st.meta.GetLease(ctx, "ledger-checkpoint")
 	if l2.Cursor <= l.Cursor {
 		t.Fatalf("cursor did not move: %q then %q", l.Cursor, l2.Cursor)
+	}
+}
+
+// TestCheckpointIntervalFromEnv: $KHO_CHECKPOINT_INTERVAL sets the
+// default of --checkpoint-interval, and a value that is not a duration
+// stops kho serve with invalid_env, as the other variables of serve do,
+// instead of being ignored.
+func TestCheckpointIntervalFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want time.Duration
+		code string
+	}{
+		{"", defaultCheckpointInterval, ""},
+		{"10m", 10 * time.Minute, ""},
+		{"0", 0, ""},
+		{"soon", 0, "invalid_env"},
+	} {
+		var lg serveLedger
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		lg.bind(fs, func(k string) string {
+			if k == envCheckpointInterval {
+				return tc.env
+			}
+			return ""
+		})
+		if err := fs.Parse(nil); err != nil {
+			t.Fatal(err)
+		}
+		// With --mongo-uri and no key file the ledger is not signed: only
+		// the settings are checked.
+		cfg := &config.Store{MongoURI: "mongodb://127.0.0.1:1"}
+		_, closeBlobs, err := lg.signing(context.Background(), cfg, "", time.Second, slog.New(slog.DiscardHandler))
+		closeBlobs()
+		code := ""
+		if err != nil {
+			code, _ = kerr.Public(err)
+		}
+		if code != tc.code || (tc.code == "" && lg.interval != tc.want) {
+			t.Errorf("$%s=%q: interval %v, err %v; want %v, code %q", envCheckpointInterval, tc.env, lg.interval, err, tc.want, tc.code)
+		}
 	}
 }

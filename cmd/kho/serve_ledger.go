@@ -39,15 +39,18 @@ const (
 type serveLedger struct {
 	keyFile  string
 	interval time.Duration
+	err      error // a $KHO_CHECKPOINT_INTERVAL that is not a duration
 }
 
 func (c *serveLedger) bind(fs *flag.FlagSet, getenv config.Getenv) {
 	fs.StringVar(&c.keyFile, "ledger-key-file", getenv(envLedgerKeyFile), "`FILE` of the Ed25519 key that signs the access ledger's checkpoints (made by kho audit key create); default DIR/"+ledgerKeyName+" in the data folder, made on first start; with --mongo-uri and no key file, checkpoints are off. Every process of a deployment needs the same key [$"+envLedgerKeyFile+"]")
 	interval := defaultCheckpointInterval
 	if v := getenv(envCheckpointInterval); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
-			interval = d
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			c.err = kerr.New(kerr.Invalid, "invalid_env", "Biến môi trường không hợp lệ.", "%s=%q: want a duration such as 5m or 0", envCheckpointInterval, v)
 		}
+		interval = d
 	}
 	fs.DurationVar(&c.interval, "checkpoint-interval", interval, "how often the access ledger is checkpointed: signed, time-stamped Merkle roots kept as write-once blobs (0 = never) [$"+envCheckpointInterval+"]")
 }
@@ -59,6 +62,9 @@ func (c *serveLedger) bind(fs *flag.FlagSet, getenv config.Getenv) {
 // warning): the ledger is then protected by its hash chains only.
 func (c *serveLedger) signing(ctx context.Context, cfg *config.Store, tsa string, tsaTimeout time.Duration, log *slog.Logger) (archive.LedgerSigning, func() error, error) {
 	none := func() error { return nil }
+	if c.err != nil {
+		return archive.LedgerSigning{}, none, c.err
+	}
 	if c.interval < 0 {
 		return archive.LedgerSigning{}, none, kerr.New(kerr.Invalid, "invalid_duration", "Khoảng thời gian không được âm.", "--checkpoint-interval %v", c.interval)
 	}
