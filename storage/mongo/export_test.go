@@ -150,3 +150,8 @@ func PlantLegacyLedger(ctx context.Context, s *Store, es []archive.LedgerEntry) 
 	}
 	return nil
 }
+
+// CollectionNames lists the collections of s's database.
+func CollectionNames(ctx context.Context, s *Store) ([]string, error) {
+	return s.db.ListCollectionNames(ctx, bson.D{})
+}

@@ -34,6 +34,15 @@ var schemaMigrations = []migration{
 	{4, "intents of unfinished uploads", migrateUploads},
 	{5, "listing indexes by status and signature", migrateListing},
 	{6, "ledger lanes, Merkle log and checkpoints", migrateLedgerLanes},
+	{7, "drop the per-chain ledger heads (replaced by checkpoints)", migrateDropLedgerHeads},
+}
+
+// migrateDropLedgerHeads drops the ledger_heads collection that migration
+// 1 made: since lanes (migration 6) the signed checkpoints anchor the
+// ledger, and nothing reads the heads. Dropping a collection that is not
+// there succeeds, so it is idempotent.
+func migrateDropLedgerHeads(ctx context.Context, s *Store) error {
+	return classify(s.db.Collection(collLedgerHeads).Drop(ctx), "drop "+collLedgerHeads)
 }
 
 // SchemaVersion is the highest migration this build knows.

@@ -633,3 +633,22 @@ func TestWriteLocksOfAGoneHolder(t *testing.T) {
 		t.Errorf("a lock of a closed holder took %v to break", took)
 	}
 }
+
+// TestLedgerHeadsDropped: migration 7 drops the per-chain heads that
+// migration 1 makes (checkpoints replaced them), and runs again harmlessly.
+func TestLedgerHeadsDropped(t *testing.T) {
+	ctx := t.Context()
+	s := openFresh(t)
+	for range 2 {
+		names, err := mongo.CollectionNames(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(names, "ledger_heads") || !slices.Contains(names, "ledger") {
+			t.Fatalf("collections %v: want ledger and no ledger_heads", names)
+		}
+		if err := mongo.RunMigration(ctx, s, 7); err != nil {
+			t.Fatalf("migration 7 again: %v", err)
+		}
+	}
+}
