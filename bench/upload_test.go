@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -34,18 +37,23 @@ var uploadSizes = []struct {
 // uploadOwner is the citizen who uploads.
 const uploadOwner = "001099000888"
 
-// BenchmarkUpload is issue 2 item 9's upload goal: storing a PDF through the
-// HTTP API (raw upload form, Content-Length set, into the vault over the
-// real stores) reaches at least 0.7 of the throughput of writing the same
-// bytes straight to the blob driver (Stage, Write, Commit).
+// BenchmarkUpload is issue 9 item 10's upload goal: storing a PDF through
+// the HTTP API (raw upload form, Content-Length set, into the vault over the
+// real stores) takes at most 1/0.8 of the floor measured in the same run.
+// The floor is what any upload pays on this machine before the vault does
+// anything: a raw write of the same bytes to the blob driver (Stage, Write,
+// Commit) plus an HTTP POST of them over loopback to a handler that only
+// reads and hashes the body with SHA-256 (floorHandler).
 //
-// Each iteration does one API upload and one raw driver write of the same
-// size, in alternating order, so both share the machine's noise. Every
-// upload and every raw write has new content, so deduplication never
-// short-cuts an upload. It reports api-MB/s and raw-MB/s (10^6 bytes over
-// the median time of one operation: on a shared machine a single stalled
-// fsync would otherwise dominate a mean) and ratio = api/raw; ns/op is the
-// mean time of the pair.
+// Each iteration does one API upload, one raw driver write and one POST of
+// the same size, in an order that rotates, so all three share the machine's
+// noise. Every upload, raw write and POST has new content, so
+// deduplication never short-cuts an upload. It reports the median time of
+// each (upload-ms, raw-ms, post-ms: on a shared machine a single stalled
+// fsync would otherwise dominate a mean), floor-ms = raw-ms + post-ms, and
+// ratio = floor-ms / upload-ms, the goal's figure (≥ 0.8). raw-ratio =
+// raw-ms / upload-ms is issue 2's older goal (≥ 0.7), and api-MB/s is 10^6
+// bytes over upload-ms; ns/op is the mean time of the three.
 func BenchmarkUpload(b *testing.B) {
 	for _, dep := range deployments {
 		b.Run(dep.name, func(b *testing.B) {
@@ -62,15 +70,38 @@ func benchUpload(b *testing.B, s *stack, token string, size int) {
 	j := newUploadJob(b, s, uploadOwner, token, size)
 	before := countBlobs(b, s.bucket)
 
-	api, raw := alternate(b, func() error { return j.upload() }, j.write)
-	checkNoDedup(b, s, before, 2*(len(api)+1))
-	reportRates(b, float64(size), median(api), median(raw))
+	times := rotate(b, func() error { return j.upload() }, j.write, j.post)
+	checkNoDedup(b, s, before, 2*(len(times[0])+1))
+	reportFloor(b, float64(size), median(times[0]), median(times[1]), median(times[2]))
+}
+
+// reportFloor reports the medians of an upload, a raw write and a POST
+// that reads and hashes, the floor (raw + POST), the goal's ratio (floor /
+// upload), the older ratio to the raw write alone and the upload's rate.
+func reportFloor(b *testing.B, bytes float64, upload, raw, post time.Duration) {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	floor := raw + post
+	b.ReportMetric(ms(upload), "upload-ms")
+	b.ReportMetric(ms(raw), "raw-ms")
+	b.ReportMetric(ms(post), "post-ms")
+	b.ReportMetric(ms(floor), "floor-ms")
+	b.ReportMetric(float64(floor)/float64(upload), "ratio")
+	b.ReportMetric(float64(raw)/float64(upload), "raw-ratio")
+	b.ReportMetric(bytes/1e6/upload.Seconds(), "api-MB/s")
 }
 
 // alternate times api and raw once per iteration of b's loop, in
-// alternating order so that both share the machine's noise, after one
-// untimed warm-up call of each (first connection, first writes).
+// alternating order (rotate).
 func alternate(b *testing.B, api, raw func() error) (apiTimes, rawTimes []time.Duration) {
+	t := rotate(b, api, raw)
+	return t[0], t[1]
+}
+
+// rotate times each of ops once per iteration of b's loop, starting each
+// iteration one op further on, so that all share the machine's noise and
+// none always follows the same one, after one untimed warm-up call of each
+// (first connection, first writes). times[i] are the times of ops[i].
+func rotate(b *testing.B, ops ...func() error) (times [][]time.Duration) {
 	timed := func(f func() error) time.Duration {
 		t0 := time.Now()
 		if err := f(); err != nil {
@@ -78,43 +109,46 @@ func alternate(b *testing.B, api, raw func() error) (apiTimes, rawTimes []time.D
 		}
 		return time.Since(t0)
 	}
-	timed(api)
-	timed(raw)
-	for b.Loop() {
-		if len(apiTimes)%2 == 0 {
-			apiTimes = append(apiTimes, timed(api))
-			rawTimes = append(rawTimes, timed(raw))
-		} else {
-			rawTimes = append(rawTimes, timed(raw))
-			apiTimes = append(apiTimes, timed(api))
+	for _, op := range ops {
+		timed(op)
+	}
+	times = make([][]time.Duration, len(ops))
+	for i := 0; b.Loop(); i++ {
+		for k := range ops {
+			o := (i + k) % len(ops)
+			times[o] = append(times[o], timed(ops[o]))
 		}
 	}
-	return apiTimes, rawTimes
+	return times
 }
 
-// uploadJob uploads through the API and writes raw to the driver, each
-// time new content of the same size.
+// uploadJob uploads through the API, writes raw to the driver and POSTs to
+// the floor's handler, each time new content of the same size.
 type uploadJob struct {
-	s                *stack
-	owner, token     string
-	target           string
-	apiData, rawData []byte
-	nonce            [8]byte
-	seq              uint64
+	s                          *stack
+	owner, token               string
+	target                     string
+	apiData, rawData, postData []byte
+	floor                      *httptest.Server
+	nonce                      [8]byte
+	seq                        uint64
 }
 
 // newUploadJob prepares uploads of size bytes for owner (whose citizen
-// token is token). Each job has a random nonce, so no two jobs' contents
-// are equal either.
+// token is token) and starts the floor's server (closed when b ends).
+// Each job has a random nonce, so no two jobs' contents are equal either.
 func newUploadJob(b *testing.B, s *stack, owner, token string, size int) *uploadJob {
-	j := &uploadJob{s: s, owner: owner, token: token, apiData: pdfBytes(1, size), rawData: pdfBytes(2, size)}
+	j := &uploadJob{s: s, owner: owner, token: token, apiData: pdfBytes(1, size), rawData: pdfBytes(2, size), postData: pdfBytes(3, size)}
 	if _, err := rand.Read(j.nonce[:]); err != nil {
 		b.Fatal(err)
 	}
 	copy(j.apiData[64:], j.nonce[:])
 	copy(j.rawData[64:], j.nonce[:])
+	copy(j.postData[64:], j.nonce[:])
 	q := url.Values{"owner": {owner}, "type": {"KHAC"}, "name": {"Bản sao giấy tờ đo hiệu năng"}, "filename": {"giay-to.pdf"}}
 	j.target = s.srv.URL + "/api/v1/documents?" + q.Encode()
+	j.floor = httptest.NewServer(floorHandler(func(r io.Reader) error { _, err := io.Copy(sha256.New(), r); return err }))
+	b.Cleanup(j.floor.Close)
 	return j
 }
 
@@ -135,6 +169,14 @@ func (j *uploadJob) upload() error {
 		return fmt.Errorf("upload: status %d, want 201: %s", status, truncate(body))
 	}
 	return nil
+}
+
+// post sends new content of the same size to the floor's handler, which
+// reads and hashes it: the HTTP and SHA-256 part of the floor.
+func (j *uploadJob) post() error {
+	j.seq++
+	binary.LittleEndian.PutUint64(j.postData[72:], j.seq)
+	return postTo(j.floor, j.postData)
 }
 
 // write stores new content of the same size straight to the driver:

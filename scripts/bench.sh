@@ -135,7 +135,8 @@ else
 	# shellcheck disable=SC1091
 	source "$KHO_TESTENV_STATE/env.sh"
 
-	# Upload through the API vs raw driver writes, interleaved (goal ratio >= 0.7).
+	# Upload through the API vs its floor (raw driver write + POST that reads and
+	# hashes), interleaved (goal: ratio = floor / upload >= 0.8).
 	# First, while the disk has no backlog of dirty pages from other steps.
 	bench upload -bench Upload -benchtime 3s -count "$COUNT" -timeout 30m ./bench
 	# Where an upload's metadata time goes: each store call, timed (once).
