@@ -14,15 +14,16 @@ import (
 
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/pdfguard"
+	"github.com/kho-vn/kho/storage"
 )
 
 // Limits of the check of a stored PDF.
 const (
 	// maxFullPDFCheck is the largest PDF whose whole structure pdfcpu
 	// validates. pdfcpu holds every stream of the file in memory while it
-	// reads, and reads it from a copy (spool); a larger PDF gets only the
+	// reads, and reads it from a copy in memory; a larger PDF gets only the
 	// structural check (pdfguard and the file's end), which reads the
-	// stored blob in place. At 20 MB the full check doubled the time of an
+	// staged or stored bytes in place. At 20 MB the full check doubled the time of an
 	// upload (docs/benchmarks.md, "Checking stored PDFs").
 	maxFullPDFCheck = spoolInMemory
 	// pdfCheckTimeout bounds the check of one PDF.
@@ -62,17 +63,23 @@ func errPDFDamaged(format string, args ...any) error {
 // without its password. A PDF whose reader would need more memory than the
 // budget is not damaged: it is stored unchecked beyond the first two.
 func (s *Service) checkPDF(ctx context.Context, hash string, size int64) error {
+	return s.checkPDFAt(ctx, &blobReaderAt{ctx: ctx, s: s, hash: hash, size: size}, size)
+}
+
+// checkPDFAt is checkPDF of the size bytes that in reads: the stored blob,
+// or the staged bytes while they are made durable and committed
+// (startPDFCheck). Up to maxFullPDFCheck bytes it reads them once into
+// memory, for pdfcpu; a larger file is read in place.
+func (s *Service) checkPDFAt(ctx context.Context, in io.ReaderAt, size int64) error {
 	ctx, cancel := context.WithTimeout(ctx, pdfCheckTimeout)
 	defer cancel()
-	var in io.ReaderAt = &blobReaderAt{ctx: ctx, s: s, hash: hash, size: size}
 	if size <= maxFullPDFCheck {
-		// pdfcpu reads it all: one copy, in memory.
-		spooled, release, err := s.spool(ctx, hash, size)
-		if err != nil {
+		// pdfcpu reads it all: one copy, in memory; exactly size bytes.
+		b := make([]byte, size)
+		if n, err := in.ReadAt(b, 0); n < len(b) {
 			return storeErr("read the stored PDF", err)
 		}
-		defer release()
-		in = spooled
+		in = bytes.NewReader(b)
 	}
 	if err := checkPDFEnd(in, size); err != nil {
 		return err
@@ -98,6 +105,45 @@ func (s *Service) checkPDF(ctx context.Context, hash string, size int64) error {
 		defer release()
 	}
 	return validatePDF(ctx, io.NewSectionReader(in, 0, size), size)
+}
+
+// pdfCheck is the check of a PDF's staged bytes (checkPDFAt), running on
+// a goroutine of its own while the blob store makes them durable and
+// commits them: its CPU overlaps their wait for the disk or the service.
+type pdfCheck struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+// startPDFCheck starts checking the size staged bytes r reads; the check
+// closes r when it ends.
+func (s *Service) startPDFCheck(ctx context.Context, r storage.ReaderAtCloser, size int64) *pdfCheck {
+	ctx, cancel := context.WithCancel(ctx)
+	c := &pdfCheck{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		defer r.Close()
+		c.err = s.checkPDFAt(ctx, r, size)
+	}()
+	return c
+}
+
+// wait returns the check's outcome.
+func (c *pdfCheck) wait() error {
+	<-c.done
+	c.cancel()
+	return c.err
+}
+
+// stop ends a check whose outcome no longer matters (the upload failed)
+// and waits for it, so that it holds no memory or reader past the upload.
+// A nil check, or one already waited for, is fine.
+func (c *pdfCheck) stop() {
+	if c != nil {
+		c.cancel()
+		<-c.done
+	}
 }
 
 // blobReaderAt reads a stored blob by ranges, without copying it: the

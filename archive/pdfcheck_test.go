@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/pdfobj"
+	"github.com/kho-vn/kho/storage"
+	"github.com/kho-vn/kho/storage/memory"
 	"github.com/kho-vn/kho/storage/storagetest"
 )
 
@@ -164,6 +169,113 @@ func BenchmarkPDFCheck(b *testing.B) {
 			b.SetBytes(int64(n))
 			for b.Loop() {
 				sha256.Sum256(doc)
+			}
+		})
+	}
+}
+
+// gatedDriver is a blob driver whose commits wait until the staged bytes
+// have been read back (storage.Rereader), or fail after gateWait: an
+// upload of a PDF succeeds on it only if its check reads the staged bytes
+// while the blob is being committed, not after.
+type gatedDriver struct{ storage.Driver }
+
+const gateWait = 5 * time.Second
+
+func (d gatedDriver) Stage(ctx context.Context) (storage.Staged, error) {
+	st, err := d.Driver.Stage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &gatedStaged{Staged: st, read: make(chan struct{})}, nil
+}
+
+type gatedStaged struct {
+	storage.Staged
+	read chan struct{}
+	once sync.Once
+}
+
+func (s *gatedStaged) Reread() (storage.ReaderAtCloser, bool, error) {
+	r, ok, err := s.Staged.(storage.Rereader).Reread()
+	if !ok || err != nil {
+		return r, ok, err
+	}
+	return gatedReader{r, s}, true, nil
+}
+
+func (s *gatedStaged) Commit(ctx context.Context, key string) error {
+	select {
+	case <-s.read:
+		return s.Staged.Commit(ctx, key)
+	case <-time.After(gateWait):
+		s.Staged.Abort(ctx)
+		return errors.New("commit before the staged bytes were read")
+	}
+}
+
+type gatedReader struct {
+	storage.ReaderAtCloser
+	s *gatedStaged
+}
+
+func (r gatedReader) ReadAt(p []byte, off int64) (int, error) {
+	r.s.once.Do(func() { close(r.s.read) })
+	return r.ReaderAtCloser.ReadAt(p, off)
+}
+
+// plainDriver hides the staged write's optional methods (storage.Rereader,
+// storage.Flusher): a PDF is then checked after its blob is committed.
+type plainDriver struct{ storage.Driver }
+
+func (d plainDriver) Stage(ctx context.Context) (storage.Staged, error) {
+	st, err := d.Driver.Stage(ctx)
+	return struct{ storage.Staged }{st}, err
+}
+
+// TestPDFCheckWhileCommitting: a PDF's check reads the staged bytes while
+// the blob is committed (the commit waits for it here), so its CPU overlaps
+// the wait for the disk; a PDF it refuses leaves no document, no charge
+// and a blob that an intent names, which the collector deletes — as when
+// the check runs after the commit, on a driver that cannot read staged
+// bytes back.
+func TestPDFCheckWhileCommitting(t *testing.T) {
+	ctx := context.Background()
+	one, err := os.ReadFile("../signing/testdata/one-page.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		d    storage.Driver
+	}{{"staged", gatedDriver{memory.New()}}, {"after-commit", plainDriver{memory.New()}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newVaultOn(t, archive.Config{BlobGrace: time.Hour}, tc.d)
+			if _, err := v.Put(ctx, citizenA, birthCert("", framedPDF(21, 300_000))); err != nil {
+				t.Fatalf("valid PDF: %v", err)
+			}
+			before, _ := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
+			cut := one[:len(one)-7]
+			_, err := v.Put(ctx, citizenA, birthCert("", cut))
+			wantCode(t, err, "pdf_damaged")
+			after, _ := v.Owner(ctx, citizenA, citizenA.Subject, archive.Access{})
+			if after.UsedBytes != before.UsedBytes || after.DocumentCount != before.DocumentCount {
+				t.Fatalf("a refused PDF changed the owner: %d/%d → %d/%d", before.UsedBytes, before.DocumentCount, after.UsedBytes, after.DocumentCount)
+			}
+			hash := storagetest.SHA256(cut)
+			if _, err := v.bucket.Stat(ctx, hash); err != nil {
+				t.Fatalf("the refused PDF's blob: %v; want it committed, for the collector", err)
+			}
+			ins := intents(t, v)
+			if len(ins) != 1 || len(ins[0].Blobs) != 1 || ins[0].Blobs[0] != hash {
+				t.Fatalf("intents after the refusal: %+v; want one naming the blob", ins)
+			}
+			v.clock.Set(time.Now().Add(2 * time.Hour))
+			if _, err := v.CollectGarbage(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.bucket.Stat(ctx, hash); !kerr.IsKind(err, kerr.NotFound) {
+				t.Fatalf("the refused PDF's blob after a collection: %v", err)
 			}
 		})
 	}

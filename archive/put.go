@@ -14,6 +14,7 @@ import (
 	"github.com/gabriel-vasile/mimetype"
 
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/storage"
 )
 
 // sniffBytes is how much of an upload is peeked to detect its type; it is
@@ -195,7 +196,18 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string, c
 	if up.Size < 0 {
 		ur.declared = -1
 	}
-	hash, size, err := s.blobs.PutClaimed(ctx, ur, s.cfg.MaxUploadBytes, claim)
+	// A PDF is checked (checkPDF) while its bytes are made durable and
+	// committed, from the staged bytes when the blob store can read them
+	// back; the outcome counts only once the blob is stored, as if the
+	// check had run after: an error of the write comes first, and a
+	// refused PDF's blob is left unreferenced for the collector.
+	hooks := storage.PutHooks{Claim: claim}
+	var check *pdfCheck
+	if detected.Is(mediaPDF) {
+		hooks.Staged = func(r storage.ReaderAtCloser, n int64) { check = s.startPDFCheck(ctx, r, n) }
+	}
+	defer func() { check.stop() }()
+	hash, size, err := s.blobs.PutWith(ctx, ur, s.cfg.MaxUploadBytes, hooks)
 	if ur.err != nil {
 		// Our own refusal: return it whatever the bucket made of it.
 		return storedBlob{}, ur.err
@@ -211,7 +223,12 @@ func (s *Service) storeUpload(ctx context.Context, up Upload, fileName string, c
 		return storedBlob{}, errIncomplete("stored %d bytes of a declared %d", size, ur.declared)
 	}
 	if detected.Is(mediaPDF) {
-		if err := s.checkPDF(ctx, hash, size); err != nil {
+		if check != nil {
+			err = check.wait()
+		} else {
+			err = s.checkPDF(ctx, hash, size)
+		}
+		if err != nil {
 			return storedBlob{}, err
 		}
 	}

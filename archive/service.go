@@ -11,6 +11,7 @@ import (
 
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/signing"
+	"github.com/kho-vn/kho/storage"
 )
 
 // Config holds the vault's limits.
@@ -188,6 +189,10 @@ type Blobs interface {
 	// PutClaimed is Put that calls claim with the hash before the blob is
 	// committed or an existing copy is relied on; claim's error aborts it.
 	PutClaimed(ctx context.Context, r io.Reader, max int64, claim func(ctx context.Context, hash string) error) (hash string, size int64, err error)
+	// PutWith is PutClaimed that also hands the staged bytes to
+	// hooks.Staged before it commits them, when the driver can read them
+	// back (storage.PutHooks).
+	PutWith(ctx context.Context, r io.Reader, max int64, hooks storage.PutHooks) (hash string, size int64, err error)
 	// Collect deletes a blob unless keep, asked once the blob is out of
 	// sight, says to keep it; it reports whether it deleted it. NotFound if
 	// absent.

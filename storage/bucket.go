@@ -57,6 +57,27 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, max int64) (hash string, 
 // archive's collectGarbage. The claim runs while the staged bytes are
 // being made durable (Flusher), so the two waits overlap.
 func (b *Bucket) PutClaimed(ctx context.Context, r io.Reader, max int64, claim func(ctx context.Context, hash string) error) (hash string, size int64, err error) {
+	return b.PutWith(ctx, r, max, PutHooks{Claim: claim})
+}
+
+// PutHooks are the calls a Put makes to its caller (PutWith).
+type PutHooks struct {
+	// Claim is PutClaimed's claim.
+	Claim func(ctx context.Context, hash string) error
+	// Staged, when not nil, is called once every byte is staged and before
+	// the Put makes them durable, hashes the last of them and commits them,
+	// with a reader of the staged bytes and their number — if the driver
+	// can read them back (Rereader); otherwise it is not called. It is
+	// called on the Put's goroutine and must return at once: work on the
+	// bytes belongs on a goroutine of its own, where it overlaps the Put's
+	// waits. It owns the reader, which stays valid after the Put returns,
+	// whatever its outcome, until it is closed.
+	Staged func(r ReaderAtCloser, size int64)
+}
+
+// PutWith is Put that makes the calls of hooks (see PutHooks).
+func (b *Bucket) PutWith(ctx context.Context, r io.Reader, max int64, hooks PutHooks) (hash string, size int64, err error) {
+	claim := hooks.Claim
 	if r == nil {
 		return "", 0, &kerr.Error{Kind: kerr.Invalid, Code: CodeInterrupted,
 			Message: "Không có nội dung tệp để lưu.", Detail: "storage: Put with a nil reader"}
@@ -121,6 +142,17 @@ func (b *Bucket) PutClaimed(ctx context.Context, r io.Reader, max int64, claim f
 	st, err := stage()
 	if err != nil {
 		return "", 0, classify(err, "stage", "")
+	}
+	if hooks.Staged != nil {
+		if rr, ok := st.(Rereader); ok {
+			sr, ok, err := rr.Reread()
+			if err != nil {
+				return "", 0, classify(err, "reread", "")
+			}
+			if ok {
+				hooks.Staged(sr, n)
+			}
+		}
 	}
 	// Make the bytes durable while the hasher finishes the last chunks:
 	// the wait for the disk and the hashing overlap (Commit then only names

@@ -11,6 +11,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -94,6 +95,33 @@ type Staged interface {
 type Flusher interface {
 	Flush(ctx context.Context) error
 }
+
+// Rereader is a Staged whose written bytes can be read back before they
+// are committed: the local file, or the part an S3 write still holds in
+// memory. The Bucket hands them to a caller that checks the content
+// (PutHooks.Staged) while the bytes are made durable and committed, so the
+// check's work overlaps the wait for the disk or the service.
+type Rereader interface {
+	// Reread returns a reader of the bytes written so far, or ok false when
+	// the driver no longer holds them all (an S3 write that sent parts
+	// already). No Write may follow. The reader reads the same bytes after
+	// Commit or Abort, until it is closed.
+	Reread() (r ReaderAtCloser, ok bool, err error)
+}
+
+// ReaderAtCloser reads by offset until it is closed.
+type ReaderAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// BytesReader is a ReaderAtCloser of p, for drivers that stage in memory;
+// Close does nothing.
+func BytesReader(p []byte) ReaderAtCloser { return bytesReader{bytes.NewReader(p)} }
+
+type bytesReader struct{ *bytes.Reader }
+
+func (bytesReader) Close() error { return nil }
 
 // Attrs describe a stored blob.
 type Attrs struct {

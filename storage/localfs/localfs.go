@@ -414,6 +414,19 @@ func (s *staged) Flush(context.Context) error {
 	return nil
 }
 
+// Reread opens the staged file again (storage.Rereader): the reader keeps
+// the file open after Commit or Abort removes its temporary name.
+func (s *staged) Reread() (storage.ReaderAtCloser, bool, error) {
+	if s.done {
+		return nil, false, kerr.New(kerr.Internal, "", "", "localfs: reread after commit or abort")
+	}
+	f, err := os.Open(s.f.Name())
+	if err != nil {
+		return nil, false, fsError(err, "reread")
+	}
+	return f, true, nil
+}
+
 // Commit fsyncs the file and links it under key's name.
 func (s *staged) Commit(ctx context.Context, key string) error {
 	if s.done {

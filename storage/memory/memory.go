@@ -251,6 +251,15 @@ func (s *staged) Write(p []byte) (int, error) {
 	return s.buf.Write(p)
 }
 
+// Reread reads the staged buffer (storage.Rereader); Commit keeps its
+// bytes as the blob's and Abort drops the buffer without changing them.
+func (s *staged) Reread() (storage.ReaderAtCloser, bool, error) {
+	if s.done {
+		return nil, false, kerr.New(kerr.Internal, "", "", "memory: reread after commit or abort")
+	}
+	return storage.BytesReader(s.buf.Bytes()), true, nil
+}
+
 func (s *staged) Commit(ctx context.Context, key string) error {
 	if s.done {
 		return kerr.New(kerr.Internal, "", "", "memory: commit after commit or abort")

@@ -474,6 +474,20 @@ func (s *staged) flush(ctx context.Context) error {
 	return nil
 }
 
+// Reread reads the buffered bytes (storage.Rereader) while the write is
+// small enough to be one PUT at Commit; once parts were sent the bytes are
+// no longer all at hand (ok false). Commit and Abort drop the buffer
+// without changing its bytes.
+func (s *staged) Reread() (storage.ReaderAtCloser, bool, error) {
+	if s.done {
+		return nil, false, kerr.New(kerr.Internal, "", "", "s3: reread after commit or abort")
+	}
+	if s.uploadID != "" {
+		return nil, false, nil
+	}
+	return storage.BytesReader(s.buf), true, nil
+}
+
 // Commit writes the blob under key if key is absent. It returns only
 // with the service's answer to the request that makes the blob exist —
 // the conditional PUT, or the completion of the conditional multipart

@@ -64,6 +64,9 @@ func Run(t *testing.T, newDriver func(t *testing.T) storage.Driver) {
 	if flushes(t, newDriver(t)) {
 		tests = append(tests, conformanceCase{"Flush", testFlush})
 	}
+	if rereads(t, newDriver(t)) {
+		tests = append(tests, conformanceCase{"Reread", testReread}, conformanceCase{"PutStaged", testPutStaged})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
