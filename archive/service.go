@@ -216,10 +216,15 @@ type Blobs interface {
 // owner's document gets NotFound (never Permission), so that IDs leak nothing.
 type Service struct {
 	store Store
-	blobs Blobs
-	cfg   Config
-	log   *slog.Logger
-	now   Clock
+	// deferred is store with writes that return before they are durable,
+	// and sync makes them durable (DeferredSyncer); without it, store and
+	// a sync that does nothing.
+	deferred Store
+	sync     func(ctx context.Context) error
+	blobs    Blobs
+	cfg      Config
+	log      *slog.Logger
+	now      Clock
 
 	lanes   *lanes // this process's ledger lanes and their tails
 	schemas schemaCache
@@ -251,7 +256,12 @@ func New(store Store, blobs Blobs, cfg Config, log *slog.Logger, now Clock) *Ser
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, blobs: blobs, cfg: cfg, log: log, now: now, settle: settler{kick: make(chan struct{}, 1)}, lanes: newLanes()}
+	s := &Service{store: store, deferred: store, sync: func(context.Context) error { return nil },
+		blobs: blobs, cfg: cfg, log: log, now: now, settle: settler{kick: make(chan struct{}, 1)}, lanes: newLanes()}
+	if ds, ok := store.(DeferredSyncer); ok {
+		s.deferred, s.sync = ds.Deferred(), ds.Sync
+	}
+	return s
 }
 
 // Config returns the effective configuration (defaults filled in).
@@ -411,12 +421,18 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 		Rev:          1,
 	}
 	indexText(&d, def)
-	if err := s.store.CreateDocument(ctx, d); err != nil {
+	// The document is made durable by the ledger entry's durable write,
+	// or else by the sync: one wait for the disk instead of two.
+	if err := s.deferred.CreateDocument(ctx, d); err != nil {
 		u.fail(ctx, surely(err))
 		return Document{}, storeErr("create document", err)
 	}
-	u.done()
 	s.recordChange(ctx, a, ActionCreate, d, 1, Access{})
+	if err := s.sync(ctx); err != nil {
+		u.fail(ctx, false) // committed, but perhaps not durable: the collector looks
+		return Document{}, storeErr("sync the new document", err)
+	}
+	u.done()
 	return d, nil
 }
 

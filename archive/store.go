@@ -303,5 +303,22 @@ type Store interface {
 	Close(ctx context.Context) error
 }
 
+// DeferredSyncer is a Store whose writes can return before they are
+// durable (storage/sqlite: a commit, then one sync of the log for several).
+// The vault uses it for writes whose durability can wait for the next
+// durable write or a Sync before the answer: the intent of an upload
+// (made durable by its claim), the document an upload creates (by the
+// ledger entry that records it, or Sync), the settlement after the answer
+// (the collector redoes a lost one). A Store without it writes durably
+// every time.
+type DeferredSyncer interface {
+	// Deferred returns the store whose writes return once applied, before
+	// they are durable; each becomes durable with the next durable write of
+	// the store, or Sync.
+	Deferred() Store
+	// Sync makes every write applied so far durable.
+	Sync(ctx context.Context) error
+}
+
 // Clock tells the time; tests pass a fixed one.
 type Clock func() time.Time

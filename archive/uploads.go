@@ -56,7 +56,10 @@ func (s *Service) beginUpload(ctx context.Context, in UploadIntent, o Owner, lim
 	u := &upload{s: s, in: in, begun: make(chan struct{})}
 	go func() {
 		defer close(u.begun)
-		u.beginErr = s.chargeErr(ctx, o, in.Bytes, limit, s.store.BeginUpload(ctx, in, max(limit, 0)))
+		// Deferred: the claim's durable write makes it durable before a blob
+		// is committed under it; a write that fails before its claim charged
+		// nothing that must survive a crash.
+		u.beginErr = s.chargeErr(ctx, o, in.Bytes, limit, s.deferred.BeginUpload(ctx, in, max(limit, 0)))
 	}()
 	return u
 }
@@ -232,12 +235,13 @@ func (s *Service) settleBatch() {
 	st.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// Deferred: a settlement a crash loses is redone by the collector.
 	for owner, ids := range batch {
-		if err := s.store.KeepUploads(ctx, owner, ids); err != nil {
+		if err := s.deferred.KeepUploads(ctx, owner, ids); err != nil {
 			s.log.WarnContext(ctx, "finished uploads not settled; the collector will", "owner", owner, "uploads", len(ids), "err", err)
 			continue
 		}
-		if err := s.store.DeleteUploads(ctx, ids...); err != nil {
+		if err := s.deferred.DeleteUploads(ctx, ids...); err != nil {
 			s.log.WarnContext(ctx, "finished uploads' intents not deleted; the collector will", "owner", owner, "uploads", len(ids), "err", err)
 		}
 	}

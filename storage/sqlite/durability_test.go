@@ -2,12 +2,15 @@ package sqlite_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/storage/sqlite"
 )
 
@@ -93,5 +96,100 @@ func checkModes(t *testing.T, path string, want os.FileMode) {
 		if got := fi.Mode().Perm(); got != want {
 			t.Errorf("%s: mode %#o, want %#o", filepath.Base(p), got, want)
 		}
+	}
+}
+
+// syncChildEnv, when set to a directory, makes TestDeferredSync do the
+// writes that its parent traces.
+const syncChildEnv = "KHO_SQLITE_SYNC_CHILD"
+
+// TestDeferredSync: a Deferred store's commit does not sync the WAL, Sync
+// does, and so does the next commit of the store itself; the writer is back
+// to synchronous=FULL after the deferred commit. It runs its writes in a
+// child process under strace, with marks (access(2) of "/kho-mark-X")
+// between them, and counts the fsyncs of the WAL between the marks.
+func TestDeferredSync(t *testing.T) {
+	if dir := os.Getenv(syncChildEnv); dir != "" {
+		deferredSyncChild(t, dir)
+		return
+	}
+	straceBin := testenv.Tool(t, "strace", "strace")
+	dir := t.TempDir()
+	log := filepath.Join(dir, "strace.log")
+	cmd := exec.Command(straceBin, "-f", "-y", "-e", "trace=fsync,fdatasync,faccessat,faccessat2,access", "-o", log,
+		os.Args[0], "-test.run=^TestDeferredSync$", "-test.count=1")
+	cmd.Env = append(os.Environ(), syncChildEnv+"="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	trace, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syncs := map[string]int{} // fsyncs of the WAL after each mark
+	mark := "start"
+	for line := range strings.Lines(string(trace)) {
+		if i := strings.Index(line, `"/kho-mark-`); i >= 0 {
+			mark = line[i+len(`"/kho-mark-`) : i+len(`"/kho-mark-`)+1]
+			continue
+		}
+		if (strings.Contains(line, "fsync(") || strings.Contains(line, "fdatasync(")) && strings.Contains(line, "kho.db-wal>") {
+			syncs[mark]++
+		}
+	}
+	if syncs["a"] != 0 {
+		t.Errorf("a deferred commit synced the WAL %d times, want 0", syncs["a"])
+	}
+	if syncs["b"] == 0 {
+		t.Errorf("Sync did not sync the WAL")
+	}
+	if syncs["c"] == 0 {
+		t.Errorf("a commit of the store after a deferred one did not sync the WAL")
+	}
+	if syncs["start"] == 0 {
+		t.Errorf("the first commit did not sync the WAL (trace:\n%s)", trace)
+	}
+}
+
+// deferredSyncChild does TestDeferredSync's writes (intents, charged: a
+// transaction each): a commit, mark a, a deferred commit, mark b, Sync,
+// mark c, a commit, mark d.
+func deferredSyncChild(t *testing.T, dir string) {
+	ctx := t.Context()
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "kho.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	const owner = "001090000011"
+	if err := s.CreateOwner(ctx, archive.Owner{ID: owner, Kind: archive.Individual, Name: "Lê Thị Bình", CreatedAt: time.Now(), Rev: 1}); err != nil {
+		t.Fatal(err)
+	}
+	intent := func(id string) archive.UploadIntent {
+		return archive.UploadIntent{ID: id, OwnerID: owner, DocumentID: "d" + id, Actor: owner, Bytes: 10, Docs: 1, CreatedAt: time.Now()}
+	}
+	mark := func(m string) { _ = syscall.Access("/kho-mark-"+m, 0) }
+	if err := s.BeginUpload(ctx, intent("u1"), 0); err != nil {
+		t.Fatal(err)
+	}
+	mark("a")
+	if err := s.Deferred().BeginUpload(ctx, intent("u2"), 0); err != nil {
+		t.Fatal(err)
+	}
+	mark("b")
+	if err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mark("c")
+	if err := s.BeginUpload(ctx, intent("u3"), 0); err != nil {
+		t.Fatal(err)
+	}
+	mark("d")
+	if w, _, err := sqlite.Pragmas(ctx, s, "synchronous"); err != nil || w != "2" {
+		t.Fatalf("writer after a deferred commit: synchronous = %s (%v), want 2 (FULL)", w, err)
+	}
+	o, err := s.GetOwner(ctx, owner)
+	if err != nil || o.UsedBytes != 30 || o.DocumentCount != 3 {
+		t.Fatalf("owner after three charged intents: %d bytes, %d documents (%v); want 30, 3", o.UsedBytes, o.DocumentCount, err)
 	}
 }

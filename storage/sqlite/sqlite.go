@@ -24,6 +24,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,12 +51,51 @@ type Store struct {
 	w    *db // the writer: one connection, transactions BEGIN IMMEDIATE
 	r    *db // readers: read-only connections
 	path string
+	// deferred: write transactions commit with synchronous=NORMAL, without
+	// syncing the WAL (Deferred).
+	deferred bool
 }
 
 var (
-	_ archive.Store = (*Store)(nil)
-	_ auth.Store    = (*Store)(nil)
+	_ archive.Store          = (*Store)(nil)
+	_ auth.Store             = (*Store)(nil)
+	_ archive.DeferredSyncer = (*Store)(nil)
 )
+
+// Deferred returns the store whose write transactions return once
+// committed, before the WAL is synced: such a commit becomes durable with
+// the next commit of the store that syncs (every commit of s itself) or
+// with Sync, because the WAL is one file written in commit order and a sync
+// covers everything written before it. It runs with synchronous=NORMAL,
+// under which SQLite still syncs the WAL before a checkpoint copies it
+// into the database, so it never puts earlier, durable commits at risk. The
+// methods that write outside a transaction (ClaimBlob and the like) still
+// sync. The result shares s's connections: close s, not it.
+func (s *Store) Deferred() archive.Store {
+	d := *s
+	d.deferred = true
+	return &d
+}
+
+// Sync makes every commit made so far durable: it syncs the WAL file
+// (an fsync applies to the file, whichever descriptor asks).
+func (s *Store) Sync(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return s.fail("sync", err)
+	}
+	f, err := os.OpenFile(s.path+"-wal", os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // no WAL: every commit is in the database file, synced
+	}
+	if err != nil {
+		return s.fail("sync", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return s.fail("sync", err)
+}
 
 // Option changes how Open opens the database.
 type Option func(*options)
@@ -282,21 +322,61 @@ func conflict(code, msg, detail string, args ...any) error {
 	return kerr.New(kerr.Conflict, code, msg, detail, args...)
 }
 
-// inTx runs fn in a write transaction and commits it.
+// inTx runs fn in a write transaction and commits it; on a Deferred store
+// the commit does not sync (inDeferredTx).
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx *txn) error) error {
+	if s.deferred {
+		return s.inDeferredTx(ctx, op, fn)
+	}
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return s.fail(op, err)
 	}
 	tx := &txn{Tx: sqlTx, d: s.w}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return s.fail(op, err)
-	}
-	if err := tx.Commit(); err != nil {
+	if err := runTx(tx, fn); err != nil {
 		return s.fail(op, err)
 	}
 	tx.prepareMissed(ctx)
+	return nil
+}
+
+// runTx runs fn in tx and commits, or rolls back if fn fails.
+func runTx(tx *txn, fn func(tx *txn) error) error {
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// inDeferredTx is inTx on the writer connection switched to
+// synchronous=NORMAL for the transaction (the setting cannot change inside
+// one) and back to FULL after it. A connection that cannot be switched back
+// is dropped from the pool, never reused unsynced.
+func (s *Store) inDeferredTx(ctx context.Context, op string, fn func(tx *txn) error) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
+		conn.Close()
+		return s.fail(op, err)
+	}
+	var tx *txn
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err == nil {
+		tx = &txn{Tx: sqlTx, d: s.w}
+		err = runTx(tx, fn)
+	}
+	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous=FULL"); rerr != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		err = errors.Join(err, rerr)
+	}
+	conn.Close()
+	if err != nil {
+		return s.fail(op, err)
+	}
+	tx.prepareMissed(ctx) // on the pool: after the connection is back
 	return nil
 }
 

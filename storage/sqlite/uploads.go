@@ -120,18 +120,23 @@ func (s *Store) ClaimBlob(ctx context.Context, id, hash string) error {
 	return s.fail("claim blob", err)
 }
 
-// KeepUploads implements archive.UploadStore in one statement.
+// KeepUploads implements archive.UploadStore in one statement (in a
+// transaction, so that a Deferred store defers it too).
 func (s *Store) KeepUploads(ctx context.Context, ownerID string, ids []string) error {
 	list, err := json.Marshal(ids)
 	if err != nil {
 		return s.fail("keep uploads", err)
 	}
-	res, err := s.w.ExecContext(ctx, `DELETE FROM upload_charges WHERE owner_id = ? AND id IN (SELECT value FROM json_each(?))`, ownerID, list)
-	if err != nil {
-		return s.fail("keep uploads", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n > 0 {
-		return s.fail("keep uploads", err)
+	var n int64
+	err = s.inTx(ctx, "keep uploads", func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM upload_charges WHERE owner_id = ? AND id IN (SELECT value FROM json_each(?))`, ownerID, list)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	if err != nil || n > 0 {
+		return err
 	}
 	var one int
 	err = s.r.QueryRowContext(ctx, `SELECT 1 FROM owners WHERE id = ?`, ownerID).Scan(&one)
