@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kho-vn/kho/internal/kerr"
@@ -103,6 +104,10 @@ func (b *Bucket) PutWith(ctx context.Context, r io.Reader, max int64, hooks PutH
 	}
 	hp := b.startHashing()
 	defer hp.stop()
+	// Reading, hashing and writing each run on their own: the body keeps
+	// being read while the staging file is being made or written.
+	wr := hp.startWriting(stage)
+	defer wr.finish()
 	var n int64
 	for {
 		buf := <-hp.free
@@ -117,16 +122,15 @@ func (b *Bucket) PutWith(ctx context.Context, r io.Reader, max int64, hooks PutH
 				hp.free <- buf
 				return "", 0, tooLarge(max)
 			}
-			hp.work <- chunk{buf, m}
-			st, err := stage()
-			if err != nil {
-				return "", 0, classify(err, "stage", "")
-			}
-			if _, err := st.Write(p[:m]); err != nil {
-				return "", 0, classify(err, "write", "")
-			}
+			c := &chunk{buf: buf, n: m}
+			c.refs.Store(2)
+			hp.work <- c
+			wr.work <- c
 		} else {
 			hp.free <- buf
+		}
+		if err := wr.failed(); err != nil {
+			return "", 0, err
 		}
 		if rerr == io.EOF {
 			break
@@ -137,6 +141,9 @@ func (b *Bucket) PutWith(ctx context.Context, r io.Reader, max int64, hooks PutH
 		if err := ctx.Err(); err != nil {
 			return "", 0, classify(err, "put", "")
 		}
+	}
+	if err := wr.finish(); err != nil {
+		return "", 0, err
 	}
 
 	st, err := stage()
@@ -226,29 +233,31 @@ func (b *Bucket) stageAsync(ctx context.Context) func() (Staged, error) {
 // the others being hashed and written.
 const pipeBufs = 3
 
-// chunk is a filled part of a buffer.
+// chunk is a filled part of a buffer, read by the hasher and the writer;
+// the last of the two to be done with it gives the buffer back.
 type chunk struct {
-	buf *[bufSize]byte
-	n   int
+	buf  *[bufSize]byte
+	n    int
+	refs atomic.Int32
 }
 
 // hashPipe hashes chunks on a goroutine of its own, so that hashing
-// overlaps reading the upload and writing it to the driver. The Put loop
-// takes a buffer from free, reads into it, sends it to work and writes it to
-// the driver; the hasher reads it too and hands it back to free. Only the
-// Put loop takes from free, after its write, so a buffer is never refilled
-// while in use.
+// overlaps reading the upload and writing it to the driver (stageWriter).
+// The Put loop takes a buffer from free, reads into it and sends the chunk
+// to the hasher and the writer; the last of them to finish with it hands
+// it back to free. Only the Put loop takes from free, so a buffer is never
+// refilled while in use.
 type hashPipe struct {
 	b    *Bucket
 	free chan *[bufSize]byte
-	work chan chunk
+	work chan *chunk
 	sum  chan []byte
 	res  []byte
 	done bool
 }
 
 func (b *Bucket) startHashing() *hashPipe {
-	hp := &hashPipe{b: b, free: make(chan *[bufSize]byte, pipeBufs), work: make(chan chunk, pipeBufs), sum: make(chan []byte, 1)}
+	hp := &hashPipe{b: b, free: make(chan *[bufSize]byte, pipeBufs), work: make(chan *chunk, pipeBufs), sum: make(chan []byte, 1)}
 	for range pipeBufs {
 		hp.free <- b.bufs.Get().(*[bufSize]byte)
 	}
@@ -256,15 +265,23 @@ func (b *Bucket) startHashing() *hashPipe {
 		h := sha256.New()
 		for c := range hp.work {
 			h.Write(c.buf[:c.n])
-			hp.free <- c.buf
+			hp.release(c)
 		}
 		hp.sum <- h.Sum(nil)
 	}()
 	return hp
 }
 
-// stop waits for the hasher, returns the buffers to the pool and returns
-// the SHA-256 of all chunks. It may be called more than once.
+// release is a reader of c done with it.
+func (hp *hashPipe) release(c *chunk) {
+	if c.refs.Add(-1) == 0 {
+		hp.free <- c.buf
+	}
+}
+
+// stop waits for the hasher (and, through the buffers, the writer, which
+// must be finished first), returns the buffers to the pool and returns the
+// SHA-256 of all chunks. It may be called more than once.
 func (hp *hashPipe) stop() []byte {
 	if hp.done {
 		return hp.res
@@ -276,6 +293,57 @@ func (hp *hashPipe) stop() []byte {
 		hp.b.bufs.Put(<-hp.free)
 	}
 	return hp.res
+}
+
+// stageWriter writes chunks to the staged write on a goroutine of its own,
+// once stage has made it. After an error it writes no more but still
+// releases the chunks it is sent.
+type stageWriter struct {
+	work     chan *chunk
+	done     chan struct{}
+	err      atomic.Pointer[error]
+	finished bool
+}
+
+func (hp *hashPipe) startWriting(stage func() (Staged, error)) *stageWriter {
+	w := &stageWriter{work: make(chan *chunk, pipeBufs), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for c := range w.work {
+			if w.failed() == nil {
+				st, err := stage()
+				if err != nil {
+					err = classify(err, "stage", "")
+				} else if _, err = st.Write(c.buf[:c.n]); err != nil {
+					err = classify(err, "write", "")
+				}
+				if err != nil {
+					w.err.Store(&err)
+				}
+			}
+			hp.release(c)
+		}
+	}()
+	return w
+}
+
+// failed returns the writer's error so far.
+func (w *stageWriter) failed() error {
+	if e := w.err.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// finish waits until every chunk sent is written and returns the
+// writer's error. It may be called more than once.
+func (w *stageWriter) finish() error {
+	if !w.finished {
+		w.finished = true
+		close(w.work)
+		<-w.done
+	}
+	return w.failed()
 }
 
 // Open reads a whole blob and checks its SHA-256 at the end: the last Read

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -177,5 +178,50 @@ func TestReadSeekerAfterClose(t *testing.T) {
 	rs.Close()
 	if _, err := rs.Read(make([]byte, 4)); err == nil {
 		t.Error("Read after Close succeeded")
+	}
+}
+
+// slowStageDriver is a memory driver whose Stage waits until the body has
+// been read to its end (ended closed), or fails after a few seconds.
+type slowStageDriver struct {
+	*memory.Driver
+	ended chan struct{}
+}
+
+func (d *slowStageDriver) Stage(ctx context.Context) (storage.Staged, error) {
+	select {
+	case <-d.ended:
+		return d.Driver.Stage(ctx)
+	case <-time.After(5 * time.Second):
+		return nil, errors.New("the body was not read while the staging file was being made")
+	}
+}
+
+// chunkedReader returns at most n bytes per Read and closes ended at EOF.
+type chunkedReader struct {
+	r     io.Reader
+	n     int
+	ended chan struct{}
+}
+
+func (c *chunkedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p[:min(len(p), c.n)])
+	if err == io.EOF {
+		close(c.ended)
+	}
+	return n, err
+}
+
+// TestPutReadsWhileStaging: a Put keeps reading the body while the
+// staging file is being made (and written), instead of waiting for it
+// after the first piece: here the driver makes it only once the body has
+// been read to its end.
+func TestPutReadsWhileStaging(t *testing.T) {
+	ended := make(chan struct{})
+	b := storage.NewBucket(&slowStageDriver{Driver: memory.New(), ended: ended})
+	data := storagetest.Random(5, 200_000)
+	h, n, err := b.Put(context.Background(), &chunkedReader{r: bytes.NewReader(data), n: 100_000, ended: ended}, -1)
+	if err != nil || h != storagetest.SHA256(data) || n != int64(len(data)) {
+		t.Fatalf("Put of a body read in two pieces = %s, %d, %v", h, n, err)
 	}
 }
