@@ -96,6 +96,15 @@ type Flusher interface {
 	Flush(ctx context.Context) error
 }
 
+// Prestager is a Driver whose staged writes are worth making ahead of
+// need: making one waits on the disk (a new file), and it holds nothing
+// bound to the context it was made with. The Bucket keeps one ready, so
+// that a Put does not wait for it.
+type Prestager interface {
+	// Prestage is Stage for a write that starts later.
+	Prestage(ctx context.Context) (Staged, error)
+}
+
 // Rereader is a Staged whose written bytes can be read back before they
 // are committed: the local file, or the part an S3 write still holds in
 // memory. The Bucket hands them to a caller that checks the content

@@ -109,6 +109,10 @@ func (d *Driver) Stage(ctx context.Context) (storage.Staged, error) {
 	return &staged{d: d, f: f}, nil
 }
 
+// Prestage is Stage (storage.Prestager): a staged file holds nothing bound
+// to ctx.
+func (d *Driver) Prestage(ctx context.Context) (storage.Staged, error) { return d.Stage(ctx) }
+
 // Open opens key's file at off. Kinds: NotFound, Invalid (bad key, off < 0
 // or past the end).
 func (d *Driver) Open(ctx context.Context, key string, off, length int64) (io.ReadCloser, error) {

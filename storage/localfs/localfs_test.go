@@ -89,8 +89,16 @@ func TestLayout(t *testing.T) {
 	if fi.Mode().Perm()&0o077 != 0 {
 		t.Errorf("blob file mode %v is open to others", fi.Mode().Perm())
 	}
+	// The bucket keeps a staged file ready (storage.Prestager) until it is
+	// closed; the commit itself leaves nothing.
+	if ents, _ := os.ReadDir(filepath.Join(d.Root(), tmpDir)); len(ents) != 1 {
+		t.Errorf("tmp/ holds %d files after a commit, want the bucket's spare", len(ents))
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if ents, _ := os.ReadDir(filepath.Join(d.Root(), tmpDir)); len(ents) != 0 {
-		t.Errorf("tmp/ holds %d files after a commit", len(ents))
+		t.Errorf("tmp/ holds %d files after the bucket was closed", len(ents))
 	}
 	if d.Path("../x") != "" {
 		t.Error("Path of a bad key is not empty")
@@ -300,8 +308,50 @@ func TestModes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// root, tmp, trash, the staged file, ab, ab/cd and the blob.
-	if checked != 7 {
-		t.Errorf("walked %d entries, want 7 (root, tmp/, trash/, a staged file, two blob directories, blob %s)", checked, hash)
+	// root, tmp, trash, the staged file and the bucket's spare, ab, ab/cd
+	// and the blob.
+	if checked != 8 {
+		t.Errorf("walked %d entries, want 8 (root, tmp/, trash/, two staged files, two blob directories, blob %s)", checked, hash)
+	}
+}
+
+// TestSpareStaging: a bucket over this driver keeps one staged file ready
+// (storage.Prestager), so that a Put does not wait for a new file: the
+// second Put takes the file the first left ready, and leaves another.
+func TestSpareStaging(t *testing.T) {
+	ctx := context.Background()
+	d := newDriver(t)
+	b := storage.NewBucket(d)
+	tmp := filepath.Join(d.Root(), tmpDir)
+	spare := func() string { // the next spare is made after the Put returns
+		t.Helper()
+		for range 100 {
+			ents, err := os.ReadDir(tmp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ents) == 1 {
+				return ents[0].Name()
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatal("tmp/ does not hold one spare staged file")
+		return ""
+	}
+	if _, _, err := b.Put(ctx, strings.NewReader("first"), -1); err != nil {
+		t.Fatal(err)
+	}
+	first := spare()
+	if _, _, err := b.Put(ctx, strings.NewReader("second"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if spare() == first {
+		t.Fatalf("the second Put did not take the spare %s", first)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("tmp/ holds %d files after Close", len(ents))
 	}
 }
