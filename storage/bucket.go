@@ -75,8 +75,9 @@ type PutHooks struct {
 	// can read them back (Rereader); otherwise it is not called. It is
 	// called on the Put's goroutine and must return at once: work on the
 	// bytes belongs on a goroutine of its own, where it overlaps the Put's
-	// waits. It owns the reader, which stays valid after the Put returns,
-	// whatever its outcome, until it is closed.
+	// waits. It owns the reader, which stays valid after the Put returns
+	// until it is closed; its reads may wait for the commit, and fail if
+	// the Put fails (Rereader).
 	Staged func(r ReaderAtCloser, size int64)
 }
 

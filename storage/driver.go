@@ -105,16 +105,17 @@ type Prestager interface {
 	Prestage(ctx context.Context) (Staged, error)
 }
 
-// Rereader is a Staged whose written bytes can be read back before they
-// are committed: the local file, or the part an S3 write still holds in
-// memory. The Bucket hands them to a caller that checks the content
+// Rereader is a Staged whose written bytes can be read back while they
+// are committed: the local file, the buffer of a small S3 write, the
+// temporary object of a multipart one. The Bucket hands them to a caller that checks the content
 // (PutHooks.Staged) while the bytes are made durable and committed, so the
 // check's work overlaps the wait for the disk or the service.
 type Rereader interface {
 	// Reread returns a reader of the bytes written so far, or ok false when
-	// the driver no longer holds them all (an S3 write that sent parts
-	// already). No Write may follow. The reader reads the same bytes after
-	// Commit or Abort, until it is closed.
+	// the driver cannot read them back. No Write may follow. The reader
+	// reads the same bytes after Commit, until it is closed; its reads may
+	// wait for Commit (S3: the temporary object of a multipart write), and
+	// after Abort they may fail.
 	Reread() (r ReaderAtCloser, ok bool, err error)
 }
 

@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -411,6 +412,7 @@ type staged struct {
 	uploadID string
 	parts    []minio.CompletePart
 	done     bool
+	reread   *tmpObject // the temporary object, once Reread handed it out
 }
 
 func (s *staged) Write(p []byte) (int, error) {
@@ -474,19 +476,115 @@ func (s *staged) flush(ctx context.Context) error {
 	return nil
 }
 
-// Reread reads the buffered bytes (storage.Rereader) while the write is
-// small enough to be one PUT at Commit; once parts were sent the bytes are
-// no longer all at hand (ok false). Commit and Abort drop the buffer
-// without changing its bytes.
+// Reread reads the staged bytes (storage.Rereader). A write small enough
+// to be one PUT at Commit is read from its buffer, which Commit and Abort
+// drop without changing. A multipart write is read from its temporary
+// object: a read waits until Commit has completed it (and fails if the
+// write is aborted instead), so it runs while Commit copies the object to
+// its final name; the temporary object is removed once Commit and every
+// reader are done with it.
 func (s *staged) Reread() (storage.ReaderAtCloser, bool, error) {
 	if s.done {
 		return nil, false, kerr.New(kerr.Internal, "", "", "s3: reread after commit or abort")
 	}
-	if s.uploadID != "" {
-		return nil, false, nil
+	if s.uploadID == "" {
+		return storage.BytesReader(s.buf), true, nil
 	}
-	return storage.BytesReader(s.buf), true, nil
+	if s.reread == nil {
+		s.reread = &tmpObject{d: s.d, ctx: s.ctx, name: s.tmp, size: s.size, ready: make(chan struct{}), holds: 1}
+	}
+	return s.reread.hold(), true, nil
 }
+
+// tmpObject is a multipart write's temporary object as readers of the
+// staged bytes see it (Reread). holds counts the write (until its Commit
+// or Abort is done with the object) and each open reader.
+type tmpObject struct {
+	d     *Driver
+	ctx   context.Context // of Stage
+	name  string
+	size  int64
+	ready chan struct{} // closed when complete, or when it never will be
+	once  sync.Once
+	err   error // why it never will be
+	mu    sync.Mutex
+	holds int
+}
+
+// settle lets readers read (err nil) or fail with err.
+func (t *tmpObject) settle(err error) {
+	t.once.Do(func() {
+		t.err = err
+		close(t.ready)
+	})
+}
+
+// hold returns a new reader of the object.
+func (t *tmpObject) hold() *tmpReader {
+	t.mu.Lock()
+	t.holds++
+	t.mu.Unlock()
+	return &tmpReader{t: t}
+}
+
+// release drops a hold; the last removes the object.
+func (t *tmpObject) release() {
+	t.mu.Lock()
+	t.holds--
+	last := t.holds == 0
+	t.mu.Unlock()
+	if last {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), time.Minute)
+		defer cancel()
+		_ = t.d.client.RemoveObject(ctx, t.d.bucket, t.name, minio.RemoveObjectOptions{})
+	}
+}
+
+// tmpReader reads a tmpObject by ranges, one GET each.
+type tmpReader struct {
+	t      *tmpObject
+	closed sync.Once
+}
+
+func (r *tmpReader) ReadAt(p []byte, off int64) (int, error) {
+	t := r.t
+	<-t.ready
+	if t.err != nil {
+		return 0, t.err
+	}
+	if off < 0 {
+		return 0, badOffset(off, t.size)
+	}
+	if off >= t.size {
+		return 0, io.EOF
+	}
+	n := min(int64(len(p)), t.size-off)
+	var opts minio.GetObjectOptions
+	if err := opts.SetRange(off, off+n-1); err != nil {
+		return 0, badOffset(off, t.size)
+	}
+	obj, err := t.d.client.GetObject(t.ctx, t.d.bucket, t.name, opts)
+	if err != nil {
+		return 0, s3Error(err, "get "+t.name)
+	}
+	defer obj.Close()
+	m, err := io.ReadFull(obj, p[:n])
+	if err != nil {
+		return m, s3Error(err, "read "+t.name)
+	}
+	if m < len(p) {
+		return m, io.EOF
+	}
+	return m, nil
+}
+
+func (r *tmpReader) Close() error {
+	r.closed.Do(r.t.release)
+	return nil
+}
+
+// errStagedAborted is what a reader of an aborted multipart write gets.
+var errStagedAborted = kerr.New(kerr.Unavailable, "", "", "s3: the staged write was aborted")
 
 // Commit writes the blob under key if key is absent. It returns only
 // with the service's answer to the request that makes the blob exist —
@@ -526,10 +624,20 @@ func (s *staged) Commit(ctx context.Context, key string) error {
 	s.buf = nil
 	if _, err := s.d.core.CompleteMultipartUpload(ctx, s.d.bucket, s.tmp, s.uploadID, s.parts, minio.PutObjectOptions{}); err != nil {
 		s.abortUpload(ctx)
-		return s3Error(err, "complete upload")
+		err = s3Error(err, "complete upload")
+		if t := s.reread; t != nil {
+			t.settle(err)
+			t.release()
+		}
+		return err
 	}
 	s.uploadID = ""
-	defer s.d.client.RemoveObject(context.WithoutCancel(ctx), s.d.bucket, s.tmp, minio.RemoveObjectOptions{})
+	if t := s.reread; t != nil {
+		t.settle(nil) // readers read it while it is copied
+		defer t.release()
+	} else {
+		defer s.d.client.RemoveObject(context.WithoutCancel(ctx), s.d.bucket, s.tmp, minio.RemoveObjectOptions{})
+	}
 	return s.d.copyIfAbsent(ctx, s.tmp, final, s.size, key)
 }
 
@@ -568,7 +676,12 @@ func (s *staged) Abort(ctx context.Context) error {
 	}
 	s.done = true
 	s.buf = nil
-	return s.abortUpload(ctx)
+	err := s.abortUpload(ctx)
+	if t := s.reread; t != nil {
+		t.settle(errStagedAborted)
+		t.release()
+	}
+	return err
 }
 
 func (s *staged) abortUpload(ctx context.Context) error {

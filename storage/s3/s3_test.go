@@ -348,3 +348,76 @@ func BenchmarkBucketPut(b *testing.B) {
 	cfg.PartSize = DefaultPartSize
 	storagetest.BenchmarkBucketPut(b, newDriver(b, cfg))
 }
+
+// TestRereadBig: the staged bytes of a multipart write are read from its
+// temporary object, which a read waits for until Commit has completed it;
+// the object stays while a reader holds it, and goes when the last reader
+// is closed. A reader of an aborted write fails.
+func TestRereadBig(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	d := newDriver(t, cfg)
+	data := storagetest.Random(6, 2*MinPartSize+100)
+	st, err := d.Stage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	r, ok, err := st.(storage.Rereader).Reread()
+	if err != nil || !ok {
+		t.Fatalf("Reread of a multipart write = %v, %v", ok, err)
+	}
+	read := make(chan error, 1)
+	tail := make([]byte, 100)
+	go func() {
+		_, err := r.ReadAt(tail, int64(len(data)-100))
+		read <- err
+	}()
+	select {
+	case err := <-read:
+		t.Fatalf("a read returned before the commit: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if err := st.Commit(ctx, storagetest.SHA256(data)); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-read; err != nil || !bytes.Equal(tail, data[len(data)-100:]) {
+		t.Fatalf("read of the tail after the commit: %v", err)
+	}
+	temps := func() int {
+		n := 0
+		for oi := range rawClient(t, cfg).ListObjects(ctx, cfg.Bucket, minio.ListObjectsOptions{Prefix: d.prefix + "tmp/", Recursive: true}) {
+			if oi.Err != nil {
+				t.Fatal(oi.Err)
+			}
+			n++
+		}
+		return n
+	}
+	if n := temps(); n != 1 {
+		t.Fatalf("%d temporary objects while a reader is open, want 1", n)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	assertNoTemp(t, cfg, d)
+
+	st, err = d.Stage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	r, _, _ = st.(storage.Rereader).Reread()
+	if err := st.Abort(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ReadAt(tail, 0); err == nil {
+		t.Fatal("a reader of an aborted write read")
+	}
+	r.Close()
+	assertNoTemp(t, cfg, d)
+}
