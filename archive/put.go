@@ -249,6 +249,9 @@ func (s *Service) storeForCommit(ctx context.Context, in UploadIntent, o Owner, 
 	}
 	u := s.beginUpload(ctx, in, o, limit)
 	blob, err := s.storeCharged(ctx, u, o, limit, up, fileName, docs)
+	if err == nil {
+		err = u.wait() // the charge, before any metadata
+	}
 	var sig *SignatureSummary
 	if err == nil {
 		sig = s.signatureOnStore(ctx, blob, u.claim)
@@ -263,11 +266,12 @@ func (s *Service) storeForCommit(ctx context.Context, in UploadIntent, o Owner, 
 }
 
 // storeCharged streams an upload into the blob store (storeUpload) under
-// the intent u. With a declared size, BeginUpload (started by the caller)
+// the intent u. With a declared size, beginUpload (started by the caller)
 // charges the size and the documents to the owner while the body streams
-// in — on a remote metadata store that round trip costs about as much as
-// writing a megabyte; without one, the charge runs after, under the same
-// intent. The intent names the blob before the blob is committed or an
+// in and the blob is committed — on a remote metadata store those round
+// trips cost about as much as writing a megabyte; the caller waits for the
+// charge before the metadata commit. Without one, the charge runs after,
+// under the same intent. The intent names the blob before the blob is committed or an
 // existing copy is relied on (upload.claim), so a blob is never left
 // behind by a failed or cut-off write without an intent that names it.
 // On error the caller calls u.fail.

@@ -41,25 +41,42 @@ type upload struct {
 	s  *Service
 	in UploadIntent
 
-	begun    chan struct{} // closed when BeginUpload has returned
-	beginErr error         // its error, mapped for people
+	recorded  chan struct{} // closed when the intent is recorded (or failed to be)
+	recordErr error         // its error, mapped for people
+	begun     chan struct{} // closed when the charge is made too (or failed)
+	beginErr  error         // the first error of the two, mapped for people
 
 	mu       sync.Mutex
 	claimed  bool  // a blob was claimed: the intent must stay until it is settled
 	claimErr error // the error the last claim returned
 }
 
-// beginUpload records in (charging in.Bytes and in.Docs within limit when
-// they are not 0) on a goroutine, so that a request body can stream in
-// meanwhile; claim and wait wait for it.
+// beginUpload records in, then charges in.Bytes and in.Docs within limit
+// when they are not 0, on a goroutine, so that a request body can stream
+// in meanwhile. A claim waits only for the record, and the charge runs on
+// while the blob is claimed and committed (on FerretDB a charge takes
+// three round trips: it is not hidden behind a 1 MB body); wait waits for
+// both, before the metadata commit. A charge the quota refuses (a race
+// with another upload: the declared size was checked before) thus comes
+// after the blob is stored, as for an upload of unknown size: the intent
+// names the blob, for the collector.
 func (s *Service) beginUpload(ctx context.Context, in UploadIntent, o Owner, limit int64) *upload {
-	u := &upload{s: s, in: in, begun: make(chan struct{})}
+	u := &upload{s: s, in: in, recorded: make(chan struct{}), begun: make(chan struct{})}
 	go func() {
 		defer close(u.begun)
-		// Deferred: the claim's durable write makes it durable before a blob
-		// is committed under it; a write that fails before its claim charged
+		// Deferred: the claim's durable write makes them durable before a
+		// blob is committed under the intent, the metadata commit's sync
+		// before the answer; a write that fails before its claim charged
 		// nothing that must survive a crash.
-		u.beginErr = s.chargeErr(ctx, o, in.Bytes, limit, s.deferred.BeginUpload(ctx, in, max(limit, 0)))
+		rec := in
+		rec.Bytes, rec.Docs = 0, 0
+		u.recordErr = s.chargeErr(ctx, o, 0, limit, s.deferred.BeginUpload(ctx, rec, 0))
+		close(u.recorded)
+		u.beginErr = u.recordErr
+		if u.recordErr == nil && (in.Bytes != 0 || in.Docs != 0) {
+			err := s.deferred.ChargeUpload(ctx, in.OwnerID, in.ID, in.Bytes, in.Docs, max(limit, 0))
+			u.beginErr = s.chargeErr(ctx, o, in.Bytes, limit, err)
+		}
 	}()
 	return u
 }
@@ -71,7 +88,13 @@ func (s *Service) newIntent(a Actor, ownerID, docID string, docs int64) UploadIn
 	return UploadIntent{ID: NewID(now), OwnerID: ownerID, DocumentID: docID, Actor: a.Subject, Docs: docs, CreatedAt: now}
 }
 
-// wait returns BeginUpload's error.
+// record returns the error of recording the intent.
+func (u *upload) record() error {
+	<-u.recorded
+	return u.recordErr
+}
+
+// wait returns the error of recording the intent or of its charge.
 func (u *upload) wait() error {
 	<-u.begun
 	return u.beginErr
@@ -80,7 +103,7 @@ func (u *upload) wait() error {
 // claim records hash in the intent; the blob store calls it before it
 // commits the blob or relies on a stored copy (storage.Bucket.PutClaimed).
 func (u *upload) claim(ctx context.Context, hash string) error {
-	err := u.wait()
+	err := u.record()
 	if err == nil {
 		if err = u.s.store.ClaimBlob(ctx, u.in.ID, hash); err != nil {
 			err = storeErr("claim blob", err)
@@ -152,11 +175,12 @@ func (u *upload) fail(ctx context.Context, surely bool) {
 	if !surely {
 		return
 	}
-	if u.wait() != nil {
-		// Nothing was recorded, or BeginUpload removed it, or it is unknown:
-		// the collector settles what is left.
+	if u.record() != nil {
+		// Nothing was recorded, or it is unknown: the collector settles
+		// what is left.
 		return
 	}
+	u.wait() // a charge still running must not land after the settlement
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := u.s.store.SettleUpload(ctx, u.in.OwnerID, u.in.ID, true); err != nil {
