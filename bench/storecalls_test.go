@@ -20,7 +20,7 @@ func BenchmarkStoreCalls(b *testing.B) {
 	for _, dep := range deployments {
 		b.Run(dep.name, func(b *testing.B) {
 			d, st := dep.open(b)
-			ts := &timedStore{metaStore: st, times: map[string][]time.Duration{}}
+			ts := newTimedStore(st)
 			s, err := assemble(d, ts)
 			if err != nil {
 				b.Fatal(err)
@@ -49,18 +49,74 @@ func BenchmarkStoreCalls(b *testing.B) {
 }
 
 // uploadCalls are the store calls of one upload through the API. The
-// upload's intent (archive.UploadIntent): BeginUpload (the intent and the
-// quota charge) runs while the body streams in, ClaimBlob between the last
-// byte and the blob's commit, KeepUploads and DeleteUploads after the
-// answer, once per owner for the uploads that finished within 100 ms.
-var uploadCalls = []string{"TokenByHash", "GetDocumentType", "GetOwner", "BeginUpload", "ClaimBlob", "CreateDocument",
-	"LastLedger", "AppendLedger", "KeepUploads", "DeleteUploads"}
+// upload's intent (archive.UploadIntent): BeginUpload (the intent) and
+// ChargeUpload (the quota charge) run while the body streams in, ClaimBlob
+// between the last byte and the blob's commit, KeepUploads and
+// DeleteUploads after the answer, once per owner for the uploads that
+// finished within 100 ms. On SQLite the intent, the charge, the document
+// and the settlement are deferred writes (archive.DeferredSyncer) that the
+// ledger entry's commit, or Sync before the answer, makes durable.
+var uploadCalls = []string{"TokenByHash", "GetDocumentType", "GetOwner", "BeginUpload", "ChargeUpload", "ClaimBlob", "CreateDocument",
+	"LastLedger", "AppendLedger", "Sync", "KeepUploads", "DeleteUploads"}
 
-// timedStore is a metaStore that times the calls of an upload.
+// timedStore is a metaStore that times the calls of an upload, its
+// deferred writes (Deferred) included.
 type timedStore struct {
 	metaStore
+	*timings
+}
+
+// timings are the times of the calls, by name.
+type timings struct {
 	mu    sync.Mutex
 	times map[string][]time.Duration
+}
+
+func newTimedStore(st metaStore) *timedStore {
+	return &timedStore{metaStore: st, timings: &timings{times: map[string][]time.Duration{}}}
+}
+
+// Deferred is the store's deferred writes (archive.DeferredSyncer), timed
+// under the same names, so that the vault writes as it does over the
+// store itself.
+func (s *timedStore) Deferred() archive.Store {
+	ds, ok := s.metaStore.(archive.DeferredSyncer)
+	if !ok {
+		return s
+	}
+	return &timedStore{metaStore: deferredMeta{ds.Deferred(), s.metaStore}, timings: s.timings}
+}
+
+// deferredMeta is a deferred archive.Store with the tokens of auth.Store.
+type deferredMeta struct {
+	archive.Store
+	tokens auth.Store
+}
+
+func (d deferredMeta) CreateToken(ctx context.Context, t auth.Token) error {
+	return d.tokens.CreateToken(ctx, t)
+}
+
+func (d deferredMeta) TokenByHash(ctx context.Context, hash string) (auth.Token, error) {
+	return d.tokens.TokenByHash(ctx, hash)
+}
+
+func (d deferredMeta) RevokeToken(ctx context.Context, id string) error {
+	return d.tokens.RevokeToken(ctx, id)
+}
+
+func (d deferredMeta) ListTokens(ctx context.Context) ([]auth.Token, error) {
+	return d.tokens.ListTokens(ctx)
+}
+
+// Sync is the store's (archive.DeferredSyncer), timed; nothing for a store
+// whose writes are all durable.
+func (s *timedStore) Sync(ctx context.Context) error {
+	defer s.done("Sync", time.Now())
+	if ds, ok := s.metaStore.(archive.DeferredSyncer); ok {
+		return ds.Sync(ctx)
+	}
+	return nil
 }
 
 func (s *timedStore) done(name string, t0 time.Time) {
@@ -112,6 +168,11 @@ func (s *timedStore) GetOwner(ctx context.Context, id string) (archive.Owner, er
 func (s *timedStore) BeginUpload(ctx context.Context, in archive.UploadIntent, limit int64) error {
 	defer s.done("BeginUpload", time.Now())
 	return s.metaStore.BeginUpload(ctx, in, limit)
+}
+
+func (s *timedStore) ChargeUpload(ctx context.Context, owner, id string, bytes, docs, limit int64) error {
+	defer s.done("ChargeUpload", time.Now())
+	return s.metaStore.ChargeUpload(ctx, owner, id, bytes, docs, limit)
 }
 
 func (s *timedStore) ClaimBlob(ctx context.Context, id, hash string) error {
