@@ -12,12 +12,14 @@ import (
 )
 
 // syncCountingStore is the vault's store with its DeferredSyncer methods
-// passed through, counting the syncs and failing them on demand.
+// passed through, counting the syncs and failing them on demand, and
+// failing ledger appends on demand.
 type syncCountingStore struct {
 	archive.Store
-	ds    archive.DeferredSyncer
-	syncs atomic.Int32
-	fail  atomic.Bool
+	ds         archive.DeferredSyncer
+	syncs      atomic.Int32
+	fail       atomic.Bool
+	failLedger atomic.Bool
 }
 
 func (s *syncCountingStore) Deferred() archive.Store { return s.ds.Deferred() }
@@ -30,11 +32,21 @@ func (s *syncCountingStore) Sync(ctx context.Context) error {
 	return s.ds.Sync(ctx)
 }
 
+func (s *syncCountingStore) AppendLedger(ctx context.Context, e archive.LedgerEntry) error {
+	if s.failLedger.Load() {
+		return kerr.New(kerr.Unavailable, "", "", "test: the ledger is unavailable")
+	}
+	return s.Store.AppendLedger(ctx, e)
+}
+
 // TestPutSyncsTheDocument: on a store whose writes can be deferred, an
-// upload syncs after writing its document and before answering; when the
-// sync fails the upload fails, its outcome unknown, and the intent it
-// leaves is settled by the collector like that of any write whose commit
-// went unanswered (the document was committed: its charge is kept).
+// upload writes its document deferred and relies on the durable write of
+// its ledger entry to make it durable (e2e TestDurableBeforeAcknowledged
+// shows that it is); when no entry could be written, it syncs by itself
+// before answering; when that sync fails the upload fails, its outcome
+// unknown, and the intent it leaves is settled by the collector like that
+// of any write whose commit went unanswered (the document was committed:
+// its charge is kept).
 func TestPutSyncsTheDocument(t *testing.T) {
 	ctx := context.Background()
 	v := newVault(t, archive.Config{BlobGrace: time.Hour})
@@ -44,11 +56,18 @@ func TestPutSyncsTheDocument(t *testing.T) {
 	}
 	st := &syncCountingStore{Store: v.store, ds: ds}
 	w := archive.New(st, v.bucket, archive.Config{BlobGrace: time.Hour}, nil, v.clock.Now)
-	if _, err := w.Put(ctx, citizenA, birthCert("", pdfBytes("synced"))); err != nil {
+	if _, err := w.Put(ctx, citizenA, birthCert("", pdfBytes("synced by its ledger entry"))); err != nil {
+		t.Fatal(err)
+	}
+	if n := st.syncs.Load(); n != 0 {
+		t.Fatalf("%d syncs for an upload whose ledger entry was written, want 0", n)
+	}
+	st.failLedger.Store(true)
+	if _, err := w.Put(ctx, citizenA, birthCert("", pdfBytes("synced by itself"))); err != nil {
 		t.Fatal(err)
 	}
 	if n := st.syncs.Load(); n != 1 {
-		t.Fatalf("%d syncs for one upload, want 1", n)
+		t.Fatalf("%d syncs for an upload whose ledger entry was not written, want 1", n)
 	}
 	st.fail.Store(true)
 	_, err := w.Put(ctx, citizenA, birthCert("", pdfBytes("sync fails")))

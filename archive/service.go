@@ -421,16 +421,23 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 		Rev:          1,
 	}
 	indexText(&d, def)
-	// The document is made durable by the ledger entry's durable write,
-	// or else by the sync: one wait for the disk instead of two.
+	// The document is written deferred and made durable by the durable
+	// write of the ledger entry that records it (the store's log is synced
+	// in order): one wait for the disk instead of two. Only when no entry
+	// was written does the upload sync by itself — so a store that stopped
+	// syncing its commits (synchronous=NORMAL) still fails the durability
+	// test instead of being covered up here.
 	if err := s.deferred.CreateDocument(ctx, d); err != nil {
 		u.fail(ctx, surely(err))
 		return Document{}, storeErr("create document", err)
 	}
-	s.recordChange(ctx, a, ActionCreate, d, 1, Access{})
-	if err := s.sync(ctx); err != nil {
-		u.fail(ctx, false) // committed, but perhaps not durable: the collector looks
-		return Document{}, storeErr("sync the new document", err)
+	if err := s.record(ctx, a, ActionCreate, d, 1, Access{}); err != nil {
+		s.log.ErrorContext(ctx, "ledger entry for a stored change not written",
+			"action", string(ActionCreate), "owner", d.OwnerID, "document", d.ID, "version", 1, "err", err)
+		if err := s.sync(ctx); err != nil {
+			u.fail(ctx, false) // committed, but perhaps not durable: the collector looks
+			return Document{}, storeErr("sync the new document", err)
+		}
 	}
 	u.done()
 	return d, nil

@@ -198,7 +198,7 @@ func dsn(abs string, o options, readOnly bool) string {
 	// FULL: a commit syncs the WAL before it returns (see the package
 	// comment). Readers never commit, but the last connection to close
 	// checkpoints, with its own setting: all connections use the same.
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous("+commitSync+")")
 	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -o.cacheKiB))
 	q.Add("_pragma", "temp_store(MEMORY)")
 	if readOnly {
@@ -209,6 +209,11 @@ func dsn(abs string, o options, readOnly bool) string {
 	}
 	return u.String() + "?" + q.Encode()
 }
+
+// commitSync is the synchronous setting of every connection: FULL, a
+// commit syncs the WAL. A deferred transaction (Deferred) runs with NORMAL
+// and puts this back.
+const commitSync = "FULL"
 
 // fileMode is the mode of the database file, and so of its -wal and -shm
 // files: they hold identity numbers and names.
@@ -351,8 +356,10 @@ func runTx(tx *txn, fn func(tx *txn) error) error {
 
 // inDeferredTx is inTx on the writer connection switched to
 // synchronous=NORMAL for the transaction (the setting cannot change inside
-// one) and back to FULL after it. A connection that cannot be switched back
-// is dropped from the pool, never reused unsynced.
+// one) and back to commitSync after it: never to a setting of its own, so
+// that it hides no change of commitSync from the durability tests. A
+// connection that cannot be switched back is dropped from the pool, never
+// reused unsynced.
 func (s *Store) inDeferredTx(ctx context.Context, op string, fn func(tx *txn) error) error {
 	conn, err := s.w.Conn(ctx)
 	if err != nil {
@@ -368,7 +375,7 @@ func (s *Store) inDeferredTx(ctx context.Context, op string, fn func(tx *txn) er
 		tx = &txn{Tx: sqlTx, d: s.w}
 		err = runTx(tx, fn)
 	}
-	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous=FULL"); rerr != nil {
+	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous="+commitSync); rerr != nil {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		err = errors.Join(err, rerr)
 	}
