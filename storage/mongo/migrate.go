@@ -35,6 +35,7 @@ var schemaMigrations = []migration{
 	{5, "listing indexes by status and signature", migrateListing},
 	{6, "ledger lanes, Merkle log and checkpoints", migrateLedgerLanes},
 	{7, "drop the per-chain ledger heads (replaced by checkpoints)", migrateDropLedgerHeads},
+	{8, "working-time calendars", migrateCalendars},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

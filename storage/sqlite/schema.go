@@ -239,6 +239,18 @@ CREATE TABLE ledger_checkpoints (
 	body TEXT NOT NULL
 );
 `,
+	// 8: working-time calendars (workflow/calendar.Store): the national
+	// one (agency '') and the agencies' own, each one record whose body is
+	// the calendar as JSON, guarded by rev.
+	`
+CREATE TABLE calendars (
+	agency     TEXT PRIMARY KEY,
+	rev        INTEGER NOT NULL,
+	updated_at INTEGER,
+	updated_by TEXT NOT NULL,
+	body       TEXT NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
