@@ -27,6 +27,7 @@ import (
 	"github.com/kho-vn/kho/storage"
 	"github.com/kho-vn/kho/storage/localfs"
 	"github.com/kho-vn/kho/storage/sqlite"
+	"github.com/kho-vn/kho/workflow/calendar"
 )
 
 // The owners of the test vaults: two citizens with valid identity numbers.
@@ -102,6 +103,9 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 		if o.portal.Drafts, err = forms.NewDrafts(store, key, 0, nil); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if o.portal.Calendars == nil {
+		o.portal.Calendars = calendar.NewService(store)
 	}
 	s := portal.New(o.portal, vault, store, log)
 	// Served as kho serve serves it: its http.Server on its Listener.

@@ -69,6 +69,8 @@ var unscopedOperations = map[string]string{
 	"putForm":             "publishes a form definition (admin)",
 	"listDrafts":          "the caller's own drafts; names no owner (TestPrivacyOwnListings: B lists none of A's)",
 	"createDraft":         "makes a draft of the caller's own; names no owner",
+	"getCalendar":         "the working-time calendar: hours and holidays, of the nation or an agency; names no person (public)",
+	"putCalendar":         "changes the working-time calendar (admin); names no person",
 }
 
 // jsonCall is a request with a JSON body.
@@ -416,7 +418,8 @@ func TestAuthenticationRequired(t *testing.T) {
 	// The public routes and what they answer without a token here.
 	public := map[string]int{"GET /healthz": 200, "GET /api/v1/openapi.yaml": 200, "GET /api/v1/limits": 200,
 		"POST /api/v1/signing/verify": 503, "POST /api/v1/signing/verify-data": 503, // no verifier configured in this test
-		"GET /api/v1/ledger/checkpoints/latest": 404, "GET /api/v1/ledger/key": 404} // no checkpoint key in this test
+		"GET /api/v1/ledger/checkpoints/latest": 404, "GET /api/v1/ledger/key": 404, // no checkpoint key in this test
+		"GET /api/v1/calendar": 200}
 	dataBody, dataCT := multipartBody(t, part{name: "data", data: []byte(`{}`)}, part{name: "signature", data: []byte{0x30}})
 	bodies := map[string]struct {
 		ct, query string
@@ -443,6 +446,7 @@ func TestAuthenticationRequired(t *testing.T) {
 		"POST /api/v1/forms/{code}/export":                {"application/json", "", []byte(`{}`)},
 		"POST /api/v1/forms/{code}/drafts":                {"application/json", "", []byte(`{}`)},
 		"PUT /api/v1/forms/{code}/drafts/{id}":            {"application/json", "", []byte(`{}`)},
+		"PUT /api/v1/calendar":                            {"application/json", "", []byte(`{}`)},
 	}
 	for _, rt := range e.server.Routes() {
 		method, path, _ := strings.Cut(rt, " ")

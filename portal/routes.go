@@ -75,6 +75,9 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/v1/forms/{code}/drafts/{id}", handle: s.getDraft},
 		{method: "PUT", path: "/api/v1/forms/{code}/drafts/{id}", handle: s.saveDraft},
 		{method: "DELETE", path: "/api/v1/forms/{code}/drafts/{id}", handle: s.deleteDraft},
+
+		{method: "GET", path: "/api/v1/calendar", handle: s.getCalendar, public: true},
+		{method: "PUT", path: "/api/v1/calendar", handle: s.putCalendar},
 	}
 }
 

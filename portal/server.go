@@ -16,6 +16,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/workflow/calendar"
 )
 
 // Config holds the portal's limits and timeouts. Zero values take the
@@ -77,6 +78,9 @@ type Config struct {
 	// Drafts keeps the callers' form drafts (nil: the draft endpoints
 	// answer 503 drafts_not_configured).
 	Drafts *forms.Drafts
+	// Calendars keeps the working-time calendars (nil: the calendar
+	// endpoints answer 503 calendar_not_configured).
+	Calendars *calendar.Service
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.

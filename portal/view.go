@@ -37,9 +37,13 @@ func (s *Server) documentViews(ds []archive.Document) []documentJSON {
 // revETag is the entity tag of a document's metadata: its revision.
 func revETag(rev int64) string { return `"` + strconv.FormatInt(rev, 10) + `"` }
 
-// expectedRev reads If-Match: absent or "*" gives 0 (whatever is current);
-// otherwise one quoted revision as sent in ETag.
-func expectedRev(r *http.Request) (int64, error) {
+// expectedRev reads a document's If-Match: absent or "*" gives 0
+// (whatever is current); otherwise one quoted revision as sent in ETag.
+func expectedRev(r *http.Request) (int64, error) { return ifMatchRev(r, "giấy tờ") }
+
+// ifMatchRev reads If-Match as expectedRev does; of names what the ETag
+// is of, for the message.
+func ifMatchRev(r *http.Request, of string) (int64, error) {
 	v := strings.TrimSpace(r.Header.Get("If-Match"))
 	if v == "" || v == "*" {
 		return 0, nil
@@ -49,7 +53,7 @@ func expectedRev(r *http.Request) (int64, error) {
 			return n, nil
 		}
 	}
-	return 0, kerr.New(kerr.Invalid, "invalid_if_match", "Tiêu đề If-Match không hợp lệ; hãy gửi lại ETag của giấy tờ (ví dụ \"3\").",
+	return 0, kerr.New(kerr.Invalid, "invalid_if_match", "Tiêu đề If-Match không hợp lệ; hãy gửi lại ETag của "+of+" (ví dụ \"3\").",
 		"If-Match must be one quoted revision as given in ETag, or *")
 }
 

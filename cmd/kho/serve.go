@@ -17,6 +17,7 @@ import (
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal"
 	"github.com/kho-vn/kho/signing"
+	"github.com/kho-vn/kho/workflow/calendar"
 )
 
 // Timeouts of the server's own work, outside requests.
@@ -160,9 +161,15 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}
+	// The national calendar is stored once, so that every process counts
+	// deadlines with the same days whatever calendar its version ships.
+	calendars := calendar.NewService(st.meta)
+	if _, err := calendars.LoadShipped(startCtx); err != nil {
+		return err
+	}
 	cancelStart()
 
-	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts,
+	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars,
 		BodyMinRate: cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/kho-vn/kho/storage/mongo"
 	"github.com/kho-vn/kho/storage/s3"
 	"github.com/kho-vn/kho/storage/sqlite"
+	"github.com/kho-vn/kho/workflow/calendar"
 )
 
 // metaStore is what the binary needs of a metadata store: the vault's
@@ -29,6 +30,7 @@ type metaStore interface {
 	auth.Store
 	forms.Store
 	jobs.Store
+	calendar.Store
 }
 
 // stores are the opened metadata store and blob bucket.

@@ -29,7 +29,7 @@ import (
 //
 // Not included, to be confirmed: 24/11, Ngày Văn hóa Việt Nam, which the
 // Politburo chose in January 2026 to become a paid holiday once the
-// Labour Code is amended; add it with `kho admin calendar import` when
+// Labour Code is amended; add it with `kho admin calendar set` when
 // the law applies.
 //
 // Only the official days off are listed, not the weekends inside a break:
