@@ -90,7 +90,11 @@
 // Service keeps the national and agency calendars in a Store (one record
 // each, changed by guarded replacement), merges updates (Spec.Merge),
 // caches compiled calendars for a short while, and loads Shipped into an
-// empty store at start-up. ScanJob is the building block of the deadline
-// scan: a leased job (internal/jobs) over a DueSource that lists what is
-// due before an instant.
+// empty store at start-up.
+//
+// # The workflow's seam
+//
+// Deadlines (Service.Deadlines for an agency) is what package workflow
+// consumes: AddWorking and DaysLate, its Deadlines interface, and Near for
+// the near-deadline warning, none of them returning an error.
 package calendar
