@@ -130,7 +130,7 @@ func TestCalendarAPIRefuses(t *testing.T) {
 	for _, tc := range []struct{ body, code string }{
 		{`{"years":[2026],"days":[{"date":"2026-09-02"`, "invalid_calendar_json"},
 		{`{"years":[2026]}{}`, "invalid_calendar_json"},
-		{`{"years":[2026],"days":[{"date":"2026-02-30","kind":"holiday","name":"x"}]}`, "invalid_calendar_json"}, // detail: date "2026-02-30" is not YYYY-MM-DD
+		{`{"years":[2026],"days":[{"date":"2026-02-30","kind":"holiday","name":"x"}]}`, "invalid_calendar_date"},
 		{`{"years":[2300],"days":[{"date":"2300-01-01","kind":"holiday","name":"x"}]}`, "calendar_year_out_of_range"},
 		{`{"years":[1999]}`, "calendar_year_out_of_range"},
 		{`{"years":[2026],"days":[{"date":"2026-09-02","kind":"holiday","name":"Qu\u202eốc khánh"}]}`, "invalid_calendar_day_name"},

@@ -65,7 +65,7 @@ func TestAdminCalendar(t *testing.T) {
 	}{
 		{[]string{"--if-rev", "7", file}, "", 1, "calendar_changed"},
 		{[]string{"-"}, `{"hours":{"monday":["17:00-08:00"]}}`, 1, "invalid_working_period"},
-		{[]string{"-"}, `{"years":[2027],"days":[{"date":"2027-02-30","kind":"holiday","name":"x"}]}`, 1, "invalid_calendar_json"},
+		{[]string{"-"}, `{"years":[2027],"days":[{"date":"2027-02-30","kind":"holiday","name":"x"}]}`, 1, "invalid_calendar_date"},
 		{[]string{"--agency", "B", "-"}, `{"agency":"A","hours":{"monday":["08:00-12:00"]}}`, 2, "agency_mismatch"},
 		{[]string{filepath.Join(dir, "nope.json")}, "", 1, "file_unreadable"},
 		{[]string{"--if-rev", "-1", file}, "", 2, "invalid_arguments"},

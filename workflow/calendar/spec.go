@@ -59,6 +59,34 @@ type Day struct {
 	Hours []Period `json:"hours,omitempty"`
 }
 
+// UnmarshalJSON decodes a day as Day's fields say, no unknown field, and
+// answers a date that is not a real YYYY-MM-DD day (2026-02-30) with
+// invalid_calendar_date rather than as JSON that does not parse.
+func (d *Day) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Date  json.RawMessage `json:"date"`
+		Kind  Kind            `json:"kind"`
+		Name  string          `json:"name"`
+		Hours []Period        `json:"hours"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	var date archive.Date
+	if len(raw.Date) > 0 && string(raw.Date) != "null" {
+		if err := json.Unmarshal(raw.Date, &date); err != nil {
+			return invalidf("invalid_calendar_date", errDateMessage, "%v", err)
+		}
+	}
+	*d = Day{Date: date, Kind: raw.Kind, Name: raw.Name, Hours: raw.Hours}
+	return nil
+}
+
+// errDateMessage is the message of invalid_calendar_date.
+var errDateMessage = fmt.Sprintf("Ngày phải có dạng YYYY-MM-DD, năm từ %d đến %d.", MinYear, MaxYear)
+
 // Spec is a calendar as people write, store and read it: the JSON of a
 // calendar file, of `PUT /api/v1/calendar` and of its GET.
 //
@@ -159,7 +187,7 @@ func (s Spec) Check() error {
 // check checks one day, whatever the years.
 func (d Day) check() error {
 	if d.Date.IsZero() || d.Date.Year < MinYear || d.Date.Year > MaxYear {
-		return invalidf("invalid_calendar_date", fmt.Sprintf("Ngày phải có dạng YYYY-MM-DD, năm từ %d đến %d.", MinYear, MaxYear), "date %q", d.Date.String())
+		return invalidf("invalid_calendar_date", errDateMessage, "date %q", d.Date.String())
 	}
 	switch d.Kind {
 	case Holiday:
