@@ -2,7 +2,7 @@
 # testenv.sh — start and stop the real servers the integration tests use.
 #
 #   scripts/testenv.sh up     install/build what is missing, start PostgreSQL,
-#                             FerretDB and MinIO on 127.0.0.1 (free ports),
+#                             FerretDB, MinIO and Mailpit (SMTP) on 127.0.0.1 (free ports),
 #                             wait until they answer, write $STATE/env.sh
 #   scripts/testenv.sh env    print the env file (eval "$(scripts/testenv.sh env)")
 #   scripts/testenv.sh down   stop what `up` started and delete its data;
@@ -24,6 +24,9 @@ FERRETDB_VERSION=v1.24.0
 MINIO_MODULE=github.com/minio/minio
 MINIO_PACKAGE=github.com/minio/minio
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+MAILPIT_MODULE=github.com/axllent/mailpit
+MAILPIT_PACKAGE=github.com/axllent/mailpit
+MAILPIT_VERSION=v1.33.1
 # -----------------------------------------------------------------------------
 
 CACHE=${KHO_CACHE:-$HOME/.cache/kho}
@@ -88,12 +91,22 @@ install_packages() {
 	[[ -x $PGBIN/initdb ]] || die "$PGBIN/initdb still missing after installing postgresql (is PostgreSQL $PG_MAJOR the distribution's version?)"
 }
 
+# version_args NAME: the arguments that make binary NAME print its version
+# and exit (Mailpit's `version` would ask GitHub for a newer release).
+version_args() {
+	case $1 in
+	mailpit) echo "version --no-release-check" ;;
+	*) echo "--version" ;;
+	esac
+}
+
 # binary_ok BIN MODULE VERSION: BIN exists, was built from MODULE@VERSION, and runs.
 binary_ok() {
 	local bin=$1 module=$2 version=$3
 	[[ -x $bin ]] || return 1
 	go version -m "$bin" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+${module//./\\.}[[:space:]]+${version//./\\.}([[:space:]]|$)" || return 1
-	"$bin" --version >/dev/null 2>&1
+	# shellcheck disable=SC2046 # version_args is words
+	"$bin" $(version_args "${bin##*/}") >/dev/null 2>&1
 }
 
 # build_binary NAME MODULE PACKAGE VERSION: build $CACHE/bin/NAME through a
@@ -147,7 +160,8 @@ build_binary() {
 	}
 	exec {lock}>&-
 	binary_ok "$bin" "$module" "$version" || {
-		"$bin" --version >&2 || true
+		# shellcheck disable=SC2046
+		"$bin" $(version_args "$name") >&2 || true
 		die "$bin was built but does not run"
 	}
 	log "built $name in $((SECONDS - start))s"
@@ -216,6 +230,21 @@ mongo_ping() {
 
 minio_live() { curl -fsS --noproxy '*' --max-time 2 "http://127.0.0.1:$1/minio/health/live"; }
 
+# smtp_banner PORT: the server greets with "220 ".
+smtp_banner() {
+	local fd line
+	exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 1
+	IFS= read -r -t 5 line <&"$fd" || line=
+	printf 'QUIT\r\n' >&"$fd" 2>/dev/null || true
+	exec {fd}>&-
+	[[ $line == 220[\ -]* ]]
+}
+
+# mailpit_ready SMTPPORT HTTPPORT: both the SMTP server and the HTTP API answer.
+mailpit_ready() {
+	smtp_banner "$1" && curl -fsS --noproxy '*' --max-time 2 "http://127.0.0.1:$2/api/v1/info"
+}
+
 # ---- process bookkeeping ----------------------------------------------------
 
 # pid_is PID BINARY: PID is alive and runs BINARY (guards against pid reuse).
@@ -271,6 +300,7 @@ down_state() {
 	[[ -d $STATE ]] || return 0
 	stop_pid ferretdb
 	stop_pid minio
+	stop_pid mailpit
 	stop_postgres
 	rm -rf "$STATE"
 }
@@ -332,6 +362,7 @@ start_postgres() {
 # start_server NAME PORTVAR READYFN CMD...: start CMD in its own session with
 # output to $STATE/NAME.log, retrying on a new port when it dies at start.
 # CMD may contain the literal word @PORT@ (and @PORT2@), replaced by the port.
+# READYFN gets both ports; PORT2 is left in STARTED_PORT2.
 start_server() {
 	local name=$1 portvar=$2 ready=$3
 	shift 3
@@ -348,9 +379,10 @@ start_server() {
 		pid=$!
 		echo "$pid ${args[0]}" >"$STATE/$name.pid"
 		rc=0
-		wait_ready "$name" "$pid" "$STATE/$name.log" "$ready" "$port" || rc=$?
+		wait_ready "$name" "$pid" "$STATE/$name.log" "$ready" "$port" "$port2" || rc=$?
 		if ((rc == 0)); then
 			printf -v "$portvar" '%s' "$port"
+			STARTED_PORT2=$port2
 			return 0
 		fi
 		stop_pid "$name"
@@ -361,6 +393,37 @@ start_server() {
 
 random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
+# MAILPIT_ACCEPT is the regular expression (RE2, no look-ahead) of the
+# recipients Mailpit accepts: every address except those under the
+# reserved top-level domain .invalid (RFC 2606), which it refuses at RCPT
+# TO with a 550, as a real server refuses an address it does not know.
+# The tests' refused recipient is such an address.
+MAILPIT_ACCEPT='(^.{0,7}$|[^.].{7}$|.[^i].{6}$|.{2}[^n].{5}$|.{3}[^v].{4}$|.{4}[^a].{3}$|.{5}[^l].{2}$|.{6}[^i].$|.{7}[^d]$)'
+
+# start_mailpit: Mailpit on free ports — SMTP on MAILPIT_SMTP_PORT with
+# STARTTLS offered (a self-signed certificate for 127.0.0.1 made here,
+# $STATE/mailpit-cert.pem, which the tests trust) and any user name and
+# password accepted, also without TLS, and its HTTP API on
+# MAILPIT_HTTP_PORT. Messages are kept in $STATE (no limit on their
+# number: tests look theirs up by recipient).
+start_mailpit() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=127.0.0.1" \
+		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -addext "basicConstraints=critical,CA:TRUE" \
+		-keyout "$STATE/mailpit-key.pem" -out "$STATE/mailpit-cert.pem" >"$STATE/mailpit-openssl.log" 2>&1 || {
+		show_log "$STATE/mailpit-openssl.log"
+		die "openssl could not make Mailpit's certificate"
+	}
+	start_server mailpit MAILPIT_SMTP_PORT mailpit_ready "$CACHE/bin/mailpit" \
+		--smtp 127.0.0.1:@PORT@ --listen 127.0.0.1:@PORT2@ \
+		--database "$STATE/mailpit.db" --max 0 \
+		--disable-version-check --smtp-disable-rdns \
+		--smtp-tls-cert "$STATE/mailpit-cert.pem" --smtp-tls-key "$STATE/mailpit-key.pem" \
+		--smtp-auth-accept-any --smtp-auth-allow-insecure \
+		--smtp-allowed-recipients "$MAILPIT_ACCEPT" \
+		--quiet
+	MAILPIT_HTTP_PORT=$STARTED_PORT2
+}
+
 cmd_up() {
 	local t0=$SECONDS t
 	command -v go >/dev/null || die "go is not on PATH"
@@ -368,7 +431,7 @@ cmd_up() {
 	chmod 755 "$STATE_BASE"
 	reap_orphans
 	if [[ -f $STATE/env.sh ]]; then
-		if running minio && running ferretdb; then
+		if running minio && running ferretdb && running mailpit; then
 			log "already up; source $STATE/env.sh"
 			echo "$STATE/env.sh"
 			return 0
@@ -381,6 +444,7 @@ cmd_up() {
 	install_packages
 	build_binary ferretdb "$FERRETDB_MODULE" "$FERRETDB_PACKAGE" "$FERRETDB_VERSION"
 	build_binary minio "$MINIO_MODULE" "$MINIO_PACKAGE" "$MINIO_VERSION"
+	build_binary mailpit "$MAILPIT_MODULE" "$MAILPIT_PACKAGE" "$MAILPIT_VERSION"
 	log "tools ready ($((SECONDS - t))s)"
 
 	mkdir -p "$STATE"
@@ -396,7 +460,7 @@ cmd_up() {
 	log "PostgreSQL $PG_MAJOR on 127.0.0.1:$PG_PORT ($((SECONDS - t))s)"
 
 	t=$SECONDS
-	local FERRETDB_PORT MINIO_PORT
+	local FERRETDB_PORT MINIO_PORT MAILPIT_SMTP_PORT MAILPIT_HTTP_PORT STARTED_PORT2
 	# GOGC=400: FerretDB 1.x spends about half its CPU in the garbage
 	# collector while it decodes rows; a lighter GC cuts the Mongo listing's
 	# p50 by a quarter; it stayed at about 60 MB resident (docs/deployment.md).
@@ -421,6 +485,10 @@ cmd_up() {
 	unset MINIO_ROOT_USER MINIO_ROOT_PASSWORD
 	log "MinIO on 127.0.0.1:$MINIO_PORT ($((SECONDS - t))s)"
 
+	t=$SECONDS
+	start_mailpit
+	log "Mailpit $MAILPIT_VERSION: SMTP on 127.0.0.1:$MAILPIT_SMTP_PORT, API on http://127.0.0.1:$MAILPIT_HTTP_PORT ($((SECONDS - t))s)"
+
 	cat >"$STATE/env.sh.tmp" <<EOF
 # Test servers started by scripts/testenv.sh up at $(date -u +%Y-%m-%dT%H:%M:%SZ).
 # Stop them with: scripts/testenv.sh down   (with this file sourced)
@@ -431,6 +499,9 @@ export KHO_TEST_S3_SECRET_KEY='$secret_key'
 export KHO_TEST_MONGO_URI='mongodb://127.0.0.1:$FERRETDB_PORT/'
 export KHO_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:$PG_PORT/ferretdb'
 export KHO_TEST_SOFTHSM_MODULE='$SOFTHSM_MODULE'
+export KHO_TEST_SMTP_ADDR='127.0.0.1:$MAILPIT_SMTP_PORT'
+export KHO_TEST_MAILPIT_API='http://127.0.0.1:$MAILPIT_HTTP_PORT'
+export KHO_TEST_SMTP_CA='$STATE/mailpit-cert.pem'
 EOF
 	mv "$STATE/env.sh.tmp" "$STATE/env.sh"
 	log "up in $((SECONDS - t0))s; env: $STATE/env.sh"

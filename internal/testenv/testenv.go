@@ -1,7 +1,8 @@
 // Package testenv gives integration tests the addresses of the real servers
-// that `make test` (scripts/test.sh) starts: MinIO for S3 and FerretDB, a
-// MongoDB-wire server on PostgreSQL. Tests find them through environment
-// variables:
+// that `make test` (scripts/test.sh) starts: MinIO for S3, FerretDB, a
+// MongoDB-wire server on PostgreSQL, and Mailpit, an SMTP server with an
+// HTTP API that shows what it received. Tests find them through
+// environment variables:
 //
 //	KHO_TEST_S3_ENDPOINT    host:port, plain http
 //	KHO_TEST_S3_ACCESS_KEY
@@ -9,6 +10,9 @@
 //	KHO_TEST_MONGO_URI      mongodb://127.0.0.1:PORT/
 //	KHO_TEST_POSTGRES_URL   postgres://…/ferretdb, the database FerretDB keeps its data in
 //	KHO_TEST_SOFTHSM_MODULE /usr/lib/softhsm/libsofthsm2.so (PKCS#11 tests)
+//	KHO_TEST_SMTP_ADDR      host:port of Mailpit's SMTP (see Mailpit)
+//	KHO_TEST_MAILPIT_API    http://host:port of Mailpit's API
+//	KHO_TEST_SMTP_CA        the certificate of Mailpit's STARTTLS (PEM)
 //
 // When they are missing the test is skipped under `go test -short` (unless
 // CI is set), and fails otherwise: an integration test that cannot reach its
