@@ -17,6 +17,8 @@ import (
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/jobs/jobstest"
 	"github.com/kho-vn/kho/internal/testenv"
+	"github.com/kho-vn/kho/notify"
+	"github.com/kho-vn/kho/notify/notifytest"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/auth/authtest"
 	"github.com/kho-vn/kho/storage/mongo"
@@ -133,6 +135,13 @@ func (w *commandWatch) check(t *testing.T) {
 		t.Errorf("the suite sent too few commands to check the settings: %v", w.counts)
 	}
 	t.Logf("commands checked: %v", w.counts)
+}
+
+// TestNotifyConformance runs the notify.Store suite, each subtest on a fresh database.
+func TestNotifyConformance(t *testing.T) {
+	w := watchCommands()
+	notifytest.Run(t, func(t *testing.T) notify.Store { return openWatched(t, w) })
+	w.check(t)
 }
 
 // TestJobsConformance runs the jobs.Store suite, each subtest on a fresh database.

@@ -36,6 +36,7 @@ var schemaMigrations = []migration{
 	{6, "ledger lanes, Merkle log and checkpoints", migrateLedgerLanes},
 	{7, "drop the per-chain ledger heads (replaced by checkpoints)", migrateDropLedgerHeads},
 	{8, "working-time calendars", migrateCalendars},
+	{9, "notifications and the notification outbox", migrateNotify},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

@@ -251,6 +251,31 @@ CREATE TABLE calendars (
 	body       TEXT NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 9: notifications (notify.Store): in-app notifications, listed by
+	// recipient newest first (pos: time and ID) and counted unread; the
+	// outbox of e-mail and SMS deliveries, read by state and due time.
+	// body is the record as JSON; the other columns are its indexed parts.
+	`
+CREATE TABLE notifications (
+	id        TEXT PRIMARY KEY,
+	recipient TEXT NOT NULL,
+	pos       TEXT NOT NULL,
+	unread    INTEGER NOT NULL,
+	body      TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX notifications_recipient_pos ON notifications (recipient, pos);
+CREATE INDEX notifications_recipient_unread ON notifications (recipient, unread);
+
+CREATE TABLE notify_outbox (
+	id    TEXT PRIMARY KEY,
+	state TEXT NOT NULL,
+	due   INTEGER NOT NULL,
+	rev   INTEGER NOT NULL,
+	claim TEXT NOT NULL,
+	body  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX notify_outbox_due ON notify_outbox (state, due);
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

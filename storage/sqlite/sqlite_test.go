@@ -16,6 +16,8 @@ import (
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/jobs/jobstest"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/notify"
+	"github.com/kho-vn/kho/notify/notifytest"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/auth/authtest"
 	"github.com/kho-vn/kho/storage/sqlite"
@@ -290,4 +292,8 @@ func TestFormsConformance(t *testing.T) {
 
 func TestJobsConformance(t *testing.T) {
 	jobstest.Run(t, func(t *testing.T) jobs.Store { return open(t) })
+}
+
+func TestNotifyConformance(t *testing.T) {
+	notifytest.Run(t, func(t *testing.T) notify.Store { return open(t) })
 }
