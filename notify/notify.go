@@ -212,6 +212,10 @@ type InboxStore interface {
 	// id, unless it is read already, and returns it. NotFound if recipient
 	// has no notification id.
 	MarkNotificationRead(ctx context.Context, recipient, id string, at time.Time) (Notification, error)
+	// MarkAllNotificationsRead sets ReadAt to at on every unread
+	// notification of recipient, from the index (recipient, unread), and
+	// returns how many it marked. The read ones keep their time.
+	MarkAllNotificationsRead(ctx context.Context, recipient string, at time.Time) (int, error)
 	// CountUnreadNotifications counts recipient's unread notifications,
 	// from an index.
 	CountUnreadNotifications(ctx context.Context, recipient string) (int, error)

@@ -216,6 +216,12 @@ func (s *Service) MarkRead(ctx context.Context, recipient, id string) (Notificat
 	return s.cfg.Store.MarkNotificationRead(ctx, recipient, id, s.cfg.Now())
 }
 
+// MarkAllRead marks every unread notification of recipient read and
+// returns how many it marked.
+func (s *Service) MarkAllRead(ctx context.Context, recipient string) (int, error) {
+	return s.cfg.Store.MarkAllNotificationsRead(ctx, recipient, s.cfg.Now())
+}
+
 // ---- the outbox ------------------------------------------------------------
 
 // OutboxJobName is the name of the outbox job's lease.

@@ -22,6 +22,7 @@ import (
 	"github.com/kho-vn/kho/api"
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/notify"
 	"github.com/kho-vn/kho/portal"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/storage"
@@ -106,6 +107,9 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	}
 	if o.portal.Calendars == nil {
 		o.portal.Calendars = calendar.NewService(store)
+	}
+	if o.portal.Notifications == nil {
+		o.portal.Notifications = notify.New(notify.Config{Store: store, Log: log})
 	}
 	s := portal.New(o.portal, vault, store, log)
 	// Served as kho serve serves it: its http.Server on its Listener.

@@ -29,6 +29,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/certs-test/pki"
 	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/notify"
 	"github.com/kho-vn/kho/signing"
 )
 
@@ -38,12 +39,14 @@ const (
 	scopeDocument = "document"
 	scopeVersion  = "version"
 	scopeDraft    = "draft"
+	scopeNote     = "notification"
 )
 
 // scopeSegments: a path parameter right after one of these segments names
 // that kind of thing (/owners/{id}, /documents/{id}, /versions/{n},
 // /drafts/{id}).
-var scopeSegments = map[string]string{"owners": scopeOwner, "documents": scopeDocument, "versions": scopeVersion, "drafts": scopeDraft}
+var scopeSegments = map[string]string{"owners": scopeOwner, "documents": scopeDocument, "versions": scopeVersion, "drafts": scopeDraft,
+	"notifications": scopeNote}
 
 // scopeNames: a query parameter or a request-body property with one of
 // these names names that kind of thing, wherever it is. The list is what
@@ -211,6 +214,7 @@ type fixture struct {
 	*signingEnv
 	card  document // A's identity card: a signed PDF with typed fields
 	draft string   // A's draft of the birth declaration
+	note  string   // A's in-app notification
 	// secrets are what B must never see of A's, unless B's own request
 	// holds it.
 	secrets []string
@@ -221,6 +225,7 @@ type fixture struct {
 const (
 	ghostOwner = "001099054321"
 	ghostDraft = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	ghostNote  = "bbbbbbbbbbbbbbbbbbbbbbbbbb"
 )
 
 // ghostDoc is a well-formed document ID that no document has.
@@ -235,6 +240,7 @@ const (
 	secretDraft   = "Bích Ngọc nháp bí mật"
 	secretDossier = "000.00.31.H29-261207-0042"
 	secretFile    = "cccd-bich-ngoc.pdf"
+	secretNote    = "Hồ sơ của Bích Ngọc đã có kết quả"
 )
 
 var (
@@ -256,7 +262,7 @@ func newFixture(t *testing.T, bare bool) *fixture {
 		t.Fatal("the matrix's server lacks a feature")
 	}
 	f.secrets = []string{secretName, "Bích Ngọc", secretSummary, "123/2021", secretAddress, "Lý Thường Kiệt", secretBirth,
-		secretDraft, secretDossier, secretFile, "cccd-bich-ngoc", ownerA}
+		secretDraft, secretDossier, secretFile, "cccd-bich-ngoc", ownerA, secretNote}
 	if bare {
 		return f
 	}
@@ -278,7 +284,13 @@ func newFixture(t *testing.T, bare bool) *fixture {
 	f.do(call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/drafts", token: f.citizenA, contentType: "application/json",
 		body: []byte(`{"hoTenMe":"` + secretDraft + `"}`)}).want(t, 201, "").json(t, &dr)
 	f.draft = dr.ID
-	f.secrets = append(f.secrets, f.card.ID, f.card.Current.Blob, f.draft)
+	rc, err := se.server.Config().Notifications.Enqueue(context.Background(), notify.Message{Key: "matrix/A", Kind: notify.KindResult,
+		To: notify.Recipient{Subject: ownerA}, Channels: []notify.Channel{notify.InApp}, Subject: secretNote, Ref: secretDossier})
+	if err != nil {
+		t.Fatalf("A's notification: %v", err)
+	}
+	f.note = rc.ID
+	f.secrets = append(f.secrets, f.card.ID, f.card.Current.Blob, f.draft, f.note)
 	if _, err := f.vault.Checkpoint(context.Background(), ""); err != nil {
 		t.Fatalf("checkpoint of A's ledger: %v", err)
 	}
@@ -314,6 +326,9 @@ func (f *fixture) ghost(c call) call {
 	}
 	if f.draft != "" {
 		pairs = append(pairs, f.draft, ghostDraft)
+	}
+	if f.note != "" {
+		pairs = append(pairs, f.note, ghostNote)
 	}
 	r := strings.NewReplacer(pairs...)
 	c.path = r.Replace(c.path)
@@ -382,6 +397,7 @@ type vaultState struct {
 	owner   archive.Owner
 	card    archive.Document
 	draft   forms.StoredDraft
+	notes   []notify.Notification
 	ledger  int
 	ownerOK bool
 }
@@ -397,6 +413,9 @@ func (f *fixture) state(t *testing.T) vaultState {
 		if s.card, err = f.store.GetDocument(ctx, f.card.ID); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if s.notes, err = f.store.ListNotifications(ctx, ownerA, "", 100); err != nil {
+		t.Fatal(err)
 	}
 	if f.draft != "" {
 		if s.draft, err = f.store.GetDraft(ctx, f.draft); err != nil {
@@ -477,6 +496,8 @@ func runPrivacyRow(t *testing.T, row privacyRow) {
 					id = f.card.ID
 				case scopeDraft:
 					id = f.draft
+				case scopeNote:
+					id = f.note
 				}
 				if id != "" && !req.holds(id) {
 					t.Errorf("the request claims %s but does not name A's %s (%s)", in, f.scopeKind(t, row.op, in), id)
@@ -565,7 +586,7 @@ func checkMatrixCoverage(t *testing.T, rows []privacyRow, unscoped map[string]st
 			if !so.inputs[in] {
 				t.Errorf("%s: x-kho-scope names %s, which is not an input of the operation", what, in)
 			}
-			if kind != scopeOwner && kind != scopeDocument && kind != scopeVersion && kind != scopeDraft {
+			if kind != scopeOwner && kind != scopeDocument && kind != scopeVersion && kind != scopeDraft && kind != scopeNote {
 				t.Errorf("%s: x-kho-scope %s: unknown kind %q", what, in, kind)
 			}
 		}

@@ -46,31 +46,33 @@ func TestPrivacyMatrix(t *testing.T) {
 // version or draft, with why. A new operation must be added here or get
 // x-kho-scope and a row.
 var unscopedOperations = map[string]string{
-	"healthz":             "no input",
-	"getOpenAPI":          "no input",
-	"getLimits":           "no input",
-	"getLatestCheckpoint": "the ledger's Merkle log size and signed root: names no owner",
-	"getLedgerKey":        "the server's public checkpoint key",
-	"listSigningKeys":     "the server's keys (staff)",
-	"signPDF":             "signs the PDF in the request; reads and stores nothing in any vault",
-	"verifyPDF":           "verifies the PDF in the request (anyone); reads and stores nothing",
-	"signData":            "signs the data in the request; reads and stores nothing",
-	"verifyData":          "verifies the data in the request (anyone); reads and stores nothing",
-	"getSystemStats":      "counts over every vault, no owner named (staff; a citizen gets staff_only)",
-	"listDocumentTypes":   "the catalogue",
-	"getDocumentType":     "the catalogue",
-	"putDocumentType":     "the catalogue (admin)",
-	"listProcedures":      "the catalogue",
-	"getProcedure":        "the catalogue",
-	"putProcedure":        "the catalogue (admin)",
-	"loadCatalog":         "the catalogue (admin)",
-	"listForms":           "published form definitions",
-	"getForm":             "a published form definition",
-	"putForm":             "publishes a form definition (admin)",
-	"listDrafts":          "the caller's own drafts; names no owner (TestPrivacyOwnListings: B lists none of A's)",
-	"createDraft":         "makes a draft of the caller's own; names no owner",
-	"getCalendar":         "the working-time calendar: hours and holidays, of the nation or an agency; names no person (public)",
-	"putCalendar":         "changes the working-time calendar (admin); names no person",
+	"healthz":                  "no input",
+	"getOpenAPI":               "no input",
+	"getLimits":                "no input",
+	"getLatestCheckpoint":      "the ledger's Merkle log size and signed root: names no owner",
+	"getLedgerKey":             "the server's public checkpoint key",
+	"listSigningKeys":          "the server's keys (staff)",
+	"signPDF":                  "signs the PDF in the request; reads and stores nothing in any vault",
+	"verifyPDF":                "verifies the PDF in the request (anyone); reads and stores nothing",
+	"signData":                 "signs the data in the request; reads and stores nothing",
+	"verifyData":               "verifies the data in the request (anyone); reads and stores nothing",
+	"getSystemStats":           "counts over every vault, no owner named (staff; a citizen gets staff_only)",
+	"listDocumentTypes":        "the catalogue",
+	"getDocumentType":          "the catalogue",
+	"putDocumentType":          "the catalogue (admin)",
+	"listProcedures":           "the catalogue",
+	"getProcedure":             "the catalogue",
+	"putProcedure":             "the catalogue (admin)",
+	"loadCatalog":              "the catalogue (admin)",
+	"listForms":                "published form definitions",
+	"getForm":                  "a published form definition",
+	"putForm":                  "publishes a form definition (admin)",
+	"listDrafts":               "the caller's own drafts; names no owner (TestPrivacyOwnListings: B lists none of A's)",
+	"createDraft":              "makes a draft of the caller's own; names no owner",
+	"getCalendar":              "the working-time calendar: hours and holidays, of the nation or an agency; names no person (public)",
+	"putCalendar":              "changes the working-time calendar (admin); names no person",
+	"listNotifications":        "the caller's own notifications; names nobody (TestPrivacyOwnListings: B lists none of A's)",
+	"markAllNotificationsRead": "marks the caller's own notifications; names nobody (TestPrivacyOwnListings: B's call leaves A's unread)",
 }
 
 // jsonCall is a request with a JSON body.
@@ -353,12 +355,18 @@ func privacyRows() []privacyRow {
 			{name: "A's draft", inputs: []string{"path.id"}, req: func(f *fixture) call { return call{method: "DELETE", path: draft(f)} },
 				ok: 204, status: 404, code: "draft_not_found"},
 		}},
+		{op: "markNotificationRead", cases: []privacyCase{
+			{name: "A's notification", inputs: []string{"path.id"},
+				req: func(f *fixture) call { return call{method: "POST", path: "/api/v1/notifications/" + f.note + "/read"} },
+				ok:  200, shows: text(`"readAt"`), status: 404, code: "notification_not_found"},
+		}},
 	}
 }
 
 // TestPrivacyOwnListings: what B lists of B's own — documents, search,
-// reusable papers, drafts, statistics, ledger, pre-fill — holds nothing of
-// A's, on the matrix's server with A's things in it.
+// reusable papers, drafts, statistics, ledger, pre-fill, notifications — holds nothing of
+// A's, on the matrix's server with A's things in it; B marking all of B's
+// notifications read leaves A's unread.
 func TestPrivacyOwnListings(t *testing.T) {
 	f := newFixture(t, false)
 	for _, c := range []struct {
@@ -373,6 +381,9 @@ func TestPrivacyOwnListings(t *testing.T) {
 		{getCall("/api/v1/owners/" + ownerB + "/ledger"), 200},
 		{getCall("/api/v1/forms/TK_KHAI_SINH/drafts"), 200},
 		{call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/prefill"}, 200},
+		{getCall("/api/v1/notifications"), 200},
+		{getCall("/api/v1/notifications?limit=100"), 200},
+		{call{method: "POST", path: "/api/v1/notifications/read"}, 200},
 	} {
 		c.req.token = f.citizenB
 		r := f.do(c.req).want(t, c.ok, "")
@@ -388,6 +399,14 @@ func TestPrivacyOwnListings(t *testing.T) {
 	r = f.do(call{method: "GET", path: "/api/v1/documents?q=" + url.QueryEscape("bích ngọc"), token: f.citizenA}).want(t, 200, "")
 	if !strings.Contains(string(r.body), f.card.ID) {
 		t.Errorf("A's search does not find A's card: %s", r.body)
+	}
+	r = f.do(call{method: "GET", path: "/api/v1/notifications", token: f.citizenA}).want(t, 200, "")
+	if !strings.Contains(string(r.body), f.note) || !strings.Contains(string(r.body), secretNote) {
+		t.Errorf("A's notifications do not list A's: %s", r.body)
+	}
+	// B marking all of B's read left A's unread.
+	if n, err := f.store.CountUnreadNotifications(context.Background(), ownerA); err != nil || n != 1 {
+		t.Errorf("A's unread notifications after B marked all = %d, %v; want 1", n, err)
 	}
 }
 

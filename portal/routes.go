@@ -78,6 +78,9 @@ func (s *Server) routeTable() []route {
 
 		{method: "GET", path: "/api/v1/calendar", handle: s.getCalendar, public: true},
 		{method: "PUT", path: "/api/v1/calendar", handle: s.putCalendar},
+		{method: "GET", path: "/api/v1/notifications", handle: s.listNotifications},
+		{method: "POST", path: "/api/v1/notifications/read", handle: s.markAllNotificationsRead},
+		{method: "POST", path: "/api/v1/notifications/{id}/read", handle: s.markNotificationRead},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/notify"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/workflow/calendar"
 )
@@ -81,6 +82,9 @@ type Config struct {
 	// Calendars keeps the working-time calendars (nil: the calendar
 	// endpoints answer 503 calendar_not_configured).
 	Calendars *calendar.Service
+	// Notifications keeps the callers' in-app notifications (nil: the
+	// notification endpoints answer 503 notifications_not_configured).
+	Notifications *notify.Service
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.

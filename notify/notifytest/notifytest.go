@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) notify.Store) {
 		{"AddDuplicate", testAddDuplicate},
 		{"MarkRead", testMarkRead},
 		{"MarkReadOthers", testMarkReadOthers},
+		{"MarkAllRead", testMarkAllRead},
 		{"InvalidLimit", testInvalidLimit},
 		{"DeliveryRoundTrip", testDeliveryRoundTrip},
 		{"DueInOrder", testDue},
@@ -202,6 +203,40 @@ func testMarkReadOthers(t *testing.T, s notify.Store) {
 	wantCode(t, err, kerr.NotFound, "notification_not_found")
 	if u := unread(t, s, "A"); u != 1 {
 		t.Fatalf("A's notification was marked by B: unread %d", u)
+	}
+}
+
+func testMarkAllRead(t *testing.T, s notify.Store) {
+	add(t, s, note(1, "A", t0))
+	add(t, s, note(2, "A", t0.Add(time.Second)))
+	add(t, s, note(3, "A", t0.Add(2*time.Second)))
+	add(t, s, note(4, "B", t0))
+	first := t0.Add(time.Hour)
+	if _, err := s.MarkNotificationRead(t.Context(), "A", id(2), first); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(2*time.Hour + 999999)
+	n, err := s.MarkAllNotificationsRead(t.Context(), "A", at)
+	if err != nil || n != 2 {
+		t.Fatalf("MarkAllNotificationsRead(A) = %d, %v; want 2 (one was read already)", n, err)
+	}
+	if u := unread(t, s, "A"); u != 0 {
+		t.Fatalf("A's unread after marking all = %d", u)
+	}
+	if u := unread(t, s, "B"); u != 1 {
+		t.Fatalf("B's unread after A marked all = %d; B's must stay unread", u)
+	}
+	want := map[string]time.Time{id(1): at.Truncate(time.Millisecond), id(2): first, id(3): at.Truncate(time.Millisecond)}
+	for _, n := range list(t, s, "A", "", 10) {
+		if !n.ReadAt.Equal(want[n.ID]) || n.ReadAt.Location() != time.UTC || n.Subject == "" {
+			t.Errorf("%s read at %v, want %v (UTC); %+v", n.ID, n.ReadAt, want[n.ID], n)
+		}
+	}
+	if n, err := s.MarkAllNotificationsRead(t.Context(), "A", at); err != nil || n != 0 {
+		t.Fatalf("marking all again = %d, %v; want 0", n, err)
+	}
+	if n, err := s.MarkAllNotificationsRead(t.Context(), "C", at); err != nil || n != 0 {
+		t.Fatalf("marking all of nobody's = %d, %v; want 0", n, err)
 	}
 }
 

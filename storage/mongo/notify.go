@@ -132,6 +132,19 @@ func (s *Store) MarkNotificationRead(ctx context.Context, recipient, id string, 
 	return d.notification(), nil
 }
 
+// MarkAllNotificationsRead implements notify.InboxStore: one update of
+// the recipient's unread notifications (index recipient_unread); each
+// document changes atomically, and a repeat after a partial failure
+// finishes the rest.
+func (s *Store) MarkAllNotificationsRead(ctx context.Context, recipient string, at time.Time) (int, error) {
+	res, err := s.notifications().UpdateMany(ctx, bson.D{{Key: "recipient", Value: recipient}, {Key: "unread", Value: true}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "unread", Value: false}, {Key: "readAt", Value: utc(at)}}}})
+	if err != nil {
+		return 0, classify(err, "mark all notifications read")
+	}
+	return int(res.ModifiedCount), nil
+}
+
 // CountUnreadNotifications implements notify.InboxStore, from the index
 // recipient_unread.
 func (s *Store) CountUnreadNotifications(ctx context.Context, recipient string) (int, error) {

@@ -76,6 +76,19 @@ func (s *Store) MarkNotificationRead(ctx context.Context, recipient, id string, 
 	return n, err
 }
 
+// MarkAllNotificationsRead implements notify.InboxStore: one statement
+// over the index (recipient, unread); the body's readAt is written as
+// encoding/json writes a time.
+func (s *Store) MarkAllNotificationsRead(ctx context.Context, recipient string, at time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE notifications SET unread = 0, body = json_set(body, '$.readAt', ?) WHERE recipient = ? AND unread = 1`,
+		utcMs(at).Format(time.RFC3339Nano), recipient)
+	if err != nil {
+		return 0, s.fail("mark all notifications read", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), s.fail("mark all notifications read", err)
+}
+
 // CountUnreadNotifications implements notify.InboxStore, from the index
 // (recipient, unread).
 func (s *Store) CountUnreadNotifications(ctx context.Context, recipient string) (int, error) {
