@@ -124,7 +124,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	default:
 		return nil, smtpConfigErr("TLS mode %q: want starttls, tls, opportunistic or none", cfg.TLS)
 	}
-	if cfg.Username != "" && (cfg.TLS == NoTLS || cfg.TLS == Opportunistic) && !loopback(host) {
+	if cfg.Username != "" && (cfg.TLS == NoTLS || cfg.TLS == Opportunistic) && !Loopback(host) {
 		return nil, smtpConfigErr("a login to %s would go in the clear: use TLS mode starttls or tls", host)
 	}
 	if cfg.Timeout <= 0 {
@@ -133,8 +133,8 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	return &SMTP{cfg: cfg, host: host, port: port, from: from}, nil
 }
 
-// loopback reports whether host is localhost or a loopback IP address.
-func loopback(host string) bool {
+// Loopback reports whether host is localhost or a loopback IP address.
+func Loopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}

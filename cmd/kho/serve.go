@@ -15,6 +15,7 @@ import (
 	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/notify"
 	"github.com/kho-vn/kho/portal"
 	"github.com/kho-vn/kho/signing"
 	"github.com/kho-vn/kho/workflow/calendar"
@@ -77,7 +78,16 @@ Form drafts are encrypted with AES-256-GCM under the key of
 in DIR/drafts.key on first start (keep it: without it the drafts cannot be
 read). With --mongo-uri and no key file, drafts are off. A draft expires
 --drafts-ttl after its last save; expired drafts are removed every
---gc-interval.`,
+--gc-interval.
+
+Notifications: in-app ones are kept in the metadata store. E-mail goes
+through the SMTP server of --smtp-addr (STARTTLS required; --smtp-tls tls
+for port 465; --smtp-insecure only to a loopback address), as
+--smtp-from, logging in as --smtp-user with the password of
+--smtp-password-file or $KHO_SMTP_PASSWORD (never on the command line).
+--sms-provider log writes text messages to the log. Queued e-mail and SMS
+are sent by a leased job every --notify-interval, retried with backoff,
+and given up after 10 attempts (docs/deployment.md).`,
 		run: runServe,
 	}
 }
@@ -92,6 +102,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	fm.bind(fs.FlagSet, a.getenv)
 	var ledger serveLedger
 	ledger.bind(fs.FlagSet, a.getenv)
+	var nt serveNotify
+	nt.bind(fs.FlagSet, a.getenv)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -106,13 +118,16 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err := sig.validate(); err != nil {
 		return &usageError{err}
 	}
+	if err := nt.validate(); err != nil {
+		return &usageError{err}
+	}
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	return serve(ctx, a, &cfg, &sig, &fm, &ledger, log)
+	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, log *slog.Logger) (err error) {
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
 	// One pool for every PDF parse of the process: their estimated memory
@@ -124,6 +139,10 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	}
 	defer closeKeys()
 	formReg, err := fm.build(log)
+	if err != nil {
+		return err
+	}
+	email, sms, err := nt.senders(log)
 	if err != nil {
 		return err
 	}
@@ -152,6 +171,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		return err
 	}
 
+	notes := notify.New(notify.Config{Store: st.meta, Email: email, SMS: sms, Log: log})
+
 	ledgerSigning, closeCheckpoints, err := lg.signing(startCtx, &cfg.Store, sig.tsa, sig.timeout, log)
 	if err != nil {
 		return err
@@ -170,7 +191,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	cancelStart()
 
 	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars,
-		BodyMinRate: cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
+		Notifications: notes,
+		BodyMinRate:   cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return kerr.Wrap(err, kerr.Unavailable, "listen_failed", "Không mở được cổng lắng nghe.")
@@ -187,11 +209,14 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		"signKeys", strings.Join(sig.keyNames(), ","),
 		"forms", len(formReg.List()),
 		"ledgerCheckpoints", ledgerSigning.Signer != nil,
+		"email", email != nil, "sms", nt.smsName(),
 		"pid", os.Getpid())
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
-	bg.Go(func() { runBackground(bgCtx, backgroundJobs(vault, drafts, cfg, lg, log), st, log) })
+	bg.Go(func() {
+		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, log), nt.outboxJob(notes)), st, log)
+	})
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(api.Listener(ln)) }()

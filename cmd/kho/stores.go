@@ -14,6 +14,7 @@ import (
 	"github.com/kho-vn/kho/internal/durable"
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/notify"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/storage"
 	"github.com/kho-vn/kho/storage/localfs"
@@ -31,6 +32,7 @@ type metaStore interface {
 	forms.Store
 	jobs.Store
 	calendar.Store
+	notify.Store
 }
 
 // stores are the opened metadata store and blob bucket.
