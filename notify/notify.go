@@ -247,12 +247,23 @@ type OutboxStore interface {
 	ClaimDelivery(ctx context.Context, id string, rev int64, claim string, until time.Time) (Delivery, error)
 	// SettleDelivery records the outcome of the attempt under claim:
 	// State, Due (a retry), LastError, DoneAt (Sent, Failed), Claim "",
-	// Rev+1; a delivery that leaves the queue drops its attachments.
+	// Rev+1; a delivery sent drops its attachments (one given up keeps
+	// them, to be sent again by RequeueDelivery).
 	// Conflict "delivery_claim_lost" if the delivery is not queued under
 	// claim.
 	SettleDelivery(ctx context.Context, id, claim string, s Settlement) error
 	// GetDelivery returns one delivery. NotFound if none.
 	GetDelivery(ctx context.Context, id string) (Delivery, error)
+	// FailedDeliveries returns at most limit deliveries given up, the
+	// latest first (by Due, then ID), after the one whose DeliveryCursor
+	// is after ("" = from the latest), from the index on (state, due): its
+	// cost follows the page, never the outbox.
+	FailedDeliveries(ctx context.Context, after string, limit int) ([]Delivery, error)
+	// RequeueDelivery puts a delivery given up back in the queue, due at
+	// due, with its attempts counted from 0 again (LastError kept until
+	// the next attempt), Rev+1. Conflict "delivery_not_failed" if it is
+	// not failed; NotFound if none.
+	RequeueDelivery(ctx context.Context, id string, due time.Time) (Delivery, error)
 }
 
 // Store is both: what a Service needs.
@@ -288,6 +299,11 @@ func ErrClaimLost(id string) error {
 	return kerr.New(kerr.Conflict, "delivery_claim_lost", "Lượt gửi thông báo đã hết hạn và được tiến trình khác tiếp quản.", "notify: delivery %q is not queued under this claim", id)
 }
 
+// ErrDeliveryNotFailed is RequeueDelivery's Conflict.
+func ErrDeliveryNotFailed(id string) error {
+	return kerr.New(kerr.Conflict, "delivery_not_failed", "Chỉ gửi lại được thông báo đã bị bỏ gửi.", "notify: delivery %q is not failed", id)
+}
+
 // ErrDeliveryNotFound is GetDelivery's NotFound.
 func ErrDeliveryNotFound(id string) error {
 	return kerr.New(kerr.NotFound, "delivery_not_found", "Không tìm thấy thông báo trong hàng đợi gửi.", "notify: no delivery %q", id)
@@ -303,8 +319,8 @@ func CheckLimit(limit int) error {
 
 // Settle applies s to d as SettleDelivery records it (the rule both
 // drivers share): the claim ends; a retry is due at s.Due; a delivery that
-// leaves the queue (Sent, Failed) gets DoneAt and drops its attachments,
-// which the outbox need not keep once they are sent or given up.
+// leaves the queue (Sent, Failed) gets DoneAt; one sent drops its
+// attachments,// which the outbox need not keep once they are sent or given up.
 func Settle(d *Delivery, s Settlement) {
 	d.State, d.LastError, d.Claim = s.State, s.Error, ""
 	if s.State == Queued {
@@ -312,5 +328,16 @@ func Settle(d *Delivery, s Settlement) {
 		return
 	}
 	d.DoneAt = s.At
-	d.Attachments = nil
+	if s.State == Sent {
+		d.Attachments = nil
+	}
+}
+
+// Requeue applies RequeueDelivery to d (the rule both drivers share).
+func Requeue(d *Delivery, due time.Time) error {
+	if d.State != Failed {
+		return ErrDeliveryNotFailed(d.ID)
+	}
+	d.State, d.Due, d.Attempts, d.DoneAt, d.Claim = Queued, due, 0, time.Time{}, ""
+	return nil
 }

@@ -185,8 +185,8 @@ type Page struct {
 // a time, after the cursor after ("" = from the newest). Invalid for a bad
 // limit or cursor.
 func (s *Service) List(ctx context.Context, recipient, after string, limit int) (Page, error) {
-	if limit < 1 || limit > 100 {
-		return Page{}, kerr.New(kerr.Invalid, "invalid_limit", "Số thông báo mỗi trang phải từ 1 đến 100.", "notify: page size %d is outside 1..100", limit)
+	if err := checkPage(limit); err != nil {
+		return Page{}, err
 	}
 	if err := CheckCursor(after); err != nil {
 		return Page{}, err
@@ -206,6 +206,14 @@ func (s *Service) List(ctx context.Context, recipient, after string, limit int) 
 	return p, nil
 }
 
+// checkPage returns Invalid for a page size outside 1..100.
+func checkPage(limit int) error {
+	if limit < 1 || limit > 100 {
+		return kerr.New(kerr.Invalid, "invalid_limit", "Số bản ghi mỗi trang phải từ 1 đến 100.", "notify: page size %d is outside 1..100", limit)
+	}
+	return nil
+}
+
 // MarkRead marks recipient's notification id read (once: a second call
 // keeps the first time) and returns it. NotFound "notification_not_found"
 // when recipient has no such notification, whoever else has one.
@@ -220,6 +228,45 @@ func (s *Service) MarkRead(ctx context.Context, recipient, id string) (Notificat
 // returns how many it marked.
 func (s *Service) MarkAllRead(ctx context.Context, recipient string) (int, error) {
 	return s.cfg.Store.MarkAllNotificationsRead(ctx, recipient, s.cfg.Now())
+}
+
+// ---- deliveries given up ------------------------------------------------------
+
+// FailedPage is one page of the deliveries given up.
+type FailedPage struct {
+	Deliveries []Delivery
+	// Next continues the listing; "" at the end.
+	Next string
+}
+
+// Failed lists the deliveries given up, the latest first, limit (1..100)
+// at a time, after the cursor after. For admins: it holds people's
+// addresses. Invalid for a bad limit or cursor.
+func (s *Service) Failed(ctx context.Context, after string, limit int) (FailedPage, error) {
+	if err := checkPage(limit); err != nil {
+		return FailedPage{}, err
+	}
+	ds, err := s.cfg.Store.FailedDeliveries(ctx, after, limit+1)
+	if err != nil {
+		return FailedPage{}, err
+	}
+	p := FailedPage{Deliveries: ds}
+	if len(ds) > limit {
+		p.Deliveries = ds[:limit]
+		p.Next = DeliveryCursor(ds[limit-1])
+	}
+	return p, nil
+}
+
+// Retry puts the delivery id, given up, back in the queue, due now with
+// its attempts counted afresh (after the address or the server was
+// fixed). Conflict "delivery_not_failed" if it is not failed; NotFound
+// "delivery_not_found".
+func (s *Service) Retry(ctx context.Context, id string) (Delivery, error) {
+	if !deliveryIDRE.MatchString(id) {
+		return Delivery{}, ErrDeliveryNotFound(id)
+	}
+	return s.cfg.Store.RequeueDelivery(ctx, id, s.cfg.Now())
 }
 
 // ---- the outbox ------------------------------------------------------------

@@ -236,7 +236,8 @@ func TestDeliverEveryChannel(t *testing.T) {
 
 // TestRetryThenGiveUp: a server that cannot be reached is retried with the
 // backoff, then given up after MaxAttempts; a refused recipient is given up
-// at once. Each attempt is counted and its error kept.
+// at once. Each attempt is counted and its error kept. Both are listed for
+// admins, and one sent again reaches Mailpit.
 func TestRetryThenGiveUp(t *testing.T) {
 	mp := testenv.Mailpit(t)
 	st := openSQLite(t)
@@ -253,7 +254,8 @@ func TestRetryThenGiveUp(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)}
 	backoff := func(n int) time.Duration { return time.Duration(n) * time.Minute }
 	dead := notify.New(notify.Config{Store: st, Email: deadSMTP, Now: clk.now, MaxAttempts: 3, Backoff: backoff})
-	r, err := dead.Enqueue(t.Context(), message("HS-8", notify.Recipient{Email: "an@example.vn"}, notify.Email))
+	lost := testenv.UniqueAddress(t, "example.vn")
+	r, err := dead.Enqueue(t.Context(), message("HS-8", notify.Recipient{Email: lost}, notify.Email))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +294,28 @@ func TestRetryThenGiveUp(t *testing.T) {
 	if d.State != notify.Failed || d.Attempts != 1 || !strings.Contains(d.LastError, "email_recipient_refused") {
 		t.Fatalf("refused recipient's delivery = %+v", d)
 	}
+
+	// Nothing is lost: both are listed for admins, the latest first, and
+	// the one given up for want of a server is sent once sent again.
+	page, err := live.Failed(t.Context(), "", 10)
+	if err != nil || len(page.Deliveries) != 2 || page.Deliveries[0].ID != d.ID || page.Deliveries[1].ID != id {
+		t.Fatalf("failed = %+v, %v; want the refused one, then the one out of attempts", page, err)
+	}
+	if _, err := live.Retry(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := live.DeliverDue(t.Context()); err != nil || rep != (notify.Report{Sent: 1}) {
+		t.Fatalf("after the retry: %+v, %v; want sent", rep, err)
+	}
+	mp.WaitTo(t, lost, 1, 10*time.Second)
+	if g, _ := st.GetDelivery(t.Context(), id); g.State != notify.Sent || g.Attempts != 1 {
+		t.Fatalf("retried delivery = %+v", g)
+	}
+	wantCode(t, errOf(live.Retry(t.Context(), id)), kerr.Conflict, "delivery_not_failed")
 }
+
+// errOf is the error of a call that returns a value too.
+func errOf[T any](_ T, err error) error { return err }
 
 // TestTwoProcessesDeliverOnce: two processes share one store, each with
 // its job runner (internal/jobs) looping the outbox job, while messages

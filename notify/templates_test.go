@@ -119,10 +119,10 @@ func TestLifecycleMessagesRefuse(t *testing.T) {
 		err  error
 		code string
 	}{
-		{"no code", second(notify.ReceiptMessage(notify.Dossier{Procedure: "Đăng ký khai sinh"}, now, now)), "notification_no_dossier"},
-		{"no procedure", second(notify.ResultMessage(notify.Dossier{Code: d.Code}, now, "")), "notification_no_dossier"},
-		{"no reason", second(notify.SupplementMessage(d, now, nil, "")), "notification_no_reason"},
-		{"new date not later", second(notify.LateMessage(d, now, now, "")), "notification_bad_date"},
+		{"no code", errOf(notify.ReceiptMessage(notify.Dossier{Procedure: "Đăng ký khai sinh"}, now, now)), "notification_no_dossier"},
+		{"no procedure", errOf(notify.ResultMessage(notify.Dossier{Code: d.Code}, now, "")), "notification_no_dossier"},
+		{"no reason", errOf(notify.SupplementMessage(d, now, nil, "")), "notification_no_reason"},
+		{"new date not later", errOf(notify.LateMessage(d, now, now, "")), "notification_bad_date"},
 	} {
 		if !kerr.IsKind(c.err, kerr.Invalid) || !strings.Contains(c.err.Error(), c.code) {
 			t.Errorf("%s: %v; want Invalid %s", c.name, c.err, c.code)
@@ -134,5 +134,3 @@ func TestLifecycleMessagesRefuse(t *testing.T) {
 		t.Errorf("defaults: %v\n%s", err, m.Text)
 	}
 }
-
-func second(_ notify.Message, err error) error { return err }

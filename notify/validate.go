@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
+	"math"
 	"mime"
 	"net/mail"
 	"regexp"
@@ -233,3 +234,35 @@ func CheckCursor(c string) error {
 	}
 	return nil
 }
+
+// DeliveryCursor is the position of d in the listing of failed
+// deliveries: FailedDeliveries(after = DeliveryCursor(d)) continues
+// after d.
+func DeliveryCursor(d Delivery) string { return fmt.Sprintf("%013d/%s", d.Due.UnixMilli(), d.ID) }
+
+// FailedPageBounds checks a FailedDeliveries page (CheckLimit, then the
+// cursor) and returns ParseDeliveryCursor's bound.
+func FailedPageBounds(after string, limit int) (dueMs int64, id string, err error) {
+	if err := CheckLimit(limit); err != nil {
+		return 0, "", err
+	}
+	return ParseDeliveryCursor(after)
+}
+
+// ParseDeliveryCursor returns the due time (milliseconds since the Unix
+// epoch) and the ID that after names; for "" (the first page), a bound
+// above every delivery. Invalid "invalid_cursor" for anything else than a
+// DeliveryCursor.
+func ParseDeliveryCursor(after string) (dueMs int64, id string, err error) {
+	if after == "" {
+		return math.MaxInt64, "", nil
+	}
+	ms, id, ok := strings.Cut(after, "/")
+	n, perr := strconv.ParseInt(ms, 10, 64)
+	if !ok || perr != nil || len(ms) != 13 || n < 0 || !deliveryIDRE.MatchString(id) {
+		return 0, "", invalid("invalid_cursor", "Vị trí trang không hợp lệ.", "notify: cursor %q is not one this server gave", after)
+	}
+	return n, id, nil
+}
+
+var deliveryIDRE = regexp.MustCompile(`^[a-z0-9]{26}\.(email|sms)$`)

@@ -28,21 +28,28 @@ func (s *Server) notifications(r *http.Request, params ...string) (*notify.Servi
 	return s.cfg.Notifications, q, err
 }
 
+// notificationsPaged returns the service (through get: s.notifications,
+// or s.outboxAdmin for admins only) and a listing's ?after= and ?limit=
+// (1..100, default 20).
+func (s *Server) notificationsPaged(r *http.Request, get func(*http.Request, ...string) (*notify.Service, url.Values, error)) (*notify.Service, string, int, error) {
+	ns, q, err := get(r, "limit", "after")
+	if err != nil {
+		return nil, "", 0, err
+	}
+	limit, err := input.IntParam(q, "limit", 20, 1, 100)
+	return ns, q.Get("after"), int(limit), err
+}
+
 // listNotifications lists the caller's own notifications, newest first,
 // with the count of the unread ones: ?limit= (1..100, default 20) and
 // ?after= (the next of the page before).
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
-	ns, q, err := s.notifications(r, "limit", "after")
+	ns, after, limit, err := s.notificationsPaged(r, s.notifications)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	limit, err := input.IntParam(q, "limit", 20, 1, 100)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	page, err := ns.List(r.Context(), actorOf(r).Subject, q.Get("after"), int(limit))
+	page, err := ns.List(r.Context(), actorOf(r).Subject, after, limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -3,7 +3,9 @@ package portal_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kho-vn/kho/notify"
 )
@@ -119,4 +121,69 @@ func TestNotifications(t *testing.T) {
 		e.do(call{method: "GET", path: c.path, token: e.citizenA, expect: c.expect}).want(t, 400, c.code)
 	}
 	e.do(call{method: "POST", path: "/api/v1/notifications/nope/read", token: e.citizenA}).want(t, 404, "notification_not_found")
+}
+
+// TestOutboxAdmin: a delivery given up is listed for admins with its
+// address, attempts and error, and an admin can send it again; citizens
+// and staff get 403 admin_only, and nothing changes.
+func TestOutboxAdmin(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	id := "a234567abcdefghijklmnopqrs.email"
+	d := notify.Delivery{ID: id, Channel: notify.Email, To: "an@example.vn", Kind: notify.KindResult, Ref: "HS-1", Subject: "Hồ sơ HS-1 đã có kết quả",
+		Attachments: []notify.Attachment{{Name: "ket-qua.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.7")}},
+		State:       notify.Queued, Due: now, CreatedAt: now, Rev: 1}
+	if err := e.store.AddDelivery(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.ClaimDelivery(ctx, id, 1, "tok", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SettleDelivery(ctx, id, "tok", notify.Settlement{State: notify.Failed, Error: "email_recipient_refused: 550", At: now}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tok := range []string{e.citizenA, e.staff} {
+		r := e.do(call{method: "GET", path: "/api/v1/outbox/failed", token: tok}).want(t, 403, "admin_only")
+		if strings.Contains(string(r.body), "an@example.vn") {
+			t.Errorf("a non-admin sees the address: %s", r.body)
+		}
+		e.do(call{method: "POST", path: "/api/v1/outbox/" + id + "/retry", token: tok}).want(t, 403, "admin_only")
+	}
+	if g, _ := e.store.GetDelivery(ctx, id); g.State != notify.Failed {
+		t.Fatalf("a non-admin's retry changed it: %+v", g)
+	}
+
+	type view struct {
+		ID, To, State, LastError string
+		Attempts                 int
+		Attachments              []string
+	}
+	var list struct {
+		Deliveries []view
+		Next       string
+	}
+	e.do(call{method: "GET", path: "/api/v1/outbox/failed", token: e.admin}).want(t, 200, "").json(t, &list)
+	if len(list.Deliveries) != 1 || list.Next != "" {
+		t.Fatalf("failed = %+v", list)
+	}
+	if v := list.Deliveries[0]; v.ID != id || v.To != "an@example.vn" || v.State != "failed" || v.Attempts != 1 ||
+		v.LastError != "email_recipient_refused: 550" || len(v.Attachments) != 1 || v.Attachments[0] != "ket-qua.pdf" {
+		t.Fatalf("failed delivery = %+v", v)
+	}
+	var again view
+	e.do(call{method: "POST", path: "/api/v1/outbox/" + id + "/retry", token: e.admin}).want(t, 200, "").json(t, &again)
+	if again.State != "queued" || again.Attempts != 0 {
+		t.Fatalf("retried = %+v", again)
+	}
+	e.do(call{method: "GET", path: "/api/v1/outbox/failed", token: e.admin}).want(t, 200, "").json(t, &list)
+	if len(list.Deliveries) != 0 {
+		t.Fatalf("still listed as failed after the retry: %+v", list)
+	}
+	e.do(call{method: "POST", path: "/api/v1/outbox/" + id + "/retry", token: e.admin}).want(t, 409, "delivery_not_failed")
+	e.do(call{method: "POST", path: "/api/v1/outbox/b234567abcdefghijklmnopqrs.email/retry", token: e.admin}).want(t, 404, "delivery_not_found")
+	e.do(call{method: "POST", path: "/api/v1/outbox/nope/retry", token: e.admin}).want(t, 404, "delivery_not_found")
+	e.do(call{method: "GET", path: "/api/v1/outbox/failed?limit=0", token: e.admin, expect: specInvalid}).want(t, 400, "invalid_parameter")
+	e.do(call{method: "GET", path: "/api/v1/outbox/failed?after=zzz", token: e.admin}).want(t, 400, "invalid_cursor")
 }

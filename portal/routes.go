@@ -81,6 +81,8 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/v1/notifications", handle: s.listNotifications},
 		{method: "POST", path: "/api/v1/notifications/read", handle: s.markAllNotificationsRead},
 		{method: "POST", path: "/api/v1/notifications/{id}/read", handle: s.markNotificationRead},
+		{method: "GET", path: "/api/v1/outbox/failed", handle: s.listFailedDeliveries},
+		{method: "POST", path: "/api/v1/outbox/{id}/retry", handle: s.retryDelivery},
 	}
 }
 

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) notify.Store) {
 		{"SettleSent", testSettleSent},
 		{"SettleRetry", testSettleRetry},
 		{"DeliveryNotFound", testDeliveryNotFound},
+		{"FailedListedAndRequeued", testFailedRequeue},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -459,4 +460,89 @@ func testDeliveryNotFound(t *testing.T, s notify.Store) {
 	_, err = s.ClaimDelivery(t.Context(), "none.email", 1, "tok", t0)
 	wantCode(t, err, kerr.NotFound, "delivery_not_found")
 	wantCode(t, s.SettleDelivery(t.Context(), "none.email", "tok", notify.Settlement{State: notify.Sent, At: t0}), kerr.NotFound, "delivery_not_found")
+}
+
+// fail claims d and gives it up at done.
+func fail(t *testing.T, s notify.Store, d notify.Delivery, until, done time.Time) {
+	t.Helper()
+	c := claim(t, s, d.ID, d.Rev, "tok-"+d.ID, until)
+	if err := s.SettleDelivery(t.Context(), c.ID, "tok-"+d.ID, notify.Settlement{State: notify.Failed, Error: "email_recipient_refused: 550", At: done}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func failed(t *testing.T, s notify.Store, after string, limit int) []notify.Delivery {
+	t.Helper()
+	ds, err := s.FailedDeliveries(t.Context(), after, limit)
+	if err != nil {
+		t.Fatalf("FailedDeliveries(%q, %d): %v", after, limit, err)
+	}
+	return ds
+}
+
+func testFailedRequeue(t *testing.T, s notify.Store) {
+	// Four given up (two with the same due time), one sent, one queued.
+	var ds []notify.Delivery
+	for i := range 6 {
+		ds = append(ds, addDelivery(t, s, delivery(i+1, t0)))
+	}
+	until := []time.Time{t0.Add(time.Minute), t0.Add(3 * time.Minute), t0.Add(3 * time.Minute), t0.Add(2 * time.Minute)}
+	for i, u := range until {
+		fail(t, s, ds[i], u, t0.Add(time.Hour))
+	}
+	c := claim(t, s, ds[4].ID, 1, "tok", t0.Add(time.Minute))
+	if err := s.SettleDelivery(t.Context(), c.ID, "tok", notify.Settlement{State: notify.Sent, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	// Latest first, by due then ID, two a page.
+	want := []string{ds[2].ID, ds[1].ID, ds[3].ID, ds[0].ID}
+	var got []string
+	after := ""
+	for range 3 {
+		page := failed(t, s, after, 2)
+		for _, d := range page {
+			got = append(got, d.ID)
+			if d.State != notify.Failed || d.LastError != "email_recipient_refused: 550" || len(d.Attachments) != 1 {
+				t.Errorf("failed delivery = %+v; want failed with its error and its attachment kept", d)
+			}
+		}
+		if len(page) < 2 {
+			break
+		}
+		after = notify.DeliveryCursor(page[len(page)-1])
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("failed deliveries = %v, want %v", got, want)
+	}
+	for _, bad := range []string{"x", "0000000000001/" + ds[0].ID + "x", "1/" + ds[0].ID} {
+		_, err := s.FailedDeliveries(t.Context(), bad, 10)
+		wantCode(t, err, kerr.Invalid, "invalid_cursor")
+	}
+
+	// Requeued: due again, attempts from 0, the rest kept; listed no more.
+	at := t0.Add(2*time.Hour + 999999)
+	r, err := s.RequeueDelivery(t.Context(), ds[1].ID, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := getDelivery(t, s, ds[1].ID)
+	if r.State != notify.Queued || g.State != notify.Queued || !g.Due.Equal(at.Truncate(time.Millisecond)) || g.Attempts != 0 || !g.DoneAt.IsZero() ||
+		g.Claim != "" || len(g.Attachments) != 1 || g.To != ds[1].To || g.Rev != r.Rev {
+		t.Fatalf("requeued = %+v (returned %+v)", g, r)
+	}
+	if d := due(t, s, at, 10); len(d) != 2 || d[1] != ds[1].ID {
+		t.Fatalf("due after requeue = %v; want the queued one and the requeued one", d)
+	}
+	if got := failed(t, s, "", 10); len(got) != 3 {
+		t.Fatalf("%d failed after one was requeued, want 3", len(got))
+	}
+	if c := claim(t, s, ds[1].ID, g.Rev, "next", at.Add(time.Minute)); c.Attempts != 1 {
+		t.Fatalf("the requeued delivery claimed = %+v; want its first attempt again", c)
+	}
+	for _, id := range []string{ds[1].ID, ds[4].ID, ds[5].ID} { // claimed, sent, queued
+		_, err := s.RequeueDelivery(t.Context(), id, at)
+		wantCode(t, err, kerr.Conflict, "delivery_not_failed")
+	}
+	_, err = s.RequeueDelivery(t.Context(), "m0000000000000000000000099.email", at)
+	wantCode(t, err, kerr.NotFound, "delivery_not_found")
 }

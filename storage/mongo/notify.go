@@ -285,6 +285,8 @@ func (s *Store) SettleDelivery(ctx context.Context, id, claim string, st notify.
 		set = append(set, bson.E{Key: "due", Value: msOf(d.Due)})
 	} else {
 		set = append(set, bson.E{Key: "doneAt", Value: msOf(d.DoneAt)})
+	}
+	if d.State == notify.Sent {
 		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "attachments", Value: ""}}})
 	}
 	update = append(update, bson.E{Key: "$set", Value: set})
@@ -314,4 +316,55 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (notify.Delivery, er
 		return notify.Delivery{}, classify(err, "get delivery")
 	}
 	return doc.delivery(), nil
+}
+
+// FailedDeliveries implements notify.OutboxStore: one backward range of
+// the index state_due.
+func (s *Store) FailedDeliveries(ctx context.Context, after string, limit int) ([]notify.Delivery, error) {
+	ms, id, err := notify.FailedPageBounds(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	filter := bson.D{{Key: "state", Value: string(notify.Failed)}, {Key: "$or", Value: bson.A{
+		bson.D{{Key: "due", Value: bson.D{{Key: "$lt", Value: ms}}}},
+		bson.D{{Key: "due", Value: ms}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: id}}}},
+	}}}
+	cur, err := s.outbox().Find(ctx, filter,
+		options.Find().SetSort(bson.D{{Key: "due", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)).SetHint("state_due"))
+	if err != nil {
+		return nil, classify(err, "failed deliveries")
+	}
+	var docs []deliveryDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, classify(err, "failed deliveries")
+	}
+	out := make([]notify.Delivery, len(docs))
+	for i, d := range docs {
+		out[i] = d.delivery()
+	}
+	return out, nil
+}
+
+// RequeueDelivery implements notify.OutboxStore: one update guarded by
+// the state.
+func (s *Store) RequeueDelivery(ctx context.Context, id string, due time.Time) (notify.Delivery, error) {
+	var doc deliveryDoc
+	err := s.guard(ctx, collOutbox+"/"+id, func() error {
+		return s.outbox().FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "state", Value: string(notify.Failed)}},
+			bson.D{
+				{Key: "$set", Value: bson.D{{Key: "state", Value: string(notify.Queued)}, {Key: "due", Value: msOf(due)},
+					{Key: "attempts", Value: 0}, {Key: "claim", Value: ""}}},
+				{Key: "$unset", Value: bson.D{{Key: "doneAt", Value: ""}}},
+				{Key: "$inc", Value: bson.D{{Key: "rev", Value: int64(1)}}},
+			},
+			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc)
+	})
+	if err == nil {
+		return doc.delivery(), nil
+	}
+	if !isNoDoc(err) {
+		return notify.Delivery{}, classify(err, "requeue delivery")
+	}
+	return notify.Delivery{}, s.missingOr(ctx, id, notify.ErrDeliveryNotFailed(id))
 }

@@ -209,3 +209,23 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (notify.Delivery, er
 	}
 	return d, nil
 }
+
+// FailedDeliveries implements notify.OutboxStore: one backward range of
+// the index (state, due), whose entries end with the ID.
+func (s *Store) FailedDeliveries(ctx context.Context, after string, limit int) ([]notify.Delivery, error) {
+	ms, id, err := notify.FailedPageBounds(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT body FROM notify_outbox WHERE state = ? AND (due < ? OR (due = ? AND id < ?))
+		ORDER BY due DESC, id DESC LIMIT ?`, string(notify.Failed), ms, ms, id, limit)
+	if err != nil {
+		return nil, s.fail("failed deliveries", err)
+	}
+	return jsonRows[notify.Delivery](s, rows, "failed deliveries", "delivery")
+}
+
+// RequeueDelivery implements notify.OutboxStore.
+func (s *Store) RequeueDelivery(ctx context.Context, id string, due time.Time) (notify.Delivery, error) {
+	return s.changeDelivery(ctx, "requeue delivery", id, func(d *notify.Delivery) error { return notify.Requeue(d, due) })
+}
