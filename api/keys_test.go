@@ -21,9 +21,10 @@ var camelCase = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
 // foreignFormats are files whose JSON keys follow someone else's format,
 // not Kho's API.
 var foreignFormats = map[string]string{
-	"signing/remote_csc.go":   "the Cloud Signature Consortium API v2 (SAD, PIN, OTP, OAuth's error_description)",
-	"certs-test/pki/files.go": "the test PKI's manifest file, read by scripts and tests, never served",
-	"certs-test/pki/csc.go":   "the test PKI's remote signing service, which speaks the CSC API v2",
+	"signing/remote_csc.go":       "the Cloud Signature Consortium API v2 (SAD, PIN, OTP, OAuth's error_description)",
+	"certs-test/pki/files.go":     "the test PKI's manifest file, read by scripts and tests, never served",
+	"certs-test/pki/csc.go":       "the test PKI's remote signing service, which speaks the CSC API v2",
+	"internal/testenv/mailpit.go": "Mailpit's HTTP API (its message summaries and messages), read by tests",
 }
 
 // TestJSONKeysAreCamelCase walks every struct of the module's Go sources

@@ -253,7 +253,7 @@ func testInvalidLimit(t *testing.T, s notify.Store) {
 // delivery returns a queued e-mail delivery due at due.
 func delivery(n int, due time.Time) notify.Delivery {
 	return notify.Delivery{ID: fmt.Sprintf("m%025d.email", n), Channel: notify.Email, To: fmt.Sprintf("cong.dan%d@example.vn", n),
-		ToName: "Nguyễn Văn Ấn", Kind: notify.KindResult, Ref: "HS-1", Subject: "Kết quả hồ sơ", Text: "Văn bản", HTML: "<p>Văn bản</p>",
+		ToName: "Nguyễn Văn Ấn", Kind: notify.KindResult, Ref: "HS-1", Subject: "Kết quả hồ sơ", Text: "Nội dung thư", HTML: "<p>Nội dung thư</p>",
 		Attachments: []notify.Attachment{{Name: "phiếu.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.7\x00\xff binary")}},
 		State:       notify.Queued, Due: due, CreatedAt: t0, Rev: 1}
 }
