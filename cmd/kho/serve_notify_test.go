@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/notify"
+	"github.com/kho-vn/kho/storage/mongo"
 	"github.com/kho-vn/kho/storage/sqlite"
 )
 
@@ -80,6 +82,72 @@ func TestServeNotify(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // a few more runs of the job send nothing again
 	if got := mp.To(t, to); len(got) != 1 {
 		t.Errorf("%d e-mails to %s after more runs, want 1", len(got), to)
+	}
+}
+
+// TestServeNotifyTwoProcesses: two `kho serve` processes share one
+// MongoDB-wire database (FerretDB) and one SMTP server, each with its
+// outbox job; e-mails queued meanwhile by a third store handle (the
+// workflow) reach Mailpit exactly once each, each sent at its first
+// attempt.
+func TestServeNotifyTwoProcesses(t *testing.T) {
+	mp := testenv.Mailpit(t)
+	uri := testenv.MongoURI(t)
+	db := testenv.UniqueName(t, "notify")
+	for range 2 {
+		startServe(t, map[string]string{"KHO_DATA": t.TempDir()}, "--mongo-uri", uri, "--mongo-db", db,
+			"--smtp-addr", mp.SMTPAddr, "--smtp-from", "kho@kho.example.vn", "--smtp-insecure", "--notify-interval", "20ms")
+	}
+	other, err := mongo.Open(t.Context(), uri, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = other.Drop(context.Background())
+		_ = other.Close(context.Background())
+	}()
+	queuer, err := notify.NewSMTP(notify.SMTPConfig{Addr: "127.0.0.1:1", From: "x@kho.example.vn"}) // only queues
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := notify.New(notify.Config{Store: other, Email: queuer})
+	const n = 20
+	var addrs, ids []string
+	for i := range n {
+		to := testenv.UniqueAddress(t, "example.vn")
+		r, err := svc.Enqueue(t.Context(), notify.Message{Key: fmt.Sprintf("two-%d", i), Kind: notify.KindReceipt, Subject: fmt.Sprintf("Hồ sơ số %d đã được tiếp nhận", i),
+			To: notify.Recipient{Email: to}, Channels: []notify.Channel{notify.Email}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs, ids = append(addrs, to), append(ids, notify.DeliveryID(r.ID, notify.Email))
+		time.Sleep(5 * time.Millisecond) // spread over several runs of the jobs
+	}
+	for i, to := range addrs {
+		if got := mp.WaitTo(t, to, 1, 20*time.Second); len(got) != 1 {
+			t.Errorf("%s: %d e-mails, want 1", to, len(got))
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			d, err := other.GetDelivery(t.Context(), ids[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.State == notify.Sent {
+				if d.Attempts != 1 {
+					t.Errorf("%s sent at attempt %d, want 1", d.ID, d.Attempts)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not sent: %+v", d.ID, d)
+			}
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // more runs of both jobs send nothing again
+	for _, to := range addrs {
+		if got := mp.To(t, to); len(got) != 1 {
+			t.Errorf("%s: %d e-mails after more runs, want 1", to, len(got))
+		}
 	}
 }
 
