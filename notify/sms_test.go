@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kho-vn/kho/internal/kerr"
@@ -173,6 +174,35 @@ func FuzzParseEmail(f *testing.F) {
 		}
 		if again, err := notify.ParseEmail(got); err != nil || again != got {
 			t.Fatalf("ParseEmail(%q) = %q, %v; want itself", got, again, err)
+		}
+	})
+}
+
+// FuzzCursors: a page cursor from a query string (?after=) is Invalid
+// "invalid_cursor" or one the server could have given: a notification's
+// cursor passes CheckCursor only in its own form, and a delivery cursor
+// parses into a due time and an ID that make it again.
+func FuzzCursors(f *testing.F) {
+	for _, s := range []string{"", "1765080245000.abcdefghijklmnopqrstuvwxyz", "1765080245000/abcdefghijklmnopqrstuvwxyz.email",
+		"0000000000000/a234567abcdefghijklmnopqrs.sms", "1/x.email", "-000000000001/abcdefghijklmnopqrstuvwxyz.email", "~"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if err := notify.CheckCursor(s); err != nil {
+			wantCode(t, err, kerr.Invalid, "invalid_cursor")
+		} else if s != "" && (len(s) != 40 || s[13] != '.') {
+			t.Fatalf("CheckCursor accepted %q", s)
+		}
+		ms, id, err := notify.ParseDeliveryCursor(s)
+		if err != nil {
+			wantCode(t, err, kerr.Invalid, "invalid_cursor")
+			return
+		}
+		if s == "" {
+			return
+		}
+		if again := notify.DeliveryCursor(notify.Delivery{ID: id, Due: time.UnixMilli(ms)}); again != s {
+			t.Fatalf("ParseDeliveryCursor(%q) = %d, %q, which make %q", s, ms, id, again)
 		}
 	})
 }
