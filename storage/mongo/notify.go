@@ -135,7 +135,10 @@ func (s *Store) MarkNotificationRead(ctx context.Context, recipient, id string, 
 // MarkAllNotificationsRead implements notify.InboxStore: one update of
 // the recipient's unread notifications (index recipient_unread); each
 // document changes atomically, and a repeat after a partial failure
-// finishes the rest.
+// finishes the rest. On FerretDB 1.x (updates not atomic, lock.go) it
+// takes no per-record lock: racing a MarkNotificationRead of the same
+// notification, the later of the two read times may be kept — both mean
+// "read", nothing else is at stake.
 func (s *Store) MarkAllNotificationsRead(ctx context.Context, recipient string, at time.Time) (int, error) {
 	res, err := s.notifications().UpdateMany(ctx, bson.D{{Key: "recipient", Value: recipient}, {Key: "unread", Value: true}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "unread", Value: false}, {Key: "readAt", Value: utc(at)}}}})
