@@ -90,12 +90,12 @@ type SearchTextUpdate struct {
 // DocumentStore keeps documents and their versions.
 type DocumentStore interface {
 	// CreateDocument inserts d (with d.Rev 1, d.VersionCount 1) and its first
-	// version d.Current. Conflict if d.ID exists.
+	// version d.Current, with d.IssuedBy and d.StatusChange. Conflict if d.ID exists.
 	CreateDocument(ctx context.Context, d Document) error
 	// GetDocument returns a document with its current version. NotFound if none.
 	GetDocument(ctx context.Context, id string) (Document, error)
-	// UpdateDocument replaces the document's metadata, Status and Current
-	// with d's and appends d.Current as a new version when d.VersionCount is
+	// UpdateDocument replaces the document's metadata, Status, StatusChange
+	// and Current with d's (IssuedBy, like Source, stays as created) and appends d.Current as a new version when d.VersionCount is
 	// greater than the stored one — only if the stored Rev is expectedRev;
 	// it then stores Rev expectedRev+1. Conflict if the Rev differs,
 	// NotFound if no document. d.Current.N must equal d.VersionCount.
@@ -287,6 +287,21 @@ type UploadStore interface {
 	BlobClaimed(ctx context.Context, hash string, since time.Time) (bool, error)
 }
 
+// IssueStore keeps the register of papers agencies issued into vaults
+// (IssueRecord). Records are never changed or deleted.
+type IssueStore interface {
+	// ClaimIssue inserts r unless a record with r.Key exists; it returns
+	// the stored record — r, or the one that was there — and whether it
+	// inserted r. Concurrent claims of one key store exactly one record.
+	ClaimIssue(ctx context.Context, r IssueRecord) (IssueRecord, bool, error)
+	// GetIssue returns the record with that key. NotFound if none.
+	GetIssue(ctx context.Context, key string) (IssueRecord, error)
+	// ListIssued returns the records of one dossier of one agency (their
+	// keys start with IssueKeyPrefix(agency, dossier)), ordered by Key, at
+	// most 1000. It is served by an index.
+	ListIssued(ctx context.Context, agency, dossier string) ([]IssueRecord, error)
+}
+
 // Store is everything the vault needs from a metadata store.
 type Store interface {
 	OwnerStore
@@ -297,6 +312,7 @@ type Store interface {
 	LedgerStore
 	UploadStore
 	LedgerLogStore
+	IssueStore
 	// Ping checks that the server answers.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -31,6 +31,11 @@ func (r Role) Valid() bool { return r == RoleCitizen || r == RoleStaff || r == R
 type Actor struct {
 	Subject string `json:"subject"`
 	Role    Role   `json:"role"`
+	// Agency is the code of the agency (mã định danh cơ quan) a staff or
+	// admin token acts for; "" for citizens and for staff of no agency.
+	// Only an actor of an agency issues, revokes and supersedes papers in
+	// its name (Service.Issue).
+	Agency string `json:"agency,omitempty"`
 }
 
 // OwnerKind says whether an owner is a person or an organisation.
@@ -218,7 +223,68 @@ type Document struct {
 	// Rev guards every update: a store applies an update only when the
 	// stored Rev equals the caller's expected Rev, and then increments it.
 	Rev int64 `json:"rev"`
+	// IssuedBy is set on a paper an agency issued into the vault
+	// (Service.Issue, Service.StoreRefused); it never changes after.
+	IssuedBy *IssuedBy `json:"issuedBy,omitempty"`
+	// StatusChange says who revoked or superseded the paper, when and why
+	// (Service.Revoke, Service.Supersede); nil while it is valid.
+	StatusChange *StatusChange `json:"statusChange,omitempty"`
 }
+
+// IssueKind says what an agency put into a vault.
+type IssueKind string
+
+// The issue kinds.
+const (
+	IssueResult  IssueKind = "result"  // the signed result of a dossier (kết quả giải quyết)
+	IssueRefusal IssueKind = "refusal" // a file of a dossier refused at intake (2025 item 29.2)
+)
+
+// IssuedBy records which agency issued a paper, for which dossier.
+type IssuedBy struct {
+	Kind       IssueKind `json:"kind"`
+	Agency     string    `json:"agency"` // agency code, e.g. 000.00.31.H29
+	AgencyName string    `json:"agencyName"`
+	Dossier    string    `json:"dossier"`
+	Number     string    `json:"number,omitempty"` // the paper's number (số hiệu); for a refusal, the file's position
+	IssuedAt   time.Time `json:"issuedAt"`
+	By         string    `json:"by"` // the staff subject who issued it
+}
+
+// StatusChange records the issuing agency's revocation or replacement of
+// a paper.
+type StatusChange struct {
+	Status     Status    `json:"status"` // revoked or superseded
+	Agency     string    `json:"agency"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+	Reason     string    `json:"reason"`
+	ReplacedBy string    `json:"replacedBy,omitempty"` // the new paper's ID, when superseded
+}
+
+// IssueRecord is one entry of the register of issued papers: the key of
+// one issue (IssueKey) and the document it made. The register makes an
+// issue idempotent and answers which papers a dossier issued.
+type IssueRecord struct {
+	Key        string    `json:"key"`
+	Agency     string    `json:"agency"`
+	Dossier    string    `json:"dossier"`
+	Kind       IssueKind `json:"kind"`
+	Number     string    `json:"number"`
+	DocumentID string    `json:"documentId"`
+	OwnerID    string    `json:"ownerId"`
+	At         time.Time `json:"at"`
+}
+
+// IssueKey is the register key of an issue: agency, dossier, kind and
+// number joined by "/". Agency and dossier never hold "/", so the keys of
+// one dossier are those with the prefix IssueKeyPrefix(agency, dossier).
+func IssueKey(agency, dossier string, kind IssueKind, number string) string {
+	return IssueKeyPrefix(agency, dossier) + string(kind) + "/" + number
+}
+
+// IssueKeyPrefix is the common prefix of the register keys of one dossier.
+func IssueKeyPrefix(agency, dossier string) string { return agency + "/" + dossier + "/" }
 
 // EffectiveStatus is the stored status, or StatusExpired when the document
 // is valid but its validity period ended before day.
@@ -257,6 +323,10 @@ const (
 	ActionDownload Action = "download"
 	ActionReuse    Action = "reuse"
 	ActionShare    Action = "share"
+	// An agency's acts on a paper it issued (Service.Issue, Revoke, Supersede).
+	ActionIssue     Action = "issue"
+	ActionRevoke    Action = "revoke"
+	ActionSupersede Action = "supersede"
 
 	ActionList     Action = "list"     // a listing or search of the owner's papers
 	ActionVersions Action = "versions" // the list of a paper's versions
@@ -285,6 +355,12 @@ func (a Action) Label() string {
 		return "Sử dụng lại giấy tờ trong hồ sơ"
 	case ActionShare:
 		return "Chia sẻ giấy tờ"
+	case ActionIssue:
+		return "Cơ quan cấp giấy tờ vào kho"
+	case ActionRevoke:
+		return "Cơ quan thu hồi giấy tờ"
+	case ActionSupersede:
+		return "Cơ quan thay thế giấy tờ"
 	case ActionList:
 		return "Xem danh sách giấy tờ"
 	case ActionVersions:

@@ -118,6 +118,10 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"UploadKeepAndDelete", testUploadKeepAndDelete},
 		{"UploadClaimBlob", testUploadClaimBlob},
 		{"UploadList", testUploadList},
+		// papers agencies issued
+		{"IssuedDocument", testIssuedDocument},
+		{"IssueRegister", testIssueRegister},
+		{"IssueClaimConcurrent", testIssueClaimConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -294,6 +298,16 @@ func wantDoc(d archive.Document) archive.Document {
 	d.CreatedAt = ms(d.CreatedAt)
 	d.UpdatedAt = ms(d.UpdatedAt)
 	d.Current = wantVersion(d.Current)
+	if d.IssuedBy != nil {
+		ib := *d.IssuedBy
+		ib.IssuedAt = ms(ib.IssuedAt)
+		d.IssuedBy = &ib
+	}
+	if d.StatusChange != nil {
+		sc := *d.StatusChange
+		sc.At = ms(sc.At)
+		d.StatusChange = &sc
+	}
 	return d
 }
 

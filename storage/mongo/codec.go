@@ -369,6 +369,83 @@ type documentDoc struct {
 	// SearchVersion is the archive.SearchTextVersion of SearchText's
 	// rules; absent (0) in documents stored before it was kept.
 	SearchVersion int `bson:"searchVersion,omitempty"`
+	// IssuedBy and StatusChange are absent on papers no agency issued
+	// and on valid ones.
+	IssuedBy     *issuedByDoc     `bson:"issuedBy,omitempty"`
+	StatusChange *statusChangeDoc `bson:"statusChange,omitempty"`
+}
+
+// issuedByDoc is archive.IssuedBy.
+type issuedByDoc struct {
+	Kind       string    `bson:"kind"`
+	Agency     string    `bson:"agency"`
+	AgencyName string    `bson:"agencyName"`
+	Dossier    string    `bson:"dossier"`
+	Number     string    `bson:"number,omitempty"`
+	IssuedAt   time.Time `bson:"issuedAt"`
+	By         string    `bson:"by"`
+}
+
+func fromIssuedBy(ib *archive.IssuedBy) *issuedByDoc {
+	if ib == nil {
+		return nil
+	}
+	return &issuedByDoc{Kind: string(ib.Kind), Agency: ib.Agency, AgencyName: ib.AgencyName, Dossier: ib.Dossier,
+		Number: ib.Number, IssuedAt: ib.IssuedAt, By: ib.By}
+}
+
+func (d *issuedByDoc) issuedBy() *archive.IssuedBy {
+	if d == nil {
+		return nil
+	}
+	return &archive.IssuedBy{Kind: archive.IssueKind(d.Kind), Agency: d.Agency, AgencyName: d.AgencyName, Dossier: d.Dossier,
+		Number: d.Number, IssuedAt: utc(d.IssuedAt), By: d.By}
+}
+
+// statusChangeDoc is archive.StatusChange.
+type statusChangeDoc struct {
+	Status     string    `bson:"status"`
+	Agency     string    `bson:"agency"`
+	By         string    `bson:"by"`
+	At         time.Time `bson:"at"`
+	Reason     string    `bson:"reason"`
+	ReplacedBy string    `bson:"replacedBy,omitempty"`
+}
+
+func fromStatusChange(c *archive.StatusChange) *statusChangeDoc {
+	if c == nil {
+		return nil
+	}
+	return &statusChangeDoc{Status: string(c.Status), Agency: c.Agency, By: c.By, At: c.At, Reason: c.Reason, ReplacedBy: c.ReplacedBy}
+}
+
+func (d *statusChangeDoc) statusChange() *archive.StatusChange {
+	if d == nil {
+		return nil
+	}
+	return &archive.StatusChange{Status: archive.Status(d.Status), Agency: d.Agency, By: d.By, At: utc(d.At), Reason: d.Reason, ReplacedBy: d.ReplacedBy}
+}
+
+// issueDoc is archive.IssueRecord; its _id is the record's key.
+type issueDoc struct {
+	Key        string    `bson:"_id"`
+	Agency     string    `bson:"agency"`
+	Dossier    string    `bson:"dossier"`
+	Kind       string    `bson:"kind"`
+	Number     string    `bson:"number"`
+	DocumentID string    `bson:"documentId"`
+	OwnerID    string    `bson:"ownerId"`
+	At         time.Time `bson:"at"`
+}
+
+func fromIssue(r archive.IssueRecord) issueDoc {
+	return issueDoc{Key: r.Key, Agency: r.Agency, Dossier: r.Dossier, Kind: string(r.Kind), Number: r.Number,
+		DocumentID: r.DocumentID, OwnerID: r.OwnerID, At: r.At}
+}
+
+func (d issueDoc) issue() archive.IssueRecord {
+	return archive.IssueRecord{Key: d.Key, Agency: d.Agency, Dossier: d.Dossier, Kind: archive.IssueKind(d.Kind), Number: d.Number,
+		DocumentID: d.DocumentID, OwnerID: d.OwnerID, At: utc(d.At)}
 }
 
 // documentProjection leaves out the version history.
@@ -389,6 +466,7 @@ func (d documentDoc) document() (archive.Document, error) {
 		ID: d.ID, OwnerID: d.OwnerID, Source: archive.Source(d.Source), Metadata: m,
 		Current: cur, VersionCount: d.VersionCount, ReuseCount: d.ReuseCount, SearchText: d.SearchText, SearchVersion: d.SearchVersion,
 		CreatedBy: d.CreatedBy, CreatedAt: utc(d.CreatedAt), UpdatedAt: utc(d.UpdatedAt), Rev: d.Rev,
+		IssuedBy: d.IssuedBy.issuedBy(), StatusChange: d.StatusChange.statusChange(),
 	}, nil
 }
 

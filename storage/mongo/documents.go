@@ -75,6 +75,7 @@ func newDocumentDoc(d archive.Document) (documentDoc, error) {
 		Current: cur, VersionCount: 1, ReuseCount: d.ReuseCount, SearchText: d.SearchText, SearchVersion: d.SearchVersion,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Rev: 1,
 		Versions: []versionDoc{cur}, Blobs: cur.blobsOf(),
+		IssuedBy: fromIssuedBy(d.IssuedBy), StatusChange: fromStatusChange(d.StatusChange),
 	}, nil
 }
 
@@ -135,12 +136,21 @@ func (s *Store) updateDocument(ctx context.Context, d archive.Document, expected
 		{Key: "searchVersion", Value: d.SearchVersion},
 		{Key: "updatedAt", Value: d.UpdatedAt},
 	}
-	// "No fields" is stored as an absent field.
-	var common bson.D
+	// "No fields" and "no status change" are stored as absent fields;
+	// issuedBy is kept as created.
+	var common, unset bson.D
 	if meta.Fields != nil {
 		set = append(set, bson.E{Key: "fields", Value: meta.Fields})
 	} else {
-		common = append(common, bson.E{Key: "$unset", Value: bson.D{{Key: "fields", Value: ""}}})
+		unset = append(unset, bson.E{Key: "fields", Value: ""})
+	}
+	if d.StatusChange != nil {
+		set = append(set, bson.E{Key: "statusChange", Value: fromStatusChange(d.StatusChange)})
+	} else {
+		unset = append(unset, bson.E{Key: "statusChange", Value: ""})
+	}
+	if len(unset) > 0 {
+		common = append(common, bson.E{Key: "$unset", Value: unset})
 	}
 	common = append(common, bson.E{Key: "$inc", Value: bson.D{{Key: "rev", Value: int64(1)}}})
 

@@ -37,6 +37,7 @@ var schemaMigrations = []migration{
 	{7, "drop the per-chain ledger heads (replaced by checkpoints)", migrateDropLedgerHeads},
 	{8, "working-time calendars", migrateCalendars},
 	{9, "notifications and the notification outbox", migrateNotify},
+	{10, "register of issued papers", migrateIssued},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

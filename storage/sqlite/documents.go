@@ -24,6 +24,16 @@ func normDoc(d *archive.Document) {
 	d.CreatedAt = utcMs(d.CreatedAt)
 	d.UpdatedAt = utcMs(d.UpdatedAt)
 	d.Current.CreatedAt = utcMs(d.Current.CreatedAt)
+	if d.IssuedBy != nil {
+		ib := *d.IssuedBy
+		ib.IssuedAt = utcMs(ib.IssuedAt)
+		d.IssuedBy = &ib
+	}
+	if d.StatusChange != nil {
+		sc := *d.StatusChange
+		sc.At = utcMs(sc.At)
+		d.StatusChange = &sc
+	}
 	if d.Current.Signature != nil {
 		sig := *d.Current.Signature
 		sig.VerifiedAt = utcMs(sig.VerifiedAt)
@@ -219,6 +229,7 @@ func (s *Store) UpdateDocument(ctx context.Context, d archive.Document, expected
 			return err
 		}
 		d.OwnerID, d.Source, d.CreatedBy, d.CreatedAt = owner, old.Source, old.CreatedBy, old.CreatedAt
+		d.IssuedBy = old.IssuedBy
 		d.Rev = rev + 1
 		d.ReuseCount = 0 // the column holds it
 		nb, err := encodeDoc(d)

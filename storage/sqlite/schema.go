@@ -276,6 +276,17 @@ CREATE TABLE notify_outbox (
 ) WITHOUT ROWID;
 CREATE INDEX notify_outbox_due ON notify_outbox (state, due);
 `,
+	// 10: the register of papers agencies issued into vaults
+	// (archive.IssueRecord): one row per issue key (agency/dossier/kind/
+	// number), which makes an issue idempotent; ListIssued reads one
+	// dossier's rows by key prefix on the primary key.
+	`
+CREATE TABLE issued (
+	key         TEXT PRIMARY KEY,
+	document_id TEXT NOT NULL,
+	body        TEXT NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
