@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/signing"
 	"github.com/kho-vn/kho/storage"
@@ -40,6 +41,12 @@ type Config struct {
 	VerifyTimeout time.Duration
 	// Ledger signs the ledger's checkpoints (checkpoint.go); zero: none.
 	Ledger LedgerSigning
+	// OnPaper, when set, is told after an agency issued, revoked or
+	// superseded a paper, so that the owner can be notified (the hook of
+	// issue 10's notifications). It runs on the caller's goroutine once
+	// the change is durable; it must not block for long, and what it does
+	// cannot undo the change.
+	OnPaper func(ctx context.Context, e PaperEvent)
 }
 
 // Upload is the content of a new document or version, streamed.
@@ -389,18 +396,55 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	if limit > 0 && nd.Size >= 0 && owner.UsedBytes+nd.Size > limit {
 		return Document{}, errQuotaExceeded(owner.UsedBytes, nd.Size, limit)
 	}
-	docID := NewID(s.nowUTC())
-	in := s.newIntent(a, ownerID, docID, 1)
+	return s.commitNew(ctx, a, newDoc{id: NewID(s.nowUTC()), owner: owner, limit: limit, source: nd.Source,
+		meta: meta, def: def, up: nd.Upload, fileName: fileName, action: ActionCreate})
+}
+
+// newDoc is a validated new document for commitNew.
+type newDoc struct {
+	id       string
+	owner    Owner
+	limit    int64 // the owner's quota (effectiveQuota); -1: unlimited
+	source   Source
+	meta     Metadata
+	def      *forms.Definition
+	up       Upload
+	fileName string
+	issued   *IssuedBy
+	// action and acc are the ledger entry that records the document.
+	action Action
+	acc    Access
+	// claim, when set, runs once the content is stored and checked, just
+	// before the metadata is written: an error, or a document it returns
+	// (one stored already), ends the write with it.
+	claim func(ctx context.Context) (*Document, error)
+}
+
+// commitNew streams p's content into the blob store under an intent,
+// writes the document, then the ledger entry that records it (see Put).
+func (s *Service) commitNew(ctx context.Context, a Actor, p newDoc) (Document, error) {
+	in := s.newIntent(a, p.owner.ID, p.id, 1)
 	in.NewDocument = true
-	u, blob, sig, err := s.storeForCommit(ctx, in, owner, limit, nd.Upload, fileName)
+	u, blob, sig, err := s.storeForCommit(ctx, in, p.owner, p.limit, p.up, p.fileName)
 	if err != nil {
 		return Document{}, err
 	}
+	if p.claim != nil {
+		existing, err := p.claim(ctx)
+		if err != nil || existing != nil {
+			u.fail(ctx, true)
+			if err != nil {
+				return Document{}, err
+			}
+			return *existing, nil
+		}
+	}
+	meta := p.meta
 	now := s.nowUTC()
 	d := Document{
-		ID:       docID,
-		OwnerID:  ownerID,
-		Source:   nd.Source,
+		ID:       p.id,
+		OwnerID:  p.owner.ID,
+		Source:   p.source,
 		Metadata: meta,
 		Current: Version{
 			N:         1,
@@ -419,8 +463,9 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 		CreatedAt:    now,
 		UpdatedAt:    now,
 		Rev:          1,
+		IssuedBy:     p.issued,
 	}
-	indexText(&d, def)
+	indexText(&d, p.def)
 	// The document is written deferred and made durable by the durable
 	// write of the ledger entry that records it (the store's log is synced
 	// in order): one wait for the disk instead of two. Only when no entry
@@ -429,11 +474,17 @@ func (s *Service) Put(ctx context.Context, a Actor, nd NewDocument) (Document, e
 	// test instead of being covered up here.
 	if err := s.deferred.CreateDocument(ctx, d); err != nil {
 		u.fail(ctx, surely(err))
+		if p.claim != nil && kerr.IsKind(err, kerr.Conflict) {
+			// A concurrent retry of the same claim wrote it first.
+			if got, gerr := s.store.GetDocument(ctx, d.ID); gerr == nil {
+				return got, nil
+			}
+		}
 		return Document{}, storeErr("create document", err)
 	}
-	if err := s.record(ctx, a, ActionCreate, d, 1, Access{}); err != nil {
+	if err := s.record(ctx, a, p.action, d, 1, p.acc); err != nil {
 		s.log.ErrorContext(ctx, "ledger entry for a stored change not written",
-			"action", string(ActionCreate), "owner", d.OwnerID, "document", d.ID, "version", 1, "err", err)
+			"action", string(p.action), "owner", d.OwnerID, "document", d.ID, "version", 1, "err", err)
 		if err := s.sync(ctx); err != nil {
 			u.fail(ctx, false) // committed, but perhaps not durable: the collector looks
 			return Document{}, storeErr("sync the new document", err)
@@ -456,6 +507,9 @@ func (s *Service) AddVersion(ctx context.Context, a Actor, id string, expectedRe
 // addVersion stores up as a new version of d (loaded for a): change and
 // source are the new version's.
 func (s *Service) addVersion(ctx context.Context, a Actor, d Document, expectedRev int64, up Upload, change string, source Source) (Document, error) {
+	if d.IssuedBy != nil {
+		return Document{}, errIssuedLocked(d.ID)
+	}
 	if expectedRev != 0 && d.Rev != expectedRev {
 		return Document{}, errChanged(d.ID, expectedRev, d.Rev)
 	}
@@ -514,6 +568,9 @@ func (s *Service) UpdateMetadata(ctx context.Context, a Actor, id string, expect
 	}
 	if p == (MetadataPatch{}) {
 		return Document{}, invalid("empty_patch", "Không có thông tin nào được thay đổi.", "the patch sets no field")
+	}
+	if d.IssuedBy != nil && !p.labelsOnly() {
+		return Document{}, errIssuedLocked(d.ID)
 	}
 	d, err = s.commitVersion(ctx, d, expectedRev, func(cur Document, now time.Time) (Document, error) {
 		m := applyPatch(cur.Metadata, p)
@@ -758,12 +815,7 @@ func (s *Service) Reuse(ctx context.Context, a Actor, id string, r ReuseRequest)
 	// formed, the document's state is what stands in the way.
 	today := s.today()
 	if st := d.EffectiveStatus(today); st != StatusValid || (!d.ValidFrom.IsZero() && today.Before(d.ValidFrom)) {
-		if st == StatusValid {
-			st = "not yet valid"
-		}
-		return ReuseRecord{}, kerr.New(kerr.Conflict, "document_not_reusable",
-			"Giấy tờ không còn hiệu lực (hết hạn, bị thu hồi hoặc bị thay thế) nên không thể sử dụng lại.",
-			"document %s is %s on %s", d.ID, st, today)
+		return ReuseRecord{}, notReusable(d, st, today)
 	}
 	v, err := s.version(ctx, d, r.Version)
 	if err != nil {

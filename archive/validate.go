@@ -157,7 +157,7 @@ func checkDate(field string, d Date) error {
 var textLabels = map[string]string{
 	"name": "Tên", "summary": "Trích yếu", "number": "Số hiệu", "issuer": "Cơ quan cấp",
 	"validityScope": "Phạm vi hiệu lực", "description": "Mô tả", "component name": "Tên thành phần hồ sơ",
-	"idIssuer": "Nơi cấp", "purpose": "Mục đích truy cập", "dossier": "Mã hồ sơ",
+	"idIssuer": "Nơi cấp", "purpose": "Mục đích truy cập", "dossier": "Mã hồ sơ", "reason": "Lý do",
 }
 
 // multilineText are the fields that may hold line breaks (LF; a CRLF is
