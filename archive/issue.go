@@ -223,7 +223,7 @@ func canIssue(a Actor, agency string) error {
 	if agency == "" {
 		return invalid("agency_required", "Cần ghi mã định danh của cơ quan cấp giấy tờ.", "no agency code")
 	}
-	if !agencyCodeRE.MatchString(agency) {
+	if !ValidAgencyCode(agency) {
 		return invalid("invalid_agency_code", "Mã định danh cơ quan không hợp lệ (dạng 000.00.31.H29).", "agency code %q", agency)
 	}
 	if a.Agency != agency {

@@ -49,6 +49,10 @@ func ValidIdentityNumber(s string) bool {
 	return p >= 1 && p <= 96
 }
 
+// ValidAgencyCode reports whether s is an agency code (mã định danh cơ
+// quan, Decision 20/2020/QĐ-TTg) such as "000.00.31.H29".
+func ValidAgencyCode(s string) bool { return agencyCodeRE.MatchString(s) }
+
 // ValidOrganizationCode reports whether s is an organisation's tax code (10
 // digits, optionally with a "-NNN" branch suffix) or an agency code such as
 // "000.00.31.H29".

@@ -87,6 +87,7 @@ func runTokenCreate(ctx context.Context, a *app, cmd *command, args []string) er
 	role := fs.String("role", "", "`ROLE`: citizen, staff or admin")
 	name := fs.String("name", "", "a `NAME` to recognise the token by")
 	expires := fs.Duration("expires", 0, "lifetime, e.g. 720h (default: no expiry)")
+	agency := fs.String("agency", "", "the agency `CODE` (e.g. 000.00.31.H29) a staff or admin token acts for: it issues, revokes and supersedes that agency's papers")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
 	}
@@ -95,6 +96,9 @@ func runTokenCreate(ctx context.Context, a *app, cmd *command, args []string) er
 	}
 	now := a.now()
 	secret, tok, err := auth.Generate(*subject, archive.Role(*role), *name, now)
+	if err == nil {
+		tok, err = tok.ForAgency(*agency)
+	}
 	if err != nil {
 		return &usageError{err}
 	}

@@ -79,6 +79,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"doc", "put", "--token", "t", "--type", "KHAC", "--name", "n", "--issue-date", "02/01/2020", "f.pdf"}, 2, "(invalid_date: --issue-date"},
 		{[]string{"doc", "put", "--token", "t", "--type", "KHAC", "--name", "n", "--field", "oops", "f.pdf"}, 2, "(invalid_arguments: invalid value \"oops\" for flag -field"},
 		{[]string{"admin", "token", "create", "--data", "d", "--subject", "x", "--role", "king"}, 2, "(invalid_role: "},
+		{[]string{"admin", "token", "create", "--data", "d", "--subject", "x", "--role", "staff", "--agency", "UBND"}, 2, "(invalid_agency_code: "},
+		{[]string{"admin", "token", "create", "--data", "d", "--subject", "001099012345", "--role", "citizen", "--agency", "000.00.31.H29"}, 2, "(agency_for_citizen: "},
 		{[]string{"admin", "token", "revoke", "--data", "d"}, 2, "(invalid_arguments: want 1 arguments, got 0"},
 		{[]string{"admin", "ferretdb-indexes", "--postgres-url", "postgres://x/y"}, 2, "(mongo_uri_required: "},
 		{[]string{"admin", "ferretdb-indexes", "--mongo-uri", "http://x"}, 2, "(invalid_mongo_uri: "},
@@ -246,6 +248,15 @@ func TestAdminTokens(t *testing.T) {
 	code, out, _ = runKho(t, env, "admin", "token", "ls", "--json")
 	if code != 0 || !strings.Contains(out, `"revoked": true`) || strings.Contains(out, secret) {
 		t.Fatalf("ls --json after revoke: exit %d\n%s", code, out)
+	}
+	// A staff token of an agency lists its agency.
+	code, _, errs = runKho(t, env, "admin", "token", "create", "--subject", "canbo01", "--role", "staff", "--agency", "000.00.31.H29")
+	if code != 0 {
+		t.Fatalf("create with --agency: exit %d, %s", code, errs)
+	}
+	code, out, _ = runKho(t, env, "admin", "token", "ls", "--json")
+	if code != 0 || !strings.Contains(out, `"agency": "000.00.31.H29"`) {
+		t.Fatalf("ls --json after create --agency: exit %d\n%s", code, out)
 	}
 	code, _, errs = runKho(t, env, "admin", "token", "revoke", "nosuchtoken")
 	if code != 1 || !strings.HasPrefix(errs, "kho: ") || !strings.Contains(errs, "not_found") {

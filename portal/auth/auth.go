@@ -12,14 +12,17 @@ import (
 // Token is a stored API token. The secret itself is never stored: Hash is
 // the lowercase hex SHA-256 of the full token string the client presents.
 type Token struct {
-	ID        string       `json:"id"` // public, short; shown in listings
-	Hash      string       `json:"-"`
-	Subject   string       `json:"subject"`
-	Role      archive.Role `json:"role"`
-	Name      string       `json:"name,omitempty"`
-	CreatedAt time.Time    `json:"createdAt"`
-	ExpiresAt time.Time    `json:"expiresAt,omitzero"` // zero = no expiry
-	Revoked   bool         `json:"revoked,omitempty"`
+	ID      string       `json:"id"` // public, short; shown in listings
+	Hash    string       `json:"-"`
+	Subject string       `json:"subject"`
+	Role    archive.Role `json:"role"`
+	// Agency is the agency code a staff or admin token acts for ("" =
+	// none): the agency whose papers it issues, revokes and supersedes.
+	Agency    string    `json:"agency,omitempty"`
+	Name      string    `json:"name,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt,omitzero"` // zero = no expiry
+	Revoked   bool      `json:"revoked,omitempty"`
 }
 
 // Store keeps tokens. Error kinds as in archive's store interfaces.

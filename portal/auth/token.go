@@ -134,4 +134,24 @@ func Authenticate(ctx context.Context, store Store, header string, now time.Time
 }
 
 // Actor returns the archive actor a token acts as.
-func (t Token) Actor() archive.Actor { return archive.Actor{Subject: t.Subject, Role: t.Role} }
+func (t Token) Actor() archive.Actor {
+	return archive.Actor{Subject: t.Subject, Role: t.Role, Agency: t.Agency}
+}
+
+// ForAgency returns t acting for the agency code (mã định danh cơ quan,
+// e.g. 000.00.31.H29); "" leaves it without one. Invalid
+// "invalid_agency_code" for another shape, "agency_for_citizen" for a
+// citizen's token.
+func (t Token) ForAgency(code string) (Token, error) {
+	if code == "" {
+		return t, nil
+	}
+	if !archive.ValidAgencyCode(code) {
+		return Token{}, kerr.New(kerr.Invalid, "invalid_agency_code", "Mã định danh cơ quan không hợp lệ (dạng 000.00.31.H29).", "agency code %q", code)
+	}
+	if t.Role == archive.RoleCitizen {
+		return Token{}, kerr.New(kerr.Invalid, "agency_for_citizen", "Chỉ mã truy cập của cán bộ hoặc quản trị viên mới gắn với cơ quan.", "a citizen token acts for no agency")
+	}
+	t.Agency = code
+	return t, nil
+}

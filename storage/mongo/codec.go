@@ -544,11 +544,13 @@ type tokenDoc struct {
 	// ExpiresAt is absent when the token does not expire.
 	ExpiresAt *time.Time `bson:"expiresAt,omitempty"`
 	Revoked   bool       `bson:"revoked"`
+	// Agency is absent on tokens that act for no agency.
+	Agency string `bson:"agency,omitempty"`
 }
 
 func fromToken(t auth.Token) tokenDoc {
 	d := tokenDoc{ID: t.ID, Hash: t.Hash, Subject: t.Subject, Role: string(t.Role), Name: t.Name,
-		CreatedAt: t.CreatedAt, Revoked: t.Revoked}
+		CreatedAt: t.CreatedAt, Revoked: t.Revoked, Agency: t.Agency}
 	if !t.ExpiresAt.IsZero() {
 		e := t.ExpiresAt
 		d.ExpiresAt = &e
@@ -558,7 +560,7 @@ func fromToken(t auth.Token) tokenDoc {
 
 func (d tokenDoc) token() auth.Token {
 	t := auth.Token{ID: d.ID, Hash: d.Hash, Subject: d.Subject, Role: archive.Role(d.Role), Name: d.Name,
-		CreatedAt: utc(d.CreatedAt), Revoked: d.Revoked}
+		CreatedAt: utc(d.CreatedAt), Revoked: d.Revoked, Agency: d.Agency}
 	if d.ExpiresAt != nil {
 		t.ExpiresAt = utc(*d.ExpiresAt)
 	}

@@ -287,6 +287,11 @@ CREATE TABLE issued (
 	body        TEXT NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 11: the agency a staff or admin token acts for (auth.Token.Agency);
+	// '' for the tokens made before.
+	`
+ALTER TABLE tokens ADD COLUMN agency TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

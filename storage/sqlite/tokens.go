@@ -9,7 +9,7 @@ import (
 	"github.com/kho-vn/kho/portal/auth"
 )
 
-const tokenColumns = `id, hash, subject, role, name, created_at, expires_at, revoked`
+const tokenColumns = `id, hash, subject, role, name, created_at, expires_at, revoked, agency`
 
 func scanToken(sc interface{ Scan(...any) error }) (auth.Token, error) {
 	var (
@@ -17,7 +17,7 @@ func scanToken(sc interface{ Scan(...any) error }) (auth.Token, error) {
 		role             string
 		created, expires sql.NullInt64
 	)
-	if err := sc.Scan(&t.ID, &t.Hash, &t.Subject, &role, &t.Name, &created, &expires, &t.Revoked); err != nil {
+	if err := sc.Scan(&t.ID, &t.Hash, &t.Subject, &role, &t.Name, &created, &expires, &t.Revoked, &t.Agency); err != nil {
 		return auth.Token{}, err
 	}
 	t.Role = archive.Role(role)
@@ -27,8 +27,8 @@ func scanToken(sc interface{ Scan(...any) error }) (auth.Token, error) {
 
 // CreateToken inserts t. Conflict if t.ID or t.Hash exists.
 func (s *Store) CreateToken(ctx context.Context, t auth.Token) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Hash, t.Subject, string(t.Role), t.Name, millis(t.CreatedAt), millis(t.ExpiresAt), t.Revoked)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Hash, t.Subject, string(t.Role), t.Name, millis(t.CreatedAt), millis(t.ExpiresAt), t.Revoked, t.Agency)
 	if isUnique(err) {
 		return conflict("token_exists", "Mã truy cập đã tồn tại.", "sqlite: a token with ID %q or the same hash exists", t.ID)
 	}

@@ -121,6 +121,7 @@ func testCreateAndFind(t *testing.T, s auth.Store) {
 	citizen := token("tk1", "001090012345", archive.RoleCitizen)
 	staff := token("tk2", "can-bo-01", archive.RoleStaff)
 	staff.ExpiresAt = time.Date(2027, 1, 1, 0, 0, 0, 123456789, ict)
+	staff.Agency = "000.00.31.H29" // an agency's staff token keeps its agency
 	admin := token("tk3", "quan-tri", archive.RoleAdmin)
 	admin.Name = ""
 	for _, tok := range []auth.Token{citizen, staff, admin} {
@@ -132,6 +133,9 @@ func testCreateAndFind(t *testing.T, s auth.Store) {
 		if got.CreatedAt.Location() != time.UTC {
 			t.Errorf("CreatedAt is in %v, want UTC", got.CreatedAt.Location())
 		}
+	}
+	if got := find(t, s, staff.Hash); got.Agency != "000.00.31.H29" || got.Actor().Agency != "000.00.31.H29" {
+		t.Errorf("Agency = %q (actor %q), want 000.00.31.H29", got.Agency, got.Actor().Agency)
 	}
 	if got := find(t, s, citizen.Hash); !got.ExpiresAt.IsZero() {
 		t.Errorf("a token without expiry came back expiring at %v", got.ExpiresAt)
