@@ -219,6 +219,9 @@ func canIssue(a Actor, agency string) error {
 	if a.Role == RoleCitizen {
 		return kerr.New(kerr.Permission, "staff_only", msgStaffOnly, "citizens may not issue, revoke or supersede papers")
 	}
+	if a.Agency == "" {
+		return kerr.New(kerr.Permission, "not_agency_staff", msgNotAgencyStaff, "actor %q acts for no agency", a.Subject)
+	}
 	agency = strings.TrimSpace(agency)
 	if agency == "" {
 		return invalid("agency_required", "Cần ghi mã định danh của cơ quan cấp giấy tờ.", "no agency code")

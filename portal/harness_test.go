@@ -50,7 +50,16 @@ type env struct {
 	logs    *logSink
 
 	admin, staff, citizenA, citizenB string
+	// issuer and issuerB are staff of two agencies (Token.Agency): they
+	// issue, revoke and supersede papers in their agency's name.
+	issuer, issuerB string
 }
+
+// The agencies of the issuer tokens.
+const (
+	agencyA = "000.00.31.H29"
+	agencyB = "000.00.32.H29"
+)
 
 type envOptions struct {
 	vault  archive.Config
@@ -124,7 +133,25 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	e.staff = e.token("canbo01", archive.RoleStaff, time.Time{})
 	e.citizenA = e.token(ownerA, archive.RoleCitizen, time.Time{})
 	e.citizenB = e.token(ownerB, archive.RoleCitizen, time.Time{})
+	e.issuer = e.agencyToken("canbo.ubnd", agencyA)
+	e.issuerB = e.agencyToken("canbo.dakao", agencyB)
 	return e
+}
+
+// agencyToken stores a new staff token acting for agency and returns its secret.
+func (e *env) agencyToken(subject, agency string) string {
+	e.t.Helper()
+	secret, tok, err := auth.Generate(subject, archive.RoleStaff, "test", time.Now())
+	if err == nil {
+		tok, err = tok.ForAgency(agency)
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.store.CreateToken(context.Background(), tok); err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
 }
 
 // token stores a new token and returns its secret.

@@ -174,9 +174,10 @@ func walkBody(sp *base.SchemaProxy, prefix string, depth int, so *specOp) {
 type party int
 
 const (
-	partyA     party = iota // owner A, a citizen
-	partyStaff              // a staff member
-	partyAdmin              // an administrator
+	partyA      party = iota // owner A, a citizen
+	partyStaff               // a staff member
+	partyAdmin               // an administrator
+	partyIssuer              // a staff member of agency A (Token.Agency), who issues papers
 )
 
 // privacyRow is the matrix's row for one owner-scoped operation: the ways
@@ -314,8 +315,27 @@ func (f *fixture) tokenOf(p party) string {
 		return f.staff
 	case partyAdmin:
 		return f.admin
+	case partyIssuer:
+		return f.issuer
 	}
 	return f.citizenA
+}
+
+// issued returns the ID of a result agency A issued into A's vault with
+// number n, issuing it on first use (an issue is idempotent by number):
+// the thing the positive controls of revoke and supersede act on, as A's
+// card is no issued paper.
+func (f *fixture) issued(n string) string {
+	f.t.Helper()
+	a := archive.Actor{Subject: "canbo.ubnd", Role: archive.RoleStaff, Agency: agencyA}
+	body := pdf("ket qua " + n)
+	d, err := f.vault.Issue(context.Background(), a, archive.IssueRequest{Owner: ownerA, TypeCode: "KHAC", Name: "Kết quả " + n,
+		Number: n, Agency: archive.Agency{Code: agencyA, Name: "Ủy ban nhân dân Phường Bến Nghé"}, Dossier: agencyA + "-261207-0100",
+		Upload: archive.Upload{Body: bytes.NewReader(body), Size: int64(len(body)), FileName: "ket-qua.pdf"}})
+	if err != nil {
+		f.t.Fatalf("issue %s: %v", n, err)
+	}
+	return d.ID
 }
 
 // ghost returns c with every identifier of A's replaced by one of nothing.

@@ -286,9 +286,39 @@ func privacyRows() []privacyRow {
 				},
 				ok: 201, shows: cardID, status: 404, code: "document_not_found"},
 		}},
+		// B names A's card; the control acts on a paper agency A issued
+		// to A (f.issued): A's card was uploaded, and only an issued
+		// paper can be revoked or replaced.
+		{op: "revokeDocument", cases: []privacyCase{
+			{name: "A's card", inputs: []string{"path.id"},
+				req: func(f *fixture) call {
+					return jsonCall("POST", "/api/v1/documents/"+f.issued("1")+"/revoke", `{"reason":"Cấp sai ngày sinh"}`)
+				},
+				bReq: func(f *fixture) call { return jsonCall("POST", doc(f)+"/revoke", `{"reason":"Cấp sai ngày sinh"}`) },
+				by:   partyIssuer, ok: 200, shows: text(`"status":"revoked"`), status: 403, code: "staff_only"},
+		}},
+		{op: "supersedeDocument", cases: []privacyCase{
+			{name: "A's card by A's card", inputs: []string{"path.id", "body.replacement"},
+				req: func(f *fixture) call {
+					return jsonCall("POST", "/api/v1/documents/"+f.issued("2")+"/supersede", `{"replacement":"`+f.issued("3")+`","reason":"Cấp lại"}`)
+				},
+				bReq: func(f *fixture) call {
+					return jsonCall("POST", doc(f)+"/supersede", `{"replacement":"`+f.card.ID+`","reason":"Cấp lại"}`)
+				},
+				by: partyIssuer, ok: 200, shows: text(`"status":"superseded"`), status: 403, code: "staff_only"},
+		}},
 		{op: "listReuses", cases: []privacyCase{
 			{name: "A's card", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(doc(f) + "/reuses") },
 				ok: 200, shows: text(secretDossier), status: 404, code: "document_not_found"},
+		}},
+		{op: "issueDocument", cases: []privacyCase{
+			{name: "into A's vault", inputs: []string{"query.owner"},
+				req: func(f *fixture) call {
+					q := url.Values{"owner": {ownerA}, "dossier": {agencyA + "-261207-0101"}, "agencyName": {"Ủy ban nhân dân Phường Bến Nghé"},
+						"number": {"9"}, "type": {"KHAC"}, "name": {"Kết quả"}}
+					return call{method: "POST", path: "/api/v1/issued?" + q.Encode(), contentType: "application/pdf", body: pdf("ket qua 9")}
+				},
+				by: partyIssuer, ok: 201, shows: text(`"ownerId":"` + ownerA + `"`), status: 403, code: "staff_only"},
 		}},
 		{op: "signBatch", cases: []privacyCase{
 			{name: "A's card", inputs: []string{"body.documents"},
@@ -453,6 +483,9 @@ func TestAuthenticationRequired(t *testing.T) {
 		"PATCH /api/v1/documents/{id}":                    {"application/json", "", []byte(`{"name":"x"}`)},
 		"POST /api/v1/documents/{id}/versions":            {"application/pdf", "?filename=x.pdf", pdf("y")},
 		"POST /api/v1/documents/{id}/reuse":               {"application/json", "", []byte(`{"dossier":"x"}`)},
+		"POST /api/v1/documents/{id}/revoke":              {"application/json", "", []byte(`{"reason":"x"}`)},
+		"POST /api/v1/documents/{id}/supersede":           {"application/json", "", []byte(`{"replacement":"` + d.ID + `","reason":"x"}`)},
+		"POST /api/v1/issued":                             {"application/pdf", "?owner=" + ownerA + "&dossier=x&agencyName=x&type=KHAC&name=x", pdf("y")},
 		"PUT /api/v1/document-types/{code}":               {"application/json", "", []byte(`{"name":"x"}`)},
 		"PUT /api/v1/procedures/{code}":                   {"application/json", "", []byte(`{"name":"x","components":[]}`)},
 		"POST /api/v1/catalog":                            {"application/json", "", []byte(`{}`)},

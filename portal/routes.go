@@ -46,7 +46,11 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/v1/documents/{id}/versions/{n}/signature-report", handle: s.getSignatureReport},
 		{method: "POST", path: "/api/v1/documents/{id}/sign", handle: s.signDocument, stream: true},
 		{method: "POST", path: "/api/v1/documents/{id}/reuse", handle: s.reuseDocument},
+		{method: "POST", path: "/api/v1/documents/{id}/revoke", handle: s.revokeDocument},
+		{method: "POST", path: "/api/v1/documents/{id}/supersede", handle: s.supersedeDocument},
 		{method: "GET", path: "/api/v1/documents/{id}/reuses", handle: s.listReuses},
+
+		{method: "POST", path: "/api/v1/issued", handle: s.issueDocument, stream: true},
 
 		{method: "GET", path: "/api/v1/signing/keys", handle: s.listSigningKeys},
 		{method: "POST", path: "/api/v1/signing/sign", handle: s.signPDF, stream: true},
