@@ -339,31 +339,35 @@ func (s *Service) StoreRefused(ctx context.Context, a Actor, owner string, agenc
 	return out, nil
 }
 
-// Issued returns the papers the actor's agency issued for one dossier,
-// ordered by kind and number (staff or admin of that agency). Papers
-// whose issue was claimed but never written (a crash) are left out.
-func (s *Service) Issued(ctx context.Context, a Actor, agency, dossier string) ([]Document, error) {
+// Issued returns the register's records of the papers the actor's
+// agency issued for one dossier (staff or admin of that agency), ordered
+// by kind and number: which document each issue made, and for whom. It
+// names the papers without reading them: a paper's metadata is read
+// through Get, with a purpose, like any other. Records whose document
+// was never written (an issue cut short by a crash, which its retry
+// completes) are left out.
+func (s *Service) Issued(ctx context.Context, a Actor, agency, dossier string) ([]IssueRecord, error) {
 	if err := canIssue(a, agency); err != nil {
 		return nil, err
 	}
 	dossier = strings.TrimSpace(dossier)
 	if dossier == "" || strings.Contains(dossier, "/") {
-		return []Document{}, nil
+		return []IssueRecord{}, nil
 	}
 	recs, err := s.store.ListIssued(ctx, agency, dossier)
 	if err != nil {
 		return nil, storeErr("list issued", err)
 	}
-	out := []Document{}
+	out := []IssueRecord{}
 	for _, rec := range recs {
-		d, err := s.store.GetDocument(ctx, rec.DocumentID)
+		_, err := s.store.GetDocument(ctx, rec.DocumentID)
 		if kerr.IsKind(err, kerr.NotFound) {
 			continue
 		}
 		if err != nil {
 			return nil, storeErr("get issued document", err)
 		}
-		out = append(out, d)
+		out = append(out, rec)
 	}
 	return out, nil
 }

@@ -122,8 +122,8 @@ func TestIssue(t *testing.T) {
 	wantCode(t, err, "")
 	list, err := v.Issued(ctx, staffA, agencyA, dossier)
 	wantCode(t, err, "")
-	if len(list) != 2 || list[0].ID != d.ID || list[1].ID != second.ID {
-		t.Fatalf("Issued = %v", idsOfDocs(list))
+	if len(list) != 2 || list[0].DocumentID != d.ID || list[1].DocumentID != second.ID || list[0].OwnerID != citizenA.Subject {
+		t.Fatalf("Issued = %+v", list)
 	}
 	_, err = v.Issued(ctx, staffB, agencyA, dossier)
 	wantCode(t, err, "not_agency_staff")
@@ -167,12 +167,15 @@ func TestIssueResumesAfterCrash(t *testing.T) {
 	list, err := v.Issued(ctx, staffA, agencyA, dossier)
 	wantCode(t, err, "")
 	if len(list) != 0 {
-		t.Fatalf("a claim without its document is listed: %v", idsOfDocs(list))
+		t.Fatalf("a claim without its document is listed: %+v", list)
 	}
 	d, err := v.Issue(ctx, staffA, result(citizenA.Subject, "15/2026/KS", pdfBytes("ket qua")))
 	wantCode(t, err, "")
 	if d.ID != claimed {
 		t.Fatalf("the retry made %s, the register names %s", d.ID, claimed)
+	}
+	if list, err = v.Issued(ctx, staffA, agencyA, dossier); err != nil || len(list) != 1 || list[0].DocumentID != claimed {
+		t.Fatalf("Issued after the retry = %+v, %v", list, err)
 	}
 }
 
