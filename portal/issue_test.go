@@ -85,6 +85,14 @@ func TestIssueAPI(t *testing.T) {
 	if r.Status != archive.StatusRevoked || r.EffectiveStatus != "revoked" || r.StatusChange == nil || r.StatusChange.Reason != "Cấp sai ngày sinh" {
 		t.Fatalf("revoked: %s %+v", r.Status, r.StatusChange)
 	}
+	// A dossier that reused it earlier asks its current status: the
+	// document view, with a purpose.
+	var now issued
+	e.do(call{method: "GET", path: "/api/v1/documents/" + d.ID + "?purpose=" + url.QueryEscape("kiểm tra giấy tờ đã dùng lại"), token: e.staff}).
+		want(t, 200, "").json(t, &now)
+	if now.EffectiveStatus != "revoked" || now.StatusChange == nil || now.StatusChange.Reason != "Cấp sai ngày sinh" || now.StatusChange.At.IsZero() {
+		t.Fatalf("document view after revocation: %s %+v", now.EffectiveStatus, now.StatusChange)
+	}
 	res := e.do(jsonCall("POST", "/api/v1/documents/"+d.ID+"/reuse", `{"dossier":"000.00.40.H29-261207-0001"}`).by(e.staff)).
 		want(t, 409, "document_not_reusable")
 	var eb errorBody
@@ -183,4 +191,23 @@ func TestSupersedeAPI(t *testing.T) {
 		want(t, 409, "document_not_reusable")
 	e.do(jsonCall("POST", "/api/v1/documents/"+repl.ID+"/reuse", `{"dossier":"000.00.40.H29-261207-0001"}`).by(e.staff)).
 		want(t, 201, "")
+}
+
+// TestIssueRefusalFilesAPI: the files of a dossier refused at intake go
+// into the applicant's vault with kind=refusal, any accepted type.
+func TestIssueRefusalFilesAPI(t *testing.T) {
+	e := newEnv(t)
+	q := issueQuery(ownerA, "1")
+	q.Set("kind", "refusal")
+	q.Set("type", "KHAC")
+	q.Set("name", "Tờ khai bị từ chối")
+	q.Del("fields")
+	var d issued
+	e.do(call{method: "POST", path: "/api/v1/issued?" + q.Encode(), token: e.issuer, contentType: "image/png", body: pngImage(t)}).
+		want(t, 201, "").json(t, &d)
+	if d.Source != archive.SourceRejected || d.IssuedBy == nil || d.IssuedBy.Kind != archive.IssueRefusal || d.Current.MediaType != "image/png" || d.Number != "" {
+		t.Fatalf("refusal file: source %s, issuedBy %+v, type %s, number %q", d.Source, d.IssuedBy, d.Current.MediaType, d.Number)
+	}
+	// A refusal's file is no result: it cannot be revoked.
+	e.do(jsonCall("POST", "/api/v1/documents/"+d.ID+"/revoke", `{"reason":"x"}`).by(e.issuer)).want(t, 404, "issued_document_not_found")
 }
