@@ -2,8 +2,9 @@
 # testenv.sh — start and stop the real servers the integration tests use.
 #
 #   scripts/testenv.sh up     install/build what is missing, start PostgreSQL,
-#                             FerretDB, MinIO and Mailpit (SMTP) on 127.0.0.1 (free ports),
-#                             wait until they answer, write $STATE/env.sh
+#                             FerretDB, MinIO, Mailpit (SMTP) and Gotenberg
+#                             (with LibreOffice and Chromium) on 127.0.0.1
+#                             (free ports), wait until they answer, write $STATE/env.sh
 #   scripts/testenv.sh env    print the env file (eval "$(scripts/testenv.sh env)")
 #   scripts/testenv.sh down   stop what `up` started and delete its data;
 #                             safe to call twice and from a trap
@@ -27,6 +28,9 @@ MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 MAILPIT_MODULE=github.com/axllent/mailpit
 MAILPIT_PACKAGE=github.com/axllent/mailpit
 MAILPIT_VERSION=v1.33.1
+GOTENBERG_MODULE=github.com/gotenberg/gotenberg/v8
+GOTENBERG_PACKAGE=github.com/gotenberg/gotenberg/v8/cmd/gotenberg
+GOTENBERG_VERSION=v8.36.0
 # -----------------------------------------------------------------------------
 
 CACHE=${KHO_CACHE:-$HOME/.cache/kho}
@@ -81,14 +85,30 @@ install_packages() {
 	[[ -f /usr/share/java/bcpkix.jar && -f /usr/share/java/bcutil.jar ]] || pkgs+=(libbcpkix-java)
 	[[ -f $SOFTHSM_MODULE ]] && command -v softhsm2-util >/dev/null || pkgs+=(softhsm2) # PKCS#11 key source tests
 	command -v strace >/dev/null || pkgs+=(strace)        # system-call trace of the power-cut test (e2e)
-	((${#pkgs[@]})) || return 0
+	# Gotenberg's external programs, without their recommends (which would
+	# bring the whole desktop suite): LibreOffice for office files, Chromium
+	# for HTML, exiftool for metadata, Debian's unoconv (python3-uno) in place
+	# of Gotenberg's own unoconverter; fonts with Vietnamese coverage (DejaVu,
+	# and Liberation, metric-compatible with Times New Roman and Arial, the
+	# fonts of Vietnamese administrative documents); zbarimg decodes the QR
+	# codes of the slips in the tests.
+	local gpkgs=() p
+	for p in libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui chromium unoconv \
+		libimage-exiftool-perl fonts-dejavu-core fonts-liberation2 zbar-tools; do
+		have_pkg "$p" || gpkgs+=("$p")
+	done
+	((${#pkgs[@]} + ${#gpkgs[@]})) || return 0
 	local sudo=()
 	[[ $EUID -eq 0 ]] || sudo=(sudo)
-	log "installing Debian packages: ${pkgs[*]}"
+	log "installing Debian packages: ${pkgs[*]} ${gpkgs[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	"${sudo[@]}" apt-get update -qq >&2
-	"${sudo[@]}" apt-get install -y -qq "${pkgs[@]}" >&2
+	((${#pkgs[@]} == 0)) || "${sudo[@]}" apt-get install -y -qq "${pkgs[@]}" >&2
+	((${#gpkgs[@]} == 0)) || "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${gpkgs[@]}" >&2
 	[[ -x $PGBIN/initdb ]] || die "$PGBIN/initdb still missing after installing postgresql (is PostgreSQL $PG_MAJOR the distribution's version?)"
+	for p in "${gpkgs[@]}"; do
+		have_pkg "$p" || die "Debian package $p still missing after installing it"
+	done
 }
 
 # version_args NAME: the arguments that make binary NAME print its version
@@ -96,11 +116,16 @@ install_packages() {
 version_args() {
 	case $1 in
 	mailpit) echo "version --no-release-check" ;;
+	gotenberg) echo "--help" ;; # it has no --version
 	*) echo "--version" ;;
 	esac
 }
 
-# binary_ok BIN MODULE VERSION: BIN exists, was built from MODULE@VERSION, and runs.
+# have_pkg PKG: the Debian package PKG is installed.
+have_pkg() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
+
+# binary_ok BIN MODULE VERSION: BIN exists, was built from MODULE@VERSION, and runs
+# (answers --version; Gotenberg, which has no such flag, answers --help).
 binary_ok() {
 	local bin=$1 module=$2 version=$3
 	[[ -x $bin ]] || return 1
@@ -165,6 +190,23 @@ build_binary() {
 		die "$bin was built but does not run"
 	}
 	log "built $name in $((SECONDS - start))s"
+}
+
+# gotenberg_data: Chromium's hyphenation data, which Gotenberg requires
+# (CHROMIUM_HYPHEN_DATA_DIR_PATH) and ships in its module (build/), copied
+# once to $CACHE/share.
+GOTENBERG_HYPHEN_DIR=$CACHE/share/gotenberg-$GOTENBERG_VERSION/chromium-hyphen-data
+gotenberg_data() {
+	[[ -d $GOTENBERG_HYPHEN_DIR ]] && return 0
+	local src
+	src=$(cd "$CACHE/build/gotenberg" && GOFLAGS=-mod=mod go mod download -json "$GOTENBERG_MODULE@$GOTENBERG_VERSION" |
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+	[[ -d $src/build/chromium-hyphen-data ]] || die "no build/chromium-hyphen-data in $GOTENBERG_MODULE@$GOTENBERG_VERSION ($src)"
+	mkdir -p "${GOTENBERG_HYPHEN_DIR%/*}"
+	rm -rf "$GOTENBERG_HYPHEN_DIR.tmp"
+	cp -R "$src/build/chromium-hyphen-data" "$GOTENBERG_HYPHEN_DIR.tmp"
+	chmod -R u+w,a+rX "$GOTENBERG_HYPHEN_DIR.tmp"
+	mv "$GOTENBERG_HYPHEN_DIR.tmp" "$GOTENBERG_HYPHEN_DIR"
 }
 
 # ---- ports and readiness ----------------------------------------------------
@@ -244,6 +286,9 @@ smtp_banner() {
 mailpit_ready() {
 	smtp_banner "$1" && curl -fsS --noproxy '*' --max-time 2 "http://127.0.0.1:$2/api/v1/info"
 }
+# gotenberg_up PORT: Gotenberg's health route says its modules (Chromium,
+# LibreOffice) are up.
+gotenberg_up() { curl -fsS --noproxy '*' --max-time 5 "http://127.0.0.1:$1/health" | grep -q '"status":"up"'; }
 
 # ---- process bookkeeping ----------------------------------------------------
 
@@ -278,7 +323,20 @@ stop_pid() {
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
+	[[ $pid =~ ^[0-9]+$ ]] && stop_session "$pid"
 	rm -f "$pidfile"
+}
+
+# stop_session SID: kill what is left of the session that start_server made
+# for a server (setsid: its session id is the server's pid), such as the
+# Chromium and LibreOffice that Gotenberg starts in process groups of their
+# own.
+stop_session() {
+	local sid=$1 pids
+	pids=$(ps -e -o pid= -o sess= | awk -v s="$sid" '$2 == s { print $1 }')
+	[[ -n $pids ]] || return 0
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null || true
 }
 
 stop_postgres() {
@@ -298,6 +356,7 @@ stop_postgres() {
 down_state() {
 	local STATE=$1
 	[[ -d $STATE ]] || return 0
+	stop_pid gotenberg
 	stop_pid ferretdb
 	stop_pid minio
 	stop_pid mailpit
@@ -391,6 +450,43 @@ start_server() {
 	done
 }
 
+# start_gotenberg: Gotenberg with Debian's LibreOffice and Chromium, both
+# started at once (the health route waits for them), writing its scratch
+# files under $STATE/gotenberg-tmp (Chromium may read file:// only under
+# /tmp, where it is).
+start_gotenberg() {
+	local tmp=$STATE/gotenberg-tmp
+	mkdir -p "$tmp"
+	# Debian's unoconv in place of Gotenberg's own unoconverter, run by the
+	# system python3 (a python3 first on PATH, such as pyenv's, has no uno).
+	printf '#!/bin/sh\nexec /usr/bin/python3 /usr/bin/unoconv "$@"\n' >"$STATE/unoconverter"
+	# Chromium's own calls home go to a closed local port: Gotenberg passes
+	# no flags of ours, so a wrapper adds them after its own (the last
+	# --disable-features counts; it repeats chromedp's list). It runs the
+	# browser itself: Debian's /usr/bin/chromium launcher reorders flags.
+	cat >"$STATE/chromium" <<'EOS'
+#!/bin/sh
+exec /usr/lib/chromium/chromium "$@" --disable-background-networking --disable-sync --no-first-run \
+	--component-updater=url-source=http://127.0.0.1:9/ --gaia-url=http://127.0.0.1:9/ \
+	--disable-features=site-per-process,Translate,BlinkGenPropertyTrees,NetworkTimeServiceQuerying,AutofillServerCommunication,OptimizationHints,OptimizationGuideModelDownloading,MediaRouter
+EOS
+	chmod 755 "$STATE/unoconverter" "$STATE/chromium"
+	TMPDIR=$tmp LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+		LIBREOFFICE_BIN_PATH=/usr/lib/libreoffice/program/soffice.bin \
+		UNOCONVERTER_BIN_PATH=$STATE/unoconverter \
+		CHROMIUM_BIN_PATH=$STATE/chromium \
+		CHROMIUM_HYPHEN_DATA_DIR_PATH=$GOTENBERG_HYPHEN_DIR \
+		QPDF_BIN_PATH=$(command -v qpdf) \
+		EXIFTOOL_BIN_PATH=$(command -v exiftool) \
+		PDFTK_BIN_PATH=/bin/false PDFCPU_BIN_PATH=/bin/false \
+		OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none \
+		start_server gotenberg GOTENBERG_PORT gotenberg_up "$CACHE/bin/gotenberg" \
+		--api-bind-ip=127.0.0.1 --api-port=@PORT@ \
+		--gotenberg-hide-banner --gotenberg-graceful-shutdown-duration=5s \
+		--log-level=warn --api-disable-download-from --prometheus-disable-collect \
+		--chromium-auto-start --libreoffice-auto-start
+}
+
 random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
 # MAILPIT_ACCEPT is the regular expression (RE2, no look-ahead) of the
@@ -431,7 +527,7 @@ cmd_up() {
 	chmod 755 "$STATE_BASE"
 	reap_orphans
 	if [[ -f $STATE/env.sh ]]; then
-		if running minio && running ferretdb && running mailpit; then
+		if running minio && running ferretdb && running mailpit && running gotenberg; then
 			log "already up; source $STATE/env.sh"
 			echo "$STATE/env.sh"
 			return 0
@@ -445,6 +541,8 @@ cmd_up() {
 	build_binary ferretdb "$FERRETDB_MODULE" "$FERRETDB_PACKAGE" "$FERRETDB_VERSION"
 	build_binary minio "$MINIO_MODULE" "$MINIO_PACKAGE" "$MINIO_VERSION"
 	build_binary mailpit "$MAILPIT_MODULE" "$MAILPIT_PACKAGE" "$MAILPIT_VERSION"
+	build_binary gotenberg "$GOTENBERG_MODULE" "$GOTENBERG_PACKAGE" "$GOTENBERG_VERSION"
+	gotenberg_data
 	log "tools ready ($((SECONDS - t))s)"
 
 	mkdir -p "$STATE"
@@ -488,6 +586,9 @@ cmd_up() {
 	t=$SECONDS
 	start_mailpit
 	log "Mailpit $MAILPIT_VERSION: SMTP on 127.0.0.1:$MAILPIT_SMTP_PORT, API on http://127.0.0.1:$MAILPIT_HTTP_PORT ($((SECONDS - t))s)"
+	local GOTENBERG_PORT
+	start_gotenberg
+	log "Gotenberg $GOTENBERG_VERSION on 127.0.0.1:$GOTENBERG_PORT ($((SECONDS - t))s)"
 
 	cat >"$STATE/env.sh.tmp" <<EOF
 # Test servers started by scripts/testenv.sh up at $(date -u +%Y-%m-%dT%H:%M:%SZ).
@@ -502,6 +603,7 @@ export KHO_TEST_SOFTHSM_MODULE='$SOFTHSM_MODULE'
 export KHO_TEST_SMTP_ADDR='127.0.0.1:$MAILPIT_SMTP_PORT'
 export KHO_TEST_MAILPIT_API='http://127.0.0.1:$MAILPIT_HTTP_PORT'
 export KHO_TEST_SMTP_CA='$STATE/mailpit-cert.pem'
+export KHO_TEST_GOTENBERG_URL='http://127.0.0.1:$GOTENBERG_PORT'
 EOF
 	mv "$STATE/env.sh.tmp" "$STATE/env.sh"
 	log "up in $((SECONDS - t0))s; env: $STATE/env.sh"

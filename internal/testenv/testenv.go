@@ -1,7 +1,7 @@
 // Package testenv gives integration tests the addresses of the real servers
-// that `make test` (scripts/test.sh) starts: MinIO for S3, FerretDB, a
-// MongoDB-wire server on PostgreSQL, and Mailpit, an SMTP server with an
-// HTTP API that shows what it received. Tests find them through
+// that `make test` (scripts/test.sh) starts: MinIO for S3, FerretDB (a
+// MongoDB-wire server on PostgreSQL), Mailpit (an SMTP server with an
+// HTTP API that shows what it received) and Gotenberg. Tests find them through
 // environment variables:
 //
 //	KHO_TEST_S3_ENDPOINT    host:port, plain http
@@ -13,6 +13,7 @@
 //	KHO_TEST_SMTP_ADDR      host:port of Mailpit's SMTP (see Mailpit)
 //	KHO_TEST_MAILPIT_API    http://host:port of Mailpit's API
 //	KHO_TEST_SMTP_CA        the certificate of Mailpit's STARTTLS (PEM)
+//	KHO_TEST_GOTENBERG_URL  http://127.0.0.1:PORT, Gotenberg 8 (HTML and office files to PDF)
 //
 // When they are missing the test is skipped under `go test -short` (unless
 // CI is set), and fails otherwise: an integration test that cannot reach its
@@ -45,6 +46,9 @@ const (
 	// EnvSoftHSMModule is the path of SoftHSM2's PKCS#11 library
 	// (libsofthsm2.so); softhsm2-util must be on PATH too.
 	EnvSoftHSMModule = "KHO_TEST_SOFTHSM_MODULE"
+	// EnvGotenbergURL is the base URL of the test Gotenberg server (with
+	// LibreOffice and Chromium), plain http on loopback.
+	EnvGotenbergURL = "KHO_TEST_GOTENBERG_URL"
 )
 
 // S3Config is how to reach the test S3 server (MinIO) with minio-go.
@@ -84,6 +88,18 @@ func PostgresURL(t testing.TB) string {
 	u := lookup(t, EnvPostgresURL)[0]
 	if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 		t.Fatalf("testenv: %s=%q is not a postgres:// URL", EnvPostgresURL, u)
+	}
+	return u
+}
+
+// Gotenberg returns the base URL of the test Gotenberg server
+// ("http://127.0.0.1:PORT", no trailing slash), or skips or fails t when it
+// is not set (see the package comment).
+func Gotenberg(t testing.TB) string {
+	t.Helper()
+	u := strings.TrimRight(lookup(t, EnvGotenbergURL)[0], "/")
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		t.Fatalf("testenv: %s=%q is not an http:// URL", EnvGotenbergURL, u)
 	}
 	return u
 }

@@ -53,10 +53,14 @@ func TestFromEnv(t *testing.T) {
 	t.Setenv(EnvS3AccessKey, "ak")
 	t.Setenv(EnvS3SecretKey, "sk")
 	t.Setenv(EnvMongoURI, "mongodb://127.0.0.1:27017/")
+	t.Setenv(EnvGotenbergURL, "http://127.0.0.1:3000/")
 	if got, want := S3(t), (S3Config{"127.0.0.1:9000", "ak", "sk"}); got != want {
 		t.Errorf("S3 = %+v, want %+v", got, want)
 	}
 	if got := MongoURI(t); got != "mongodb://127.0.0.1:27017/" {
 		t.Errorf("MongoURI = %q", got)
+	}
+	if got := Gotenberg(t); got != "http://127.0.0.1:3000" {
+		t.Errorf("Gotenberg = %q", got)
 	}
 }
