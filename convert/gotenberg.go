@@ -414,3 +414,17 @@ func redactURL(s string) string {
 func (g *Gotenberg) String() string {
 	return "gotenberg " + g.base + " (timeout " + g.timeout.String() + ", max PDF " + strconv.FormatInt(g.maxPDFBytes>>20, 10) + " MB)"
 }
+
+// NewConverter returns the Converter of cfg: a Gotenberg client, or nil
+// (and no error) when cfg.URL is empty — no converter is configured, and
+// the features that need one answer 503 converter_unavailable.
+func NewConverter(cfg GotenbergConfig) (Converter, error) {
+	if strings.TrimSpace(cfg.URL) == "" {
+		return nil, nil
+	}
+	g, err := NewGotenberg(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}

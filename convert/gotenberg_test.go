@@ -291,3 +291,19 @@ func TestNewGotenbergURL(t *testing.T) {
 		t.Errorf("health: %v, server saw %q", err, seen)
 	}
 }
+
+// TestNewConverter: no URL gives a nil interface (not a nil *Gotenberg
+// inside one), which Templates.PDF answers with converter_unavailable.
+func TestNewConverter(t *testing.T) {
+	c, err := NewConverter(GotenbergConfig{URL: "  "})
+	if c != nil || err != nil {
+		t.Fatalf("no URL: %#v, %v; want nil, nil", c, err)
+	}
+	if _, err := NewConverter(GotenbergConfig{URL: "127.0.0.1:3000"}); kerr.KindOf(err) != kerr.Invalid {
+		t.Errorf("bad URL: %v", err)
+	}
+	c, err = NewConverter(GotenbergConfig{URL: "http://127.0.0.1:3000"})
+	if g, ok := c.(*Gotenberg); !ok || err != nil || g.URL() != "http://127.0.0.1:3000" {
+		t.Errorf("URL: %#v, %v", c, err)
+	}
+}

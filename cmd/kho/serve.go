@@ -104,6 +104,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	ledger.bind(fs.FlagSet, a.getenv)
 	var nt serveNotify
 	nt.bind(fs.FlagSet, a.getenv)
+	var docs serveConvert
+	docs.bind(fs.FlagSet, a.getenv)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -122,12 +124,12 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{err}
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, log)
+	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, log *slog.Logger) (err error) {
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
 	// One pool for every PDF parse of the process: their estimated memory
@@ -143,6 +145,12 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		return err
 	}
 	email, sms, err := nt.senders(log)
+	if err != nil {
+		return err
+	}
+	// The converter and templates are ready for the dossier features
+	// (slips, results); nothing prints with them yet.
+	docs, err := dc.build(startCtx, log)
 	if err != nil {
 		return err
 	}
@@ -208,6 +216,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		"verifySignatures", verifier != nil,
 		"signKeys", strings.Join(sig.keyNames(), ","),
 		"forms", len(formReg.List()),
+		"converter", docs.converter != nil,
+		"templates", len(docs.templates.List()),
 		"ledgerCheckpoints", ledgerSigning.Signer != nil,
 		"email", email != nil, "sms", nt.smsName(),
 		"pid", os.Getpid())
