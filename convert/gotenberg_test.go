@@ -173,7 +173,8 @@ func TestAnswerBounded(t *testing.T) {
 	}))
 	defer endless.Close()
 	t.Run("endless answer", func(t *testing.T) {
-		g, err := NewGotenberg(GotenbergConfig{URL: endless.URL, MaxPDFBytes: 1 << 20})
+		// The timeout bounds the test if the cap is broken.
+		g, err := NewGotenberg(GotenbergConfig{URL: endless.URL, MaxPDFBytes: 1 << 20, Timeout: 20 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -135,7 +136,7 @@ func LoadTemplates(dir string) (*Templates, error) {
 		if err != nil {
 			return nil, templateError(dir, file, overridden, err)
 		}
-		if err := t.Execute(io.Discard, s.sample); err != nil {
+		if err := t.Execute(&boundedBuffer{max: maxPageBytes}, s.sample); err != nil {
 			return nil, templateError(dir, file, overridden, err)
 		}
 		ts.byName[s.name] = t
@@ -271,12 +272,36 @@ func (ts *Templates) HTML(w io.Writer, name string, data any) error {
 		return kerr.New(kerr.Internal, "template_data_type", "Dữ liệu không khớp với mẫu văn bản.",
 			"template %q takes %v, got %v", name, want, got)
 	}
-	var buf bytes.Buffer
-	if err := ts.byName[name].Execute(&buf, data); err != nil {
+	buf := &boundedBuffer{max: maxPageBytes}
+	if err := ts.byName[name].Execute(buf, data); err != nil {
+		if errors.Is(err, errPageTooLarge) {
+			return kerr.New(kerr.TooLarge, "template_page_too_large", "Trang in từ mẫu văn bản "+s.title+" quá lớn.",
+				"template %q: page over %d bytes", name, maxPageBytes)
+		}
 		return kerr.Wrap(err, kerr.Internal, "template_failed", "Không điền được dữ liệu vào mẫu văn bản "+s.title+".")
 	}
 	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// maxPageBytes bounds the page a template writes (a template of the
+// directory that loops, data with too many rows).
+const maxPageBytes = 16 << 20
+
+var errPageTooLarge = errors.New("page too large")
+
+// boundedBuffer is a buffer whose writes fail past max, which stops the
+// template that writes.
+type boundedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		return 0, errPageTooLarge
+	}
+	return b.Buffer.Write(p)
 }
 
 // PDF fills template name with data (see HTML) and converts the page to

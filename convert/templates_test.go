@@ -215,6 +215,15 @@ func TestTemplateData(t *testing.T) {
 	if err := ts.HTML(&buf, "receipt.html", d); kerr.KindOf(err) != kerr.NotFound {
 		t.Errorf("unknown template: %v", err)
 	}
+	big := sampleSlip()
+	big.Components = make([]Component, maxPageBytes/50)
+	for i := range big.Components {
+		big.Components[i] = Component{Name: "Giấy tờ", Form: "Bản chính", Copies: 1}
+	}
+	buf.Reset()
+	if err := ts.HTML(&buf, TemplateReceipt, big); kerr.KindOf(err) != kerr.TooLarge || buf.Len() != 0 {
+		t.Errorf("a page over %d bytes: %v, wrote %d bytes", maxPageBytes, err, buf.Len())
+	}
 	var none *Gotenberg
 	for _, c := range []Converter{nil, none} {
 		if _, err := ts.PDF(ctxT(t), c, TemplateReceipt, d); kerr.KindOf(err) != kerr.Unavailable {
