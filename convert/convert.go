@@ -1,17 +1,17 @@
 // Package convert turns documents into PDF and fills the templates that
-// documents people receive are made from (results, slips, reports).
+// documents people receive are made from (slips, results).
 //
 // A Converter renders HTML (with its stylesheet and images) or an office
 // file (.docx, .odt, .xlsx…) to PDF, optionally PDF/A. The production
 // Converter is Gotenberg 8 (Chromium for HTML, LibreOffice for office files),
 // reached by the hand-written client of gotenberg.go.
 //
-// Templates are files an agency's staff can edit: HTML (html/template, one
-// stylesheet, A4 print CSS) or .docx with {{placeholders}}. A Registry holds
-// the shipped ones (embedded) and an agency's overrides (a directory); a
-// Renderer fills one with plain data and converts it. Code fills data; it
-// does not draw layout. Nothing here knows about dossiers: callers pass
-// plain values (see slips.go for the slips' data).
+// Templates (templates.go) are HTML files an agency's staff can edit
+// (html/template, one stylesheet, A4 print CSS): the shipped ones are
+// embedded, and a directory may override each. Callers fill them with
+// plain data (data.go: SlipData, BookData and one struct per result);
+// code fills data, it does not draw layout. Nothing here knows about
+// dossiers. QRDataURI makes the QR code of a dossier's public lookup URL.
 package convert
 
 import (
