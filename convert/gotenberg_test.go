@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -306,5 +307,31 @@ func TestNewConverter(t *testing.T) {
 	c, err = NewConverter(GotenbergConfig{URL: "http://127.0.0.1:3000"})
 	if g, ok := c.(*Gotenberg); !ok || err != nil || g.URL() != "http://127.0.0.1:3000" {
 		t.Errorf("URL: %#v, %v", c, err)
+	}
+}
+
+// TestPageCannotReachNetwork: a page (a template an agency wrote) that
+// refers to a server on the private network does not reach it — Gotenberg
+// runs with --chromium-deny-private-ips, as docs/deployment.md asks; the
+// conversion fails or goes on without the file.
+func TestPageCannotReachNetwork(t *testing.T) {
+	var hits atomic.Int32
+	inside := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/css")
+		w.Write([]byte("body { color: red; }"))
+	}))
+	defer inside.Close()
+	g := gotenberg(t)
+	page := `<html><head><link rel="stylesheet" href="` + inside.URL + `/noi-bo.css"></head><body><img src="` + inside.URL + `/anh.png"><p>x</p></body></html>`
+	rc, err := g.HTMLToPDF(ctxT(t), []byte(page), nil, Options{})
+	if err == nil {
+		io.Copy(io.Discard, rc)
+		rc.Close()
+	} else if kerr.KindOf(err) != kerr.Invalid {
+		t.Errorf("conversion: %v", err)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("Gotenberg's Chromium fetched %d files from a loopback server", n)
 	}
 }

@@ -484,6 +484,7 @@ EOS
 		--api-bind-ip=127.0.0.1 --api-port=@PORT@ \
 		--gotenberg-hide-banner --gotenberg-graceful-shutdown-duration=5s \
 		--log-level=warn --api-disable-download-from --prometheus-disable-collect \
+		--chromium-deny-private-ips --libreoffice-deny-private-ips \
 		--chromium-auto-start --libreoffice-auto-start
 }
 
