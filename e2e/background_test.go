@@ -150,7 +150,11 @@ func TestCatalogFile(t *testing.T) {
 
 	os.WriteFile(file, []byte(`{"documentTypes":[{"code":"bad code!","name":"x"}]}`), 0o600)
 	r := kho(t, "serve", "--addr", "127.0.0.1:0", "--data", data, "--catalog", file)
-	if r.code != 1 || !strings.HasPrefix(r.stderr, "kho: ") || !strings.Contains(r.stderr, "(invalid_type_code: documentTypes[0]") {
+	// The start's warnings (no converter configured) are logged before;
+	// the error is the last line.
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	last := lines[len(lines)-1]
+	if r.code != 1 || !strings.HasPrefix(last, "kho: ") || !strings.Contains(last, "(invalid_type_code: documentTypes[0]") {
 		t.Fatalf("serve with a bad catalogue: exit %d\n%s", r.code, r.stderr)
 	}
 }
