@@ -66,7 +66,7 @@ var _ Converter = (*Gotenberg)(nil)
 func NewGotenberg(cfg GotenbergConfig) (*Gotenberg, error) {
 	u, err := url.Parse(strings.TrimSpace(cfg.URL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, kerr.New(kerr.Invalid, "invalid_gotenberg_url", "Địa chỉ dịch vụ chuyển đổi tài liệu (Gotenberg) không hợp lệ.",
+		return nil, kerr.New(kerr.Invalid, "invalid_gotenberg_url", "Địa chỉ dịch vụ chuyển đổi tệp (Gotenberg) không hợp lệ.",
 			"Gotenberg URL %q: want http(s)://HOST:PORT[/ROOT]", redactURL(cfg.URL))
 	}
 	g := &Gotenberg{timeout: cfg.Timeout, maxPDFBytes: cfg.MaxPDFBytes, hc: cfg.Client}
@@ -196,13 +196,13 @@ func (g *Gotenberg) OfficeToPDF(ctx context.Context, name string, r io.Reader, o
 
 // The Vietnamese messages of the converter's errors.
 const (
-	msgUnavailable = "Dịch vụ chuyển đổi tài liệu tạm thời không khả dụng, vui lòng thử lại sau."
-	msgTimeout     = "Chuyển đổi tài liệu quá thời gian cho phép, vui lòng thử lại sau."
-	msgBusy        = "Dịch vụ chuyển đổi tài liệu đang quá tải, vui lòng thử lại sau."
-	msgRefused     = "Không chuyển đổi được tài liệu sang PDF: tệp bị hỏng, dùng định dạng hoặc nội dung không được hỗ trợ."
+	msgUnavailable = "Dịch vụ chuyển đổi tệp tạm thời không khả dụng, vui lòng thử lại sau."
+	msgTimeout     = "Chuyển đổi tệp quá thời gian cho phép, vui lòng thử lại sau."
+	msgBusy        = "Dịch vụ chuyển đổi tệp đang quá tải, vui lòng thử lại sau."
+	msgRefused     = "Không chuyển đổi được tệp sang PDF: tệp bị hỏng, dùng định dạng hoặc nội dung không được hỗ trợ."
 	msgTooLarge    = "Tệp PDF sau chuyển đổi vượt quá dung lượng cho phép."
-	msgBadAnswer   = "Dịch vụ chuyển đổi tài liệu trả về kết quả không hợp lệ."
-	msgFailed      = "Không chuyển đổi được tài liệu sang PDF: tệp có thể bị hỏng, hoặc dịch vụ chuyển đổi đang gặp sự cố; vui lòng kiểm tra tệp rồi thử lại."
+	msgBadAnswer   = "Dịch vụ chuyển đổi tệp trả về kết quả không hợp lệ."
+	msgFailed      = "Không chuyển đổi được tệp sang PDF: tệp có thể bị hỏng, hoặc dịch vụ chuyển đổi đang gặp sự cố; vui lòng kiểm tra tệp rồi thử lại."
 )
 
 // writeFile adds a file part named files (Gotenberg's field for inputs).

@@ -142,7 +142,7 @@ func TestGotenbergDown(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v to report a closed port", d)
 	}
-	if code, msg := kerr.Public(err); code != "converter_unavailable" || !strings.Contains(msg, "chuyển đổi tài liệu") {
+	if code, msg := kerr.Public(err); code != "converter_unavailable" || !strings.Contains(msg, "chuyển đổi tệp") {
 		t.Errorf("public error %s %q", code, msg)
 	}
 }

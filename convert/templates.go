@@ -114,7 +114,7 @@ func LoadTemplates(dir string) (*Templates, error) {
 		return err
 	})
 	if err != nil {
-		return nil, kerr.Wrap(err, kerr.Internal, "templates_unreadable", "Không đọc được các mẫu văn bản có sẵn.")
+		return nil, kerr.Wrap(err, kerr.Internal, "templates_unreadable", "Không đọc được các mẫu in có sẵn.")
 	}
 	if dir != "" {
 		if err := readTemplateDir(dir, files, overridden); err != nil {
@@ -150,7 +150,7 @@ func LoadTemplates(dir string) (*Templates, error) {
 func readTemplateDir(dir string, files map[string][]byte, overridden map[string]bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return kerr.Wrap(err, kerr.Invalid, "templates_unreadable", "Không đọc được thư mục mẫu văn bản.")
+		return kerr.Wrap(err, kerr.Invalid, "templates_unreadable", "Không đọc được thư mục mẫu in.")
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -166,7 +166,7 @@ func readTemplateDir(dir string, files map[string][]byte, overridden map[string]
 		case known:
 		case ext == ".html":
 			return kerr.New(kerr.Invalid, "template_unknown",
-				fmt.Sprintf("Tệp mẫu %s không ứng với mẫu văn bản nào (tên hợp lệ: %s).", name, strings.Join(TemplateNames(), ".html, ")+".html"),
+				fmt.Sprintf("Tệp mẫu %s không ứng với mẫu in nào (tên hợp lệ: %s).", name, strings.Join(TemplateNames(), ".html, ")+".html"),
 				"%s: not a template name", filepath.Join(dir, name))
 		case slices.Contains(assetExts, ext):
 			if err := checkAssetName(name); err != nil {
@@ -189,12 +189,12 @@ func readTemplateDir(dir string, files map[string][]byte, overridden map[string]
 func readBounded(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, kerr.Wrap(err, kerr.Invalid, "templates_unreadable", "Không đọc được tệp mẫu văn bản "+filepath.Base(path)+".")
+		return nil, kerr.Wrap(err, kerr.Invalid, "templates_unreadable", "Không đọc được tệp mẫu in "+filepath.Base(path)+".")
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxTemplateBytes+1))
 	if err != nil {
-		return nil, kerr.Wrap(err, kerr.Invalid, "templates_unreadable", "Không đọc được tệp mẫu văn bản "+filepath.Base(path)+".")
+		return nil, kerr.Wrap(err, kerr.Invalid, "templates_unreadable", "Không đọc được tệp mẫu in "+filepath.Base(path)+".")
 	}
 	if len(b) > maxTemplateBytes {
 		return nil, kerr.New(kerr.TooLarge, "template_too_large",
@@ -217,7 +217,7 @@ func templateError(dir, file string, overridden map[string]bool, err error) erro
 		names += " (cùng " + commonFile + ")"
 	}
 	return kerr.Wrap(fmt.Errorf("%s: %w", where, err), kerr.Invalid, "template_invalid",
-		fmt.Sprintf("Mẫu văn bản %s bị lỗi, chưa dùng được: %s", names, templateDetail(err)))
+		fmt.Sprintf("Mẫu in %s bị lỗi, chưa dùng được: %s", names, templateDetail(err)))
 }
 
 // templateDetail is the part of a template error a person can act on (the
@@ -256,7 +256,7 @@ func spec(name string) (templateSpec, error) {
 			return s, nil
 		}
 	}
-	return templateSpec{}, kerr.New(kerr.NotFound, "template_not_found", "Không có mẫu văn bản này.",
+	return templateSpec{}, kerr.New(kerr.NotFound, "template_not_found", "Không có mẫu in này.",
 		"template %q: want one of %v", name, TemplateNames())
 }
 
@@ -269,16 +269,16 @@ func (ts *Templates) HTML(w io.Writer, name string, data any) error {
 		return err
 	}
 	if got, want := reflect.TypeOf(data), reflect.TypeOf(s.sample); got != want {
-		return kerr.New(kerr.Internal, "template_data_type", "Dữ liệu không khớp với mẫu văn bản.",
+		return kerr.New(kerr.Internal, "template_data_type", "Dữ liệu không khớp với mẫu in.",
 			"template %q takes %v, got %v", name, want, got)
 	}
 	buf := &boundedBuffer{max: maxPageBytes}
 	if err := ts.byName[name].Execute(buf, data); err != nil {
 		if errors.Is(err, errPageTooLarge) {
-			return kerr.New(kerr.TooLarge, "template_page_too_large", "Trang in từ mẫu văn bản "+s.title+" quá lớn.",
+			return kerr.New(kerr.TooLarge, "template_page_too_large", "Trang in từ mẫu in "+s.title+" quá lớn.",
 				"template %q: page over %d bytes", name, maxPageBytes)
 		}
-		return kerr.Wrap(err, kerr.Internal, "template_failed", "Không điền được dữ liệu vào mẫu văn bản "+s.title+".")
+		return kerr.Wrap(err, kerr.Internal, "template_failed", "Không điền được dữ liệu vào mẫu in "+s.title+".")
 	}
 	_, err = w.Write(buf.Bytes())
 	return err

@@ -434,7 +434,9 @@ start_server() {
 			a=${a//@PORT@/$port}
 			args+=("${a//@PORT2@/$port2}")
 		done
-		setsid "${args[@]}" >"$STATE/$name.log" 2>&1 </dev/null &
+		# From $STATE, not the caller's directory: a worktree removed while the
+		# servers run would leave them (and LibreOffice's helpers) in a deleted one.
+		(cd "$STATE" && exec setsid "${args[@]}") >"$STATE/$name.log" 2>&1 </dev/null &
 		pid=$!
 		echo "$pid ${args[0]}" >"$STATE/$name.pid"
 		rc=0

@@ -60,7 +60,7 @@ type documents struct {
 // warned about: it may come up later, and each conversion says so.
 func (c *serveConvert) build(ctx context.Context, log *slog.Logger) (*documents, error) {
 	if c.timeout <= 0 {
-		return nil, kerr.New(kerr.Invalid, "invalid_duration", "Thời gian chờ chuyển đổi tài liệu phải lớn hơn 0.", "--gotenberg-timeout %v", c.timeout)
+		return nil, kerr.New(kerr.Invalid, "invalid_duration", "Thời gian chờ chuyển đổi tệp phải lớn hơn 0.", "--gotenberg-timeout %v", c.timeout)
 	}
 	if c.publicURL != "" {
 		if _, err := convert.LookupURL(c.publicURL, "X"); err != nil {
@@ -79,10 +79,10 @@ func (c *serveConvert) build(ctx context.Context, log *slog.Logger) (*documents,
 		pctx, cancel := context.WithTimeout(ctx, converterProbeTimeout)
 		defer cancel()
 		if err := g.Health(pctx); err != nil {
-			log.Warn("Chưa kết nối được dịch vụ chuyển đổi tài liệu (Gotenberg); sẽ thử lại khi cần in", "url", g.URL(), "err", err)
+			log.Warn("Chưa kết nối được dịch vụ chuyển đổi tệp (Gotenberg); sẽ thử lại khi cần in", "url", g.URL(), "err", err)
 		}
 	} else {
-		log.Warn("Chưa cấu hình dịch vụ chuyển đổi tài liệu (--gotenberg-url): chưa in được phiếu và kết quả")
+		log.Warn("Chưa cấu hình dịch vụ chuyển đổi tệp (--gotenberg-url): chưa in được phiếu và kết quả")
 	}
 	if c.publicURL == "" {
 		log.Warn("Chưa cấu hình địa chỉ công khai (--public-url): phiếu in ra không có mã QR tra cứu")
