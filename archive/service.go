@@ -136,6 +136,14 @@ type ReuseRequest struct {
 	Dossier string `json:"dossier"`           // required
 	Version int    `json:"version,omitempty"` // 0 = current
 	Purpose string `json:"purpose,omitempty"`
+	// Owner, when set, is whose paper it must be: the dossier's applicant
+	// (Invalid "document_of_another_owner" otherwise, before anything is
+	// recorded).
+	Owner string `json:"-"`
+	// TypeCodes, when set, are the types the paper must be of: the
+	// component's (Invalid "document_type_mismatch" otherwise, before
+	// anything is recorded).
+	TypeCodes []string `json:"-"`
 }
 
 // OwnerStats is the storage and reuse picture of one vault (2025 items 28.3, 28.5).
@@ -798,28 +806,47 @@ func (s *Service) findReusable(ctx context.Context, ownerID, typeCode string, da
 // Reuse records that a document is reused in a dossier, counts it, and
 // appends a "reuse" ledger entry. Refuses documents that are not valid.
 func (s *Service) Reuse(ctx context.Context, a Actor, id string, r ReuseRequest) (ReuseRecord, error) {
+	rec, _, err := s.ReuseVersion(ctx, a, id, r)
+	return rec, err
+}
+
+// ReuseVersion is Reuse that also returns the version reused, with what
+// the vault knows of its signatures (Version.Signature), for the dossier
+// to keep. With r.Owner set, a paper of another owner is refused (Invalid
+// "document_of_another_owner") before anything is recorded.
+func (s *Service) ReuseVersion(ctx context.Context, a Actor, id string, r ReuseRequest) (ReuseRecord, Version, error) {
 	d, err := s.loadDoc(ctx, a, id)
 	if err != nil {
-		return ReuseRecord{}, err
+		return ReuseRecord{}, Version{}, err
+	}
+	if r.Owner != "" && d.OwnerID != r.Owner {
+		return ReuseRecord{}, Version{}, invalid("document_of_another_owner",
+			"Giấy tờ không thuộc kho dữ liệu của người nộp hồ sơ nên không thể dùng cho hồ sơ này.",
+			"document %s belongs to %s, not to %s", d.ID, d.OwnerID, r.Owner)
+	}
+	if len(r.TypeCodes) > 0 && !slices.Contains(r.TypeCodes, d.TypeCode) {
+		return ReuseRecord{}, Version{}, invalid("document_type_mismatch",
+			"Loại giấy tờ không đúng với thành phần hồ sơ cần nộp.",
+			"document %s is of type %s, not one of %v", d.ID, d.TypeCode, r.TypeCodes)
 	}
 	dossier := strings.TrimSpace(r.Dossier)
 	purpose := strings.TrimSpace(r.Purpose)
 	if dossier == "" {
-		return ReuseRecord{}, invalid("dossier_required", "Cần ghi mã hồ sơ sử dụng lại giấy tờ.", "reuse needs a dossier")
+		return ReuseRecord{}, Version{}, invalid("dossier_required", "Cần ghi mã hồ sơ sử dụng lại giấy tờ.", "reuse needs a dossier")
 	}
 	if err := checkAccess(Access{Purpose: purpose, Dossier: dossier}); err != nil {
-		return ReuseRecord{}, err
+		return ReuseRecord{}, Version{}, err
 	}
 	// A paper that is expired, revoked, superseded or not yet in force is
 	// refused with Conflict "document_not_reusable": the request is well
 	// formed, the document's state is what stands in the way.
 	today := s.today()
 	if st := d.EffectiveStatus(today); st != StatusValid || (!d.ValidFrom.IsZero() && today.Before(d.ValidFrom)) {
-		return ReuseRecord{}, notReusable(d, st, today)
+		return ReuseRecord{}, Version{}, notReusable(d, st, today)
 	}
 	v, err := s.version(ctx, d, r.Version)
 	if err != nil {
-		return ReuseRecord{}, err
+		return ReuseRecord{}, Version{}, err
 	}
 	now := s.nowUTC()
 	rec := ReuseRecord{
@@ -834,13 +861,13 @@ func (s *Service) Reuse(ctx context.Context, a Actor, id string, r ReuseRequest)
 		At:         now,
 	}
 	if err := s.store.AddReuse(ctx, rec); err != nil {
-		return ReuseRecord{}, storeErr("add reuse", err)
+		return ReuseRecord{}, Version{}, storeErr("add reuse", err)
 	}
 	if err := s.store.IncReuse(ctx, d.ID); err != nil {
-		return ReuseRecord{}, storeErr("count reuse", err)
+		return ReuseRecord{}, Version{}, storeErr("count reuse", err)
 	}
 	s.recordChange(ctx, a, ActionReuse, d, v.N, Access{Purpose: purpose, Dossier: dossier})
-	return rec, nil
+	return rec, v, nil
 }
 
 // Reuses lists a document's reuse records; a staff or admin read is

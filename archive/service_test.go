@@ -653,7 +653,6 @@ func TestFindReusableAndReuse(t *testing.T) {
 	if kerr.KindOf(err) != kerr.Conflict {
 		t.Fatalf("not reusable kind %v", kerr.KindOf(err))
 	}
-
 	rs, err := v.Reuses(ctx, citizenA, card.ID, archive.Access{})
 	wantCode(t, err, "")
 	if len(rs) != 2 || rs[0].Dossier != "HS-2026-001" || rs[1].Dossier != "HS-2026-002" {
@@ -692,6 +691,22 @@ func TestFindReusableAndReuse(t *testing.T) {
 	}
 	if len(reuses) != 2 || reuses[0].Dossier != "HS-2026-001" || reuses[0].Purpose != "Đăng ký kết hôn" || reuses[1].Actor != staff.Subject {
 		t.Fatalf("reuse ledger entries %+v", reuses)
+	}
+	// ReuseVersion for a dossier: the paper must be the applicant's and of
+	// the component's types; a refusal records nothing.
+	_, _, err = v.ReuseVersion(ctx, staff, card.ID, archive.ReuseRequest{Dossier: "HS-2026-005", Owner: citizenB.Subject})
+	wantCode(t, err, "document_of_another_owner")
+	_, _, err = v.ReuseVersion(ctx, staff, card.ID, archive.ReuseRequest{Dossier: "HS-2026-005", TypeCodes: []string{"HO_CHIEU", "KHAI_SINH"}})
+	wantCode(t, err, "document_type_mismatch")
+	rec, ver, err := v.ReuseVersion(ctx, staff, pass.ID, archive.ReuseRequest{Dossier: "HS-2026-005", Owner: citizenA.Subject, TypeCodes: []string{"HO_CHIEU"}})
+	wantCode(t, err, "")
+	if rec.DocumentID != pass.ID || ver.N != 1 || rec.Version != ver.N {
+		t.Fatalf("reuse of a passport: record %+v, version %d", rec, ver.N)
+	}
+	rs, err = v.Reuses(ctx, citizenA, card.ID, archive.Access{})
+	wantCode(t, err, "")
+	if len(rs) != 2 {
+		t.Fatalf("refused reuses were recorded: %+v", rs)
 	}
 }
 
