@@ -80,6 +80,29 @@ const (
 	"quocTich":"Việt Nam","queQuan":"Hà Nội","noiCuTru":"Số 12, ngõ 34 phố Đội Cấn, Hà Nội","ngayCap":"01/07/2024","noiCap":"Bộ Công an","coGiaTriDen":"12/05/2039"}`
 )
 
+// permitExample is a filled construction-permit application.
+const permitExample = `{
+	"kinhGui": "Ủy ban nhân dân phường Bến Nghé, Thành phố Hồ Chí Minh",
+	"hoTenChuDauTu": "Phạm Minh Tuấn",
+	"soDinhDanhChuDauTu": "079080001234",
+	"diaChiChuDauTu": "18 Nguyễn Huệ, phường Bến Nghé, Thành phố Hồ Chí Minh",
+	"dienThoai": "0903 111 222",
+	"loDatSo": "125",
+	"toBanDoSo": "7",
+	"dienTichLoDat": 84.5,
+	"diaChiLoDat": "27 Hồ Tùng Mậu, phường Bến Nghé, Thành phố Hồ Chí Minh",
+	"loaiCongTrinh": "nha_o_rieng_le",
+	"dienTichXayDung": 72.25,
+	"tongDienTichSan": 289,
+	"chieuCao": 15.6,
+	"soTang": 4,
+	"ghiChu": "1 tum",
+	"thoiGianHoanThanh": 10,
+	"camKet": ["dong_y"],
+	"lamTai": "Thành phố Hồ Chí Minh",
+	"ngayKhai": "20/11/2026"
+}`
+
 func TestShippedDefinitions(t *testing.T) {
 	reg, err := NewShippedRegistry()
 	if err != nil {
@@ -88,13 +111,14 @@ func TestShippedDefinitions(t *testing.T) {
 	want := []Summary{
 		{Code: "CAN_CUOC", Version: 1, Title: "Căn cước công dân / Thẻ căn cước", Kind: KindDocumentType},
 		{Code: "HKD_DANG_KY", Version: 1, Title: "Giấy đề nghị đăng ký hộ kinh doanh", Kind: KindForm},
+		{Code: "TK_GP_XAY_DUNG", Version: 1, Title: "Đơn đề nghị cấp giấy phép xây dựng", Kind: KindForm},
 		{Code: "TK_KHAI_SINH", Version: 1, Title: "Tờ khai đăng ký khai sinh", Kind: KindForm},
 	}
 	if got := reg.List(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("shipped %+v", got)
 	}
 	c := testChecker()
-	for _, ex := range []struct{ code, data string }{{"TK_KHAI_SINH", birthExample}, {"HKD_DANG_KY", householdExample}, {"CAN_CUOC", cardExample}} {
+	for _, ex := range []struct{ code, data string }{{"TK_KHAI_SINH", birthExample}, {"HKD_DANG_KY", householdExample}, {"CAN_CUOC", cardExample}, {"TK_GP_XAY_DUNG", permitExample}} {
 		d, err := reg.Get(ex.code, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -215,7 +239,7 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("bad file: %v", err)
 	}
 	// LoadDir reads the repository's definitions like the embedded ones.
-	if n, err := NewRegistry().LoadDir("definitions"); err != nil || n != 3 {
+	if n, err := NewRegistry().LoadDir("definitions"); err != nil || n != 4 {
 		t.Fatalf("load dir: %d %v", n, err)
 	}
 }
