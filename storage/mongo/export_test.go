@@ -155,3 +155,7 @@ func PlantLegacyLedger(ctx context.Context, s *Store, es []archive.LedgerEntry) 
 func CollectionNames(ctx context.Context, s *Store) ([]string, error) {
 	return s.db.ListCollectionNames(ctx, bson.D{})
 }
+
+// DatabaseName is the name of the store's database, to open another
+// store on it.
+func (s *Store) DatabaseName() string { return s.db.Name() }

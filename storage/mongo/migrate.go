@@ -38,6 +38,7 @@ var schemaMigrations = []migration{
 	{8, "working-time calendars", migrateCalendars},
 	{9, "notifications and the notification outbox", migrateNotify},
 	{10, "register of issued papers", migrateIssued},
+	{11, "dossier lifecycle: agencies, procedures, processes, staff, dossiers", migrateWorkflow},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

@@ -292,6 +292,73 @@ CREATE TABLE issued (
 	`
 ALTER TABLE tokens ADD COLUMN agency TEXT NOT NULL DEFAULT '';
 `,
+	// 12: the dossier lifecycle (workflow.Store): agencies, procedures and
+	// process versions, the staff directory, the per-agency, per-day
+	// counters of dossier codes, and dossiers. A dossier's record (its
+	// trail included) is body; the columns are what listings and search
+	// select and sort by (sort_key: workflow.Dossier.SortKey).
+	`
+CREATE TABLE wf_agencies (
+	code TEXT PRIMARY KEY,
+	body TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE wf_procedures (
+	code TEXT PRIMARY KEY,
+	body TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE wf_processes (
+	procedure_code TEXT NOT NULL,
+	version        INTEGER NOT NULL,
+	body           TEXT NOT NULL,
+	PRIMARY KEY (procedure_code, version)
+) WITHOUT ROWID;
+
+CREATE TABLE wf_staff (
+	subject TEXT PRIMARY KEY,
+	agency  TEXT NOT NULL,
+	body    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX wf_staff_agency ON wf_staff (agency, subject);
+
+CREATE TABLE dossier_counters (
+	agency TEXT NOT NULL,
+	day    TEXT NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (agency, day)
+) WITHOUT ROWID;
+
+CREATE TABLE dossiers (
+	code              TEXT PRIMARY KEY,
+	agency            TEXT NOT NULL,
+	handling_agency   TEXT NOT NULL,
+	status            TEXT NOT NULL,
+	assignee          TEXT NOT NULL,
+	procedure_code    TEXT NOT NULL,
+	applicant_id      TEXT NOT NULL,
+	representative_id TEXT NOT NULL,
+	applicant_fold    TEXT NOT NULL,
+	sort_key          TEXT NOT NULL,
+	received_at       INTEGER,
+	due_at            INTEGER,
+	rev               INTEGER NOT NULL,
+	body              TEXT NOT NULL
+) WITHOUT ROWID;
+-- A citizen's own dossiers, as applicant or representative, newest first.
+CREATE INDEX dossiers_applicant ON dossiers (applicant_id, sort_key);
+CREATE INDEX dossiers_representative ON dossiers (representative_id, sort_key);
+-- An agency's dossiers (received or handled) by status, newest first.
+CREATE INDEX dossiers_agency_status ON dossiers (agency, status, sort_key);
+CREATE INDEX dossiers_handling_status ON dossiers (handling_agency, status, sort_key);
+-- An appraiser's dossiers by status.
+CREATE INDEX dossiers_assignee_status ON dossiers (assignee, status, sort_key);
+-- Search (issue 10 item 9): by due date, reception date, procedure, name.
+CREATE INDEX dossiers_handling_due ON dossiers (handling_agency, due_at);
+CREATE INDEX dossiers_agency_received ON dossiers (agency, received_at);
+CREATE INDEX dossiers_procedure ON dossiers (procedure_code, sort_key);
+CREATE INDEX dossiers_applicant_fold ON dossiers (applicant_fold);
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

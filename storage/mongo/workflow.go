@@ -1,0 +1,438 @@
+package mongo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/workflow"
+)
+
+// Collections of workflow.Store. Every record keeps the domain record as
+// JSON in "body" (as the SQLite driver does: the records are nested and
+// read whole), beside the top-level fields that filters and indexes use.
+const (
+	collAgencies       = "wf_agencies"
+	collProcRecords    = "wf_procedures"
+	collProcesses      = "wf_processes"
+	collStaff          = "wf_staff"
+	collDossierCounter = "dossier_counters"
+	collDossiers       = "dossiers"
+)
+
+var _ workflow.Store = (*Store)(nil)
+
+// indexesWorkflow are the secondary indexes of migration 8. "agencies"
+// holds the receiving and the competent agency, "parties" the applicant's
+// and the representative's IDs: multikey indexes that serve "an agency's
+// dossiers" and "a citizen's own" with one equality each.
+var indexesWorkflow = []index{
+	{collProcesses, "procedure_version", bson.D{{Key: "procedure", Value: 1}, {Key: "version", Value: 1}}, true},
+	{collStaff, "agency_id", bson.D{{Key: "agency", Value: 1}, {Key: "_id", Value: 1}}, false},
+	// A citizen's own dossiers, newest first.
+	{collDossiers, "parties_sort", bson.D{{Key: "parties", Value: 1}, {Key: "sortKey", Value: -1}}, false},
+	// An agency's dossiers by status, newest first.
+	{collDossiers, "agencies_status_sort", bson.D{{Key: "agencies", Value: 1}, {Key: "status", Value: 1}, {Key: "sortKey", Value: -1}}, false},
+	{collDossiers, "agencies_sort", bson.D{{Key: "agencies", Value: 1}, {Key: "sortKey", Value: -1}}, false},
+	// An appraiser's dossiers by status.
+	{collDossiers, "assignee_status_sort", bson.D{{Key: "assignee", Value: 1}, {Key: "status", Value: 1}, {Key: "sortKey", Value: -1}}, false},
+	// Search (issue 10 item 9): due date, reception date, procedure, name.
+	{collDossiers, "agencies_due", bson.D{{Key: "agencies", Value: 1}, {Key: "dueAt", Value: 1}}, false},
+	{collDossiers, "agencies_received", bson.D{{Key: "agencies", Value: 1}, {Key: "receivedAt", Value: 1}}, false},
+	{collDossiers, "procedure_sort", bson.D{{Key: "procedure", Value: 1}, {Key: "sortKey", Value: -1}}, false},
+	{collDossiers, "applicant_fold", bson.D{{Key: "applicantFold", Value: 1}}, false},
+}
+
+// migrateWorkflow creates the workflow's collections and indexes
+// (idempotent, like migrateV1).
+func migrateWorkflow(ctx context.Context, s *Store) error {
+	if err := s.createCollections(ctx, collAgencies, collProcRecords, collProcesses, collStaff, collDossierCounter, collDossiers); err != nil {
+		return err
+	}
+	return s.createIndexes(ctx, indexesWorkflow)
+}
+
+// bodyDoc is a record kept whole as JSON.
+type bodyDoc struct {
+	ID     string `bson:"_id"`
+	Agency string `bson:"agency,omitempty"`
+	Body   string `bson:"body"`
+}
+
+// putBody inserts or replaces the record id of coll.
+func (s *Store) putBody(ctx context.Context, coll, op string, doc bodyDoc) error {
+	c := s.db.Collection(coll)
+	_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true))
+	if isDup(err) {
+		// Two concurrent upserts of a new record: the loser replaces.
+		_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc)
+	}
+	return classify(err, op)
+}
+
+// getBody decodes the JSON body of the record id of coll into v; the
+// driver's ErrNoDocuments when there is none.
+func (s *Store) getBody(ctx context.Context, coll, op, id string, v any) error {
+	var d bodyDoc
+	err := s.db.Collection(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if err != nil {
+		if isNoDoc(err) {
+			return err
+		}
+		return classify(err, op)
+	}
+	return decodeBody(d.Body, op, v)
+}
+
+func decodeBody(body, op string, v any) error {
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		return newErr(kerr.Internal, "store_error", "Đã xảy ra lỗi khi truy cập dữ liệu; vui lòng thử lại sau.", "decode "+op, err)
+	}
+	return nil
+}
+
+// listBodies decodes the bodies a find returns.
+func listBodies[T any](ctx context.Context, coll *mongo.Collection, op string, filter bson.D, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := coll.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, classify(err, op)
+	}
+	var ds []bodyDoc
+	if err := cur.All(ctx, &ds); err != nil {
+		return nil, classify(err, op)
+	}
+	out := make([]T, 0, len(ds))
+	for _, d := range ds {
+		var v T
+		if err := decodeBody(d.Body, op, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func encodeBody(v any, op string) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", newErr(kerr.Internal, "store_error", "Đã xảy ra lỗi khi truy cập dữ liệu; vui lòng thử lại sau.", "encode "+op, err)
+	}
+	return string(b), nil
+}
+
+var byID = options.Find().SetSort(bson.D{{Key: "_id", Value: 1}})
+
+// PutAgency inserts or replaces the agency with a.Code.
+func (s *Store) PutAgency(ctx context.Context, a workflow.Agency) error {
+	a.UpdatedAt = utcOrZero(a.UpdatedAt)
+	body, err := encodeBody(a, "put agency")
+	if err != nil {
+		return err
+	}
+	return s.putBody(ctx, collAgencies, "put agency", bodyDoc{ID: a.Code, Body: body})
+}
+
+// GetAgency returns one agency. NotFound if none.
+func (s *Store) GetAgency(ctx context.Context, code string) (workflow.Agency, error) {
+	var a workflow.Agency
+	err := s.getBody(ctx, collAgencies, "get agency", code, &a)
+	if isNoDoc(err) {
+		return a, newErr(kerr.NotFound, "agency_not_found", "Không tìm thấy cơ quan.", "get agency "+code, err)
+	}
+	return a, err
+}
+
+// ListAgencies returns every agency ordered by Code.
+func (s *Store) ListAgencies(ctx context.Context) ([]workflow.Agency, error) {
+	return listBodies[workflow.Agency](ctx, s.db.Collection(collAgencies), "list agencies", bson.D{}, byID)
+}
+
+// PutProcedureRecord inserts or replaces the procedure with p.Code.
+func (s *Store) PutProcedureRecord(ctx context.Context, p workflow.Procedure) error {
+	p.UpdatedAt = utcOrZero(p.UpdatedAt)
+	body, err := encodeBody(p, "put procedure record")
+	if err != nil {
+		return err
+	}
+	return s.putBody(ctx, collProcRecords, "put procedure record", bodyDoc{ID: p.Code, Body: body})
+}
+
+// GetProcedureRecord returns one procedure. NotFound if none.
+func (s *Store) GetProcedureRecord(ctx context.Context, code string) (workflow.Procedure, error) {
+	var p workflow.Procedure
+	err := s.getBody(ctx, collProcRecords, "get procedure record", code, &p)
+	if isNoDoc(err) {
+		return p, newErr(kerr.NotFound, "procedure_not_found", "Không tìm thấy thủ tục hành chính.", "get procedure record "+code, err)
+	}
+	return p, err
+}
+
+// ListProcedureRecords returns every procedure ordered by Code.
+func (s *Store) ListProcedureRecords(ctx context.Context) ([]workflow.Procedure, error) {
+	return listBodies[workflow.Procedure](ctx, s.db.Collection(collProcRecords), "list procedure records", bson.D{}, byID)
+}
+
+// processDoc is one process version.
+type processDoc struct {
+	ID        string `bson:"_id"` // procedure/version (zero-padded)
+	Procedure string `bson:"procedure"`
+	Version   int    `bson:"version"`
+	Body      string `bson:"body"`
+}
+
+// AddProcess inserts p. Conflict if its procedure has version p.Version.
+func (s *Store) AddProcess(ctx context.Context, p workflow.Process) error {
+	p.CreatedAt = utcOrZero(p.CreatedAt)
+	body, err := encodeBody(p, "add process")
+	if err != nil {
+		return err
+	}
+	_, err = s.db.Collection(collProcesses).InsertOne(ctx, processDoc{ID: fmt.Sprintf("%s/%09d", p.Procedure, p.Version),
+		Procedure: p.Procedure, Version: p.Version, Body: body})
+	if isDup(err) {
+		return newErr(kerr.Conflict, "process_version_exists", "Phiên bản quy trình đã tồn tại.", fmt.Sprintf("add process %s v%d", p.Procedure, p.Version), err)
+	}
+	return classify(err, "add process")
+}
+
+// GetProcess returns version v of a procedure's process (0: the highest).
+// NotFound if none.
+func (s *Store) GetProcess(ctx context.Context, procedure string, v int) (workflow.Process, error) {
+	filter := bson.D{{Key: "procedure", Value: procedure}}
+	opts := options.FindOne().SetSort(bson.D{{Key: "procedure", Value: 1}, {Key: "version", Value: -1}})
+	if v != 0 {
+		filter = append(filter, bson.E{Key: "version", Value: v})
+	}
+	var d processDoc
+	err := s.db.Collection(collProcesses).FindOne(ctx, filter, opts).Decode(&d)
+	if isNoDoc(err) {
+		return workflow.Process{}, newErr(kerr.NotFound, "process_not_found", "Không tìm thấy quy trình xử lý.",
+			fmt.Sprintf("get process %s v%d", procedure, v), err)
+	}
+	if err != nil {
+		return workflow.Process{}, classify(err, "get process")
+	}
+	var p workflow.Process
+	return p, decodeBody(d.Body, "get process", &p)
+}
+
+// PutStaff inserts or replaces the directory entry of m.Subject.
+func (s *Store) PutStaff(ctx context.Context, m workflow.Staff) error {
+	m.UpdatedAt = utcOrZero(m.UpdatedAt)
+	body, err := encodeBody(m, "put staff")
+	if err != nil {
+		return err
+	}
+	return s.putBody(ctx, collStaff, "put staff", bodyDoc{ID: m.Subject, Agency: m.Agency, Body: body})
+}
+
+// GetStaff returns one directory entry. NotFound if none.
+func (s *Store) GetStaff(ctx context.Context, subject string) (workflow.Staff, error) {
+	var m workflow.Staff
+	err := s.getBody(ctx, collStaff, "get staff", subject, &m)
+	if isNoDoc(err) {
+		return m, newErr(kerr.NotFound, "staff_not_found", "Không tìm thấy cán bộ trong danh bạ.", "get staff "+subject, err)
+	}
+	return m, err
+}
+
+// ListStaff returns the entries of an agency ("" = all) ordered by Subject.
+func (s *Store) ListStaff(ctx context.Context, agency string) ([]workflow.Staff, error) {
+	filter := bson.D{}
+	if agency != "" {
+		filter = bson.D{{Key: "agency", Value: agency}}
+	}
+	return listBodies[workflow.Staff](ctx, s.db.Collection(collStaff), "list staff", filter, byID)
+}
+
+// NextDossierNumber increments the counter {_id: agency/day} and returns
+// it: one findAndModify with upsert (on FerretDB, whose updates are not
+// atomic, under the record's write lock). Two first upserts racing on
+// MongoDB: the loser's insert hits the unique _id and it tries again,
+// then as an update.
+func (s *Store) NextDossierNumber(ctx context.Context, agency, day string) (int64, error) {
+	id := agency + "/" + day
+	var out struct {
+		N int64 `bson:"n"`
+	}
+	var err error
+	for range 3 {
+		err = s.guard(ctx, collDossierCounter+"/"+id, func() error {
+			return s.db.Collection(collDossierCounter).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
+				bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
+				options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&out)
+		})
+		if !isDup(err) {
+			break
+		}
+	}
+	if err != nil {
+		return 0, classify(err, "next dossier number")
+	}
+	return out.N, nil
+}
+
+// dossierDoc is a dossier: the record as JSON, and the fields that
+// listings and search filter and sort by.
+type dossierDoc struct {
+	ID            string     `bson:"_id"`
+	Agencies      []string   `bson:"agencies"`
+	Status        string     `bson:"status"`
+	Assignee      string     `bson:"assignee"`
+	Procedure     string     `bson:"procedure"`
+	Parties       []string   `bson:"parties"`
+	ApplicantFold string     `bson:"applicantFold"`
+	SortKey       string     `bson:"sortKey"`
+	ReceivedAt    *time.Time `bson:"receivedAt"`
+	DueAt         *time.Time `bson:"dueAt"`
+	Rev           int64      `bson:"rev"`
+	Body          string     `bson:"body"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := utc(t)
+	return &u
+}
+
+func fromDossier(d workflow.Dossier) (dossierDoc, error) {
+	body, err := workflow.EncodeDossier(d)
+	if err != nil {
+		return dossierDoc{}, newErr(kerr.Internal, "store_error", "Đã xảy ra lỗi khi truy cập dữ liệu; vui lòng thử lại sau.", "encode dossier", err)
+	}
+	agencies := []string{d.Agency}
+	if d.HandlingAgency != d.Agency {
+		agencies = append(agencies, d.HandlingAgency)
+	}
+	parties := []string{d.Applicant.ID}
+	if d.Representative != nil {
+		parties = append(parties, d.Representative.ID)
+	}
+	return dossierDoc{ID: d.Code, Agencies: agencies, Status: string(d.Status), Assignee: d.Assignee(), Procedure: d.Procedure,
+		Parties: parties, ApplicantFold: d.ApplicantFold(), SortKey: d.SortKey(), ReceivedAt: timePtr(d.ReceivedAt),
+		DueAt: timePtr(d.DueAt), Rev: d.Rev, Body: string(body)}, nil
+}
+
+func (d dossierDoc) dossier() (workflow.Dossier, error) {
+	v, err := workflow.DecodeDossier([]byte(d.Body))
+	if err != nil {
+		return v, newErr(kerr.Internal, "store_error", "Đã xảy ra lỗi khi truy cập dữ liệu; vui lòng thử lại sau.", "decode dossier "+d.ID, err)
+	}
+	return v, nil
+}
+
+func dossierNotFound(code string, err error) error {
+	return newErr(kerr.NotFound, "dossier_not_found", "Không tìm thấy hồ sơ.", "dossier "+code, err)
+}
+
+// CreateDossier inserts d. Conflict if d.Code exists.
+func (s *Store) CreateDossier(ctx context.Context, d workflow.Dossier) error {
+	doc, err := fromDossier(d)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.Collection(collDossiers).InsertOne(ctx, doc)
+	if isDup(err) {
+		return newErr(kerr.Conflict, "dossier_exists", "Mã hồ sơ đã tồn tại.", "create dossier "+d.Code, err)
+	}
+	return classify(err, "create dossier")
+}
+
+// GetDossier returns one dossier. NotFound if none.
+func (s *Store) GetDossier(ctx context.Context, code string) (workflow.Dossier, error) {
+	var doc dossierDoc
+	err := s.db.Collection(collDossiers).FindOne(ctx, bson.D{{Key: "_id", Value: code}}).Decode(&doc)
+	if isNoDoc(err) {
+		return workflow.Dossier{}, dossierNotFound(code, err)
+	}
+	if err != nil {
+		return workflow.Dossier{}, classify(err, "get dossier")
+	}
+	return doc.dossier()
+}
+
+// UpdateDossier replaces the dossier when the stored one has Status from
+// and Rev d.Rev-1: one replace whose filter holds both (on FerretDB under
+// the record's write lock).
+func (s *Store) UpdateDossier(ctx context.Context, d workflow.Dossier, from workflow.Status) error {
+	doc, err := fromDossier(d)
+	if err != nil {
+		return err
+	}
+	coll := s.db.Collection(collDossiers)
+	var res *mongo.UpdateResult
+	err = s.guard(ctx, collDossiers+"/"+d.Code, func() (err error) {
+		res, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.Code}, {Key: "rev", Value: d.Rev - 1}, {Key: "status", Value: string(from)}}, doc)
+		return err
+	})
+	if err != nil {
+		return classify(err, "update dossier")
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	ok, err := exists(ctx, coll, d.Code)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return dossierNotFound(d.Code, nil)
+	}
+	return newErr(kerr.Conflict, "dossier_changed", "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại hồ sơ rồi thực hiện lại.",
+		fmt.Sprintf("update dossier %s: not %s at rev %d", d.Code, from, d.Rev-1), nil)
+}
+
+// ListDossiers returns a page of dossiers newest first.
+func (s *Store) ListDossiers(ctx context.Context, q workflow.DossierQuery) ([]workflow.Dossier, bool, error) {
+	if q.Limit < 1 || q.Limit > 1000 {
+		return nil, false, newErr(kerr.Invalid, "invalid_limit", "Số bản ghi mỗi trang phải từ 1 đến 1000.", fmt.Sprintf("list dossiers: limit %d", q.Limit), nil)
+	}
+	var filter bson.D
+	switch {
+	case q.Party != "" && q.Agency == "":
+		filter = bson.D{{Key: "parties", Value: q.Party}}
+	case q.Agency != "" && q.Party == "":
+		filter = bson.D{{Key: "agencies", Value: q.Agency}}
+	default:
+		return nil, false, newErr(kerr.Invalid, "invalid_query", "Truy vấn danh sách hồ sơ không hợp lệ.", "list dossiers: give exactly one of party and agency", nil)
+	}
+	if q.Status != "" {
+		filter = append(filter, bson.E{Key: "status", Value: string(q.Status)})
+	}
+	if q.Assignee != "" {
+		filter = append(filter, bson.E{Key: "assignee", Value: q.Assignee})
+	}
+	if q.After != "" {
+		filter = append(filter, bson.E{Key: "sortKey", Value: bson.D{{Key: "$lt", Value: q.After}}})
+	}
+	cur, err := s.db.Collection(collDossiers).Find(ctx, filter,
+		options.Find().SetSort(bson.D{{Key: "sortKey", Value: -1}}).SetLimit(int64(q.Limit)+1))
+	if err != nil {
+		return nil, false, classify(err, "list dossiers")
+	}
+	var docs []dossierDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, false, classify(err, "list dossiers")
+	}
+	more := len(docs) > q.Limit
+	if more {
+		docs = docs[:q.Limit]
+	}
+	out := make([]workflow.Dossier, 0, len(docs))
+	for _, doc := range docs {
+		d, err := doc.dossier()
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, d)
+	}
+	return out, more, nil
+}
