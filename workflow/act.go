@@ -15,10 +15,9 @@ import (
 // Required fields of its row in Transitions). Fields an action does not
 // use are ignored.
 //
-// The time of an action is always the server's: a client cannot date an
-// action (At set is refused with "client_time_refused"), and an entry is
-// never dated before the trail's last one, so the trail cannot be
-// back-dated whatever the clocks of the processes say.
+// The time of an action is the server's, and an entry is never dated
+// before the trail's last one, so the trail cannot be back-dated whatever
+// the clocks of the processes say. The one exception is At: see there.
 type ActInput struct {
 	Action Action `json:"action"`
 	// Rev, when not 0, is the revision the caller saw (If-Match): another
@@ -37,7 +36,11 @@ type ActInput struct {
 	Amount   int64     `json:"amount,omitempty"`
 	Receipt  string    `json:"receipt,omitempty"`
 	Receiver *Receiver `json:"receiver,omitempty"`
-	// At is refused: see the type's comment.
+	// At, when set, is when a desk officer says a paper dossier (channel
+	// desk or postal) was submitted or received, entered after the fact.
+	// It may be neither in the future (Invalid "action_in_future") nor
+	// before the trail's last entry (Invalid "action_backdated"). Any
+	// other action, role or channel: Invalid "client_time_refused".
 	At *time.Time `json:"at,omitempty"`
 }
 
@@ -136,7 +139,6 @@ func (in *ActInput) normalize() error {
 //
 //   - NotFound "dossier_not_found": not the caller's (citizen) or none;
 //   - Permission "other_agency": staff of another agency;
-//   - Invalid "client_time_refused": the request dates the action;
 //   - Invalid "unknown_action";
 //   - Conflict "dossier_changed": If-Match names another revision, or
 //     another action won the race;
@@ -147,15 +149,13 @@ func (in *ActInput) normalize() error {
 //   - Invalid "<field>_required": a required field is missing, and the
 //     checks of the fields given ("invalid_assignee", "deadline_in_past",
 //     "invalid_extension", "no_open_consultation", "components_missing",
-//     text rules).
+//     text rules);
+//   - Invalid "client_time_refused", "action_in_future",
+//     "action_backdated": a time given (ActInput.At) that may not be.
 func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActInput) (View, error) {
 	d, staff, err := s.load(ctx, a, code)
 	if err != nil {
 		return View{}, err
-	}
-	if in.At != nil {
-		return View{}, invalid("client_time_refused",
-			"Thời điểm xử lý do hệ thống ghi nhận; không nhận thời điểm do người dùng gửi.", "the request gives the action's time")
 	}
 	if !in.Action.Valid() {
 		return View{}, invalid("unknown_action", "Thao tác không có trong quy trình xử lý hồ sơ.", "action %q is not known", in.Action)
@@ -181,9 +181,9 @@ func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActI
 			return View{}, ErrFieldRequired(in.Action, f)
 		}
 	}
-	now := s.nowUTC()
-	if last := lastAt(d); now.Before(last) {
-		now = last // another process's clock was ahead: the trail never goes back
+	now, err := s.actionTime(d, role, in)
+	if err != nil {
+		return View{}, err
 	}
 	n, note, err := s.apply(ctx, d, row, role, a, staff, in, now)
 	if err != nil {
@@ -212,11 +212,45 @@ func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActI
 	}
 	n.Trail = append(slices.Clone(d.Trail), TrailEntry{Seq: len(d.Trail) + 1, At: now, Actor: a.Subject, Name: name, Role: role,
 		Action: in.Action, From: d.State(), To: to, Note: note})
-	n.UpdatedAt, n.Rev = now, d.Rev+1
+	n.UpdatedAt, n.Rev = later(s.nowUTC(), now), d.Rev+1
 	if err := s.store.UpdateDossier(ctx, n, d.Status); err != nil {
 		return View{}, updateErr(code, err)
 	}
 	return s.view(n, a, staff), nil
+}
+
+// actionTime is when the action happens: the server's clock, never before
+// the trail's last entry (another process's clock may have been ahead),
+// or the time a desk officer gives for a paper dossier's intake (ActInput.At).
+func (s *Service) actionTime(d Dossier, role Role, in ActInput) (time.Time, error) {
+	now, last := s.nowUTC(), lastAt(d)
+	if in.At == nil {
+		return later(now, last), nil
+	}
+	if role != RoleDesk || (in.Action != ActionSubmit && in.Action != ActionReceive) || d.Channel.Online() {
+		return time.Time{}, invalid("client_time_refused",
+			"Thời điểm xử lý do hệ thống ghi nhận; chỉ cán bộ tiếp nhận được ghi thời điểm nộp, tiếp nhận hồ sơ giấy.",
+			"%s by %s on a %s dossier takes the server's time", in.Action, role, d.Channel)
+	}
+	at := in.At.UTC().Truncate(time.Millisecond)
+	if at.After(now) {
+		return time.Time{}, invalid("action_in_future", "Thời điểm xử lý không được sau thời điểm hiện tại.",
+			"at %s is after now %s", at.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+	}
+	if at.Before(last) {
+		return time.Time{}, invalid("action_backdated",
+			"Thời điểm xử lý không được trước thao tác đã ghi gần nhất của hồ sơ ("+last.In(Vietnam).Format("15:04:05 02/01/2006")+").",
+			"at %s is before the trail's last entry %s", at.Format(time.RFC3339Nano), last.Format(time.RFC3339Nano))
+	}
+	return at, nil
+}
+
+// later is the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // actingRole is the role of row a acts in on d: the first of the row's

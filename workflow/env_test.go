@@ -31,6 +31,7 @@ var (
 	citizen   = archive.Actor{Subject: "001099012345", Role: archive.RoleCitizen}
 	stranger  = archive.Actor{Subject: "036300001234", Role: archive.RoleCitizen}
 	desk      = archive.Actor{Subject: "motcua1", Role: archive.RoleStaff}
+	desk2     = archive.Actor{Subject: "motcua2", Role: archive.RoleStaff}
 	head      = archive.Actor{Subject: "truongphong", Role: archive.RoleStaff}
 	appraiser = archive.Actor{Subject: "thamdinh1", Role: archive.RoleStaff}
 	appraise2 = archive.Actor{Subject: "thamdinh2", Role: archive.RoleStaff}
@@ -63,6 +64,10 @@ type env struct {
 	vault *archive.Service
 	wf    *workflow.Service
 	clock *clock
+	forms *forms.Registry
+	path  string
+	// planted counts the dossiers plant stored.
+	planted int
 }
 
 // start is the clock of every env: Monday 07/12/2026 09:00 in Vietnam.
@@ -71,7 +76,8 @@ var start = time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kho.db"))
+	path := filepath.Join(t.TempDir(), "kho.db")
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +91,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{store: st, vault: v, clock: c, wf: workflow.New(workflow.Config{Store: st, Vault: v, Forms: reg, Now: c.Now})}
+	e := &env{store: st, vault: v, clock: c, forms: reg, path: path, wf: workflow.New(workflow.Config{Store: st, Vault: v, Forms: reg, Now: c.Now})}
 	if _, err := e.wf.LoadCatalog(ctx, admin, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +101,7 @@ func newEnv(t testing.TB) *env {
 	}
 	for _, m := range []workflow.Staff{
 		{Subject: desk.Subject, Name: "Lê Văn Một", Agency: ward, Department: "MOT_CUA", Positions: []workflow.Role{workflow.RoleDesk}},
+		{Subject: desk2.Subject, Name: "Hoàng Thị Hai", Agency: ward, Department: "MOT_CUA", Positions: []workflow.Role{workflow.RoleDesk}},
 		{Subject: head.Subject, Name: "Trần Thị Phòng", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleHead}},
 		{Subject: appraiser.Subject, Name: "Phạm Văn Định", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleAppraiser}},
 		{Subject: appraise2.Subject, Name: "Vũ Thị Hai", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleAppraiser}},
@@ -109,6 +116,18 @@ func newEnv(t testing.TB) *env {
 		}
 	}
 	return e
+}
+
+// process is another kho serve process on e's database: its own store
+// handle and service (the vault stays shared; it is not what is raced).
+func (e *env) process(t testing.TB) *workflow.Service {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), e.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	return workflow.New(workflow.Config{Store: st, Vault: e.vault, Forms: e.forms, Now: e.clock.Now})
 }
 
 // pdf is a valid empty PDF made unique by text.
