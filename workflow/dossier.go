@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
@@ -93,6 +94,40 @@ func (d Dossier) ApplicantFold() string {
 		s += " " + archive.Fold(d.Representative.Name)
 	}
 	return strings.TrimSpace(s)
+}
+
+// maxNameKeys bounds the name keys of a dossier.
+const maxNameKeys = 32
+
+// NameKeys are what name search matches (DossierQuery.Words): "p:" and
+// each folded word (archive.Fold, split at what is not a letter or a
+// digit) of the name of each person — the applicant and the
+// representative of kind individual — and "o:" and each word of each
+// organisation's name; at most 32, each once.
+func (d Dossier) NameKeys() []string {
+	var out []string
+	add := func(p Party) {
+		prefix := "p:"
+		if p.Kind == archive.Organization {
+			prefix = "o:"
+		}
+		for _, w := range FoldWords(p.Name) {
+			if k := prefix + w; len(out) < maxNameKeys && !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	add(d.Applicant)
+	if d.Representative != nil {
+		add(d.Representative.Party)
+	}
+	return out
+}
+
+// FoldWords is s folded (archive.Fold) and split at every character that
+// is not a letter or a digit.
+func FoldWords(s string) []string {
+	return strings.FieldsFunc(archive.Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 // Assignee is the subject of the assigned appraiser ("" = none).

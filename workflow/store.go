@@ -1,6 +1,9 @@
 package workflow
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The store interfaces the workflow consumes. storage/sqlite and
 // storage/mongo implement them; workflow/workflowtest is the conformance
@@ -48,30 +51,64 @@ type StaffStore interface {
 }
 
 // DossierQuery selects dossiers for a listing, newest first (by
-// Dossier.SortKey descending). Exactly one of Party and Agency is set.
+// Dossier.SortKey descending), or for a count (CountDossiers: After and
+// Limit unused). Exactly one of Party and Agency is set; every other
+// field set narrows the selection (and).
 type DossierQuery struct {
 	// Party selects the dossiers whose applicant or representative has
 	// this ID (a citizen's own).
 	Party string
-	// Agency selects the dossiers received or handled by this agency;
-	// Status and Assignee narrow them.
-	Agency   string
+	// Agency selects the dossiers received or handled by this agency
+	// (Side narrows it to one of the two).
+	Agency string
+	Side   AgencySide
+	// Status, or any of Statuses (both set: either).
 	Status   Status
+	Statuses []Status
+	// Stage, or any of Stages (both set: either), narrows to the
+	// dossiers being processed at that stage.
+	Stage  Stage
+	Stages []Stage
+	// Handling narrows to the dossiers this agency is competent for
+	// (with Agency: received there, handled here).
+	Handling string
 	Assignee string
+	// Procedure and Field (lĩnh vực) select by the procedure.
+	Procedure string
+	Field     string
+	// ReceivedFrom and ReceivedBefore bound the reception time: [from,
+	// before). DueFrom and DueBefore bound the due time the same way; a
+	// dossier without a due time matches neither bound. Bounds count to
+	// the millisecond, as stored times do.
+	ReceivedFrom, ReceivedBefore time.Time
+	DueFrom, DueBefore           time.Time
+	// Words are NameKeys: each must begin one of the dossier's name keys
+	// (Dossier.NameKeys), so "p:nguyen" matches a person named Nguyễn.
+	Words []string
 	// After is the SortKey of the last dossier of the previous page.
 	After string
 	// Limit is the page size (1..1000).
 	Limit int
 }
 
+// AgencySide says which agency of a dossier DossierQuery.Agency is.
+type AgencySide string
+
+// The sides.
+const (
+	SideEither    AgencySide = ""          // the receiving or the competent agency
+	SideReceiving AgencySide = "receiving" // Dossier.Agency
+	SideHandling  AgencySide = "handling"  // Dossier.HandlingAgency
+)
+
 // DossierStore keeps dossiers and the per-agency, per-day counters of
 // their codes.
 //
-// The stored record is indexed for the listings and the search that
-// come later: by applicant or representative, by agency (receiving and
-// competent) with status, by assignee with status, by due date, by
-// reception date, by procedure and by the applicant's folded name
-// (Dossier.ApplicantFold).
+// The stored record is indexed for the listings, counts and search: by
+// applicant or representative; by agency (receiving, competent) with
+// status, stage and due time; by assignee likewise; by reception time,
+// procedure and field within an agency; and by name key
+// (Dossier.NameKeys, fixed when the dossier is created).
 type DossierStore interface {
 	// NextDossierNumber atomically increments and returns the counter of
 	// agency on day (YYMMDD), starting at 1: under any concurrency, across
@@ -87,6 +124,10 @@ type DossierStore interface {
 	UpdateDossier(ctx context.Context, d Dossier, from Status) error
 	// ListDossiers returns at most q.Limit dossiers and whether more follow.
 	ListDossiers(ctx context.Context, q DossierQuery) ([]Dossier, bool, error)
+	// CountDossiers counts the dossiers q selects, reading indexes only
+	// as far as the query's bounds: a count of an agency's dossiers in a
+	// status costs the matching entries, never the whole store.
+	CountDossiers(ctx context.Context, q DossierQuery) (int64, error)
 }
 
 // Store is everything the workflow needs of a metadata store.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -42,11 +44,18 @@ var indexesWorkflow = []index{
 	{collDossiers, "agencies_sort", bson.D{{Key: "agencies", Value: 1}, {Key: "sortKey", Value: -1}}, false},
 	// An appraiser's dossiers by status.
 	{collDossiers, "assignee_status_sort", bson.D{{Key: "assignee", Value: 1}, {Key: "status", Value: 1}, {Key: "sortKey", Value: -1}}, false},
-	// Search (issue 10 item 9): due date, reception date, procedure, name.
-	{collDossiers, "agencies_due", bson.D{{Key: "agencies", Value: 1}, {Key: "dueAt", Value: 1}}, false},
+	// Counts (issue 10 item 8): by side, status, stage and due time.
+	{collDossiers, "agencies_status_stage_due", bson.D{{Key: "agencies", Value: 1}, {Key: "status", Value: 1}, {Key: "stage", Value: 1}, {Key: "dueAt", Value: 1}}, false},
+	{collDossiers, "agency_status_stage_due", bson.D{{Key: "agency", Value: 1}, {Key: "status", Value: 1}, {Key: "stage", Value: 1}, {Key: "dueAt", Value: 1}}, false},
+	{collDossiers, "handling_status_stage_due", bson.D{{Key: "handlingAgency", Value: 1}, {Key: "status", Value: 1}, {Key: "stage", Value: 1}, {Key: "dueAt", Value: 1}}, false},
+	{collDossiers, "assignee_status_stage_due", bson.D{{Key: "assignee", Value: 1}, {Key: "status", Value: 1}, {Key: "stage", Value: 1}, {Key: "dueAt", Value: 1}}, false},
+	// Search (issue 10 item 9) within an agency: reception time, procedure, field.
 	{collDossiers, "agencies_received", bson.D{{Key: "agencies", Value: 1}, {Key: "receivedAt", Value: 1}}, false},
-	{collDossiers, "procedure_sort", bson.D{{Key: "procedure", Value: 1}, {Key: "sortKey", Value: -1}}, false},
-	{collDossiers, "applicant_fold", bson.D{{Key: "applicantFold", Value: 1}}, false},
+	{collDossiers, "agencies_procedure_sort", bson.D{{Key: "agencies", Value: 1}, {Key: "procedure", Value: 1}, {Key: "sortKey", Value: -1}}, false},
+	{collDossiers, "agencies_field_sort", bson.D{{Key: "agencies", Value: 1}, {Key: "field", Value: 1}, {Key: "sortKey", Value: -1}}, false},
+	// Name search: a prefix of a name key (an anchored regex) is a range
+	// of this index. (Not compound with agencies: two arrays cannot be.)
+	{collDossiers, "names_sort", bson.D{{Key: "names", Value: 1}, {Key: "sortKey", Value: -1}}, false},
 }
 
 // migrateWorkflow creates the workflow's collections and indexes
@@ -279,20 +288,24 @@ func (s *Store) NextDossierNumber(ctx context.Context, agency, day string) (int6
 }
 
 // dossierDoc is a dossier: the record as JSON, and the fields that
-// listings and search filter and sort by.
+// listings, counts and search filter and sort by.
 type dossierDoc struct {
-	ID            string     `bson:"_id"`
-	Agencies      []string   `bson:"agencies"`
-	Status        string     `bson:"status"`
-	Assignee      string     `bson:"assignee"`
-	Procedure     string     `bson:"procedure"`
-	Parties       []string   `bson:"parties"`
-	ApplicantFold string     `bson:"applicantFold"`
-	SortKey       string     `bson:"sortKey"`
-	ReceivedAt    *time.Time `bson:"receivedAt"`
-	DueAt         *time.Time `bson:"dueAt"`
-	Rev           int64      `bson:"rev"`
-	Body          string     `bson:"body"`
+	ID             string     `bson:"_id"`
+	Agency         string     `bson:"agency"`
+	HandlingAgency string     `bson:"handlingAgency"`
+	Agencies       []string   `bson:"agencies"`
+	Status         string     `bson:"status"`
+	Stage          string     `bson:"stage"`
+	Assignee       string     `bson:"assignee"`
+	Procedure      string     `bson:"procedure"`
+	Field          string     `bson:"field"`
+	Parties        []string   `bson:"parties"`
+	Names          []string   `bson:"names"`
+	SortKey        string     `bson:"sortKey"`
+	ReceivedAt     *time.Time `bson:"receivedAt"`
+	DueAt          *time.Time `bson:"dueAt"`
+	Rev            int64      `bson:"rev"`
+	Body           string     `bson:"body"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -316,9 +329,13 @@ func fromDossier(d workflow.Dossier) (dossierDoc, error) {
 	if d.Representative != nil {
 		parties = append(parties, d.Representative.ID)
 	}
-	return dossierDoc{ID: d.Code, Agencies: agencies, Status: string(d.Status), Assignee: d.Assignee(), Procedure: d.Procedure,
-		Parties: parties, ApplicantFold: d.ApplicantFold(), SortKey: d.SortKey(), ReceivedAt: timePtr(d.ReceivedAt),
-		DueAt: timePtr(d.DueAt), Rev: d.Rev, Body: string(body)}, nil
+	names := d.NameKeys()
+	if names == nil {
+		names = []string{}
+	}
+	return dossierDoc{ID: d.Code, Agency: d.Agency, HandlingAgency: d.HandlingAgency, Agencies: agencies, Status: string(d.Status),
+		Stage: string(d.Stage), Assignee: d.Assignee(), Procedure: d.Procedure, Field: d.Field, Parties: parties, Names: names,
+		SortKey: d.SortKey(), ReceivedAt: timePtr(d.ReceivedAt), DueAt: timePtr(d.DueAt), Rev: d.Rev, Body: string(body)}, nil
 }
 
 func (d dossierDoc) dossier() (workflow.Dossier, error) {
@@ -390,25 +407,109 @@ func (s *Store) UpdateDossier(ctx context.Context, d workflow.Dossier, from work
 		fmt.Sprintf("update dossier %s: not %s at rev %d", d.Code, from, d.Rev-1), nil)
 }
 
+// maxQueryTerms bounds the statuses and the words of a query.
+const maxQueryTerms = 30
+
+// dossierFilter is the filter of q, without paging.
+func dossierFilter(q workflow.DossierQuery) (bson.D, error) {
+	bad := func(detail string) error {
+		return newErr(kerr.Invalid, "invalid_query", "Truy vấn danh sách hồ sơ không hợp lệ.", "list dossiers: "+detail, nil)
+	}
+	var filter bson.D
+	add := func(k string, v any) { filter = append(filter, bson.E{Key: k, Value: v}) }
+	switch {
+	case q.Party != "" && q.Agency == "":
+		add("parties", q.Party)
+	case q.Agency != "" && q.Party == "":
+		switch q.Side {
+		case workflow.SideEither:
+			add("agencies", q.Agency)
+		case workflow.SideReceiving:
+			add("agency", q.Agency)
+		case workflow.SideHandling:
+			add("handlingAgency", q.Agency)
+		default:
+			return nil, bad(fmt.Sprintf("side %q", q.Side))
+		}
+	default:
+		return nil, bad("give exactly one of party and agency")
+	}
+	statuses := slices.Clone(q.Statuses)
+	if q.Status != "" && !slices.Contains(statuses, q.Status) {
+		statuses = append(statuses, q.Status)
+	}
+	if len(statuses) > maxQueryTerms || len(q.Words) > maxQueryTerms {
+		return nil, bad(fmt.Sprintf("%d statuses, %d words", len(statuses), len(q.Words)))
+	}
+	switch len(statuses) {
+	case 0:
+	case 1:
+		add("status", string(statuses[0]))
+	default:
+		in := make(bson.A, len(statuses))
+		for i, st := range statuses {
+			in[i] = string(st)
+		}
+		add("status", bson.D{{Key: "$in", Value: in}})
+	}
+	stages := slices.Clone(q.Stages)
+	if q.Stage != "" && !slices.Contains(stages, q.Stage) {
+		stages = append(stages, q.Stage)
+	}
+	if len(stages) > maxQueryTerms {
+		return nil, bad(fmt.Sprintf("%d stages", len(stages)))
+	}
+	switch len(stages) {
+	case 0:
+	case 1:
+		add("stage", string(stages[0]))
+	default:
+		in := make(bson.A, len(stages))
+		for i, g := range stages {
+			in[i] = string(g)
+		}
+		add("stage", bson.D{{Key: "$in", Value: in}})
+	}
+	for _, c := range []struct{ key, v string }{{"handlingAgency", q.Handling}, {"assignee", q.Assignee}, {"procedure", q.Procedure}, {"field", q.Field}} {
+		if c.v != "" {
+			add(c.key, c.v)
+		}
+	}
+	for _, c := range []struct {
+		key      string
+		from, to time.Time
+	}{{"receivedAt", q.ReceivedFrom, q.ReceivedBefore}, {"dueAt", q.DueFrom, q.DueBefore}} {
+		var r bson.D
+		if !c.from.IsZero() {
+			r = append(r, bson.E{Key: "$gte", Value: utc(c.from)})
+		}
+		if !c.to.IsZero() {
+			r = append(r, bson.E{Key: "$lt", Value: utc(c.to)})
+		}
+		if r != nil {
+			add(c.key, r)
+		}
+	}
+	if len(q.Words) > 0 {
+		// An anchored regex on an array matches when an element begins
+		// with the word: a range of the names index.
+		and := make(bson.A, len(q.Words))
+		for i, w := range q.Words {
+			and[i] = bson.D{{Key: "names", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(w)}}}}
+		}
+		add("$and", and)
+	}
+	return filter, nil
+}
+
 // ListDossiers returns a page of dossiers newest first.
 func (s *Store) ListDossiers(ctx context.Context, q workflow.DossierQuery) ([]workflow.Dossier, bool, error) {
 	if q.Limit < 1 || q.Limit > 1000 {
 		return nil, false, newErr(kerr.Invalid, "invalid_limit", "Số bản ghi mỗi trang phải từ 1 đến 1000.", fmt.Sprintf("list dossiers: limit %d", q.Limit), nil)
 	}
-	var filter bson.D
-	switch {
-	case q.Party != "" && q.Agency == "":
-		filter = bson.D{{Key: "parties", Value: q.Party}}
-	case q.Agency != "" && q.Party == "":
-		filter = bson.D{{Key: "agencies", Value: q.Agency}}
-	default:
-		return nil, false, newErr(kerr.Invalid, "invalid_query", "Truy vấn danh sách hồ sơ không hợp lệ.", "list dossiers: give exactly one of party and agency", nil)
-	}
-	if q.Status != "" {
-		filter = append(filter, bson.E{Key: "status", Value: string(q.Status)})
-	}
-	if q.Assignee != "" {
-		filter = append(filter, bson.E{Key: "assignee", Value: q.Assignee})
+	filter, err := dossierFilter(q)
+	if err != nil {
+		return nil, false, err
 	}
 	if q.After != "" {
 		filter = append(filter, bson.E{Key: "sortKey", Value: bson.D{{Key: "$lt", Value: q.After}}})
@@ -435,4 +536,16 @@ func (s *Store) ListDossiers(ctx context.Context, q workflow.DossierQuery) ([]wo
 		out = append(out, d)
 	}
 	return out, more, nil
+}
+
+// CountDossiers counts what q selects: one CountDocuments whose filter
+// leads with an indexed field (agencies, agency, handlingAgency or
+// parties, then status, stage and dueAt).
+func (s *Store) CountDossiers(ctx context.Context, q workflow.DossierQuery) (int64, error) {
+	filter, err := dossierFilter(q)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.db.Collection(collDossiers).CountDocuments(ctx, filter)
+	return n, classify(err, "count dossiers")
 }

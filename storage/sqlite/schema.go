@@ -334,11 +334,12 @@ CREATE TABLE dossiers (
 	agency            TEXT NOT NULL,
 	handling_agency   TEXT NOT NULL,
 	status            TEXT NOT NULL,
+	stage             TEXT NOT NULL,
 	assignee          TEXT NOT NULL,
 	procedure_code    TEXT NOT NULL,
+	field             TEXT NOT NULL,
 	applicant_id      TEXT NOT NULL,
 	representative_id TEXT NOT NULL,
-	applicant_fold    TEXT NOT NULL,
 	sort_key          TEXT NOT NULL,
 	received_at       INTEGER,
 	due_at            INTEGER,
@@ -353,11 +354,22 @@ CREATE INDEX dossiers_agency_status ON dossiers (agency, status, sort_key);
 CREATE INDEX dossiers_handling_status ON dossiers (handling_agency, status, sort_key);
 -- An appraiser's dossiers by status.
 CREATE INDEX dossiers_assignee_status ON dossiers (assignee, status, sort_key);
--- Search (issue 10 item 9): by due date, reception date, procedure, name.
-CREATE INDEX dossiers_handling_due ON dossiers (handling_agency, due_at);
+-- Counts (issue 10 item 8): by status, stage and due time.
+CREATE INDEX dossiers_agency_due ON dossiers (agency, status, stage, due_at);
+CREATE INDEX dossiers_handling_due ON dossiers (handling_agency, status, stage, due_at);
+CREATE INDEX dossiers_assignee_due ON dossiers (assignee, status, stage, due_at);
+-- Search (issue 10 item 9) within an agency: reception time, procedure, field.
 CREATE INDEX dossiers_agency_received ON dossiers (agency, received_at);
+CREATE INDEX dossiers_handling_received ON dossiers (handling_agency, received_at);
 CREATE INDEX dossiers_procedure ON dossiers (procedure_code, sort_key);
-CREATE INDEX dossiers_applicant_fold ON dossiers (applicant_fold);
+CREATE INDEX dossiers_field ON dossiers (field, sort_key);
+-- Name search: the name keys of each dossier (workflow.Dossier.NameKeys),
+-- written with the dossier, fixed after.
+CREATE TABLE dossier_names (
+	word TEXT NOT NULL,
+	code TEXT NOT NULL,
+	PRIMARY KEY (word, code)
+) WITHOUT ROWID;
 `,
 }
 

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/workflow"
@@ -163,8 +165,8 @@ func (s *Store) NextDossierNumber(ctx context.Context, agency, day string) (int6
 }
 
 // dossierCols are the columns of a dossier after its code, in order.
-const dossierCols = `agency, handling_agency, status, assignee, procedure_code, applicant_id, representative_id,
-	applicant_fold, sort_key, received_at, due_at, rev, body`
+const dossierCols = `agency, handling_agency, status, stage, assignee, procedure_code, field, applicant_id, representative_id,
+	sort_key, received_at, due_at, rev, body`
 
 // dossierArgs are d's values for dossierCols.
 func dossierArgs(d workflow.Dossier) ([]any, error) {
@@ -176,26 +178,42 @@ func dossierArgs(d workflow.Dossier) ([]any, error) {
 	if d.Representative != nil {
 		rep = d.Representative.ID
 	}
-	return []any{d.Agency, d.HandlingAgency, string(d.Status), d.Assignee(), d.Procedure, d.Applicant.ID, rep,
-		d.ApplicantFold(), d.SortKey(), millis(d.ReceivedAt), millis(d.DueAt), d.Rev, body}, nil
+	return []any{d.Agency, d.HandlingAgency, string(d.Status), string(d.Stage), d.Assignee(), d.Procedure, d.Field, d.Applicant.ID, rep,
+		d.SortKey(), millis(d.ReceivedAt), millis(d.DueAt), d.Rev, body}, nil
 }
 
 func dossierNotFound(code string) error {
 	return notFound("dossier_not_found", "Không tìm thấy hồ sơ.", "sqlite: no dossier %q", code)
 }
 
-// CreateDossier inserts d. Conflict if d.Code exists.
+// CreateDossier inserts d, and its name keys (workflow.Dossier.NameKeys)
+// for search, in one transaction. Conflict if d.Code exists.
 func (s *Store) CreateDossier(ctx context.Context, d workflow.Dossier) error {
 	args, err := dossierArgs(d)
 	if err != nil {
 		return s.fail("encode dossier", err)
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO dossiers (code, `+dossierCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		append([]any{d.Code}, args...)...)
-	if isUnique(err) {
+	exists := false
+	err = s.inTx(ctx, "create dossier", func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO dossiers (code, `+dossierCols+`) VALUES (?`+strings.Repeat(", ?", len(args))+`)`,
+			append([]any{d.Code}, args...)...)
+		if isUnique(err) {
+			exists = true
+		}
+		if err != nil {
+			return err
+		}
+		for _, k := range d.NameKeys() {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO dossier_names (word, code) VALUES (?, ?)`, k, d.Code); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if exists {
 		return conflict("dossier_exists", "Mã hồ sơ đã tồn tại.", "sqlite: dossier %q exists", d.Code)
 	}
-	return s.fail("create dossier", err)
+	return err
 }
 
 // GetDossier returns one dossier. NotFound if none.
@@ -248,28 +266,95 @@ func (s *Store) UpdateDossier(ctx context.Context, d workflow.Dossier, from work
 		"sqlite: dossier %s is %s at rev %d, not %s at rev %d", d.Code, status, rev, from, d.Rev-1)
 }
 
+// maxQueryTerms bounds the statuses and the words of a query.
+const maxQueryTerms = 30
+
+// dossierWhere is the WHERE clause of q (without paging) and its
+// arguments; agencyCol, when not "", replaces the agency condition of an
+// agency query with "agencyCol = ?" (CountDossiers counts either side as
+// two indexed counts).
+func dossierWhere(q workflow.DossierQuery, agencyCol string) ([]string, []any, error) {
+	var where []string
+	var args []any
+	add := func(w string, a ...any) { where, args = append(where, w), append(args, a...) }
+	bad := func(detail string, a ...any) error {
+		return kerr.New(kerr.Invalid, "invalid_query", "Truy vấn danh sách hồ sơ không hợp lệ.", "sqlite: "+detail, a...)
+	}
+	switch {
+	case q.Party != "" && q.Agency == "":
+		add(`(applicant_id = ? OR representative_id = ?)`, q.Party, q.Party)
+	case q.Agency != "" && q.Party == "":
+		switch {
+		case agencyCol != "":
+			add(agencyCol+` = ?`, q.Agency)
+		case q.Side == workflow.SideReceiving:
+			add(`agency = ?`, q.Agency)
+		case q.Side == workflow.SideHandling:
+			add(`handling_agency = ?`, q.Agency)
+		case q.Side == workflow.SideEither:
+			add(`(agency = ? OR handling_agency = ?)`, q.Agency, q.Agency)
+		default:
+			return nil, nil, bad("side %q", q.Side)
+		}
+	default:
+		return nil, nil, bad("give exactly one of party and agency")
+	}
+	statuses := slices.Clone(q.Statuses)
+	if q.Status != "" && !slices.Contains(statuses, q.Status) {
+		statuses = append(statuses, q.Status)
+	}
+	if len(statuses) > maxQueryTerms || len(q.Words) > maxQueryTerms {
+		return nil, nil, bad("%d statuses, %d words", len(statuses), len(q.Words))
+	}
+	if len(statuses) > 0 {
+		marks := strings.Repeat(", ?", len(statuses))[2:]
+		vals := make([]any, len(statuses))
+		for i, st := range statuses {
+			vals[i] = string(st)
+		}
+		add(`status IN (`+marks+`)`, vals...)
+	}
+	stages := slices.Clone(q.Stages)
+	if q.Stage != "" && !slices.Contains(stages, q.Stage) {
+		stages = append(stages, q.Stage)
+	}
+	if len(stages) > maxQueryTerms {
+		return nil, nil, bad("%d stages", len(stages))
+	}
+	if len(stages) > 0 {
+		vals := make([]any, len(stages))
+		for i, g := range stages {
+			vals[i] = string(g)
+		}
+		add(`stage IN (`+strings.Repeat(", ?", len(stages))[2:]+`)`, vals...)
+	}
+	for _, c := range []struct{ col, v string }{{"handling_agency", q.Handling}, {"assignee", q.Assignee}, {"procedure_code", q.Procedure}, {"field", q.Field}} {
+		if c.v != "" {
+			add(c.col+` = ?`, c.v)
+		}
+	}
+	for _, c := range []struct {
+		cond string
+		t    time.Time
+	}{{"received_at >= ?", q.ReceivedFrom}, {"received_at < ?", q.ReceivedBefore}, {"due_at >= ?", q.DueFrom}, {"due_at < ?", q.DueBefore}} {
+		if !c.t.IsZero() {
+			add(c.cond, c.t.UnixMilli())
+		}
+	}
+	for _, w := range q.Words {
+		add(`code IN (SELECT code FROM dossier_names WHERE word >= ? AND word < ?)`, w, w+"\U0010FFFF")
+	}
+	return where, args, nil
+}
+
 // ListDossiers returns a page of dossiers newest first.
 func (s *Store) ListDossiers(ctx context.Context, q workflow.DossierQuery) ([]workflow.Dossier, bool, error) {
 	if err := checkLimit(q.Limit); err != nil {
 		return nil, false, err
 	}
-	var where []string
-	var args []any
-	switch {
-	case q.Party != "" && q.Agency == "":
-		where = append(where, `(applicant_id = ? OR representative_id = ?)`)
-		args = append(args, q.Party, q.Party)
-	case q.Agency != "" && q.Party == "":
-		where = append(where, `(agency = ? OR handling_agency = ?)`)
-		args = append(args, q.Agency, q.Agency)
-	default:
-		return nil, false, kerr.New(kerr.Invalid, "invalid_query", "Truy vấn danh sách hồ sơ không hợp lệ.", "sqlite: give exactly one of party and agency")
-	}
-	if q.Status != "" {
-		where, args = append(where, `status = ?`), append(args, string(q.Status))
-	}
-	if q.Assignee != "" {
-		where, args = append(where, `assignee = ?`), append(args, q.Assignee)
+	where, args, err := dossierWhere(q, "")
+	if err != nil {
+		return nil, false, err
 	}
 	if q.After != "" {
 		where, args = append(where, `sort_key < ?`), append(args, q.After)
@@ -300,4 +385,39 @@ func (s *Store) ListDossiers(ctx context.Context, q workflow.DossierQuery) ([]wo
 		ds = ds[:q.Limit]
 	}
 	return ds, more, nil
+}
+
+// CountDossiers counts what q selects. The dossiers of either side of an
+// agency are counted as two indexed counts — received there, and handled
+// there but received elsewhere — not through an OR the planner could
+// answer by a scan.
+func (s *Store) CountDossiers(ctx context.Context, q workflow.DossierQuery) (int64, error) {
+	if q.Agency != "" && q.Party == "" && q.Side == workflow.SideEither {
+		a, err := s.countWhere(ctx, q, "agency")
+		if err != nil {
+			return 0, err
+		}
+		q.Side = workflow.SideHandling
+		where, args, err := dossierWhere(q, "handling_agency")
+		if err != nil {
+			return 0, err
+		}
+		b, err := s.count(ctx, append(where, `agency <> ?`), append(args, q.Agency))
+		return a + b, err
+	}
+	return s.countWhere(ctx, q, "")
+}
+
+func (s *Store) countWhere(ctx context.Context, q workflow.DossierQuery, agencyCol string) (int64, error) {
+	where, args, err := dossierWhere(q, agencyCol)
+	if err != nil {
+		return 0, err
+	}
+	return s.count(ctx, where, args)
+}
+
+func (s *Store) count(ctx context.Context, where []string, args []any) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM dossiers WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
+	return n, s.fail("count dossiers", err)
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,6 +49,7 @@ func Run(t *testing.T, open Opener, again Again) {
 		{"DossierUpdateGuarded", testDossierUpdateGuarded},
 		{"DossierUpdateConcurrent", testDossierUpdateConcurrent},
 		{"DossierList", testDossierList},
+		{"DossierSearch", testDossierSearch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t), again) })
@@ -501,4 +503,177 @@ func testDossierList(t *testing.T, s workflow.Store, _ Again) {
 	wantKind(t, err, kerr.Invalid, "limit 0")
 	_, _, err = s.ListDossiers(ctx, workflow.DossierQuery{Agency: agencyA, Limit: 1001})
 	wantKind(t, err, kerr.Invalid, "limit 1001")
+}
+
+// matches is what a query selects, decided in Go: the oracle of
+// testDossierSearch.
+func matches(d workflow.Dossier, q workflow.DossierQuery) bool {
+	switch {
+	case q.Party != "":
+		if d.Applicant.ID != q.Party && (d.Representative == nil || d.Representative.ID != q.Party) {
+			return false
+		}
+	case q.Side == workflow.SideReceiving:
+		if d.Agency != q.Agency {
+			return false
+		}
+	case q.Side == workflow.SideHandling:
+		if d.HandlingAgency != q.Agency {
+			return false
+		}
+	default:
+		if d.Agency != q.Agency && d.HandlingAgency != q.Agency {
+			return false
+		}
+	}
+	statuses := slices.Clone(q.Statuses)
+	if q.Status != "" {
+		statuses = append(statuses, q.Status)
+	}
+	if len(statuses) > 0 && !slices.Contains(statuses, d.Status) {
+		return false
+	}
+	stages := slices.Clone(q.Stages)
+	if q.Stage != "" {
+		stages = append(stages, q.Stage)
+	}
+	if len(stages) > 0 && !slices.Contains(stages, d.Stage) {
+		return false
+	}
+	if (q.Handling != "" && d.HandlingAgency != q.Handling) || (q.Assignee != "" && d.Assignee() != q.Assignee) ||
+		(q.Procedure != "" && d.Procedure != q.Procedure) || (q.Field != "" && d.Field != q.Field) {
+		return false
+	}
+	in := func(t, from, before time.Time) bool {
+		if from.IsZero() && before.IsZero() {
+			return true
+		}
+		from, before = from.Truncate(time.Millisecond), before.Truncate(time.Millisecond) // bounds count to the millisecond
+		return !t.IsZero() && (from.IsZero() || !t.Before(from)) && (before.IsZero() || t.Before(before))
+	}
+	if !in(d.ReceivedAt, q.ReceivedFrom, q.ReceivedBefore) || !in(d.DueAt, q.DueFrom, q.DueBefore) {
+		return false
+	}
+	for _, w := range q.Words {
+		if !slices.ContainsFunc(d.NameKeys(), func(k string) bool { return strings.HasPrefix(k, w) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// testDossierSearch stores 60 dossiers varied in every searched attribute
+// and checks listings (every page) and counts of many queries, singly and
+// combined, against matches.
+func testDossierSearch(t *testing.T, s workflow.Store, _ Again) {
+	ctx := t.Context()
+	people := []string{"Nguyễn Văn Ấn", "Trần Thị Bích", "Lê Nguyễn Hoàng", "Phạm Thị Ngọc Ánh", "Đặng Văn Đức"}
+	orgs := []string{"Công ty TNHH Bánh Mì Hồng", "Hợp tác xã Nông nghiệp Đức Hòa", "Công ty cổ phần Xây dựng Số 1"}
+	states := []workflow.State{{Status: workflow.StatusAwaitingIntake}, {Status: workflow.StatusReceived},
+		{Status: workflow.StatusProcessing, Stage: workflow.StageAppraising}, {Status: workflow.StatusProcessing, Stage: workflow.StageToApprove},
+		{Status: workflow.StatusSupplementRequested}, {Status: workflow.StatusResultReturned}, {Status: workflow.StatusIntakeRefused}}
+	var all []workflow.Dossier
+	for i := range 60 {
+		d := Dossier(fmt.Sprintf("%s-261207-%04d", agencyA, i+1), base.Add(time.Duration(i)*time.Minute))
+		d.Applicant.ID, d.Applicant.Name = fmt.Sprintf("0010990%05d", i%7), people[i%len(people)]
+		if i%4 == 0 {
+			d.Applicant = workflow.Party{Kind: archive.Organization, ID: fmt.Sprintf("DN%03d", i%3), Name: orgs[i%len(orgs)]}
+			d.Representative = &workflow.Representative{Party: workflow.Party{Kind: archive.Individual, ID: "079088000123", Name: people[(i+1)%len(people)]},
+				Authorization: "GUQ"}
+		}
+		if i%5 == 1 {
+			d.Agency, d.Code = agencyB, fmt.Sprintf("%s-261207-%04d", agencyB, i+1)
+		}
+		if i%6 == 2 {
+			d.HandlingAgency = agencyB
+		}
+		st := states[i%len(states)]
+		d.Status, d.Stage = st.Status, st.Stage
+		d.Handler = nil
+		if st.Status == workflow.StatusProcessing || i%3 == 0 {
+			d.Handler = &workflow.Handler{Subject: []string{"thamdinh1", "thamdinh2"}[i%2], Name: "Cán bộ"}
+		}
+		d.Procedure, d.Field = []string{"DANG_KY_KHAI_SINH", "DANG_KY_HO_KINH_DOANH", "CAP_GP_XAY_DUNG"}[i%3], []string{"Hộ tịch", "Kinh doanh", "Xây dựng"}[i%3]
+		d.ReceivedAt, d.DueAt = time.Time{}, time.Time{}
+		if i%8 != 0 {
+			d.ReceivedAt = base.Add(time.Duration(i) * time.Hour)
+			d.DueAt = base.Add(time.Duration(60-i) * 3 * time.Hour)
+		}
+		must(t, s.CreateDossier(ctx, d))
+		all = append(all, utc(d))
+	}
+	at := func(h int) time.Time { return base.Add(time.Duration(h) * time.Hour) }
+	queries := []workflow.DossierQuery{
+		{Agency: agencyA},
+		{Agency: agencyB},
+		{Agency: agencyA, Side: workflow.SideReceiving},
+		{Agency: agencyA, Side: workflow.SideHandling},
+		{Agency: agencyB, Side: workflow.SideHandling},
+		{Party: "079088000123"},
+		{Party: "001099000003"},
+		{Agency: agencyA, Status: workflow.StatusReceived},
+		{Agency: agencyA, Statuses: []workflow.Status{workflow.StatusAwaitingIntake, workflow.StatusSupplementRequested}},
+		{Agency: agencyA, Side: workflow.SideHandling, Status: workflow.StatusProcessing, Stage: workflow.StageToApprove},
+		{Agency: agencyA, Assignee: "thamdinh1"},
+		{Agency: agencyA, Assignee: "thamdinh2", Status: workflow.StatusProcessing},
+		{Agency: agencyA, Procedure: "DANG_KY_HO_KINH_DOANH"},
+		{Agency: agencyA, Field: "Xây dựng"},
+		{Agency: agencyA, ReceivedFrom: at(10), ReceivedBefore: at(30)},
+		{Agency: agencyA, ReceivedFrom: at(50)},
+		{Agency: agencyA, DueBefore: at(60)},
+		{Agency: agencyA, DueFrom: at(30), DueBefore: at(90)},
+		{Agency: agencyA, Words: []string{"p:nguyen"}},
+		{Agency: agencyA, Words: []string{"p:ng"}},
+		{Agency: agencyA, Words: []string{"p:nguyen", "p:an"}},
+		{Agency: agencyA, Words: []string{"p:duc"}},
+		{Agency: agencyA, Words: []string{"o:duc"}},
+		{Agency: agencyA, Words: []string{"o:banh", "o:hong"}},
+		{Agency: agencyA, Words: []string{"p:zz"}},
+		{Agency: agencyA, Side: workflow.SideReceiving, Field: "Hộ tịch", Words: []string{"p:le"}, ReceivedFrom: at(1)},
+		{Agency: agencyB, Statuses: []workflow.Status{workflow.StatusProcessing, workflow.StatusResultReturned}, DueBefore: at(150), Procedure: "DANG_KY_KHAI_SINH"},
+		{Agency: agencyA, Side: workflow.SideHandling, Status: workflow.StatusProcessing, Stages: []workflow.Stage{workflow.StageAppraising, workflow.StageToApprove}, DueBefore: at(100)},
+		{Agency: agencyA, Side: workflow.SideReceiving, Handling: agencyB},
+		{Agency: agencyA, Handling: agencyA, Stage: workflow.StageAppraising, Assignee: "thamdinh2", DueFrom: at(20)},
+	}
+	for i, q := range queries {
+		var want []string
+		for j := len(all) - 1; j >= 0; j-- {
+			if matches(all[j], q) {
+				want = append(want, all[j].Code)
+			}
+		}
+		if len(want) == 0 && !slices.Equal(q.Words, []string{"p:zz"}) {
+			t.Errorf("query %d %+v selects nothing: a case that proves little", i, q)
+		}
+		n, err := s.CountDossiers(ctx, q)
+		must(t, err)
+		if n != int64(len(want)) {
+			t.Errorf("query %d %+v: count %d, want %d", i, q, n, len(want))
+		}
+		var got []string
+		q.Limit = 7
+		for range 20 {
+			ds, more, err := s.ListDossiers(ctx, q)
+			must(t, err)
+			for _, d := range ds {
+				got = append(got, d.Code)
+			}
+			if !more {
+				break
+			}
+			q.After = ds[len(ds)-1].SortKey()
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("query %d %+v:\n got %v\nwant %v", i, q, got, want)
+		}
+	}
+	// The oracle is not vacuous: the queries select different sets, and
+	// some select nothing.
+	if n, _ := s.CountDossiers(ctx, queries[0]); n < 40 {
+		t.Fatalf("agency A counts %d", n)
+	}
+	_, err := s.CountDossiers(ctx, workflow.DossierQuery{})
+	wantKind(t, err, kerr.Invalid, "count without scope")
+	_, err = s.CountDossiers(ctx, workflow.DossierQuery{Agency: agencyA, Side: "elsewhere"})
+	wantKind(t, err, kerr.Invalid, "unknown side")
 }
