@@ -298,11 +298,15 @@ func agencyOf(d Dossier, r Role) string {
 
 // ListQuery is a caller's listing of dossiers. A citizen lists their own
 // (as applicant or representative); staff list their agency's, by status
-// and assignee ("me" for themselves); an admin names the agency.
+// and assignee ("me" for themselves), or the dossiers of one of their
+// buckets (Bucket: a key of Counts, e.g. "head.to_assign" — the same
+// dossiers the count counts; Status and Assignee then unused); an admin
+// names the agency.
 type ListQuery struct {
 	Agency   string
 	Status   Status
 	Assignee string
+	Bucket   string
 	Cursor   string
 	Limit    int
 }
@@ -328,17 +332,14 @@ func (s *Service) List(ctx context.Context, a archive.Actor, q ListQuery) (Page,
 	if q.Status != "" && !q.Status.Valid() {
 		return Page{}, invalid("invalid_status", "Trạng thái hồ sơ không hợp lệ.", "status %q", q.Status)
 	}
-	if q.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
-		if err != nil || len(b) > 200 {
-			return Page{}, invalid("invalid_cursor", "Con trỏ trang không hợp lệ.", "cursor %q", q.Cursor)
-		}
-		dq.After = string(b)
+	var err error
+	if dq.After, err = decodeCursor(q.Cursor); err != nil {
+		return Page{}, err
 	}
 	var staff *Staff
 	switch a.Role {
 	case archive.RoleCitizen:
-		if q.Agency != "" || q.Assignee != "" {
+		if q.Agency != "" || q.Assignee != "" || q.Bucket != "" {
 			return Page{}, invalid("invalid_filter", "Công dân chỉ xem danh sách hồ sơ của mình.", "a citizen lists only their own dossiers")
 		}
 		dq.Party = a.Subject
@@ -355,12 +356,29 @@ func (s *Service) List(ctx context.Context, a archive.Actor, q ListQuery) (Page,
 		if q.Assignee == "me" {
 			dq.Assignee = a.Subject
 		}
+		if q.Bucket != "" {
+			bq, err := s.bucketQuery(m, q.Bucket)
+			if err != nil {
+				return Page{}, err
+			}
+			bq.After, bq.Limit = dq.After, dq.Limit
+			dq = bq
+		}
 	default:
+		if q.Bucket != "" {
+			return Page{}, kerr.New(kerr.Permission, "staff_only", "Chức năng này dành cho cán bộ xử lý hồ sơ.", "an admin has no buckets")
+		}
 		if !ValidAgencyCode(q.Agency) {
 			return Page{}, invalid("agency_required", "Cần chọn cơ quan để xem danh sách hồ sơ.", "an admin lists one agency's dossiers")
 		}
 		dq.Agency, dq.Assignee = q.Agency, q.Assignee
 	}
+	return s.page(ctx, dq, a, staff)
+}
+
+// page lists a page of what dq selects as a's views, with the cursor of
+// the next page.
+func (s *Service) page(ctx context.Context, dq DossierQuery, a archive.Actor, staff *Staff) (Page, error) {
 	ds, more, err := s.store.ListDossiers(ctx, dq)
 	if err != nil {
 		return Page{}, storeErr("list dossiers", err)
@@ -373,6 +391,18 @@ func (s *Service) List(ctx context.Context, a archive.Actor, q ListQuery) (Page,
 		p.Next = base64.RawURLEncoding.EncodeToString([]byte(ds[len(ds)-1].SortKey()))
 	}
 	return p, nil
+}
+
+// decodeCursor reads a page cursor ("" = the first page).
+func decodeCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) > 200 {
+		return "", invalid("invalid_cursor", "Con trỏ trang không hợp lệ.", "cursor %q", c)
+	}
+	return string(b), nil
 }
 
 // ComponentInput fills a component by reusing a paper of the applicant's

@@ -46,6 +46,9 @@ type Config struct {
 	Deadlines Deadlines
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// NearDeadline is how close to its due time a dossier is "near its
+	// deadline" in the counts (default DefaultNearDeadline).
+	NearDeadline time.Duration
 	// Log receives what goes wrong in the background of a request (default: discard).
 	Log *slog.Logger
 }
@@ -68,12 +71,16 @@ type Service struct {
 	forms     Forms
 	deadlines Deadlines
 	now       func() time.Time
+	near      time.Duration
 	log       *slog.Logger
 }
 
 // New returns the service over cfg.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, vault: cfg.Vault, forms: cfg.Forms, deadlines: cfg.Deadlines, now: cfg.Now, log: cfg.Log}
+	s := &Service{store: cfg.Store, vault: cfg.Vault, forms: cfg.Forms, deadlines: cfg.Deadlines, now: cfg.Now, near: cfg.NearDeadline, log: cfg.Log}
+	if s.near <= 0 {
+		s.near = DefaultNearDeadline
+	}
 	if s.deadlines == nil {
 		s.deadlines = PlainDeadlines{}
 	}

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/workflow"
 )
 
 // AppliedVersion exposes the recorded schema version to tests.
@@ -108,7 +109,7 @@ type Index struct {
 // creates some (add a new migration's list here).
 func SchemaIndexes() []Index {
 	var out []Index
-	for _, list := range [][]index{indexesV1, indexesForms, indexesListing, indexesLanes} {
+	for _, list := range [][]index{indexesV1, indexesForms, indexesListing, indexesLanes, indexesWorkflow} {
 		for _, ix := range list {
 			out = append(out, Index{Coll: ix.coll, Name: ix.name, Keys: ix.keys, Unique: ix.unique})
 		}
@@ -159,3 +160,6 @@ func CollectionNames(ctx context.Context, s *Store) ([]string, error) {
 // DatabaseName is the name of the store's database, to open another
 // store on it.
 func (s *Store) DatabaseName() string { return s.db.Name() }
+
+// DossierFilter is the filter ListDossiers and CountDossiers send for q.
+func DossierFilter(q workflow.DossierQuery) (bson.D, error) { return dossierFilter(q) }

@@ -44,9 +44,10 @@ var indexesWorkflow = []index{
 	{collDossiers, "agencies_sort", bson.D{{Key: "agencies", Value: 1}, {Key: "sortKey", Value: -1}}, false},
 	// An appraiser's dossiers by status.
 	{collDossiers, "assignee_status_sort", bson.D{{Key: "assignee", Value: 1}, {Key: "status", Value: 1}, {Key: "sortKey", Value: -1}}, false},
-	// Counts (issue 10 item 8): by side, status, stage and due time.
+	// Counts (issue 10 item 8): the desk's by status and due time, the
+	// competent agency's and the appraiser's by status, stage and due time.
 	{collDossiers, "agencies_status_stage_due", bson.D{{Key: "agencies", Value: 1}, {Key: "status", Value: 1}, {Key: "stage", Value: 1}, {Key: "dueAt", Value: 1}}, false},
-	{collDossiers, "agency_status_stage_due", bson.D{{Key: "agency", Value: 1}, {Key: "status", Value: 1}, {Key: "stage", Value: 1}, {Key: "dueAt", Value: 1}}, false},
+	{collDossiers, "agency_status_due", bson.D{{Key: "agency", Value: 1}, {Key: "status", Value: 1}, {Key: "dueAt", Value: 1}}, false},
 	{collDossiers, "handling_status_stage_due", bson.D{{Key: "handlingAgency", Value: 1}, {Key: "status", Value: 1}, {Key: "stage", Value: 1}, {Key: "dueAt", Value: 1}}, false},
 	{collDossiers, "assignee_status_stage_due", bson.D{{Key: "assignee", Value: 1}, {Key: "status", Value: 1}, {Key: "stage", Value: 1}, {Key: "dueAt", Value: 1}}, false},
 	// Search (issue 10 item 9) within an agency: reception time, procedure, field.

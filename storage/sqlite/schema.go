@@ -354,8 +354,9 @@ CREATE INDEX dossiers_agency_status ON dossiers (agency, status, sort_key);
 CREATE INDEX dossiers_handling_status ON dossiers (handling_agency, status, sort_key);
 -- An appraiser's dossiers by status.
 CREATE INDEX dossiers_assignee_status ON dossiers (assignee, status, sort_key);
--- Counts (issue 10 item 8): by status, stage and due time.
-CREATE INDEX dossiers_agency_due ON dossiers (agency, status, stage, due_at);
+-- Counts (issue 10 item 8): the desk's by status and due time, the
+-- competent agency's and the appraiser's by status, stage and due time.
+CREATE INDEX dossiers_agency_due ON dossiers (agency, status, due_at);
 CREATE INDEX dossiers_handling_due ON dossiers (handling_agency, status, stage, due_at);
 CREATE INDEX dossiers_assignee_due ON dossiers (assignee, status, stage, due_at);
 -- Search (issue 10 item 9) within an agency: reception time, procedure, field.

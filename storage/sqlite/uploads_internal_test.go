@@ -25,20 +25,7 @@ func TestUploadQueriesUseIndexes(t *testing.T) {
 		{listUploadsQuery, []any{int64(1), int64(0), "", 100}, []string{"SEARCH i USING INDEX upload_intents_created", "SEARCH b USING COVERING INDEX upload_blobs_upload"}},
 		{blobClaimedQuery, []any{strings.Repeat("a", 64), int64(0)}, []string{"SEARCH upload_blobs USING PRIMARY KEY (hash=?)"}},
 	} {
-		rows, err := s.r.DB.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tc.query, tc.args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := s.plan(t, statement{tc.query, tc.args})
 		all := strings.Join(plan, "\n")
 		for _, w := range tc.want {
 			if !strings.Contains(all, w) {

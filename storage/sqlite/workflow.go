@@ -392,32 +392,46 @@ func (s *Store) ListDossiers(ctx context.Context, q workflow.DossierQuery) ([]wo
 // there but received elsewhere — not through an OR the planner could
 // answer by a scan.
 func (s *Store) CountDossiers(ctx context.Context, q workflow.DossierQuery) (int64, error) {
-	if q.Agency != "" && q.Party == "" && q.Side == workflow.SideEither {
-		a, err := s.countWhere(ctx, q, "agency")
-		if err != nil {
-			return 0, err
-		}
-		q.Side = workflow.SideHandling
-		where, args, err := dossierWhere(q, "handling_agency")
-		if err != nil {
-			return 0, err
-		}
-		b, err := s.count(ctx, append(where, `agency <> ?`), append(args, q.Agency))
-		return a + b, err
-	}
-	return s.countWhere(ctx, q, "")
-}
-
-func (s *Store) countWhere(ctx context.Context, q workflow.DossierQuery, agencyCol string) (int64, error) {
-	where, args, err := dossierWhere(q, agencyCol)
+	stmts, err := countStatements(q)
 	if err != nil {
 		return 0, err
 	}
-	return s.count(ctx, where, args)
+	var total int64
+	for _, st := range stmts {
+		var n int64
+		if err := s.r.QueryRowContext(ctx, st.query, st.args...).Scan(&n); err != nil {
+			return 0, s.fail("count dossiers", err)
+		}
+		total += n
+	}
+	return total, nil
 }
 
-func (s *Store) count(ctx context.Context, where []string, args []any) (int64, error) {
-	var n int64
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM dossiers WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
-	return n, s.fail("count dossiers", err)
+// statement is a query with its arguments.
+type statement struct {
+	query string
+	args  []any
+}
+
+// countStatements are the COUNT queries whose sum is q's count.
+func countStatements(q workflow.DossierQuery) ([]statement, error) {
+	count := func(where []string, args []any) statement {
+		return statement{`SELECT COUNT(*) FROM dossiers WHERE ` + strings.Join(where, " AND "), args}
+	}
+	if q.Agency == "" || q.Party != "" || q.Side != workflow.SideEither {
+		where, args, err := dossierWhere(q, "")
+		if err != nil {
+			return nil, err
+		}
+		return []statement{count(where, args)}, nil
+	}
+	received, args, err := dossierWhere(q, "agency")
+	if err != nil {
+		return nil, err
+	}
+	handled, hargs, err := dossierWhere(q, "handling_agency")
+	if err != nil {
+		return nil, err
+	}
+	return []statement{count(received, args), count(append(handled, `agency <> ?`), append(hargs, q.Agency))}, nil
 }
