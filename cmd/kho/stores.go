@@ -21,11 +21,13 @@ import (
 	"github.com/kho-vn/kho/storage/mongo"
 	"github.com/kho-vn/kho/storage/s3"
 	"github.com/kho-vn/kho/storage/sqlite"
+	"github.com/kho-vn/kho/workflow"
 	"github.com/kho-vn/kho/workflow/calendar"
 )
 
 // metaStore is what the binary needs of a metadata store: the vault's
-// records and the API tokens. storage/sqlite and storage/mongo are both.
+// records, the API tokens, the forms, the jobs and the dossier lifecycle.
+// storage/sqlite and storage/mongo are both.
 type metaStore interface {
 	archive.Store
 	auth.Store
@@ -33,6 +35,7 @@ type metaStore interface {
 	jobs.Store
 	calendar.Store
 	notify.Store
+	workflow.Store
 }
 
 // stores are the opened metadata store and blob bucket.
