@@ -30,7 +30,9 @@ func TestDisplay(t *testing.T) {
 			d.Status = workflow.StatusIntakeSupplementRequested
 			d.Supplement = &workflow.SupplementRequest{Reason: "Thiếu giấy tờ", Items: []string{"Bản sao A", "Bản sao B"}}
 		}, "Yêu cầu bổ sung giấy tờ", "Lý do: Thiếu giấy tờ; Nội dung cần bổ sung: Bản sao A; Bản sao B", false},
-		{func(d *workflow.Dossier) { d.Status, d.Reason = workflow.StatusIntakeRefused, "Không thuộc thẩm quyền" },
+		{func(d *workflow.Dossier) {
+			d.Status, d.Reason = workflow.StatusIntakeRefused, "Không thuộc thẩm quyền"
+		},
 			"Dừng xử lý", "Lý do từ chối tiếp nhận: Không thuộc thẩm quyền", false},
 		{func(d *workflow.Dossier) { d.Status, d.Reason = workflow.StatusStopped, "Không đủ điều kiện" },
 			"Dừng xử lý", "Lý do không giải quyết: Không đủ điều kiện", false},
@@ -39,9 +41,13 @@ func TestDisplay(t *testing.T) {
 		}, "Yêu cầu thực hiện nghĩa vụ tài chính", "Số tiền phải nộp: 1.500.000 đồng (Lệ phí cấp phép)", false},
 		{func(d *workflow.Dossier) { d.Status, d.Stage = workflow.StatusProcessing, workflow.StageToAssign },
 			"Đang xử lý", "Cơ quan có thẩm quyền giải quyết: Sở Xây dựng", false},
-		{func(d *workflow.Dossier) { d.Status, d.Stage, d.DueAt = workflow.StatusProcessing, workflow.StageAppraising, at(25) },
+		{func(d *workflow.Dossier) {
+			d.Status, d.Stage, d.DueAt = workflow.StatusProcessing, workflow.StageAppraising, at(25)
+		},
 			"Đang xử lý", "Cán bộ thẩm định, Phòng Quản lý xây dựng, Phạm Văn Định", false},
-		{func(d *workflow.Dossier) { d.Status, d.Stage, d.DueAt = workflow.StatusProcessing, workflow.StageToApprove, at(15) },
+		{func(d *workflow.Dossier) {
+			d.Status, d.Stage, d.DueAt = workflow.StatusProcessing, workflow.StageToApprove, at(15)
+		},
 			"Đang xử lý", "Hạn xử lý 15/08/2023 - Quá hạn 3 ngày", true},
 		{func(d *workflow.Dossier) { d.Status = workflow.StatusResolved }, "Đã xử lý xong", "Đang trả kết quả", false},
 		{func(d *workflow.Dossier) { d.Status, d.ReturnedAt = workflow.StatusResultReturned, at(17) }, "Đã trả kết quả", "17/8/2023", false},
