@@ -493,7 +493,7 @@ func displayValue(f *Field, v any) string {
 			return optionLabel(f, x)
 		case TypeText:
 			if f.Format == FormatMoney {
-				return groupThousands(x) + " đồng"
+				return GroupThousands(x) + " đồng"
 			}
 		}
 		return x
@@ -576,8 +576,11 @@ func viDate(s string) string {
 	return s[8:10] + "/" + s[5:7] + "/" + s[:4]
 }
 
-// groupThousands writes "1500000" as "1.500.000".
-func groupThousands(s string) string {
+// GroupThousands writes a whole number of digits with dots between the
+// thousands, as Vietnamese amounts are written: "1500000" as "1.500.000".
+// Anything else (a sign, a separator, three digits or fewer) comes back
+// as it is.
+func GroupThousands(s string) string {
 	if len(s) <= 3 || strings.ContainsAny(s, ".,-") {
 		return s
 	}

@@ -2,8 +2,11 @@ package workflow
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kho-vn/kho/forms"
 )
 
 // Display is a dossier's status as people read it: the official label and
@@ -94,17 +97,4 @@ func nonEmpty(a, b string) string {
 }
 
 // formatMoney writes đồng with dots between thousands: 1.500.000.
-func formatMoney(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func formatMoney(n int64) string { return forms.GroupThousands(strconv.FormatInt(n, 10)) }
