@@ -163,3 +163,24 @@ func (s *Store) DatabaseName() string { return s.db.Name() }
 
 // DossierFilter is the filter ListDossiers and CountDossiers send for q.
 func DossierFilter(q workflow.DossierQuery) (bson.D, error) { return dossierFilter(q) }
+
+// SeedDossiers inserts dossiers as CreateDossier stores them, in batches,
+// for tests that need many.
+func SeedDossiers(ctx context.Context, s *Store, ds []workflow.Dossier, batch int) error {
+	for len(ds) > 0 {
+		n := min(batch, len(ds))
+		docs := make([]any, n)
+		for i, d := range ds[:n] {
+			doc, err := fromDossier(d)
+			if err != nil {
+				return err
+			}
+			docs[i] = doc
+		}
+		if _, err := s.db.Collection(collDossiers).InsertMany(ctx, docs); err != nil {
+			return err
+		}
+		ds = ds[n:]
+	}
+	return nil
+}

@@ -35,6 +35,13 @@ var ferretDBGIN = []struct{ coll, field string }{
 	// The access ledger's reads of one chain (ledger.go: LastLedger,
 	// ListLedger): change the field here when the ledger's changes.
 	{collLedger, "chain"},
+	// Dossiers (workflow.go): the listings, counts and search of an
+	// agency (either side, or one), of an appraiser and of a citizen.
+	{collDossiers, "agencies"},
+	{collDossiers, "agency"},
+	{collDossiers, "handlingAgency"},
+	{collDossiers, "assignee"},
+	{collDossiers, "parties"},
 }
 
 // FerretDBIndex is one GIN index of ferretDBGIN as CreateFerretDBIndexes

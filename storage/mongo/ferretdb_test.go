@@ -140,12 +140,13 @@ func TestFerretDBIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"documents": "ownerId", "ledger": "chain"}
+	want := map[string]bool{"documents.ownerId": true, "ledger.chain": true, "dossiers.agencies": true, "dossiers.agency": true,
+		"dossiers.handlingAgency": true, "dossiers.assignee": true, "dossiers.parties": true}
 	if len(got) != len(want) {
 		t.Fatalf("indexes %+v, want one per %v", got, want)
 	}
 	for _, ix := range got {
-		if want[ix.Collection] != ix.Field || !ix.Created || ix.Rebuilt || ix.Schema != db.Name() ||
+		if !want[ix.Collection+"."+ix.Field] || !ix.Created || ix.Rebuilt || ix.Schema != db.Name() ||
 			ix.Table != tableOf(t, pg, db.Name(), ix.Collection) || ix.Name != mongo.FerretDBGINName(ix.Collection, ix.Field) {
 			t.Errorf("first run: %+v", ix)
 		}
