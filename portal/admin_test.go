@@ -113,10 +113,14 @@ func TestCatalogue(t *testing.T) {
 	e.uploadRaw(rawUpload{token: e.citizenA, query: url.Values{"type": {"BHYT"}, "name": {"Thẻ BHYT"}, "fields": {`{"maThe":"DN4797912345678"}`}},
 		contentType: "application/pdf", disposition: `attachment; filename="bhyt.pdf"`, data: pdf("bhyt")}).want(t, 201, "")
 
-	proc := []byte(`{"name":"Khám chữa bệnh","components":[{"code":"THE","name":"Thẻ BHYT","typeCodes":["BHYT"],"required":true}]}`)
-	e.do(call{method: "PUT", path: "/api/v1/procedures/KCB", token: e.admin, contentType: json, body: proc}).want(t, 200, "")
-	e.do(call{method: "PUT", path: "/api/v1/procedures/KCB2", token: e.admin, contentType: json,
-		body: []byte(`{"name":"x","components":[{"code":"C","name":"c","typeCodes":["KHONG_CO"]}]}`)}).want(t, 400, "")
+	procOf := func(typeCode string) []byte {
+		return []byte(`{"name":"Khám chữa bệnh","field":"Y tế","level":"partial","agency":"000.00.31.H29","legalBasis":["Luật Bảo hiểm y tế"],` +
+			`"components":[{"code":"THE","name":"Thẻ BHYT","typeCodes":["` + typeCode + `"],"required":true,"reusable":true}],` +
+			`"resolution":{"workingDays":1},"results":[{"typeCode":"KHAC","name":"Kết quả khám","template":"kcb"}]}`)
+	}
+	e.do(call{method: "PUT", path: "/api/v1/procedures/KCB", token: e.staff, contentType: json, body: procOf("BHYT")}).want(t, 403, "admin_only")
+	e.do(call{method: "PUT", path: "/api/v1/procedures/KCB", token: e.admin, contentType: json, body: procOf("BHYT")}).want(t, 200, "")
+	e.do(call{method: "PUT", path: "/api/v1/procedures/KCB2", token: e.admin, contentType: json, body: procOf("KHONG_CO")}).want(t, 400, "unknown_document_type")
 	var p struct {
 		Code       string `json:"code"`
 		Components []struct{ Code string }

@@ -28,6 +28,7 @@ import (
 	"github.com/kho-vn/kho/storage"
 	"github.com/kho-vn/kho/storage/localfs"
 	"github.com/kho-vn/kho/storage/sqlite"
+	"github.com/kho-vn/kho/workflow"
 	"github.com/kho-vn/kho/workflow/calendar"
 )
 
@@ -45,6 +46,7 @@ type env struct {
 	server  *portal.Server
 	vault   *archive.Service
 	store   *sqlite.Store
+	wf      *workflow.Service
 	blobDir string
 	client  *http.Client
 	logs    *logSink
@@ -107,6 +109,12 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 		}
 		o.portal.Forms.SetStore(store)
 	}
+	if o.portal.Workflow == nil {
+		o.portal.Workflow = workflow.New(workflow.Config{Store: store, Vault: vault, Forms: o.portal.Forms, Log: log})
+		if _, err := o.portal.Workflow.LoadCatalog(ctx, admin, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
+			t.Fatalf("load the workflow catalogue: %v", err)
+		}
+	}
 	if o.portal.Drafts == nil {
 		key := make([]byte, forms.DraftKeySize)
 		_, _ = rand.Read(key)
@@ -127,7 +135,7 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	srv.Listener = s.Listener(srv.Listener)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, server: s, vault: vault, store: store, blobDir: blobDir, logs: logs}
+	e := &env{t: t, srv: srv, server: s, vault: vault, store: store, blobDir: blobDir, logs: logs, wf: o.portal.Workflow}
 	e.client = &http.Client{Transport: &checkingTransport{t: t, v: specValidator(t), base: srv.Client().Transport}}
 	e.admin = e.token("quantri", archive.RoleAdmin, time.Time{})
 	e.staff = e.token("canbo01", archive.RoleStaff, time.Time{})

@@ -31,6 +31,7 @@ import (
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/notify"
 	"github.com/kho-vn/kho/signing"
+	"github.com/kho-vn/kho/workflow"
 )
 
 // The kinds of thing an input can name, as x-kho-scope spells them.
@@ -40,13 +41,14 @@ const (
 	scopeVersion  = "version"
 	scopeDraft    = "draft"
 	scopeNote     = "notification"
+	scopeDossier  = "dossier"
 )
 
 // scopeSegments: a path parameter right after one of these segments names
 // that kind of thing (/owners/{id}, /documents/{id}, /versions/{n},
 // /drafts/{id}).
 var scopeSegments = map[string]string{"owners": scopeOwner, "documents": scopeDocument, "versions": scopeVersion, "drafts": scopeDraft,
-	"notifications": scopeNote}
+	"notifications": scopeNote, "dossiers": scopeDossier}
 
 // scopeNames: a query parameter or a request-body property with one of
 // these names names that kind of thing, wherever it is. The list is what
@@ -216,6 +218,9 @@ type fixture struct {
 	card  document // A's identity card: a signed PDF with typed fields
 	draft string   // A's draft of the birth declaration
 	note  string   // A's in-app notification
+	// dossier is A's birth registration: every required component
+	// filled (the card reused), not yet submitted.
+	dossier string
 	// secrets are what B must never see of A's, unless B's own request
 	// holds it.
 	secrets []string
@@ -227,6 +232,8 @@ const (
 	ghostOwner = "001099054321"
 	ghostDraft = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
 	ghostNote  = "bbbbbbbbbbbbbbbbbbbbbbbbbb"
+	// ghostDossier is a well-formed dossier code that no dossier has.
+	ghostDossier = "000.00.31.H29-261207-9999"
 )
 
 // ghostDoc is a well-formed document ID that no document has.
@@ -291,6 +298,7 @@ func newFixture(t *testing.T, bare bool) *fixture {
 		t.Fatalf("A's notification: %v", err)
 	}
 	f.note = rc.ID
+	f.dossier = f.newDossier(t, archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, secretName, true).Code
 	f.secrets = append(f.secrets, f.card.ID, f.card.Current.Blob, f.draft, f.note)
 	if _, err := f.vault.Checkpoint(context.Background(), ""); err != nil {
 		t.Fatalf("checkpoint of A's ledger: %v", err)
@@ -349,6 +357,9 @@ func (f *fixture) ghost(c call) call {
 	}
 	if f.note != "" {
 		pairs = append(pairs, f.note, ghostNote)
+	}
+	if f.dossier != "" {
+		pairs = append(pairs, f.dossier, ghostDossier)
 	}
 	r := strings.NewReplacer(pairs...)
 	c.path = r.Replace(c.path)
@@ -418,6 +429,7 @@ type vaultState struct {
 	card    archive.Document
 	draft   forms.StoredDraft
 	notes   []notify.Notification
+	dossier workflow.Dossier
 	ledger  int
 	ownerOK bool
 }
@@ -439,6 +451,11 @@ func (f *fixture) state(t *testing.T) vaultState {
 	}
 	if f.draft != "" {
 		if s.draft, err = f.store.GetDraft(ctx, f.draft); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.dossier != "" {
+		if s.dossier, err = f.store.GetDossier(ctx, f.dossier); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -518,6 +535,8 @@ func runPrivacyRow(t *testing.T, row privacyRow) {
 					id = f.draft
 				case scopeNote:
 					id = f.note
+				case scopeDossier:
+					id = f.dossier
 				}
 				if id != "" && !req.holds(id) {
 					t.Errorf("the request claims %s but does not name A's %s (%s)", in, f.scopeKind(t, row.op, in), id)
@@ -586,7 +605,11 @@ func (f *fixture) scopeKind(t *testing.T, op, in string) string {
 // row, every input a row leaves untried, every input that names an owner,
 // a document, a version or a draft without being in x-kho-scope, and
 // every operation that is neither in the matrix nor declared unscoped.
-func checkMatrixCoverage(t *testing.T, rows []privacyRow, unscoped map[string]string) {
+//
+// An operation in public answers anyone about the thing it names, by
+// design, and shows nothing personal of it (its own test says so): it
+// needs no x-kho-scope and has no row.
+func checkMatrixCoverage(t *testing.T, rows []privacyRow, unscoped, public map[string]string) {
 	t.Helper()
 	byOp := map[string]privacyRow{}
 	for _, r := range rows {
@@ -606,9 +629,15 @@ func checkMatrixCoverage(t *testing.T, rows []privacyRow, unscoped map[string]st
 			if !so.inputs[in] {
 				t.Errorf("%s: x-kho-scope names %s, which is not an input of the operation", what, in)
 			}
-			if kind != scopeOwner && kind != scopeDocument && kind != scopeVersion && kind != scopeDraft && kind != scopeNote {
+			if kind != scopeOwner && kind != scopeDocument && kind != scopeVersion && kind != scopeDraft && kind != scopeNote && kind != scopeDossier {
 				t.Errorf("%s: x-kho-scope %s: unknown kind %q", what, in, kind)
 			}
+		}
+		if reason, ok := public[so.id]; ok {
+			if len(so.scope) > 0 || unscoped[so.id] != "" {
+				t.Errorf("%s is public by design (%s) but also has x-kho-scope or an unscoped reason", what, reason)
+			}
+			continue
 		}
 		for _, in := range slices.Sorted(maps.Keys(so.named)) {
 			if so.scope[in] != so.named[in] {
@@ -664,6 +693,11 @@ func checkMatrixCoverage(t *testing.T, rows []privacyRow, unscoped map[string]st
 	for op := range unscoped {
 		if !seen[op] {
 			t.Errorf("unscoped %s: no such operation in api/openapi.yaml", op)
+		}
+	}
+	for op := range public {
+		if !seen[op] {
+			t.Errorf("public %s: no such operation in api/openapi.yaml", op)
 		}
 	}
 }

@@ -33,7 +33,7 @@ import (
 //     `staff_only` or `admin_only` before anything it names is looked up.
 func TestPrivacyMatrix(t *testing.T) {
 	rows := privacyRows()
-	checkMatrixCoverage(t, rows, unscopedOperations)
+	checkMatrixCoverage(t, rows, unscopedOperations, publicOperations)
 	if t.Failed() {
 		return
 	}
@@ -75,6 +75,18 @@ var unscopedOperations = map[string]string{
 	"listFailedDeliveries":     "admin only (403 admin_only for staff and citizens, TestOutboxAdmin); names nobody",
 	"retryDelivery":            "admin only (403 admin_only for staff and citizens, TestOutboxAdmin); a delivery is an outbox record, not a vault paper",
 	"markAllNotificationsRead": "marks the caller's own notifications; names nobody (TestPrivacyOwnListings: B's call leaves A's unread)",
+	"getProcess":               "the catalogue",
+	"createProcessVersion":     "the catalogue (admin)",
+	"getProcessDiagram":        "the catalogue (admins, heads, leaders)",
+	"listStaff":                "the staff directory (admin)",
+	"getStaff":                 "the staff directory (admin, or staff their own entry)",
+	"putStaff":                 "the staff directory (admin)",
+	"listDossiers":             "the caller's own dossiers, or their agency's (staff); names no owner (TestDossierPrivacy: B lists none of A's)",
+}
+
+// publicOperations answer anyone about the thing they name, by design.
+var publicOperations = map[string]string{
+	"lookupDossier": "the public lookup by dossier code (2025 item 26): code, procedure, agency, status and dates, nothing personal (TestPublicLookup)",
 }
 
 // jsonCall is a request with a JSON body.
@@ -103,6 +115,15 @@ func (f *fixture) rev() string {
 	return `"` + strconv.FormatInt(d.Rev, 10) + `"`
 }
 
+// dossierRev is A's dossier's current ETag, read from the store.
+func (f *fixture) dossierRev() string {
+	d, err := f.store.GetDossier(context.Background(), f.dossier)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return `"` + strconv.FormatInt(d.Rev, 10) + `"`
+}
+
 // privacyRows is the matrix, in the order of api/openapi.yaml. A new
 // operation that names an owner, a document, a version or a draft gets
 // x-kho-scope in the spec and one row here: a case per way of naming A's
@@ -114,6 +135,7 @@ func privacyRows() []privacyRow {
 	doc := func(f *fixture) string { return "/api/v1/documents/" + f.card.ID }
 	draft := func(f *fixture) string { return "/api/v1/forms/TK_KHAI_SINH/drafts/" + f.draft }
 	cardID := func(f *fixture) string { return f.card.ID }
+	dossier := func(f *fixture) string { return "/api/v1/dossiers/" + f.dossier }
 	blob := func(f *fixture) string { return f.card.Current.Blob }
 	text := func(s string) func(*fixture) string { return func(*fixture) string { return s } }
 	birth := birthForm(secretName, ownerA)
@@ -135,7 +157,7 @@ func privacyRows() []privacyRow {
 		}},
 		{op: "getOwnerStats", cases: []privacyCase{
 			{name: "A", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(owner(f) + "/stats") },
-				ok: 200, shows: text(`"documentCount":1`), status: 403, code: "not_own_vault"},
+				ok: 200, shows: text(`"documentCount":2`), status: 403, code: "not_own_vault"}, // the card and the dossier's birth certificate
 		}},
 		{op: "getOwnerLedger", cases: []privacyCase{
 			{name: "A's ledger", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(owner(f) + "/ledger") },
@@ -392,6 +414,69 @@ func privacyRows() []privacyRow {
 				req: func(f *fixture) call { return call{method: "POST", path: "/api/v1/notifications/" + f.note + "/read"} },
 				ok:  200, shows: text(`"readAt"`), status: 404, code: "notification_not_found"},
 		}},
+		{op: "createDossier", cases: []privacyCase{
+			// B naming A as the applicant, not as A's representative:
+			// refused before anything is looked up.
+			{name: "A as the applicant", inputs: []string{"body.applicant.id"},
+				req: func(f *fixture) call {
+					return jsonCall("POST", "/api/v1/dossiers", `{"procedure":"DANG_KY_KHAI_SINH","applicant":{"kind":"individual","id":"`+ownerA+`","name":"`+secretName+`"}}`)
+				},
+				ok: 201, shows: text(`"status":"registered"`), status: 403, code: "not_own_dossier"},
+		}},
+		{op: "getDossier", cases: []privacyCase{
+			{name: "A's dossier", inputs: []string{"path.code"}, req: func(f *fixture) call { return getCall(dossier(f)) },
+				ok: 200, shows: text(secretName), status: 404, code: "dossier_not_found"},
+			{name: "A's dossier, with a purpose", inputs: []string{"path.code"},
+				req: func(f *fixture) call { return getCall(dossier(f) + "?purpose=" + url.QueryEscape("xem hồ sơ")) },
+				ok:  200, shows: cardID, status: 404, code: "dossier_not_found"},
+		}},
+		{op: "putDossierComponent", cases: []privacyCase{
+			{name: "A's dossier, A's card", inputs: []string{"path.code", "body.reuse.document"},
+				req: func(f *fixture) call {
+					return jsonCall("PUT", dossier(f)+"/components/GIAY_TO_TUY_THAN", `{"reuse":{"document":"`+f.card.ID+`","version":1}}`)
+				},
+				ok: 200, shows: cardID, status: 404, code: "dossier_not_found"},
+			{name: "A's dossier, stale If-Match", inputs: []string{"path.code"},
+				req: func(f *fixture) call {
+					return withHeader(jsonCall("PUT", dossier(f)+"/components/GIAY_TO_TUY_THAN", `{"reuse":{"document":"`+f.card.ID+`"}}`), "If-Match", f.dossierRev())
+				},
+				bReq: func(f *fixture) call {
+					return withHeader(jsonCall("PUT", dossier(f)+"/components/GIAY_TO_TUY_THAN", `{"reuse":{"document":"`+f.card.ID+`"}}`), "If-Match", `"999"`)
+				},
+				ok: 200, shows: cardID, status: 404, code: "dossier_not_found"},
+			// B's own dossier, reusing A's card: the vault does not show
+			// B A's paper.
+			{name: "B's dossier, A's card", inputs: []string{"body.reuse.document"},
+				req: func(f *fixture) call {
+					return jsonCall("PUT", dossier(f)+"/components/GIAY_TO_TUY_THAN", `{"reuse":{"document":"`+f.card.ID+`"}}`)
+				},
+				bReq: func(f *fixture) call {
+					b := f.newDossier(f.t, archive.Actor{Subject: ownerB, Role: archive.RoleCitizen}, ownerB, "Lê Văn Bê", false)
+					return jsonCall("PUT", "/api/v1/dossiers/"+b.Code+"/components/GIAY_TO_TUY_THAN", `{"reuse":{"document":"`+f.card.ID+`"}}`)
+				},
+				ok: 200, shows: cardID, status: 404, code: "document_not_found"},
+		}},
+		{op: "uploadDossierComponent", cases: []privacyCase{
+			{name: "A's dossier", inputs: []string{"path.code"},
+				req: func(f *fixture) call {
+					return call{method: "POST", path: dossier(f) + "/components/GIAY_CHUNG_SINH/file?filename=gcs.pdf", contentType: "application/pdf", body: onePage(f.t)}
+				},
+				ok: 200, shows: text(`"code":"GIAY_CHUNG_SINH","source":"upload"`), status: 404, code: "dossier_not_found"},
+		}},
+		{op: "actOnDossier", cases: []privacyCase{
+			{name: "A's dossier, stale If-Match", inputs: []string{"path.code"},
+				req: func(f *fixture) call {
+					return withHeader(jsonCall("POST", dossier(f)+"/actions", `{"action":"applicant_stop","reason":"không cần nữa"}`), "If-Match", f.dossierRev())
+				},
+				bReq: func(f *fixture) call {
+					return withHeader(jsonCall("POST", dossier(f)+"/actions", `{"action":"applicant_stop","reason":"không cần nữa"}`), "If-Match", `"999"`)
+				},
+				// applicant_stop does not start from "Mới đăng ký": A gets
+				// the state machine's refusal, B the dossier's absence.
+				ok: 409, status: 404, code: "dossier_not_found"},
+			{name: "A's dossier", inputs: []string{"path.code"}, req: func(f *fixture) call { return jsonCall("POST", dossier(f)+"/actions", `{"action":"submit"}`) },
+				ok: 200, shows: text(`"status":"awaiting_intake"`), status: 404, code: "dossier_not_found"},
+		}},
 	}
 }
 
@@ -470,37 +555,47 @@ func TestAuthenticationRequired(t *testing.T) {
 	public := map[string]int{"GET /healthz": 200, "GET /api/v1/openapi.yaml": 200, "GET /api/v1/limits": 200,
 		"POST /api/v1/signing/verify": 503, "POST /api/v1/signing/verify-data": 503, // no verifier configured in this test
 		"GET /api/v1/ledger/checkpoints/latest": 404, "GET /api/v1/ledger/key": 404, // no checkpoint key in this test
-		"GET /api/v1/calendar": 200}
+		"GET /api/v1/calendar": 200,
+		// The procedure catalogue and the public lookup ({code} is KHAI_SINH here: no such procedure or dossier).
+		"GET /api/v1/procedures": 200, "GET /api/v1/procedures/{code}": 404, "GET /api/v1/procedures/{code}/process": 404,
+		"GET /api/v1/public/dossiers/{code}": 404}
 	dataBody, dataCT := multipartBody(t, part{name: "data", data: []byte(`{}`)}, part{name: "signature", data: []byte{0x30}})
 	bodies := map[string]struct {
 		ct, query string
 		body      []byte
 	}{
-		"POST /api/v1/owners":                             {"application/json", "", []byte(`{"kind":"individual","identityNumber":"` + ownerB + `"}`)},
-		"PUT /api/v1/owners/{id}/quota":                   {"application/json", "", []byte(`{"quotaBytes":1}`)},
-		"GET /api/v1/owners/{id}/reusable":                {"", "?type=KHAI_SINH", nil},
-		"POST /api/v1/documents":                          {"application/pdf", "?type=KHAC&name=x&filename=x.pdf", pdf("y")},
-		"PATCH /api/v1/documents/{id}":                    {"application/json", "", []byte(`{"name":"x"}`)},
-		"POST /api/v1/documents/{id}/versions":            {"application/pdf", "?filename=x.pdf", pdf("y")},
-		"POST /api/v1/documents/{id}/reuse":               {"application/json", "", []byte(`{"dossier":"x"}`)},
-		"POST /api/v1/documents/{id}/revoke":              {"application/json", "", []byte(`{"reason":"x"}`)},
-		"POST /api/v1/documents/{id}/supersede":           {"application/json", "", []byte(`{"replacement":"` + d.ID + `","reason":"x"}`)},
-		"POST /api/v1/issued":                             {"application/pdf", "?owner=" + ownerA + "&dossier=x&agencyName=x&type=KHAC&name=x", pdf("y")},
-		"PUT /api/v1/document-types/{code}":               {"application/json", "", []byte(`{"name":"x"}`)},
-		"PUT /api/v1/procedures/{code}":                   {"application/json", "", []byte(`{"name":"x","components":[]}`)},
-		"POST /api/v1/catalog":                            {"application/json", "", []byte(`{}`)},
-		"GET /api/v1/documents/{id}/versions/{n}/content": {"", "", nil},
-		"POST /api/v1/documents/{id}/sign":                {"application/json", "", []byte(`{"key":"canbo"}`)},
-		"POST /api/v1/signing/sign":                       {signCT, "", signBody},
-		"POST /api/v1/signing/sign-data":                  {"application/json", "?key=canbo", []byte(`{}`)},
-		"POST /api/v1/signing/verify-data":                {dataCT, "", dataBody},
-		"POST /api/v1/signing/batch":                      {"application/json", "", []byte(`{"documents":["x"],"options":{"key":"canbo"}}`)},
-		"PUT /api/v1/forms/{code}":                        {"application/json", "", []byte(`{"schema":1,"code":"KHAI_SINH","version":1,"title":"x","fields":[]}`)},
-		"POST /api/v1/forms/{code}/validate":              {"application/json", "", []byte(`{}`)},
-		"POST /api/v1/forms/{code}/export":                {"application/json", "", []byte(`{}`)},
-		"POST /api/v1/forms/{code}/drafts":                {"application/json", "", []byte(`{}`)},
-		"PUT /api/v1/forms/{code}/drafts/{id}":            {"application/json", "", []byte(`{}`)},
-		"PUT /api/v1/calendar":                            {"application/json", "", []byte(`{}`)},
+		"POST /api/v1/owners":                   {"application/json", "", []byte(`{"kind":"individual","identityNumber":"` + ownerB + `"}`)},
+		"PUT /api/v1/owners/{id}/quota":         {"application/json", "", []byte(`{"quotaBytes":1}`)},
+		"GET /api/v1/owners/{id}/reusable":      {"", "?type=KHAI_SINH", nil},
+		"POST /api/v1/documents":                {"application/pdf", "?type=KHAC&name=x&filename=x.pdf", pdf("y")},
+		"PATCH /api/v1/documents/{id}":          {"application/json", "", []byte(`{"name":"x"}`)},
+		"POST /api/v1/documents/{id}/versions":  {"application/pdf", "?filename=x.pdf", pdf("y")},
+		"POST /api/v1/documents/{id}/reuse":     {"application/json", "", []byte(`{"dossier":"x"}`)},
+		"POST /api/v1/documents/{id}/revoke":    {"application/json", "", []byte(`{"reason":"x"}`)},
+		"POST /api/v1/documents/{id}/supersede": {"application/json", "", []byte(`{"replacement":"` + d.ID + `","reason":"x"}`)},
+		"POST /api/v1/issued":                   {"application/pdf", "?owner=" + ownerA + "&dossier=x&agencyName=x&type=KHAC&name=x", pdf("y")},
+		"PUT /api/v1/document-types/{code}":     {"application/json", "", []byte(`{"name":"x"}`)},
+		"PUT /api/v1/procedures/{code}": {"application/json", "", []byte(`{"name":"x","field":"x","level":"full","agency":"000.00.31.H29","legalBasis":["x"],` +
+			`"components":[],"resolution":{},"results":[]}`)},
+		"POST /api/v1/procedures/{code}/process":                   {"application/json", "", []byte(`{"name":"x","start":"a","steps":[{"code":"a","name":"a","role":"desk"}]}`)},
+		"PUT /api/v1/staff/{subject}":                              {"application/json", "", []byte(`{"name":"x","agency":"000.00.31.H29","department":"VP","positions":["desk"],"active":true}`)},
+		"POST /api/v1/dossiers":                                    {"application/json", "", []byte(`{"procedure":"X","applicant":{"kind":"individual","id":"` + ownerA + `","name":"x"}}`)},
+		"PUT /api/v1/dossiers/{code}/components/{component}":       {"application/json", "", []byte(`{"form":{}}`)},
+		"POST /api/v1/dossiers/{code}/components/{component}/file": {"application/pdf", "?filename=x.pdf", pdf("y")},
+		"POST /api/v1/dossiers/{code}/actions":                     {"application/json", "", []byte(`{"action":"submit"}`)},
+		"POST /api/v1/catalog":                                     {"application/json", "", []byte(`{}`)},
+		"GET /api/v1/documents/{id}/versions/{n}/content":          {"", "", nil},
+		"POST /api/v1/documents/{id}/sign":                         {"application/json", "", []byte(`{"key":"canbo"}`)},
+		"POST /api/v1/signing/sign":                                {signCT, "", signBody},
+		"POST /api/v1/signing/sign-data":                           {"application/json", "?key=canbo", []byte(`{}`)},
+		"POST /api/v1/signing/verify-data":                         {dataCT, "", dataBody},
+		"POST /api/v1/signing/batch":                               {"application/json", "", []byte(`{"documents":["x"],"options":{"key":"canbo"}}`)},
+		"PUT /api/v1/forms/{code}":                                 {"application/json", "", []byte(`{"schema":1,"code":"KHAI_SINH","version":1,"title":"x","fields":[]}`)},
+		"POST /api/v1/forms/{code}/validate":                       {"application/json", "", []byte(`{}`)},
+		"POST /api/v1/forms/{code}/export":                         {"application/json", "", []byte(`{}`)},
+		"POST /api/v1/forms/{code}/drafts":                         {"application/json", "", []byte(`{}`)},
+		"PUT /api/v1/forms/{code}/drafts/{id}":                     {"application/json", "", []byte(`{}`)},
+		"PUT /api/v1/calendar":                                     {"application/json", "", []byte(`{}`)},
 	}
 	for _, rt := range e.server.Routes() {
 		method, path, _ := strings.Cut(rt, " ")
@@ -517,7 +612,8 @@ func TestAuthenticationRequired(t *testing.T) {
 		if !strings.HasPrefix(path, "/api/v1/") {
 			t.Errorf("route %s is outside /api/v1 and not public", rt)
 		}
-		p := strings.NewReplacer("/owners/{id}", "/owners/"+ownerA, "/documents/{id}", "/documents/"+d.ID, "{n}", "1", "{code}", "KHAI_SINH").Replace(path)
+		p := strings.NewReplacer("/owners/{id}", "/owners/"+ownerA, "/documents/{id}", "/documents/"+d.ID, "{n}", "1", "{code}", "KHAI_SINH",
+			"{subject}", "canbo01", "{component}", "TO_KHAI").Replace(path)
 		b := bodies[rt]
 		t.Run(rt, func(t *testing.T) {
 			for _, c := range []struct {

@@ -3,23 +3,25 @@ package portal
 import (
 	"net/http"
 
-	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/workflow"
 )
 
 // proceduresJSON lists procedures.
 type proceduresJSON struct {
-	Procedures []archive.Procedure `json:"procedures"`
+	Procedures []workflow.Procedure `json:"procedures"`
 }
 
-// listProcedures lists the procedures and their components.
+// listProcedures lists the procedure catalogue (public).
 func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.vault.Procedures(r.Context(), actorOf(r))
+	wf, err := s.workflowService()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if ps == nil {
-		ps = []archive.Procedure{}
+	ps, err := wf.Procedures(r.Context(), anonymous())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, proceduresJSON{Procedures: ps})
 }

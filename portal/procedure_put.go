@@ -3,12 +3,18 @@ package portal
 import (
 	"net/http"
 
-	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/workflow"
 )
 
-// putProcedure adds or replaces a procedure's component mapping (admin).
+// putProcedure adds or replaces a procedure of the catalogue (admin); the
+// vault's component mapping follows it.
 func (s *Server) putProcedure(w http.ResponseWriter, r *http.Request) {
-	var p archive.Procedure
+	wf, err := s.workflowService()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var p workflow.Procedure
 	if err := decodeJSON(w, r, &p, s.cfg.MaxJSONBytes); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -19,7 +25,7 @@ func (s *Server) putProcedure(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Code = code
-	out, err := s.vault.PutProcedure(r.Context(), actorOf(r), p)
+	out, err := wf.PutProcedure(r.Context(), actorOf(r), p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

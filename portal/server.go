@@ -17,6 +17,7 @@ import (
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/notify"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/workflow"
 	"github.com/kho-vn/kho/workflow/calendar"
 )
 
@@ -85,6 +86,10 @@ type Config struct {
 	// Notifications keeps the callers' in-app notifications (nil: the
 	// notification endpoints answer 503 notifications_not_configured).
 	Notifications *notify.Service
+	// Workflow is the dossier lifecycle: the procedure catalogue with its
+	// processes, the staff directory and dossiers (nil: those endpoints
+	// answer 503 workflow_not_configured).
+	Workflow *workflow.Service
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.

@@ -42,7 +42,8 @@ type upload struct {
 // readUpload parses an upload request of either form without reading the
 // file: multipart/form-data with a "metadata" part (when withMetadata)
 // followed by a "file" part, or a raw body with metadata in the query.
-func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, withMetadata bool) (*upload, error) {
+// extra names more query parameters the caller reads itself.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, withMetadata bool, extra ...string) (*upload, error) {
 	max := s.cfg.MaxUploadBytes
 	isMultipart := input.DeclaredType(r.Header.Get("Content-Type")) == "multipart/form-data"
 	limit := max
@@ -63,7 +64,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, withMetadata
 			up.meta, err = input.ParseMetadataQuery(r.URL.Query())
 		} else {
 			var q url.Values
-			q, err = input.Query(r, "filename")
+			q, err = input.Query(r, append([]string{"filename"}, extra...)...)
 			up.meta.FileName = q.Get("filename")
 		}
 		if err != nil {
@@ -79,7 +80,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, withMetadata
 		up.file = archive.Upload{Body: body, Size: r.ContentLength, FileName: name, MediaType: input.DeclaredType(r.Header.Get("Content-Type"))}
 		return up, nil
 	}
-	if _, err := input.Query(r); err != nil {
+	if _, err := input.Query(r, extra...); err != nil {
 		return nil, err
 	}
 	mr, err := r.MultipartReader()
