@@ -42,7 +42,10 @@ servers can then share them. Every flag can also come from the environment
 variable shown in brackets; a flag on the command line wins.
 
 At start-up the starter catalogue of document types is loaded into an
-empty catalogue, then --catalog FILE if given. Unreferenced blobs are
+empty catalogue, then --catalog FILE if given; the shipped procedure
+catalogue (agencies, procedures and their processes: birth registration,
+business-household registration, construction permit) is loaded when the
+store has no procedure yet. Unreferenced blobs are
 collected every --gc-interval.
 
 The access ledger is checkpointed every --checkpoint-interval: the heads
@@ -190,6 +193,10 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}
+	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, log)
+	if err != nil {
+		return err
+	}
 	// The national calendar is stored once, so that every process counts
 	// deadlines with the same days whatever calendar its version ships.
 	calendars := calendar.NewService(st.meta)
@@ -198,7 +205,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	}
 	cancelStart()
 
-	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars,
+	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars, Workflow: wf,
 		Notifications: notes,
 		BodyMinRate:   cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
 	ln, err := net.Listen("tcp", cfg.Addr)

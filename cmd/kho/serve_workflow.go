@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/workflow"
+)
+
+// serveWorkflow returns the dossier lifecycle over the metadata store,
+// with the shipped procedure catalogue (agencies, procedures, processes
+// and their document types) loaded into an empty store. A store that
+// has procedures is left as its admins made it.
+func serveWorkflow(ctx context.Context, meta workflow.Store, vault *archive.Service, reg *forms.Registry, log *slog.Logger) (*workflow.Service, error) {
+	wf := workflow.New(workflow.Config{Store: meta, Vault: vault, Forms: reg, Log: log})
+	ps, err := wf.Procedures(ctx, systemActor())
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) > 0 {
+		return wf, nil
+	}
+	n, err := wf.LoadCatalog(ctx, systemActor(), bytes.NewReader(workflow.DefaultCatalog()))
+	if err != nil {
+		return nil, err
+	}
+	log.Info("Đã nạp danh mục thủ tục hành chính mặc định", "agencies", n.Agencies, "procedures", n.Procedures, "processes", n.Processes)
+	return wf, nil
+}
