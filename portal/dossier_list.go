@@ -9,14 +9,10 @@ import (
 
 // listDossiers lists dossiers newest first: a citizen's own (as applicant
 // or representative); staff their agency's, by status and assignee
-// ("me": their own); an admin one agency's (?agency=).
+// ("me": their own) or by a bucket of their counts (?bucket=); an admin
+// one agency's (?agency=).
 func (s *Server) listDossiers(w http.ResponseWriter, r *http.Request) {
-	wf, err := s.workflowService()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q, err := input.Query(r, "agency", "status", "assignee", "cursor", "limit")
+	wf, q, err := s.workflowQuery(r, "agency", "status", "assignee", "bucket", "cursor", "limit")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -27,7 +23,7 @@ func (s *Server) listDossiers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := wf.List(r.Context(), actorOf(r), workflow.ListQuery{Agency: q.Get("agency"), Status: workflow.Status(q.Get("status")),
-		Assignee: q.Get("assignee"), Cursor: q.Get("cursor"), Limit: int(limit)})
+		Assignee: q.Get("assignee"), Bucket: q.Get("bucket"), Cursor: q.Get("cursor"), Limit: int(limit)})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

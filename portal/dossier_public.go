@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
-	"github.com/kho-vn/kho/portal/internal/input"
 	"github.com/kho-vn/kho/workflow"
 )
 
@@ -31,12 +30,8 @@ func lookupActor() archive.Actor {
 // the procedure, the agency, the status as people read it, the reception
 // and due dates. One read of one record by its key.
 func (s *Server) lookupDossier(w http.ResponseWriter, r *http.Request) {
-	wf, err := s.workflowService()
+	wf, _, err := s.workflowQuery(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if _, err := input.Query(r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

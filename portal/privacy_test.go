@@ -82,6 +82,8 @@ var unscopedOperations = map[string]string{
 	"getStaff":                 "the staff directory (admin, or staff their own entry)",
 	"putStaff":                 "the staff directory (admin)",
 	"listDossiers":             "the caller's own dossiers, or their agency's (staff); names no owner (TestDossierPrivacy: B lists none of A's)",
+	"dossierCounts":            "counts of the caller's agency (staff only)",
+	"searchDossiers":           "the caller's agency's dossiers (staff only; a citizen gets staff_only: TestDossierCountsAndSearch)",
 }
 
 // publicOperations answer anyone about the thing they name, by design.

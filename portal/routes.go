@@ -77,6 +77,8 @@ func (s *Server) routeTable() []route {
 
 		{method: "POST", path: "/api/v1/dossiers", handle: s.createDossier},
 		{method: "GET", path: "/api/v1/dossiers", handle: s.listDossiers},
+		{method: "GET", path: "/api/v1/dossier-counts", handle: s.dossierCounts},
+		{method: "GET", path: "/api/v1/dossier-search", handle: s.searchDossiers},
 		{method: "GET", path: "/api/v1/dossiers/{code}", handle: s.getDossier},
 		{method: "PUT", path: "/api/v1/dossiers/{code}/components/{component}", handle: s.putComponent},
 		{method: "POST", path: "/api/v1/dossiers/{code}/components/{component}/file", handle: s.uploadComponent, stream: true},

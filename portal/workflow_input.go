@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -57,4 +58,15 @@ func (s *Server) dossierChange(r *http.Request) (*workflow.Service, string, int6
 	}
 	rev, err := expectedRev(r)
 	return wf, code, rev, err
+}
+
+// workflowQuery returns the service and the request's query, refusing
+// parameters outside allowed.
+func (s *Server) workflowQuery(r *http.Request, allowed ...string) (*workflow.Service, url.Values, error) {
+	wf, err := s.workflowService()
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := input.Query(r, allowed...)
+	return wf, q, err
 }
