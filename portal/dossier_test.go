@@ -358,16 +358,18 @@ func TestPublicLookup(t *testing.T) {
 	st := e.directory()
 	cardID := e.cardOfA()
 	v := e.newDossier(t, citizenActor(ownerA), ownerA, "Trần Thị Bích Ngọc", true)
+	// Not public while it is being drafted.
+	e.do(call{method: "GET", path: "/api/v1/public/dossiers/" + v.Code}).want(t, 404, "dossier_not_found")
 	e.act(e.citizenA, v.Code, v.Rev, `{"action":"submit"}`).want(t, 200, "")
 	e.act(st.desk, v.Code, v.Rev+1, `{"action":"receive","note":"Nhận đủ hồ sơ"}`).want(t, 200, "")
 	r := e.do(call{method: "GET", path: "/api/v1/public/dossiers/" + v.Code}).want(t, 200, "")
 	var p struct {
 		Code, ProcedureName, AgencyName, ReceivedAt, DueAt string
-		Status                                             struct{ Status, Label, Info string }
+		Status, Label, Info                                string
 	}
 	r.json(t, &p)
-	if p.Code != v.Code || p.ProcedureName != "Đăng ký khai sinh" || p.AgencyName == "" || p.Status.Label != "Được tiếp nhận" ||
-		!regexp.MustCompile(`^\d{1,2}/\d{1,2}/\d{4}$`).MatchString(p.Status.Info) || p.ReceivedAt == "" || p.DueAt == "" {
+	if p.Code != v.Code || p.ProcedureName != "Đăng ký khai sinh" || p.AgencyName == "" || p.Label != "Được tiếp nhận" || p.Status != "received" ||
+		!regexp.MustCompile(`^\d{1,2}/\d{1,2}/\d{4}$`).MatchString(p.Info) || p.ReceivedAt == "" || p.DueAt == "" {
 		t.Errorf("lookup %+v: %s", p, r.body)
 	}
 	for _, s := range []string{"Trần Thị Bích Ngọc", "Bích Ngọc", ownerA, cardID, "Tờ khai", "Giấy chứng sinh", "Giấy tờ tùy thân",
@@ -375,6 +377,12 @@ func TestPublicLookup(t *testing.T) {
 		if strings.Contains(string(r.body), s) {
 			t.Errorf("the public lookup shows %q: %s", s, r.body)
 		}
+	}
+	// A reason typed by staff stays out of the public answer too.
+	e.act(st.desk, v.Code, v.Rev+2, `{"action":"request_supplement","reason":"Bà Ngọc ghi sai ngày sinh","items":["Tờ khai sửa ngày sinh"]}`).want(t, 200, "")
+	r = e.do(call{method: "GET", path: "/api/v1/public/dossiers/" + v.Code}).want(t, 200, "")
+	if !strings.Contains(string(r.body), "Yêu cầu bổ sung giấy tờ") || strings.Contains(string(r.body), "Ngọc") || strings.Contains(string(r.body), "ngày sinh") {
+		t.Errorf("the public lookup of a supplement request: %s", r.body)
 	}
 	e.do(call{method: "GET", path: "/api/v1/public/dossiers/000.00.31.H29-261207-9999"}).want(t, 404, "dossier_not_found")
 	e.do(call{method: "GET", path: "/api/v1/public/dossiers/khong-phai-ma"}).want(t, 404, "dossier_not_found")
