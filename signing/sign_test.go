@@ -53,7 +53,14 @@ var oidTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14
 
 func hasTimestamp(t *testing.T, cms []byte) bool {
 	t.Helper()
-	p7, err := pkcs7.Parse(bytes.TrimRight(cms, "\x00"))
+	// The signature's TLV, without the zero padding of /Contents: its own
+	// length says where it ends (trimming zeros also cut a CMS whose last
+	// byte is zero, about one signature in 256).
+	var tlv asn1.RawValue
+	if _, err := asn1.Unmarshal(cms, &tlv); err != nil {
+		t.Fatalf("CMS length: %v", err)
+	}
+	p7, err := pkcs7.Parse(tlv.FullBytes)
 	if err != nil {
 		t.Fatalf("parse CMS: %v", err)
 	}
