@@ -211,7 +211,7 @@ func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActI
 		}
 	}
 	n.Trail = append(slices.Clone(d.Trail), TrailEntry{Seq: len(d.Trail) + 1, At: now, Actor: a.Subject, Name: name, Role: role,
-		Action: in.Action, From: d.State(), To: to, Note: note})
+		Action: in.Action, From: d.State(), To: to, Note: note, Reason: in.Reason, Items: in.Items, DueAt: changedDue(d, n)})
 	n.UpdatedAt, n.Rev = later(s.nowUTC(), now), d.Rev+1
 	if err := s.store.UpdateDossier(ctx, n, d.Status); err != nil {
 		return View{}, updateErr(code, err)

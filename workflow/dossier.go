@@ -254,6 +254,14 @@ type TrailEntry struct {
 	From   State     `json:"from"`
 	To     State     `json:"to"`
 	Note   string    `json:"note,omitempty"`
+	// Reason and Items are the action's reason and the items it asked for
+	// (a supplement request); DueAt is the dossier's due time the action
+	// set, when it changed it (reception, a restart after a supplement,
+	// an extension). The slips are printed from them again, the same,
+	// whatever happened since.
+	Reason string    `json:"reason,omitempty"`
+	Items  []string  `json:"items,omitempty"`
+	DueAt  time.Time `json:"dueAt,omitzero"`
 }
 
 // codeRE matches a dossier code: an agency code, the day (YYMMDD) and a
@@ -323,6 +331,7 @@ func (d Dossier) utc() Dossier {
 	d.Trail = slices.Clone(d.Trail)
 	for i := range d.Trail {
 		t(&d.Trail[i].At)
+		t(&d.Trail[i].DueAt)
 	}
 	d.Consultations = slices.Clone(d.Consultations)
 	for i := range d.Consultations {

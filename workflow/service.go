@@ -51,6 +51,9 @@ type Config struct {
 	NearDeadline time.Duration
 	// Log receives what goes wrong in the background of a request (default: discard).
 	Log *slog.Logger
+	// Printer prints the slips and the tracking book (nil: they are
+	// Unavailable "converter_unavailable").
+	Printer Printer
 }
 
 // Service is the dossier lifecycle. Every method takes the actor of the
@@ -73,11 +76,12 @@ type Service struct {
 	now       func() time.Time
 	near      time.Duration
 	log       *slog.Logger
+	printer   Printer
 }
 
 // New returns the service over cfg.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, vault: cfg.Vault, forms: cfg.Forms, deadlines: cfg.Deadlines, now: cfg.Now, near: cfg.NearDeadline, log: cfg.Log}
+	s := &Service{store: cfg.Store, vault: cfg.Vault, forms: cfg.Forms, deadlines: cfg.Deadlines, now: cfg.Now, near: cfg.NearDeadline, log: cfg.Log, printer: cfg.Printer}
 	if s.near <= 0 {
 		s.near = DefaultNearDeadline
 	}
