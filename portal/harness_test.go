@@ -68,6 +68,8 @@ type envOptions struct {
 	portal portal.Config
 	// blobs, when set, wraps the bucket the vault reads and writes.
 	blobs func(*storage.Bucket) archive.Blobs
+	// printer prints the dossiers' slips (none: converter_unavailable).
+	printer workflow.Printer
 }
 
 // newEnv starts the server with the default catalogue loaded and tokens for
@@ -110,7 +112,7 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 		o.portal.Forms.SetStore(store)
 	}
 	if o.portal.Workflow == nil {
-		o.portal.Workflow = workflow.New(workflow.Config{Store: store, Vault: vault, Forms: o.portal.Forms, Log: log})
+		o.portal.Workflow = workflow.New(workflow.Config{Store: store, Vault: vault, Forms: o.portal.Forms, Printer: o.printer, Log: log})
 		if _, err := o.portal.Workflow.LoadCatalog(ctx, admin, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
 			t.Fatalf("load the workflow catalogue: %v", err)
 		}

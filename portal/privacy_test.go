@@ -84,6 +84,7 @@ var unscopedOperations = map[string]string{
 	"listDossiers":             "the caller's own dossiers, or their agency's (staff); names no owner (TestDossierPrivacy: B lists none of A's)",
 	"dossierCounts":            "counts of the caller's agency (staff only)",
 	"searchDossiers":           "the caller's agency's dossiers (staff only; a citizen gets staff_only: TestDossierCountsAndSearch)",
+	"getDossierBook":           "the tracking book of the caller's agency (staff; an admin names one; a citizen gets staff_only: TestDossierSlipsAPI)",
 }
 
 // publicOperations answer anyone about the thing they name, by design.
@@ -465,6 +466,12 @@ func privacyRows() []privacyRow {
 				},
 				ok: 200, shows: text(`"code":"GIAY_CHUNG_SINH","source":"upload"`), status: 404, code: "dossier_not_found"},
 		}},
+		{op: "getDossierSlip", cases: []privacyCase{
+			// A's dossier is not yet received: A reaches it and learns its
+			// receipt is not there yet; B learns nothing, not even that.
+			{name: "A's dossier", inputs: []string{"path.code"}, req: func(f *fixture) call { return getCall(dossier(f) + "/slips/receipt") },
+				ok: 409, shows: text("slip_not_available"), status: 404, code: "dossier_not_found"},
+		}},
 		{op: "actOnDossier", cases: []privacyCase{
 			{name: "A's dossier, stale If-Match", inputs: []string{"path.code"},
 				req: func(f *fixture) call {
@@ -598,6 +605,7 @@ func TestAuthenticationRequired(t *testing.T) {
 		"POST /api/v1/forms/{code}/drafts":                         {"application/json", "", []byte(`{}`)},
 		"PUT /api/v1/forms/{code}/drafts/{id}":                     {"application/json", "", []byte(`{}`)},
 		"PUT /api/v1/calendar":                                     {"application/json", "", []byte(`{}`)},
+		"GET /api/v1/dossier-book":                                 {"", "?from=2026-12-01&to=2026-12-07", nil},
 	}
 	for _, rt := range e.server.Routes() {
 		method, path, _ := strings.Cut(rt, " ")
@@ -615,7 +623,7 @@ func TestAuthenticationRequired(t *testing.T) {
 			t.Errorf("route %s is outside /api/v1 and not public", rt)
 		}
 		p := strings.NewReplacer("/owners/{id}", "/owners/"+ownerA, "/documents/{id}", "/documents/"+d.ID, "{n}", "1", "{code}", "KHAI_SINH",
-			"{subject}", "canbo01", "{component}", "TO_KHAI").Replace(path)
+			"{subject}", "canbo01", "{component}", "TO_KHAI", "{kind}", "receipt").Replace(path)
 		b := bodies[rt]
 		t.Run(rt, func(t *testing.T) {
 			for _, c := range []struct {

@@ -83,6 +83,8 @@ func (s *Server) routeTable() []route {
 		{method: "PUT", path: "/api/v1/dossiers/{code}/components/{component}", handle: s.putComponent},
 		{method: "POST", path: "/api/v1/dossiers/{code}/components/{component}/file", handle: s.uploadComponent, stream: true},
 		{method: "POST", path: "/api/v1/dossiers/{code}/actions", handle: s.actOnDossier},
+		{method: "GET", path: "/api/v1/dossiers/{code}/slips/{kind}", handle: s.getDossierSlip},
+		{method: "GET", path: "/api/v1/dossier-book", handle: s.getDossierBook},
 		{method: "GET", path: "/api/v1/public/dossiers/{code}", handle: s.lookupDossier, public: true},
 
 		{method: "GET", path: "/api/v1/forms", handle: s.listForms},

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -105,23 +104,6 @@ func readPDFAll(t testing.TB, rc io.ReadCloser) []byte {
 		t.Fatalf("not a PDF: %q", b[:min(len(b), 20)])
 	}
 	return b
-}
-
-var spaces = regexp.MustCompile(`\s+`)
-
-// pdfText is the PDF's text (pdftotext), NFC, white space folded.
-func pdfText(t testing.TB, pdf []byte) string {
-	t.Helper()
-	bin := testenv.Tool(t, "pdftotext", "poppler-utils")
-	in := filepath.Join(t.TempDir(), "slip.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", in, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return strings.TrimSpace(spaces.ReplaceAllString(norm.NFC.String(string(out)), " "))
 }
 
 // qrOf decodes the QR code on page 1 of pdf (pdftoppm, zbarimg).
@@ -240,7 +222,7 @@ func TestSlips(t *testing.T) {
 			if !strings.HasSuffix(name, "-"+c.code+".pdf") {
 				t.Errorf("file name %q", name)
 			}
-			text := pdfText(t, pdf)
+			text := testenv.PDFText(t, pdf)
 			for _, w := range append([]string{c.code}, c.want...) {
 				if !strings.Contains(text, norm.NFC.String(w)) {
 					t.Errorf("the %s slip lacks %q:\n%s", c.kind, w, text)
@@ -257,7 +239,7 @@ func TestSlips(t *testing.T) {
 			// Printed again a day later by staff: the same text.
 			e.clock.Add(24 * time.Hour)
 			again, _ := slipPDF(t, wf, desk, c.code, c.kind)
-			if a := pdfText(t, again); a != text {
+			if a := testenv.PDFText(t, again); a != text {
 				t.Errorf("printed again:\n%s\nfirst:\n%s", a, text)
 			}
 		})
@@ -324,7 +306,7 @@ func TestBook(t *testing.T) {
 		return err
 	})
 	wantCode(t, err, "")
-	text := pdfText(t, readPDFAll(t, rc))
+	text := testenv.PDFText(t, readPDFAll(t, rc))
 	if name != "so-theo-doi-ho-so-"+ward+"-2026-12-08-2026-12-09.pdf" {
 		t.Errorf("file name %q", name)
 	}

@@ -151,8 +151,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if err != nil {
 		return err
 	}
-	// The converter and templates are ready for the dossier features
-	// (slips, results); nothing prints with them yet.
+	// The converter and templates print the dossiers' slips (and results).
 	docs, err := dc.build(startCtx, log)
 	if err != nil {
 		return err
@@ -193,7 +192,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}
-	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, log)
+	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, docs, log)
 	if err != nil {
 		return err
 	}

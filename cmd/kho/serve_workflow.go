@@ -13,9 +13,11 @@ import (
 // serveWorkflow returns the dossier lifecycle over the metadata store,
 // with the shipped procedure catalogue (agencies, procedures, processes
 // and their document types) loaded into an empty store. A store that
-// has procedures is left as its admins made it.
-func serveWorkflow(ctx context.Context, meta workflow.Store, vault *archive.Service, reg *forms.Registry, log *slog.Logger) (*workflow.Service, error) {
-	wf := workflow.New(workflow.Config{Store: meta, Vault: vault, Forms: reg, Log: log})
+// has procedures is left as its admins made it. The slips and the
+// tracking book print with docs (no converter: 503 converter_unavailable).
+func serveWorkflow(ctx context.Context, meta workflow.Store, vault *archive.Service, reg *forms.Registry, docs *documents, log *slog.Logger) (*workflow.Service, error) {
+	printer := workflow.ConvertPrinter{Templates: docs.templates, Converter: docs.converter, PublicURL: docs.publicURL}
+	wf := workflow.New(workflow.Config{Store: meta, Vault: vault, Forms: reg, Printer: printer, Log: log})
 	ps, err := wf.Procedures(ctx, systemActor())
 	if err != nil {
 		return nil, err

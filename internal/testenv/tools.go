@@ -7,7 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Tool returns the path of the command name from the Debian package pkg
@@ -52,4 +55,20 @@ func RenderPage(t testing.TB, pdf []byte, n, dpi int) image.Image {
 		t.Fatal(err)
 	}
 	return img
+}
+
+// PDFText is the text of pdf (poppler's pdftotext, UTF-8), in Unicode
+// NFC, with every run of white space folded to one space.
+func PDFText(t testing.TB, pdf []byte) string {
+	t.Helper()
+	bin := Tool(t, "pdftotext", "poppler-utils")
+	in := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", in, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return strings.Join(strings.Fields(norm.NFC.String(string(out))), " ")
 }
