@@ -28,8 +28,9 @@ const maxBookDays = 366
 // Staff print their own agency's book (agency "" is theirs; another is
 // Permission "other_agency"); an admin names one; citizens may not
 // (Permission "staff_only"). The dossiers are read with one indexed query
-// of the agency's receptions in the period, at most MaxBookRows of them:
-// more is TooLarge "book_too_large" (print a shorter period). Invalid
+// of the agency's dossiers (received or resolved there) by reception time
+// in the period, at most MaxBookRows of them: more is TooLarge
+// "book_too_large" (print a shorter period). Invalid
 // "invalid_date_range" when to is before from or the period is longer
 // than a year.
 func (s *Service) Book(ctx context.Context, a archive.Actor, agency string, from, to archive.Date) (io.ReadCloser, string, error) {
@@ -65,10 +66,14 @@ func (s *Service) Book(ctx context.Context, a archive.Actor, agency string, from
 	if err != nil {
 		return nil, "", err
 	}
-	ds, more, err := s.store.ListDossiers(ctx, DossierQuery{Agency: agency, Side: SideReceiving, ReceivedFrom: start, ReceivedBefore: end, Limit: MaxBookRows})
+	// Either side of the agency: both drivers index (agencies, reception
+	// time), so the period bounds the read; the dossiers it only resolves
+	// are left out here.
+	ds, more, err := s.store.ListDossiers(ctx, DossierQuery{Agency: agency, ReceivedFrom: start, ReceivedBefore: end, Limit: MaxBookRows})
 	if err != nil {
 		return nil, "", storeErr("list dossiers", err)
 	}
+	ds = slices.DeleteFunc(ds, func(d Dossier) bool { return d.Agency != agency })
 	if more {
 		return nil, "", kerr.New(kerr.TooLarge, "book_too_large",
 			fmt.Sprintf("Trong khoảng thời gian này cơ quan tiếp nhận hơn %d hồ sơ; hãy in sổ theo từng khoảng ngắn hơn.", MaxBookRows),

@@ -337,3 +337,26 @@ func TestBook(t *testing.T) {
 	_, _, err = e.wf.Book(ctx, desk, "", from, to)
 	wantCode(t, err, "converter_unavailable")
 }
+
+// TestBookBound: a period with more dossiers than one book holds
+// (workflow.MaxBookRows) is refused with book_too_large before anything
+// is printed; exactly MaxBookRows go on to the printer (here none:
+// converter_unavailable).
+func TestBookBound(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	in := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	for range workflow.MaxBookRows {
+		e.plant(t, workflow.State{Status: workflow.StatusReceived}, func(d *workflow.Dossier) { d.ReceivedAt = in })
+	}
+	day := archive.Date{Year: 2026, Month: 12, Day: 7}
+	_, _, err := e.wf.Book(ctx, desk, "", day, day)
+	wantCode(t, err, "converter_unavailable")
+	e.plant(t, workflow.State{Status: workflow.StatusReceived}, func(d *workflow.Dossier) { d.ReceivedAt = in })
+	_, _, err = e.wf.Book(ctx, desk, "", day, day)
+	wantCode(t, err, "book_too_large")
+	// The next day's book is not concerned.
+	next := archive.Date{Year: 2026, Month: 12, Day: 8}
+	_, _, err = e.wf.Book(ctx, desk, "", next, next)
+	wantCode(t, err, "converter_unavailable")
+}
