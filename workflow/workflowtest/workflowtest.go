@@ -299,7 +299,10 @@ func Dossier(code string, created time.Time) workflow.Dossier {
 		Status: workflow.StatusAwaitingIntake, Step: "tiep_nhan",
 		CreatedAt: created, SubmittedAt: created.Add(time.Minute), UpdatedAt: created.Add(time.Minute),
 		Trail: []workflow.TrailEntry{{Seq: 1, At: created.Add(time.Minute), Actor: "001099012345", Name: "Nguyễn Văn Ấn", Role: workflow.RoleApplicant,
-			Action: workflow.ActionSubmit, From: workflow.State{Status: workflow.StatusRegistered}, To: workflow.State{Status: workflow.StatusAwaitingIntake}}},
+			Action: workflow.ActionSubmit, From: workflow.State{Status: workflow.StatusRegistered}, To: workflow.State{Status: workflow.StatusAwaitingIntake},
+			// What the slips are printed from again (a submission has no
+			// reason or due time: the round trip is what is tried).
+			Reason: "Lý do", Items: []string{"Bản sao giấy khai sinh"}, DueAt: created.Add(48*time.Hour + time.Microsecond)}},
 		Rev: 2,
 	}
 }
