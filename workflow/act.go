@@ -185,7 +185,11 @@ func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActI
 	if err != nil {
 		return View{}, err
 	}
-	n, note, err := s.apply(ctx, d, row, role, a, staff, in, now)
+	dl, err := s.deadlinesFor(ctx, d.HandlingAgency)
+	if err != nil {
+		return View{}, err
+	}
+	n, note, err := s.apply(ctx, d, row, role, a, staff, in, now, dl)
 	if err != nil {
 		return View{}, err
 	}
@@ -198,7 +202,7 @@ func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActI
 	if next, ok := pr.Next(d.Step, in.Action); ok {
 		n.Step, n.StepDueAt = next.Code, time.Time{}
 		if next.DeadlineMinutes > 0 {
-			n.StepDueAt = s.deadlines.AddWorking(now, time.Duration(next.DeadlineMinutes)*time.Minute).UTC().Truncate(time.Millisecond)
+			n.StepDueAt = dl.AddWorking(now, time.Duration(next.DeadlineMinutes)*time.Minute).UTC().Truncate(time.Millisecond)
 		}
 	}
 	name := ""
@@ -213,9 +217,11 @@ func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActI
 	n.Trail = append(slices.Clone(d.Trail), TrailEntry{Seq: len(d.Trail) + 1, At: now, Actor: a.Subject, Name: name, Role: role,
 		Action: in.Action, From: d.State(), To: to, Note: note, Reason: in.Reason, Items: in.Items, DueAt: changedDue(d, n)})
 	n.UpdatedAt, n.Rev = later(s.nowUTC(), now), d.Rev+1
+	n.Lateness = n.lateness() // a new due time is not late yet
 	if err := s.store.UpdateDossier(ctx, n, d.Status); err != nil {
 		return View{}, updateErr(code, err)
 	}
+	s.notified(ctx, n)
 	return s.view(n, a, staff), nil
 }
 
@@ -289,7 +295,7 @@ func actingRole(d Dossier, a archive.Actor, staff *Staff, row Transition) (Role,
 // apply makes the changes of the action other than its state: dates,
 // requests, handler, consultations, approvals. It returns the changed
 // dossier (sharing nothing mutable with d) and the trail entry's note.
-func (s *Service) apply(ctx context.Context, d Dossier, row Transition, role Role, a archive.Actor, staff *Staff, in ActInput, now time.Time) (Dossier, string, error) {
+func (s *Service) apply(ctx context.Context, d Dossier, row Transition, role Role, a archive.Actor, staff *Staff, in ActInput, now time.Time, dl Deadlines) (Dossier, string, error) {
 	n := d
 	var note []string
 	add := func(f string, args ...any) { note = append(note, fmt.Sprintf(f, args...)) }
@@ -297,7 +303,7 @@ func (s *Service) apply(ctx context.Context, d Dossier, row Transition, role Rol
 		if d.Resolution.IsZero() {
 			return time.Time{}
 		}
-		return s.deadlines.AddWorking(from, d.Resolution.Working()).UTC().Truncate(time.Millisecond)
+		return dl.AddWorking(from, d.Resolution.Working()).UTC().Truncate(time.Millisecond)
 	}
 	if in.Reason != "" {
 		add("Lý do: %s", in.Reason)

@@ -21,6 +21,9 @@ type Display struct {
 	Stage string `json:"stage,omitempty"`
 	// Late is set when the dossier is past its due date.
 	Late bool `json:"late,omitempty"`
+	// Near is set when its due date is near (within the last working
+	// day) and its clock runs (Service.Display).
+	Near bool `json:"near,omitempty"`
 }
 
 // shortDate is a day as the rules' examples write it: "15/8/2023".

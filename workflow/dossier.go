@@ -59,6 +59,9 @@ type Dossier struct {
 	Appraisal     string             `json:"appraisal,omitempty"` // the last appraisal's conclusion
 	Receiver      *Receiver          `json:"resultReceiver,omitempty"`
 	Extensions    int                `json:"extensions,omitempty"`
+	// Lateness is what the deadline scan found of DueAt (near, overdue;
+	// nil: on time, or not looked at since DueAt last changed).
+	Lateness *Lateness `json:"lateness,omitempty"`
 
 	CreatedAt   time.Time `json:"createdAt"`
 	SubmittedAt time.Time `json:"submittedAt,omitzero"`
@@ -352,6 +355,13 @@ func (d Dossier) utc() Dossier {
 		p := *d.Payment
 		t(&p.PaidAt)
 		d.Payment = &p
+	}
+	if d.Lateness != nil {
+		l := *d.Lateness
+		t(&l.Due)
+		t(&l.Since)
+		t(&l.NewDue)
+		d.Lateness = &l
 	}
 	return d
 }

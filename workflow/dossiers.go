@@ -267,7 +267,7 @@ func (s *Service) view(d Dossier, a archive.Actor, staff *Staff) View {
 }
 
 // Display is the status of d as people read it now.
-func (s *Service) Display(d Dossier) Display { return DisplayOf(d, s.now(), s.deadlines) }
+func (s *Service) Display(d Dossier) Display { return s.displayOf(d) }
 
 // actingRoles are the roles a may act in on d: the applicant's, or the
 // positions of a's directory entry that apply to d — the desk's for the

@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"path/filepath"
 	"sync"
@@ -68,6 +69,8 @@ type env struct {
 	path  string
 	// planted counts the dossiers plant stored.
 	planted int
+	// form is the declaration filledBirth fills in ("": birthForm).
+	form string
 }
 
 // start is the clock of every env: Monday 07/12/2026 09:00 in Vietnam.
@@ -205,14 +208,18 @@ func (e *env) card(t testing.TB, owner archive.Actor, until archive.Date) archiv
 
 // filledBirth is a birth registration the citizen made and filled online
 // (not yet submitted): the declaration, the birth certificate uploaded,
-// the identity card reused.
-func (e *env) filledBirth(t testing.TB) workflow.View {
+// the identity card reused. edit changes the application first.
+func (e *env) filledBirth(t testing.TB, edit ...func(*workflow.NewDossier)) workflow.View {
 	t.Helper()
 	ctx := context.Background()
-	v, err := e.wf.Create(ctx, citizen, workflow.NewDossier{Procedure: "DANG_KY_KHAI_SINH",
-		Applicant: workflow.Party{Kind: archive.Individual, ID: citizen.Subject, Name: "Nguyễn Văn An"}})
+	nd := workflow.NewDossier{Procedure: "DANG_KY_KHAI_SINH",
+		Applicant: workflow.Party{Kind: archive.Individual, ID: citizen.Subject, Name: "Nguyễn Văn An"}}
+	for _, f := range edit {
+		f(&nd)
+	}
+	v, err := e.wf.Create(ctx, citizen, nd)
 	wantCode(t, err, "")
-	v, err = e.wf.SetComponent(ctx, citizen, v.Code, "TO_KHAI", workflow.ComponentInput{Form: []byte(birthForm)})
+	v, err = e.wf.SetComponent(ctx, citizen, v.Code, "TO_KHAI", workflow.ComponentInput{Form: []byte(cmp.Or(e.form, birthForm))})
 	wantCode(t, err, "")
 	v, err = e.wf.Upload(ctx, citizen, v.Code, "GIAY_CHUNG_SINH", "", 0, upload("chung-sinh.pdf", pdf("chung sinh")))
 	wantCode(t, err, "")

@@ -39,7 +39,7 @@ func (s *Service) PublicLookup(ctx context.Context, code string) (PublicStatus, 
 		return PublicStatus{}, storeErr("get dossier", err)
 	}
 	return PublicStatus{Code: d.Code, ProcedureName: d.ProcedureName, Status: d.Status, Label: d.Status.Label(),
-		Info: publicInfo(d, s.now(), s.deadlines), ReceivedAt: d.ReceivedAt, DueAt: d.DueAt,
+		Info: publicInfo(d, s.now(), s.displayDeadlines(ctx, d)), ReceivedAt: d.ReceivedAt, DueAt: d.DueAt,
 		AgencyName: nonEmpty(d.HandlingAgencyName, d.HandlingAgency)}, nil
 }
 

@@ -42,8 +42,17 @@ type Config struct {
 	Store Store
 	Vault Vault
 	Forms Forms
-	// Deadlines computes due dates (default PlainDeadlines).
+	// Deadlines computes due dates (default PlainDeadlines) when
+	// Calendars is nil.
 	Deadlines Deadlines
+	// Calendars gives each agency's working-time calendar: due dates
+	// are counted by the competent agency's (deadlinescan.go).
+	Calendars Calendars
+	// Notifier is told of each transition and lateness (nil: nobody is).
+	Notifier Notifier
+	// ApologyDelay is the working time after an overdue dossier is found
+	// that its apology promises the result by (default DefaultApologyDelay).
+	ApologyDelay time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// NearDeadline is how close to its due time a dossier is "near its
@@ -69,19 +78,26 @@ type Config struct {
 // input, Permission for a caller who may not, NotFound, Conflict
 // ("illegal_transition", "dossier_changed") and what the stores return.
 type Service struct {
-	store     Store
-	vault     Vault
-	forms     Forms
-	deadlines Deadlines
-	now       func() time.Time
-	near      time.Duration
-	log       *slog.Logger
-	printer   Printer
+	store        Store
+	vault        Vault
+	forms        Forms
+	deadlines    Deadlines
+	calendars    Calendars
+	notifier     Notifier
+	apologyDelay time.Duration
+	now          func() time.Time
+	near         time.Duration
+	log          *slog.Logger
+	printer      Printer
 }
 
 // New returns the service over cfg.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, vault: cfg.Vault, forms: cfg.Forms, deadlines: cfg.Deadlines, now: cfg.Now, near: cfg.NearDeadline, log: cfg.Log, printer: cfg.Printer}
+	s := &Service{store: cfg.Store, vault: cfg.Vault, forms: cfg.Forms, deadlines: cfg.Deadlines, now: cfg.Now, near: cfg.NearDeadline, log: cfg.Log,
+		calendars: cfg.Calendars, notifier: cfg.Notifier, apologyDelay: cfg.ApologyDelay, printer: cfg.Printer}
+	if s.apologyDelay <= 0 {
+		s.apologyDelay = DefaultApologyDelay
+	}
 	if s.near <= 0 {
 		s.near = DefaultNearDeadline
 	}

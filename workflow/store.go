@@ -128,6 +128,13 @@ type DossierStore interface {
 	// as far as the query's bounds: a count of an agency's dossiers in a
 	// status costs the matching entries, never the whole store.
 	CountDossiers(ctx context.Context, q DossierQuery) (int64, error)
+	// DossiersDueBefore returns at most limit (1..1000) dossiers whose
+	// WatchKey is not "" and sorts after after ("" = from the first) and
+	// below WatchKeyBefore(before), in WatchKey order, from an index of
+	// the watch keys that holds only the dossiers whose clock runs: what
+	// the deadline scan reads costs the dossiers due before before, never
+	// the whole store.
+	DossiersDueBefore(ctx context.Context, before time.Time, after string, limit int) ([]Dossier, error)
 }
 
 // Store is everything the workflow needs of a metadata store.

@@ -109,7 +109,7 @@ type Index struct {
 // creates some (add a new migration's list here).
 func SchemaIndexes() []Index {
 	var out []Index
-	for _, list := range [][]index{indexesV1, indexesForms, indexesListing, indexesLanes, indexesWorkflow} {
+	for _, list := range [][]index{indexesV1, indexesForms, indexesListing, indexesLanes, indexesWorkflow, indexesDeadlineScan} {
 		for _, ix := range list {
 			out = append(out, Index{Coll: ix.coll, Name: ix.name, Keys: ix.keys, Unique: ix.unique})
 		}
@@ -184,3 +184,6 @@ func SeedDossiers(ctx context.Context, s *Store, ds []workflow.Dossier, batch in
 	}
 	return nil
 }
+
+// WatchFilter is the filter of DossiersDueBefore.
+func WatchFilter(before time.Time, after string) bson.D { return watchFilter(before, after) }

@@ -39,6 +39,7 @@ var schemaMigrations = []migration{
 	{9, "notifications and the notification outbox", migrateNotify},
 	{10, "register of issued papers", migrateIssued},
 	{11, "dossier lifecycle: agencies, procedures, processes, staff, dossiers", migrateWorkflow},
+	{12, "the deadline scan's index of dossiers", migrateDeadlineScan},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

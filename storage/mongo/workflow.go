@@ -305,8 +305,11 @@ type dossierDoc struct {
 	SortKey        string     `bson:"sortKey"`
 	ReceivedAt     *time.Time `bson:"receivedAt"`
 	DueAt          *time.Time `bson:"dueAt"`
-	Rev            int64      `bson:"rev"`
-	Body           string     `bson:"body"`
+	// WatchKey is workflow.Dossier.WatchKey, absent when "": the deadline
+	// scan's index holds only the dossiers whose clock runs.
+	WatchKey string `bson:"watchKey,omitempty"`
+	Rev      int64  `bson:"rev"`
+	Body     string `bson:"body"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -336,7 +339,7 @@ func fromDossier(d workflow.Dossier) (dossierDoc, error) {
 	}
 	return dossierDoc{ID: d.Code, Agency: d.Agency, HandlingAgency: d.HandlingAgency, Agencies: agencies, Status: string(d.Status),
 		Stage: string(d.Stage), Assignee: d.Assignee(), Procedure: d.Procedure, Field: d.Field, Parties: parties, Names: names,
-		SortKey: d.SortKey(), ReceivedAt: timePtr(d.ReceivedAt), DueAt: timePtr(d.DueAt), Rev: d.Rev, Body: string(body)}, nil
+		SortKey: d.SortKey(), ReceivedAt: timePtr(d.ReceivedAt), DueAt: timePtr(d.DueAt), WatchKey: d.WatchKey(), Rev: d.Rev, Body: string(body)}, nil
 }
 
 func (d dossierDoc) dossier() (workflow.Dossier, error) {
@@ -520,21 +523,13 @@ func (s *Store) ListDossiers(ctx context.Context, q workflow.DossierQuery) ([]wo
 	if err != nil {
 		return nil, false, classify(err, "list dossiers")
 	}
-	var docs []dossierDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, false, classify(err, "list dossiers")
+	out, err := readDossiers(ctx, cur, "list dossiers")
+	if err != nil {
+		return nil, false, err
 	}
-	more := len(docs) > q.Limit
+	more := len(out) > q.Limit
 	if more {
-		docs = docs[:q.Limit]
-	}
-	out := make([]workflow.Dossier, 0, len(docs))
-	for _, doc := range docs {
-		d, err := doc.dossier()
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, d)
+		out = out[:q.Limit]
 	}
 	return out, more, nil
 }
@@ -549,4 +544,58 @@ func (s *Store) CountDossiers(ctx context.Context, q workflow.DossierQuery) (int
 	}
 	n, err := s.db.Collection(collDossiers).CountDocuments(ctx, filter)
 	return n, classify(err, "count dossiers")
+}
+
+// indexesDeadlineScan are the indexes of migration 12: the deadline
+// scan's range of watch keys (only dossiers whose clock runs have one).
+var indexesDeadlineScan = []index{
+	{collDossiers, ixWatchKey, bson.D{{Key: "watchKey", Value: 1}}, false},
+}
+
+// ixWatchKey is the index DossiersDueBefore names as its hint.
+const ixWatchKey = "watch_key"
+
+func migrateDeadlineScan(ctx context.Context, s *Store) error {
+	return s.createIndexes(ctx, indexesDeadlineScan)
+}
+
+// watchFilter is the filter of DossiersDueBefore: a range of watchKey (a
+// string range matches no dossier without the field).
+func watchFilter(before time.Time, after string) bson.D {
+	r := bson.D{{Key: "$lt", Value: workflow.WatchKeyBefore(before)}}
+	if after != "" {
+		r = append(r, bson.E{Key: "$gt", Value: after})
+	}
+	return bson.D{{Key: "watchKey", Value: r}}
+}
+
+// DossiersDueBefore returns the dossiers the deadline scan reads: a range
+// of the watch_key index, in its order.
+func (s *Store) DossiersDueBefore(ctx context.Context, before time.Time, after string, limit int) ([]workflow.Dossier, error) {
+	if limit < 1 || limit > 1000 {
+		return nil, newErr(kerr.Invalid, "invalid_limit", "Số bản ghi mỗi trang phải từ 1 đến 1000.", fmt.Sprintf("dossiers due before: limit %d", limit), nil)
+	}
+	cur, err := s.db.Collection(collDossiers).Find(ctx, watchFilter(before, after),
+		options.Find().SetSort(bson.D{{Key: "watchKey", Value: 1}}).SetLimit(int64(limit)).SetHint(ixWatchKey))
+	if err != nil {
+		return nil, classify(err, "dossiers due before")
+	}
+	return readDossiers(ctx, cur, "dossiers due before")
+}
+
+// readDossiers decodes the dossiers of a find.
+func readDossiers(ctx context.Context, cur *mongo.Cursor, op string) ([]workflow.Dossier, error) {
+	var docs []dossierDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, classify(err, op)
+	}
+	out := make([]workflow.Dossier, 0, len(docs))
+	for _, doc := range docs {
+		d, err := doc.dossier()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }

@@ -372,6 +372,15 @@ CREATE TABLE dossier_names (
 	PRIMARY KEY (word, code)
 ) WITHOUT ROWID;
 `,
+	// 13: the deadline scan's index (workflow.Dossier.WatchKey): the due
+	// time and code of the dossiers whose clock runs and that are not yet
+	// found overdue; NULL, and out of the partial index, for the others.
+	`
+ALTER TABLE dossiers ADD COLUMN watch_key TEXT;
+UPDATE dossiers SET watch_key = printf('%013d/%s', due_at, code)
+	WHERE due_at IS NOT NULL AND status IN ('received', 'processing', 'payment_required');
+CREATE INDEX dossiers_watch ON dossiers (watch_key) WHERE watch_key IS NOT NULL;
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

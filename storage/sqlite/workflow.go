@@ -166,7 +166,7 @@ func (s *Store) NextDossierNumber(ctx context.Context, agency, day string) (int6
 
 // dossierCols are the columns of a dossier after its code, in order.
 const dossierCols = `agency, handling_agency, status, stage, assignee, procedure_code, field, applicant_id, representative_id,
-	sort_key, received_at, due_at, rev, body`
+	sort_key, received_at, due_at, watch_key, rev, body`
 
 // dossierArgs are d's values for dossierCols.
 func dossierArgs(d workflow.Dossier) ([]any, error) {
@@ -179,7 +179,7 @@ func dossierArgs(d workflow.Dossier) ([]any, error) {
 		rep = d.Representative.ID
 	}
 	return []any{d.Agency, d.HandlingAgency, string(d.Status), string(d.Stage), d.Assignee(), d.Procedure, d.Field, d.Applicant.ID, rep,
-		d.SortKey(), millis(d.ReceivedAt), millis(d.DueAt), d.Rev, body}, nil
+		d.SortKey(), millis(d.ReceivedAt), millis(d.DueAt), nullString(d.WatchKey()), d.Rev, body}, nil
 }
 
 func dossierNotFound(code string) error {
@@ -359,26 +359,10 @@ func (s *Store) ListDossiers(ctx context.Context, q workflow.DossierQuery) ([]wo
 	if q.After != "" {
 		where, args = append(where, `sort_key < ?`), append(args, q.After)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT body FROM dossiers WHERE `+strings.Join(where, " AND ")+` ORDER BY sort_key DESC LIMIT ?`,
+	ds, err := s.queryDossiers(ctx, "list dossiers", `SELECT body FROM dossiers WHERE `+strings.Join(where, " AND ")+` ORDER BY sort_key DESC LIMIT ?`,
 		append(args, q.Limit+1)...)
 	if err != nil {
-		return nil, false, s.fail("list dossiers", err)
-	}
-	defer rows.Close()
-	var ds []workflow.Dossier
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			return nil, false, s.fail("list dossiers", err)
-		}
-		d, err := workflow.DecodeDossier(body)
-		if err != nil {
-			return nil, false, s.fail("decode dossier", err)
-		}
-		ds = append(ds, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, s.fail("list dossiers", err)
+		return nil, false, err
 	}
 	more := len(ds) > q.Limit
 	if more {
@@ -434,4 +418,45 @@ func countStatements(q workflow.DossierQuery) ([]statement, error) {
 		return nil, err
 	}
 	return []statement{count(received, args), count(append(handled, `agency <> ?`), append(hargs, q.Agency))}, nil
+}
+
+// nullString is s, NULL when empty.
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// DossiersDueBefore returns the dossiers the deadline scan reads: a range
+// of the partial index dossiers_watch (watch_key NOT NULL).
+func (s *Store) DossiersDueBefore(ctx context.Context, before time.Time, after string, limit int) ([]workflow.Dossier, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	st := watchStatement(before, after, limit)
+	return s.queryDossiers(ctx, "dossiers due before", st.query, st.args...)
+}
+
+// queryDossiers decodes the dossiers whose bodies query returns.
+func (s *Store) queryDossiers(ctx context.Context, op, query string, args ...any) ([]workflow.Dossier, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var ds []workflow.Dossier
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, s.fail(op, err)
+		}
+		d, err := workflow.DecodeDossier(body)
+		if err != nil {
+			return nil, s.fail("decode dossier", err)
+		}
+		ds = append(ds, d)
+	}
+	return ds, s.fail(op, rows.Err())
+}
+
+// watchStatement is the query of DossiersDueBefore.
+func watchStatement(before time.Time, after string, limit int) statement {
+	return statement{`SELECT body FROM dossiers WHERE watch_key < ? AND watch_key > ? ORDER BY watch_key LIMIT ?`,
+		[]any{workflow.WatchKeyBefore(before), after, limit}}
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener, again Again) {
 		{"DossierUpdateConcurrent", testDossierUpdateConcurrent},
 		{"DossierList", testDossierList},
 		{"DossierSearch", testDossierSearch},
+		{"DossiersDueBefore", testDossiersDueBefore},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t), again) })
@@ -679,4 +680,84 @@ func testDossierSearch(t *testing.T, s workflow.Store, _ Again) {
 	wantKind(t, err, kerr.Invalid, "count without scope")
 	_, err = s.CountDossiers(ctx, workflow.DossierQuery{Agency: agencyA, Side: "elsewhere"})
 	wantKind(t, err, kerr.Invalid, "unknown side")
+}
+
+// testDossiersDueBefore: the deadline scan's read returns the dossiers
+// whose clock runs (received, processing, payment required) and that are
+// due before the bound, in due-time order, paged by watch key; not a
+// dossier without a due time, in another status, or already found overdue
+// for its due time — until an update gives it another due time.
+func testDossiersDueBefore(t *testing.T, s workflow.Store, _ Again) {
+	ctx := t.Context()
+	h := time.Hour
+	type spec struct {
+		st    workflow.State
+		due   time.Duration // from base; 0: none
+		late  workflow.LateState
+		watch bool
+	}
+	proc := func(g workflow.Stage) workflow.State {
+		return workflow.State{Status: workflow.StatusProcessing, Stage: g}
+	}
+	st := func(s workflow.Status) workflow.State { return workflow.State{Status: s} }
+	specs := []spec{
+		{proc(workflow.StageAppraising), -3 * h, "", true},                    // 1: overdue, not yet found
+		{proc(workflow.StageToAssign), 5 * h, workflow.LateNear, true},        // 2: near
+		{st(workflow.StatusReceived), 1 * h, "", true},                        // 3
+		{st(workflow.StatusPaymentRequired), 2 * h, "", true},                 // 4
+		{proc(workflow.StageAppraising), -2 * h, workflow.LateOverdue, false}, // 5: found overdue
+		{st(workflow.StatusSupplementRequested), -h, "", false},               // 6: clock stopped
+		{st(workflow.StatusResolved), -h, "", false},                          // 7: done
+		{proc(workflow.StageAppraising), 0, "", false},                        // 8: no due time
+		{proc(workflow.StageAppraising), 30 * h, "", false},                   // 9: after the bound
+		{proc(workflow.StageApproved), 1 * h, "", true},                       // 10: same due as 3
+	}
+	byCode := map[string]workflow.Dossier{}
+	for i, sp := range specs {
+		d := Dossier(fmt.Sprintf("%s-261207-%04d", agencyA, i+1), base)
+		d.Status, d.Stage = sp.st.Status, sp.st.Stage
+		if sp.due != 0 {
+			d.DueAt = base.Add(sp.due)
+		}
+		if sp.late != "" {
+			d.Lateness = &workflow.Lateness{State: sp.late, Due: d.DueAt, Since: base}
+		}
+		must(t, s.CreateDossier(ctx, d))
+		byCode[d.Code] = d
+	}
+	before := base.Add(24 * h)
+	var got []string
+	after := ""
+	for range 10 {
+		page, err := s.DossiersDueBefore(ctx, before, after, 2)
+		must(t, err)
+		for _, d := range page {
+			got = append(got, d.Code[len(d.Code)-4:])
+			same(t, "dossier "+d.Code, d, utc(byCode[d.Code]))
+			after = d.WatchKey()
+		}
+		if len(page) < 2 {
+			break
+		}
+	}
+	same(t, "due before, in order", got, []string{"0001", "0003", "0010", "0004", "0002"})
+	// An update that moves the due time of the one found overdue brings it
+	// back; one that finds another overdue takes it out.
+	five := byCode[agencyA+"-261207-0005"]
+	moved := next(five, workflow.StatusProcessing, "lanhdao")
+	moved.Stage, moved.DueAt = five.Stage, base.Add(3*h)
+	must(t, s.UpdateDossier(ctx, moved, five.Status))
+	one := byCode[agencyA+"-261207-0001"]
+	found := one
+	found.Lateness, found.Rev = &workflow.Lateness{State: workflow.LateOverdue, Due: one.DueAt, Since: base}, one.Rev+1
+	must(t, s.UpdateDossier(ctx, found, one.Status))
+	page, err := s.DossiersDueBefore(ctx, before, "", 10)
+	must(t, err)
+	got = got[:0]
+	for _, d := range page {
+		got = append(got, d.Code[len(d.Code)-4:])
+	}
+	same(t, "after the updates", got, []string{"0003", "0010", "0004", "0005", "0002"})
+	_, err = s.DossiersDueBefore(ctx, before, "", 0)
+	wantKind(t, err, kerr.Invalid, "limit 0")
 }
