@@ -192,14 +192,14 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}
-	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, docs, log)
-	if err != nil {
-		return err
-	}
 	// The national calendar is stored once, so that every process counts
 	// deadlines with the same days whatever calendar its version ships.
 	calendars := calendar.NewService(st.meta)
 	if _, err := calendars.LoadShipped(startCtx); err != nil {
+		return err
+	}
+	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, log, printerSeam(docs), deadlineSeams(calendars, notes))
+	if err != nil {
 		return err
 	}
 	cancelStart()
@@ -231,7 +231,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
 	bg.Go(func() {
-		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, log), nt.outboxJob(notes)), st, log)
+		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval)), st, log)
 	})
 
 	served := make(chan error, 1)

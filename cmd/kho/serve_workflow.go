@@ -13,11 +13,14 @@ import (
 // serveWorkflow returns the dossier lifecycle over the metadata store,
 // with the shipped procedure catalogue (agencies, procedures, processes
 // and their document types) loaded into an empty store. A store that
-// has procedures is left as its admins made it. The slips and the
-// tracking book print with docs (no converter: 503 converter_unavailable).
-func serveWorkflow(ctx context.Context, meta workflow.Store, vault *archive.Service, reg *forms.Registry, docs *documents, log *slog.Logger) (*workflow.Service, error) {
-	printer := workflow.ConvertPrinter{Templates: docs.templates, Converter: docs.converter, PublicURL: docs.publicURL}
-	wf := workflow.New(workflow.Config{Store: meta, Vault: vault, Forms: reg, Printer: printer, Log: log})
+// has procedures is left as its admins made it. Each seam sets the
+// Config's fields of one part (slips, deadlines, notifications...).
+func serveWorkflow(ctx context.Context, meta workflow.Store, vault *archive.Service, reg *forms.Registry, log *slog.Logger, seams ...func(*workflow.Config)) (*workflow.Service, error) {
+	cfg := workflow.Config{Store: meta, Vault: vault, Forms: reg, Log: log}
+	for _, seam := range seams {
+		seam(&cfg)
+	}
+	wf := workflow.New(cfg)
 	ps, err := wf.Procedures(ctx, systemActor())
 	if err != nil {
 		return nil, err
@@ -31,4 +34,12 @@ func serveWorkflow(ctx context.Context, meta workflow.Store, vault *archive.Serv
 	}
 	log.Info("Đã nạp danh mục thủ tục hành chính mặc định", "agencies", n.Agencies, "procedures", n.Procedures, "processes", n.Processes)
 	return wf, nil
+}
+
+// printerSeam prints the slips and the tracking book with docs (no
+// converter: 503 converter_unavailable).
+func printerSeam(docs *documents) func(*workflow.Config) {
+	return func(c *workflow.Config) {
+		c.Printer = workflow.ConvertPrinter{Templates: docs.templates, Converter: docs.converter, PublicURL: docs.publicURL}
+	}
 }
