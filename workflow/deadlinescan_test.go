@@ -60,8 +60,9 @@ func newProc(t testing.TB, st fullStore, mp testenv.MailpitServer, now func() ti
 // had lost track of the job's lease; then both job runners run the
 // leased job at once. Each dossier's lateness changes once (one
 // revision more, the near and overdue ones only), each notification is
-// enqueued once, and after both processes deliver the outbox at once
-// each overdue dossier's applicant has exactly one apology e-mail in
+// enqueued once, and after the notify-outbox job (both runners at once)
+// and both processes deliver the outbox at once, each overdue dossier's
+// applicant has exactly one apology e-mail in
 // Mailpit, naming the dossier and its new date; the assignee of each
 // near one has one in-app notice; the on-time ones change nothing.
 func TestDeadlineScanTwoProcesses(t *testing.T) {
@@ -190,7 +191,20 @@ func scanTwice(t *testing.T, mp testenv.MailpitServer, a, b fullStore) {
 		}
 	}
 
-	// Both deliver the outbox at once.
+	// Both runners run the notify-outbox job at once (one does), then
+	// both deliver the outbox at once without the lease.
+	for i, p := range procs {
+		wg.Go(func() {
+			var err error
+			if ran[i], err = p.runner.RunOnce(ctx, p.notes.Job(time.Minute)); err != nil {
+				t.Errorf("outbox job %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if ran[0] == ran[1] {
+		t.Fatalf("the outbox job ran %v: want exactly one runner", ran)
+	}
 	for _, p := range procs {
 		wg.Go(func() {
 			if _, err := p.notes.DeliverDue(ctx); err != nil {
