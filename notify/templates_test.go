@@ -133,4 +133,9 @@ func TestLifecycleMessagesRefuse(t *testing.T) {
 	if err != nil || !strings.Contains(m.Text, "Kính gửi ông/bà,") || !strings.Contains(m.Text, "Cơ quan giải quyết hồ sơ đã tiếp nhận") {
 		t.Errorf("defaults: %v\n%s", err, m.Text)
 	}
+	// A procedure without a resolution time: no appointment, no year 1.
+	m, err = notify.ReceiptMessage(d, now, time.Time{})
+	if err != nil || strings.Contains(m.Text+m.Short, "/0001") || strings.Contains(m.Text, "hẹn trả") || strings.Contains(m.Short, "Hen tra") {
+		t.Errorf("without a due date: %v\n%s\n%s", err, m.Text, m.Short)
+	}
 }
