@@ -41,15 +41,21 @@ func (s *Service) notifyErr(ctx context.Context, e Event) error {
 
 // notified tells the notifier of the transition that appended d's last
 // trail entry, logging a failure: the transition is stored, and stands.
+// A client that hangs up now does not cancel it.
 func (s *Service) notified(ctx context.Context, d Dossier) {
-	if len(d.Trail) == 0 {
+	if len(d.Trail) == 0 || s.notifier == nil {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
+	defer cancel()
 	e := Event{Dossier: d, Entry: d.Trail[len(d.Trail)-1]}
 	if err := s.notifyErr(ctx, e); err != nil {
 		s.log.Warn("không đưa được thông báo hồ sơ vào hàng đợi", "dossier", d.Code, "action", string(e.Entry.Action), "err", err)
 	}
 }
+
+// notifyTimeout bounds the enqueueing of a transition's notification.
+const notifyTimeout = 30 * time.Second
 
 // Outbox is where messages are enqueued (notify.Service is one).
 type Outbox interface {
