@@ -1,7 +1,9 @@
 package workflow_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -22,10 +24,12 @@ func TestLifecycleNotifications(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.clock.t = time.Now().Truncate(time.Second) // the outbox sends what is due by its clock
-	notes := notify.New(notify.Config{Store: e.store, Email: mailpitSMTP(t, mp), Now: e.clock.Now})
+	var sms bytes.Buffer                         // the logging SMS provider's log (DeliverDue runs here)
+	notes := notify.New(notify.Config{Store: e.store, Email: mailpitSMTP(t, mp), Now: e.clock.Now,
+		SMS: notify.LogSMS{Log: slog.New(slog.NewTextHandler(&sms, nil))}})
 	e.withCalendar(func(c *workflow.Config) { c.Notifier = workflow.OutboxNotifier{Outbox: notes} })
 	email := testenv.UniqueAddress(t, "example.vn")
-	v := e.filledBirth(t, func(nd *workflow.NewDossier) { nd.Applicant.Email = email })
+	v := e.filledBirth(t, func(nd *workflow.NewDossier) { nd.Applicant.Email, nd.Applicant.Phone = email, "0912 345 678" })
 
 	deliver := func() {
 		t.Helper()
@@ -44,6 +48,9 @@ func TestLifecycleNotifications(t *testing.T) {
 	due := v.DueAt.In(workflow.Vietnam).Format("15:04:05 ngày 02/01/2006")
 	if body := string(mp.Raw(t, msgs[0].ID)); !strings.Contains(body, v.Code) {
 		t.Fatalf("receipt e-mail without the code:\n%s", body)
+	}
+	if log := sms.String(); strings.Count(log, "kind=receipt") != 1 || !strings.Contains(log, "to=+84912345678") || !strings.Contains(log, v.Code) {
+		t.Fatalf("the receipt's SMS, once:\n%s", log)
 	}
 
 	e.act(t, desk, v.Code, workflow.ActInput{Action: workflow.ActionTransfer})
@@ -95,5 +102,29 @@ func TestLifecycleNotifications(t *testing.T) {
 	wantCode(t, err, "")
 	if len(other.Notifications) != 0 {
 		t.Fatalf("another citizen's inbox: %+v", other.Notifications)
+	}
+}
+
+// TestNotificationBadAddress: an e-mail address the applicant typed wrong
+// does not lose the receipt: the action stands and the applicant finds
+// the notification in-app; nothing is queued for the address.
+func TestNotificationBadAddress(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	notes := notify.New(notify.Config{Store: e.store, Email: mailpitSMTP(t, testenv.Mailpit(t)), Now: e.clock.Now})
+	e.withCalendar(func(c *workflow.Config) { c.Notifier = workflow.OutboxNotifier{Outbox: notes} })
+	v := e.filledBirth(t, func(nd *workflow.NewDossier) { nd.Applicant.Email = "an.nguyen khong phai thu" })
+	e.act(t, citizen, v.Code, workflow.ActInput{Action: workflow.ActionSubmit})
+	v = e.act(t, desk, v.Code, workflow.ActInput{Action: workflow.ActionReceive})
+	if v.Status != workflow.StatusReceived {
+		t.Fatalf("status %s", v.Status)
+	}
+	page, err := notes.List(ctx, citizen.Subject, "", 10)
+	wantCode(t, err, "")
+	if len(page.Notifications) != 1 || page.Notifications[0].Kind != notify.KindReceipt {
+		t.Fatalf("in-app: %+v", page.Notifications)
+	}
+	if rep, err := notes.DeliverDue(ctx); err != nil || rep != (notify.Report{}) {
+		t.Fatalf("outbox: %+v, %v", rep, err)
 	}
 }
