@@ -40,9 +40,9 @@ func (e *env) printing(t testing.TB) *workflow.Service {
 		Printer: workflow.ConvertPrinter{Templates: ts, Converter: g, PublicURL: publicURL}})
 }
 
-// act takes the actions in order on dossier code, an hour apart, and
+// actSteps takes the actions in order on dossier code, an hour apart, and
 // returns the dossier after the last one.
-func (e *env) act(t testing.TB, code string, steps ...actStep) workflow.View {
+func (e *env) actSteps(t testing.TB, code string, steps ...actStep) workflow.View {
 	t.Helper()
 	var v workflow.View
 	for i, s := range steps {
@@ -147,13 +147,13 @@ func TestSlips(t *testing.T) {
 		_, _, err := wf.Slip(ctx, desk, code, k)
 		wantCode(t, err, "slip_not_available")
 	}
-	e.act(t, code,
+	e.actSteps(t, code,
 		actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}},
 		actStep{desk, workflow.ActInput{Action: workflow.ActionReceive}})
 	received, err := e.wf.Get(ctx, desk, code)
 	wantCode(t, err, "")
 	firstDue := received.DueAt
-	e.act(t, code,
+	e.actSteps(t, code,
 		actStep{desk, workflow.ActInput{Action: workflow.ActionTransfer}},
 		actStep{head, workflow.ActInput{Action: workflow.ActionAssign, Assignee: appraiser.Subject}},
 		actStep{appraiser, workflow.ActInput{Action: workflow.ActionRequestSupplement, Reason: "Giấy chứng sinh bị mờ",
@@ -161,13 +161,13 @@ func TestSlips(t *testing.T) {
 	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipApology)
 	wantCode(t, err, "slip_not_available")
 	e.clock.Add(24 * time.Hour)
-	v = e.act(t, code, actStep{citizen, workflow.ActInput{Action: workflow.ActionSupplement}})
+	v = e.actSteps(t, code, actStep{citizen, workflow.ActInput{Action: workflow.ActionSupplement}})
 	restartedDue := v.DueAt
 	newDue := restartedDue.Add(72 * time.Hour)
-	e.act(t, code, actStep{head, workflow.ActInput{Action: workflow.ActionExtend, Deadline: newDue, Reason: "Chờ xác minh nơi sinh"}})
+	e.actSteps(t, code, actStep{head, workflow.ActInput{Action: workflow.ActionExtend, Deadline: newDue, Reason: "Chờ xác minh nơi sinh"}})
 	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipEvaluation)
 	wantCode(t, err, "slip_not_available")
-	e.act(t, code,
+	e.actSteps(t, code,
 		actStep{appraiser, workflow.ActInput{Action: workflow.ActionAppraise, Opinion: "Đủ điều kiện"}},
 		actStep{appraiser, workflow.ActInput{Action: workflow.ActionSubmitForApproval}},
 		actStep{leader, workflow.ActInput{Action: workflow.ActionApprove}},
@@ -179,7 +179,7 @@ func TestSlips(t *testing.T) {
 	}
 
 	refused := e.filledBirth(t).Code
-	e.act(t, refused,
+	e.actSteps(t, refused,
 		actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}},
 		actStep{desk, workflow.ActInput{Action: workflow.ActionRefuseIntake, Reason: "Hồ sơ không thuộc thẩm quyền của phường"}})
 
@@ -278,7 +278,7 @@ func TestBook(t *testing.T) {
 	wf := e.printing(t)
 	receive := func() string {
 		code := e.filledBirth(t).Code
-		e.act(t, code, actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}}, actStep{desk, workflow.ActInput{Action: workflow.ActionReceive}})
+		e.actSteps(t, code, actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}}, actStep{desk, workflow.ActInput{Action: workflow.ActionReceive}})
 		return code
 	}
 	before := receive() // Monday 07/12/2026
@@ -287,7 +287,7 @@ func TestBook(t *testing.T) {
 	e.clock.Add(24 * time.Hour)
 	third := receive() // Wednesday
 	notReceived := e.filledBirth(t).Code
-	e.act(t, notReceived, actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}})
+	e.actSteps(t, notReceived, actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}})
 	// Received on Tuesday by the other agency's desk, for the ward to resolve.
 	ov := e.plant(t, workflow.State{Status: workflow.StatusReceived}, func(d *workflow.Dossier) {
 		d.Code = other + d.Code[len(ward):]
