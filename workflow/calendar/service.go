@@ -97,12 +97,16 @@ func (s *Service) Calendar(ctx context.Context, agency string) (*Calendar, error
 }
 
 // Effective returns the Spec that applies to agency (as Calendar
-// compiles it) and the revision of the agency's own record (0: none).
+// compiles it) and the revision of the agency's own record (0: none). It
+// reads the store (and refreshes the cache): what an admin reads, and
+// the ETag they send back, is the stored revision, not one cached by a
+// deadline computed a minute ago.
 func (s *Service) Effective(ctx context.Context, agency string) (Spec, int64, error) {
-	c, err := s.effective(ctx, agency)
+	c, err := s.load(ctx, agency)
 	return c.spec, c.rev, err
 }
 
+// effective is the cached calendar of agency, loaded when older than the TTL.
 func (s *Service) effective(ctx context.Context, agency string) (cached, error) {
 	if err := CheckAgency(agency); err != nil {
 		return cached{}, err
@@ -114,6 +118,15 @@ func (s *Service) effective(ctx context.Context, agency string) (cached, error) 
 	if ok && now.Sub(c.at) < s.ttl && !now.Before(c.at) {
 		return c, nil
 	}
+	return s.load(ctx, agency)
+}
+
+// load reads and compiles the calendar of agency and caches it.
+func (s *Service) load(ctx context.Context, agency string) (cached, error) {
+	if err := CheckAgency(agency); err != nil {
+		return cached{}, err
+	}
+	now := s.now()
 	national, nrev, err := s.Stored(ctx, "")
 	if err != nil {
 		return cached{}, err
@@ -134,7 +147,7 @@ func (s *Service) effective(ctx context.Context, agency string) (cached, error) 
 	if err != nil {
 		return cached{}, kerr.Wrap(err, kerr.Internal, "calendar_record_damaged", "Dữ liệu lịch làm việc đã lưu bị hỏng.")
 	}
-	c = cached{cal: cal, spec: spec, rev: rev, at: now}
+	c := cached{cal: cal, spec: spec, rev: rev, at: now}
 	s.mu.Lock()
 	if len(s.cache) >= maxCached {
 		clear(s.cache)
