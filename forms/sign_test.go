@@ -3,8 +3,6 @@ package forms
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"os/exec"
 	"strings"
 	"sync"
@@ -35,16 +33,11 @@ func testPKI(t testing.TB) *pki.Server {
 // testKey is the test PKI's "personal" signer as a KeySource.
 func testKey(t testing.TB, srv *pki.Server) signing.KeySource {
 	t.Helper()
-	id := srv.PKI.Identity(pki.Personal)
-	var certs []byte
-	for _, c := range id.Chain {
-		certs = append(certs, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(id.Key)
+	certs, key, err := srv.PKI.Identity(pki.Personal).PEM()
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := signing.LoadPEM(certs, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	k, err := signing.LoadPEM(certs, key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,7 +152,18 @@ func (in *ActInput) normalize() error {
 //     text rules);
 //   - Invalid "client_time_refused", "action_in_future",
 //     "action_backdated": a time given (ActInput.At) that may not be.
+//
+// With Config.Results set, the sign action is IssueResult: the result is
+// made, signed and issued into the applicant's vault first.
 func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActInput) (View, error) {
+	if in.Action == ActionSign && s.results != nil {
+		return s.IssueResult(ctx, a, code, in.Rev)
+	}
+	return s.act(ctx, a, code, in, nil)
+}
+
+// act is Act; edit, when set, changes the new record before it is written.
+func (s *Service) act(ctx context.Context, a archive.Actor, code string, in ActInput, edit func(*Dossier)) (View, error) {
 	d, staff, err := s.load(ctx, a, code)
 	if err != nil {
 		return View{}, err
@@ -218,6 +229,9 @@ func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActI
 		Action: in.Action, From: d.State(), To: to, Note: note, Reason: in.Reason, Items: in.Items, DueAt: changedDue(d, n)})
 	n.UpdatedAt, n.Rev = later(s.nowUTC(), now), d.Rev+1
 	n.Lateness = n.lateness() // a new due time is not late yet
+	if edit != nil {
+		edit(&n)
+	}
 	if err := s.store.UpdateDossier(ctx, n, d.Status); err != nil {
 		return View{}, updateErr(code, err)
 	}
@@ -385,6 +399,9 @@ func (s *Service) apply(ctx context.Context, d Dossier, row Transition, role Rol
 		n.Approvals = append(slices.Clone(d.Approvals), Approval{By: a.Subject, Name: name, Role: role, Note: in.Note, At: now})
 	case ActionSign:
 		n.ResolvedAt = now
+		if r := d.Result; r != nil {
+			add("Cấp %s số %s vào kho dữ liệu của người nộp", r.Name, r.Number)
+		}
 	case ActionRequirePayment:
 		n.Payment = &Payment{Amount: in.Amount, Reason: in.Reason}
 		add("Số tiền phải nộp: %s đồng", formatMoney(in.Amount))

@@ -62,6 +62,9 @@ type Dossier struct {
 	// Lateness is what the deadline scan found of DueAt (near, overdue;
 	// nil: on time, or not looked at since DueAt last changed).
 	Lateness *Lateness `json:"lateness,omitempty"`
+	// Result is the paper the dossier issued, or whose number it reserved
+	// (IssueResult).
+	Result *IssuedResult `json:"result,omitempty"`
 
 	CreatedAt   time.Time `json:"createdAt"`
 	SubmittedAt time.Time `json:"submittedAt,omitzero"`
@@ -350,6 +353,12 @@ func (d Dossier) utc() Dossier {
 		s := *d.Supplement
 		t(&s.At)
 		d.Supplement = &s
+	}
+	if d.Result != nil {
+		r := *d.Result
+		t(&r.ReservedAt)
+		t(&r.IssuedAt)
+		d.Result = &r
 	}
 	if d.Payment != nil {
 		p := *d.Payment

@@ -85,6 +85,23 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	e := newEnvOn(t, st)
+	e.store, e.path = st, path
+	return e
+}
+
+// metaStore is a metadata store of both the vault and the workflow.
+type metaStore interface {
+	archive.Store
+	workflow.Store
+}
+
+// newEnvOn is newEnv over the store st (a FerretDB one, say): the vault in
+// memory over it, the shipped catalogue and the staff directory (the
+// env's store and path are left for the caller).
+func newEnvOn(t testing.TB, st metaStore) *env {
+	t.Helper()
+	ctx := context.Background()
 	c := &clock{t: start}
 	v := archive.New(st, storage.NewBucket(memory.New()), archive.Config{}, nil, c.Now)
 	if _, _, err := v.LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
@@ -94,7 +111,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{store: st, vault: v, clock: c, forms: reg, path: path, wf: workflow.New(workflow.Config{Store: st, Vault: v, Forms: reg, Now: c.Now})}
+	e := &env{vault: v, clock: c, forms: reg, wf: workflow.New(workflow.Config{Store: st, Vault: v, Forms: reg, Now: c.Now})}
 	if _, err := e.wf.LoadCatalog(ctx, admin, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
 		t.Fatal(err)
 	}

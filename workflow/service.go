@@ -63,6 +63,9 @@ type Config struct {
 	// Printer prints the slips and the tracking book (nil: they are
 	// Unavailable "converter_unavailable").
 	Printer Printer
+	// Results makes and issues dossiers' results (IssueResult); nil: the
+	// sign action moves the dossier without issuing a paper.
+	Results *Results
 }
 
 // Service is the dossier lifecycle. Every method takes the actor of the
@@ -89,12 +92,13 @@ type Service struct {
 	near         time.Duration
 	log          *slog.Logger
 	printer      Printer
+	results      *Results
 }
 
 // New returns the service over cfg.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, vault: cfg.Vault, forms: cfg.Forms, deadlines: cfg.Deadlines, now: cfg.Now, near: cfg.NearDeadline, log: cfg.Log,
-		calendars: cfg.Calendars, notifier: cfg.Notifier, apologyDelay: cfg.ApologyDelay, printer: cfg.Printer}
+		calendars: cfg.Calendars, notifier: cfg.Notifier, apologyDelay: cfg.ApologyDelay, printer: cfg.Printer, results: cfg.Results}
 	if s.apologyDelay <= 0 {
 		s.apologyDelay = DefaultApologyDelay
 	}

@@ -18,6 +18,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"math/big"
 	"sync"
 	"sync/atomic"
@@ -274,4 +275,18 @@ func randomSerial() (*big.Int, error) {
 
 func genErr(err error, what string) error {
 	return &kerr.Error{Kind: kerr.Internal, Code: "pki_generate_failed", Message: "Không tạo được hạ tầng khoá thử nghiệm.", Detail: what, Err: err}
+}
+
+// PEM returns the identity's certificate chain (Cert first, the root
+// last) and its private key (PKCS#8) as PEM text, the input of
+// signing.LoadPEM.
+func (id *Identity) PEM() (certs, key []byte, err error) {
+	for _, c := range id.Chain {
+		certs = append(certs, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(id.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return certs, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }

@@ -1,0 +1,304 @@
+package workflow_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/certs-test/pki"
+	"github.com/kho-vn/kho/convert"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/testenv"
+	"github.com/kho-vn/kho/signing"
+	"github.com/kho-vn/kho/storage/mongo"
+	"github.com/kho-vn/kho/workflow"
+)
+
+// testPKI is the test PKI with its OCSP, CRL and CA served on loopback,
+// made once per test binary (RSA key generation dominates).
+var testPKI = sync.OnceValues(func() (*pki.PKI, error) {
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Start()
+	p, err := pki.Generate(pki.Options{BaseURL: srv.URL})
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	srv.Config.Handler = p.Handler()
+	return p, nil
+})
+
+// pkiKey is the test PKI's identity name as a signing key.
+func pkiKey(t testing.TB, p *pki.PKI, name string) signing.KeySource {
+	t.Helper()
+	certs, key, err := p.Identity(name).PEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := signing.LoadPEM(certs, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// resultEnv is an env whose workflow issues results: the real Gotenberg
+// (or conv), the shipped templates, the leader's personal key and the
+// ward's seal from the test PKI (revocation checked against its OCSP
+// responder), and the env's vault (or vault).
+type resultEnv struct {
+	*env
+	pki     *pki.PKI
+	results *workflow.Results
+	st      workflow.Store
+}
+
+func newResultEnv(t testing.TB, e *env, st workflow.Store) *resultEnv {
+	t.Helper()
+	p, err := testPKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := convert.NewGotenberg(convert.GotenbergConfig{URL: testenv.Gotenberg(t), Timeout: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := convert.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &workflow.Results{Templates: tpl, Converter: conv, Vault: e.vault, PublicURL: "https://dichvucong.example.vn",
+		Signer: &workflow.KeySigner{
+			Leaders: map[string]signing.KeySource{leader.Subject: pkiKey(t, p, pki.Personal)},
+			Seals:   map[string]signing.KeySource{ward: pkiKey(t, p, pki.Seal)},
+			Checker: &signing.Checker{Roots: p.Roots(), Timeout: 5 * time.Second},
+		}}
+	re := &resultEnv{env: e, pki: p, results: r, st: st}
+	re.rebuild()
+	return re
+}
+
+// rebuild makes the workflow again over re.results (after a change of it).
+func (re *resultEnv) rebuild() {
+	re.wf = workflow.New(workflow.Config{Store: re.st, Vault: re.vault, Forms: re.forms, Now: re.clock.Now, Results: re.results})
+}
+
+// approved takes the citizen's birth registration to approval.
+func (e *env) approved(t testing.TB) workflow.View {
+	t.Helper()
+	ctx := context.Background()
+	v := e.filledBirth(t)
+	for _, s := range []struct {
+		who archive.Actor
+		in  workflow.ActInput
+	}{
+		{citizen, workflow.ActInput{Action: workflow.ActionSubmit}},
+		{desk, workflow.ActInput{Action: workflow.ActionReceive}},
+		{desk, workflow.ActInput{Action: workflow.ActionTransfer}},
+		{head, workflow.ActInput{Action: workflow.ActionAssign, Assignee: appraiser.Subject}},
+		{appraiser, workflow.ActInput{Action: workflow.ActionAppraise, Opinion: "Đủ điều kiện"}},
+		{appraiser, workflow.ActInput{Action: workflow.ActionSubmitForApproval}},
+		{leader, workflow.ActInput{Action: workflow.ActionApprove}},
+	} {
+		e.clock.Add(10 * time.Minute)
+		var err error
+		if v, err = e.wf.Act(ctx, s.who, v.Code, s.in); err != nil {
+			t.Fatalf("%s: %v", s.in.Action, err)
+		}
+	}
+	return v
+}
+
+// issued lists the results issued into the citizen's vault.
+func (e *env) issued(t testing.TB) []archive.Document {
+	t.Helper()
+	p, err := e.vault.List(context.Background(), citizen, archive.ListQuery{OwnerID: citizen.Subject, Limit: 1000}, archive.Access{})
+	wantCode(t, err, "")
+	var out []archive.Document
+	for _, d := range p.Documents {
+		if d.IssuedBy != nil && d.IssuedBy.Kind == archive.IssueResult {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// TestIssueResult signs an approved birth registration: only the ward's
+// leader may; the birth certificate is rendered by the real Gotenberg,
+// signed by the leader then the seal, numbered, issued into the
+// applicant's vault naming the dossier, and the dossier is resolved with
+// the paper on it. A second call issues nothing.
+func TestIssueResult(t *testing.T) {
+	e := newEnv(t)
+	testIssueResult(t, newResultEnv(t, e, e.store))
+}
+
+// TestIssueResultFerretDB is TestIssueResult over FerretDB.
+func TestIssueResultFerretDB(t *testing.T) {
+	ctx := context.Background()
+	st, err := mongo.Open(ctx, testenv.MongoURI(t), testenv.UniqueName(t, "wfresult"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = st.Drop(context.Background())
+		_ = st.Close(context.Background())
+	})
+	testIssueResult(t, newResultEnv(t, newEnvOn(t, st), st))
+}
+
+func testIssueResult(t *testing.T, e *resultEnv) {
+	ctx := context.Background()
+	v := e.approved(t)
+	trail := len(v.Trail)
+	for _, c := range []struct {
+		who  archive.Actor
+		code string
+	}{
+		{stranger, "dossier_not_found"}, {citizen, "role_not_allowed"}, {head, "role_not_allowed"},
+		{appraiser, "role_not_allowed"}, {desk, "role_not_allowed"}, {outsider, "other_agency"},
+	} {
+		_, err := e.wf.IssueResult(ctx, c.who, v.Code, 0)
+		wantCode(t, err, c.code)
+	}
+	if got := e.issued(t); len(got) != 0 {
+		t.Fatalf("refused callers issued %d papers", len(got))
+	}
+	e.clock.Add(time.Hour)
+	// Through Act, as the API's sign action goes.
+	r, err := e.wf.Act(ctx, leader, v.Code, workflow.ActInput{Action: workflow.ActionSign})
+	wantCode(t, err, "")
+	if r.Status != workflow.StatusResolved || len(r.Trail) != trail+1 || r.ResolvedAt.IsZero() {
+		t.Fatalf("signed dossier: status %s, trail %d", r.Status, len(r.Trail))
+	}
+	res := r.Result
+	if res == nil || res.DocumentID == "" || res.Number != "0001/2026/KS" || res.TypeCode != "KHAI_SINH" || res.By != leader.Subject {
+		t.Fatalf("result on the dossier: %+v", res)
+	}
+	last := r.Trail[len(r.Trail)-1]
+	if last.Action != workflow.ActionSign || last.Actor != leader.Subject || !strings.Contains(last.Note, "0001/2026/KS") {
+		t.Fatalf("trail entry %+v", last)
+	}
+	docs := e.issued(t)
+	if len(docs) != 1 {
+		t.Fatalf("%d results in the vault, want 1", len(docs))
+	}
+	d := docs[0]
+	if d.ID != res.DocumentID || d.TypeCode != "KHAI_SINH" || d.Number != res.Number || !d.Permanent || d.Source != archive.SourceResult ||
+		d.IssuedBy.Dossier != v.Code || d.IssuedBy.Agency != ward || d.IssuedBy.By != leader.Subject || d.Fields["hoTen"] != "Nguyễn Minh Khôi" {
+		t.Fatalf("issued paper %+v issuedBy %+v fields %v", d, d.IssuedBy, d.Fields)
+	}
+	content, err := e.vault.Open(ctx, citizen, d.ID, 0, archive.Access{})
+	wantCode(t, err, "")
+	pdf, err := io.ReadAll(content)
+	content.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := signing.Verify(ctx, bytes.NewReader(pdf), int64(len(pdf)), signing.VerifyOptions{Roots: e.pki.Roots(),
+		Checker: &signing.Checker{Roots: e.pki.Roots(), Timeout: 5 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Signatures) != 2 {
+		t.Fatalf("%d signatures, want 2", len(rep.Signatures))
+	}
+	for i, want := range []string{e.pki.Identity(pki.Personal).Cert.Subject.CommonName, e.pki.Identity(pki.Seal).Cert.Subject.CommonName} {
+		s := rep.Signatures[i]
+		if s.Verdict != signing.TotalPassed || s.Signer == nil || s.Signer.CommonName != want {
+			t.Fatalf("signature %d: verdict %s %s signer %+v, want %s", i, s.Verdict, s.SubIndication, s.Signer, want)
+		}
+	}
+	if !bytes.Contains(pdf, []byte("pdfaid")) {
+		t.Fatal("the result is not PDF/A (no pdfaid in its XMP)")
+	}
+	// Again: nothing new.
+	again, err := e.wf.IssueResult(ctx, leader, v.Code, 0)
+	wantCode(t, err, "")
+	if again.Rev != r.Rev || again.Result.DocumentID != res.DocumentID {
+		t.Fatalf("second call changed the dossier: rev %d→%d", r.Rev, again.Rev)
+	}
+	if n := len(e.issued(t)); n != 1 {
+		t.Fatalf("%d results after the second call", n)
+	}
+	_, err = e.wf.IssueResult(ctx, head, v.Code, 0)
+	wantCode(t, err, "role_not_allowed")
+}
+
+// failingIssue is the real vault whose Issue stores the paper and then
+// reports a failure, as a process that died right after it would.
+type failingIssue struct {
+	workflow.ResultVault
+	calls int
+}
+
+func (f *failingIssue) Issue(ctx context.Context, a archive.Actor, r archive.IssueRequest) (archive.Document, error) {
+	f.calls++
+	if _, err := f.ResultVault.Issue(ctx, a, r); err != nil {
+		return archive.Document{}, err
+	}
+	return archive.Document{}, kerr.New(kerr.Unavailable, "crash", "Mất kết nối.", "the process died after the issue")
+}
+
+// TestIssueResultRetry: Gotenberg down or no converter is Unavailable
+// converter_unavailable and leaves the dossier approved with nothing
+// issued (its number reserved); a retry issues under that number. A
+// failure after the vault stored the paper, retried, issues one paper.
+func TestIssueResultRetry(t *testing.T) {
+	ctx := context.Background()
+	base := newEnv(t)
+	e := newResultEnv(t, base, base.store)
+	v := e.approved(t)
+	good := e.results.Converter
+	e.results.Converter = nil
+	e.rebuild()
+	_, err := e.wf.IssueResult(ctx, leader, v.Code, 0)
+	wantCode(t, err, "converter_unavailable")
+	if kerr.KindOf(err) != kerr.Unavailable {
+		t.Fatalf("kind %s", kerr.KindOf(err))
+	}
+	down, err := convert.NewGotenberg(convert.GotenbergConfig{URL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.results.Converter = down
+	e.rebuild()
+	_, err = e.wf.Act(ctx, leader, v.Code, workflow.ActInput{Action: workflow.ActionSign})
+	wantCode(t, err, "converter_unavailable")
+	got, err := e.wf.Get(ctx, leader, v.Code)
+	wantCode(t, err, "")
+	if got.State() != v.State() || len(got.Trail) != len(v.Trail) || got.Result == nil || got.Result.DocumentID != "" {
+		t.Fatalf("after Gotenberg down: state %s trail %d result %+v", got.State(), len(got.Trail), got.Result)
+	}
+	if n := len(e.issued(t)); n != 0 {
+		t.Fatalf("%d papers issued with Gotenberg down", n)
+	}
+	number := got.Result.Number
+
+	e.results.Converter = good
+	fail := &failingIssue{ResultVault: e.vault}
+	e.results.Vault = fail
+	e.rebuild()
+	_, err = e.wf.IssueResult(ctx, leader, v.Code, 0)
+	wantCode(t, err, "crash")
+	first := e.issued(t)
+	if len(first) != 1 {
+		t.Fatalf("%d papers after the crash", len(first))
+	}
+	e.results.Vault = e.vault
+	e.rebuild()
+	r, err := e.wf.IssueResult(ctx, leader, v.Code, 0)
+	wantCode(t, err, "")
+	if r.Status != workflow.StatusResolved || r.Result.Number != number || r.Result.DocumentID != first[0].ID {
+		t.Fatalf("after the retry: status %s result %+v, first paper %s", r.Status, r.Result, first[0].ID)
+	}
+	if n := len(e.issued(t)); n != 1 {
+		t.Fatalf("%d papers after the retry", n)
+	}
+}
