@@ -109,6 +109,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	nt.bind(fs.FlagSet, a.getenv)
 	var docs serveConvert
 	docs.bind(fs.FlagSet, a.getenv)
+	var results serveResults
+	results.bind(fs.FlagSet, a.getenv)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -124,6 +126,9 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{err}
 	}
 	if err := nt.validate(); err != nil {
+		return &usageError{err}
+	}
+	if err := results.validate(&sig); err != nil {
 		return &usageError{err}
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
