@@ -154,12 +154,18 @@ func (in *ActInput) normalize() error {
 //     "action_backdated": a time given (ActInput.At) that may not be.
 //
 // With Config.Results set, the sign action is IssueResult: the result is
-// made, signed and issued into the applicant's vault first.
+// made, signed and issued into the applicant's vault first; and after a
+// refusal at intake or a stop, the uploaded files go to the applicant's
+// vault as a refused dossier's (StoreRefusedFiles).
 func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActInput) (View, error) {
 	if in.Action == ActionSign && s.results != nil {
 		return s.IssueResult(ctx, a, code, in.Rev)
 	}
-	return s.act(ctx, a, code, in, nil)
+	v, err := s.act(ctx, a, code, in, nil)
+	if err == nil {
+		s.afterRefusal(ctx, a, v)
+	}
+	return v, err
 }
 
 // act is Act; edit, when set, changes the new record before it is written.
