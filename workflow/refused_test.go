@@ -10,20 +10,6 @@ import (
 	"github.com/kho-vn/kho/workflow"
 )
 
-// refusedPapers lists the papers a refusal stored into the citizen's vault.
-func (e *env) refusedPapers(t testing.TB) []archive.Document {
-	t.Helper()
-	p, err := e.vault.List(context.Background(), citizen, archive.ListQuery{OwnerID: citizen.Subject, Limit: 1000}, archive.Access{})
-	wantCode(t, err, "")
-	var out []archive.Document
-	for _, d := range p.Documents {
-		if d.IssuedBy != nil && d.IssuedBy.Kind == archive.IssueRefusal {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 // TestRefusedFiles: a refusal at intake stores the dossier's uploaded
 // file into the applicant's vault as a refused dossier's paper issued by
 // the receiving agency, with the same bytes; calling again stores nothing
@@ -37,7 +23,7 @@ func TestRefusedFiles(t *testing.T) {
 	v := e.filledBirth(t)
 	_, err := e.wf.Act(ctx, citizen, v.Code, workflow.ActInput{Action: workflow.ActionSubmit})
 	wantCode(t, err, "")
-	if n := len(e.refusedPapers(t)); n != 0 {
+	if n := len(e.papers(t, archive.IssueRefusal)); n != 0 {
 		t.Fatalf("%d refused papers before the refusal", n)
 	}
 	_, err = e.wf.StoreRefusedFiles(ctx, desk, v.Code)
@@ -47,7 +33,7 @@ func TestRefusedFiles(t *testing.T) {
 	if r.Status != workflow.StatusIntakeRefused {
 		t.Fatalf("status %s", r.Status)
 	}
-	got := e.refusedPapers(t)
+	got := e.papers(t, archive.IssueRefusal)
 	if len(got) != 1 {
 		t.Fatalf("%d refused papers, want 1 (the uploaded birth notice)", len(got))
 	}
@@ -64,8 +50,8 @@ func TestRefusedFiles(t *testing.T) {
 	}
 	again, err := e.wf.StoreRefusedFiles(ctx, desk, v.Code)
 	wantCode(t, err, "")
-	if len(again) != 1 || again[0].ID != d.ID || len(e.refusedPapers(t)) != 1 {
-		t.Fatalf("a second call stored %d papers", len(e.refusedPapers(t)))
+	if len(again) != 1 || again[0].ID != d.ID || len(e.papers(t, archive.IssueRefusal)) != 1 {
+		t.Fatalf("a second call stored %d papers", len(e.papers(t, archive.IssueRefusal)))
 	}
 	_, err = e.wf.StoreRefusedFiles(ctx, citizen, v.Code)
 	wantCode(t, err, "staff_only")
@@ -76,7 +62,7 @@ func TestRefusedFiles(t *testing.T) {
 	s := e.approved(t)
 	_, err = e.wf.Act(ctx, head, s.Code, workflow.ActInput{Action: workflow.ActionStop, Reason: "Người nộp không đủ điều kiện"})
 	wantCode(t, err, "")
-	if n := len(e.refusedPapers(t)); n != 2 {
+	if n := len(e.papers(t, archive.IssueRefusal)); n != 2 {
 		t.Fatalf("%d refused papers after the stop, want 2", n)
 	}
 }

@@ -115,14 +115,15 @@ func (e *env) approved(t testing.TB) workflow.View {
 	return v
 }
 
-// issued lists the results issued into the citizen's vault.
-func (e *env) issued(t testing.TB) []archive.Document {
+// papers lists the papers of kind (a result, a refusal's file) that
+// agencies issued into the citizen's vault.
+func (e *env) papers(t testing.TB, kind archive.IssueKind) []archive.Document {
 	t.Helper()
 	p, err := e.vault.List(context.Background(), citizen, archive.ListQuery{OwnerID: citizen.Subject, Limit: 1000}, archive.Access{})
 	wantCode(t, err, "")
 	var out []archive.Document
 	for _, d := range p.Documents {
-		if d.IssuedBy != nil && d.IssuedBy.Kind == archive.IssueResult {
+		if d.IssuedBy != nil && d.IssuedBy.Kind == kind {
 			out = append(out, d)
 		}
 	}
@@ -167,7 +168,7 @@ func testIssueResult(t *testing.T, e *resultEnv) {
 		_, err := e.wf.IssueResult(ctx, c.who, v.Code, 0)
 		wantCode(t, err, c.code)
 	}
-	if got := e.issued(t); len(got) != 0 {
+	if got := e.papers(t, archive.IssueResult); len(got) != 0 {
 		t.Fatalf("refused callers issued %d papers", len(got))
 	}
 	e.clock.Add(time.Hour)
@@ -185,7 +186,7 @@ func testIssueResult(t *testing.T, e *resultEnv) {
 	if last.Action != workflow.ActionSign || last.Actor != leader.Subject || !strings.Contains(last.Note, "0001/2026/KS") {
 		t.Fatalf("trail entry %+v", last)
 	}
-	docs := e.issued(t)
+	docs := e.papers(t, archive.IssueResult)
 	if len(docs) != 1 {
 		t.Fatalf("%d results in the vault, want 1", len(docs))
 	}
@@ -224,7 +225,7 @@ func testIssueResult(t *testing.T, e *resultEnv) {
 	if again.Rev != r.Rev || again.Result.DocumentID != res.DocumentID {
 		t.Fatalf("second call changed the dossier: rev %d→%d", r.Rev, again.Rev)
 	}
-	if n := len(e.issued(t)); n != 1 {
+	if n := len(e.papers(t, archive.IssueResult)); n != 1 {
 		t.Fatalf("%d results after the second call", n)
 	}
 	_, err = e.wf.IssueResult(ctx, head, v.Code, 0)
@@ -276,7 +277,7 @@ func TestIssueResultRetry(t *testing.T) {
 	if got.State() != v.State() || len(got.Trail) != len(v.Trail) || got.Result == nil || got.Result.DocumentID != "" {
 		t.Fatalf("after Gotenberg down: state %s trail %d result %+v", got.State(), len(got.Trail), got.Result)
 	}
-	if n := len(e.issued(t)); n != 0 {
+	if n := len(e.papers(t, archive.IssueResult)); n != 0 {
 		t.Fatalf("%d papers issued with Gotenberg down", n)
 	}
 	number := got.Result.Number
@@ -287,7 +288,7 @@ func TestIssueResultRetry(t *testing.T) {
 	e.rebuild()
 	_, err = e.wf.IssueResult(ctx, leader, v.Code, 0)
 	wantCode(t, err, "crash")
-	first := e.issued(t)
+	first := e.papers(t, archive.IssueResult)
 	if len(first) != 1 {
 		t.Fatalf("%d papers after the crash", len(first))
 	}
@@ -298,7 +299,7 @@ func TestIssueResultRetry(t *testing.T) {
 	if r.Status != workflow.StatusResolved || r.Result.Number != number || r.Result.DocumentID != first[0].ID {
 		t.Fatalf("after the retry: status %s result %+v, first paper %s", r.Status, r.Result, first[0].ID)
 	}
-	if n := len(e.issued(t)); n != 1 {
+	if n := len(e.papers(t, archive.IssueResult)); n != 1 {
 		t.Fatalf("%d papers after the retry", n)
 	}
 }
