@@ -245,3 +245,64 @@ func (s *Service) renderResult(ctx context.Context, d Dossier, kind resultKind, 
 
 // resultFileName is the file name of a dossier's result.
 func resultFileName(d Dossier) string { return "ket-qua-" + d.Code + ".pdf" }
+
+// ResultView is a dossier's issued result with its current status in the
+// vault: the agency may have revoked or superseded it since.
+type ResultView struct {
+	IssuedResult
+	// Status is the paper's status today (valid, revoked, superseded,
+	// expired); StatusLabel says it in Vietnamese.
+	Status      archive.Status        `json:"status"`
+	StatusLabel string                `json:"statusLabel"`
+	Change      *archive.StatusChange `json:"statusChange,omitempty"`
+}
+
+// paperStatusLabel is a paper's status as people read it.
+func paperStatusLabel(st archive.Status) string {
+	switch st {
+	case archive.StatusValid:
+		return "Còn hiệu lực"
+	case archive.StatusRevoked:
+		return "Đã bị thu hồi"
+	case archive.StatusSuperseded:
+		return "Đã bị thay thế"
+	case archive.StatusExpired:
+		return "Hết hiệu lực"
+	}
+	return string(st)
+}
+
+// Result returns the result a dossier issued with its status read from the
+// vault now, as the caller: the applicant reads their own paper, staff of
+// the dossier's agencies read it with the dossier as purpose (the read is
+// in the applicant's ledger, as every staff read is). It is a call of its
+// own, not part of every dossier view: a view is built for listings too,
+// and reading the vault there would cost a read and a ledger entry per
+// dossier listed.
+//
+// NotFound "result_not_issued" when the dossier has issued no paper (yet);
+// load's errors; the vault's (a representative, who may not read the
+// applicant's vault, gets its NotFound).
+func (s *Service) Result(ctx context.Context, a archive.Actor, code string) (ResultView, error) {
+	d, _, err := s.load(ctx, a, code)
+	if err != nil {
+		return ResultView{}, err
+	}
+	if d.Result == nil || d.Result.DocumentID == "" {
+		return ResultView{}, kerr.New(kerr.NotFound, "result_not_issued", "Hồ sơ chưa có giấy tờ kết quả được cấp.", "dossier %s has issued no result", code)
+	}
+	if s.results == nil || s.results.Vault == nil {
+		return ResultView{}, kerr.New(kerr.Unavailable, "vault_unavailable", "Chưa đọc được tình trạng giấy tờ kết quả; vui lòng thử lại sau.",
+			"workflow.Config.Results.Vault is not set")
+	}
+	acc := archive.Access{Dossier: d.Code}
+	if a.Role != archive.RoleCitizen {
+		acc.Purpose = "Xem tình trạng giấy tờ kết quả của hồ sơ " + d.Code
+	}
+	doc, err := s.results.Vault.Get(ctx, a, d.Result.DocumentID, acc)
+	if err != nil {
+		return ResultView{}, err
+	}
+	st := doc.EffectiveStatus(archive.DateOf(s.now().In(Vietnam)))
+	return ResultView{IssuedResult: *d.Result, Status: st, StatusLabel: paperStatusLabel(st), Change: doc.StatusChange}, nil
+}
