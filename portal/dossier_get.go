@@ -9,7 +9,7 @@ import (
 // or representative, and to the staff of its agencies, who say why they
 // read it (?purpose=, as for a citizen's papers).
 func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
-	wf, code, err := s.dossierRead(r, "xem hồ sơ")
+	wf, code, _, err := s.dossierRead(r, "xem hồ sơ")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

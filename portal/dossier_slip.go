@@ -16,7 +16,7 @@ import (
 // the purpose as when they read the dossier. The slip is made from the
 // dossier's trail, so printing it again later gives the same slip.
 func (s *Server) getDossierSlip(w http.ResponseWriter, r *http.Request) {
-	wf, code, err := s.dossierRead(r, "in phiếu của hồ sơ")
+	wf, code, _, err := s.dossierRead(r, "in phiếu của hồ sơ")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -29,24 +29,24 @@ func (s *Server) getDossierSlip(w http.ResponseWriter, r *http.Request) {
 // dossierRead reads what a read of one dossier needs: the service, the
 // {code} and, from staff and admin, the purpose of the read (400
 // purpose_required without one; what is the read, in Vietnamese).
-func (s *Server) dossierRead(r *http.Request, what string) (*workflow.Service, string, error) {
+func (s *Server) dossierRead(r *http.Request, what string) (*workflow.Service, string, string, error) {
 	wf, q, err := s.workflowQuery(r, "purpose")
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	code, err := dossierCode(r)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	purpose, err := input.TextParam(q, "purpose", 500)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	if actorOf(r).Role != archive.RoleCitizen && purpose == "" {
-		return nil, "", kerr.New(kerr.Invalid, "purpose_required", "Cán bộ cần nêu mục đích "+what+" (tham số purpose).",
+		return nil, "", "", kerr.New(kerr.Invalid, "purpose_required", "Cán bộ cần nêu mục đích "+what+" (tham số purpose).",
 			"staff and admin must give the purpose of reading a dossier")
 	}
-	return wf, code, nil
+	return wf, code, purpose, nil
 }
 
 // writePDF answers with a printed PDF as an attachment named name, read

@@ -70,6 +70,8 @@ type envOptions struct {
 	blobs func(*storage.Bucket) archive.Blobs
 	// printer prints the dossiers' slips (none: converter_unavailable).
 	printer workflow.Printer
+	// results, when set, gives the workflow's Results over the vault.
+	results func(*archive.Service) *workflow.Results
 }
 
 // newEnv starts the server with the default catalogue loaded and tokens for
@@ -112,7 +114,11 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 		o.portal.Forms.SetStore(store)
 	}
 	if o.portal.Workflow == nil {
-		o.portal.Workflow = workflow.New(workflow.Config{Store: store, Vault: vault, Forms: o.portal.Forms, Printer: o.printer, Log: log})
+		var results *workflow.Results
+		if o.results != nil {
+			results = o.results(vault)
+		}
+		o.portal.Workflow = workflow.New(workflow.Config{Store: store, Vault: vault, Forms: o.portal.Forms, Printer: o.printer, Log: log, Results: results})
 		if _, err := o.portal.Workflow.LoadCatalog(ctx, admin, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
 			t.Fatalf("load the workflow catalogue: %v", err)
 		}

@@ -486,6 +486,18 @@ func privacyRows() []privacyRow {
 			{name: "A's dossier", inputs: []string{"path.code"}, req: func(f *fixture) call { return jsonCall("POST", dossier(f)+"/actions", `{"action":"submit"}`) },
 				ok: 200, shows: text(`"status":"awaiting_intake"`), status: 404, code: "dossier_not_found"},
 		}},
+		{op: "issueDossierResult", cases: []privacyCase{
+			// A's dossier is not approved: A gets the state machine's
+			// refusal, B the dossier's absence.
+			{name: "A's dossier", inputs: []string{"path.code"}, req: func(f *fixture) call { return call{method: "POST", path: dossier(f) + "/result"} },
+				ok: 409, shows: text("illegal_transition"), status: 404, code: "dossier_not_found"},
+		}},
+		{op: "getDossierResult", cases: []privacyCase{
+			// Nothing issued yet: A learns that of A's dossier, B that
+			// there is no such dossier.
+			{name: "A's dossier", inputs: []string{"path.code"}, req: func(f *fixture) call { return getCall(dossier(f) + "/result") },
+				ok: 404, shows: text("result_not_issued"), status: 404, code: "dossier_not_found"},
+		}},
 	}
 }
 

@@ -85,6 +85,8 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/dossiers/{code}/actions", handle: s.actOnDossier},
 		{method: "GET", path: "/api/v1/dossiers/{code}/slips/{kind}", handle: s.getDossierSlip},
 		{method: "GET", path: "/api/v1/dossier-book", handle: s.getDossierBook},
+		{method: "POST", path: "/api/v1/dossiers/{code}/result", handle: s.issueDossierResult},
+		{method: "GET", path: "/api/v1/dossiers/{code}/result", handle: s.getDossierResult},
 		{method: "GET", path: "/api/v1/public/dossiers/{code}", handle: s.lookupDossier, public: true},
 
 		{method: "GET", path: "/api/v1/forms", handle: s.listForms},

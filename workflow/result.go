@@ -274,8 +274,9 @@ func paperStatusLabel(st archive.Status) string {
 
 // Result returns the result a dossier issued with its status read from the
 // vault now, as the caller: the applicant reads their own paper, staff of
-// the dossier's agencies read it with the dossier as purpose (the read is
-// in the applicant's ledger, as every staff read is). It is a call of its
+// the dossier's agencies read it for the purpose they give (required for
+// them: Invalid "purpose_required"), recorded with the dossier in the
+// applicant's ledger, as every staff read is. It is a call of its
 // own, not part of every dossier view: a view is built for listings too,
 // and reading the vault there would cost a read and a ledger entry per
 // dossier listed.
@@ -283,7 +284,7 @@ func paperStatusLabel(st archive.Status) string {
 // NotFound "result_not_issued" when the dossier has issued no paper (yet);
 // load's errors; the vault's (a representative, who may not read the
 // applicant's vault, gets its NotFound).
-func (s *Service) Result(ctx context.Context, a archive.Actor, code string) (ResultView, error) {
+func (s *Service) Result(ctx context.Context, a archive.Actor, code, purpose string) (ResultView, error) {
 	d, _, err := s.load(ctx, a, code)
 	if err != nil {
 		return ResultView{}, err
@@ -295,11 +296,7 @@ func (s *Service) Result(ctx context.Context, a archive.Actor, code string) (Res
 		return ResultView{}, kerr.New(kerr.Unavailable, "vault_unavailable", "Chưa đọc được tình trạng giấy tờ kết quả; vui lòng thử lại sau.",
 			"workflow.Config.Results.Vault is not set")
 	}
-	acc := archive.Access{Dossier: d.Code}
-	if a.Role != archive.RoleCitizen {
-		acc.Purpose = "Xem tình trạng giấy tờ kết quả của hồ sơ " + d.Code
-	}
-	doc, err := s.results.Vault.Get(ctx, a, d.Result.DocumentID, acc)
+	doc, err := s.results.Vault.Get(ctx, a, d.Result.DocumentID, archive.Access{Purpose: purpose, Dossier: d.Code})
 	if err != nil {
 		return ResultView{}, err
 	}

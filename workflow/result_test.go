@@ -233,25 +233,27 @@ func testIssueResult(t *testing.T, e *resultEnv) {
 
 	// The result's status, read through the vault: valid, then revoked by
 	// the ward.
-	rv, err := e.wf.Result(ctx, citizen, v.Code)
+	rv, err := e.wf.Result(ctx, citizen, v.Code, "")
 	wantCode(t, err, "")
 	if rv.Status != archive.StatusValid || rv.StatusLabel != "Còn hiệu lực" || rv.DocumentID != d.ID || rv.Number != res.Number {
 		t.Fatalf("result view %+v", rv)
 	}
-	_, err = e.wf.Result(ctx, stranger, v.Code)
+	_, err = e.wf.Result(ctx, stranger, v.Code, "")
 	wantCode(t, err, "dossier_not_found")
 	if _, err := e.vault.Revoke(ctx, archive.Actor{Subject: leader.Subject, Role: archive.RoleStaff, Agency: ward}, d.ID, "Cấp nhầm thông tin"); err != nil {
 		t.Fatal(err)
 	}
+	_, err = e.wf.Result(ctx, desk, v.Code, "")
+	wantCode(t, err, "purpose_required")
 	for _, who := range []archive.Actor{citizen, desk} {
-		rv, err = e.wf.Result(ctx, who, v.Code)
+		rv, err = e.wf.Result(ctx, who, v.Code, "Trả kết quả")
 		wantCode(t, err, "")
 		if rv.Status != archive.StatusRevoked || rv.StatusLabel != "Đã bị thu hồi" || rv.Change == nil || rv.Change.Reason != "Cấp nhầm thông tin" {
 			t.Fatalf("after the revocation, %s reads %+v", who.Subject, rv)
 		}
 	}
 	other := e.approved(t)
-	_, err = e.wf.Result(ctx, citizen, other.Code)
+	_, err = e.wf.Result(ctx, citizen, other.Code, "")
 	wantCode(t, err, "result_not_issued")
 }
 

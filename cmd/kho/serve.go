@@ -132,12 +132,12 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{err}
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, log)
+	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, &results, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, rs *serveResults, log *slog.Logger) (err error) {
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
 	// One pool for every PDF parse of the process: their estimated memory
@@ -156,7 +156,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if err != nil {
 		return err
 	}
-	// The converter and templates print the dossiers' slips (and results).
+	// The converter and templates print the dossiers' slips and results.
 	docs, err := dc.build(startCtx, log)
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if _, err := calendars.LoadShipped(startCtx); err != nil {
 		return err
 	}
-	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, log, printerSeam(docs), deadlineSeams(calendars, notes))
+	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, log, printerSeam(docs), resultsSeam(rs.build(docs, signingCfg, vault, log)), deadlineSeams(calendars, notes))
 	if err != nil {
 		return err
 	}

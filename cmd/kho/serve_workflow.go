@@ -43,3 +43,9 @@ func printerSeam(docs *documents) func(*workflow.Config) {
 		c.Printer = workflow.ConvertPrinter{Templates: docs.templates, Converter: docs.converter, PublicURL: docs.publicURL}
 	}
 }
+
+// resultsSeam makes and issues the dossiers' results with results
+// (serveResults.build; nil: the sign action issues no paper).
+func resultsSeam(results *workflow.Results) func(*workflow.Config) {
+	return func(c *workflow.Config) { c.Results = results }
+}
