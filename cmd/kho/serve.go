@@ -69,7 +69,9 @@ token (NAME='pkcs11:token=LABEL;object=KEY?module-path=LIB' with
 --sign-key-pin-file NAME=FILE), or a credential on a remote signing service
 (NAME=csc:https://HOST/csc/v2#CREDENTIAL with --sign-key-token-file and
 --sign-key-pin-file). --tsa URL is the time-stamp authority for B-T and
-above.
+above. --result-leader-key SUBJECT=NAME and --result-seal-key CODE=NAME
+name the keys that sign dossiers' results: the leader's personal key, then
+the agency's seal (docs/deployment.md).
 
 The shipped eForm definitions are published at start-up, then every
 *.json definition of --forms DIR; a file that does not parse stops the
