@@ -40,6 +40,9 @@ type IssuedResult struct {
 // order. Errors are kerr errors (Permission when the leader has no key,
 // Unavailable when a key or the time-stamp authority cannot be reached).
 type ResultSigner interface {
+	// Ready says, before anything is made, whether r can be signed: the
+	// errors SignResult would give for a missing key.
+	Ready(r SignRequest) error
 	SignResult(ctx context.Context, r SignRequest, pdf []byte) ([]byte, error)
 }
 
@@ -135,6 +138,10 @@ func (s *Service) IssueResult(ctx context.Context, a archive.Actor, code string,
 	if r.Converter == nil || (reflect.ValueOf(r.Converter).Kind() == reflect.Pointer && reflect.ValueOf(r.Converter).IsNil()) {
 		return View{}, errNoConverter("no converter configured (kho serve --gotenberg-url)")
 	}
+	sr := SignRequest{Agency: d.HandlingAgency, AgencyName: d.HandlingAgencyName, Leader: a.Subject, LeaderName: staff.Name, Dossier: d.Code}
+	if err := r.Signer.Ready(sr); err != nil {
+		return View{}, err
+	}
 	proc, err := s.getProcedure(ctx, d.Procedure)
 	if err != nil {
 		return View{}, err
@@ -152,8 +159,8 @@ func (s *Service) IssueResult(ctx context.Context, a archive.Actor, code string,
 	if err != nil {
 		return View{}, err
 	}
-	signed, err := r.Signer.SignResult(ctx, SignRequest{Agency: d.HandlingAgency, AgencyName: d.HandlingAgencyName,
-		Leader: a.Subject, LeaderName: staff.Name, Dossier: d.Code, Number: d.Result.Number}, page)
+	sr.Number = d.Result.Number
+	signed, err := r.Signer.SignResult(ctx, sr, page)
 	if err != nil {
 		return View{}, err
 	}

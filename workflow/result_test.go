@@ -272,7 +272,8 @@ func (f *failingIssue) Issue(ctx context.Context, a archive.Actor, r archive.Iss
 	return archive.Document{}, kerr.New(kerr.Unavailable, "crash", "Mất kết nối.", "the process died after the issue")
 }
 
-// TestIssueResultRetry: Gotenberg down or no converter is Unavailable
+// TestIssueResultRetry: a leader without a key or an agency without a
+// seal is refused with the dossier unchanged; Gotenberg down or no converter is Unavailable
 // converter_unavailable and leaves the dossier approved with nothing
 // issued (its number reserved); a retry issues under that number. A
 // failure after the vault stored the paper, retried, issues one paper.
@@ -281,6 +282,25 @@ func TestIssueResultRetry(t *testing.T) {
 	base := newEnv(t)
 	e := newResultEnv(t, base, base.store)
 	v := e.approved(t)
+	// No key for the leader, or no seal: refused before anything changes.
+	keys := e.results.Signer
+	p := e.pki
+	for _, c := range []struct {
+		ks   *workflow.KeySigner
+		code string
+	}{
+		{&workflow.KeySigner{Seals: map[string]signing.KeySource{ward: pkiKey(t, p, pki.Seal)}}, "leader_key_missing"},
+		{&workflow.KeySigner{Leaders: map[string]signing.KeySource{leader.Subject: pkiKey(t, p, pki.Personal)}}, "seal_key_missing"},
+	} {
+		e.results.Signer = c.ks
+		e.rebuild()
+		_, err := e.wf.IssueResult(ctx, leader, v.Code, 0)
+		wantCode(t, err, c.code)
+		if got, _ := e.wf.Get(ctx, leader, v.Code); got.Rev != v.Rev || got.Result != nil {
+			t.Fatalf("%s changed the dossier: rev %d→%d, result %+v", c.code, v.Rev, got.Rev, got.Result)
+		}
+	}
+	e.results.Signer = keys
 	good := e.results.Converter
 	e.results.Converter = nil
 	e.rebuild()

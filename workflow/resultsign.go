@@ -29,21 +29,29 @@ type KeySigner struct {
 
 var _ ResultSigner = (*KeySigner)(nil)
 
+// Ready is Permission "leader_key_missing" when r.Leader has no key,
+// Unavailable "seal_key_missing" when r.Agency has no seal.
+func (k *KeySigner) Ready(r SignRequest) error {
+	if k.Leaders[r.Leader] == nil {
+		return kerr.New(kerr.Permission, "leader_key_missing",
+			"Lãnh đạo ký duyệt chưa được cấu hình chữ ký số cá nhân trên hệ thống.", "no personal key for leader %q", r.Leader)
+	}
+	if k.Seals[r.Agency] == nil {
+		return kerr.New(kerr.Unavailable, "seal_key_missing",
+			"Cơ quan chưa được cấu hình con dấu số (chữ ký số của cơ quan) trên hệ thống.", "no seal key for agency %q", r.Agency)
+	}
+	return nil
+}
+
 // SignResult signs pdf with r.Leader's key, then with r.Agency's seal.
 // Permission "leader_key_missing" when the leader has no key; Unavailable
 // "seal_key_missing" when the agency has no seal; the signer's errors
 // otherwise.
 func (k *KeySigner) SignResult(ctx context.Context, r SignRequest, pdf []byte) ([]byte, error) {
-	leader, ok := k.Leaders[r.Leader]
-	if !ok || leader == nil {
-		return nil, kerr.New(kerr.Permission, "leader_key_missing",
-			"Lãnh đạo ký duyệt chưa được cấu hình chữ ký số cá nhân trên hệ thống.", "no personal key for leader %q", r.Leader)
+	if err := k.Ready(r); err != nil {
+		return nil, err
 	}
-	seal, ok := k.Seals[r.Agency]
-	if !ok || seal == nil {
-		return nil, kerr.New(kerr.Unavailable, "seal_key_missing",
-			"Cơ quan chưa được cấu hình con dấu số (chữ ký số của cơ quan) trên hệ thống.", "no seal key for agency %q", r.Agency)
-	}
+	leader, seal := k.Leaders[r.Leader], k.Seals[r.Agency]
 	level := signing.LevelBB
 	if k.TSAURL != "" {
 		level = signing.LevelBT
