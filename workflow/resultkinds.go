@@ -9,6 +9,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/convert"
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -173,7 +174,7 @@ func householdBusiness(d Dossier, h convert.ResultHeader) any {
 		OwnerBirthDate: f.date("ngaySinhChuHo"), OwnerSex: sex(f.str("gioiTinhChuHo")),
 		OwnerEthnicity: f.str("danTocChuHo"), OwnerNationality: f.str("quocTichChuHo")}
 	if v := f.str("vonKinhDoanh"); v != "" {
-		b.Capital = v + " đồng"
+		b.Capital = forms.GroupThousands(v) + " đồng"
 	}
 	if rows, ok := f["nganhNghe"].([]any); ok {
 		for _, r := range rows {
