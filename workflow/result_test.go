@@ -178,7 +178,7 @@ func testIssueResult(t *testing.T, e *resultEnv) {
 	}
 	e.clock.Add(time.Hour)
 	// Through Act, as the API's sign action goes.
-	r, err := retryConverter(t, func() (workflow.View, error) {
+	r, err := retryIssue(t, func() (workflow.View, error) {
 		return e.wf.Act(ctx, leader, v.Code, workflow.ActInput{Action: workflow.ActionSign})
 	})
 	wantCode(t, err, "")
@@ -338,7 +338,7 @@ func TestIssueResultRetry(t *testing.T) {
 	fail := &failingIssue{ResultVault: e.vault}
 	e.results.Vault = fail
 	e.rebuild()
-	_, err = retryConverter(t, func() (workflow.View, error) { return e.wf.IssueResult(ctx, leader, v.Code, 0) })
+	_, err = retryIssue(t, func() (workflow.View, error) { return e.wf.IssueResult(ctx, leader, v.Code, 0) })
 	wantCode(t, err, "crash")
 	first := e.papers(t, archive.IssueResult)
 	if len(first) != 1 {
@@ -346,7 +346,7 @@ func TestIssueResultRetry(t *testing.T) {
 	}
 	e.results.Vault = e.vault
 	e.rebuild()
-	r, err := retryConverter(t, func() (workflow.View, error) { return e.wf.IssueResult(ctx, leader, v.Code, 0) })
+	r, err := retryIssue(t, func() (workflow.View, error) { return e.wf.IssueResult(ctx, leader, v.Code, 0) })
 	wantCode(t, err, "")
 	if r.Status != workflow.StatusResolved || r.Result.Number != number || r.Result.DocumentID != first[0].ID {
 		t.Fatalf("after the retry: status %s result %+v, first paper %s", r.Status, r.Result, first[0].ID)
@@ -409,7 +409,7 @@ func TestIssueOtherResults(t *testing.T) {
 			v := newDossier(t, c.procedure)
 			c.fill(t, v)
 			v = e.approve(t, v)
-			r, err := retryConverter(t, func() (workflow.View, error) { return e.wf.IssueResult(ctx, leader, v.Code, 0) })
+			r, err := retryIssue(t, func() (workflow.View, error) { return e.wf.IssueResult(ctx, leader, v.Code, 0) })
 			wantCode(t, err, "")
 			if r.Result.TypeCode != c.typeCode || r.Result.Number != c.number {
 				t.Fatalf("result %+v", r.Result)
@@ -455,19 +455,18 @@ func pdfText(t *testing.T, b []byte) string {
 	return string(out)
 }
 
-// retryConverter calls issue again, up to twice, while it fails with
+// retryIssue calls issue again (retryConverter), while it fails with
 // converter_failed: the test Gotenberg restarts Chromium when its health
 // check times out on a loaded machine, failing the conversion in flight.
 // A retry is what a client does with a 503, and IssueResult is made for
 // it (one number, one paper).
-func retryConverter(t testing.TB, issue func() (workflow.View, error)) (workflow.View, error) {
+func retryIssue(t testing.TB, issue func() (workflow.View, error)) (workflow.View, error) {
 	t.Helper()
-	for i := 0; ; i++ {
-		v, err := issue()
-		if ke := kerr.Outer(err); i == 2 || ke == nil || ke.Code != "converter_failed" {
-			return v, err
-		}
-		t.Logf("Gotenberg failed (%v); retrying", err)
-		time.Sleep(2 * time.Second)
-	}
+	var v workflow.View
+	err := retryConverter(t, func() error {
+		var err error
+		v, err = issue()
+		return err
+	})
+	return v, err
 }
