@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,12 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/pdfobj"
+	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/storage"
+	"github.com/kho-vn/kho/storage/localfs"
+	"github.com/kho-vn/kho/storage/mongo"
+	"github.com/kho-vn/kho/storage/s3"
+	"github.com/kho-vn/kho/storage/sqlite"
 	"github.com/kho-vn/kho/workflow"
 )
 
@@ -55,12 +61,21 @@ import (
 //	KHO_BENCH_SUPPLEMENT percent of dossiers with a supplement round (default 10)
 //	KHO_BENCH_DEPLOY     embedded or minio+ferretdb (default both)
 //	KHO_BENCH_CODES      file to append each submitted dossier's code to (for the HTTP load tool)
+//	KHO_BENCH_SHARED_DATA  embedded: use this data folder (DIR/kho.db, DIR/blobs), the
+//	                     one a `kho serve --data DIR` serves, instead of a new one
+//	KHO_BENCH_SHARED_DB  minio+ferretdb: use this database and the S3 bucket of
+//	                     KHO_BENCH_SHARED_BUCKET (those of a `kho serve --mongo-db
+//	                     --s3-bucket`), left in place afterwards
+//
+// scripts/bench-dossiers.sh runs it beside `kho serve` on the same stores
+// while vegeta sends the public lookups through HTTP.
 func BenchmarkDossierDay(b *testing.B) {
 	cfg := dayConfigFromEnv(b)
 	for _, dep := range deployments {
 		if only := os.Getenv("KHO_BENCH_DEPLOY"); only != "" && only != dep.name {
 			continue
 		}
+		dep = sharedDeployment(dep)
 		b.Run(dep.name, func(b *testing.B) {
 			d := newDay(b, dep, cfg)
 			for b.Loop() {
@@ -68,6 +83,45 @@ func BenchmarkDossierDay(b *testing.B) {
 			}
 		})
 	}
+}
+
+// sharedDeployment opens the stores a kho serve serves when
+// KHO_BENCH_SHARED_* name them, else returns dep as it is.
+func sharedDeployment(dep deployment) deployment {
+	switch {
+	case dep.name == "embedded" && os.Getenv("KHO_BENCH_SHARED_DATA") != "":
+		dir := os.Getenv("KHO_BENCH_SHARED_DATA")
+		dep.open = func(b *testing.B) (storage.Driver, metaStore) {
+			ctx := context.Background()
+			d, err := localfs.New(filepath.Join(dir, "blobs"))
+			if err != nil {
+				b.Fatalf("localfs: %v", err)
+			}
+			st, err := sqlite.Open(ctx, filepath.Join(dir, "kho.db"))
+			if err != nil {
+				b.Fatalf("sqlite: %v", err)
+			}
+			b.Cleanup(func() { st.Close(context.Background()) })
+			return d, st
+		}
+	case dep.name != "embedded" && os.Getenv("KHO_BENCH_SHARED_DB") != "":
+		dep.open = func(b *testing.B) (storage.Driver, metaStore) {
+			ctx := context.Background()
+			cfg := testenv.S3(b)
+			d, err := s3.New(ctx, s3.Config{Endpoint: cfg.Endpoint, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
+				Bucket: os.Getenv("KHO_BENCH_SHARED_BUCKET"), CreateBucket: true})
+			if err != nil {
+				b.Fatalf("s3: %v", err)
+			}
+			st, err := mongo.Open(ctx, testenv.MongoURI(b), os.Getenv("KHO_BENCH_SHARED_DB"))
+			if err != nil {
+				b.Fatalf("mongo: %v", err)
+			}
+			b.Cleanup(func() { st.Close(context.Background()) })
+			return d, st
+		}
+	}
+	return dep
 }
 
 // dayConfig is the size and mix of a simulated day.
