@@ -154,7 +154,7 @@ for dep in $DEPLOYS; do
 		>"$OUT/dossier-day-$name.txt" 2>&1 &
 	bench_pid=$!
 	# Wait for some submitted dossiers (or the day's end) before looking them up.
-	want=$((DOSSIERS < 500 ? DOSSIERS : 500))
+	want=$((DOSSIERS / 4 < 500 ? (DOSSIERS + 3) / 4 : 500))
 	while kill -0 "$bench_pid" 2>/dev/null && (($(wc -l <"$WORK/codes-$name.txt") < want)); do sleep 0.5; done
 	if kill -0 "$bench_pid" 2>/dev/null; then
 		sed "s|^|GET $base/api/v1/public/dossiers/|" "$WORK/codes-$name.txt" >"$WORK/targets-$name.txt"
