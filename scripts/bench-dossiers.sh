@@ -52,11 +52,13 @@ log() { printf 'bench-dossiers: %s\n' "$*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # Open files: each of vegeta's connections is one on each side.
-want=65536
-if ! ulimit -n "$want" 2>/dev/null; then
-	hard=$(ulimit -Hn)
-	ulimit -n "$hard"
-	log "ulimit -n is capped at $hard: fewer than $CONNS connections may open on each side"
+# vegeta and kho serve are two processes here, each with its own limit;
+# each needs CONNS descriptors and some to spare.
+if ! ulimit -n 65536 2>/dev/null; then
+	ulimit -n "$(ulimit -Hn)"
+	if (($(ulimit -n) < CONNS + 1024)); then
+		log "ulimit -n is capped at $(ulimit -n): fewer than $CONNS connections can open"
+	fi
 fi
 log "ulimit -n $(ulimit -n)"
 
@@ -141,16 +143,16 @@ for dep in $DEPLOYS; do
 	esac
 	: >"$WORK/codes-$name.txt"
 	log "$dep: kho serve on $base; load average $(load)"
-	"$WORK/kho" serve --addr "127.0.0.1:$port" --max-conns $((CONNS + 256)) --conn-limit-exempt 127.0.0.0/8 "${args[@]}" >"$OUT/dossier-day-$name-serve.log" 2>&1 &
+	"$WORK/kho" serve --addr "127.0.0.1:$port" --max-conns $((CONNS + 256)) --conn-limit-exempt 127.0.0.0/8 "${args[@]}" >"$WORK/serve-$name.log" 2>&1 &
 	SERVE_PID=$!
 	for _ in $(seq 100); do
 		curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-		kill -0 "$SERVE_PID" 2>/dev/null || { tail -n 20 "$OUT/dossier-day-$name-serve.log" >&2; exit 1; }
+		kill -0 "$SERVE_PID" 2>/dev/null || { tail -n 20 "$WORK/serve-$name.log" >&2; exit 1; }
 		sleep 0.2
 	done
 
 	log "$dep: the day (${DOSSIERS} dossiers) through BenchmarkDossierDay"
-	env "${benchenv[@]}" go test -run '^$' -bench "DossierDay/$dep\$" -benchtime 1x -timeout 3h ./bench \
+	env "${benchenv[@]}" go test -run '^$' -bench "DossierDay/${dep//+/[+]}\$" -benchtime 1x -timeout 3h ./bench \
 		>"$OUT/dossier-day-$name.txt" 2>&1 &
 	bench_pid=$!
 	# Wait for some submitted dossiers (or the day's end) before looking them up.
@@ -182,6 +184,16 @@ for dep in $DEPLOYS; do
 	kill "$SERVE_PID"
 	wait "$SERVE_PID" || true
 	SERVE_PID=
+	# kho serve's log has a line per request: keep the rest, the count of
+	# each status, and one failure of each error code.
+	{
+		grep -v -e ' msg=request ' -e ' msg="request failed" ' "$WORK/serve-$name.log" || true
+		echo "# requests by status:"
+		grep -o ' msg=request .* status=[0-9]*' "$WORK/serve-$name.log" | sed 's/.* status=//' | sort | uniq -c || true
+		echo "# one failure of each code:"
+		grep ' msg="request failed" ' "$WORK/serve-$name.log" | sed -n 's/.* code=\([^ ]*\).*/\1\t&/p' |
+			awk -F'\t' '!seen[$1]++ { print $2 }' | cut -c1-600 || true
+	} >"$OUT/dossier-day-$name-serve.txt"
 	((rc == 0)) || { log "$dep: the benchmark failed (exit $rc); see $OUT/dossier-day-$name.txt"; exit "$rc"; }
 	log "$dep: done; load average $(load)"
 done
