@@ -335,6 +335,7 @@ const (
 	ActionProfile  Action = "profile"  // the owner's record (name, identity paper)
 	ActionStats    Action = "stats"    // the owner's storage and reuse statistics
 	ActionLedger   Action = "ledger"   // the owner's access ledger
+	ActionDossier  Action = "dossier"  // a dossier of the owner's, read by staff (RecordDossierRead)
 )
 
 // Label is the action as a person reads it, in Vietnamese; an action this
@@ -375,6 +376,8 @@ func (a Action) Label() string {
 		return "Xem thống kê kho dữ liệu"
 	case ActionLedger:
 		return "Xem nhật ký truy cập"
+	case ActionDossier:
+		return "Xem hồ sơ thủ tục hành chính"
 	}
 	return string(a)
 }

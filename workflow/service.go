@@ -24,6 +24,7 @@ type Vault interface {
 	Put(ctx context.Context, a archive.Actor, nd archive.NewDocument) (archive.Document, error)
 	ReuseVersion(ctx context.Context, a archive.Actor, id string, r archive.ReuseRequest) (archive.ReuseRecord, archive.Version, error)
 	FormSource(a archive.Actor, acc archive.Access) forms.Vault
+	ReadLedger
 }
 
 var _ Vault = (*archive.Service)(nil)
