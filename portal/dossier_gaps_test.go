@@ -2,10 +2,12 @@ package portal_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"testing"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
 )
 
 // dossierReads returns the "dossier" entries of owner's ledger.
@@ -71,5 +73,66 @@ func TestDossierReadLedger(t *testing.T) {
 	// Another citizen's ledger holds nothing of it.
 	if got := e.dossierReads(t, ownerB); len(got) != 0 {
 		t.Errorf("B's ledger has A's dossier reads: %+v", got)
+	}
+}
+
+// TestDossierUploadOpensVault: a desk officer of the receiving agency
+// storing a component for an applicant who has no vault yet opens it (a
+// person by identity number, an organisation by its code), as an agency
+// issuing a paper does; a citizen applying as a representative does not,
+// and the applicant's vault stays unopened.
+func TestDossierUploadOpensVault(t *testing.T) {
+	e := newEnv(t)
+	st := e.directory()
+	const (
+		person = "001088000777"
+		org    = "0312345678"
+		other  = "002077000555"
+	)
+	ctx := context.Background()
+	admin := archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}
+	owner := func(id string) (archive.Owner, error) {
+		return e.vault.Owner(ctx, admin, id, archive.Access{Purpose: "kiểm thử"})
+	}
+	create := func(token, body string) string {
+		var d struct{ Code string }
+		e.do(call{method: "POST", path: "/api/v1/dossiers", token: token, contentType: "application/json", body: []byte(body)}).
+			want(t, 201, "").json(t, &d)
+		return d.Code
+	}
+	upload := func(token, code string) result {
+		return e.do(call{method: "POST", path: "/api/v1/dossiers/" + code + "/components/GIAY_CHUNG_SINH/file?filename=gcs.pdf", token: token,
+			contentType: "application/pdf", body: pdf("giấy chứng sinh")})
+	}
+	// A citizen as representative of someone without a vault: refused, nothing opened.
+	code := create(e.citizenB, `{"procedure":"DANG_KY_KHAI_SINH","applicant":{"kind":"individual","id":"`+other+`","name":"Vũ Văn Năm"},`+
+		`"representative":{"kind":"individual","id":"`+ownerB+`","name":"Lê Văn Bê","authorization":"Giấy ủy quyền số 7/2026"}}`)
+	upload(e.citizenB, code).want(t, 403, "not_own_vault")
+	if _, err := owner(other); !errors.Is(err, &kerr.Error{Code: "owner_not_found"}) {
+		t.Fatalf("the representative's refused upload: owner %s: %v, want owner_not_found", other, err)
+	}
+	for _, w := range []struct {
+		kind, id string
+		want     archive.OwnerKind
+	}{{"individual", person, archive.Individual}, {"organization", org, archive.Organization}} {
+		if _, err := owner(w.id); !errors.Is(err, &kerr.Error{Code: "owner_not_found"}) {
+			t.Fatalf("owner %s before: %v", w.id, err)
+		}
+		code := create(st.desk, `{"procedure":"DANG_KY_KHAI_SINH","applicant":{"kind":"`+w.kind+`","id":"`+w.id+`","name":"Người Nộp Mới"}}`)
+		var after dossierJSON
+		upload(st.desk, code).want(t, 200, "").json(t, &after)
+		if len(after.Components) != 1 || after.Components[0].Source != "upload" {
+			t.Fatalf("%s: components %+v", w.id, after.Components)
+		}
+		o, err := owner(w.id)
+		if err != nil || o.Kind != w.want || o.IdentityNumber != w.id {
+			t.Fatalf("%s: owner %+v, %v", w.id, o, err)
+		}
+		docs, err := e.vault.List(ctx, admin, archive.ListQuery{OwnerID: w.id, Limit: 10}, archive.Access{Purpose: "kiểm thử"})
+		if err != nil || len(docs.Documents) != 1 || docs.Documents[0].ID != after.Components[0].DocumentID {
+			t.Fatalf("%s: the vault holds %+v, %v", w.id, docs.Documents, err)
+		}
+		// Again into the vault now open: one more paper, no error.
+		upload(st.desk, code).want(t, 200, "")
 	}
 }

@@ -542,7 +542,8 @@ func (s *Service) SetComponent(ctx context.Context, a archive.Actor, code, comp 
 // "component") of one of the component's types (typeCode "" = its
 // first) and fills the component with it. The file goes through the
 // vault as the caller, so its rules apply: a representative may not store
-// into the applicant's vault (Permission "not_own_vault").
+// into the applicant's vault (Permission "not_own_vault"). A desk officer
+// storing for an applicant without a vault opens it (putForApplicant).
 func (s *Service) Upload(ctx context.Context, a archive.Actor, code, comp, typeCode string, rev int64, up archive.Upload) (View, error) {
 	d, c, staff, err := s.component(ctx, a, code, comp, rev)
 	if err != nil {
@@ -558,7 +559,7 @@ func (s *Service) Upload(ctx context.Context, a archive.Actor, code, comp, typeC
 		return View{}, invalid("document_type_mismatch", "Loại giấy tờ không đúng với thành phần hồ sơ cần nộp.",
 			"type %q is not one of %v", typeCode, c.TypeCodes)
 	}
-	doc, err := s.vault.Put(ctx, a, archive.NewDocument{
+	doc, err := s.putForApplicant(ctx, a, staff, d, archive.NewDocument{
 		OwnerID:  d.Applicant.ID,
 		Source:   archive.SourceComponent,
 		Metadata: archive.Metadata{TypeCode: typeCode, Name: c.Name, Summary: "Thành phần hồ sơ " + d.Code},

@@ -25,6 +25,7 @@ type Vault interface {
 	ReuseVersion(ctx context.Context, a archive.Actor, id string, r archive.ReuseRequest) (archive.ReuseRecord, archive.Version, error)
 	FormSource(a archive.Actor, acc archive.Access) forms.Vault
 	ReadLedger
+	OwnerRegistry
 }
 
 var _ Vault = (*archive.Service)(nil)
