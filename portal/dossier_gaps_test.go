@@ -136,3 +136,38 @@ func TestDossierUploadOpensVault(t *testing.T) {
 		upload(st.desk, code).want(t, 200, "")
 	}
 }
+
+// TestStaffTokenAgency: a staff token that acts for an agency must name
+// the agency the staff directory gives its subject — another is refused
+// with 403 agency_mismatch on every dossier call, and changes nothing; a
+// token naming the directory's agency, or none, acts as the directory says.
+func TestStaffTokenAgency(t *testing.T) {
+	e := newEnv(t)
+	st := e.directory()
+	e.cardOfA()
+	v := e.newDossier(t, citizenActor(ownerA), ownerA, "Trần Thị Bích Ngọc", true)
+	e.act(e.citizenA, v.Code, v.Rev, `{"action":"submit"}`).want(t, 200, "")
+	wrong := e.agencyToken(deskSubject, otherWard)
+	right := e.agencyToken(deskSubject, ward)
+	read := "/api/v1/dossiers/" + v.Code + "?purpose=" + url.QueryEscape("tiếp nhận")
+	for _, c := range []call{
+		{method: "GET", path: read, token: wrong},
+		{method: "GET", path: "/api/v1/dossiers", token: wrong},
+		{method: "GET", path: "/api/v1/dossier-counts", token: wrong},
+		{method: "POST", path: "/api/v1/dossiers/" + v.Code + "/actions", token: wrong, contentType: "application/json",
+			body: []byte(`{"action":"receive"}`)},
+		{method: "POST", path: "/api/v1/dossiers", token: wrong, contentType: "application/json",
+			body: []byte(`{"procedure":"DANG_KY_KHAI_SINH","applicant":{"kind":"individual","id":"` + ownerB + `","name":"Lê Văn Bê"}}`)},
+	} {
+		r := e.do(c).want(t, 403, "agency_mismatch")
+		if !vietnamese(string(r.body)) {
+			t.Errorf("%s %s: no Vietnamese message: %s", c.method, c.path, r.body)
+		}
+	}
+	if d := e.dossier(e.citizenA, v.Code); d.Status != "awaiting_intake" || len(d.Trail) != 1 {
+		t.Fatalf("the refused action changed the dossier: %s, %d trail entries", d.Status, len(d.Trail))
+	}
+	e.do(call{method: "GET", path: read, token: right}).want(t, 200, "")
+	e.do(call{method: "GET", path: read, token: st.desk}).want(t, 200, "")
+	e.act(right, v.Code, v.Rev+1, `{"action":"receive"}`).want(t, 200, "")
+}

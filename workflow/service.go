@@ -145,7 +145,8 @@ func checkAdmin(a archive.Actor) error {
 
 // member returns the caller's entry in the staff directory: Permission
 // "not_in_staff_directory" when a staff account has none, or an inactive
-// one.
+// one; "agency_mismatch" when the caller's token acts for another agency
+// (checkTokenAgency).
 func (s *Service) member(ctx context.Context, a archive.Actor) (Staff, error) {
 	m, err := s.store.GetStaff(ctx, a.Subject)
 	if kerr.IsKind(err, kerr.NotFound) || (err == nil && !m.Active) {
@@ -153,6 +154,9 @@ func (s *Service) member(ctx context.Context, a archive.Actor) (Staff, error) {
 	}
 	if err != nil {
 		return Staff{}, storeErr("get staff", err)
+	}
+	if err := checkTokenAgency(a, m); err != nil {
+		return Staff{}, err
 	}
 	return m, nil
 }
