@@ -171,3 +171,45 @@ func TestStaffTokenAgency(t *testing.T) {
 	e.do(call{method: "GET", path: read, token: st.desk}).want(t, 200, "")
 	e.act(right, v.Code, v.Rev+1, `{"action":"receive"}`).want(t, 200, "")
 }
+
+// TestDossierFieldNamesExact: the dossier API matches JSON member names
+// exactly — "ACtion" is not "action" — on every body it reads, and a
+// refused body changes nothing.
+func TestDossierFieldNamesExact(t *testing.T) {
+	e := newEnv(t)
+	st := e.directory()
+	e.cardOfA()
+	v := e.newDossier(t, citizenActor(ownerA), ownerA, "Trần Thị Bích Ngọc", true)
+	const js = "application/json"
+	for _, c := range []call{
+		{method: "POST", path: "/api/v1/dossiers/" + v.Code + "/actions", token: e.citizenA, body: []byte(`{"ACtion":"submit"}`)},
+		{method: "POST", path: "/api/v1/dossiers/" + v.Code + "/actions", token: e.citizenA, body: []byte(`{"Action":"submit"}`)},
+		{method: "POST", path: "/api/v1/dossiers", token: e.citizenA,
+			body: []byte(`{"Procedure":"DANG_KY_KHAI_SINH","applicant":{"kind":"individual","id":"` + ownerA + `","name":"Trần Thị Bích Ngọc"}}`)},
+		{method: "POST", path: "/api/v1/dossiers", token: e.citizenA,
+			body: []byte(`{"procedure":"DANG_KY_KHAI_SINH","applicant":{"KIND":"individual","id":"` + ownerA + `","name":"Trần Thị Bích Ngọc"}}`)},
+		{method: "PUT", path: "/api/v1/dossiers/" + v.Code + "/components/TO_KHAI", token: e.citizenA, body: []byte(`{"Form":{}}`)},
+		{method: "PUT", path: "/api/v1/staff/motcua09", token: e.admin,
+			body: []byte(`{"Name":"Hoàng Thị Chín","agency":"` + ward + `","department":"MOT_CUA","positions":["desk"],"active":true}`)},
+	} {
+		c.contentType, c.expect = js, specInvalid
+		e.do(c).want(t, 400, "unknown_field")
+	}
+	d := e.dossier(e.citizenA, v.Code)
+	if d.Status != "registered" || d.Rev != v.Rev || len(d.Trail) != 0 {
+		t.Fatalf("a refused body changed the dossier: %s rev %d, %d trail entries", d.Status, d.Rev, len(d.Trail))
+	}
+	if page := e.dossiersOf(t, e.citizenA); page != 1 {
+		t.Fatalf("A has %d dossiers, want 1", page)
+	}
+	e.act(e.citizenA, v.Code, v.Rev, `{"action":"submit"}`).want(t, 200, "")
+	e.act(st.desk, v.Code, v.Rev+1, `{"action":"receive"}`).want(t, 200, "")
+}
+
+// dossiersOf counts the dossiers a token lists.
+func (e *env) dossiersOf(t *testing.T, token string) int {
+	t.Helper()
+	var p struct{ Dossiers []struct{ Code string } }
+	e.do(call{method: "GET", path: "/api/v1/dossiers", token: token}).want(t, 200, "").json(t, &p)
+	return len(p.Dossiers)
+}

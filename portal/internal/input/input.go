@@ -7,6 +7,7 @@ package input
 
 import (
 	"encoding/json"
+	jsonv2 "encoding/json/v2"
 	"errors"
 	"fmt"
 	"io"
@@ -41,21 +42,34 @@ func CheckJSONType(r *http.Request, types ...string) error {
 		"Content-Type %q is not one of %s (UTF-8)", ct, strings.Join(types, ", "))
 }
 
-// DecodeStrict decodes exactly one JSON value from rd into v.
+// DecodeStrict decodes exactly one JSON value from rd into v, with
+// encoding/json's meaning of values but strict about object member
+// names: a name must be a field's name exactly — "ACtion" is not
+// "action" — and a name that is no field's is refused ("unknown_field"),
+// as is anything after the value.
 func DecodeStrict(rd io.Reader, v any, max int64) error {
-	dec := json.NewDecoder(rd)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	cr := &countingReader{r: rd}
+	err := jsonv2.UnmarshalRead(cr, v, json.DefaultOptionsV1(),
+		jsonv2.MatchCaseInsensitiveNames(false), jsonv2.RejectUnknownMembers(true))
+	if err != nil && cr.n == 0 && !IsMaxBytes(err) {
+		err = io.EOF // nothing was sent
+	}
+	if err != nil {
 		return JSONError(err, max)
 	}
-	var extra json.RawMessage
-	if err := dec.Decode(&extra); err != io.EOF {
-		if err != nil && IsMaxBytes(err) {
-			return JSONError(err, max)
-		}
-		return kerr.New(kerr.Invalid, "invalid_json", "Dữ liệu JSON không hợp lệ.", "unexpected data after the JSON value")
-	}
 	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // JSONError classifies a decoding error.
