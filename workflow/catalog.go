@@ -5,7 +5,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -66,20 +65,12 @@ func (s *Service) LoadCatalog(ctx context.Context, a archive.Actor, r io.Reader)
 		return CatalogCounts{}, err
 	}
 	lr := &io.LimitedReader{R: r, N: maxCatalogBytes + 1}
-	dec := json.NewDecoder(lr)
-	dec.DisallowUnknownFields()
 	var c Catalog
-	if err := dec.Decode(&c); err != nil {
+	if err := decodeExact(lr, &c); err != nil {
 		if lr.N <= 0 {
 			return CatalogCounts{}, errCatalogTooLarge()
 		}
 		return CatalogCounts{}, errBadCatalog(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if lr.N <= 0 {
-			return CatalogCounts{}, errCatalogTooLarge()
-		}
-		return CatalogCounts{}, errBadCatalog(errors.New("data after the catalogue object"))
 	}
 	now := s.nowUTC()
 	agencies := map[string]Agency{}

@@ -1,9 +1,12 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
+	"io"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
 )
 
 // maxStaffList bounds the entries of one PutStaffList.
@@ -51,4 +54,38 @@ func (s *Service) PutStaffList(ctx context.Context, a archive.Actor, ms []Staff)
 		out[i] = m
 	}
 	return out, nil
+}
+
+// maxStaffFile bounds a staff directory file.
+const maxStaffFile = 8 << 20
+
+// ParseStaffList reads a staff directory file (an admin's, outside
+// input): one entry as PUT /api/v1/staff/{subject} takes it with its
+// subject, or a JSON array of them; member names matched exactly and
+// unknown members refused (Invalid "invalid_staff_file"), at most 8 MB
+// (TooLarge "staff_file_too_large"). The entries are checked by
+// PutStaffList.
+func ParseStaffList(r io.Reader) ([]Staff, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxStaffFile+1))
+	if err != nil {
+		return nil, kerr.Wrap(err, kerr.Invalid, "file_unreadable", "Không đọc được tệp danh bạ cán bộ.")
+	}
+	if len(b) > maxStaffFile {
+		return nil, kerr.New(kerr.TooLarge, "staff_file_too_large", "Tệp danh bạ cán bộ quá lớn (tối đa 8 MB).", "over %d bytes", maxStaffFile)
+	}
+	var ms []Staff
+	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '{' {
+		ms = make([]Staff, 1)
+		err = decodeExact(bytes.NewReader(b), &ms[0])
+	} else {
+		err = decodeExact(bytes.NewReader(b), &ms)
+	}
+	if err != nil {
+		return nil, kerr.Wrap(err, kerr.Invalid, "invalid_staff_file",
+			"Tệp danh bạ cán bộ không đúng định dạng (một đối tượng JSON hoặc một mảng các đối tượng).")
+	}
+	if len(ms) == 0 {
+		return nil, kerr.New(kerr.Invalid, "invalid_staff_file", "Tệp danh bạ cán bộ không có cán bộ nào.", "an empty list")
+	}
+	return ms, nil
 }

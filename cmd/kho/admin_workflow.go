@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	jsonv1 "encoding/json"
-	jsonv2 "encoding/json/v2"
 	"fmt"
 	"io"
 	"os"
@@ -135,7 +132,7 @@ func runStaffPut(ctx context.Context, a *app, cmd *command, args []string) error
 		return err
 	}
 	defer f.Close()
-	ms, err := parseStaffFile(f)
+	ms, err := workflow.ParseStaffList(f)
 	if err != nil {
 		return err
 	}
@@ -261,37 +258,4 @@ func (a *app) readAdminFile(path string) (io.ReadCloser, error) {
 		return nil, kerr.Wrap(err, kerr.Invalid, "file_unreadable", "Không đọc được tệp "+term(filepath.Base(path))+".")
 	}
 	return f, nil
-}
-
-// maxStaffFile bounds a staff directory file.
-const maxStaffFile = 8 << 20
-
-// parseStaffFile reads one directory entry or an array of them, member
-// names matched exactly, unknown members refused.
-func parseStaffFile(r io.Reader) ([]workflow.Staff, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxStaffFile+1))
-	if err != nil {
-		return nil, kerr.Wrap(err, kerr.Invalid, "file_unreadable", "Không đọc được tệp danh bạ cán bộ.")
-	}
-	if len(b) > maxStaffFile {
-		return nil, kerr.New(kerr.TooLarge, "staff_file_too_large", "Tệp danh bạ cán bộ quá lớn (tối đa 8 MB).", "over %d bytes", maxStaffFile)
-	}
-	opts := jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv2.MatchCaseInsensitiveNames(false), jsonv2.RejectUnknownMembers(true))
-	var ms []workflow.Staff
-	trimmed := bytes.TrimSpace(b)
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		var m workflow.Staff
-		err = jsonv2.Unmarshal(trimmed, &m, opts)
-		ms = []workflow.Staff{m}
-	} else {
-		err = jsonv2.Unmarshal(trimmed, &ms, opts)
-	}
-	if err != nil {
-		return nil, kerr.Wrap(err, kerr.Invalid, "invalid_staff_file",
-			"Tệp danh bạ cán bộ không đúng định dạng (một đối tượng JSON hoặc một mảng các đối tượng).")
-	}
-	if len(ms) == 0 {
-		return nil, kerr.New(kerr.Invalid, "invalid_staff_file", "Tệp danh bạ cán bộ không có cán bộ nào.", "an empty list")
-	}
-	return ms, nil
 }

@@ -46,6 +46,11 @@ func TestAdminProceduresAndStaff(t *testing.T) {
 	if code != 1 || !strings.HasPrefix(errs, "kho: ") {
 		t.Fatalf("bad catalogue: exit %d, %q", code, errs)
 	}
+	// Member names are matched exactly, as in the API.
+	code, _, errs = runKhoIn(t, env, `{"Agencies":[{"code":"000.00.99.H29","name":"Phường Mới","departments":[]}]}`, "admin", "procedures", "load", "-")
+	if code != 1 || !strings.Contains(errs, "(invalid_catalog: ") {
+		t.Fatalf("a catalogue key in another case: exit %d, %q", code, errs)
+	}
 
 	staffFile := filepath.Join(dir, "staff.json")
 	if err := os.WriteFile(staffFile, []byte(`[
