@@ -259,12 +259,20 @@ func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.
 			data.LegalBasis = strings.Join(p.LegalBasis, "; ")
 		}
 	case SlipApology:
-		e, ok := lastEntry(d, ActionExtend)
-		if !ok {
-			return data, errSlipNotAvailable(k, "dossier %s has no new appointment", d.Code)
+		// The newer of the two: the deadline scan's apology (an extension
+		// clears the mark, so a mark still there came after it) or the
+		// last extension staff gave.
+		if l := d.Lateness; l != nil && l.State == LateOverdue && !l.NewDue.IsZero() {
+			data.DueAt, data.NewDueAt = l.Due, l.NewDue
+			data.Reasons, data.Signer, data.IssuedAt = []string{l.Reason}, strings.ToUpper(RoleLeader.Label()), l.Since
+		} else {
+			e, ok := lastEntry(d, ActionExtend)
+			if !ok {
+				return data, errSlipNotAvailable(k, "dossier %s has no new appointment", d.Code)
+			}
+			data.DueAt, data.NewDueAt = dueBefore(d, e.Seq), e.DueAt
+			data.Reasons, data.Officer, data.Signer, data.IssuedAt = []string{e.Reason}, e.Name, strings.ToUpper(e.Role.Label()), e.At
 		}
-		data.DueAt, data.NewDueAt = dueBefore(d, e.Seq), e.DueAt
-		data.Reasons, data.Officer, data.Signer, data.IssuedAt = []string{e.Reason}, e.Name, strings.ToUpper(e.Role.Label()), e.At
 		data.Agency.Name = strings.ToUpper(nonEmpty(d.HandlingAgencyName, d.AgencyName))
 	case SlipControl:
 		if !received {

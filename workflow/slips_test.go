@@ -360,3 +360,35 @@ func TestBookBound(t *testing.T) {
 	_, _, err = e.wf.Book(ctx, desk, "", next, next)
 	wantCode(t, err, "converter_unavailable")
 }
+
+// TestApologySlipFromScan: a dossier the deadline scan found overdue,
+// with no extension from staff, has its apology slip with the new date
+// the scan promised (Dossier.Lateness) — not slip_not_available.
+func TestApologySlipFromScan(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	wf := e.printing(t)
+	code := e.filledBirth(t).Code
+	e.actSteps(t, code,
+		actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}},
+		actStep{desk, workflow.ActInput{Action: workflow.ActionReceive}})
+	_, _, err := wf.Slip(ctx, citizen, code, workflow.SlipApology)
+	wantCode(t, err, "slip_not_available")
+	e.clock.Add(30 * 24 * time.Hour)
+	if _, err := e.wf.ScanDeadlines(ctx, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	v, err := e.wf.Get(ctx, desk, code)
+	wantCode(t, err, "")
+	l := v.Lateness
+	if l == nil || l.State != workflow.LateOverdue || l.NewDue.IsZero() || l.Reason == "" {
+		t.Fatalf("lateness after the scan: %+v", l)
+	}
+	pdf, _ := slipPDF(t, wf, citizen, code, workflow.SlipApology)
+	text := testenv.PDFText(t, pdf)
+	for _, w := range []string{code, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Nguyễn Văn An", day(l.Due), day(l.NewDue), "LÃNH ĐẠO ĐƠN VỊ"} {
+		if !strings.Contains(text, norm.NFC.String(w)) {
+			t.Errorf("the apology slip lacks %q:\n%s", w, text)
+		}
+	}
+}
