@@ -113,6 +113,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	docs.bind(fs.FlagSet, a.getenv)
 	var results serveResults
 	results.bind(fs.FlagSet, a.getenv)
+	var tc serveTestClock
+	tc.bind(fs.FlagSet, a.getenv)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -134,12 +136,16 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{err}
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, &results, log)
+	clock, err := tc.clock(log)
+	if err != nil {
+		return &usageError{err}
+	}
+	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, &results, clock, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, rs *serveResults, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, rs *serveResults, clock func() time.Time, log *slog.Logger) (err error) {
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
 	// One pool for every PDF parse of the process: their estimated memory
@@ -205,7 +211,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if _, err := calendars.LoadShipped(startCtx); err != nil {
 		return err
 	}
-	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, log, printerSeam(docs), resultsSeam(rs.build(docs, signingCfg, vault, log)), deadlineSeams(calendars, notes))
+	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, log, printerSeam(docs), resultsSeam(rs.build(docs, signingCfg, vault, log)), deadlineSeams(calendars, notes), clockSeam(clock))
 	if err != nil {
 		return err
 	}
