@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -29,19 +28,7 @@ import (
 // one's vault nor read their drafts.
 func TestFormsJourney(t *testing.T) {
 	pdfsig := testenv.Tool(t, "pdfsig", "poppler-utils")
-	ca, err := pki.StartServer(context.Background(), pki.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ca.Close() })
-	keys := t.TempDir()
-	if err := ca.PKI.WriteDir(keys); err != nil {
-		t.Fatal(err)
-	}
-	pw := filepath.Join(keys, "password")
-	if err := os.WriteFile(pw, []byte(pki.TestPassword+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca, keys, pw := testPKI(t)
 	data := t.TempDir()
 	store := []string{"--data", data}
 	srv := startServer(t, "--data", data, "--trust", filepath.Join(keys, "roots.pem"), "--tsa", ca.URL+"/tsa",

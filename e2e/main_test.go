@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/certs-test/pki"
 	"github.com/kho-vn/kho/internal/pdfobj"
 )
 
@@ -418,3 +419,25 @@ func randomPDF(rng *mrand.Rand, n int) []byte {
 
 // ict is Vietnam's time zone, in which the CLI shows dates.
 var ict = time.FixedZone("ICT", 7*3600)
+
+// testPKI starts the test PKI's servers (OCSP, CRL, TSA; closed when tb
+// ends) and writes its keys into a temporary folder: it returns the
+// servers, the folder (roots.pem, NAME.p12…) and a file holding the
+// PKCS#12 password.
+func testPKI(tb testing.TB) (ca *pki.Server, dir, password string) {
+	tb.Helper()
+	ca, err := pki.StartServer(context.Background(), pki.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ca.Close() })
+	dir = tb.TempDir()
+	if err := ca.PKI.WriteDir(dir); err != nil {
+		tb.Fatal(err)
+	}
+	password = filepath.Join(dir, "password")
+	if err := os.WriteFile(password, []byte(pki.TestPassword+"\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return ca, dir, password
+}

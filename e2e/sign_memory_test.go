@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,7 +10,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/kho-vn/kho/certs-test/pki"
 	"github.com/kho-vn/kho/internal/testenv"
 )
 
@@ -76,19 +74,7 @@ type pdfMemory struct {
 // binary against the test PKI and returns each process's peak RSS.
 func largePDFMemory(tb testing.TB) pdfMemory {
 	tb.Helper()
-	srv, err := pki.StartServer(context.Background(), pki.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer srv.Close()
-	dir := tb.TempDir()
-	if err := srv.PKI.WriteDir(dir); err != nil {
-		tb.Fatal(err)
-	}
-	pw := filepath.Join(dir, "password")
-	if err := os.WriteFile(pw, []byte(pki.TestPassword+"\n"), 0o600); err != nil {
-		tb.Fatal(err)
-	}
+	srv, dir, pw := testPKI(tb)
 	small, large := filepath.Join(dir, "small.pdf"), filepath.Join(dir, "large.pdf")
 	if err := writeBigPDF(small, 1<<10); err != nil {
 		tb.Fatal(err)
