@@ -43,7 +43,7 @@ var readmeElsewhere = map[string]string{
 
 // readmeRunSections must each have at least one block that runs, so that
 // the test cannot pass by marking everything skipped.
-var readmeRunSections = []string{"A five-minute tour", "Signatures", "eForms"}
+var readmeRunSections = []string{"A five-minute tour", "Signatures", "eForms", "Dossiers: from application to result"}
 
 // readmeBlock is one fenced shell block of the README.
 type readmeBlock struct {
