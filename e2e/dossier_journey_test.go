@@ -44,7 +44,8 @@ const (
 	// journeySlips: GET /api/v1/dossiers/{code}/slips/{kind} (wf-slips).
 	journeySlips = false
 	// journeyResult: signing issues the result into the applicant's vault,
-	// signed by the leader then the agency seal (wf-result).
+	// signed by the leader then the agency seal (wf-result; the server
+	// gets --result-leader-key and --result-seal-key).
 	journeyResult = false
 )
 
@@ -67,6 +68,10 @@ type journeyDossier struct {
 		Label string `json:"label"`
 		Info  string `json:"info"`
 	} `json:"display"`
+	Result *struct {
+		TypeCode   string `json:"typeCode"`
+		DocumentID string `json:"documentId"`
+	} `json:"result"`
 	Trail []struct {
 		Seq    int    `json:"seq"`
 		Actor  string `json:"actor"`
@@ -103,8 +108,18 @@ type journey struct {
 // the journey* constants (the holiday in the due date, the receipt
 // e-mail in Mailpit, the slips with their QR code, the signed result in
 // the vault that `kho verify` passes) run when their constant is true.
+// It runs on the embedded store, and on FerretDB.
 func TestDossierJourney(t *testing.T) {
-	j := startJourney(t)
+	t.Run("embedded", func(t *testing.T) { dossierJourney(t, nil) })
+	t.Run("ferretdb", func(t *testing.T) {
+		dossierJourney(t, []string{"--mongo-uri", testenv.MongoURI(t), "--mongo-db", testenv.UniqueName(t, "journey")})
+	})
+}
+
+// dossierJourney is TestDossierJourney with the metadata in the store of
+// meta (the flags of a MongoDB store; nil: embedded).
+func dossierJourney(t *testing.T, meta []string) {
+	j := startJourney(t, meta)
 	const js = "application/json"
 
 	// The identity card, uploaded into the citizen's vault first.
@@ -215,26 +230,41 @@ func TestDossierJourney(t *testing.T) {
 		t.Errorf("public lookup: %s", body)
 	}
 
-	j.checkResult(code)
+	if journeyHoliday {
+		// The supplement restarted the clock on the same day: still due
+		// after the holiday.
+		if got := final.DueAt.In(ict).Format("02/01/2006"); got != journeyDue {
+			t.Errorf("due on %s at the end (%v), want %s", got, final.DueAt, journeyDue)
+		}
+	}
+	j.checkResult(final)
 }
 
 // startJourney starts `kho serve` on the test clock with Mailpit, Gotenberg
 // and signing keys, and makes its users: an admin, the citizen (an owner
 // of the vault) and the ward's desk officer, head, appraiser and leader
 // in the staff directory.
-func startJourney(t *testing.T) *journey {
+func startJourney(t *testing.T, meta []string) *journey {
 	mp := testenv.Mailpit(t)
 	gotenberg := testenv.Gotenberg(t)
 	ca, keys, pw := testPKI(t)
 	data := t.TempDir()
-	cmd := exec.Command(khoBin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--test-clock",
+	store := []string{"--data", data}
+	if meta != nil {
+		store = meta
+	}
+	cmd := exec.Command(khoBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--test-clock"}, meta...)...)
+	cmd.Args = append(cmd.Args,
 		"--trust", filepath.Join(keys, "roots.pem"), "--tsa", ca.URL+"/tsa",
 		"--sign-key", "lanhdao="+filepath.Join(keys, pki.Personal+".p12"), "--sign-key-password-file", "lanhdao="+pw,
 		"--sign-key", "condau="+filepath.Join(keys, pki.Seal+".p12"), "--sign-key-password-file", "condau="+pw,
 		"--gotenberg-url", gotenberg, "--public-url", journeyPublc,
 		"--smtp-addr", mp.SMTPAddr, "--smtp-from", "Một cửa phường <mot-cua@kho.example.vn>", "--smtp-insecure", "--notify-interval", "100ms")
+	if journeyResult {
+		cmd.Args = append(cmd.Args, "--result-leader-key", "lanhdao01=lanhdao", "--result-seal-key", journeyWard+"=condau")
+	}
 	cmd.Env = cleanEnv("KHO_TEST_NOW=" + journeyNow)
-	j := &journey{t: t, srv: runServer(t, cmd), store: []string{"--data", data}, roots: filepath.Join(keys, "roots.pem"), mail: mp,
+	j := &journey{t: t, srv: runServer(t, cmd), store: store, roots: filepath.Join(keys, "roots.pem"), mail: mp,
 		email: testenv.UniqueAddress(t, "kho.example.vn"), staff: map[string]*client{}}
 	if !strings.Contains(j.srv.logs.String(), "Đồng hồ kiểm thử") {
 		t.Fatalf("the server does not say it runs on the test clock:\n%s", j.srv.logs.String())
@@ -385,19 +415,20 @@ func (j *journey) results() []struct {
 	return page.Documents
 }
 
-// checkResult checks the signed result in the citizen's vault: one birth
-// certificate, which `kho verify` passes with two signatures, the
-// leader's then the agency seal's.
-func (j *journey) checkResult(code string) {
+// checkResult checks the signed result of the returned dossier d in the
+// citizen's vault: one birth certificate, the one the dossier names,
+// which `kho verify` passes with two signatures, the leader's then the
+// agency seal's.
+func (j *journey) checkResult(d journeyDossier) {
 	t := j.t
 	t.Helper()
 	if !journeyResult {
-		t.Logf("not checked yet: the signed result of %s in the vault, through kho verify", code)
+		t.Logf("not checked yet: the signed result of %s in the vault, through kho verify", d.Code)
 		return
 	}
 	docs := j.results()
-	if len(docs) != 1 {
-		t.Fatalf("%d birth certificates in the vault after %s was signed, want 1", len(docs), code)
+	if len(docs) != 1 || d.Result == nil || d.Result.DocumentID != docs[0].ID || d.Result.TypeCode != "KHAI_SINH" {
+		t.Fatalf("after %s was signed: birth certificates %+v in the vault, the dossier's result %+v", d.Code, docs, d.Result)
 	}
 	pdf, _ := j.citizen.download(docs[0].ID)
 	file := filepath.Join(t.TempDir(), "khai-sinh.pdf")
