@@ -73,9 +73,10 @@ type journeyDossier struct {
 		DocumentID string `json:"documentId"`
 	} `json:"result"`
 	Trail []struct {
-		Seq    int    `json:"seq"`
-		Actor  string `json:"actor"`
-		Action string `json:"action"`
+		Seq    int       `json:"seq"`
+		At     time.Time `json:"at"`
+		Actor  string    `json:"actor"`
+		Action string    `json:"action"`
 		From   struct{ Status, Stage string }
 		To     struct{ Status, Stage string }
 		Note   string `json:"note"`
@@ -207,14 +208,16 @@ func dossierJourney(t *testing.T, meta []string) {
 	}
 
 	// The whole trail as the citizen reads it at the end: every action,
-	// in order, each from where the previous one went.
+	// in order, each from where the previous one went, each at a time of
+	// the server's (test) clock, none before the one before it.
 	var final journeyDossier
 	call(t, j.citizen, "GET", path, nil, "", nil, 200, &final)
 	if len(final.Trail) != len(steps) {
 		t.Fatalf("final trail: %d entries, want %d", len(final.Trail), len(steps))
 	}
 	for i, e := range final.Trail {
-		if e.Action != actions[i] || (i > 0 && e.From != final.Trail[i-1].To) {
+		if e.Action != actions[i] || (i > 0 && (e.From != final.Trail[i-1].To || e.At.Before(final.Trail[i-1].At))) ||
+			e.At.In(ict).Format("02/01/2006") != "28/08/2026" {
 			t.Fatalf("final trail entry %d: %+v after %+v", i, e, final.Trail[max(i-1, 0)])
 		}
 	}
