@@ -193,8 +193,10 @@ func dossierJourney(t *testing.T, meta []string) {
 			j.beforeSign(code)
 		}
 		before := d
+		// Each action moves the revision on (signing may move it twice:
+		// the result's number is reserved, then the result issued).
 		d = j.act(s.who, code, d.Rev, s.body)
-		if d.Status != s.status || d.Stage != s.stage || d.Rev != before.Rev+1 || len(d.Trail) != i+1 {
+		if d.Status != s.status || d.Stage != s.stage || d.Rev <= before.Rev || len(d.Trail) != i+1 {
 			t.Fatalf("step %d %s: %s/%s rev %d (was %d), %d trail entries", i, in.Action, d.Status, d.Stage, d.Rev, before.Rev, len(d.Trail))
 		}
 		e := d.Trail[i]

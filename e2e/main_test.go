@@ -140,7 +140,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var urlInLog = regexp.MustCompile(`url=(http://[^ ]+)`)
+// urlInLog finds the URL of the start-up line ("Kho đang chạy"), not the
+// url= of another line (a warning about Gotenberg names its URL).
+var urlInLog = regexp.MustCompile(`msg="Kho đang chạy" url=(http://[^ ]+)`)
 
 // startServer runs `kho serve --addr 127.0.0.1:0 args...`, reads the URL
 // from its start-up log line and waits until /healthz answers.
