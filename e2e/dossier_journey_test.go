@@ -41,8 +41,9 @@ const (
 	// journeyReceiptMail: receiving a dossier e-mails the applicant
 	// (wf-deadline).
 	journeyReceiptMail = false
-	// journeySlips: GET /api/v1/dossiers/{code}/slips/{kind} (wf-slips).
-	journeySlips = false
+	// journeySlips: GET /api/v1/dossiers/{code}/slips/{kind} (wf-slips;
+	// landed).
+	journeySlips = true
 	// journeyResult: signing issues the result into the applicant's vault,
 	// signed by the leader then the agency seal (wf-result; the server
 	// gets --result-leader-key and --result-seal-key).
