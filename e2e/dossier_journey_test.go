@@ -36,11 +36,11 @@ const (
 // each checked once it is there (flip after rebasing onto it).
 const (
 	// journeyHoliday: the working-time calendar counts the workflow's due
-	// dates (wf-deadline).
-	journeyHoliday = false
+	// dates (wf-deadline; landed).
+	journeyHoliday = true
 	// journeyReceiptMail: receiving a dossier e-mails the applicant
-	// (wf-deadline).
-	journeyReceiptMail = false
+	// (wf-deadline; landed).
+	journeyReceiptMail = true
 	// journeySlips: GET /api/v1/dossiers/{code}/slips/{kind} (wf-slips;
 	// landed).
 	journeySlips = true
