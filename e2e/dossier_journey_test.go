@@ -410,4 +410,22 @@ func (j *journey) checkResult(d journeyDossier) {
 		rep.Signatures[1].Signer == nil || rep.Signatures[1].Signer.CommonName != "Ủy ban nhân dân Phường Bến Nghé" {
 		t.Fatalf("the result's signatures: %+v, want the leader's then the seal's", rep.Signatures)
 	}
+	// The citizen is told in the portal that the paper is in their vault.
+	var inbox struct {
+		Notifications []struct {
+			Kind    string `json:"kind"`
+			Subject string `json:"subject"`
+			Ref     string `json:"ref"`
+		} `json:"notifications"`
+	}
+	call(t, j.citizen, "GET", "/api/v1/notifications", nil, "", nil, 200, &inbox)
+	told := 0
+	for _, n := range inbox.Notifications {
+		if n.Kind == "paper" && n.Ref == docs[0].ID && strings.HasPrefix(n.Subject, "Giấy tờ mới trong kho: ") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Fatalf("the citizen's notifications about the issued paper %s: %d, want 1: %+v", docs[0].ID, told, inbox.Notifications)
+	}
 }
