@@ -20,6 +20,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/pdfobj"
 	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/storage"
@@ -60,6 +61,9 @@ import (
 //	KHO_BENCH_LOOKUP_PAUSE pause of each lookup between two requests (default 1s;
 //	                     0: as fast as it can)
 //	KHO_BENCH_SUPPLEMENT percent of dossiers with a supplement round (default 10)
+//	KHO_BENCH_FLOOR      after the day, how long to measure the store's floor: reads,
+//	                     then reads and guarded writes of the day's dossiers alone
+//	                     (default 15s each; 0: not measured)
 //	KHO_BENCH_DEPLOY     embedded or minio+ferretdb (default both)
 //	KHO_BENCH_CODES      file to append each submitted dossier's code to (for the HTTP load tool)
 //	KHO_BENCH_SHARED_DATA  embedded: use this data folder (DIR/kho.db, DIR/blobs), the
@@ -129,7 +133,7 @@ func sharedDeployment(dep deployment) deployment {
 type dayConfig struct {
 	dossiers, officers, applicants, lookups, supplementPct int
 	rate                                                   float64
-	lookupPause                                            time.Duration
+	lookupPause, floor                                     time.Duration
 	codesFile                                              string
 }
 
@@ -153,7 +157,12 @@ func dayConfigFromEnv(b *testing.B) dayConfig {
 	if err != nil || pause < 0 {
 		b.Fatalf("KHO_BENCH_LOOKUP_PAUSE=%q: want a duration ≥ 0", os.Getenv("KHO_BENCH_LOOKUP_PAUSE"))
 	}
+	floor, err := time.ParseDuration(cmp.Or(os.Getenv("KHO_BENCH_FLOOR"), "15s"))
+	if err != nil || floor < 0 {
+		b.Fatalf("KHO_BENCH_FLOOR=%q: want a duration ≥ 0", os.Getenv("KHO_BENCH_FLOOR"))
+	}
 	return dayConfig{
+		floor:         floor,
 		rate:          rate,
 		lookupPause:   pause,
 		dossiers:      num("KHO_BENCH_DOSSIERS", 20000, 1),
@@ -218,6 +227,7 @@ type day struct {
 	citizens []dayCitizen
 	form     []byte
 	codes    *os.File
+	store    workflow.Store // the metadata store under wf, for the floor
 }
 
 // dayOfficer is one member of the directory.
@@ -244,7 +254,7 @@ func newDay(b *testing.B, dep deployment, cfg dayConfig) *day {
 	if err != nil {
 		b.Fatal(err)
 	}
-	d := &day{cfg: cfg, vault: vault, wf: workflow.New(workflow.Config{Store: wst, Vault: vault, Forms: reg})}
+	d := &day{cfg: cfg, vault: vault, store: wst, wf: workflow.New(workflow.Config{Store: wst, Vault: vault, Forms: reg})}
 	if _, err := d.wf.LoadCatalog(ctx, dayAdmin, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
 		b.Fatal(err)
 	}
@@ -515,6 +525,82 @@ func (d *day) run(b *testing.B) {
 		b.Fatalf("%d public lookups failed", e)
 	}
 	r.report(b, wall, lookupTimes)
+	if d.cfg.floor > 0 {
+		r.floor(b, wall)
+	}
+}
+
+// floor measures, in the same run and on the same store now holding the
+// day's dossiers, what the metadata store alone can do with as many
+// goroutines as the day had (officers and applicants): for
+// KHO_BENCH_FLOOR each, only reads of a random dossier by its code (what a
+// public lookup must do), then a read and a guarded write of it (what a
+// state change must do at the least; the workflow adds the staff
+// directory read, the checks, the trail and notifications). It reports
+// their rates and latencies, and the day's actions/s as a share of the
+// read-and-write rate ("actions-per-floor").
+func (r *dayRun) floor(b *testing.B, wall time.Duration) {
+	ctx := context.Background()
+	codes := r.public
+	workers := r.cfg.officers + r.cfg.applicants
+	measure := func(write bool) (rate float64, p50, p99 time.Duration) {
+		var mu sync.Mutex
+		var all []time.Duration
+		var errs atomic.Int64
+		var firstErr atomic.Value
+		deadline := time.Now().Add(r.cfg.floor)
+		var wg sync.WaitGroup
+		t0 := time.Now()
+		for range workers {
+			wg.Go(func() {
+				rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
+				var mine []time.Duration
+				for time.Now().Before(deadline) {
+					code := codes[rng.IntN(len(codes))]
+					t := time.Now()
+					d, err := r.store.GetDossier(ctx, code)
+					if err == nil && write {
+						n := d
+						n.Rev, n.UpdatedAt = d.Rev+1, time.Now().UTC().Truncate(time.Millisecond)
+						err = r.store.UpdateDossier(ctx, n, d.Status)
+						if kerr.IsKind(err, kerr.Conflict) { // another goroutine wrote it first: still a write's cost
+							err = nil
+						}
+					}
+					if err != nil {
+						errs.Add(1)
+						firstErr.CompareAndSwap(nil, err)
+						continue
+					}
+					mine = append(mine, time.Since(t))
+				}
+				mu.Lock()
+				all = append(all, mine...)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		el := time.Since(t0)
+		if e := errs.Load(); e > 0 {
+			b.Fatalf("floor: %d store calls failed; the first: %v", e, firstErr.Load())
+		}
+		slices.Sort(all)
+		return float64(len(all)) / el.Seconds(), pct(all, 0.5), pct(all, 0.99)
+	}
+	rr, r50, r99 := measure(false)
+	wr, w50, w99 := measure(true)
+	total := 0
+	for _, t := range r.times.by {
+		total += len(t)
+	}
+	actions := float64(total) / wall.Seconds()
+	b.ReportMetric(rr, "floor-reads/s")
+	b.ReportMetric(ms(r99), "floor-read-p99-ms")
+	b.ReportMetric(wr, "floor-read+writes/s")
+	b.ReportMetric(ms(w99), "floor-read+write-p99-ms")
+	b.ReportMetric(actions/wr, "actions-per-floor")
+	b.Logf("floor (the store alone, %d goroutines, %s each, load average %s): reads %.0f/s p50 %.2f ms p99 %.2f ms; read+guarded write %.0f/s p50 %.2f ms p99 %.2f ms; the day's %.1f actions/s are %.2f of the read+write floor",
+		workers, r.cfg.floor, loadAverage(), rr, ms(r50), ms(r99), wr, ms(w50), ms(w99), actions, actions/wr)
 }
 
 // fail records a dossier that could not go on.

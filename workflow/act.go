@@ -212,7 +212,7 @@ func (s *Service) act(ctx context.Context, a archive.Actor, code string, in ActI
 	}
 	to := row.Target(d.State())
 	n.Status, n.Stage = to.Status, to.Stage
-	pr, err := s.getProcess(ctx, d.Procedure, d.ProcessVersion)
+	pr, err := s.cachedProcess(ctx, d.Procedure, d.ProcessVersion)
 	if err != nil {
 		return View{}, err
 	}
@@ -238,7 +238,7 @@ func (s *Service) act(ctx context.Context, a archive.Actor, code string, in ActI
 	if edit != nil {
 		edit(&n)
 	}
-	if err := s.store.UpdateDossier(ctx, n, d.Status); err != nil {
+	if err := s.updateDossier(ctx, n, d.Status); err != nil {
 		return View{}, updateErr(code, err)
 	}
 	s.notified(ctx, n)

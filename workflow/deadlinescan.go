@@ -276,7 +276,7 @@ func (s *Service) checkDeadline(ctx context.Context, d Dossier, now time.Time, r
 		}
 	}
 	n.Rev, n.UpdatedAt = d.Rev+1, later(s.nowUTC(), d.UpdatedAt)
-	err = s.store.UpdateDossier(ctx, n, d.Status)
+	err = s.updateDossier(ctx, n, d.Status)
 	switch {
 	case kerr.IsKind(err, kerr.Conflict):
 		rep.Lost++

@@ -582,7 +582,7 @@ func (s *Service) attach(ctx context.Context, a archive.Actor, staff *Staff, d D
 	n.Components = slices.DeleteFunc(slices.Clone(d.Components), func(x Filled) bool { return x.Code == f.Code })
 	n.Components = append(n.Components, f)
 	n.UpdatedAt, n.Rev = f.At, d.Rev+1
-	if err := s.store.UpdateDossier(ctx, n, d.Status); err != nil {
+	if err := s.updateDossier(ctx, n, d.Status); err != nil {
 		return View{}, updateErr(d.Code, err)
 	}
 	return s.view(n, a, staff), nil

@@ -26,11 +26,18 @@ type PublicStatus struct {
 // PublicLookup returns the public status of the dossier with that code,
 // for anyone. NotFound "dossier_not_found" for a code of the wrong shape
 // or no dossier. A dossier still being drafted ("Mới đăng ký") is not
-// public yet: NotFound too.
+// public yet: NotFound too. The answer may be up to Config.PublicLookupTTL
+// old when the dossier changed through another process
+// (publiccache.go).
 func (s *Service) PublicLookup(ctx context.Context, code string) (PublicStatus, error) {
 	if !ValidDossierCode(code) {
 		return PublicStatus{}, errDossierNotFound(code)
 	}
+	return s.cachedPublicLookup(ctx, code)
+}
+
+// publicLookup is PublicLookup read from the store.
+func (s *Service) publicLookup(ctx context.Context, code string) (PublicStatus, error) {
 	d, err := s.store.GetDossier(ctx, code)
 	if kerr.IsKind(err, kerr.NotFound) || (err == nil && d.Status == StatusRegistered) {
 		return PublicStatus{}, errDossierNotFound(code)

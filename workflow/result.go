@@ -206,7 +206,7 @@ func (s *Service) reserveResult(ctx context.Context, d Dossier, res Result, kind
 	next.Result = &IssuedResult{TypeCode: res.TypeCode, Name: nonEmpty(res.Name, kind.name), Number: fmt.Sprintf("%04d/%d/%s", n, year, kind.symbol),
 		ReservedAt: now, By: a.Subject}
 	next.UpdatedAt, next.Rev = later(now, d.UpdatedAt), d.Rev+1
-	if err := s.store.UpdateDossier(ctx, next, d.Status); err != nil {
+	if err := s.updateDossier(ctx, next, d.Status); err != nil {
 		return Dossier{}, updateErr(d.Code, err)
 	}
 	return next, nil

@@ -68,6 +68,9 @@ type Config struct {
 	// Results makes and issues dossiers' results (IssueResult); nil: the
 	// sign action moves the dossier without issuing a paper.
 	Results *Results
+	// PublicLookupTTL is how long a public status is answered from
+	// memory (default DefaultPublicLookupTTL; negative: never).
+	PublicLookupTTL time.Duration
 }
 
 // Service is the dossier lifecycle. Every method takes the actor of the
@@ -95,12 +98,14 @@ type Service struct {
 	log          *slog.Logger
 	printer      Printer
 	results      *Results
+	caches       caches
 }
 
 // New returns the service over cfg.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, vault: cfg.Vault, forms: cfg.Forms, deadlines: cfg.Deadlines, now: cfg.Now, near: cfg.NearDeadline, log: cfg.Log,
-		calendars: cfg.Calendars, notifier: cfg.Notifier, apologyDelay: cfg.ApologyDelay, printer: cfg.Printer, results: cfg.Results}
+		calendars: cfg.Calendars, notifier: cfg.Notifier, apologyDelay: cfg.ApologyDelay, printer: cfg.Printer, results: cfg.Results,
+		caches: newCaches(cfg.PublicLookupTTL)}
 	if s.apologyDelay <= 0 {
 		s.apologyDelay = DefaultApologyDelay
 	}
