@@ -16,13 +16,13 @@ import (
 // the purpose as when they read the dossier. The slip is made from the
 // dossier's trail, so printing it again later gives the same slip.
 func (s *Server) getDossierSlip(w http.ResponseWriter, r *http.Request) {
-	wf, code, _, err := s.dossierRead(r, "in phiếu của hồ sơ")
+	wf, code, purpose, err := s.dossierRead(r, "in phiếu của hồ sơ")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	a := actorOf(r)
-	pdf, name, err := wf.Slip(r.Context(), a, code, workflow.SlipKind(r.PathValue("kind")))
+	pdf, name, err := wf.Slip(r.Context(), a, code, workflow.SlipKind(r.PathValue("kind")), purpose)
 	s.writePDF(w, r, pdf, name, err)
 }
 

@@ -48,6 +48,7 @@ func TestDossierSlipsAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	before := len(e.ledgerOf(t))
 	for _, c := range []struct{ token, query string }{{e.citizenA, ""}, {st.desk, purpose}} {
 		r := e.do(call{method: "GET", path: slip("receipt") + c.query, token: c.token}).want(t, 200, "")
 		if ct := r.header.Get("Content-Type"); ct != "application/pdf" {
@@ -66,6 +67,12 @@ func TestDossierSlipsAPI(t *testing.T) {
 	e.do(call{method: "GET", path: slip("control"), token: e.citizenA}).want(t, 403, "slip_staff_only")
 	e.do(call{method: "GET", path: slip("supplement"), token: e.citizenA}).want(t, 409, "slip_not_available")
 	e.do(call{method: "GET", path: slip("bien-nhan"), token: e.citizenA, expect: specInvalid}).want(t, 400, "unknown_slip")
+	// The desk's print (not the applicant's, nor the refused ones) is in
+	// the applicant's ledger, with its purpose and the dossier.
+	es := e.ledgerOf(t)[before:]
+	if len(es) != 1 || es[0].Action != "dossier" || es[0].Actor != deskSubject || es[0].Purpose != "in phiếu cho công dân" || es[0].Dossier != code {
+		t.Fatalf("ledger entries after the prints: %+v", es)
+	}
 
 	day := time.Now().In(workflow.Vietnam).Format("2006-01-02")
 	book := "/api/v1/dossier-book?from=" + day + "&to=" + day

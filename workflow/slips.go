@@ -139,7 +139,18 @@ func errSlipNotAvailable(k SlipKind, detail string, args ...any) error {
 // supplement) is Conflict "slip_not_available"; an unknown kind Invalid
 // "unknown_slip"; no printer configured Unavailable
 // "converter_unavailable".
-func (s *Service) Slip(ctx context.Context, a archive.Actor, code string, kind SlipKind) (io.ReadCloser, string, error) {
+//
+// A slip carries the applicant's name and papers: staff print it for a
+// purpose (Invalid "purpose_required" without one), recorded in the
+// applicant's ledger with the dossier before the slip is printed, as Read
+// records a read; the applicant's own prints give none and are not
+// recorded.
+func (s *Service) Slip(ctx context.Context, a archive.Actor, code string, kind SlipKind, purpose string) (io.ReadCloser, string, error) {
+	purpose = strings.TrimSpace(purpose)
+	if a.Role != archive.RoleCitizen && purpose == "" {
+		return nil, "", kerr.New(kerr.Invalid, "purpose_required", "Cán bộ cần nêu mục đích in phiếu của hồ sơ (tham số purpose).",
+			"staff and admin must give the purpose of printing a dossier's slip")
+	}
 	d, staff, err := s.load(ctx, a, code)
 	if kerr.IsKind(err, kerr.Permission) && a.Role == archive.RoleStaff {
 		if ke := kerr.Outer(err); ke != nil && ke.Code == "other_agency" {
@@ -163,6 +174,11 @@ func (s *Service) Slip(ctx context.Context, a archive.Actor, code string, kind S
 	data, err := s.slipData(ctx, d, kind)
 	if err != nil {
 		return nil, "", err
+	}
+	if staff != nil {
+		if err := s.vault.RecordDossierRead(ctx, a, d.Applicant.ID, archive.Access{Purpose: purpose, Dossier: d.Code}); err != nil {
+			return nil, "", err
+		}
 	}
 	if s.printer == nil {
 		return nil, "", errNoPrinter()

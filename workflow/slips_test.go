@@ -68,7 +68,7 @@ func slipPDF(t testing.TB, wf *workflow.Service, who archive.Actor, code string,
 		name string
 	)
 	err := retryConverter(t, func() (err error) {
-		rc, name, err = wf.Slip(context.Background(), who, code, kind)
+		rc, name, err = wf.Slip(context.Background(), who, code, kind, "in phiếu cho người nộp")
 		return err
 	})
 	wantCode(t, err, "")
@@ -144,7 +144,7 @@ func TestSlips(t *testing.T) {
 	v := e.filledBirth(t)
 	code := v.Code
 	for _, k := range workflow.SlipKinds {
-		_, _, err := wf.Slip(ctx, desk, code, k)
+		_, _, err := wf.Slip(ctx, desk, code, k, "in phiếu cho người nộp")
 		wantCode(t, err, "slip_not_available")
 	}
 	e.actSteps(t, code,
@@ -158,14 +158,14 @@ func TestSlips(t *testing.T) {
 		actStep{head, workflow.ActInput{Action: workflow.ActionAssign, Assignee: appraiser.Subject}},
 		actStep{appraiser, workflow.ActInput{Action: workflow.ActionRequestSupplement, Reason: "Giấy chứng sinh bị mờ",
 			Items: []string{"Bản sao Giấy chứng sinh rõ nét", "Chữ ký của người đi đăng ký"}}})
-	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipApology)
+	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipApology, "in phiếu cho người nộp")
 	wantCode(t, err, "slip_not_available")
 	e.clock.Add(24 * time.Hour)
 	v = e.actSteps(t, code, actStep{citizen, workflow.ActInput{Action: workflow.ActionSupplement}})
 	restartedDue := v.DueAt
 	newDue := restartedDue.Add(72 * time.Hour)
 	e.actSteps(t, code, actStep{head, workflow.ActInput{Action: workflow.ActionExtend, Deadline: newDue, Reason: "Chờ xác minh nơi sinh"}})
-	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipEvaluation)
+	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipEvaluation, "in phiếu cho người nộp")
 	wantCode(t, err, "slip_not_available")
 	e.actSteps(t, code,
 		actStep{appraiser, workflow.ActInput{Action: workflow.ActionAppraise, Opinion: "Đủ điều kiện"}},
@@ -247,24 +247,24 @@ func TestSlips(t *testing.T) {
 
 	// Slips whose event never happened.
 	for _, k := range []workflow.SlipKind{workflow.SlipReceipt, workflow.SlipSupplement, workflow.SlipApology, workflow.SlipControl} {
-		_, _, err := wf.Slip(ctx, desk, refused, k)
+		_, _, err := wf.Slip(ctx, desk, refused, k, "in phiếu cho người nộp")
 		wantCode(t, err, "slip_not_available")
 	}
-	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipRefusal)
+	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipRefusal, "in phiếu cho người nộp")
 	wantCode(t, err, "slip_not_available")
 	// Who may not print.
 	for _, who := range []archive.Actor{stranger, outsider, admin} {
 		for _, k := range []workflow.SlipKind{workflow.SlipReceipt, workflow.SlipControl} {
-			_, _, err := wf.Slip(ctx, who, code, k)
+			_, _, err := wf.Slip(ctx, who, code, k, "in phiếu cho người nộp")
 			wantCode(t, err, "dossier_not_found")
 		}
 	}
-	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipControl)
+	_, _, err = wf.Slip(ctx, citizen, code, workflow.SlipControl, "in phiếu cho người nộp")
 	wantCode(t, err, "slip_staff_only")
-	_, _, err = wf.Slip(ctx, citizen, code, "bien-nhan")
+	_, _, err = wf.Slip(ctx, citizen, code, "bien-nhan", "in phiếu cho người nộp")
 	wantCode(t, err, "unknown_slip")
 	// No printer: Unavailable with its code.
-	_, _, err = e.wf.Slip(ctx, citizen, code, workflow.SlipReceipt)
+	_, _, err = e.wf.Slip(ctx, citizen, code, workflow.SlipReceipt, "in phiếu cho người nộp")
 	wantCode(t, err, "converter_unavailable")
 }
 
@@ -372,7 +372,7 @@ func TestApologySlipFromScan(t *testing.T) {
 	e.actSteps(t, code,
 		actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}},
 		actStep{desk, workflow.ActInput{Action: workflow.ActionReceive}})
-	_, _, err := wf.Slip(ctx, citizen, code, workflow.SlipApology)
+	_, _, err := wf.Slip(ctx, citizen, code, workflow.SlipApology, "in phiếu cho người nộp")
 	wantCode(t, err, "slip_not_available")
 	e.clock.Add(30 * 24 * time.Hour)
 	if _, err := e.wf.ScanDeadlines(ctx, "", nil); err != nil {
