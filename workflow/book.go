@@ -85,7 +85,7 @@ func (s *Service) Book(ctx context.Context, a archive.Actor, agency string, from
 		}
 		return strings.Compare(x.Code, y.Code)
 	})
-	book := convert.BookData{Agency: convert.Agency{Name: strings.ToUpper(ag.Name)}, From: start, To: end.Add(-1), IssuedAt: s.nowUTC(),
+	book := convert.BookData{Agency: convert.Agency{Parent: strings.ToUpper(ag.Parent), Name: strings.ToUpper(ag.Name), Place: ag.Place}, From: start, To: end.Add(-1), IssuedAt: s.nowUTC(),
 		Rows: make([]convert.BookRow, 0, len(ds))}
 	for _, d := range ds {
 		book.Rows = append(book.Rows, bookRow(d))

@@ -217,8 +217,12 @@ const maxResultPDF = 64 << 20
 
 // renderResult fills the result template of kind from d and renders it.
 func (s *Service) renderResult(ctx context.Context, d Dossier, kind resultKind, leader *Staff) ([]byte, error) {
+	agency, err := s.handlingAgency(ctx, d)
+	if err != nil {
+		return nil, err
+	}
 	h := convert.ResultHeader{
-		Agency:   convert.Agency{Name: d.HandlingAgencyName},
+		Agency:   agency,
 		Number:   d.Result.Number,
 		IssuedAt: d.Result.ReservedAt,
 		// The title of who signs: the rules print the leader's position.

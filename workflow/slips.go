@@ -226,10 +226,14 @@ func changedDue(d, n Dossier) time.Time {
 
 // slipData maps d into the data of slip k, from its record and trail.
 func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.SlipData, error) {
+	agency, err := s.printedAgency(ctx, d.Agency, d.AgencyName)
+	if err != nil {
+		return convert.SlipData{}, err
+	}
 	data := convert.SlipData{
 		Code:      d.Code,
 		Procedure: d.ProcedureName,
-		Agency:    convert.Agency{Name: strings.ToUpper(d.AgencyName)},
+		Agency:    agency,
 		Applicant: convert.Person{Name: d.Applicant.Name, Address: d.Applicant.Address, Phone: d.Applicant.Phone, Email: d.Applicant.Email,
 			IDNumber: d.Applicant.ID},
 		Request:        d.ProcedureName,
@@ -289,7 +293,9 @@ func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.
 			data.DueAt, data.NewDueAt = dueBefore(d, e.Seq), e.DueAt
 			data.Reasons, data.Officer, data.Signer, data.IssuedAt = []string{e.Reason}, e.Name, strings.ToUpper(e.Role.Label()), e.At
 		}
-		data.Agency.Name = strings.ToUpper(nonEmpty(d.HandlingAgencyName, d.AgencyName))
+		if data.Agency, err = s.handlingAgency(ctx, d); err != nil {
+			return data, err
+		}
 	case SlipControl:
 		if !received {
 			return data, errSlipNotAvailable(k, "dossier %s was never received", d.Code)
@@ -297,7 +303,9 @@ func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.
 		data.Steps = controlSteps(d, receipt.Seq)
 		data.IssuedAt = d.Trail[len(d.Trail)-1].At
 		data.DueAt = nonZero(d.DueAt, data.DueAt)
-		data.Agency.Name = strings.ToUpper(nonEmpty(d.HandlingAgencyName, d.AgencyName))
+		if data.Agency, err = s.handlingAgency(ctx, d); err != nil {
+			return data, err
+		}
 	case SlipEvaluation:
 		if !evaluable(d.Status) {
 			return data, errSlipNotAvailable(k, "dossier %s is %s: not yet done", d.Code, d.State())
@@ -441,4 +449,13 @@ func nonZero(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// handlingAgency is the heading of a paper printed by d's competent
+// agency (the receiving one until it was transferred).
+func (s *Service) handlingAgency(ctx context.Context, d Dossier) (convert.Agency, error) {
+	if d.HandlingAgency == "" {
+		return s.printedAgency(ctx, d.Agency, d.AgencyName)
+	}
+	return s.printedAgency(ctx, d.HandlingAgency, nonEmpty(d.HandlingAgencyName, d.AgencyName))
 }

@@ -197,6 +197,20 @@ func TestSlips(t *testing.T) {
 		return workflow.TrailEntry{}
 	}
 	reqAt := trail(code, workflow.ActionRequestSupplement).At
+	// The ward's heading: the place of its date line is in the shipped
+	// catalogue; an admin adds the governing body printed above its name.
+	ags, err := e.wf.Agencies(ctx, admin)
+	wantCode(t, err, "")
+	for _, ag := range ags {
+		if ag.Code == ward {
+			ag.Parent = "Ủy ban nhân dân Thành phố Hồ Chí Minh"
+			if _, err := e.wf.PutAgency(ctx, admin, ag); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	heading := []string{"ỦY BAN NHÂN DÂN THÀNH PHỐ HỒ", // the parent wraps in its column
+		"ỦY BAN NHÂN DÂN PHƯỜNG BẾN NGHÉ", "Bến Nghé, ngày"}
 	cases := []struct {
 		kind  workflow.SlipKind
 		code  string
@@ -223,7 +237,7 @@ func TestSlips(t *testing.T) {
 				t.Errorf("file name %q", name)
 			}
 			text := testenv.PDFText(t, pdf)
-			for _, w := range append([]string{c.code}, c.want...) {
+			for _, w := range append(append([]string{c.code}, heading...), c.want...) {
 				if !strings.Contains(text, norm.NFC.String(w)) {
 					t.Errorf("the %s slip lacks %q:\n%s", c.kind, w, text)
 				}

@@ -1,16 +1,26 @@
 package workflow
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kho-vn/kho/convert"
+	"github.com/kho-vn/kho/internal/kerr"
 )
 
 // Agency is an agency that receives or resolves dossiers, identified by
 // its agency code (mã định danh cơ quan), with its departments.
 type Agency struct {
-	Code        string       `json:"code"`
-	Name        string       `json:"name"`
+	Code string `json:"code"`
+	Name string `json:"name"`
+	// Parent is the governing body printed above the agency's name on
+	// its slips and results ("Ủy ban nhân dân Thành phố Hồ Chí Minh"),
+	// empty when none is printed.
+	Parent string `json:"parent,omitempty"`
+	// Place is the locality of the date line ("Bến Nghé, ngày …").
+	Place       string       `json:"place,omitempty"`
 	Departments []Department `json:"departments"`
 	UpdatedAt   time.Time    `json:"updatedAt"`
 }
@@ -62,6 +72,13 @@ func validateAgency(a Agency) (Agency, error) {
 		return a, invalid("name_required", "Cần nhập tên cơ quan.", "agency %q has no name", a.Code)
 	}
 	if err := checkText("name", "Tên cơ quan", a.Name, maxNameRunes, false); err != nil {
+		return a, err
+	}
+	a.Parent, a.Place = strings.TrimSpace(a.Parent), strings.TrimSpace(a.Place)
+	if err := checkText("parent", "Tên cơ quan chủ quản", a.Parent, maxNameRunes, false); err != nil {
+		return a, err
+	}
+	if err := checkText("place", "Địa danh", a.Place, maxNameRunes, false); err != nil {
 		return a, err
 	}
 	if len(a.Departments) > maxDepartments {
@@ -123,4 +140,19 @@ func validateStaff(m Staff, ag Agency) (Staff, error) {
 	}
 	m.Positions = ps
 	return m, nil
+}
+
+// printedAgency is the heading of a paper printed in the name of the
+// agency with that code: its governing body and name in capitals and the
+// place of its date line, from the directory; name (the one the dossier
+// recorded) when the agency is no longer in it.
+func (s *Service) printedAgency(ctx context.Context, code, name string) (convert.Agency, error) {
+	ag, err := s.store.GetAgency(ctx, code)
+	if kerr.IsKind(err, kerr.NotFound) {
+		return convert.Agency{Name: strings.ToUpper(name)}, nil
+	}
+	if err != nil {
+		return convert.Agency{}, storeErr("get agency", err)
+	}
+	return convert.Agency{Parent: strings.ToUpper(ag.Parent), Name: strings.ToUpper(nonEmpty(ag.Name, name)), Place: ag.Place}, nil
 }
