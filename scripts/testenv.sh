@@ -455,7 +455,10 @@ start_server() {
 # start_gotenberg: Gotenberg with Debian's LibreOffice and Chromium, both
 # started at once (the health route waits for them), writing its scratch
 # files under $STATE/gotenberg-tmp (Chromium may read file:// only under
-# /tmp, where it is).
+# /tmp, where it is). Neither is restarted after a number of conversions
+# (Gotenberg's default: Chromium every 100, LibreOffice every 10), and
+# both may take a minute to start: on a loaded 2-core machine a restart
+# in the middle of a test run failed the conversions queued behind it.
 start_gotenberg() {
 	local tmp=$STATE/gotenberg-tmp
 	mkdir -p "$tmp"
@@ -487,7 +490,9 @@ EOS
 		--gotenberg-hide-banner --gotenberg-graceful-shutdown-duration=5s \
 		--log-level=warn --api-disable-download-from --prometheus-disable-collect \
 		--chromium-deny-private-ips --libreoffice-deny-private-ips \
-		--chromium-auto-start --libreoffice-auto-start
+		--chromium-auto-start --libreoffice-auto-start \
+		--chromium-restart-after=0 --libreoffice-restart-after=0 \
+		--chromium-start-timeout=60s --libreoffice-start-timeout=60s --api-timeout=120s
 }
 
 random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
