@@ -2,8 +2,9 @@
 # testenv.sh — start and stop the real servers the integration tests use.
 #
 #   scripts/testenv.sh up     install/build what is missing, start PostgreSQL,
-#                             FerretDB, MinIO, Mailpit (SMTP) and Gotenberg
-#                             (with LibreOffice and Chromium) on 127.0.0.1
+#                             FerretDB, MinIO, Mailpit (SMTP), Gotenberg
+#                             (with LibreOffice and Chromium) and the test
+#                             OpenID Connect provider on 127.0.0.1
 #                             (free ports), wait until they answer, write $STATE/env.sh
 #   scripts/testenv.sh env    print the env file (eval "$(scripts/testenv.sh env)")
 #   scripts/testenv.sh down   stop what `up` started and delete its data;
@@ -34,6 +35,7 @@ GOTENBERG_VERSION=v8.36.0
 # -----------------------------------------------------------------------------
 
 CACHE=${KHO_CACHE:-$HOME/.cache/kho}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE_BASE=/tmp/kho-testenv-$(id -u)
 STATE=${KHO_TESTENV_STATE:-$STATE_BASE/default}
 PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
@@ -289,6 +291,11 @@ mailpit_ready() {
 # gotenberg_up PORT: Gotenberg's health route says its modules (Chromium,
 # LibreOffice) are up.
 gotenberg_up() { curl -fsS --noproxy '*' --max-time 5 "http://127.0.0.1:$1/health" | grep -q '"status":"up"'; }
+# oidc_up PORT: the test OpenID Connect provider answers discovery with its issuer.
+oidc_up() {
+	curl -fsS --noproxy '*' --max-time 2 "http://127.0.0.1:$1/.well-known/openid-configuration" |
+		grep -q "\"issuer\":\"http://127.0.0.1:$1\""
+}
 
 # ---- process bookkeeping ----------------------------------------------------
 
@@ -357,6 +364,7 @@ down_state() {
 	local STATE=$1
 	[[ -d $STATE ]] || return 0
 	stop_pid gotenberg
+	stop_pid oidcprovider
 	stop_pid ferretdb
 	stop_pid minio
 	stop_pid mailpit
@@ -497,6 +505,21 @@ EOS
 
 random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
+# start_oidcprovider: the test OpenID Connect provider, this repository's
+# internal/testenv/oidcprovider (built on zitadel/oidc's op package), built
+# into $STATE from the checkout this script is in (a few seconds once the
+# build cache is warm), with a fresh client secret passed in its
+# environment, not on its command line. Sets OIDC_PORT and OIDC_SECRET.
+start_oidcprovider() {
+	(cd "$REPO" && go build -o "$STATE/oidcprovider" ./internal/testenv/oidcprovider) >"$STATE/oidcprovider-build.log" 2>&1 || {
+		show_log "$STATE/oidcprovider-build.log"
+		die "building the test OpenID Connect provider failed"
+	}
+	OIDC_SECRET=$(random_hex 16)
+	KHO_OIDCPROVIDER_CLIENT_SECRET=$OIDC_SECRET start_server oidcprovider OIDC_PORT oidc_up \
+		"$STATE/oidcprovider" -addr 127.0.0.1:@PORT@ -client-id kho-test
+}
+
 # MAILPIT_ACCEPT is the regular expression (RE2, no look-ahead) of the
 # recipients Mailpit accepts: every address except those under the
 # reserved top-level domain .invalid (RFC 2606), which it refuses at RCPT
@@ -535,7 +558,7 @@ cmd_up() {
 	chmod 755 "$STATE_BASE"
 	reap_orphans
 	if [[ -f $STATE/env.sh ]]; then
-		if running minio && running ferretdb && running mailpit && running gotenberg; then
+		if running minio && running ferretdb && running mailpit && running gotenberg && running oidcprovider; then
 			log "already up; source $STATE/env.sh"
 			echo "$STATE/env.sh"
 			return 0
@@ -598,6 +621,11 @@ cmd_up() {
 	start_gotenberg
 	log "Gotenberg $GOTENBERG_VERSION on 127.0.0.1:$GOTENBERG_PORT ($((SECONDS - t))s)"
 
+	t=$SECONDS
+	local OIDC_PORT OIDC_SECRET
+	start_oidcprovider
+	log "test OpenID Connect provider on http://127.0.0.1:$OIDC_PORT ($((SECONDS - t))s)"
+
 	cat >"$STATE/env.sh.tmp" <<EOF
 # Test servers started by scripts/testenv.sh up at $(date -u +%Y-%m-%dT%H:%M:%SZ).
 # Stop them with: scripts/testenv.sh down   (with this file sourced)
@@ -612,6 +640,9 @@ export KHO_TEST_SMTP_ADDR='127.0.0.1:$MAILPIT_SMTP_PORT'
 export KHO_TEST_MAILPIT_API='http://127.0.0.1:$MAILPIT_HTTP_PORT'
 export KHO_TEST_SMTP_CA='$STATE/mailpit-cert.pem'
 export KHO_TEST_GOTENBERG_URL='http://127.0.0.1:$GOTENBERG_PORT'
+export KHO_TEST_OIDC_ISSUER='http://127.0.0.1:$OIDC_PORT'
+export KHO_TEST_OIDC_CLIENT_ID='kho-test'
+export KHO_TEST_OIDC_CLIENT_SECRET='$OIDC_SECRET'
 EOF
 	mv "$STATE/env.sh.tmp" "$STATE/env.sh"
 	log "up in $((SECONDS - t0))s; env: $STATE/env.sh"

@@ -1,7 +1,8 @@
 // Package testenv gives integration tests the addresses of the real servers
 // that `make test` (scripts/test.sh) starts: MinIO for S3, FerretDB (a
 // MongoDB-wire server on PostgreSQL), Mailpit (an SMTP server with an
-// HTTP API that shows what it received) and Gotenberg. Tests find them through
+// HTTP API that shows what it received), Gotenberg and a small OpenID Connect
+// provider (internal/testenv/oidcprovider). Tests find them through
 // environment variables:
 //
 //	KHO_TEST_S3_ENDPOINT    host:port, plain http
@@ -14,6 +15,8 @@
 //	KHO_TEST_MAILPIT_API    http://host:port of Mailpit's API
 //	KHO_TEST_SMTP_CA        the certificate of Mailpit's STARTTLS (PEM)
 //	KHO_TEST_GOTENBERG_URL  http://127.0.0.1:PORT, Gotenberg 8 (HTML and office files to PDF)
+//	KHO_TEST_OIDC_ISSUER    http://127.0.0.1:PORT, the test OpenID Connect provider (see OIDCProvider)
+//	KHO_TEST_OIDC_CLIENT_ID, KHO_TEST_OIDC_CLIENT_SECRET  its one client
 //
 // When they are missing the test is skipped under `go test -short` (unless
 // CI is set), and fails otherwise: an integration test that cannot reach its
