@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -44,7 +46,7 @@ func newSite(t *testing.T, edit func(*Config)) *site {
 	s := &site{t: t, key: make([]byte, 32)}
 	rand.Read(s.key)
 	mux := http.NewServeMux()
-	h := &Handler{OnSignIn: func(w http.ResponseWriter, r *http.Request, id Identity) error {
+	h := &Handler{Log: slog.New(slog.DiscardHandler), OnSignIn: func(w http.ResponseWriter, r *http.Request, id Identity) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.ids = append(s.ids, id)
@@ -485,3 +487,19 @@ func TestLoadSecret(t *testing.T) {
 }
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o600) }
+
+func TestLimitedBodyCutsLongAnswers(t *testing.T) {
+	for _, c := range []struct {
+		size int
+		ok   bool
+	}{{0, true}, {255, true}, {256, true}, {257, false}, {10000, false}} {
+		b := &limitedBody{rc: io.NopCloser(strings.NewReader(strings.Repeat("x", c.size))), left: 256}
+		got, err := io.ReadAll(b)
+		if c.ok && (err != nil || len(got) != c.size) {
+			t.Errorf("%d bytes: %d read, %v", c.size, len(got), err)
+		}
+		if !c.ok && !errors.Is(err, errResponseTooLarge) {
+			t.Errorf("%d bytes over a 256-byte limit: %d read, %v", c.size, len(got), err)
+		}
+	}
+}
