@@ -54,6 +54,12 @@ func TestFromEnv(t *testing.T) {
 	t.Setenv(EnvS3SecretKey, "sk")
 	t.Setenv(EnvMongoURI, "mongodb://127.0.0.1:27017/")
 	t.Setenv(EnvGotenbergURL, "http://127.0.0.1:3000/")
+	t.Setenv(EnvOIDCIssuer, "http://127.0.0.1:4000/")
+	t.Setenv(EnvOIDCClientID, "kho-test")
+	t.Setenv(EnvOIDCClientSecret, "s")
+	if got, want := OIDCProvider(t), (OIDCProviderServer{"http://127.0.0.1:4000", "kho-test", "s"}); got != want {
+		t.Errorf("OIDCProvider = %+v, want %+v", got, want)
+	}
 	if got, want := S3(t), (S3Config{"127.0.0.1:9000", "ak", "sk"}); got != want {
 		t.Errorf("S3 = %+v, want %+v", got, want)
 	}

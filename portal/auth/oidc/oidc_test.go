@@ -405,6 +405,12 @@ func TestBadSignatureIsRefused(t *testing.T) {
 	s.wantError(resp, body, http.StatusUnauthorized, CodeTokenSignature)
 }
 
+func TestWrongClientSecretIsAConfigurationError(t *testing.T) {
+	s := newSite(t, func(c *Config) { c.ClientSecret = "not-the-secret" })
+	resp, body := s.callback(s.atProvider(s.start(), "cd-001"))
+	s.wantError(resp, body, http.StatusInternalServerError, CodeClientRejected)
+}
+
 func TestUnreachableProviderIsUnavailable(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
