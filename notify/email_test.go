@@ -162,21 +162,8 @@ func TestSMTPDown(t *testing.T) {
 // is cut off at the configured timeout, and a cancelled context cuts a
 // send at once.
 func TestSMTPTimeout(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // silent until the test ends
-		}
-	}()
-	s, err := notify.NewSMTP(notify.SMTPConfig{Addr: ln.Addr().String(), From: "kho@kho.example.vn", TLS: notify.NoTLS, Timeout: 300 * time.Millisecond})
+	silent := testenv.SilentServer(t)
+	s, err := notify.NewSMTP(notify.SMTPConfig{Addr: silent, From: "kho@kho.example.vn", TLS: notify.NoTLS, Timeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +174,7 @@ func TestSMTPTimeout(t *testing.T) {
 		t.Errorf("a silent server was given up after %v, want about 300ms", d)
 	}
 
-	s, err = notify.NewSMTP(notify.SMTPConfig{Addr: ln.Addr().String(), From: "kho@kho.example.vn", TLS: notify.NoTLS, Timeout: time.Hour})
+	s, err = notify.NewSMTP(notify.SMTPConfig{Addr: silent, From: "kho@kho.example.vn", TLS: notify.NoTLS, Timeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -412,12 +412,7 @@ func TestWrongClientSecretIsAConfigurationError(t *testing.T) {
 }
 
 func TestUnreachableProviderIsUnavailable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String()
-	ln.Close() // nothing listens there now
+	closed := "http://" + testenv.ClosedAddr(t) // nothing listens there
 	s := newSite(t, func(c *Config) { c.Issuer = closed; c.Timeout = 2 * time.Second })
 	resp, body := s.do("GET", s.srv.URL+LoginPath, nil)
 	s.wantError(resp, body, http.StatusServiceUnavailable, CodeProviderUnavailable)
@@ -507,5 +502,36 @@ func TestLimitedBodyCutsLongAnswers(t *testing.T) {
 		if !c.ok && !errors.Is(err, errResponseTooLarge) {
 			t.Errorf("%d bytes over a 256-byte limit: %d read, %v", c.size, len(got), err)
 		}
+	}
+}
+
+func TestProviderGoneBeforeTheExchangeIsUnavailable(t *testing.T) {
+	// After discovery and the person's sign-in at the provider, Kho's
+	// network to the provider goes: every dial then reaches a closed port.
+	closed := testenv.ClosedAddr(t)
+	var down atomic.Bool
+	dialer := &net.Dialer{Timeout: 2 * time.Second}
+	tr := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if down.Load() {
+			addr = closed
+		}
+		return dialer.DialContext(ctx, network, addr)
+	}}
+	s := newSite(t, func(c *Config) { c.HTTPClient = &http.Client{Transport: tr} })
+	back := s.atProvider(s.start(), "cd-001")
+	down.Store(true)
+	resp, body := s.callback(back)
+	s.wantError(resp, body, http.StatusServiceUnavailable, CodeProviderUnavailable)
+}
+
+func TestSilentProviderTimesOut(t *testing.T) {
+	// A provider that takes the connection and never answers.
+	silent := testenv.SilentServer(t)
+	s := newSite(t, func(c *Config) { c.Issuer = "http://" + silent; c.Timeout = 300 * time.Millisecond })
+	start := time.Now()
+	resp, body := s.do("GET", s.srv.URL+LoginPath, nil)
+	s.wantError(resp, body, http.StatusServiceUnavailable, CodeProviderUnavailable)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the sign-in waited %v for a silent provider (timeout 300ms)", d)
 	}
 }
