@@ -6,6 +6,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/internal/edge"
 	"github.com/kho-vn/kho/portal/internal/input"
 )
 
@@ -39,23 +40,7 @@ func statusOf(err error) int {
 	case "pdf_damaged":
 		return http.StatusUnprocessableEntity
 	}
-	switch kerr.KindOf(err) {
-	case kerr.Invalid:
-		return http.StatusBadRequest
-	case kerr.Unauthenticated:
-		return http.StatusUnauthorized
-	case kerr.Permission:
-		return http.StatusForbidden
-	case kerr.NotFound:
-		return http.StatusNotFound
-	case kerr.Conflict:
-		return http.StatusConflict
-	case kerr.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case kerr.Unavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError // Integrity, Internal, Other
+	return edge.StatusOfKind(kerr.KindOf(err))
 }
 
 // writeError writes err as the JSON error body with its status. Internal

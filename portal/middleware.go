@@ -2,8 +2,6 @@ package portal
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -12,6 +10,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/portal/internal/edge"
 )
 
 // ctxKey keys the request-scoped values the portal keeps in a context.
@@ -43,39 +42,6 @@ func actorOf(r *http.Request) archive.Actor {
 	return a
 }
 
-// statusWriter remembers the status and whether anything was written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Flush passes flushes on.
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
 // validRequestID reports whether an incoming X-Request-Id may be reused:
 // 8..64 characters of [A-Za-z0-9._-].
 func validRequestID(s string) bool {
@@ -91,21 +57,14 @@ func validRequestID(s string) bool {
 	return true
 }
 
-func newRequestID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand does not fail on supported platforms
-	return hex.EncodeToString(b[:])
-}
+func newRequestID() string { return edge.NewRequestID() }
+
+// apiCSP is the API's Content-Security-Policy: nothing may load, nothing
+// may run (downloads add their own headers).
+const apiCSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 // securityHeaders are set on every response; downloads add their own.
-func securityHeaders(h http.Header) {
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.Set("Cache-Control", "no-store")
-}
+func securityHeaders(h http.Header) { edge.SecurityHeaders(h, apiCSP) }
 
 // middleware wraps every request: request ID, security headers, panic
 // recovery and the access log.
@@ -123,7 +82,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if r.TLS != nil {
 			h.Set("Strict-Transport-Security", "max-age=63072000")
 		}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &edge.StatusWriter{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), keyInfo, ri))
 		defer func() {
 			abort := false
@@ -133,7 +92,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				}
 				s.log.Error("panic serving request", "requestId", ri.id, "method", r.Method, "path", r.URL.Path,
 					"panic", p, "stack", string(debug.Stack()))
-				if sw.status == 0 {
+				if sw.Status == 0 {
 					s.writeError(sw, r, kerr.New(kerr.Internal, "internal", "Đã xảy ra lỗi hệ thống; vui lòng thử lại sau.", "panic: %v", p))
 				} else {
 					// The headers are out: cut the connection (after the
@@ -147,12 +106,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				}
 			}()
 			level := slog.LevelInfo
-			if sw.status >= 500 {
+			if sw.Status >= 500 {
 				level = slog.LevelError
 			}
 			s.log.LogAttrs(r.Context(), level, "request",
 				slog.String("requestId", ri.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", time.Since(start)),
+				slog.Int("status", sw.Status), slog.Int64("bytes", sw.Bytes), slog.Duration("duration", time.Since(start)),
 				slog.String("token", ri.tokenID))
 		}()
 		next.ServeHTTP(sw, r)

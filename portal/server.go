@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kho-vn/kho/archive"
@@ -90,6 +91,10 @@ type Config struct {
 	// processes, the staff directory and dossiers (nil: those endpoints
 	// answer 503 workflow_not_configured).
 	Workflow *workflow.Service
+	// Pages serves every request outside the API (/api/ and /healthz): the
+	// web pages (portal/web), with their own headers and error pages. nil:
+	// those paths answer the API's JSON 404.
+	Pages http.Handler
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.
@@ -169,8 +174,27 @@ func (s *Server) Config() Config { return s.cfg }
 // Handler returns the HTTP handler of the whole API: request IDs, security
 // headers, panic recovery, access logging and authentication around the
 // routes.
+//
+// With Config.Pages, paths outside the API go to the pages instead.
 func (s *Server) Handler() http.Handler {
-	return s.middleware(s.mux)
+	api := s.middleware(s.mux)
+	if s.cfg.Pages == nil {
+		return api
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isAPIPath(r.URL.Path) {
+			api.ServeHTTP(w, r)
+			return
+		}
+		markHandled(r)
+		s.cfg.Pages.ServeHTTP(w, r)
+	})
+}
+
+// isAPIPath reports whether path belongs to the JSON API rather than to
+// the pages.
+func isAPIPath(path string) bool {
+	return path == "/healthz" || path == "/api" || strings.HasPrefix(path, "/api/")
 }
 
 // maxHeaderBytes bounds a request's line and headers (http.Server adds

@@ -38,12 +38,9 @@ func (s *Service) PublicLookup(ctx context.Context, code string) (PublicStatus, 
 
 // publicLookup is PublicLookup read from the store.
 func (s *Service) publicLookup(ctx context.Context, code string) (PublicStatus, error) {
-	d, err := s.store.GetDossier(ctx, code)
-	if kerr.IsKind(err, kerr.NotFound) || (err == nil && d.Status == StatusRegistered) {
-		return PublicStatus{}, errDossierNotFound(code)
-	}
+	d, err := s.publicDossier(ctx, code)
 	if err != nil {
-		return PublicStatus{}, storeErr("get dossier", err)
+		return PublicStatus{}, err
 	}
 	return PublicStatus{Code: d.Code, ProcedureName: d.ProcedureName, Status: d.Status, Label: d.Status.Label(),
 		Info: publicInfo(d, s.now(), s.displayDeadlines(ctx, d)), ReceivedAt: d.ReceivedAt, DueAt: d.DueAt,
@@ -77,4 +74,18 @@ func publicInfo(d Dossier, now time.Time, dl Deadlines) string {
 		return shortDate(d.ReturnedAt)
 	}
 	return ""
+}
+
+// publicDossier reads the dossier with that code for a public answer:
+// NotFound "dossier_not_found" for no dossier and for one still being
+// drafted ("Mới đăng ký"), which is not public yet.
+func (s *Service) publicDossier(ctx context.Context, code string) (Dossier, error) {
+	d, err := s.store.GetDossier(ctx, code)
+	if kerr.IsKind(err, kerr.NotFound) || (err == nil && d.Status == StatusRegistered) {
+		return Dossier{}, errDossierNotFound(code)
+	}
+	if err != nil {
+		return Dossier{}, storeErr("get dossier", err)
+	}
+	return d, nil
 }

@@ -57,13 +57,14 @@ type SignRequest struct {
 }
 
 // ResultVault is what issuing needs of the vault (archive.Service is one):
-// issuing the result, storing a refused dossier's files, and reading an
-// issued paper's current status.
+// issuing the result, storing a refused dossier's files, reading an issued
+// paper's current status, and its public status for the verifier.
 type ResultVault interface {
 	Issue(ctx context.Context, a archive.Actor, r archive.IssueRequest) (archive.Document, error)
 	StoreRefused(ctx context.Context, a archive.Actor, owner string, agency archive.Agency, dossier string, files []archive.RefusedFile) ([]archive.Document, error)
 	Get(ctx context.Context, a archive.Actor, id string, acc archive.Access) (archive.Document, error)
 	Open(ctx context.Context, a archive.Actor, id string, n int, acc archive.Access) (*archive.Content, error)
+	PublicPaper(ctx context.Context, id string) (archive.PublicPaper, error)
 }
 
 // Results is how a dossier's result is made and issued: the result
@@ -268,8 +269,8 @@ type ResultView struct {
 	Change      *archive.StatusChange `json:"statusChange,omitempty"`
 }
 
-// paperStatusLabel is a paper's status as people read it.
-func paperStatusLabel(st archive.Status) string {
+// PaperStatusLabel is a paper's status as people read it.
+func PaperStatusLabel(st archive.Status) string {
 	switch st {
 	case archive.StatusValid:
 		return "Còn hiệu lực"
@@ -312,5 +313,5 @@ func (s *Service) Result(ctx context.Context, a archive.Actor, code, purpose str
 		return ResultView{}, err
 	}
 	st := doc.EffectiveStatus(archive.DateOf(s.now().In(Vietnam)))
-	return ResultView{IssuedResult: *d.Result, Status: st, StatusLabel: paperStatusLabel(st), Change: doc.StatusChange}, nil
+	return ResultView{IssuedResult: *d.Result, Status: st, StatusLabel: PaperStatusLabel(st), Change: doc.StatusChange}, nil
 }

@@ -33,7 +33,7 @@ func serveCommand() *command {
 	return &command{
 		name:    "serve",
 		usage:   "kho serve [flags]",
-		summary: "run the vault's HTTP API",
+		summary: "run the vault's HTTP API and web pages",
 		vi:      "Chạy máy chủ Kho (API HTTP)",
 		help: `Without --mongo-uri and --s3-endpoint everything lives in the data folder:
 metadata in DIR/kho.db (SQLite) and file contents in DIR/blobs. Either part
@@ -92,7 +92,13 @@ for port 465; --smtp-insecure only to a loopback address), as
 --smtp-password-file or $KHO_SMTP_PASSWORD (never on the command line).
 --sms-provider log writes text messages to the log. Queued e-mail and SMS
 are sent by a leased job every --notify-interval, retried with backoff,
-and given up after 10 attempts (docs/deployment.md).`,
+and given up after 10 attempts (docs/deployment.md).
+
+The web pages are served at / beside the API (--web=false: the API
+only): the home page, the public dossier lookup (/tra-cuu) and the public
+verifier (/xac-thuc). Their header and footer name the portal and its
+owning agency: --web-portal-name, --web-agency, --web-address, --web-phone,
+--web-email, --web-licence.`,
 		run: runServe,
 	}
 }
@@ -115,6 +121,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	results.bind(fs.FlagSet, a.getenv)
 	var tc serveTestClock
 	tc.bind(fs.FlagSet, a.getenv)
+	var pages serveWeb
+	pages.bind(fs.FlagSet, a.getenv)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -140,12 +148,12 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, &results, clock, log)
+	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, &results, &pages, clock, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, rs *serveResults, clock func() time.Time, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, rs *serveResults, pg *serveWeb, clock func() time.Time, log *slog.Logger) (err error) {
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
 	// One pool for every PDF parse of the process: their estimated memory
@@ -218,7 +226,11 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	}
 	cancelStart()
 
-	api := portal.New(portal.Config{MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars, Workflow: wf,
+	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, log)
+	if err != nil {
+		return err
+	}
+	api := portal.New(portal.Config{Pages: pages, MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars, Workflow: wf,
 		Notifications: notes,
 		BodyMinRate:   cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
 	ln, err := net.Listen("tcp", cfg.Addr)

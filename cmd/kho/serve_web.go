@@ -1,0 +1,40 @@
+package main
+
+import (
+	"flag"
+	"log/slog"
+	"net/http"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/portal/web"
+	"github.com/kho-vn/kho/workflow"
+)
+
+// serveWeb is the web pages' part of kho serve: on or off, and the agency
+// the header and footer name (the 2023 circular's appendix III).
+type serveWeb struct {
+	enabled bool
+	body    web.Body
+}
+
+func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
+	fs.BoolVar(&c.enabled, "web", true, "serve the web pages at / beside the API (--web=false: the API only)")
+	str := func(p *string, name, env, usage string) {
+		fs.StringVar(p, name, getenv(env), usage+" [$"+env+"]")
+	}
+	str(&c.body.PortalName, "web-portal-name", "KHO_WEB_PORTAL_NAME", "the portal's full `NAME` in the pages' header (default: "+web.DefaultBody.PortalName+")")
+	str(&c.body.Agency, "web-agency", "KHO_WEB_AGENCY", "the owning agency (cơ quan chủ quản) `NAME` in the pages' footer")
+	str(&c.body.Address, "web-address", "KHO_WEB_ADDRESS", "the owning agency's `ADDRESS` in the pages' footer")
+	str(&c.body.Phone, "web-phone", "KHO_WEB_PHONE", "the support `PHONE` line in the pages' footer")
+	str(&c.body.Email, "web-email", "KHO_WEB_EMAIL", "the owning agency's e-mail `ADDRESS` in the pages' footer")
+	str(&c.body.Licence, "web-licence", "KHO_WEB_LICENCE", "the licence `LINE` in the pages' footer (giấy phép …)")
+}
+
+// pages builds the web pages' handler; nil with --web=false.
+func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier archive.Verifier, maxVerify int64, log *slog.Logger) (http.Handler, error) {
+	if !c.enabled {
+		return nil, nil
+	}
+	return web.New(web.Config{Body: c.body, Vault: vault, Workflow: wf, Verifier: verifier, MaxVerifyBytes: maxVerify}, log)
+}

@@ -1,0 +1,88 @@
+// Package edge holds what the JSON API (portal) and the web pages
+// (portal/web) both do at the HTTP edge: the one mapping of error kinds to
+// statuses, request IDs, the security headers and the status-remembering
+// response writer.
+package edge
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+// StatusOfKind is the HTTP status of an error kind: Integrity, Internal
+// and unknown kinds are 500.
+func StatusOfKind(k kerr.Kind) int {
+	switch k {
+	case kerr.Invalid:
+		return http.StatusBadRequest
+	case kerr.Unauthenticated:
+		return http.StatusUnauthorized
+	case kerr.Permission:
+		return http.StatusForbidden
+	case kerr.NotFound:
+		return http.StatusNotFound
+	case kerr.Conflict:
+		return http.StatusConflict
+	case kerr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case kerr.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// NewRequestID returns a fresh random request ID (24 hex digits).
+func NewRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand does not fail on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// SecurityHeaders sets the headers every response carries, with csp as
+// its Content-Security-Policy.
+func SecurityHeaders(h http.Header, csp string) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+}
+
+// StatusWriter remembers the status and how many bytes were written.
+type StatusWriter struct {
+	http.ResponseWriter
+	Status int
+	Bytes  int64
+}
+
+// WriteHeader records the first status and passes it on.
+func (w *StatusWriter) WriteHeader(code int) {
+	if w.Status == 0 {
+		w.Status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write records an implicit 200 and counts the bytes.
+func (w *StatusWriter) Write(b []byte) (int, error) {
+	if w.Status == 0 {
+		w.Status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.Bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush passes flushes on.
+func (w *StatusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

@@ -1,0 +1,80 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages holds one template set per page: the layout with that page's
+// blocks.
+type pages struct {
+	set map[string]*template.Template
+}
+
+// pageNames are the pages, each templates/NAME.html over layout.html.
+var pageNames = []string{"home", "lookup", "verify", "error"}
+
+// parsePages parses the layout with each page.
+func parsePages(as *assets) (*pages, error) {
+	funcs := template.FuncMap{
+		"asset":    as.url,
+		"date":     Date,
+		"clock":    Clock,
+		"datetime": DateTime,
+		"machine":  MachineTime,
+		"inc":      func(i int) int { return i + 1 },
+	}
+	ps := &pages{set: map[string]*template.Template{}}
+	for _, n := range pageNames {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html")
+		if err != nil {
+			return nil, kerr.Wrap(err, kerr.Internal, "web_templates", "Không nạp được mẫu trang.")
+		}
+		ps.set[n] = t
+	}
+	return ps, nil
+}
+
+// view is what every page's template gets: the layout's data and the
+// page's own.
+type view struct {
+	Title     string
+	Nav       string // the navigation entry of this page
+	Body      Body
+	Signed    bool
+	Actor     archive.Actor
+	RequestID string
+	Paths     map[string]string
+	Page      any
+}
+
+var paths = map[string]string{
+	"Home": PathHome, "Lookup": PathLookup, "Verify": PathVerify, "SignIn": PathSignIn, "MyVault": PathMyVault,
+}
+
+// render writes page name with status. A template that fails is logged
+// and becomes the plain 500 text: the page is rendered into a buffer
+// first, so nothing half-written reaches the client.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title, nav string, page any) {
+	v := view{Title: title, Nav: nav, Body: h.cfg.Body, RequestID: requestID(r), Paths: paths, Page: page}
+	if h.cfg.Identify != nil {
+		v.Actor, v.Signed = h.cfg.Identify(r)
+	}
+	var buf bytes.Buffer
+	if err := h.pages.set[name].Execute(&buf, v); err != nil {
+		h.log.Error("page template failed", "requestId", v.RequestID, "page", name, "err", err.Error())
+		http.Error(w, "Đã xảy ra lỗi hệ thống; vui lòng thử lại sau. Mã yêu cầu: "+v.RequestID, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,26 @@
+package web
+
+import "net/http"
+
+// The pages' addresses (see the package comment).
+const (
+	PathHome    = "/"
+	PathLookup  = "/tra-cuu"
+	PathVerify  = "/xac-thuc"
+	PathSignIn  = "/dang-nhap"
+	PathMyVault = "/kho-cua-toi"
+	PathStatic  = "/static/"
+)
+
+// routes is the one routes file: the standard library's method patterns.
+func (h *Handler) routes() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /{$}", h.home)
+	m.HandleFunc("GET "+PathLookup, h.lookup)
+	m.HandleFunc("GET "+PathLookup+"/{code}", h.lookupCode)
+	m.HandleFunc("GET "+PathVerify, h.verifyForm)
+	m.HandleFunc("POST "+PathVerify, h.verifyUpload)
+	m.HandleFunc("GET "+PathStatic+"{file}", h.static)
+	m.HandleFunc("/", h.notFound)
+	return m
+}
