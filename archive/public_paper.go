@@ -10,10 +10,11 @@ import (
 
 // PublicPaper is what the issuing system tells anyone of a paper an agency
 // issued as a dossier's result (the public verifier's fourth answer): its
-// name, number, agency, issue date and status now — nothing of its owner,
+// type's name (never the paper's own name, which may hold the owner's), number, agency, issue date and status now — nothing of its owner,
 // its typed fields or the reason of a revocation, which a citizen or staff
 // member reads signed in.
 type PublicPaper struct {
+	// Name is the name of the paper's document type, e.g. "Giấy khai sinh".
 	Name       string    `json:"name"`
 	Number     string    `json:"number"`
 	AgencyName string    `json:"agencyName"`
@@ -54,7 +55,11 @@ func (s *Service) PublicPaper(ctx context.Context, id string) (PublicPaper, erro
 	if err != nil {
 		return PublicPaper{}, storeErr("list versions", err)
 	}
-	p := PublicPaper{Name: d.Name, Number: d.IssuedBy.Number, AgencyName: d.IssuedBy.AgencyName, Dossier: d.IssuedBy.Dossier,
+	name := d.TypeCode
+	if t, _, err := s.docType(ctx, d.TypeCode); err == nil {
+		name = t.Name
+	}
+	p := PublicPaper{Name: name, Number: d.IssuedBy.Number, AgencyName: d.IssuedBy.AgencyName, Dossier: d.IssuedBy.Dossier,
 		IssuedAt: d.IssuedBy.IssuedAt, Status: d.EffectiveStatus(s.today())}
 	if p.AgencyName == "" {
 		p.AgencyName = d.IssuedBy.Agency

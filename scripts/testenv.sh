@@ -32,6 +32,7 @@ MAILPIT_VERSION=v1.33.1
 GOTENBERG_MODULE=github.com/gotenberg/gotenberg/v8
 GOTENBERG_PACKAGE=github.com/gotenberg/gotenberg/v8/cmd/gotenberg
 GOTENBERG_VERSION=v8.36.0
+AXE_VERSION=4.14.1 # npm axe-core: the accessibility checks of the browser tests
 # -----------------------------------------------------------------------------
 
 CACHE=${KHO_CACHE:-$HOME/.cache/kho}
@@ -111,6 +112,19 @@ install_packages() {
 	for p in "${gpkgs[@]}"; do
 		have_pkg "$p" || die "Debian package $p still missing after installing it"
 	done
+}
+
+# install_axe: npm axe-core@$AXE_VERSION into the cache (the browser tests
+# inject its axe.min.js into each page); sets AXE_JS.
+install_axe() {
+	local dir=$CACHE/npm/axe-core-$AXE_VERSION
+	AXE_JS=$dir/node_modules/axe-core/axe.min.js
+	[[ -f $AXE_JS ]] && return 0
+	command -v npm >/dev/null || die "npm is not on PATH (Debian package npm): the browser tests need axe-core"
+	log "installing axe-core $AXE_VERSION (npm) into $dir"
+	mkdir -p "$dir"
+	npm install --no-audit --no-fund --ignore-scripts --prefix "$dir" "axe-core@$AXE_VERSION" >&2 || die "npm install axe-core@$AXE_VERSION failed"
+	[[ -f $AXE_JS ]] || die "$AXE_JS missing after npm install"
 }
 
 # version_args NAME: the arguments that make binary NAME print its version
@@ -574,6 +588,7 @@ cmd_up() {
 	build_binary mailpit "$MAILPIT_MODULE" "$MAILPIT_PACKAGE" "$MAILPIT_VERSION"
 	build_binary gotenberg "$GOTENBERG_MODULE" "$GOTENBERG_PACKAGE" "$GOTENBERG_VERSION"
 	gotenberg_data
+	install_axe
 	log "tools ready ($((SECONDS - t))s)"
 
 	mkdir -p "$STATE"
@@ -643,6 +658,8 @@ export KHO_TEST_GOTENBERG_URL='http://127.0.0.1:$GOTENBERG_PORT'
 export KHO_TEST_OIDC_ISSUER='http://127.0.0.1:$OIDC_PORT'
 export KHO_TEST_OIDC_CLIENT_ID='kho-test'
 export KHO_TEST_OIDC_CLIENT_SECRET='$OIDC_SECRET'
+export KHO_TEST_CHROMIUM='/usr/bin/chromium'
+export KHO_TEST_AXE_JS='$AXE_JS'
 EOF
 	mv "$STATE/env.sh.tmp" "$STATE/env.sh"
 	log "up in $((SECONDS - t0))s; env: $STATE/env.sh"
