@@ -313,6 +313,7 @@ type Store interface {
 	UploadStore
 	LedgerLogStore
 	IssueStore
+	ShareStore
 	// Ping checks that the server answers.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

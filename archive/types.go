@@ -322,7 +322,8 @@ const (
 	ActionRead     Action = "read"
 	ActionDownload Action = "download"
 	ActionReuse    Action = "reuse"
-	ActionShare    Action = "share"
+	ActionShare    Action = "share"   // the owner shared a paper (Service.ShareDocument)
+	ActionUnshare  Action = "unshare" // the owner revoked a share (Service.RevokeShare)
 	// An agency's acts on a paper it issued (Service.Issue, Revoke, Supersede).
 	ActionIssue     Action = "issue"
 	ActionRevoke    Action = "revoke"
@@ -356,6 +357,8 @@ func (a Action) Label() string {
 		return "Sử dụng lại giấy tờ trong hồ sơ"
 	case ActionShare:
 		return "Chia sẻ giấy tờ"
+	case ActionUnshare:
+		return "Thu hồi chia sẻ giấy tờ"
 	case ActionIssue:
 		return "Cơ quan cấp giấy tờ vào kho"
 	case ActionRevoke:
@@ -405,8 +408,14 @@ type LedgerEntry struct {
 	Version    int       `json:"version,omitempty"`
 	Purpose    string    `json:"purpose,omitempty"`
 	Dossier    string    `json:"dossier,omitempty"`
-	PrevHash   string    `json:"prevHash"`
-	Hash       string    `json:"hash"`
+	// Share and Grantee name the share an entry is about (its creation,
+	// revocation, or a grantee's read or download through it) and its
+	// grantee (Share.GranteeKey); "" otherwise, and then absent from the
+	// hashed encoding, so that older entries' hashes are unchanged.
+	Share    string `json:"share,omitempty"`
+	Grantee  string `json:"grantee,omitempty"`
+	PrevHash string `json:"prevHash"`
+	Hash     string `json:"hash"`
 }
 
 // LedgerKey is the position of e in its owner's ledger listing: the time

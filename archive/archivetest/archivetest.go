@@ -122,6 +122,13 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"IssuedDocument", testIssuedDocument},
 		{"IssueRegister", testIssueRegister},
 		{"IssueClaimConcurrent", testIssueClaimConcurrent},
+		// shares with consent
+		{"ShareCreateGet", testShareCreateGet},
+		{"ShareRevokeOnce", testShareRevokeOnce},
+		{"ShareRevokeConcurrent", testShareRevokeConcurrent},
+		{"SharesGiven", testSharesGiven},
+		{"SharesReceived", testSharesReceived},
+		{"LedgerShareFields", testLedgerShareFields},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -509,6 +509,8 @@ type ledgerDoc struct {
 	Version    int       `bson:"version"`
 	Purpose    string    `bson:"purpose"`
 	Dossier    string    `bson:"dossier"`
+	Share      string    `bson:"share,omitempty"`
+	Grantee    string    `bson:"grantee,omitempty"`
 	PrevHash   string    `bson:"prevHash"`
 	Hash       string    `bson:"hash"`
 }
@@ -525,13 +527,13 @@ func ledgerID(chain, lane string, seq int64) string {
 func fromLedger(e archive.LedgerEntry) ledgerDoc {
 	return ledgerDoc{ID: ledgerID(e.Chain, e.Lane, e.Seq), Chain: e.Chain, Lane: e.Lane, Seq: e.Seq, Key: archive.LedgerKey(e),
 		At: e.At, Actor: e.Actor, ActorRole: string(e.ActorRole), Action: string(e.Action), DocumentID: e.DocumentID,
-		Version: e.Version, Purpose: e.Purpose, Dossier: e.Dossier, PrevHash: e.PrevHash, Hash: e.Hash}
+		Version: e.Version, Purpose: e.Purpose, Dossier: e.Dossier, Share: e.Share, Grantee: e.Grantee, PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
 func (d ledgerDoc) entry() archive.LedgerEntry {
 	return archive.LedgerEntry{Chain: d.Chain, Lane: d.Lane, Seq: d.Seq, At: utc(d.At), Actor: d.Actor,
 		ActorRole: archive.Role(d.ActorRole), Action: archive.Action(d.Action), DocumentID: d.DocumentID,
-		Version: d.Version, Purpose: d.Purpose, Dossier: d.Dossier, PrevHash: d.PrevHash, Hash: d.Hash}
+		Version: d.Version, Purpose: d.Purpose, Dossier: d.Dossier, Share: d.Share, Grantee: d.Grantee, PrevHash: d.PrevHash, Hash: d.Hash}
 }
 
 type tokenDoc struct {

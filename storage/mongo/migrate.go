@@ -40,6 +40,7 @@ var schemaMigrations = []migration{
 	{10, "register of issued papers", migrateIssued},
 	{11, "dossier lifecycle: agencies, procedures, processes, staff, dossiers", migrateWorkflow},
 	{12, "the deadline scan's index of dossiers", migrateDeadlineScan},
+	{13, "shares of papers with consent", migrateShares},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

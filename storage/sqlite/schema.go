@@ -381,6 +381,22 @@ UPDATE dossiers SET watch_key = printf('%013d/%s', due_at, code)
 	WHERE due_at IS NOT NULL AND status IN ('received', 'processing', 'payment_required');
 CREATE INDEX dossiers_watch ON dossiers (watch_key) WHERE watch_key IS NOT NULL;
 `,
+	// 14: shares of papers with consent (archive.ShareStore). active_until
+	// is the share's last day while it is not revoked, NULL once it is:
+	// the grantee's listing reads only the index range of active shares.
+	`
+CREATE TABLE shares (
+	id           TEXT PRIMARY KEY,
+	owner_id     TEXT NOT NULL,
+	document_id  TEXT NOT NULL,
+	grantee      TEXT NOT NULL,
+	active_until TEXT,
+	body         TEXT NOT NULL
+);
+CREATE INDEX shares_owner ON shares (owner_id, id);
+CREATE INDEX shares_document ON shares (document_id, id);
+CREATE INDEX shares_grantee_active ON shares (grantee, active_until, id) WHERE active_until IS NOT NULL;
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
