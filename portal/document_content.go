@@ -70,6 +70,11 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, n int) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.serveContent(w, r, c)
+}
+
+// serveContent serves an open version (see download) and closes it.
+func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, c *archive.Content) {
 	defer c.Close()
 	v := c.Version
 	h := w.Header()

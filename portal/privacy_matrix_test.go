@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -42,13 +43,14 @@ const (
 	scopeDraft    = "draft"
 	scopeNote     = "notification"
 	scopeDossier  = "dossier"
+	scopeShare    = "share"
 )
 
 // scopeSegments: a path parameter right after one of these segments names
 // that kind of thing (/owners/{id}, /documents/{id}, /versions/{n},
 // /drafts/{id}).
 var scopeSegments = map[string]string{"owners": scopeOwner, "documents": scopeDocument, "versions": scopeVersion, "drafts": scopeDraft,
-	"notifications": scopeNote, "dossiers": scopeDossier}
+	"notifications": scopeNote, "dossiers": scopeDossier, "shares": scopeShare}
 
 // scopeNames: a query parameter or a request-body property with one of
 // these names names that kind of thing, wherever it is. The list is what
@@ -221,6 +223,9 @@ type fixture struct {
 	// dossier is A's birth registration: every required component
 	// filled (the card reused), not yet submitted.
 	dossier string
+	// share is A's share of the card's version 1 with agency A, for
+	// secretPurpose, active for a month.
+	share string
 	// secrets are what B must never see of A's, unless B's own request
 	// holds it.
 	secrets []string
@@ -234,6 +239,8 @@ const (
 	ghostNote  = "bbbbbbbbbbbbbbbbbbbbbbbbbb"
 	// ghostDossier is a well-formed dossier code that no dossier has.
 	ghostDossier = "000.00.31.H29-261207-9999"
+	// ghostShare is a well-formed share ID that no share has.
+	ghostShare = "01kdvdna03ambpse1de7s2pa8g"
 )
 
 // ghostDoc is a well-formed document ID that no document has.
@@ -249,6 +256,7 @@ const (
 	secretDossier = "000.00.31.H29-261207-0042"
 	secretFile    = "cccd-bich-ngoc.pdf"
 	secretNote    = "Hồ sơ của Bích Ngọc đã có kết quả"
+	secretPurpose = "Bích Ngọc xét tuyển viên chức"
 )
 
 var (
@@ -270,7 +278,7 @@ func newFixture(t *testing.T, bare bool) *fixture {
 		t.Fatal("the matrix's server lacks a feature")
 	}
 	f.secrets = []string{secretName, "Bích Ngọc", secretSummary, "123/2021", secretAddress, "Lý Thường Kiệt", secretBirth,
-		secretDraft, secretDossier, secretFile, "cccd-bich-ngoc", ownerA, secretNote}
+		secretDraft, secretDossier, secretFile, "cccd-bich-ngoc", ownerA, secretNote, secretPurpose}
 	if bare {
 		return f
 	}
@@ -299,11 +307,24 @@ func newFixture(t *testing.T, bare bool) *fixture {
 	}
 	f.note = rc.ID
 	f.dossier = f.newDossier(t, archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, secretName, true).Code
-	f.secrets = append(f.secrets, f.card.ID, f.card.Current.Blob, f.draft, f.note)
+	var sh struct {
+		ID string `json:"id"`
+	}
+	f.do(call{method: "POST", path: "/api/v1/documents/" + f.card.ID + "/shares", token: f.citizenA, contentType: "application/json",
+		body: []byte(shareBody(1))}).want(t, 201, "").json(t, &sh)
+	f.share = sh.ID
+	f.secrets = append(f.secrets, f.card.ID, f.card.Current.Blob, f.draft, f.note, f.share)
 	if _, err := f.vault.Checkpoint(context.Background(), ""); err != nil {
 		t.Fatalf("checkpoint of A's ledger: %v", err)
 	}
 	return f
+}
+
+// shareBody is a request to share version n of a paper with agency A for
+// secretPurpose, until a month from today.
+func shareBody(n int) string {
+	return `{"granteeKind":"agency","grantee":"` + agencyA + `","purpose":"` + secretPurpose + `","validUntil":"` +
+		time.Now().AddDate(0, 1, 0).Format(time.DateOnly) + `","version":` + strconv.Itoa(n) + `}`
 }
 
 // with returns the fixture reporting to t (a case's subtest).
@@ -360,6 +381,9 @@ func (f *fixture) ghost(c call) call {
 	}
 	if f.dossier != "" {
 		pairs = append(pairs, f.dossier, ghostDossier)
+	}
+	if f.share != "" {
+		pairs = append(pairs, f.share, ghostShare)
 	}
 	r := strings.NewReplacer(pairs...)
 	c.path = r.Replace(c.path)
@@ -430,6 +454,7 @@ type vaultState struct {
 	draft   forms.StoredDraft
 	notes   []notify.Notification
 	dossier workflow.Dossier
+	share   archive.Share
 	ledger  int
 	ownerOK bool
 }
@@ -456,6 +481,11 @@ func (f *fixture) state(t *testing.T) vaultState {
 	}
 	if f.dossier != "" {
 		if s.dossier, err = f.store.GetDossier(ctx, f.dossier); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.share != "" {
+		if s.share, err = f.store.GetShare(ctx, f.share); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -537,6 +567,8 @@ func runPrivacyRow(t *testing.T, row privacyRow) {
 					id = f.note
 				case scopeDossier:
 					id = f.dossier
+				case scopeShare:
+					id = f.share
 				}
 				if id != "" && !req.holds(id) {
 					t.Errorf("the request claims %s but does not name A's %s (%s)", in, f.scopeKind(t, row.op, in), id)
@@ -629,7 +661,7 @@ func checkMatrixCoverage(t *testing.T, rows []privacyRow, unscoped, public map[s
 			if !so.inputs[in] {
 				t.Errorf("%s: x-kho-scope names %s, which is not an input of the operation", what, in)
 			}
-			if kind != scopeOwner && kind != scopeDocument && kind != scopeVersion && kind != scopeDraft && kind != scopeNote && kind != scopeDossier {
+			if kind != scopeOwner && kind != scopeDocument && kind != scopeVersion && kind != scopeDraft && kind != scopeNote && kind != scopeDossier && kind != scopeShare {
 				t.Errorf("%s: x-kho-scope %s: unknown kind %q", what, in, kind)
 			}
 		}

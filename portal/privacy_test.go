@@ -85,6 +85,7 @@ var unscopedOperations = map[string]string{
 	"dossierCounts":            "counts of the caller's agency (staff only)",
 	"searchDossiers":           "the caller's agency's dossiers (staff only; a citizen gets staff_only: TestDossierCountsAndSearch)",
 	"getDossierBook":           "the tracking book of the caller's agency (staff; an admin names one; a citizen gets staff_only: TestDossierSlipsAPI)",
+	"listShares":               "the shares the caller received or gave; names nobody (TestPrivacyOwnListings: B lists none of A's)",
 }
 
 // publicOperations answer anyone about the thing they name, by design.
@@ -140,6 +141,8 @@ func privacyRows() []privacyRow {
 	cardID := func(f *fixture) string { return f.card.ID }
 	dossier := func(f *fixture) string { return "/api/v1/dossiers/" + f.dossier }
 	blob := func(f *fixture) string { return f.card.Current.Blob }
+	share := func(f *fixture) string { return "/api/v1/shares/" + f.share }
+	shareID := func(f *fixture) string { return f.share }
 	text := func(s string) func(*fixture) string { return func(*fixture) string { return s } }
 	birth := birthForm(secretName, ownerA)
 	return []privacyRow{
@@ -336,6 +339,42 @@ func privacyRows() []privacyRow {
 			{name: "A's card", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(doc(f) + "/reuses") },
 				ok: 200, shows: text(secretDossier), status: 404, code: "document_not_found"},
 		}},
+		{op: "createShare", cases: []privacyCase{
+			{name: "A's card, version 1", inputs: []string{"path.id", "body.version"},
+				req: func(f *fixture) call { return jsonCall("POST", doc(f)+"/shares", shareBody(1)) },
+				ok:  201, shows: cardID, status: 404, code: "document_not_found"},
+			// A version A's card does not have: still the document's answer.
+			{name: "A's card, version 9", inputs: []string{"path.id", "body.version"},
+				req:  func(f *fixture) call { return jsonCall("POST", doc(f)+"/shares", shareBody(1)) },
+				bReq: func(f *fixture) call { return jsonCall("POST", doc(f)+"/shares", shareBody(9)) },
+				ok:   201, shows: cardID, status: 404, code: "document_not_found"},
+		}},
+		{op: "listDocumentShares", cases: []privacyCase{
+			{name: "A's card", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(doc(f) + "/shares") },
+				ok: 200, shows: shareID, status: 404, code: "document_not_found"},
+		}},
+		{op: "getShare", cases: []privacyCase{
+			{name: "A's share", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(share(f)) },
+				ok: 200, shows: text(secretPurpose), status: 404, code: "share_not_found"},
+		}},
+		// The grantee, staff of agency A, reads through A's share; B, no
+		// grantee, learns nothing of it.
+		{op: "getSharedDocument", cases: []privacyCase{
+			{name: "A's share", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(share(f) + "/document") },
+				by: partyIssuer, ok: 200, shows: text(secretSummary), status: 404, code: "share_not_found"},
+		}},
+		{op: "downloadSharedDocument", cases: []privacyCase{
+			{name: "A's share", inputs: []string{"path.id"}, req: func(f *fixture) call { return getCall(share(f) + "/content") },
+				by: partyIssuer, ok: 200, shows: blob, status: 404, code: "share_not_found"},
+			{name: "A's share, Range", inputs: []string{"path.id"},
+				req: func(f *fixture) call { return withHeader(getCall(share(f)+"/content"), "Range", "bytes=0-9") },
+				by:  partyIssuer, ok: 206, shows: text("%PDF-"), status: 404, code: "share_not_found"},
+		}},
+		{op: "revokeShare", cases: []privacyCase{
+			{name: "A's share", inputs: []string{"path.id"},
+				req: func(f *fixture) call { return jsonCall("DELETE", share(f), `{"reason":"không cần nữa"}`) },
+				ok:  200, shows: text(`"state":"revoked"`), status: 404, code: "share_not_found"},
+		}},
 		{op: "issueDocument", cases: []privacyCase{
 			{name: "into A's vault", inputs: []string{"query.owner"},
 				req: func(f *fixture) call {
@@ -521,6 +560,8 @@ func TestPrivacyOwnListings(t *testing.T) {
 		{call{method: "POST", path: "/api/v1/forms/TK_KHAI_SINH/prefill"}, 200},
 		{getCall("/api/v1/notifications"), 200},
 		{getCall("/api/v1/notifications?limit=100"), 200},
+		{getCall("/api/v1/shares"), 200},
+		{getCall("/api/v1/shares?direction=given"), 200},
 		{call{method: "POST", path: "/api/v1/notifications/read"}, 200},
 	} {
 		c.req.token = f.citizenB
@@ -592,6 +633,7 @@ func TestAuthenticationRequired(t *testing.T) {
 		"PATCH /api/v1/documents/{id}":          {"application/json", "", []byte(`{"name":"x"}`)},
 		"POST /api/v1/documents/{id}/versions":  {"application/pdf", "?filename=x.pdf", pdf("y")},
 		"POST /api/v1/documents/{id}/reuse":     {"application/json", "", []byte(`{"dossier":"x"}`)},
+		"POST /api/v1/documents/{id}/shares":    {"application/json", "", []byte(shareBody(1))},
 		"POST /api/v1/documents/{id}/revoke":    {"application/json", "", []byte(`{"reason":"x"}`)},
 		"POST /api/v1/documents/{id}/supersede": {"application/json", "", []byte(`{"replacement":"` + d.ID + `","reason":"x"}`)},
 		"POST /api/v1/issued":                   {"application/pdf", "?owner=" + ownerA + "&dossier=x&agencyName=x&type=KHAC&name=x", pdf("y")},
@@ -634,7 +676,7 @@ func TestAuthenticationRequired(t *testing.T) {
 		if !strings.HasPrefix(path, "/api/v1/") {
 			t.Errorf("route %s is outside /api/v1 and not public", rt)
 		}
-		p := strings.NewReplacer("/owners/{id}", "/owners/"+ownerA, "/documents/{id}", "/documents/"+d.ID, "{n}", "1", "{code}", "KHAI_SINH",
+		p := strings.NewReplacer("/owners/{id}", "/owners/"+ownerA, "/documents/{id}", "/documents/"+d.ID, "/shares/{id}", "/shares/"+d.ID, "{n}", "1", "{code}", "KHAI_SINH",
 			"{subject}", "canbo01", "{component}", "TO_KHAI", "{kind}", "receipt").Replace(path)
 		b := bodies[rt]
 		t.Run(rt, func(t *testing.T) {

@@ -49,6 +49,14 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/documents/{id}/revoke", handle: s.revokeDocument},
 		{method: "POST", path: "/api/v1/documents/{id}/supersede", handle: s.supersedeDocument},
 		{method: "GET", path: "/api/v1/documents/{id}/reuses", handle: s.listReuses},
+		{method: "POST", path: "/api/v1/documents/{id}/shares", handle: s.createShare},
+		{method: "GET", path: "/api/v1/documents/{id}/shares", handle: s.listDocumentShares},
+
+		{method: "GET", path: "/api/v1/shares", handle: s.listShares},
+		{method: "GET", path: "/api/v1/shares/{id}", handle: s.getShare},
+		{method: "DELETE", path: "/api/v1/shares/{id}", handle: s.revokeShare},
+		{method: "GET", path: "/api/v1/shares/{id}/document", handle: s.getSharedDocument},
+		{method: "GET", path: "/api/v1/shares/{id}/content", handle: s.downloadShared, stream: true},
 
 		{method: "POST", path: "/api/v1/issued", handle: s.issueDocument, stream: true},
 
