@@ -44,6 +44,13 @@ func TestAuthConformance(t *testing.T) {
 	w.check(t)
 }
 
+// TestSignInConformance runs the auth.SignInStore suite, each subtest on a fresh database.
+func TestSignInConformance(t *testing.T) {
+	w := watchCommands()
+	authtest.RunSignIn(t, func(t *testing.T) auth.SignInStore { return openWatched(t, w) })
+	w.check(t)
+}
+
 // TestFormsConformance runs the forms.Store suite, each subtest on a fresh database.
 func TestFormsConformance(t *testing.T) {
 	w := watchCommands()

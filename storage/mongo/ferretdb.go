@@ -42,6 +42,10 @@ var ferretDBGIN = []struct{ coll, field string }{
 	{collDossiers, "handlingAgency"},
 	{collDossiers, "assignee"},
 	{collDossiers, "parties"},
+	// Sessions (signin.go): an account's (ListSessions), one by its
+	// public ID (DeleteSession).
+	{collSessions, "username"},
+	{collSessions, "id"},
 }
 
 // FerretDBIndex is one GIN index of ferretDBGIN as CreateFerretDBIndexes

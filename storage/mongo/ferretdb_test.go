@@ -141,7 +141,8 @@ func TestFerretDBIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{"documents.ownerId": true, "ledger.chain": true, "dossiers.agencies": true, "dossiers.agency": true,
-		"dossiers.handlingAgency": true, "dossiers.assignee": true, "dossiers.parties": true}
+		"dossiers.handlingAgency": true, "dossiers.assignee": true, "dossiers.parties": true,
+		"sessions.username": true, "sessions.id": true}
 	if len(got) != len(want) {
 		t.Fatalf("indexes %+v, want one per %v", got, want)
 	}

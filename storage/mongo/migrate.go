@@ -41,6 +41,7 @@ var schemaMigrations = []migration{
 	{11, "dossier lifecycle: agencies, procedures, processes, staff, dossiers", migrateWorkflow},
 	{12, "the deadline scan's index of dossiers", migrateDeadlineScan},
 	{13, "shares of papers with consent", migrateShares},
+	{14, "web sign-in: accounts, sessions, throttles of failed sign-ins, challenge nonces", migrateSignIn},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

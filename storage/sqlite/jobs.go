@@ -81,17 +81,7 @@ WHERE job = ? AND holder = ? AND token = ?`,
 
 // leaseChanged turns a guarded update's result into nil or lease_lost.
 func (s *Store) leaseChanged(res sql.Result, err error, job, op string) error {
-	if err != nil {
-		return s.fail(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.fail(op, err)
-	}
-	if n == 0 {
-		return jobs.ErrLost(job)
-	}
-	return nil
+	return s.oneRow(op, res, err, func() error { return jobs.ErrLost(job) })
 }
 
 // GetLease implements jobs.Store.

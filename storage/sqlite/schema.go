@@ -397,6 +397,53 @@ CREATE INDEX shares_owner ON shares (owner_id, id);
 CREATE INDEX shares_document ON shares (document_id, id);
 CREATE INDEX shares_grantee_active ON shares (grantee, active_until, id) WHERE active_until IS NOT NULL;
 `,
+	// 15: the web portal's sign-in (auth.SignInStore): local accounts;
+	// sessions, found by the hash of their secret, listed by account
+	// (sessions_username) and purged by expiry; the counts of failed
+	// sign-ins and the used nonces of challenge tokens, both purged by
+	// expiry. Times are milliseconds.
+	`
+CREATE TABLE accounts (
+	username            TEXT PRIMARY KEY,
+	display_name        TEXT NOT NULL,
+	role                TEXT NOT NULL,
+	agency              TEXT NOT NULL,
+	citizen_id          TEXT NOT NULL,
+	disabled            INTEGER NOT NULL,
+	password_hash       TEXT NOT NULL,
+	password_changed_at INTEGER,
+	created_at          INTEGER,
+	updated_at          INTEGER,
+	rev                 INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sessions (
+	hash       TEXT PRIMARY KEY,
+	id         TEXT NOT NULL UNIQUE,
+	username   TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	last_seen  INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	user_agent TEXT NOT NULL,
+	ip         TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_username ON sessions (username, created_at, id);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+
+CREATE TABLE auth_throttles (
+	key        TEXT PRIMARY KEY,
+	failures   INTEGER NOT NULL,
+	last       INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX auth_throttles_expires ON auth_throttles (expires_at);
+
+CREATE TABLE auth_nonces (
+	nonce      TEXT PRIMARY KEY,
+	expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX auth_nonces_expires ON auth_nonces (expires_at);
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

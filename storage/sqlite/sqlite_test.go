@@ -48,6 +48,10 @@ func TestAuthConformance(t *testing.T) {
 	authtest.RunAuth(t, func(t *testing.T) auth.Store { return open(t) })
 }
 
+func TestSignInConformance(t *testing.T) {
+	authtest.RunSignIn(t, func(t *testing.T) auth.SignInStore { return open(t) })
+}
+
 func TestReopenKeepsDataAndSchema(t *testing.T) {
 	ctx := t.Context()
 	// A directory name with characters that need escaping in a file: URI.

@@ -36,10 +36,19 @@ func RunAuth(t *testing.T, open func(t *testing.T) auth.Store) {
 		{"List", testList},
 		{"ConcurrentCreate", testConcurrentCreate},
 	}
+	runSuite(t, open, tests)
+}
+
+// runSuite runs each test on a fresh store made by open.
+func runSuite[S comparable](t *testing.T, open func(t *testing.T) S, tests []struct {
+	name string
+	fn   func(t *testing.T, s S)
+}) {
+	var none S
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
-			if s == nil {
+			if s == none {
 				t.Fatal("open returned a nil store")
 			}
 			tc.fn(t, s)
