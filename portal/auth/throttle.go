@@ -39,12 +39,11 @@ func (p ThrottlePolicy) delay(key string, failures int) time.Duration {
 	if len(key) > 3 && key[:3] == "ip:" {
 		free = p.IPFree
 	}
-	over := failures - free
-	if over <= 0 {
+	if failures < free {
 		return 0
 	}
 	d := p.Base
-	for i := 1; i < over && d < p.Max; i++ {
+	for i := free; i < failures && d < p.Max; i++ {
 		d *= 2
 	}
 	return min(d, p.Max)
