@@ -17,9 +17,9 @@ func adminCommand() *command {
 	return &command{
 		name:    "admin",
 		usage:   "kho admin COMMAND [flags]",
-		summary: "administer a vault's store directly (API tokens, FerretDB indexes, the working-time calendar, staff, procedures)",
-		vi:      "Quản trị kho dữ liệu trực tiếp (mã truy cập API, chỉ mục FerretDB, lịch làm việc, cán bộ, thủ tục)",
-		sub: []*command{ferretDBIndexesCommand(), calendarCommand(), staffCommand(), proceduresCommand(), {
+		summary: "administer a vault's store directly (API tokens, portal accounts, FerretDB indexes, the working-time calendar, staff, procedures)",
+		vi:      "Quản trị kho dữ liệu trực tiếp (mã truy cập API, tài khoản đăng nhập, chỉ mục FerretDB, lịch làm việc, cán bộ, thủ tục)",
+		sub: []*command{ferretDBIndexesCommand(), calendarCommand(), staffCommand(), proceduresCommand(), userCommand(), {
 			name:    "token",
 			usage:   "kho admin token COMMAND [flags]",
 			summary: "create, list and revoke API tokens",

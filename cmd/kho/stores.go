@@ -26,11 +26,13 @@ import (
 )
 
 // metaStore is what the binary needs of a metadata store: the vault's
-// records, the API tokens, the forms, the jobs and the dossier lifecycle.
+// records, the API tokens, the web portal's accounts and sessions, the
+// forms, the jobs and the dossier lifecycle.
 // storage/sqlite and storage/mongo are both.
 type metaStore interface {
 	archive.Store
 	auth.Store
+	auth.SignInStore
 	forms.Store
 	jobs.Store
 	calendar.Store
