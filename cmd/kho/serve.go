@@ -17,9 +17,14 @@ import (
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/notify"
 	"github.com/kho-vn/kho/portal"
+	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/signing"
 	"github.com/kho-vn/kho/workflow/calendar"
 )
+
+// authPurgeInterval is how often the leased auth-purge job deletes expired
+// sessions, counts of failed sign-ins and used challenge tokens.
+const authPurgeInterval = 10 * time.Minute
 
 // Timeouts of the server's own work, outside requests.
 const (
@@ -257,7 +262,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
 	bg.Go(func() {
-		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval)), st, log)
+		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval),
+			auth.PurgeJob(st.meta, nil, authPurgeInterval)), st, log)
 	})
 
 	served := make(chan error, 1)

@@ -1,5 +1,3 @@
-// Package auth holds API tokens: a token is bound to a subject and a role
-// (archive.Actor). Only the SHA-256 of a token's secret is stored.
 package auth
 
 import (

@@ -42,9 +42,10 @@ func errCSRF(detail string) error {
 //     CSRFField (or the header CSRFHeader), compared in constant time.
 //
 // A request made with an API token (no cookie involved) needs no token;
-// it still passes the header checks. Call it after the form is parsed
-// (r.ParseForm, or r.ParseMultipartForm for uploads). Permission
-// "csrf_failed" when a check fails.
+// it still passes the header checks. Call it after the handler parsed
+// the form (r.ParseForm, or r.ParseMultipartForm for uploads, under its
+// own size limit): it reads r.PostForm and never the body itself, so an
+// unparsed form fails. Permission "csrf_failed" when a check fails.
 func (s *Service) CheckCSRF(r *http.Request, p Principal) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -61,7 +62,9 @@ func (s *Service) CheckCSRF(r *http.Request, p Principal) error {
 	}
 	got := r.Header.Get(CSRFHeader)
 	if got == "" {
-		got = r.PostFormValue(CSRFField)
+		// r.PostForm only: reading the body is the handler's (with its
+		// own size limit), never this check's.
+		got = r.PostForm.Get(CSRFField)
 	}
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(p.csrf)) != 1 {
 		return errCSRF("missing or wrong CSRF token")

@@ -263,8 +263,8 @@ func (s *Service) open(ctx context.Context, acct Account, in SignInInput, now ti
 	}
 	sess := Session{Hash: hash, ID: id, Username: acct.Username, CreatedAt: now, LastSeen: now,
 		ExpiresAt: s.expiry(now, now), UserAgent: summarizeUserAgent(in.UserAgent)}
-	if a := ipKey(in.IP); a != "ip:unknown" {
-		sess.IP = strings.TrimPrefix(a, "ip:")
+	if a, ok := parseIP(in.IP); ok {
+		sess.IP = a.String()
 	}
 	if err := s.cfg.Store.CreateSession(ctx, sess); err != nil {
 		return SignedIn{}, err

@@ -37,7 +37,7 @@ func (c *clock) Add(d time.Duration) {
 // env is a sign-in service over a fresh embedded store, with a citizen
 // "an.tran" and a staff member "binh".
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *sqlite.Store
 	svc   *auth.Service
 	clock *clock
@@ -51,6 +51,13 @@ const (
 )
 
 func newEnv(t *testing.T, tweak func(*auth.Config)) *env {
+	t.Helper()
+	return newEnvTB(t, tweak, cheap)
+}
+
+// newEnvTB is newEnv for tests and benchmarks, the accounts' passwords
+// hashed with params.
+func newEnvTB(t testing.TB, tweak func(*auth.Config), params auth.Argon2Params) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kho.db"))
@@ -68,14 +75,14 @@ func newEnv(t *testing.T, tweak func(*auth.Config)) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, store: st, svc: svc, clock: c, cfg: cfg}
-	e.addAccount(auth.Account{Username: "an.tran", DisplayName: "Trần Thị An", Role: archive.RoleCitizen, CitizenID: "001090012345"}, anPassword)
-	e.addAccount(auth.Account{Username: "binh", DisplayName: "Lê Văn Bình", Role: archive.RoleStaff, Agency: "000.00.31.H29"}, binhPassword)
+	e.addAccount(auth.Account{Username: "an.tran", DisplayName: "Trần Thị An", Role: archive.RoleCitizen, CitizenID: "001090012345"}, anPassword, params)
+	e.addAccount(auth.Account{Username: "binh", DisplayName: "Lê Văn Bình", Role: archive.RoleStaff, Agency: "000.00.31.H29"}, binhPassword, params)
 	return e
 }
 
-func (e *env) addAccount(a auth.Account, pw string) auth.Account {
+func (e *env) addAccount(a auth.Account, pw string, params auth.Argon2Params) auth.Account {
 	e.t.Helper()
-	a, err := auth.NewAccount(a, pw, cheap, e.clock.Now())
+	a, err := auth.NewAccount(a, pw, params, e.clock.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -143,6 +150,10 @@ func TestSignInSession(t *testing.T) {
 	}
 	if stored.UserAgent != "Firefox trên Linux" || stored.IP != "203.0.113.7" || stored.Username != "an.tran" {
 		t.Errorf("session metadata = %+v", stored)
+	}
+	v6, err := e.signIn("an.tran", anPassword, "[2001:db8:1:2::9]:443")
+	if err != nil || v6.Session.IP != "2001:db8:1:2::9" {
+		t.Errorf("IPv6 client: session IP %q, %v; want the address itself", v6.Session.IP, err)
 	}
 	p, err := e.auth(c)
 	if err != nil {
@@ -536,6 +547,9 @@ func TestMalformedCookies(t *testing.T) {
 func post(c *http.Cookie, form url.Values, header map[string]string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, "https://kho.example.vn/phien/thu-hoi", strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if form != nil {
+		_ = r.ParseForm() // as the handler does before CheckCSRF
+	}
 	if c != nil {
 		r.AddCookie(c)
 	}
@@ -568,6 +582,11 @@ func TestCSRF(t *testing.T) {
 	}
 	if err := check(request(http.MethodGet, s1.Cookie), p1); err != nil {
 		t.Errorf("GET: %v", err)
+	}
+	unparsed := httptest.NewRequest(http.MethodPost, "https://kho.example.vn/phien/thu-hoi", strings.NewReader(url.Values{auth.CSRFField: {p1.CSRFToken()}}.Encode()))
+	unparsed.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if err := check(unparsed, p1); code(err) != "csrf_failed" {
+		t.Errorf("a form the handler did not parse: %v, want csrf_failed (the check reads no body)", err)
 	}
 	// A token replayed from another session, or from a session that
 	// ended, is refused.
@@ -606,11 +625,11 @@ func TestPurge(t *testing.T) {
 	e := newEnv(t, func(c *auth.Config) { c.IdleTimeout = time.Minute })
 	s := e.mustSignIn("an.tran", anPassword)
 	_, _ = e.signIn("an.tran", "sai mật khẩu rồi", "203.0.113.5")
-	if n, err := e.svc.Purge(t.Context()); n != 0 || err != nil {
+	if n, err := auth.Purge(t.Context(), e.store, e.clock.Now()); n != 0 || err != nil {
 		t.Fatalf("Purge with nothing expired = %d, %v", n, err)
 	}
 	e.clock.Add(25 * time.Hour)
-	if n, err := e.svc.Purge(t.Context()); n != 3 || err != nil { // the session, 2 throttle records
+	if n, err := auth.Purge(t.Context(), e.store, e.clock.Now()); n != 3 || err != nil { // the session, 2 throttle records
 		t.Fatalf("Purge = %d, %v; want 3", n, err)
 	}
 	if _, err := e.store.SessionByHash(t.Context(), s.Session.Hash); !kerr.IsKind(err, kerr.NotFound) {

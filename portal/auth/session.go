@@ -189,19 +189,26 @@ func summarizeUserAgent(ua string) string {
 	return browser + " trên " + osName
 }
 
+// parseIP reads a client address, with or without a port.
+func parseIP(ip string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		ap, err2 := netip.ParseAddrPort(ip)
+		if err2 != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
+	}
+	return a.Unmap().WithZone(""), true
+}
+
 // ipKey is the address a throttle counts under: an IPv4 address, or the
 // /64 network of an IPv6 address (one subscriber usually has a whole /64).
 func ipKey(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		if ap, err2 := netip.ParseAddrPort(ip); err2 == nil {
-			a, err = ap.Addr(), nil
-		}
-	}
-	if err != nil {
+	a, ok := parseIP(ip)
+	if !ok {
 		return "ip:unknown"
 	}
-	a = a.Unmap()
 	if a.Is6() {
 		p, _ := a.Prefix(64)
 		return "ip:" + p.String()

@@ -134,23 +134,32 @@ const PurgeJobName = "auth-purge"
 const purgeBatch = 500
 
 // PurgeJob is the leased job that deletes expired sessions, throttle
-// records and used challenge nonces every every (e.g. 10 min): one
-// process at a time, each pass reading only expired records through the
-// expiry indexes, so its cost follows what expired, not the store's size.
-func (s *Service) PurgeJob(every time.Duration) jobs.Job {
+// records and used challenge nonces of store every every (e.g. 10 min):
+// one process at a time, each pass reading only expired records through
+// the expiry indexes, so its cost follows what expired, not the store's
+// size. now is the clock (nil: time.Now). It needs no Service (no key):
+// kho serve runs it whether or not the pages are on.
+func PurgeJob(store ThrottleStore, now func() time.Time, every time.Duration) jobs.Job {
+	if now == nil {
+		now = time.Now
+	}
 	return jobs.Job{Name: PurgeJobName, Every: every, Timeout: 5 * time.Minute, Run: func(ctx context.Context, _ *jobs.Run) error {
-		_, err := s.Purge(ctx)
+		_, err := Purge(ctx, store, now())
 		return err
 	}}
 }
 
-// Purge deletes what expired before now, in batches, and returns how many
-// records it deleted.
-func (s *Service) Purge(ctx context.Context) (int, error) {
-	now := s.now()
+// PurgeJob is the package's PurgeJob over the service's store and clock.
+func (s *Service) PurgeJob(every time.Duration) jobs.Job {
+	return PurgeJob(s.cfg.Store, s.cfg.Now, every)
+}
+
+// Purge deletes from store what expired at or before now, in batches,
+// and returns how many records it deleted.
+func Purge(ctx context.Context, store ThrottleStore, now time.Time) (int, error) {
 	total := 0
 	for {
-		n, err := s.cfg.Store.PurgeExpired(ctx, now, purgeBatch)
+		n, err := store.PurgeExpired(ctx, now, purgeBatch)
 		total += n
 		if err != nil || n < purgeBatch {
 			return total, err
