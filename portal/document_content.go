@@ -3,7 +3,6 @@ package portal
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/textrule"
+	"github.com/kho-vn/kho/portal/internal/edge"
 	"github.com/kho-vn/kho/portal/internal/input"
 )
 
@@ -88,17 +88,17 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, c *archive
 	h.Set("X-Content-Type-Options", "nosniff")
 	r = withRange(r, v.Size)
 	// ServeContent's own refusals (412, 416) become JSON errors; a 200 or
-	// 206 is held back until the first byte (see heldWriter).
-	hw := &heldWriter{ResponseWriter: &contentErrorWriter{ResponseWriter: w, s: s, r: r, size: v.Size}}
-	body := &firstError{r: c}
+	// 206 is held back until the first byte (see edge.HeldWriter).
+	hw := &edge.HeldWriter{ResponseWriter: &contentErrorWriter{ResponseWriter: w, s: s, r: r, size: v.Size}}
+	body := &edge.FirstError{R: c}
 	http.ServeContent(hw, r, "", v.CreatedAt, body)
-	if hw.held == 0 {
+	if hw.Held == 0 {
 		return
 	}
 	// ServeContent chose 200 or 206 and sent no byte: a HEAD, or the
 	// first read failed.
-	if body.err == nil {
-		w.WriteHeader(hw.held)
+	if body.Err == nil {
+		w.WriteHeader(hw.Held)
 		return
 	}
 	if r.Context().Err() != nil {
@@ -108,51 +108,8 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, c *archive
 		"Repr-Digest", "Last-Modified", "Accept-Ranges"} {
 		h.Del(k)
 	}
-	s.writeError(w, r, body.err)
+	s.writeError(w, r, body.Err)
 }
-
-// heldWriter holds back a 200 or 206 status until the first byte of the
-// body is written; held is the status still held back (0: none).
-type heldWriter struct {
-	http.ResponseWriter
-	held  int
-	wrote bool
-}
-
-func (h *heldWriter) WriteHeader(code int) {
-	if !h.wrote && (code == http.StatusOK || code == http.StatusPartialContent) {
-		h.held = code
-		return
-	}
-	h.wrote = true
-	h.ResponseWriter.WriteHeader(code)
-}
-
-func (h *heldWriter) Write(p []byte) (int, error) {
-	if h.held != 0 {
-		h.ResponseWriter.WriteHeader(h.held)
-		h.held = 0
-	}
-	h.wrote = true
-	return h.ResponseWriter.Write(p)
-}
-
-// firstError is an io.ReadSeeker that keeps the first error its reads
-// return, other than io.EOF (ServeContent does not report it).
-type firstError struct {
-	r   io.ReadSeeker
-	err error
-}
-
-func (f *firstError) Read(p []byte) (int, error) {
-	n, err := f.r.Read(p)
-	if err != nil && err != io.EOF && f.err == nil {
-		f.err = err
-	}
-	return n, err
-}
-
-func (f *firstError) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
 
 // maxRanges bounds the ranges of one request; a request for more is served
 // whole, as RFC 9110 §14.2 lets a server ignore Range.

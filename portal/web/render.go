@@ -20,7 +20,7 @@ type pages struct {
 }
 
 // pageNames are the pages, each templates/NAME.html over layout.html.
-var pageNames = []string{"home", "lookup", "verify", "error"}
+var pageNames = []string{"home", "lookup", "verify", "error", "vault", "vault_paper", "vault_ledger"}
 
 // parsePages parses the layout with each page.
 func parsePages(as *assets) (*pages, error) {
@@ -57,7 +57,7 @@ type view struct {
 }
 
 var paths = map[string]string{
-	"Home": PathHome, "Lookup": PathLookup, "Verify": PathVerify, "SignIn": PathSignIn, "MyVault": PathMyVault,
+	"Home": PathHome, "Lookup": PathLookup, "Verify": PathVerify, "SignIn": PathSignIn, "MyVault": PathMyVault, "MyLedger": PathMyLedger,
 }
 
 // render writes page name with status. A template that fails is logged

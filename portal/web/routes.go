@@ -9,7 +9,9 @@ const (
 	PathVerify  = "/xac-thuc"
 	PathSignIn  = "/dang-nhap"
 	PathMyVault = "/kho-cua-toi"
-	PathStatic  = "/static/"
+	// PathMyLedger is the citizen's access ledger.
+	PathMyLedger = PathMyVault + "/nhat-ky"
+	PathStatic   = "/static/"
 )
 
 // routes is the one routes file: the standard library's method patterns.
@@ -20,6 +22,10 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathLookup+"/{code}", h.lookupCode)
 	m.HandleFunc("GET "+PathVerify, h.verifyForm)
 	m.HandleFunc("POST "+PathVerify, h.verifyUpload)
+	m.HandleFunc("GET "+PathMyVault, h.myVault)
+	m.HandleFunc("GET "+PathMyLedger, h.myLedger)
+	m.HandleFunc("GET "+PathMyVault+"/{id}", h.myPaper)
+	m.HandleFunc("GET "+PathMyVault+"/{id}/phien-ban/{n}", h.myPaperContent)
 	m.HandleFunc("GET "+PathStatic+"{file}", h.static)
 	m.HandleFunc("/", h.notFound)
 	return m

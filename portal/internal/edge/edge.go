@@ -7,6 +7,7 @@ package edge
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net/http"
 
 	"github.com/kho-vn/kho/internal/kerr"
@@ -86,3 +87,50 @@ func (w *StatusWriter) Flush() {
 		f.Flush()
 	}
 }
+
+// HeldWriter holds back a 200 or 206 status until the first byte of the
+// body is written; Held is the status still held back (0: none).
+type HeldWriter struct {
+	http.ResponseWriter
+	Held  int
+	wrote bool
+}
+
+// WriteHeader holds back a first 200 or 206.
+func (h *HeldWriter) WriteHeader(code int) {
+	if !h.wrote && (code == http.StatusOK || code == http.StatusPartialContent) {
+		h.Held = code
+		return
+	}
+	h.wrote = true
+	h.ResponseWriter.WriteHeader(code)
+}
+
+// Write sends the held status, then p.
+func (h *HeldWriter) Write(p []byte) (int, error) {
+	if h.Held != 0 {
+		h.ResponseWriter.WriteHeader(h.Held)
+		h.Held = 0
+	}
+	h.wrote = true
+	return h.ResponseWriter.Write(p)
+}
+
+// FirstError is an io.ReadSeeker that keeps the first error its reads
+// return, other than io.EOF (ServeContent does not report it).
+type FirstError struct {
+	R   io.ReadSeeker
+	Err error
+}
+
+// Read reads, keeping the first error.
+func (f *FirstError) Read(p []byte) (int, error) {
+	n, err := f.R.Read(p)
+	if err != nil && err != io.EOF && f.Err == nil {
+		f.Err = err
+	}
+	return n, err
+}
+
+// Seek seeks.
+func (f *FirstError) Seek(off int64, whence int) (int64, error) { return f.R.Seek(off, whence) }

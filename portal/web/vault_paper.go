@@ -1,0 +1,231 @@
+package web
+
+import (
+	"fmt"
+	"maps"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/textrule"
+	"github.com/kho-vn/kho/portal/internal/edge"
+)
+
+// paperPage is one of the citizen's papers: its fields, its versions with
+// a download of each, and the current PDF shown in the page.
+type paperPage struct {
+	paperRow
+	Summary    string
+	IssueDate  string
+	ValidFrom  string
+	ValidUntil string
+	Permanent  bool
+	Fields     []field
+	Versions   []versionRow
+	ViewURL    string // the current version inline, when it is a PDF
+	Download   string // the current version as a download
+	Office     bool   // an office file: offered as a download (no rendition yet)
+	FileName   string
+	Change     *archive.StatusChange
+	ChangeDate string
+}
+
+// field is one typed field of a paper: its label and value.
+type field struct{ Label, Value string }
+
+// versionRow is one version of a paper.
+type versionRow struct {
+	N        int
+	FileName string
+	Size     string
+	At       string
+	Machine  string
+	Change   string
+	Signed   bool
+	Download string
+}
+
+// changeLabels say what made a version.
+var changeLabels = map[string]string{"create": "Lưu lần đầu", "content": "Thay tệp mới", "metadata": "Sửa thông tin", "sign": "Ký số"}
+
+// officeTypes are the office files the portal will show through a PDF
+// rendition (issue 12); until then they are downloaded.
+var officeTypes = map[string]bool{
+	"application/msword": true, "application/vnd.openxmlformats-officedocument.wordprocessingml.document": true,
+	"application/vnd.ms-excel": true, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": true,
+	"application/rtf": true, "text/rtf": true,
+}
+
+// PaperContentSecurityPolicy is a paper's page policy: the pages' policy,
+// and frames from the portal only, for the PDF shown in the page.
+const PaperContentSecurityPolicy = ContentSecurityPolicy + "; frame-src 'self'"
+
+// contentPolicy is the policy of a paper's bytes served inline: nothing
+// loads, and only the portal's own pages may frame them.
+const contentPolicy = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+
+// myPaper shows one paper of the signed-in citizen. A paper that is not
+// theirs is the vault's NotFound: the same 404 as one that does not exist.
+func (h *Handler) myPaper(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.citizen(w, r)
+	if !ok {
+		return
+	}
+	ctx, id := r.Context(), r.PathValue("id")
+	d, err := h.cfg.Vault.Get(ctx, a, id, archive.Access{})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	vs, err := h.cfg.Vault.Versions(ctx, a, id, archive.Access{})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	types, err := h.cfg.Vault.DocumentTypes(ctx, a)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	p := &paperPage{paperRow: rowOf(&d, typeNames(types), archive.DateOf(h.cfg.Now().In(Vietnam))), Summary: d.Summary,
+		Permanent: d.Permanent, FileName: d.Current.FileName, Change: d.StatusChange}
+	p.IssueDate, p.ValidFrom, p.ValidUntil = dateOf(d.IssueDate), dateOf(d.ValidFrom), dateOf(d.ValidUntil)
+	if d.StatusChange != nil {
+		p.ChangeDate = Date(d.StatusChange.At)
+	}
+	p.Fields = fieldsOf(d, types)
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := vs[i]
+		lbl := changeLabels[v.Change]
+		if v.Source == archive.SourceResult {
+			lbl = changeLabels["sign"]
+		}
+		p.Versions = append(p.Versions, versionRow{N: v.N, FileName: v.FileName, Size: byteSize(v.Size), At: DateTime(v.CreatedAt),
+			Machine: MachineTime(v.CreatedAt), Change: lbl, Signed: verifiedSigned(v), Download: contentURL(d.ID, v.N, true)})
+	}
+	p.Download = contentURL(d.ID, d.Current.N, true)
+	switch mt := d.Current.MediaType; {
+	case mt == "application/pdf":
+		p.ViewURL = contentURL(d.ID, d.Current.N, false)
+	case officeTypes[mt]:
+		p.Office = true
+	}
+	w.Header().Set("Content-Security-Policy", PaperContentSecurityPolicy)
+	h.render(w, r, http.StatusOK, "vault_paper", d.Name, "vault", p)
+}
+
+// fieldsOf is d's typed fields, labelled and ordered as its type defines
+// them; a field the type no longer defines shows under its key, after.
+func fieldsOf(d archive.Document, types []archive.DocumentType) []field {
+	var out []field
+	seen := map[string]bool{}
+	for _, t := range types {
+		if t.Code != d.TypeCode {
+			continue
+		}
+		for _, f := range t.Fields {
+			if v, ok := d.Fields[f.Name]; ok {
+				out = append(out, field{f.Label, fmt.Sprint(v)})
+				seen[f.Name] = true
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(d.Fields)) {
+		if !seen[k] {
+			out = append(out, field{k, fmt.Sprint(d.Fields[k])})
+		}
+	}
+	return out
+}
+
+// dateOf is a vault date as DD/MM/YYYY; "" for none.
+func dateOf(d archive.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%02d/%02d/%04d", d.Day, d.Month, d.Year)
+}
+
+// contentURL is the address of version n of paper id: shown in the page
+// (inline) or downloaded.
+func contentURL(id string, n int, download bool) string {
+	u := PathMyVault + "/" + url.PathEscape(id) + "/phien-ban/" + strconv.Itoa(n)
+	if download {
+		u += "?tai=1"
+	}
+	return u
+}
+
+// myPaperContent serves version {n} of the citizen's paper: inline (for
+// the PDF in the page, framed by the portal only) or, with ?tai=1, as a
+// download. The vault records the download in the ledger when bytes are
+// read (archive.Service.Open).
+func (h *Handler) myPaperContent(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.citizen(w, r)
+	if !ok {
+		return
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		h.renderError(w, r, kerr.New(kerr.NotFound, "version_not_found", "Không tìm thấy phiên bản giấy tờ.", "version %q", r.PathValue("n")))
+		return
+	}
+	c, err := h.cfg.Vault.Open(r.Context(), a, r.PathValue("id"), n, archive.Access{})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	defer c.Close()
+	v := c.Version
+	disp := "attachment"
+	hd := w.Header()
+	if r.URL.Query().Get("tai") == "" && v.MediaType == "application/pdf" {
+		disp = "inline"
+		hd.Set("Content-Security-Policy", contentPolicy)
+		hd.Set("X-Frame-Options", "SAMEORIGIN")
+	}
+	hd.Set("Content-Type", v.MediaType)
+	hd.Set("Content-Disposition", disposition(disp, archive.FileNameFor(v.FileName, v.MediaType)))
+	hd.Set("ETag", `"`+v.Blob+`"`)
+	hd.Set("Cache-Control", "private, no-cache")
+	// A 200 or 206 is held back until the first byte: a blob that cannot
+	// be read, or a ledger entry that cannot be written, is the error page
+	// rather than an empty file (see archive.Service.Open).
+	hw := &edge.HeldWriter{ResponseWriter: w}
+	body := &edge.FirstError{R: c}
+	http.ServeContent(hw, r, "", v.CreatedAt, body)
+	if hw.Held == 0 {
+		return
+	}
+	if body.Err == nil {
+		w.WriteHeader(hw.Held) // a HEAD
+		return
+	}
+	if r.Context().Err() != nil {
+		return
+	}
+	for _, k := range []string{"Content-Type", "Content-Length", "Content-Range", "Content-Disposition", "ETag", "Last-Modified", "Accept-Ranges"} {
+		hd.Del(k)
+	}
+	securityHeaders(hd)
+	h.renderError(w, r, body.Err)
+}
+
+// disposition is a Content-Disposition of kind with the file's name, its
+// control and bidirectional characters replaced (RFC 2231 encoding for
+// names outside ASCII).
+func disposition(kind, name string) string {
+	name = textrule.Replace(strings.TrimSpace(name), '_')
+	if name == "" {
+		name = "giay-to"
+	}
+	if s := mime.FormatMediaType(kind, map[string]string{"filename": name}); s != "" {
+		return s
+	}
+	return kind
+}
