@@ -158,6 +158,19 @@ func TestMyVaultList(t *testing.T) {
 	if !strings.Contains(body, `<span class="badge badge-revoked">Đã bị thu hồi</span>`) || strings.Contains(body, "Bảng kê tài sản") {
 		t.Error("the revoked filter does not show the revoked paper alone with its badge")
 	}
+	// A paper past its end date is shown expired (the effective status),
+	// and the expired filter finds it alone.
+	_, err := v.vault.Put(context.Background(), v.a, archive.NewDocument{OwnerID: v.a.Subject, Metadata: archive.Metadata{TypeCode: "KHAC",
+		Name: "Hộ chiếu cũ", ValidUntil: archive.Date{Year: 2020, Month: 1, Day: 1}},
+		Upload: archive.Upload{Body: bytes.NewReader(v.signed), Size: int64(len(v.signed)), FileName: "ho-chieu.pdf", MediaType: "application/pdf"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = v.as(t, v.a, "/kho-cua-toi?tinh-trang=expired")
+	if !strings.Contains(body, `<span class="badge badge-expired">Hết hiệu lực</span>`) || !strings.Contains(body, "Hộ chiếu cũ") ||
+		strings.Contains(body, "Nguyễn Minh Khang") || strings.Contains(body, "Bảng kê") {
+		t.Error("the expired filter does not show the expired paper alone with its badge")
+	}
 	// b sees only b's paper.
 	_, body = v.as(t, v.b, "/kho-cua-toi")
 	if !strings.Contains(body, v.bPaperName) || strings.Contains(body, "Nguyễn Minh Khang") || strings.Contains(body, "Bảng kê") {
@@ -206,6 +219,21 @@ func TestMyPaper(t *testing.T) {
 		if res, _ := v.as(t, v.a, paper+bad); res.StatusCode != 404 {
 			t.Errorf("%s: %d", bad, res.StatusCode)
 		}
+	}
+	// A signed PDF changed after signing carries a signature the verifier
+	// fails: no "Đã ký số".
+	bad := tamper(t, v.signed)
+	d, err := v.vault.Put(context.Background(), v.a, archive.NewDocument{OwnerID: v.a.Subject, Metadata: archive.Metadata{TypeCode: "KHAC", Name: "Bản đã bị sửa"},
+		Upload: archive.Upload{Body: bytes.NewReader(bad), Size: int64(len(bad)), FileName: "sua.pdf", MediaType: "application/pdf"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Current.Signature == nil || !d.Current.Signature.Signed {
+		t.Fatal("the changed copy is not seen as signed: the case tests nothing")
+	}
+	_, body = v.as(t, v.a, "/kho-cua-toi/"+d.ID)
+	if !strings.Contains(body, "Bản đã bị sửa") || strings.Contains(body, "Đã ký số") {
+		t.Error("a signature the verifier failed shows Đã ký số")
 	}
 	// The office file: a clear download, no frame.
 	res, body = v.as(t, v.a, "/kho-cua-toi/"+v.office)
