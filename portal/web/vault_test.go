@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"regexp"
@@ -171,10 +173,55 @@ func TestMyVaultList(t *testing.T) {
 		strings.Contains(body, "Nguyễn Minh Khang") || strings.Contains(body, "Bảng kê") {
 		t.Error("the expired filter does not show the expired paper alone with its badge")
 	}
+	// Storage used against the quota.
+	if err := v.vault.SetQuota(context.Background(), archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}, v.a.Subject, 10<<20); err != nil {
+		t.Fatal(err)
+	}
+	st, err := v.vault.Stats(context.Background(), v.a, v.a.Subject, archive.Access{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = v.as(t, v.a, "/kho-cua-toi")
+	used := strings.Replace(fmt.Sprintf("%.1f KB", float64(st.UsedBytes)/1024), ".", ",", 1)
+	if !strings.Contains(body, "Đã dùng <strong>"+used+"</strong> trên hạn mức <strong>10 MB</strong>") || !strings.Contains(body, "3 giấy tờ") ||
+		!strings.Contains(body, fmt.Sprintf(`<progress class="quota" max="100" value="%d"`, st.UsedBytes*100/(10<<20))) {
+		t.Errorf("storage used %s of 10 MB not shown", used)
+	}
 	// b sees only b's paper.
 	_, body = v.as(t, v.b, "/kho-cua-toi")
 	if !strings.Contains(body, v.bPaperName) || strings.Contains(body, "Nguyễn Minh Khang") || strings.Contains(body, "Bảng kê") {
 		t.Error("b's list is not b's papers alone")
+	}
+}
+
+// TestMyVaultPaging: 20 papers a page; the next page keeps the filters.
+func TestMyVaultPaging(t *testing.T) {
+	v := newVaultSite(t)
+	for i := range 20 {
+		if _, err := v.vault.Put(context.Background(), v.b, archive.NewDocument{OwnerID: v.b.Subject, Metadata: archive.Metadata{TypeCode: "KHAC", Name: fmt.Sprintf("Giấy tờ số %02d", i)},
+			Upload: archive.Upload{Body: bytes.NewReader(v.signed), Size: int64(len(v.signed)), FileName: "g.pdf", MediaType: "application/pdf"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, first := v.as(t, v.b, "/kho-cua-toi?loai=KHAC")
+	m := regexp.MustCompile(`href="(/kho-cua-toi\?[^"]+)" rel="next"`).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatal("no next page")
+	}
+	next := html.UnescapeString(m[1])
+	if !strings.Contains(next, "loai=KHAC") || !strings.Contains(next, "sau=") {
+		t.Errorf("the next page %q drops the filter", next)
+	}
+	_, second := v.as(t, v.b, next)
+	n1, n2 := strings.Count(first, `<li class="paper">`), strings.Count(second, `<li class="paper">`)
+	if n1 != 20 || n2 != 1 || strings.Contains(second, `rel="next"`) || !strings.Contains(second, `href="/kho-cua-toi?loai=KHAC">Trang đầu`) {
+		t.Errorf("pages of %d and %d papers, want 20 and 1 with the first page's link", n1, n2)
+	}
+	for i := range 20 {
+		name := fmt.Sprintf("Giấy tờ số %02d", i)
+		if strings.Contains(first, name) == strings.Contains(second, name) {
+			t.Errorf("%s is on both pages or neither", name)
+		}
 	}
 }
 
