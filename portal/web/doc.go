@@ -16,9 +16,21 @@
 //	POST /xac-thuc            verify an uploaded PDF (and a code if given)
 //	GET  /static/{file}       assets with content-hashed names, cached for a year
 //	     /dang-nhap           sign-in (built by portal/auth's pages; linked here)
-//	     /kho-cua-toi         "Kho của tôi" (signed in; linked here)
+//	GET  /kho-cua-toi         "Kho của tôi": the signed-in citizen's papers,
+//	                          ?q= words, ?loai= type, ?tinh-trang= status,
+//	                          ?sau= the next page; storage used
+//	GET  /kho-cua-toi/nhat-ky "Ai đã xem giấy tờ của tôi": the access ledger
+//	GET  /kho-cua-toi/{id}    one paper: fields, versions, the PDF in a frame
+//	GET  /kho-cua-toi/{id}/phien-ban/{n}
+//	                          version n's bytes: inline (a PDF, framed by the
+//	                          portal only) or, with ?tai=1, a download
+//
+// The "Kho của tôi" pages are a citizen's own (Config.Identify): a visitor
+// not signed in is sent to /dang-nhap?tiep=<the address> (303), staff get
+// 403, and the vault's own rules make another citizen's paper a 404.
 //
 // Every page sets the API's security headers and a strict
-// Content-Security-Policy (no inline script or style). Errors are shown as
+// Content-Security-Policy (no inline script or style; a paper's page alone
+// may frame the portal's own content, frame-src 'self'). Errors are shown as
 // a page with their Vietnamese message and the request ID.
 package web
