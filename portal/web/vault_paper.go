@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -130,17 +131,37 @@ func fieldsOf(d archive.Document, types []archive.DocumentType) []field {
 		}
 		for _, f := range t.Fields {
 			if v, ok := d.Fields[f.Name]; ok {
-				out = append(out, field{f.Label, fmt.Sprint(v)})
+				out = append(out, field{f.Label, fieldValue(f.Type, v)})
 				seen[f.Name] = true
 			}
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Fields)) {
 		if !seen[k] {
-			out = append(out, field{k, fmt.Sprint(d.Fields[k])})
+			out = append(out, field{k, fieldValue("", d.Fields[k])})
 		}
 	}
 	return out
+}
+
+// fieldValue is a typed field's value as a person reads it: a date as
+// DD/MM/YYYY, a yes/no as Có/Không, a number without an exponent.
+func fieldValue(t archive.FieldType, v any) string {
+	switch x := v.(type) {
+	case string:
+		if d, err := time.Parse(time.DateOnly, x); err == nil && (t == archive.FieldDate || t == "") {
+			return d.Format("02/01/2006")
+		}
+		return x
+	case bool:
+		if x {
+			return "Có"
+		}
+		return "Không"
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
 }
 
 // dateOf is a vault date as DD/MM/YYYY; "" for none.

@@ -235,7 +235,7 @@ func TestMyPaper(t *testing.T) {
 	if csp := res.Header.Get("Content-Security-Policy"); csp != web.PaperContentSecurityPolicy || !strings.Contains(csp, "frame-src 'self'") {
 		t.Errorf("paper page CSP %q", csp)
 	}
-	for _, want := range []string{"Giấy khai sinh của Nguyễn Minh Khang", "0001/2026/KS", "Còn hiệu lực", "Đã ký số",
+	for _, want := range []string{"Giấy khai sinh của Nguyễn Minh Khang", "0001/2026/KS", "<dd>20/08/2026</dd>", "Còn hiệu lực", "Đã ký số",
 		`<iframe class="pdf-view" src="` + paper + `/phien-ban/1"`, `href="` + paper + `/phien-ban/1?tai=1" download`, "Lưu lần đầu"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("paper page lacks %q", want)
