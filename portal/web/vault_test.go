@@ -341,8 +341,8 @@ func TestMyLedger(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	row := regexp.MustCompile(`<tr><td>canbo\.a<br><span class="meta">Cán bộ</span></td><td><time datetime="[^"]+(\+|&#43;)07:00">\d\d:\d\d:\d\d \d\d/\d\d/\d{4}</time></td>\s*<td>Xem thông tin giấy tờ \(<a href="/kho-cua-toi/` +
-		regexp.QuoteMeta(v.resultID) + `">xem giấy tờ</a>\), phiên bản 1</td><td>Thẩm định hồ sơ</td><td>` + regexp.QuoteMeta(v.code) + `</td></tr>`)
+	row := regexp.MustCompile(`<tr><td>canbo\.a<br><span class="meta">Cán bộ</span></td><td data-label="Thời gian"><time datetime="[^"]+(\+|&#43;)07:00">\d\d:\d\d:\d\d \d\d/\d\d/\d{4}</time></td>\s*<td data-label="Việc đã làm">Xem thông tin giấy tờ \(<a href="/kho-cua-toi/` +
+		regexp.QuoteMeta(v.resultID) + `">xem giấy tờ</a>\), phiên bản 1</td><td data-label="Mục đích">Thẩm định hồ sơ</td><td data-label="Hồ sơ">` + regexp.QuoteMeta(v.code) + `</td></tr>`)
 	if n := len(row.FindAllString(body, -1)); n == 0 {
 		t.Error("the first page lacks the staff read with who, when, what, purpose and dossier")
 	}
