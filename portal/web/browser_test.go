@@ -37,6 +37,7 @@ type site struct {
 	signed   []byte // the result's bytes
 	staff    archive.Actor
 	dossier  workflow.Dossier
+	blobDir  string // the vault's blobs on disk
 }
 
 func newSite(t *testing.T) *site {
@@ -69,7 +70,7 @@ func newSite(t *testing.T) *site {
 	}
 	wf := workflow.New(workflow.Config{Store: store, Vault: vault, Log: log, Results: &workflow.Results{Vault: vault}})
 
-	s := &site{vault: vault}
+	s := &site{vault: vault, blobDir: filepath.Join(dir, "blobs")}
 	s.signed = signPDF(t, p, pki.Personal)
 	created := time.Now().Add(-48 * time.Hour)
 	d := workflowtest.Dossier(workflow.DossierCode(workflowtest.Dossier("x", created).Agency, created, 1), created)

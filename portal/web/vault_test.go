@@ -8,6 +8,8 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -372,6 +374,31 @@ func TestMyVaultStaffRefused(t *testing.T) {
 	for _, path := range []string{"/kho-cua-toi", "/kho-cua-toi/" + s.resultID, "/kho-cua-toi/nhat-ky"} {
 		if res, body := get(t, h, path); res.StatusCode != 403 || strings.Contains(body, "Nguyễn Minh Khang") {
 			t.Errorf("staff at %s: %d", path, res.StatusCode)
+		}
+	}
+}
+
+// TestMyPaperUnreadable: a version whose bytes cannot be read is the error
+// page, not an empty 200, and no download enters the ledger.
+func TestMyPaperUnreadable(t *testing.T) {
+	v := newVaultSite(t)
+	filepath.WalkDir(v.blobDir, func(p string, de os.DirEntry, err error) error {
+		if err == nil && !de.IsDir() {
+			os.Remove(p)
+		}
+		return nil
+	})
+	res, body := v.as(t, v.a, "/kho-cua-toi/"+v.resultID+"/phien-ban/1?tai=1")
+	if res.StatusCode < 500 || !strings.Contains(body, "Lỗi hệ thống") || res.Header.Get("Content-Disposition") != "" {
+		t.Errorf("an unreadable version: %d, %q", res.StatusCode, res.Header.Get("Content-Disposition"))
+	}
+	es, _, err := v.vault.Ledger(context.Background(), v.a, v.a.Subject, "", "", 100, archive.Access{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.Action == archive.ActionDownload {
+			t.Error("a download that sent nothing is in the ledger")
 		}
 	}
 }
