@@ -43,18 +43,6 @@ type site struct {
 func newSite(t *testing.T) *site {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "kho.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close(context.Background()) })
-	drv, err := localfs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucket := storage.NewBucket(drv)
-	t.Cleanup(func() { bucket.Close() })
 	srv, err := pki.StartServer(ctx, pki.Options{})
 	if err != nil {
 		t.Fatalf("test PKI: %v", err)
@@ -63,11 +51,7 @@ func newSite(t *testing.T) *site {
 	p := srv.PKI
 	verifier := archive.NewVerifier(signing.VerifyOptions{Roots: p.Roots(), Checker: &signing.Checker{Roots: p.Roots(), Timeout: 3 * time.Second}})
 	log := slog.New(slog.DiscardHandler)
-	vault := archive.New(store, bucket, archive.Config{Verifier: verifier}, log, nil)
-	admin := archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}
-	if _, _, err := vault.LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
-		t.Fatal(err)
-	}
+	store, vault := openVault(t, archive.Config{Verifier: verifier}, log)
 	wf := workflow.New(workflow.Config{Store: store, Vault: vault, Log: log, Results: &workflow.Results{Vault: vault}})
 
 	s := &site{vault: vault, blobDir: filepath.Join(dir, "blobs")}
@@ -96,6 +80,30 @@ func newSite(t *testing.T) *site {
 	t.Cleanup(hs.Close)
 	s.url = hs.URL
 	return s
+}
+
+// openVault opens a real embedded store (SQLite) and a vault over it on
+// local files, with the shipped catalogue of document types.
+func openVault(t *testing.T, cfg archive.Config, log *slog.Logger) (*sqlite.Store, *archive.Service) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "kho.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close(context.Background()) })
+	drv, err := localfs.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket := storage.NewBucket(drv)
+	t.Cleanup(func() { bucket.Close() })
+	vault := archive.New(store, bucket, cfg, log, nil)
+	if _, _, err := vault.LoadCatalog(ctx, archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}, bytes.NewReader(archive.DefaultCatalog())); err != nil {
+		t.Fatal(err)
+	}
+	return store, vault
 }
 
 // signPDF signs the signing package's one-page PDF with a test identity.

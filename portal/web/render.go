@@ -20,17 +20,19 @@ type pages struct {
 }
 
 // pageNames are the pages, each templates/NAME.html over layout.html.
-var pageNames = []string{"home", "lookup", "verify", "error", "vault", "vault_paper", "vault_ledger"}
+var pageNames = []string{"home", "lookup", "verify", "error", "vault", "vault_paper", "vault_ledger", "staff", "staffdossier"}
 
 // parsePages parses the layout with each page.
 func parsePages(as *assets) (*pages, error) {
 	funcs := template.FuncMap{
-		"asset":    as.url,
-		"date":     Date,
-		"clock":    Clock,
-		"datetime": DateTime,
-		"machine":  MachineTime,
-		"inc":      func(i int) int { return i + 1 },
+		"asset":     as.url,
+		"date":      Date,
+		"clock":     Clock,
+		"datetime":  DateTime,
+		"machine":   MachineTime,
+		"inc":       func(i int) int { return i + 1 },
+		"bucketURL": bucketURL,
+		"state":     stateLabel,
 	}
 	ps := &pages{set: map[string]*template.Template{}}
 	for _, n := range pageNames {
@@ -57,7 +59,7 @@ type view struct {
 }
 
 var paths = map[string]string{
-	"Home": PathHome, "Lookup": PathLookup, "Verify": PathVerify, "SignIn": PathSignIn, "MyVault": PathMyVault, "MyLedger": PathMyLedger,
+	"Home": PathHome, "Lookup": PathLookup, "Verify": PathVerify, "SignIn": PathSignIn, "MyVault": PathMyVault, "MyLedger": PathMyLedger, "Staff": PathStaff,
 }
 
 // render writes page name with status. A template that fails is logged

@@ -12,6 +12,7 @@ const (
 	// PathMyLedger is the citizen's access ledger.
 	PathMyLedger = PathMyVault + "/nhat-ky"
 	PathStatic   = "/static/"
+	PathStaff    = "/can-bo"
 )
 
 // routes is the one routes file: the standard library's method patterns.
@@ -26,6 +27,10 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathMyLedger, h.myLedger)
 	m.HandleFunc("GET "+PathMyVault+"/{id}", h.myPaper)
 	m.HandleFunc("GET "+PathMyVault+"/{id}/phien-ban/{n}", h.myPaperContent)
+	m.HandleFunc("GET "+PathStaff, h.staffDesk)
+	m.HandleFunc("GET "+PathStaff+"/ho-so/{code}", h.staffDossier)
+	m.HandleFunc("POST "+PathStaff+"/ho-so/{code}", h.staffAct)
+	m.HandleFunc("GET "+PathStaff+"/ho-so/{code}/phieu/{kind}", h.staffSlip)
 	m.HandleFunc("GET "+PathStatic+"{file}", h.static)
 	m.HandleFunc("/", h.notFound)
 	return m

@@ -68,6 +68,9 @@ type Config struct {
 	// portal/auth's public-form challenge plugs in here. Its error is a
 	// kerr error shown as the page's error.
 	Challenge func(*http.Request) error
+	// CSRF guards the state-changing forms (nil: no check, an empty
+	// token; for tests only). portal/auth's sessions plug in here.
+	CSRF CSRF
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -99,6 +102,9 @@ func New(cfg Config, log *slog.Logger) (*Handler, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.CSRF == nil {
+		cfg.CSRF = noCSRF{}
 	}
 	cfg.Body = cfg.Body.withDefaults()
 	as, err := loadAssets()
