@@ -40,6 +40,7 @@ const (
 type staffSite struct {
 	url   string
 	store *sqlite.Store
+	vault *archive.Service
 	wf    *workflow.Service
 	codes []string // newest first, as the lists show them
 	first workflow.Dossier
@@ -73,7 +74,7 @@ func newStaffSite(t *testing.T, n int, fixed *archive.Actor, csrf web.CSRF) *sta
 			t.Fatal(err)
 		}
 	}
-	s := &staffSite{store: store, wf: wf}
+	s := &staffSite{store: store, vault: vault, wf: wf}
 	created := time.Now().Add(-2 * time.Hour)
 	for i := range n {
 		at := created.Add(time.Duration(i) * time.Minute)
@@ -144,6 +145,24 @@ func (s *staffSite) dossier(t *testing.T, code string) workflow.Dossier {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// reads are the dossier reads in the first applicant's ledger, as
+// "actor|purpose|dossier".
+func (s *staffSite) reads(t *testing.T) []string {
+	t.Helper()
+	owner := s.first.Applicant.ID
+	es, _, err := s.vault.Ledger(context.Background(), archive.Actor{Subject: owner, Role: archive.RoleCitizen}, owner, "", "", 100, archive.Access{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		if e.Dossier != "" {
+			out = append(out, e.Actor+"|"+e.Purpose+"|"+e.Dossier)
+		}
+	}
+	return out
 }
 
 var rowCodeRE = regexp.MustCompile(`<td><a href="/can-bo/ho-so/([^"]+)">`)
@@ -283,6 +302,9 @@ func TestStaffDossierPage(t *testing.T) {
 	if res, body = s.do(t, "GET", "/can-bo/ho-so/"+code+"?muc-dich=+", deskSub, "", nil); !strings.Contains(body, "Hãy nêu mục đích xem hồ sơ.") {
 		t.Errorf("empty purpose: %d, no error", res.StatusCode)
 	}
+	if reads := s.reads(t); len(reads) != 0 {
+		t.Errorf("the purpose form recorded reads: %v", reads)
+	}
 	purpose := "Tiếp nhận hồ sơ"
 	res, body = s.do(t, "GET", "/can-bo/ho-so/"+code+"?muc-dich="+url.QueryEscape(purpose), deskSub, "", nil)
 	if res.StatusCode != 200 {
@@ -308,6 +330,14 @@ func TestStaffDossierPage(t *testing.T) {
 	at := s.first.Trail[0].At.In(time.FixedZone("ICT", 7*3600))
 	if want := at.Format("15:04:05 02/01/2006"); !strings.Contains(body, want) {
 		t.Errorf("trail time %q missing", want)
+	}
+	if reads := s.reads(t); len(reads) != 1 || reads[0] != deskSub+"|"+purpose+"|"+code {
+		t.Errorf("ledger reads %v, want the desk's read for %q", reads, purpose)
+	}
+	// A slip is printed for a purpose too.
+	res, slip := s.do(t, "GET", "/can-bo/ho-so/"+code+"/phieu/control", deskSub, "", nil)
+	if res.StatusCode != 400 || !strings.Contains(slip, "Cán bộ cần nêu mục đích in phiếu") {
+		t.Errorf("slip without a purpose: %d", res.StatusCode)
 	}
 	// The actions offered are exactly the view's.
 	v, err := s.wf.Get(context.Background(), archive.Actor{Subject: deskSub, Role: archive.RoleStaff}, code)
@@ -360,14 +390,33 @@ func TestStaffActions(t *testing.T) {
 	if d.Status != workflow.StatusIntakeRefused || d.Trail[len(d.Trail)-1].Actor != deskSub {
 		t.Fatalf("after refusal: %s", d.Status)
 	}
-	// Another officer acted first: the form still says rev 2.
-	res, body = post(url.Values{"action": {"receive"}, "rev": {"2"}})
+	// The refusal slip is printed for its purpose, recorded before the
+	// printer is asked (none is configured here: the Vietnamese 503).
+	res, body = s.do(t, "GET", "/can-bo/ho-so/"+code+"/phieu/refusal?muc-dich=In+phi%E1%BA%BFu", deskSub, "", nil)
+	if reads := s.reads(t); res.StatusCode != 503 || len(reads) == 0 || reads[len(reads)-1] != deskSub+"|In phiếu|"+code {
+		t.Errorf("refusal slip: %d, reads %v", res.StatusCode, reads)
+	}
+	// Another officer changed the second dossier (its status still allows
+	// the action) after this one's page was drawn at rev 2.
+	code2 := s.codes[1]
+	moved := s.dossier(t, code2)
+	moved.Rev, moved.Reason = moved.Rev+1, "Đã sửa bởi cán bộ khác"
+	if err := s.store.UpdateDossier(context.Background(), moved, moved.Status); err != nil {
+		t.Fatal(err)
+	}
+	res, body = s.do(t, "POST", "/can-bo/ho-so/"+code2, deskSub, "", url.Values{"action": {"refuse_intake"}, "rev": {"2"},
+		"reason": {"Không đủ giấy tờ"}, "muc-dich": {"Tiếp nhận hồ sơ"}})
 	if res.StatusCode != 409 || !strings.Contains(body, "Hồ sơ vừa được cán bộ khác xử lý") ||
-		!strings.Contains(body, d.Status.Label()) || !strings.Contains(body, "Hồ sơ không thuộc thẩm quyền") {
+		!strings.Contains(body, `<input type="hidden" name="rev" value="3">`) {
 		t.Errorf("conflict: %d", res.StatusCode)
 	}
-	if got := s.dossier(t, code); got.Rev != d.Rev {
-		t.Errorf("the conflict changed the dossier")
+	if got := s.dossier(t, code2); got.Rev != 3 || got.Status != workflow.StatusAwaitingIntake {
+		t.Errorf("the conflict changed the dossier: rev %d, %s", got.Rev, got.Status)
+	}
+	// An action the new status no longer allows is the same notice.
+	res, body = post(url.Values{"action": {"receive"}, "rev": {"3"}})
+	if res.StatusCode != 409 || !strings.Contains(body, "Hồ sơ vừa được cán bộ khác xử lý") || !strings.Contains(body, d.Status.Label()) {
+		t.Errorf("illegal transition: %d", res.StatusCode)
 	}
 	// The CSRF seam is checked before anything.
 	c := newStaffSite(t, 1, nil, rejectCSRF{})
