@@ -14,6 +14,13 @@
 //	                          slips and results points here)
 //	GET  /xac-thuc            xác thực giấy tờ: the verifier form, or ?ma=CODE
 //	POST /xac-thuc            verify an uploaded PDF (and a code if given)
+//	GET  /can-bo              an officer's desk: the counts of 2025 item 20, and
+//	                          with ?nhom=KEY that bucket's list (?trang= pages)
+//	GET  /can-bo/ho-so/{code} a dossier for staff: asks the purpose, then with
+//	                          ?muc-dich= shows it (read recorded in the ledger)
+//	POST /can-bo/ho-so/{code} one workflow action (CSRF token, rev, purpose)
+//	GET  /can-bo/ho-so/{code}/phieu/{kind}
+//	                          a slip as PDF, printed for ?muc-dich=
 //	GET  /static/{file}       assets with content-hashed names, cached for a year
 //	     /dang-nhap           sign-in (built by portal/auth's pages; linked here)
 //	GET  /kho-cua-toi         "Kho của tôi": the signed-in citizen's papers,
@@ -28,6 +35,10 @@
 // The "Kho của tôi" pages are a citizen's own (Config.Identify): a visitor
 // not signed in is sent to /dang-nhap?tiep=<the address> (303), staff get
 // 403, and the vault's own rules make another citizen's paper a 404.
+//
+// Pages of a signed-in person send a visitor who is not (Config.Identify)
+// to /dang-nhap?tiep=PATH (303); every POST form carries Config.CSRF's
+// token and its handler checks it first.
 //
 // Every page sets the API's security headers and a strict
 // Content-Security-Policy (no inline script or style; a paper's page alone

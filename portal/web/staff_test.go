@@ -320,7 +320,7 @@ func TestStaffDossierPage(t *testing.T) {
 		`<h3 id="receive-tieu-de">` + workflow.ActionReceive.Label() + `</h3>`,
 		`<label for="refuse_intake-reason">Lý do</label>`, `<textarea class="input" id="refuse_intake-reason" name="reason" rows="3" required>`,
 		`<label for="request_supplement-items">Nội dung cần bổ sung</label>`,
-		`/phieu/receipt?muc-dich=`, workflow.SlipReceipt.Label(),
+		`/phieu/receipt?muc-dich=`, workflow.SlipReceipt.Label(), "Hẹn trả kết quả</dt><dd>Chưa có",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dossier page lacks %q", want)
@@ -442,5 +442,27 @@ func TestStaffPagesAccessible(t *testing.T) {
 	for _, path := range []string{"/can-bo", "/can-bo?nhom=desk.to_receive", "/can-bo/ho-so/" + s.codes[0],
 		"/can-bo/ho-so/" + s.codes[0] + "?muc-dich=ti%E1%BA%BFp+nh%E1%BA%ADn"} {
 		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { b.CheckAccessible(t, s.url+path) })
+	}
+}
+
+// TestStaffLateness: a dossier being processed past its due time is "Quá hạn"
+// in its bucket's list and on its page, with the due time in Vietnam's
+// hh:mm:ss DD/MM/YYYY.
+func TestStaffLateness(t *testing.T) {
+	s := newStaffSite(t, 1, nil, nil)
+	d := s.first
+	due := time.Now().Add(-7 * 24 * time.Hour).UTC().Truncate(time.Second) // late by working days
+	d.Status, d.Stage, d.ReceivedAt, d.DueAt, d.Rev = workflow.StatusProcessing, workflow.StageToAssign, due.Add(-24*time.Hour), due, d.Rev+1
+	if err := s.store.UpdateDossier(context.Background(), d, workflow.StatusAwaitingIntake); err != nil {
+		t.Fatal(err)
+	}
+	dueText := due.In(time.FixedZone("ICT", 7*3600)).Format("15:04:05 02/01/2006")
+	_, body := s.do(t, "GET", "/can-bo?nhom=desk.in_progress", deskSub, "", nil)
+	if !strings.Contains(body, "<td><strong>"+workflow.LateOverdue.Label()+"</strong></td>") || !strings.Contains(body, dueText) {
+		t.Errorf("the list does not show the dossier late, due %s", dueText)
+	}
+	_, body = s.do(t, "GET", "/can-bo/ho-so/"+d.Code+"?muc-dich=x", deskSub, "", nil)
+	if !strings.Contains(body, dueText+"</time> ("+workflow.LateOverdue.Label()+")") {
+		t.Errorf("the page does not show the dossier late, due %s", dueText)
 	}
 }

@@ -40,6 +40,8 @@ type dossierPage struct {
 	Errors []formError
 	CSRF   string
 	Self   string
+	// Late is where the dossier stands against its due date.
+	Late string
 }
 
 // formError is one message of the error summary, linking to the control.
@@ -110,7 +112,8 @@ func (h *Handler) showDossier(w http.ResponseWriter, r *http.Request, a archive.
 		h.renderError(w, r, err)
 		return
 	}
-	p := &dossierPage{Code: v.Code, Purpose: purpose, View: v, Conflict: conflict, Errors: errs, CSRF: h.cfg.CSRF.Token(r), Self: dossierURL(v.Code)}
+	p := &dossierPage{Code: v.Code, Purpose: purpose, View: v, Conflict: conflict, Errors: errs, CSRF: h.cfg.CSRF.Token(r), Self: dossierURL(v.Code),
+		Late: staffRowOf(v).Late}
 	names := map[string]string{}
 	if proc, err := h.cfg.Workflow.Procedure(r.Context(), a, v.Procedure); err == nil {
 		for _, c := range proc.Components {
