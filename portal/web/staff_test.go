@@ -318,7 +318,7 @@ func TestStaffDossierPage(t *testing.T) {
 		`<input type="hidden" name="csrf" value="">`, `<input type="hidden" name="rev" value="2">`,
 		`<input type="hidden" name="muc-dich" value="` + purpose + `">`,
 		`<h3 id="receive-tieu-de">` + workflow.ActionReceive.Label() + `</h3>`,
-		`<label for="refuse_intake-reason">Lý do</label>`, `<textarea class="input" id="refuse_intake-reason" name="reason" rows="3" required>`,
+		`<label for="refuse_intake-reason">Lý do</label>`, `<textarea class="input" id="refuse_intake-reason" name="reason" rows="3" required></textarea>`,
 		`<label for="request_supplement-items">Nội dung cần bổ sung</label>`,
 		`/phieu/receipt?muc-dich=`, workflow.SlipReceipt.Label(), "Hẹn trả kết quả</dt><dd>Chưa có",
 	} {
@@ -375,9 +375,17 @@ func TestStaffActions(t *testing.T) {
 		f.Set("muc-dich", "Tiếp nhận hồ sơ")
 		return s.do(t, "POST", "/can-bo/ho-so/"+code, deskSub, "", f)
 	}
-	res, body := post(url.Values{"action": {"refuse_intake"}, "rev": {"2"}})
+	res, body := post(url.Values{"action": {"refuse_intake"}, "rev": {"2"}, "note": {"Ghi chú đã gõ"}})
 	if res.StatusCode != 400 || !strings.Contains(body, `<a href="#refuse_intake-reason">Thao tác «Từ chối tiếp nhận» cần nhập «Lý do».</a>`) {
 		t.Errorf("missing reason: %d", res.StatusCode)
+	}
+	// The control is marked and nothing typed is lost.
+	for _, want := range []string{`<p class="error-message" id="refuse_intake-reason-loi">`,
+		`id="refuse_intake-reason" name="reason" rows="3" aria-describedby=" refuse_intake-reason-loi" aria-invalid="true" required>`,
+		`id="refuse_intake-note" name="note" rows="3">Ghi chú đã gõ</textarea>`, `id="receive-note" name="note" rows="3"></textarea>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("refused form lacks %q", want)
+		}
 	}
 	if d := s.dossier(t, code); d.Rev != 2 {
 		t.Fatalf("a refused action changed the dossier (rev %d)", d.Rev)

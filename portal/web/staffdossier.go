@@ -69,10 +69,12 @@ type actionForm struct {
 	Fields []actionField
 }
 
-// actionField is one control of an action's form.
+// actionField is one control of an action's form: with the value the
+// officer typed and its error when the action was refused.
 type actionField struct {
 	ID, Name, Label, Kind, Hint string
 	Required                    bool
+	Value, Error                string
 }
 
 // slipLink is a slip the officer may print.
@@ -101,12 +103,14 @@ func (h *Handler) staffDossier(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, "staffdossier", "Hồ sơ "+code, "staff", p)
 		return
 	}
-	h.showDossier(w, r, a, code, purpose, http.StatusOK, "", nil)
+	h.showDossier(w, r, a, code, purpose, http.StatusOK, "", nil, nil)
 }
 
 // showDossier reads the dossier for purpose and renders it with status,
 // a conflict notice and the errors of a refused action.
-func (h *Handler) showDossier(w http.ResponseWriter, r *http.Request, a archive.Actor, code, purpose string, status int, conflict string, errs []formError) {
+// posted, the form of an action that was not taken, fills that action's
+// form again: nothing the officer typed is lost.
+func (h *Handler) showDossier(w http.ResponseWriter, r *http.Request, a archive.Actor, code, purpose string, status int, conflict string, errs []formError, posted url.Values) {
 	v, err := h.cfg.Workflow.Read(r.Context(), a, code, purpose)
 	if err != nil {
 		h.renderError(w, r, err)
@@ -128,7 +132,19 @@ func (h *Handler) showDossier(w http.ResponseWriter, r *http.Request, a archive.
 			Action: e.Action.Label(), From: stateLabel(e.From), To: stateLabel(e.To), Note: e.Note, Reason: e.Reason, Items: e.Items})
 	}
 	for _, act := range v.Actions {
-		p.Actions = append(p.Actions, actionFormOf(act, v.State()))
+		f := actionFormOf(act, v.State())
+		if posted != nil && posted.Get("action") == string(act) {
+			for i := range f.Fields {
+				c := &f.Fields[i]
+				c.Value = posted.Get(c.Name)
+				for _, e := range errs {
+					if e.Field == c.ID {
+						c.Error = e.Message
+					}
+				}
+			}
+		}
+		p.Actions = append(p.Actions, f)
 	}
 	for _, k := range workflow.SlipKinds {
 		p.Slips = append(p.Slips, slipLink{Label: k.Label(),
@@ -256,13 +272,13 @@ func (h *Handler) staffAct(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 	case kerr.IsKind(err, kerr.Conflict):
 		h.showDossier(w, r, a, code, purpose, http.StatusConflict,
-			"Hồ sơ vừa được cán bộ khác xử lý hoặc đã đổi trạng thái. Dưới đây là hồ sơ mới nhất; hãy xem lại trước khi thao tác.", nil)
+			"Hồ sơ vừa được cán bộ khác xử lý hoặc đã đổi trạng thái. Dưới đây là hồ sơ mới nhất; hãy xem lại trước khi thao tác.", nil, r.PostForm)
 	default:
 		_, msg := kerr.Public(err)
 		if field == "" {
 			field = string(in.Action) + "-" + firstControl(err)
 		}
-		h.showDossier(w, r, a, code, purpose, statusOf(err), "", []formError{{Field: field, Message: msg}})
+		h.showDossier(w, r, a, code, purpose, statusOf(err), "", []formError{{Field: field, Message: msg}}, r.PostForm)
 	}
 }
 
