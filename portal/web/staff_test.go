@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/browsertest"
@@ -451,6 +453,22 @@ func TestStaffPagesAccessible(t *testing.T) {
 		"/can-bo/ho-so/" + s.codes[0] + "?muc-dich=ti%E1%BA%BFp+nh%E1%BA%ADn"} {
 		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { b.CheckAccessible(t, s.url+path) })
 	}
+	// A refused action (a reason of blanks passes the browser's check,
+	// not the server's): the summary takes the focus, the page passes axe.
+	t.Run("refused action", func(t *testing.T) {
+		for _, w := range []int{browsertest.DesktopWidth, browsertest.PhoneWidth} {
+			tab := b.Tab(t, w)
+			tab.Do(t, chromedp.Navigate(s.url+"/can-bo/ho-so/"+s.codes[0]+"?muc-dich=x"), chromedp.WaitReady(chromedp.ID("refuse_intake-reason")),
+				chromedp.SendKeys(chromedp.ID("refuse_intake-reason"), "   "), chromedp.Click(chromedp.CSS("#refuse_intake button[type=submit]")),
+				chromedp.WaitReady(chromedp.CSS(".error-summary")))
+			if got := browsertest.Eval[string](t, tab, `document.activeElement.className`); got != "error-summary" {
+				t.Errorf("at %d px focus on %q, want the error summary", w, got)
+			}
+			for _, v := range browsertest.Serious(tab.Axe(t)) {
+				t.Errorf("axe at %d px, refused action: %s", w, v)
+			}
+		}
+	})
 }
 
 // TestStaffLateness: a dossier being processed past its due time is "Quá hạn"
