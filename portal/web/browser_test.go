@@ -51,7 +51,7 @@ func newSite(t *testing.T) *site {
 	p := srv.PKI
 	verifier := archive.NewVerifier(signing.VerifyOptions{Roots: p.Roots(), Checker: &signing.Checker{Roots: p.Roots(), Timeout: 3 * time.Second}})
 	log := slog.New(slog.DiscardHandler)
-	store, vault := openVault(t, archive.Config{Verifier: verifier}, log)
+	store, vault, dir := openVault(t, archive.Config{Verifier: verifier}, log)
 	wf := workflow.New(workflow.Config{Store: store, Vault: vault, Log: log, Results: &workflow.Results{Vault: vault}})
 
 	s := &site{vault: vault, blobDir: filepath.Join(dir, "blobs")}
@@ -83,11 +83,12 @@ func newSite(t *testing.T) *site {
 }
 
 // openVault opens a real embedded store (SQLite) and a vault over it on
-// local files, with the shipped catalogue of document types.
-func openVault(t *testing.T, cfg archive.Config, log *slog.Logger) (*sqlite.Store, *archive.Service) {
+// local files, with the shipped catalogue of document types, and its
+// folder (the blobs are in dir/blobs).
+func openVault(t *testing.T, cfg archive.Config, log *slog.Logger) (store *sqlite.Store, vault *archive.Service, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir = t.TempDir()
 	store, err := sqlite.Open(ctx, filepath.Join(dir, "kho.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -99,11 +100,11 @@ func openVault(t *testing.T, cfg archive.Config, log *slog.Logger) (*sqlite.Stor
 	}
 	bucket := storage.NewBucket(drv)
 	t.Cleanup(func() { bucket.Close() })
-	vault := archive.New(store, bucket, cfg, log, nil)
+	vault = archive.New(store, bucket, cfg, log, nil)
 	if _, _, err := vault.LoadCatalog(ctx, archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}, bytes.NewReader(archive.DefaultCatalog())); err != nil {
 		t.Fatal(err)
 	}
-	return store, vault
+	return store, vault, dir
 }
 
 // signPDF signs the signing package's one-page PDF with a test identity.

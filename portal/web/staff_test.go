@@ -52,7 +52,7 @@ func newStaffSite(t *testing.T, n int, fixed *archive.Actor, csrf web.CSRF) *sta
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	store, vault := openVault(t, archive.Config{}, log)
+	store, vault, _ := openVault(t, archive.Config{}, log)
 	admin := archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}
 	reg, err := forms.NewShippedRegistry()
 	if err != nil {
