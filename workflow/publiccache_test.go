@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"bytes"
 	"context"
 	"sync/atomic"
 	"testing"
@@ -91,4 +92,14 @@ func TestPublicLookupCache(t *testing.T) {
 	if n := ocs.gets.Load(); n != 3 {
 		t.Fatalf("3 uncached lookups read the store %d times", n)
 	}
+}
+
+// TestNoFormsPublished: a workflow given no eForm registry refuses the
+// shipped catalogue, whose components are bound to eForms, with
+// unknown_form — it does not dereference a nil registry.
+func TestNoFormsPublished(t *testing.T) {
+	e := newEnv(t)
+	wf := workflow.New(workflow.Config{Store: e.store, Vault: e.vault, Now: e.clock.Now})
+	_, err := wf.LoadCatalog(context.Background(), admin, bytes.NewReader(workflow.DefaultCatalog()))
+	wantCode(t, err, "unknown_form")
 }

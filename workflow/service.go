@@ -38,8 +38,8 @@ type Forms interface {
 
 var _ Forms = (*forms.Registry)(nil)
 
-// Config is what the service is made of. Store, Vault and Forms are
-// required; the rest have defaults.
+// Config is what the service is made of. Store and Vault are required;
+// the rest have defaults (Forms: none published).
 type Config struct {
 	Store Store
 	Vault Vault
@@ -114,6 +114,9 @@ func New(cfg Config) *Service {
 	}
 	if s.deadlines == nil {
 		s.deadlines = PlainDeadlines{}
+	}
+	if s.forms == nil { // no eForm is published: a component bound to one is refused, not a nil dereference
+		s.forms = forms.NewRegistry()
 	}
 	if s.now == nil {
 		s.now = time.Now
