@@ -30,6 +30,13 @@ const ferretDBMetadataTable = "_ferretdb_database_metadata"
 // index for: the one list, used by CreateFerretDBIndexes (kho admin
 // ferretdb-indexes), the tests and the benchmark.
 var ferretDBGIN = []struct{ coll, field string }{
+	// A read by _id and every guarded update (_id with rev, status…):
+	// FerretDB sends _id as `@>` too, which its own unique btree on _id
+	// cannot serve — without these each read and update of one record
+	// reads the whole table, and a day of dossiers slows as it grows.
+	{collDocuments, "_id"},
+	{collDossiers, "_id"},
+	{collOwners, "_id"},
 	// ListDocuments (every shape has ownerId), TypeStats of one owner.
 	{collDocuments, "ownerId"},
 	// The access ledger's reads of one chain (ledger.go: LastLedger,

@@ -140,7 +140,7 @@ func TestFerretDBIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"documents.ownerId": true, "ledger.chain": true, "dossiers.agencies": true, "dossiers.agency": true,
+	want := map[string]bool{"documents._id": true, "dossiers._id": true, "owners._id": true, "documents.ownerId": true, "ledger.chain": true, "dossiers.agencies": true, "dossiers.agency": true,
 		"dossiers.handlingAgency": true, "dossiers.assignee": true, "dossiers.parties": true,
 		"sessions.username": true, "sessions.id": true}
 	if len(got) != len(want) {
@@ -162,6 +162,13 @@ func TestFerretDBIndexes(t *testing.T) {
 	plan = explainFind(t, db, "documents", bson.D{{Key: "ownerId", Value: owner(7)}})
 	if !strings.Contains(plan, ownerIdx) {
 		t.Errorf("FerretDB's plan for {ownerId} does not use %s:\n%s", ownerIdx, plan)
+	}
+	// A read by _id with a guard, as every guarded update filters, uses
+	// the _id GIN index (FerretDB sends _id as @> too, which its own btree
+	// on _id cannot serve).
+	idIdx := mongo.FerretDBGINName("documents", "_id")
+	if plan := explainFind(t, db, "documents", bson.D{{Key: "_id", Value: batch[42].ID}, {Key: "rev", Value: 1}}); !strings.Contains(plan, idIdx) {
+		t.Errorf("FerretDB's plan for {_id, rev} does not use %s:\n%s", idIdx, plan)
 	}
 	// And the listing still answers, in order, with the index in place.
 	page, _, err := s.ListDocuments(ctx, archive.DocQuery{OwnerID: owner(7), Limit: 50})
