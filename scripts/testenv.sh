@@ -425,7 +425,7 @@ start_postgres() {
 	for attempt in 1 2 3; do
 		free_port PG_PORT
 		if as_pg "$PGBIN/pg_ctl" -D "$pgdata" -l "$STATE/postgres.log" -w -t "$READY_TIMEOUT" \
-			-o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+			-o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c plan_cache_mode=force_custom_plan" \
 			start >/dev/null 2>&1; then
 			rc=0
 			wait_ready PostgreSQL "" "$STATE/postgres.log" pg_ready "$PG_PORT" || rc=$?

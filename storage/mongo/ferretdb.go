@@ -110,7 +110,10 @@ func (s *Store) FerretDBVersion(ctx context.Context) (string, error) {
 // applies the migrations). It is idempotent: an index is created only when
 // no valid index of its stable name and expression exists; an invalid one
 // left by an interrupted build is dropped and built again. Indexes are
-// built CONCURRENTLY, so the servers keep writing meanwhile.
+// built CONCURRENTLY, so the servers keep writing meanwhile. It also sets
+// the database's plan_cache_mode to force_custom_plan, without which
+// PostgreSQL's generic plans of FerretDB's prepared queries use none of
+// them.
 //
 // Errors: Invalid when the store is not on FerretDB, pgURL is malformed or
 // the PostgreSQL database is not FerretDB 1.x's; NotFound when FerretDB has
@@ -136,6 +139,16 @@ func (s *Store) CreateFerretDBIndexes(ctx context.Context, pgURL string) ([]Ferr
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 
+	// FerretDB sends the field of each filter as a bind parameter
+	// (_jsonb->$1 @> $2) through prepared statements: PostgreSQL's generic
+	// plan, which it switches to after five runs, cannot match an index on
+	// (_jsonb->'field') and reads the whole table. Plan each run with its
+	// values (a session reads this when it starts: FerretDB's pooled
+	// connections take it as they are renewed, or when FerretDB restarts).
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{cfg.Database}.Sanitize()+" SET plan_cache_mode = force_custom_plan"); err != nil {
+		return nil, &kerr.Error{Kind: kerr.Unavailable, Code: "postgres_unavailable", Message: "Không cấu hình được PostgreSQL của FerretDB.",
+			Detail: "mongo: set plan_cache_mode on FerretDB's database", Err: err}
+	}
 	schema := s.db.Name()
 	out := make([]FerretDBIndex, 0, len(ferretDBGIN))
 	for _, g := range ferretDBGIN {

@@ -163,6 +163,12 @@ func TestFerretDBIndexes(t *testing.T) {
 	if !strings.Contains(plan, ownerIdx) {
 		t.Errorf("FerretDB's plan for {ownerId} does not use %s:\n%s", ownerIdx, plan)
 	}
+	// Sessions plan each prepared query with its values, as FerretDB's
+	// queries need (a generic plan uses no expression index).
+	var mode string
+	if err := pg.QueryRow(ctx, "SELECT setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, unnest(s.setconfig) setting WHERE d.datname = current_database() AND setting LIKE 'plan_cache_mode=%'").Scan(&mode); err != nil || mode != "plan_cache_mode=force_custom_plan" {
+		t.Errorf("the database's plan_cache_mode: %q, %v", mode, err)
+	}
 	// A read by _id with a guard, as every guarded update filters, uses
 	// the _id GIN index (FerretDB sends _id as @> too, which its own btree
 	// on _id cannot serve).
