@@ -103,7 +103,16 @@ The web pages are served at / beside the API (--web=false: the API
 only): the home page, the public dossier lookup (/tra-cuu) and the public
 verifier (/xac-thuc). Their header and footer name the portal and its
 owning agency: --web-portal-name, --web-agency, --web-address, --web-phone,
---web-email, --web-licence.`,
+--web-email, --web-licence.
+
+Sign-in to the pages (/dang-nhap, /dang-xuat, /tai-khoan/phien) uses the
+local accounts of kho admin user and a session cookie; the API keeps its
+bearer tokens only. --auth-key-file signs the CSRF and challenge tokens
+(embedded: DIR/auth.key, made on first start; with --mongo-uri every
+process needs the same file, or sign-in is off). --max-sessions limits
+one account's sessions (the oldest ends). --cookie-secure auto marks the
+cookie Secure unless --addr is loopback (plain HTTP for tests and the
+demo); set true behind a TLS proxy on loopback.`,
 		run: runServe,
 	}
 }
@@ -231,7 +240,13 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	}
 	cancelStart()
 
-	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, log)
+	var signIn *auth.Service
+	if pg.enabled {
+		if signIn, err = pg.auth.service(st.meta, cfg, log); err != nil {
+			return err
+		}
+	}
+	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, signIn, log)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/web"
 	"github.com/kho-vn/kho/workflow"
 )
@@ -16,10 +17,12 @@ import (
 type serveWeb struct {
 	enabled bool
 	body    web.Body
+	auth    serveAuth
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
 	fs.BoolVar(&c.enabled, "web", true, "serve the web pages at / beside the API (--web=false: the API only)")
+	c.auth.bind(fs, getenv)
 	str := func(p *string, name, env, usage string) {
 		fs.StringVar(p, name, getenv(env), usage+" [$"+env+"]")
 	}
@@ -32,9 +35,10 @@ func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
 }
 
 // pages builds the web pages' handler; nil with --web=false.
-func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier archive.Verifier, maxVerify int64, log *slog.Logger) (http.Handler, error) {
+// Signed-in pages go through signIn's sessions (nil: sign-in is off).
+func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier archive.Verifier, maxVerify int64, signIn *auth.Service, log *slog.Logger) (http.Handler, error) {
 	if !c.enabled {
 		return nil, nil
 	}
-	return web.New(web.Config{Body: c.body, Vault: vault, Workflow: wf, Verifier: verifier, MaxVerifyBytes: maxVerify}, log)
+	return web.New(web.Config{Body: c.body, Vault: vault, Workflow: wf, Verifier: verifier, MaxVerifyBytes: maxVerify, Auth: signIn}, log)
 }

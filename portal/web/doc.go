@@ -22,7 +22,14 @@
 //	GET  /can-bo/ho-so/{code}/phieu/{kind}
 //	                          a slip as PDF, printed for ?muc-dich=
 //	GET  /static/{file}       assets with content-hashed names, cached for a year
-//	     /dang-nhap           sign-in (built by portal/auth's pages; linked here)
+//	GET  /dang-nhap           sign-in form (?tiep=/path: where to go after, local only)
+//	POST /dang-nhap           sign in (Config.Auth's SignIn): wrong password,
+//	                          throttling (429) and, after a failure, the challenge;
+//	                          past the session limit, which sessions ended
+//	POST /dang-xuat           sign out (CSRF)
+//	GET  /tai-khoan/phien     one's sessions: device, address, created, last seen
+//	POST /tai-khoan/phien/thu-hoi       end one (field id; CSRF)
+//	POST /tai-khoan/phien/thu-hoi-khac  end all but this one (CSRF)
 //	GET  /kho-cua-toi         "Kho của tôi": the signed-in citizen's papers,
 //	                          ?q= words, ?loai= type, ?tinh-trang= status,
 //	                          ?sau= the next page; storage used
@@ -39,6 +46,11 @@
 // Pages of a signed-in person send a visitor who is not (Config.Identify)
 // to /dang-nhap?tiep=PATH (303); every POST form carries Config.CSRF's
 // token and its handler checks it first.
+//
+// With Config.Auth the pages pass through its session middleware: a page
+// that needs someone signed in redirects (303) to SignInURL(path), and
+// every POST form carries the CSRF token (Config.CSRF) in the field
+// "csrf". The JSON API does not read the session cookie.
 //
 // Every page sets the API's security headers and a strict
 // Content-Security-Policy (no inline script or style; a paper's page alone

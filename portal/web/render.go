@@ -20,7 +20,7 @@ type pages struct {
 }
 
 // pageNames are the pages, each templates/NAME.html over layout.html.
-var pageNames = []string{"home", "lookup", "verify", "error", "vault", "vault_paper", "vault_ledger", "staff", "staffdossier"}
+var pageNames = []string{"home", "lookup", "verify", "error", "vault", "vault_paper", "vault_ledger", "staff", "staffdossier", "signin", "sessions"}
 
 // parsePages parses the layout with each page.
 func parsePages(as *assets) (*pages, error) {
@@ -54,12 +54,15 @@ type view struct {
 	Signed    bool
 	Actor     archive.Actor
 	RequestID string
-	Paths     map[string]string
-	Page      any
+	// CSRF is the token every POST form carries in its hidden field.
+	CSRF  string
+	Paths map[string]string
+	Page  any
 }
 
 var paths = map[string]string{
 	"Home": PathHome, "Lookup": PathLookup, "Verify": PathVerify, "SignIn": PathSignIn, "MyVault": PathMyVault, "MyLedger": PathMyLedger, "Staff": PathStaff,
+	"SignOut": PathSignOut, "Sessions": PathSessions,
 }
 
 // render writes page name with status. A template that fails is logged
@@ -70,6 +73,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if h.cfg.Identify != nil {
 		v.Actor, v.Signed = h.cfg.Identify(r)
 	}
+	v.CSRF = h.cfg.CSRF.Token(r)
 	var buf bytes.Buffer
 	if err := h.pages.set[name].Execute(&buf, v); err != nil {
 		h.log.Error("page template failed", "requestId", v.RequestID, "page", name, "err", err.Error())

@@ -13,6 +13,10 @@ const (
 	PathMyLedger = PathMyVault + "/nhat-ky"
 	PathStatic   = "/static/"
 	PathStaff    = "/can-bo"
+	PathSignOut  = "/dang-xuat"
+	// PathSessions lists one's sessions; POST …/thu-hoi ends one (field
+	// id), POST …/thu-hoi-khac ends all but this one.
+	PathSessions = "/tai-khoan/phien"
 )
 
 // routes is the one routes file: the standard library's method patterns.
@@ -31,6 +35,12 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathStaff+"/ho-so/{code}", h.staffDossier)
 	m.HandleFunc("POST "+PathStaff+"/ho-so/{code}", h.staffAct)
 	m.HandleFunc("GET "+PathStaff+"/ho-so/{code}/phieu/{kind}", h.staffSlip)
+	m.HandleFunc("GET "+PathSignIn, h.signInForm)
+	m.HandleFunc("POST "+PathSignIn, h.signIn)
+	m.HandleFunc("POST "+PathSignOut, h.signOut)
+	m.HandleFunc("GET "+PathSessions, h.sessions)
+	m.HandleFunc("POST "+PathSessions+"/thu-hoi", h.revokeSession)
+	m.HandleFunc("POST "+PathSessions+"/thu-hoi-khac", h.revokeOtherSessions)
 	m.HandleFunc("GET "+PathStatic+"{file}", h.static)
 	m.HandleFunc("/", h.notFound)
 	return m

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/internal/edge"
 	"github.com/kho-vn/kho/workflow"
 )
@@ -68,9 +69,14 @@ type Config struct {
 	// portal/auth's public-form challenge plugs in here. Its error is a
 	// kerr error shown as the page's error.
 	Challenge func(*http.Request) error
-	// CSRF guards the state-changing forms (nil: no check, an empty
-	// token; for tests only). portal/auth's sessions plug in here.
+	// CSRF guards the POST forms (nil: Auth's sessions when Auth is set,
+	// else no check and an empty token).
 	CSRF CSRF
+	// Auth is the sign-in service: with it the pages are served through
+	// its session middleware, Identify and CSRF default to its session,
+	// and the sign-in, sign-out and sessions pages work (nil: they answer
+	// 503).
+	Auth *auth.Service
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -85,6 +91,8 @@ type Handler struct {
 	assets *assets
 	pages  *pages
 	mux    *http.ServeMux
+	// inner is mux behind Auth's middleware when there is one.
+	inner http.Handler
 }
 
 // New parses the embedded templates and hashes the assets. A nil log
@@ -117,6 +125,19 @@ func New(cfg Config, log *slog.Logger) (*Handler, error) {
 	}
 	h := &Handler{cfg: cfg, log: log, assets: as, pages: ps}
 	h.mux = h.routes()
+	h.inner = h.mux
+	if cfg.Auth != nil {
+		h.inner = cfg.Auth.Middleware(h.mux)
+		if h.cfg.Identify == nil {
+			h.cfg.Identify = sessionActor
+		}
+		if h.cfg.CSRF == nil {
+			h.cfg.CSRF = authCSRF{cfg.Auth}
+		}
+	}
+	if h.cfg.CSRF == nil {
+		h.cfg.CSRF = noCSRF{}
+	}
 	return h, nil
 }
 
@@ -155,6 +176,10 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 func securityHeaders(h http.Header) {
 	edge.SecurityHeaders(h, ContentSecurityPolicy)
 	h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+	// same-origin, not the API's no-referrer: under no-referrer a browser
+	// sends "Origin: null" with every form POST, which the CSRF check
+	// (auth.CheckOrigin) must refuse. Other sites still get no referrer.
+	h.Set("Referrer-Policy", "same-origin")
 }
 
 // ServeHTTP serves the pages with request IDs, security headers, panic
@@ -193,5 +218,5 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.LogAttrs(r.Context(), level, "page", slog.String("requestId", id), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", sw.Status), slog.Duration("duration", time.Since(start)))
 	}()
-	h.mux.ServeHTTP(sw, r)
+	h.inner.ServeHTTP(sw, r)
 }

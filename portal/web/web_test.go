@@ -53,7 +53,7 @@ func TestHomeLayout(t *testing.T) {
 	if got := res.Header.Get("Content-Security-Policy"); got != web.ContentSecurityPolicy || strings.Contains(got, "unsafe-inline") {
 		t.Errorf("CSP %q", got)
 	}
-	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
+	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"} {
 		if res.Header.Get(k) != v {
 			t.Errorf("%s = %q, want %q", k, res.Header.Get(k), v)
 		}
