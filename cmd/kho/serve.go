@@ -112,7 +112,11 @@ bearer tokens only. --auth-key-file signs the CSRF and challenge tokens
 process needs the same file, or sign-in is off). --max-sessions limits
 one account's sessions (the oldest ends). --cookie-secure auto marks the
 cookie Secure unless --addr is loopback (plain HTTP for tests and the
-demo); set true behind a TLS proxy on loopback.`,
+demo); set true behind a TLS proxy on loopback. --oidc-issuer,
+--oidc-client-id, --oidc-client-secret-file and --oidc-citizen-claim add
+OpenID Connect sign-in (as VNeID) by the citizen ID claim, the account
+made on first sign-in; --oidc-redirect-url is the callback registered at
+the provider (default: the loopback listen address).`,
 		run: runServe,
 	}
 }
@@ -240,23 +244,26 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	}
 	cancelStart()
 
+	// Listening first: the OpenID Connect callback names the port (--addr :0).
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return kerr.Wrap(err, kerr.Unavailable, "listen_failed", "Không mở được cổng lắng nghe.")
+	}
 	var signIn *auth.Service
 	if pg.enabled {
 		if signIn, err = pg.auth.service(st.meta, cfg, log); err != nil {
+			ln.Close()
 			return err
 		}
 	}
-	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, signIn, log)
+	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, signIn, ln.Addr().String(), log)
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	api := portal.New(portal.Config{Pages: pages, MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars, Workflow: wf,
 		Notifications: notes,
 		BodyMinRate:   cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return kerr.Wrap(err, kerr.Unavailable, "listen_failed", "Không mở được cổng lắng nghe.")
-	}
 	ln = portal.LimitListener(ln, portal.ConnLimits{Total: cfg.Limits.MaxConns, PerClient: cfg.Limits.MaxConnsPerClient, Exempt: cfg.Limits.ConnLimitExempt})
 	srv := api.NewHTTPServer(cfg.Addr)
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -18,12 +20,19 @@ import (
 	"github.com/kho-vn/kho/internal/durable"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/portal/auth/oidc"
 )
 
 const (
 	envAuthKeyFile  = "KHO_AUTH_KEY_FILE"
 	envMaxSessions  = "KHO_MAX_SESSIONS"
 	envCookieSecure = "KHO_COOKIE_SECURE"
+	envOIDCIssuer   = "KHO_OIDC_ISSUER"
+	envOIDCClientID = "KHO_OIDC_CLIENT_ID"
+	envOIDCSecret   = "KHO_OIDC_CLIENT_SECRET"
+	envOIDCSecretF  = "KHO_OIDC_CLIENT_SECRET_FILE"
+	envOIDCClaim    = "KHO_OIDC_CITIZEN_CLAIM"
+	envOIDCRedirect = "KHO_OIDC_REDIRECT_URL"
 	// authKeyName is the sign-in key generated in the data directory.
 	authKeyName = "auth.key"
 	// authKeyBytes is the size of a generated sign-in key.
@@ -37,6 +46,10 @@ type serveAuth struct {
 	keyFile     string
 	maxSessions int
 	secure      string // auto, true or false
+	key         []byte // the sign-in key, once service made it
+	secureOn    bool   // the resolved Secure choice
+	// The OpenID Connect provider (as VNeID); none without an issuer.
+	oidcIssuer, oidcClientID, oidcSecretFile, oidcCitizenClaim, oidcRedirect string
 }
 
 func (c *serveAuth) bind(fs *flag.FlagSet, getenv config.Getenv) {
@@ -54,6 +67,11 @@ func (c *serveAuth) bind(fs *flag.FlagSet, getenv config.Getenv) {
 	if sec == "" {
 		sec = "auto"
 	}
+	fs.StringVar(&c.oidcIssuer, "oidc-issuer", getenv(envOIDCIssuer), "the OpenID Connect provider's issuer `URL` (as VNeID): the sign-in page offers it; a citizen signs in by the citizen ID claim, the account made on first sign-in [$"+envOIDCIssuer+"]")
+	fs.StringVar(&c.oidcClientID, "oidc-client-id", getenv(envOIDCClientID), "Kho's client `ID` at the OpenID Connect provider [$"+envOIDCClientID+"]")
+	fs.StringVar(&c.oidcSecretFile, "oidc-client-secret-file", getenv(envOIDCSecretF), "`FILE` of the client secret at the OpenID Connect provider (or $"+envOIDCSecret+") [$"+envOIDCSecretF+"]")
+	fs.StringVar(&c.oidcCitizenClaim, "oidc-citizen-claim", getenv(envOIDCClaim), "the ID token's `CLAIM` holding the 12-digit citizen ID (default "+oidc.DefaultCitizenIDClaim+") [$"+envOIDCClaim+"]")
+	fs.StringVar(&c.oidcRedirect, "oidc-redirect-url", getenv(envOIDCRedirect), "Kho's callback `URL` registered at the provider, https://HOST"+oidc.CallbackPath+" (default http://--addr"+oidc.CallbackPath+" on loopback) [$"+envOIDCRedirect+"]")
 	fs.StringVar(&c.secure, "cookie-secure", sec, "`auto|true|false`: mark the session cookie Secure (HTTPS only, __Host- name); auto: Secure unless --addr is a loopback address (plain HTTP for tests and the demo). Behind a TLS proxy on any other address, auto is true [$"+envCookieSecure+"]")
 }
 
@@ -107,7 +125,34 @@ func (c *serveAuth) service(store interface {
 	if !secure {
 		log.Warn("Cookie phiên đăng nhập KHÔNG có cờ Secure (máy chủ HTTP trên địa chỉ loopback): chỉ dùng để thử nghiệm hoặc trình diễn", "addr", cfg.Addr)
 	}
-	return auth.NewService(auth.Config{Store: store, Tokens: store, Key: key, Secure: secure, MaxSessions: c.maxSessions})
+	svc, err := auth.NewService(auth.Config{Store: store, Tokens: store, Key: key, Secure: secure, MaxSessions: c.maxSessions})
+	if err != nil {
+		return nil, err
+	}
+	c.key, c.secureOn = key, secure
+	return svc, nil
+}
+
+// oidcClient is the OpenID Connect client of --oidc-issuer (nil without
+// one, or when sign-in is off). Its flow cookie is sealed with a key
+// derived from the sign-in key. listen is the address the server
+// listens on (the default callback on loopback).
+func (c *serveAuth) oidcClient(listen string) (*oidc.Client, error) {
+	if c.oidcIssuer == "" || c.key == nil {
+		return nil, nil
+	}
+	secret, err := oidc.LoadSecret(c.oidcSecretFile, envOIDCSecret)
+	if err != nil {
+		return nil, err
+	}
+	redirect := c.oidcRedirect
+	if redirect == "" && !c.secureOn {
+		redirect = "http://" + listen + oidc.CallbackPath
+	}
+	m := hmac.New(sha256.New, c.key)
+	m.Write([]byte("kho-oidc-flow-cookie"))
+	return oidc.New(oidc.Config{Issuer: c.oidcIssuer, ClientID: c.oidcClientID, ClientSecret: secret, RedirectURL: redirect,
+		CitizenIDClaim: c.oidcCitizenClaim, CookieKey: m.Sum(nil), InsecureCookie: !c.secureOn})
 }
 
 // readAuthKey reads a sign-in key file: 64 or more hex digits, or at

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/portal/auth"
 )
 
@@ -108,5 +109,60 @@ func TestServeAuthConfig(t *testing.T) {
 	os.WriteFile(short, []byte("abc"), 0o600)
 	if _, err := readAuthKey(short); err == nil {
 		t.Error("a 3-byte key accepted")
+	}
+}
+
+// TestServeSignInOIDC: kho serve with --oidc-issuer signs a citizen in
+// through the real local OpenID Connect provider (the callback on the
+// listen address) and makes their account on first sign-in.
+func TestServeSignInOIDC(t *testing.T) {
+	p := testenv.OIDCProvider(t)
+	data := filepath.Join(t.TempDir(), "data")
+	secret := filepath.Join(t.TempDir(), "oidc-secret")
+	if err := os.WriteFile(secret, []byte(p.ClientSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k := startServe(t, map[string]string{"KHO_DATA": data}, "--oidc-issuer", p.Issuer, "--oidc-client-id", p.ClientID,
+		"--oidc-client-secret-file", secret)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	step := func(method, u string, form url.Values) *url.URL {
+		t.Helper()
+		var res *http.Response
+		var err error
+		if form != nil {
+			res, err = c.PostForm(u, form)
+		} else {
+			res, err = c.Get(u)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		loc, err := res.Location()
+		if err != nil {
+			t.Fatalf("%s %s: %d, no redirect\n%s", method, u, res.StatusCode, b)
+		}
+		return loc
+	}
+	authorize := step("GET", k.base+"/dang-nhap/oidc?tiep=%2Ftai-khoan%2Fphien", nil)
+	login := step("GET", authorize.String(), nil)
+	back := step("POST", login.Scheme+"://"+login.Host+"/login", url.Values{"id": {login.Query().Get("authRequestID")}, "user": {"cd-002"}})
+	callback := step("GET", back.String(), nil)
+	if !strings.HasPrefix(callback.String(), k.base+"/dang-nhap/oidc/callback?") {
+		t.Fatalf("the provider called back %s", callback)
+	}
+	if done := step("GET", callback.String(), nil); done.String() != "/tai-khoan/phien" && done.String() != k.base+"/tai-khoan/phien" {
+		t.Fatalf("after the callback: %s", done)
+	}
+	res, err := c.Get(k.base + "/tai-khoan/phien")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), "079195000678") || !strings.Contains(string(b), "(phiên này)") {
+		t.Fatalf("sessions page after the OIDC sign-in: %d\n%s", res.StatusCode, b)
 	}
 }

@@ -36,9 +36,15 @@ func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
 
 // pages builds the web pages' handler; nil with --web=false.
 // Signed-in pages go through signIn's sessions (nil: sign-in is off).
-func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier archive.Verifier, maxVerify int64, signIn *auth.Service, log *slog.Logger) (http.Handler, error) {
+// The OpenID Connect client (--oidc-issuer) calls back to listen's
+// address unless --oidc-redirect-url says otherwise.
+func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier archive.Verifier, maxVerify int64, signIn *auth.Service, listen string, log *slog.Logger) (http.Handler, error) {
 	if !c.enabled {
 		return nil, nil
 	}
-	return web.New(web.Config{Body: c.body, Vault: vault, Workflow: wf, Verifier: verifier, MaxVerifyBytes: maxVerify, Auth: signIn}, log)
+	oc, err := c.auth.oidcClient(listen)
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Config{Body: c.body, Vault: vault, Workflow: wf, Verifier: verifier, MaxVerifyBytes: maxVerify, Auth: signIn, OIDC: oc}, log)
 }

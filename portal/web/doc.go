@@ -26,6 +26,8 @@
 //	POST /dang-nhap           sign in (Config.Auth's SignIn): wrong password,
 //	                          throttling (429) and, after a failure, the challenge;
 //	                          past the session limit, which sessions ended
+//	GET  /dang-nhap/oidc      OpenID Connect sign-in (Config.OIDC, as VNeID) and
+//	     /dang-nhap/oidc/callback: the citizen ID claim opens a citizen's session
 //	POST /dang-xuat           sign out (CSRF)
 //	GET  /tai-khoan/phien     one's sessions: device, address, created, last seen
 //	POST /tai-khoan/phien/thu-hoi       end one (field id; CSRF)

@@ -41,6 +41,9 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathSessions, h.sessions)
 	m.HandleFunc("POST "+PathSessions+"/thu-hoi", h.revokeSession)
 	m.HandleFunc("POST "+PathSessions+"/thu-hoi-khac", h.revokeOtherSessions)
+	if h.cfg.OIDC != nil {
+		h.oidcHandler().Register(m)
+	}
 	m.HandleFunc("GET "+PathStatic+"{file}", h.static)
 	m.HandleFunc("/", h.notFound)
 	return m

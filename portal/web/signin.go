@@ -10,6 +10,7 @@ import (
 
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/portal/auth/oidc"
 )
 
 // maxSignInForm bounds the body of the sign-in and session forms.
@@ -84,6 +85,8 @@ type signInPage struct {
 	// the honeypot's name.
 	Challenge *auth.Challenge
 	Fields    map[string]string
+	// OIDC is the address of the OpenID Connect sign-in ("" = none).
+	OIDC string
 	// Ended are the sessions the limit ended at this sign-in; the page
 	// then says so and links on to Next.
 	Ended []auth.Session
@@ -110,7 +113,9 @@ func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, localPath(r.URL.Query().Get("tiep"), defaultNext(p.Actor)), http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "signin", "Đăng nhập", "", signInPage{Next: localPath(r.URL.Query().Get("tiep"), "")})
+	page := signInPage{Next: localPath(r.URL.Query().Get("tiep"), "")}
+	page.OIDC = h.oidcURL(page.Next)
+	h.render(w, r, http.StatusOK, "signin", "Đăng nhập", "", page)
 }
 
 // signIn is POST /dang-nhap: the Origin checks (no session yet, so no
@@ -134,6 +139,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	fail := func(status int, err error, field string) {
 		_, page.Error = kerr.Public(err)
 		page.Field = field
+		page.OIDC = h.oidcURL(page.Next)
 		if c, cerr := svc.NewChallenge(); cerr == nil {
 			page.Challenge, page.Fields = &c, challengeFields
 		}
@@ -172,6 +178,18 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	// The account was at its limit: say which sessions ended before going on.
 	page = signInPage{Next: next, Ended: in.Ended}
 	h.render(w, r, http.StatusOK, "signin", "Đã đăng nhập", "", page)
+}
+
+// oidcURL is the OpenID Connect sign-in returning to next ("" without a
+// provider).
+func (h *Handler) oidcURL(next string) string {
+	if h.cfg.OIDC == nil {
+		return ""
+	}
+	if next == "" {
+		return oidc.LoginPath
+	}
+	return oidc.LoginPath + "?" + oidc.ReturnParam + "=" + url.QueryEscape(next)
 }
 
 // clientIP is the address of the peer (kho serve sits on the edge; a

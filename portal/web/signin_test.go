@@ -37,6 +37,12 @@ const (
 )
 
 func newSignInSite(t *testing.T, maxSessions int) *signInSite {
+	return newSignInSiteWith(t, maxSessions, nil)
+}
+
+// newSignInSiteWith lets edit add to the pages' configuration once the
+// server's URL is known (the OpenID Connect client needs it).
+func newSignInSiteWith(t *testing.T, maxSessions int, edit func(cfg *web.Config, base string)) *signInSite {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kho.db"))
@@ -57,12 +63,16 @@ func newSignInSite(t *testing.T, maxSessions int) *signInSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(web.Config{Auth: svc}, slog.New(slog.DiscardHandler))
-	if err != nil {
+	var h http.Handler
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(hs.Close)
+	cfg := web.Config{Auth: svc}
+	if edit != nil {
+		edit(&cfg, hs.URL)
+	}
+	if h, err = web.New(cfg, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
 	return &signInSite{url: hs.URL, store: store}
 }
 
@@ -104,9 +114,10 @@ func (b *browser) signIn(base, user, pw, next string) (*http.Response, string) {
 }
 
 var (
-	csrfRE      = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
-	sessionIDRE = regexp.MustCompile(`name="id" value="([^"]+)"`)
-	dateTimeRE  = regexp.MustCompile(`\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}`)
+	csrfRE         = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
+	sessionIDRE    = regexp.MustCompile(`name="id" value="([^"]+)"`)
+	regexpOIDCLink = regexp.MustCompile(`<a class="button-link" href="(/dang-nhap/oidc[^"]*)">`)
+	dateTimeRE     = regexp.MustCompile(`\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}`)
 )
 
 func firstMatch(re *regexp.Regexp, s string) string {

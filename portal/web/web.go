@@ -10,6 +10,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/portal/auth/oidc"
 	"github.com/kho-vn/kho/portal/internal/edge"
 	"github.com/kho-vn/kho/workflow"
 )
@@ -77,6 +78,9 @@ type Config struct {
 	// and the sign-in, sign-out and sessions pages work (nil: they answer
 	// 503).
 	Auth *auth.Service
+	// OIDC is the OpenID Connect provider (as VNeID) the sign-in page
+	// offers beside the password (nil: none). It needs Auth.
+	OIDC *oidc.Client
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
