@@ -25,6 +25,7 @@ var foreignFormats = map[string]string{
 	"certs-test/pki/files.go":     "the test PKI's manifest file, read by scripts and tests, never served",
 	"certs-test/pki/csc.go":       "the test PKI's remote signing service, which speaks the CSC API v2",
 	"internal/testenv/mailpit.go": "Mailpit's HTTP API (its message summaries and messages), read by tests",
+	"portal/auth/oidc/oidc.go":    "OpenID Connect Discovery 1.0 (the provider's jwks_uri), read from the provider",
 }
 
 // TestJSONKeysAreCamelCase walks every struct of the module's Go sources
