@@ -115,9 +115,6 @@ func New(cfg Config, log *slog.Logger) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.CSRF == nil {
-		cfg.CSRF = noCSRF{}
-	}
 	cfg.Body = cfg.Body.withDefaults()
 	as, err := loadAssets()
 	if err != nil {
