@@ -139,6 +139,11 @@ func ParsePHC(s string) (p Argon2Params, salt, key []byte, err error) {
 		return p, nil, nil, errBadHash("parameters out of bounds")
 	}
 	p.Threads = uint8(vals[2])
+	// Even a strict decoder skips CR and LF: refuse them, or another
+	// spelling of the same hash would parse.
+	if strings.ContainsAny(parts[1], "\r\n") || strings.ContainsAny(parts[2], "\r\n") {
+		return p, nil, nil, errBadHash("a line break in the salt or hash")
+	}
 	salt, err1 := b64.Strict().DecodeString(parts[1])
 	key, err2 := b64.Strict().DecodeString(parts[2])
 	if err1 != nil || err2 != nil || len(salt) < minSaltLen || len(salt) > maxSaltLen || len(key) < minKeyLen || len(key) > maxKeyLen {
