@@ -259,7 +259,8 @@ func ParseDeliveryCursor(after string) (dueMs int64, id string, err error) {
 	}
 	ms, id, ok := strings.Cut(after, "/")
 	n, perr := strconv.ParseInt(ms, 10, 64)
-	if !ok || perr != nil || len(ms) != 13 || n < 0 || !deliveryIDRE.MatchString(id) {
+	// 13 digits exactly: ParseInt would also take a sign ("+000…").
+	if !ok || perr != nil || len(ms) != 13 || ms[0] < '0' || ms[0] > '9' || n < 0 || !deliveryIDRE.MatchString(id) {
 		return 0, "", invalid("invalid_cursor", "Vị trí trang không hợp lệ.", "notify: cursor %q is not one this server gave", after)
 	}
 	return n, id, nil
