@@ -46,5 +46,14 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Config{Body: c.body, Vault: vault, Workflow: wf, Verifier: verifier, MaxVerifyBytes: maxVerify, Auth: signIn, OIDC: oc}, log)
+	cfg := web.Config{Body: c.body, Vault: vault, Workflow: wf, Verifier: verifier, MaxVerifyBytes: maxVerify, Auth: signIn, OIDC: oc}
+	// Citizen dossiers (web-dossier, web-follow).
+
+	// Sharing, storage and renditions (web-share).
+
+	// Staff signing and digitising (web-sign).
+
+	// Administration (web-admin).
+
+	return web.New(cfg, log)
 }

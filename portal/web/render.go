@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"slices"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -20,7 +21,23 @@ type pages struct {
 }
 
 // pageNames are the pages, each templates/NAME.html over layout.html.
-var pageNames = []string{"home", "lookup", "verify", "error", "vault", "vault_paper", "vault_ledger", "staff", "staffdossier", "signin", "sessions"}
+var pageNames = slices.Concat(
+	[]string{"home", "lookup", "verify", "error", "vault", "vault_paper", "vault_ledger", "staff", "staffdossier", "signin", "sessions"},
+	// Citizen dossiers: start, fill, attach, draft, submit (web-dossier).
+	[]string{},
+
+	// Citizen dossiers: follow, trail, results (web-follow).
+	[]string{},
+
+	// Sharing and storage (web-share).
+	[]string{},
+
+	// Staff signing and digitising (web-sign).
+	[]string{},
+
+	// Administration (web-admin).
+	[]string{},
+)
 
 // parsePages parses the layout with each page.
 func parsePages(as *assets) (*pages, error) {
@@ -63,6 +80,16 @@ type view struct {
 var paths = map[string]string{
 	"Home": PathHome, "Lookup": PathLookup, "Verify": PathVerify, "SignIn": PathSignIn, "MyVault": PathMyVault, "MyLedger": PathMyLedger, "Staff": PathStaff,
 	"SignOut": PathSignOut, "Sessions": PathSessions,
+	// Citizen dossiers (web-dossier).
+
+	// Citizen dossiers: follow (web-follow).
+
+	// Sharing (web-share).
+
+	// Staff signing and digitising (web-sign).
+
+	// Administration (web-admin).
+
 }
 
 // render writes page name with status. A template that fails is logged

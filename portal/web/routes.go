@@ -41,6 +41,16 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathSessions, h.sessions)
 	m.HandleFunc("POST "+PathSessions+"/thu-hoi", h.revokeSession)
 	m.HandleFunc("POST "+PathSessions+"/thu-hoi-khac", h.revokeOtherSessions)
+	// Citizen dossiers: start, fill, attach, draft, submit (web-dossier).
+
+	// Citizen dossiers: follow, trail, results (web-follow).
+
+	// Sharing and storage (web-share).
+
+	// Staff signing and digitising (web-sign).
+
+	// Administration (web-admin).
+
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)
 	}

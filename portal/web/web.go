@@ -83,6 +83,15 @@ type Config struct {
 	OIDC *oidc.Client
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+
+	// Citizen dossiers (web-dossier, web-follow).
+
+	// Sharing, storage and renditions (web-share).
+
+	// Staff signing and digitising (web-sign).
+
+	// Administration (web-admin).
+
 }
 
 // Actor is who is signed in, as the vault knows callers.
