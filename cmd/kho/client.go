@@ -130,7 +130,7 @@ func responseError(resp *http.Response) error {
 		} `json:"error"`
 	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	kind := kindForStatus(resp.StatusCode)
+	kind := kerr.KindOfHTTPStatus(resp.StatusCode)
 	if err := json.Unmarshal(raw, &body); err == nil && body.Error.Code != "" {
 		msg := body.Error.Message
 		if msg == "" {
@@ -151,24 +151,4 @@ func responseError(resp *http.Response) error {
 		text = text[:200] + "…"
 	}
 	return kerr.New(kind, fmt.Sprintf("http_%d", resp.StatusCode), msg, "HTTP %s from %s: %s", resp.Status, resp.Request.URL.Redacted(), text)
-}
-
-func kindForStatus(status int) kerr.Kind {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
-		return kerr.Invalid
-	case http.StatusUnauthorized:
-		return kerr.Unauthenticated
-	case http.StatusForbidden:
-		return kerr.Permission
-	case http.StatusNotFound:
-		return kerr.NotFound
-	case http.StatusConflict, http.StatusPreconditionFailed:
-		return kerr.Conflict
-	case http.StatusRequestEntityTooLarge:
-		return kerr.TooLarge
-	case http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return kerr.Unavailable
-	}
-	return kerr.Internal
 }

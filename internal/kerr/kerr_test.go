@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"testing"
 )
 
@@ -61,5 +62,32 @@ func TestPublicNeverLeaksDetail(t *testing.T) {
 	}
 	if got := New(Invalid, "c", "m", "d").Error(); got != "c: d" {
 		t.Errorf("Error() = %q", got)
+	}
+}
+
+// TestHTTPStatusRoundTrip: every kind a client can tell apart comes back
+// from its status as itself, the statuses proxies give read as the kind
+// they mean, and the kinds with no status of their own are 500.
+func TestHTTPStatusRoundTrip(t *testing.T) {
+	for _, k := range []Kind{Invalid, NotFound, Conflict, Permission, Unauthenticated, TooLarge, Unavailable} {
+		st := HTTPStatus(k)
+		if st < 400 || st == http.StatusInternalServerError {
+			t.Errorf("HTTPStatus(%v) = %d, want its own 4xx/503", k, st)
+		}
+		if got := KindOfHTTPStatus(st); got != k {
+			t.Errorf("KindOfHTTPStatus(HTTPStatus(%v)=%d) = %v", k, st, got)
+		}
+	}
+	for _, k := range []Kind{Other, Integrity, Internal, Kind(200)} {
+		if st := HTTPStatus(k); st != http.StatusInternalServerError {
+			t.Errorf("HTTPStatus(%v) = %d, want 500", k, st)
+		}
+	}
+	for st, want := range map[int]Kind{http.StatusUnprocessableEntity: Invalid, http.StatusUnsupportedMediaType: Invalid,
+		http.StatusPreconditionFailed: Conflict, http.StatusBadGateway: Unavailable, http.StatusGatewayTimeout: Unavailable,
+		http.StatusInternalServerError: Internal, http.StatusTeapot: Internal} {
+		if got := KindOfHTTPStatus(st); got != want {
+			t.Errorf("KindOfHTTPStatus(%d) = %v, want %v", st, got, want)
+		}
 	}
 }

@@ -13,27 +13,9 @@ import (
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
-// StatusOfKind is the HTTP status of an error kind: Integrity, Internal
-// and unknown kinds are 500.
-func StatusOfKind(k kerr.Kind) int {
-	switch k {
-	case kerr.Invalid:
-		return http.StatusBadRequest
-	case kerr.Unauthenticated:
-		return http.StatusUnauthorized
-	case kerr.Permission:
-		return http.StatusForbidden
-	case kerr.NotFound:
-		return http.StatusNotFound
-	case kerr.Conflict:
-		return http.StatusConflict
-	case kerr.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case kerr.Unavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// StatusOfKind is the HTTP status of an error kind (kerr's one table):
+// Integrity, Internal and unknown kinds are 500.
+func StatusOfKind(k kerr.Kind) int { return kerr.HTTPStatus(k) }
 
 // NewRequestID returns a fresh random request ID (24 hex digits).
 func NewRequestID() string {
