@@ -4,6 +4,7 @@ import (
 	"flag"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/config"
@@ -18,6 +19,9 @@ type serveWeb struct {
 	enabled bool
 	body    web.Body
 	auth    serveAuth
+	// trusted are the reverse proxies whose X-Forwarded-For names the
+	// client (--trusted-proxies).
+	trusted []netip.Prefix
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
@@ -47,6 +51,7 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 		return nil, err
 	}
 	cfg := web.Config{Body: c.body, Vault: vault, Workflow: wf, Verifier: verifier, MaxVerifyBytes: maxVerify, Auth: signIn, OIDC: oc}
+	cfg.TrustedProxies = c.trusted
 	// Citizen dossiers (web-dossier, web-follow).
 
 	// Sharing, storage and renditions (web-share).

@@ -209,6 +209,9 @@ type Limits struct {
 	// ConnLimitExempt are the addresses (CIDR or IP, e.g. the load
 	// balancer's) MaxConnsPerClient does not apply to.
 	ConnLimitExempt []netip.Prefix
+	// TrustedProxies are the reverse proxies (CIDR or IP) whose
+	// X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 	// BodyMinRate is the slowest average pace of a request body, in bytes
 	// per second.
 	BodyMinRate int64
@@ -236,22 +239,10 @@ func (l *Limits) Bind(fs *flag.FlagSet) {
 	fs.IntVar(&l.MaxConns, "max-conns", DefaultMaxConns, "most connections open at once; more are answered 503 and closed (0 = no cap)")
 	fs.IntVar(&l.MaxConnsPerClient, "max-conns-per-client", DefaultMaxConnsPerClient, "most connections open at once from one IP address (0 = no cap; behind a proxy see --conn-limit-exempt)")
 	fs.Func("conn-limit-exempt", "`CIDR`s or IPs, comma-separated, that --max-conns-per-client does not apply to (a load balancer, a proxy)", func(v string) error {
-		for _, part := range strings.Split(v, ",") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			p, err := netip.ParsePrefix(part)
-			if err != nil {
-				a, aerr := netip.ParseAddr(part)
-				if aerr != nil {
-					return kerr.New(kerr.Invalid, "invalid_cidr", "Địa chỉ hoặc dải địa chỉ không hợp lệ.", "--conn-limit-exempt %q: %v", part, err)
-				}
-				p = netip.PrefixFrom(a, a.BitLen())
-			}
-			l.ConnLimitExempt = append(l.ConnLimitExempt, p.Masked())
-		}
-		return nil
+		return addPrefixes(&l.ConnLimitExempt, "conn-limit-exempt", v)
+	})
+	fs.Func("trusted-proxies", "`CIDR`s or IPs, comma-separated, of the reverse proxies in front of kho serve: from them, the client's address (sign-in throttling, sessions) is read from X-Forwarded-For", func(v string) error {
+		return addPrefixes(&l.TrustedProxies, "trusted-proxies", v)
 	})
 	l.BodyMinRate = DefaultBodyMinRate
 	fs.Var((*sizeFlag)(&l.BodyMinRate), "body-min-rate", "slowest average pace of a request body per second, e.g. 1KB; slower clients are dropped")
@@ -450,4 +441,25 @@ func validDBName(s string) bool {
 		}
 	}
 	return true
+}
+
+// addPrefixes appends to ps the comma-separated CIDRs or IPs of v, the
+// value of --flag.
+func addPrefixes(ps *[]netip.Prefix, flag, v string) error {
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				return kerr.New(kerr.Invalid, "invalid_cidr", "Địa chỉ hoặc dải địa chỉ không hợp lệ.", "--%s %q: %v", flag, part, err)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		*ps = append(*ps, p.Masked())
+	}
+	return nil
 }

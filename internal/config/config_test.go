@@ -3,6 +3,9 @@ package config_test
 import (
 	"flag"
 	"io"
+	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,5 +156,25 @@ func TestMetadataOnly(t *testing.T) {
 	s = config.Store{DataDir: "d", MetadataOnly: true, S3: config.S3{Endpoint: "h:1"}}
 	if err := s.Validate(); err != nil {
 		t.Fatalf("incomplete S3 settings do not matter without blobs: %v", err)
+	}
+}
+
+// TestProxyFlags: --conn-limit-exempt and --trusted-proxies take CIDRs
+// and single IPs (IPv4-mapped ones read as IPv4), comma-separated and
+// repeatable; anything else is refused with invalid_cidr.
+func TestProxyFlags(t *testing.T) {
+	c, err := parseServe(t, nil, "--data", "/tmp/x", "--trusted-proxies", "10.0.0.5, 10.0.1.0/24", "--trusted-proxies", "::ffff:192.0.2.1",
+		"--conn-limit-exempt", "2001:db8::/32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.5/32"), netip.MustParsePrefix("10.0.1.0/24"), netip.MustParsePrefix("192.0.2.1/32")}
+	if !slices.Equal(c.Limits.TrustedProxies, want) || !slices.Equal(c.Limits.ConnLimitExempt, []netip.Prefix{netip.MustParsePrefix("2001:db8::/32")}) {
+		t.Fatalf("trusted %v, exempt %v", c.Limits.TrustedProxies, c.Limits.ConnLimitExempt)
+	}
+	for _, flag := range []string{"--trusted-proxies", "--conn-limit-exempt"} {
+		if _, err := parseServe(t, nil, "--data", "/tmp/x", flag, "10.0.0.1,proxy.local"); err == nil || !strings.Contains(err.Error(), "proxy.local") {
+			t.Errorf("%s with a host name: %v", flag, err)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/auth/oidc"
+	"github.com/kho-vn/kho/portal/internal/edge"
 )
 
 // maxSignInForm bounds the body of the sign-in and session forms.
@@ -152,7 +152,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in, err := svc.SignIn(r.Context(), auth.SignInInput{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
-		IP: clientIP(r), UserAgent: r.UserAgent()})
+		IP: h.clientIP(r), UserAgent: r.UserAgent()})
 	var te *auth.ThrottledError
 	switch {
 	case errors.As(err, &te):
@@ -192,15 +192,9 @@ func (h *Handler) oidcURL(next string) string {
 	return oidc.LoginPath + "?" + oidc.ReturnParam + "=" + url.QueryEscape(next)
 }
 
-// clientIP is the address of the peer (kho serve sits on the edge; a
-// proxy in front is not trusted for X-Forwarded-For here).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the address of the client: the peer's, or the one a
+// trusted reverse proxy names in X-Forwarded-For (Config.TrustedProxies).
+func (h *Handler) clientIP(r *http.Request) string { return edge.ClientIP(r, h.cfg.TrustedProxies) }
 
 // signedInSession is the session of a page that needs one: ok false when the
 // answer (a redirect to the sign-in page or an error page) is written.

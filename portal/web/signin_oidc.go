@@ -24,7 +24,7 @@ func (h *Handler) oidcHandler() *oidc.Handler {
 					"the ID token of %s has no citizen ID claim", id.Subject)
 			}
 			in, err := h.cfg.Auth.OpenExternalSession(r.Context(), auth.ExternalCitizen{CitizenID: id.CitizenID, DisplayName: id.Name,
-				IP: clientIP(r), UserAgent: r.UserAgent()})
+				IP: h.clientIP(r), UserAgent: r.UserAgent()})
 			if err != nil {
 				return err
 			}

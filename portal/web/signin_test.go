@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -82,6 +83,8 @@ type browser struct {
 	t  *testing.T
 	c  *http.Client
 	ua string
+	// xff, when set, is sent as X-Forwarded-For (a reverse proxy's).
+	xff string
 }
 
 func (s *signInSite) browser(t *testing.T, ua string) *browser {
@@ -100,6 +103,9 @@ func (b *browser) do(method, u string, form url.Values) (*http.Response, string)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("User-Agent", b.ua)
+	if b.xff != "" {
+		req.Header.Set("X-Forwarded-For", b.xff)
+	}
 	res, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -311,6 +317,34 @@ func TestSignInThrottle(t *testing.T) {
 	res, _ = a.signIn(s.url, userB, passB, "")
 	if res.StatusCode != http.StatusSeeOther {
 		t.Errorf("B throttled by A's failures: %d", res.StatusCode)
+	}
+}
+
+// TestSignInBehindProxy: behind a trusted reverse proxy the session
+// records the address the proxy names; a peer that is not trusted cannot
+// name one (its X-Forwarded-For is ignored).
+func TestSignInBehindProxy(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+		notWant string
+	}{
+		{"trusted", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, "198.51.100.7", "127.0.0.1"},
+		{"not trusted", nil, "127.0.0.1", "198.51.100.7"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newSignInSiteWith(t, 5, func(cfg *web.Config, _ string) { cfg.TrustedProxies = c.trusted })
+			b := s.browser(t, "Mozilla/5.0 Firefox/133.0")
+			b.xff = "203.0.113.66, 198.51.100.7"
+			if res, _ := b.signIn(s.url, userA, passA, ""); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("sign-in: %d", res.StatusCode)
+			}
+			res, body := b.do("GET", s.url+web.PathSessions, nil)
+			if res.StatusCode != 200 || !strings.Contains(body, c.want) || strings.Contains(body, c.notWant) || strings.Contains(body, "203.0.113.66") {
+				t.Errorf("sessions page: %d, want address %s and not %s or the client's own entry:\n%s", res.StatusCode, c.want, c.notWant, body)
+			}
+		})
 	}
 }
 

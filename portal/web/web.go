@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"time"
 
@@ -83,6 +84,10 @@ type Config struct {
 	OIDC *oidc.Client
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (sign-in throttling, the sessions list); from anyone else
+	// the peer's address is the client's.
+	TrustedProxies []netip.Prefix
 
 	// Citizen dossiers (web-dossier, web-follow).
 

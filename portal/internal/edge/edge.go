@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"net/netip"
+	"strings"
 
 	"github.com/kho-vn/kho/internal/kerr"
 )
@@ -116,3 +118,64 @@ func (f *FirstError) Read(p []byte) (int, error) {
 
 // Seek seeks.
 func (f *FirstError) Seek(off int64, whence int) (int64, error) { return f.R.Seek(off, whence) }
+
+// maxForwardedHops bounds how many X-Forwarded-For entries ClientIP reads
+// (a client can send a header of any length before the proxy appends).
+const maxForwardedHops = 32
+
+// ClientIP is the address of the client of r. When the peer is one of the
+// trusted proxies, it is the rightmost address of X-Forwarded-For that is
+// not itself a trusted proxy — the one the nearest trusted proxy saw;
+// addresses left of it were written by the client and prove nothing.
+// A peer not trusted, or a header that is missing or malformed where it
+// matters, gives the peer's own address.
+func ClientIP(r *http.Request, trusted []netip.Prefix) string {
+	peer := peerAddr(r.RemoteAddr)
+	if !peer.IsValid() {
+		return r.RemoteAddr
+	}
+	if !within(peer, trusted) {
+		return peer.String()
+	}
+	client := peer
+	hops := 0
+	fwd := r.Header.Values("X-Forwarded-For")
+	for i := len(fwd) - 1; i >= 0; i-- {
+		parts := strings.Split(fwd[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			if hops++; hops > maxForwardedHops {
+				return client.String()
+			}
+			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				return client.String()
+			}
+			client = a.Unmap()
+			if !within(client, trusted) {
+				return client.String()
+			}
+		}
+	}
+	return client.String()
+}
+
+// peerAddr parses a RemoteAddr ("host:port"; the zero Addr if it is not).
+func peerAddr(remote string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		return ap.Addr().Unmap()
+	}
+	if a, err := netip.ParseAddr(remote); err == nil {
+		return a.Unmap()
+	}
+	return netip.Addr{}
+}
+
+// within is whether a is in one of ps.
+func within(a netip.Addr, ps []netip.Prefix) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
