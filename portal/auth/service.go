@@ -146,6 +146,10 @@ type SignInInput struct {
 	Password  string
 	IP        string // the client's address (after the server's proxy rules)
 	UserAgent string // the User-Agent header
+	// ChallengeSolved says the caller checked this request's public-form
+	// challenge (CheckChallenge) and it passed; after failures the
+	// policy names, a sign-in without it is refused.
+	ChallengeSolved bool
 }
 
 // SignedIn is a successful sign-in.
@@ -171,7 +175,9 @@ const maxTypedUsername = 256
 // unknown user and a wrong password; Permission "account_disabled" for a
 // disabled account's right password; Permission "sign_in_throttled" (a
 // *ThrottledError) while the account or the client's address must wait;
-// the store's errors.
+// Invalid "challenge_required" after the failures of
+// ThrottlePolicy.AccountChallenge/IPChallenge without in.ChallengeSolved
+// (nothing hashed, no failure counted); the store's errors.
 func (s *Service) SignIn(ctx context.Context, in SignInInput) (SignedIn, error) {
 	if len(in.Password) > MaxPasswordBytes {
 		return SignedIn{}, errPasswordTooLong()
@@ -189,7 +195,7 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (SignedIn, error) 
 		accountKey = "account:" + hexSum(strings.ToLower(strings.TrimSpace(in.Username)))
 	}
 	keys := []string{accountKey, ipKey(in.IP)}
-	if err := s.checkThrottle(ctx, keys, now); err != nil {
+	if err := s.checkThrottle(ctx, keys, now, in.ChallengeSolved); err != nil {
 		return SignedIn{}, err
 	}
 	var acct Account

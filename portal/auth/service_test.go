@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -92,9 +93,11 @@ func (e *env) addAccount(a auth.Account, pw string, params auth.Argon2Params) au
 	return a
 }
 
+// signIn signs in as a page does after the challenge it showed was
+// solved (TestChallengeAfterFailures is the test of the challenge).
 func (e *env) signIn(user, pw, ip string) (auth.SignedIn, error) {
 	return e.svc.SignIn(context.Background(), auth.SignInInput{Username: user, Password: pw, IP: ip,
-		UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"})
+		UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", ChallengeSolved: true})
 }
 
 func (e *env) mustSignIn(user, pw string) auth.SignedIn {
@@ -177,6 +180,54 @@ func TestSignInSession(t *testing.T) {
 	plain := newEnv(t, func(c *auth.Config) { c.Secure = false })
 	if c := plain.mustSignIn("an.tran", anPassword).Cookie; c.Name != "kho_session" || c.Secure || !c.HttpOnly {
 		t.Errorf("plain-HTTP cookie = %+v", c)
+	}
+}
+
+// TestChallengeAfterFailures: with the default policy, one failure of an
+// account, or three of an address, make the next sign-in need a solved
+// challenge — refused without one before any hash, with no failure
+// counted — and the right password with the challenge still gets in.
+func TestChallengeAfterFailures(t *testing.T) {
+	e := newEnv(t, nil)
+	bare := func(user, pw, ip string) error {
+		_, err := e.svc.SignIn(t.Context(), auth.SignInInput{Username: user, Password: pw, IP: ip})
+		return err
+	}
+	if err := bare("an.tran", "mật khẩu sai rồi", "203.0.113.1"); code(err) != "wrong_credentials" {
+		t.Fatalf("first failure: %v", err)
+	}
+	before := auth.HashCount()
+	err := bare("an.tran", anPassword, "198.51.100.9")
+	if code(err) != "challenge_required" || !kerr.IsKind(err, kerr.Invalid) {
+		t.Fatalf("after the account's failure, no challenge: %v", err)
+	}
+	if _, msg := kerr.Public(err); !strings.Contains(msg, "câu hỏi kiểm tra") {
+		t.Errorf("message %q", msg)
+	}
+	if auth.HashCount() != before {
+		t.Error("a sign-in refused for its challenge hashed the password")
+	}
+	if th, err := e.store.GetThrottle(t.Context(), "account:an.tran"); err != nil || th.Failures != 1 {
+		t.Errorf("the refusal counted as a failure: %+v %v", th, err)
+	}
+	if _, err := e.signIn("an.tran", anPassword, "198.51.100.9"); err != nil {
+		t.Fatalf("with the challenge solved: %v", err)
+	}
+	// The success cleared the account's count: no challenge for it now.
+	if err := bare("an.tran", anPassword, "198.51.100.9"); err != nil {
+		t.Errorf("after a success: %v", err)
+	}
+	// Another account is held only by its address's third failure.
+	for i := range 3 {
+		if err := bare(fmt.Sprintf("khong-co-ai-%d", i), "sai", "192.0.2.50"); code(err) != "wrong_credentials" {
+			t.Fatalf("address failure %d: %v", i+1, err)
+		}
+	}
+	if err := bare("an.tran", anPassword, "192.0.2.50"); code(err) != "challenge_required" {
+		t.Errorf("after three failures of the address: %v", err)
+	}
+	if err := bare("an.tran", anPassword, "192.0.2.51"); err != nil {
+		t.Errorf("another address: %v", err)
 	}
 }
 

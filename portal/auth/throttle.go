@@ -20,23 +20,46 @@ import (
 // purge job deletes it); a successful sign-in clears its account's count
 // (not its address's: one good account must not unlock guessing at
 // others from the same place).
+//
+// Before any wait, a sign-in after AccountChallenge failures of its
+// account, or IPChallenge of its address, needs a solved public-form
+// challenge (SignInInput.ChallengeSolved): a bot that guesses must then
+// also answer (0: never).
 type ThrottlePolicy struct {
-	AccountFree int
-	IPFree      int
-	Base        time.Duration
-	Max         time.Duration
-	Window      time.Duration
+	AccountFree      int
+	IPFree           int
+	Base             time.Duration
+	Max              time.Duration
+	Window           time.Duration
+	AccountChallenge int
+	IPChallenge      int
 }
 
 // DefaultThrottlePolicy: 5 free failures per account and 20 per address,
-// then 30 s, 1 min, 2 min … up to 1 h; forgotten after 24 h.
-var DefaultThrottlePolicy = ThrottlePolicy{AccountFree: 5, IPFree: 20, Base: 30 * time.Second, Max: time.Hour, Window: 24 * time.Hour}
+// then 30 s, 1 min, 2 min … up to 1 h; forgotten after 24 h. The
+// challenge from the first failure of an account, or the third of an
+// address (an office behind one address is not made to answer for one
+// person's typo).
+var DefaultThrottlePolicy = ThrottlePolicy{AccountFree: 5, IPFree: 20, Base: 30 * time.Second, Max: time.Hour, Window: 24 * time.Hour,
+	AccountChallenge: 1, IPChallenge: 3}
+
+// isIPKey is whether a throttle key is an address's (else an account's).
+func isIPKey(key string) bool { return len(key) > 3 && key[:3] == "ip:" }
+
+// needsChallenge is whether key's failures call for the challenge.
+func (p ThrottlePolicy) needsChallenge(key string, failures int) bool {
+	n := p.AccountChallenge
+	if isIPKey(key) {
+		n = p.IPChallenge
+	}
+	return n > 0 && failures >= n
+}
 
 // delay is how long after its last failure key's record makes a sign-in
 // wait.
 func (p ThrottlePolicy) delay(key string, failures int) time.Duration {
 	free := p.AccountFree
-	if len(key) > 3 && key[:3] == "ip:" {
+	if isIPKey(key) {
 		free = p.IPFree
 	}
 	if failures < free {
@@ -83,9 +106,18 @@ func (e *ThrottledError) RetryAfterSeconds() int {
 	return max(1, int((e.Wait+time.Second-1)/time.Second))
 }
 
-// checkThrottle refuses a sign-in while one of keys must wait.
-func (s *Service) checkThrottle(ctx context.Context, keys []string, now time.Time) error {
+// errChallengeRequired is the answer to a sign-in that needs the
+// challenge and came without a solved one.
+func errChallengeRequired() error {
+	return kerr.New(kerr.Invalid, "challenge_required", "Đã có lần đăng nhập sai: vui lòng trả lời câu hỏi kiểm tra rồi đăng nhập lại.",
+		"after failed sign-ins of this account or address, a solved challenge is required")
+}
+
+// checkThrottle refuses a sign-in while one of keys must wait, and one
+// that needs the challenge without solved.
+func (s *Service) checkThrottle(ctx context.Context, keys []string, now time.Time, solved bool) error {
 	var until time.Time
+	challenge := false
 	for _, k := range keys {
 		t, err := s.cfg.Store.GetThrottle(ctx, k)
 		if kerr.IsKind(err, kerr.NotFound) {
@@ -100,8 +132,12 @@ func (s *Service) checkThrottle(ctx context.Context, keys []string, now time.Tim
 		if u := t.Last.Add(s.cfg.Throttle.delay(k, t.Failures)); u.After(now) && u.After(until) {
 			until = u
 		}
+		challenge = challenge || s.cfg.Throttle.needsChallenge(k, t.Failures)
 	}
 	if until.IsZero() {
+		if challenge && !solved {
+			return errChallengeRequired()
+		}
 		return nil
 	}
 	return (&ThrottledError{Until: until, Wait: until.Sub(now)}).kerr()

@@ -145,14 +145,16 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		}
 		h.render(w, r, status, "signin", "Đăng nhập", "", page)
 	}
+	solved := false
 	if r.PostForm.Has(auth.ChallengeTokenField) {
 		if err := svc.CheckChallenge(r.Context(), r.PostForm); err != nil {
 			fail(statusOf(err), err, "cau-hoi")
 			return
 		}
+		solved = true
 	}
 	in, err := svc.SignIn(r.Context(), auth.SignInInput{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
-		IP: h.clientIP(r), UserAgent: r.UserAgent()})
+		IP: h.clientIP(r), UserAgent: r.UserAgent(), ChallengeSolved: solved})
 	var te *auth.ThrottledError
 	switch {
 	case errors.As(err, &te):
@@ -161,6 +163,9 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	case kerr.IsKind(err, kerr.Unauthenticated):
 		fail(http.StatusUnauthorized, err, "password")
+		return
+	case errors.Is(err, &kerr.Error{Code: "challenge_required"}):
+		fail(statusOf(err), err, "cau-hoi")
 		return
 	case err != nil && statusOf(err) < 500:
 		fail(statusOf(err), err, "")

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/browsertest"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/portal/auth/authtest"
 	"github.com/kho-vn/kho/portal/web"
 	"github.com/kho-vn/kho/storage/sqlite"
 )
@@ -60,7 +63,8 @@ func newSignInSiteWith(t *testing.T, maxSessions int, edit func(cfg *web.Config,
 			t.Fatal(err)
 		}
 	}
-	svc, err := auth.NewService(auth.Config{Store: store, Tokens: store, Key: []byte("khóa thử nghiệm của trang đăng nhập, đủ 32 byte"), MaxSessions: maxSessions})
+	svc, err := auth.NewService(auth.Config{Store: store, Tokens: store, Key: []byte("khóa thử nghiệm của trang đăng nhập, đủ 32 byte"), MaxSessions: maxSessions,
+		ChallengeMinAge: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +130,23 @@ var (
 	dateTimeRE     = regexp.MustCompile(`\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}`)
 )
 
+var (
+	challengeTokenRE    = regexp.MustCompile(`name="` + auth.ChallengeTokenField + `" value="([^"]+)"`)
+	challengeQuestionRE = regexp.MustCompile(`<label for="cau-hoi">([^<]+)</label>`)
+)
+
+// solved is the sign-in form of a page that shows the challenge, with
+// the challenge answered as a person would.
+func solved(t *testing.T, page, user, pw string) url.Values {
+	t.Helper()
+	tok, q := firstMatch(challengeTokenRE, page), html.UnescapeString(firstMatch(challengeQuestionRE, page))
+	n, err := authtest.AnswerChallenge(q)
+	if tok == "" || err != nil {
+		t.Fatalf("the page shows no challenge to answer (token %q): %v", tok, err)
+	}
+	return url.Values{"username": {user}, "password": {pw}, auth.ChallengeTokenField: {tok}, auth.ChallengeAnswerField: {strconv.Itoa(n)}}
+}
+
 func firstMatch(re *regexp.Regexp, s string) string {
 	if m := re.FindStringSubmatch(s); m != nil {
 		return m[1]
@@ -163,7 +184,15 @@ func TestSignInPages(t *testing.T) {
 		t.Error("after a failure the form does not keep the name or show the challenge")
 	}
 
-	res, _ = a1.signIn(s.url, userA, passA, "/tai-khoan/phien")
+	// After a failure the right password alone is not enough: the page
+	// asks for the challenge (and shows it again); answered, it gets in.
+	res, body = a1.signIn(s.url, userA, passA, "/tai-khoan/phien")
+	if res.StatusCode != http.StatusBadRequest || len(res.Cookies()) != 0 || !strings.Contains(body, "vui lòng trả lời câu hỏi kiểm tra") {
+		t.Fatalf("right password without the challenge after a failure: %d, cookies %v\n%s", res.StatusCode, res.Cookies(), body)
+	}
+	form := solved(t, body, userA, passA)
+	form.Set("tiep", "/tai-khoan/phien")
+	res, _ = a1.do("POST", s.url+web.PathSignIn, form)
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/tai-khoan/phien" {
 		t.Fatalf("sign-in: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -289,32 +318,35 @@ func TestSignInPages(t *testing.T) {
 func TestSignInThrottle(t *testing.T) {
 	s := newSignInSite(t, 5)
 	a := s.browser(t, "Mozilla/5.0 Firefox/133.0")
-	var body string
-	for i := range auth.DefaultThrottlePolicy.AccountFree {
-		var res *http.Response
-		res, body = a.signIn(s.url, userA, "sai", "")
+	res, body := a.signIn(s.url, userA, "sai", "")
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("failure 1: %d", res.StatusCode)
+	}
+	// Each further try answers the challenge its failure page showed.
+	for i := 1; i < auth.DefaultThrottlePolicy.AccountFree; i++ {
+		res, body = a.do("POST", s.url+web.PathSignIn, solved(t, body, userA, "sai"))
 		if res.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d", i+1, res.StatusCode)
 		}
 	}
 	// The challenge of the last failure, answered wrong.
-	tok := firstMatch(regexp.MustCompile(`name="`+auth.ChallengeTokenField+`" value="([^"]+)"`), body)
+	tok := firstMatch(challengeTokenRE, body)
 	if tok == "" {
 		t.Fatal("no challenge after failures")
 	}
-	time.Sleep(2100 * time.Millisecond) // a challenge answered sooner than a person could is refused
-	res, body := a.do("POST", s.url+web.PathSignIn, url.Values{"username": {userB}, "password": {passB},
+	res, body = a.do("POST", s.url+web.PathSignIn, url.Values{"username": {userB}, "password": {passB},
 		auth.ChallengeTokenField: {tok}, auth.ChallengeAnswerField: {"-1"}})
 	if res.StatusCode < 400 || res.StatusCode >= 500 || len(res.Cookies()) != 0 || !strings.Contains(body, `role="alert"`) {
 		t.Errorf("wrong challenge answer: %d, cookies %v", res.StatusCode, res.Cookies())
 	}
-	res, body = a.signIn(s.url, userA, passA, "")
+	res, body = a.do("POST", s.url+web.PathSignIn, solved(t, body, userA, passA))
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" ||
 		!strings.Contains(body, "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ") || len(res.Cookies()) != 0 {
 		t.Fatalf("throttled sign-in: %d %q\n%s", res.StatusCode, res.Header.Get("Retry-After"), body)
 	}
-	// Another account from another address is not held up by A's.
-	res, _ = a.signIn(s.url, userB, passB, "")
+	// Another account from the same address is not held up by A's wait;
+	// past the address's third failure it answers the challenge.
+	res, _ = a.do("POST", s.url+web.PathSignIn, solved(t, body, userB, passB))
 	if res.StatusCode != http.StatusSeeOther {
 		t.Errorf("B throttled by A's failures: %d", res.StatusCode)
 	}
@@ -366,8 +398,14 @@ func TestSignInAccessible(t *testing.T) {
 	for _, v := range browsertest.Serious(tab.Axe(t)) {
 		t.Errorf("axe, wrong password: %s", v)
 	}
-	tab.Do(t, chromedp.Navigate(form), chromedp.WaitReady(chromedp.ID("username")),
-		chromedp.SendKeys(chromedp.ID("username"), userA), chromedp.SendKeys(chromedp.ID("password"), passA+kb.Enter),
+	// The failure page keeps the name and asks the challenge: the keyboard
+	// answers it with the right password.
+	question := browsertest.Eval[string](t, tab, `document.querySelector('label[for="cau-hoi"]').textContent`)
+	n, err := authtest.AnswerChallenge(strings.TrimSpace(question))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab.Do(t, chromedp.SendKeys(chromedp.ID("password"), passA), chromedp.SendKeys(chromedp.ID("cau-hoi"), strconv.Itoa(n)+kb.Enter),
 		chromedp.WaitReady(chromedp.CSS("li.session-current")))
 	for _, v := range browsertest.Serious(tab.Axe(t)) {
 		t.Errorf("axe, sessions page: %s", v)
