@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/convert"
 	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/web"
@@ -22,6 +23,8 @@ type serveWeb struct {
 	// trusted are the reverse proxies whose X-Forwarded-For names the
 	// client (--trusted-proxies).
 	trusted []netip.Prefix
+	// converter shows office files through their PDF rendition (web-share).
+	converter convert.Converter
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
@@ -55,6 +58,7 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 	// Citizen dossiers (web-dossier, web-follow).
 
 	// Sharing, storage and renditions (web-share).
+	cfg.Converter = c.converter
 
 	// Staff signing and digitising (web-sign).
 

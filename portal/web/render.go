@@ -30,7 +30,7 @@ var pageNames = slices.Concat(
 	[]string{},
 
 	// Sharing and storage (web-share).
-	[]string{},
+	[]string{"share_given", "shared", "shared_paper"},
 
 	// Staff signing and digitising (web-sign).
 	[]string{},
@@ -85,6 +85,7 @@ var paths = map[string]string{
 	// Citizen dossiers: follow (web-follow).
 
 	// Sharing (web-share).
+	"MyShares": PathMyShares, "Shared": PathShared,
 
 	// Staff signing and digitising (web-sign).
 

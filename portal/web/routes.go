@@ -46,6 +46,14 @@ func (h *Handler) routes() *http.ServeMux {
 	// Citizen dossiers: follow, trail, results (web-follow).
 
 	// Sharing and storage (web-share).
+	m.HandleFunc("GET "+PathMyShares, h.myShares)
+	m.HandleFunc("POST "+PathMyVault+"/{id}/chia-se", h.sharePaper)
+	m.HandleFunc("POST "+PathMyShares+"/{share}/thu-hoi", h.revokeShare)
+	m.HandleFunc("GET "+PathMyVault+"/{id}/phien-ban/{n}/pdf", h.myPaperRendition)
+	m.HandleFunc("GET "+PathShared, h.sharedWithMe)
+	m.HandleFunc("GET "+PathShared+"/{id}", h.sharedPaper)
+	m.HandleFunc("GET "+PathShared+"/{id}/tep", h.sharedContent)
+	m.HandleFunc("GET "+PathShared+"/{id}/pdf", h.sharedRendition)
 
 	// Staff signing and digitising (web-sign).
 

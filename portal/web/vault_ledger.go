@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/kho-vn/kho/archive"
 )
@@ -55,6 +56,9 @@ func (h *Handler) myLedger(w http.ResponseWriter, r *http.Request) {
 	for _, e := range es {
 		row := ledgerRow{Who: e.Actor, Role: roleLabels[e.ActorRole], At: DateTime(e.At), Machine: MachineTime(e.At), What: e.Action.Label(),
 			Version: e.Version, Purpose: e.Purpose, Dossier: e.Dossier}
+		if kind, id, ok := strings.Cut(e.Grantee, ":"); ok && e.Share != "" {
+			row.What += " — chia sẻ với " + granteeLabel(archive.GranteeKind(kind), id)
+		}
 		if e.Actor == a.Subject {
 			row.Who = "Bạn"
 		}

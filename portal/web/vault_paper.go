@@ -30,10 +30,12 @@ type paperPage struct {
 	Versions   []versionRow
 	ViewURL    string // the current version inline, when it is a PDF
 	Download   string // the current version as a download
-	Office     bool   // an office file: offered as a download (no rendition yet)
+	Office     bool   // an office file: offered as a download, and shown through Rendition when set
+	Rendition  string // the office file's PDF rendition, when a converter is configured
 	FileName   string
 	Change     *archive.StatusChange
 	ChangeDate string
+	Sharing    *shareSection // the paper's shares and the form to share it (share.go)
 }
 
 // field is one typed field of a paper: its label and value.
@@ -54,8 +56,9 @@ type versionRow struct {
 // changeLabels say what made a version.
 var changeLabels = map[string]string{"create": "Lưu lần đầu", "content": "Thay tệp mới", "metadata": "Sửa thông tin", "sign": "Ký số"}
 
-// officeTypes are the office files the portal will show through a PDF
-// rendition (issue 12); until then they are downloaded.
+// officeTypes are the office files the portal shows through their PDF
+// rendition where a converter is configured (rendition.go), and offers as
+// a download otherwise.
 var officeTypes = map[string]bool{
 	"application/msword": true, "application/vnd.openxmlformats-officedocument.wordprocessingml.document": true,
 	"application/vnd.ms-excel": true, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": true,
@@ -77,7 +80,13 @@ func (h *Handler) myPaper(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx, id := r.Context(), r.PathValue("id")
+	h.showPaper(w, r, a, r.PathValue("id"), http.StatusOK, nil)
+}
+
+// showPaper renders paper id of citizen a with status; form is a share
+// form refused (its values and errors), nil for a fresh one.
+func (h *Handler) showPaper(w http.ResponseWriter, r *http.Request, a archive.Actor, id string, status int, form *shareForm) {
+	ctx := r.Context()
 	d, err := h.cfg.Vault.Get(ctx, a, id, archive.Access{})
 	if err != nil {
 		h.renderError(w, r, err)
@@ -115,9 +124,16 @@ func (h *Handler) myPaper(w http.ResponseWriter, r *http.Request) {
 		p.ViewURL = contentURL(d.ID, d.Current.N, false)
 	case officeTypes[mt]:
 		p.Office = true
+		if h.renders(d.Current) {
+			p.Rendition = renditionURL(contentURL(d.ID, d.Current.N, false))
+		}
+	}
+	if p.Sharing, err = h.shareSection(ctx, a, d, form); err != nil {
+		h.renderError(w, r, err)
+		return
 	}
 	w.Header().Set("Content-Security-Policy", PaperContentSecurityPolicy)
-	h.render(w, r, http.StatusOK, "vault_paper", d.Name, "vault", p)
+	h.render(w, r, status, "vault_paper", d.Name, "vault", p)
 }
 
 // fieldsOf is d's typed fields, labelled and ordered as its type defines
@@ -187,6 +203,12 @@ func contentURL(id string, n int, download bool) string {
 // download. The vault records the download in the ledger when bytes are
 // read (archive.Service.Open).
 func (h *Handler) myPaperContent(w http.ResponseWriter, r *http.Request) {
+	h.withMyVersion(w, r, h.serveContent)
+}
+
+// withMyVersion opens version {n} of the citizen's paper {id} and serves
+// it with serve; a paper not theirs is the vault's NotFound.
+func (h *Handler) withMyVersion(w http.ResponseWriter, r *http.Request, serve func(http.ResponseWriter, *http.Request, *archive.Content)) {
 	a, ok := h.citizen(w, r)
 	if !ok {
 		return
@@ -202,6 +224,13 @@ func (h *Handler) myPaperContent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.Close()
+	serve(w, r, c)
+}
+
+// serveContent serves c's bytes: inline when a PDF (framed by the portal
+// only) unless ?tai=1 asks for a download, and the error page, not an
+// empty file, when they cannot be read or the ledger entry not written.
+func (h *Handler) serveContent(w http.ResponseWriter, r *http.Request, c *archive.Content) {
 	v := c.Version
 	disp := "attachment"
 	hd := w.Header()

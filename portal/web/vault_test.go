@@ -186,7 +186,8 @@ func TestMyVaultList(t *testing.T) {
 	_, body = v.as(t, v.a, "/kho-cua-toi")
 	used := strings.Replace(fmt.Sprintf("%.1f KB", float64(st.UsedBytes)/1024), ".", ",", 1)
 	if !strings.Contains(body, "Đã dùng <strong>"+used+"</strong> trên hạn mức <strong>10 MB</strong>") || !strings.Contains(body, "3 giấy tờ") ||
-		!strings.Contains(body, fmt.Sprintf(`<progress class="quota" max="100" value="%d"`, st.UsedBytes*100/(10<<20))) {
+		!strings.Contains(body, fmt.Sprintf(`<label for="dung-luong-da-dung">Tỷ lệ dung lượng đã dùng: %[1]d%%</label><br>
+<meter class="quota" id="dung-luong-da-dung" min="0" max="100" low="80" high="95" optimum="0" value="%[1]d">`, st.UsedBytes*100/(10<<20))) {
 		t.Errorf("storage used %s of 10 MB not shown", used)
 	}
 	// b sees only b's paper.

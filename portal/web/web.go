@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/convert"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/auth/oidc"
 	"github.com/kho-vn/kho/portal/internal/edge"
@@ -93,6 +94,19 @@ type Config struct {
 
 	// Sharing, storage and renditions (web-share).
 
+	// Converter renders an office version (.doc, .docx, .xls, .xlsx, .rtf)
+	// to PDF so that it shows in the browser (nil: the page offers the
+	// file as a download only). Gotenberg's client (convert.Gotenberg).
+	Converter convert.Converter
+	// MaxRenditionBytes bounds the office file sent to the converter
+	// (default 20 MiB): a larger one is offered as a download only.
+	MaxRenditionBytes int64
+	// RenditionTimeout bounds one conversion (default 20 s).
+	RenditionTimeout time.Duration
+	// RenditionCacheBytes bounds the in-process cache of renditions, keyed
+	// by the version's hash (default 64 MiB).
+	RenditionCacheBytes int64
+
 	// Staff signing and digitising (web-sign).
 
 	// Administration (web-admin).
@@ -111,6 +125,8 @@ type Handler struct {
 	mux    *http.ServeMux
 	// inner is mux behind Auth's middleware when there is one.
 	inner http.Handler
+	// renditions caches office files' PDF renditions (web-share).
+	renditions renditionCache
 }
 
 // New parses the embedded templates and hashes the assets. A nil log
