@@ -40,6 +40,16 @@
 //	GET  /kho-cua-toi/{id}/phien-ban/{n}
 //	                          version n's bytes: inline (a PDF, framed by the
 //	                          portal only) or, with ?tai=1, a download
+//	GET  /kho-cua-toi/{id}/phien-ban/{n}/pdf
+//	                          an office version's PDF rendition (Config.Converter)
+//	POST /kho-cua-toi/{id}/chia-se  share the paper (CSRF): doi-tuong, ma,
+//	                          muc-dich, den-ngay DD/MM/YYYY
+//	GET  /kho-cua-toi/chia-se "Giấy tờ tôi đã chia sẻ": every share, every state
+//	POST /kho-cua-toi/chia-se/{share}/thu-hoi  revoke (CSRF; ly-do, ?tiep=)
+//	GET  /duoc-chia-se        "Được chia sẻ với tôi": active shares to the
+//	                          person, or to a staff member's agency
+//	GET  /duoc-chia-se/{id}   a shared paper; …/tep its file, …/pdf an office
+//	                          file's rendition (each use in the owner's ledger)
 //
 // The "Kho của tôi" pages are a citizen's own (Config.Identify): a visitor
 // not signed in is sent to /dang-nhap?tiep=<the address> (303), staff get
