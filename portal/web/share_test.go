@@ -210,13 +210,28 @@ func TestSharePerson(t *testing.T) {
 	if res.StatusCode != 200 || pdf != string(s.pdf) || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "inline") {
 		t.Errorf("the shared file: %d, %d bytes", res.StatusCode, len(pdf))
 	}
+	// The person sees what was shared and nothing else: not the paper in
+	// the owner's vault, nor a version the owner added since.
+	if res, body := s.do(t, "GET", paper, s.friend, nil); res.StatusCode != 404 || strings.Contains(body, s.pdfName) {
+		t.Errorf("the person at the owner's paper: %d", res.StatusCode)
+	}
+	d, err := s.vault.Get(t.Context(), s.owner, s.pdfID, archive.Access{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.vault.AddVersion(t.Context(), s.owner, s.pdfID, d.Rev, archive.Upload{Body: bytes.NewReader(s.office), Size: int64(len(s.office)), FileName: "moi.docx"}); err != nil {
+		t.Fatal(err)
+	}
+	if res, b := s.do(t, "GET", "/duoc-chia-se/"+id+"/tep?tai=1", s.friend, nil); res.StatusCode != 200 || b != string(s.pdf) {
+		t.Errorf("after a new version the share gives %d bytes, want the shared version's", len(b))
+	}
 	// Every use is in the owner's ledger page, with the purpose.
 	rows := s.ledgerRows(t, s.friend)
 	joined := strings.Join(rows, "\n")
-	if len(rows) != 2 || !strings.Contains(joined, "Xem thông tin giấy tờ — chia sẻ với Cá nhân "+s.friend.Subject) ||
+	if len(rows) != 3 || !strings.Contains(joined, "Xem thông tin giấy tờ — chia sẻ với Cá nhân "+s.friend.Subject) ||
 		!strings.Contains(joined, "Tải xuống giấy tờ — chia sẻ với Cá nhân "+s.friend.Subject) ||
-		strings.Count(joined, `<td data-label="Mục đích">Làm thủ tục vay vốn ngân hàng</td>`) != 2 {
-		t.Errorf("the owner's ledger page shows %d uses by the person, want the read and the download with the purpose:\n%s", len(rows), joined)
+		strings.Count(joined, `<td data-label="Mục đích">Làm thủ tục vay vốn ngân hàng</td>`) != 3 {
+		t.Errorf("the owner's ledger page shows %d uses by the person, want the read and two downloads with the purpose:\n%s", len(rows), joined)
 	}
 	// The owner revokes it, with a reason, from the paper's page.
 	m := regexp.MustCompile(`action="(/kho-cua-toi/chia-se/[^"]+/thu-hoi\?tiep=[^"]+)"`).FindStringSubmatch(body0(t, s, paper))
@@ -241,8 +256,8 @@ func TestSharePerson(t *testing.T) {
 	if _, body := s.do(t, "GET", "/duoc-chia-se", s.friend, nil); strings.Contains(body, s.pdfName) || !strings.Contains(body, "Hiện chưa có giấy tờ nào") {
 		t.Error("the person's list still shows the revoked share")
 	}
-	if n := len(s.ledgerRows(t, s.friend)); n != 2 {
-		t.Errorf("%d uses in the ledger after the refused ones, want the 2 before", n)
+	if n := len(s.ledgerRows(t, s.friend)); n != 3 {
+		t.Errorf("%d uses in the ledger after the refused ones, want the 3 before", n)
 	}
 	// Revoked twice: the list with the message (409).
 	res, body = s.do(t, "POST", "/kho-cua-toi/chia-se/"+id+"/thu-hoi", s.owner, url.Values{})
