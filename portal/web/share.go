@@ -26,9 +26,6 @@ const PathMyShares = PathMyVault + "/chia-se"
 // sharePageSize is how many shares one page lists.
 const sharePageSize = 20
 
-// maxShareForm bounds a share or revocation form's body.
-const maxShareForm = 16 << 10
-
 // The share form's controls (their IDs are the error summary's links).
 const (
 	fieldShareKind    = "chia-se-doi-tuong"
@@ -162,7 +159,7 @@ func shareErrorField(err error) string {
 // (400); a paper not the citizen's is the 404 of one that does not exist.
 func (h *Handler) sharePaper(w http.ResponseWriter, r *http.Request) {
 	a, ok := h.citizen(w, r)
-	if !ok || !h.shareForm(w, r) {
+	if !ok || !h.postForm(w, r) {
 		return
 	}
 	id, f := r.PathValue("id"), r.PostForm
@@ -191,21 +188,6 @@ func (h *Handler) sharePaper(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.renderError(w, r, err)
 	}
-}
-
-// shareForm parses a sharing form's body, bounded, after the CSRF check
-// (ok false: the answer is written).
-func (h *Handler) shareForm(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxShareForm)
-	if err := r.ParseForm(); err != nil {
-		h.renderError(w, r, kerr.Wrap(err, kerr.Invalid, "invalid_form", "Không đọc được nội dung biểu mẫu (có thể quá dài)."))
-		return false
-	}
-	if err := h.cfg.CSRF.Check(r); err != nil {
-		h.renderError(w, r, err)
-		return false
-	}
-	return true
 }
 
 // myShares is GET /kho-cua-toi/chia-se: the citizen's shares of every
@@ -256,7 +238,7 @@ func (h *Handler) showMyShares(w http.ResponseWriter, r *http.Request, a archive
 // 404 of one that does not exist.
 func (h *Handler) revokeShare(w http.ResponseWriter, r *http.Request) {
 	a, ok := h.citizen(w, r)
-	if !ok || !h.shareForm(w, r) {
+	if !ok || !h.postForm(w, r) {
 		return
 	}
 	id := r.PathValue("share")

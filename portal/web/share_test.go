@@ -366,7 +366,7 @@ func TestShareFormErrors(t *testing.T) {
 	}
 	// An oversized body is refused before it is read whole.
 	res, body := s.do(t, "POST", "/kho-cua-toi/"+s.pdfID+"/chia-se", s.owner, with("muc-dich", strings.Repeat("a", 20<<10)))
-	if res.StatusCode != 413 && res.StatusCode != 400 || !strings.Contains(body, "quá dài") {
+	if res.StatusCode != 413 && res.StatusCode != 400 || !strings.Contains(body, "Biểu mẫu gửi lên không hợp lệ") {
 		t.Errorf("oversized form: %d", res.StatusCode)
 	}
 	page, err := s.vault.SharesGiven(context.Background(), s.owner, "", "", 100)
