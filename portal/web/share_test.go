@@ -453,3 +453,63 @@ func TestSharePostsNeedCSRF(t *testing.T) {
 		t.Error("a refused form changed the shares")
 	}
 }
+
+// TestShareWithSessions: with the real sign-in sessions, the share form
+// carries the session's CSRF token and is refused without it; the person
+// it is shared with, signed in with their own account, finds and opens
+// the paper.
+func TestShareWithSessions(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	_, vault, _ := openVault(t, archive.Config{}, log)
+	owner := archive.Actor{Subject: "001099000111", Role: archive.RoleCitizen} // userA's citizen ID
+	pdf, err := os.ReadFile("../../signing/testdata/one-page.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := vault.Put(t.Context(), owner, archive.NewDocument{OwnerID: owner.Subject, Metadata: archive.Metadata{TypeCode: "KHAC", Name: "Sổ hộ khẩu cũ"},
+		Upload: archive.Upload{Body: bytes.NewReader(pdf), Size: int64(len(pdf)), FileName: "so.pdf", MediaType: "application/pdf"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSignInSiteWith(t, 0, func(cfg *web.Config, _ string) { cfg.Vault = vault })
+	a := s.browser(t, "trình duyệt của Lan")
+	if res, _ := a.signIn(s.url, userA, passA, "/"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", res.StatusCode)
+	}
+	paper := s.url + "/kho-cua-toi/" + d.ID
+	_, body := a.do("GET", paper, nil)
+	tok := firstMatch(csrfRE, body[strings.Index(body, `id="chia-se"`):])
+	if tok == "" {
+		t.Fatal("the share form has no CSRF token")
+	}
+	until := time.Now().In(web.Vietnam).AddDate(0, 0, 3).Format("02/01/2006")
+	form := url.Values{"doi-tuong": {"person"}, "ma": {"001099000222"}, "muc-dich": {"Đăng ký thường trú"}, "den-ngay": {until}}
+	for _, bad := range []string{"", "sai-ma"} {
+		f := url.Values{"csrf": {bad}}
+		for k, v := range form {
+			f[k] = v
+		}
+		if res, _ := a.do("POST", paper+"/chia-se", f); res.StatusCode != 403 {
+			t.Errorf("token %q: %d", bad, res.StatusCode)
+		}
+	}
+	if p, _ := vault.SharesGiven(t.Context(), owner, "", "", 10); len(p.Shares) != 0 {
+		t.Fatal("a share was made without the token")
+	}
+	form.Set("csrf", tok)
+	if res, body := a.do("POST", paper+"/chia-se", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("share with the token: %d %s", res.StatusCode, errorText(body))
+	}
+	b := s.browser(t, "trình duyệt của Bình")
+	if res, _ := b.signIn(s.url, userB, passB, "/"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in B: %d", res.StatusCode)
+	}
+	_, body = b.do("GET", s.url+"/duoc-chia-se", nil)
+	m := regexp.MustCompile(`href="(/duoc-chia-se/[^"]+)"`).FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, "Sổ hộ khẩu cũ") || !strings.Contains(body, `aria-current="page">Được chia sẻ với tôi`) {
+		t.Fatal("B's list lacks the share")
+	}
+	if res, got := b.do("GET", s.url+m[1]+"/tep", nil); res.StatusCode != 200 || got != string(pdf) {
+		t.Errorf("B opens the shared file: %d", res.StatusCode)
+	}
+}
