@@ -40,7 +40,6 @@ type shareSection struct {
 	Action string // where the form posts
 	Form   shareForm
 	Shares []shareRow
-	All    string // the list of all the citizen's shares, when more than a page
 	Today  string // DD/MM/YYYY
 	Last   string // the last day a share may run to, DD/MM/YYYY
 }
@@ -99,7 +98,7 @@ func shareRowOf(sh archive.Share, day archive.Date, back string) shareRow {
 func (h *Handler) today() archive.Date { return archive.DateOf(h.cfg.Now().In(Vietnam)) }
 
 // shareSection is paper d's sharing for its page: form (nil: a fresh
-// one) and the paper's newest shares.
+// one) and the paper's newest shares (all of them are on PathMyShares).
 func (h *Handler) shareSection(ctx context.Context, a archive.Actor, d archive.Document, form *shareForm) (*shareSection, error) {
 	page, err := h.cfg.Vault.SharesGiven(ctx, a, d.ID, "", sharePageSize)
 	if err != nil {
@@ -115,9 +114,6 @@ func (h *Handler) shareSection(ctx context.Context, a archive.Actor, d archive.D
 	day := archive.DateOf(now)
 	for _, sh := range page.Shares {
 		s.Shares = append(s.Shares, shareRowOf(sh, day, self+"#chia-se"))
-	}
-	if page.Next != "" {
-		s.All = PathMyShares
 	}
 	return s, nil
 }
