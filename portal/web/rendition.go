@@ -10,10 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/convert"
 	"github.com/kho-vn/kho/internal/kerr"
-	"golang.org/x/sync/singleflight"
 )
 
 // Office files through their PDF rendition: where a converter is
@@ -175,8 +176,9 @@ func (h *Handler) renditionCacheBytes() int64 {
 }
 
 // renditionCache keeps recent renditions by the version's hash, least
-// recently used dropped first, their total size bounded. The zero value
-// is ready.
+// recently used dropped first, their total size in bytes bounded (PDFs
+// differ in size by orders of magnitude, so a count of entries, as
+// golang-lru keeps, would not bound the memory). The zero value is ready.
 type renditionCache struct {
 	flight singleflight.Group
 	mu     sync.Mutex
