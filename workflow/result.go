@@ -267,6 +267,9 @@ type ResultView struct {
 	Status      archive.Status        `json:"status"`
 	StatusLabel string                `json:"statusLabel"`
 	Change      *archive.StatusChange `json:"statusChange,omitempty"`
+	// Version is the paper's current version in the vault, for a page's
+	// download link (not in the API's answer).
+	Version int `json:"-"`
 }
 
 // PaperStatusLabel is a paper's status as people read it.
@@ -313,5 +316,5 @@ func (s *Service) Result(ctx context.Context, a archive.Actor, code, purpose str
 		return ResultView{}, err
 	}
 	st := doc.EffectiveStatus(archive.DateOf(s.now().In(Vietnam)))
-	return ResultView{IssuedResult: *d.Result, Status: st, StatusLabel: PaperStatusLabel(st), Change: doc.StatusChange}, nil
+	return ResultView{IssuedResult: *d.Result, Status: st, StatusLabel: PaperStatusLabel(st), Change: doc.StatusChange, Version: doc.Current.N}, nil
 }

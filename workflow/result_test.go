@@ -242,7 +242,8 @@ func testIssueResult(t *testing.T, e *resultEnv) {
 	// the ward.
 	rv, err := e.wf.Result(ctx, citizen, v.Code, "")
 	wantCode(t, err, "")
-	if rv.Status != archive.StatusValid || rv.StatusLabel != "Còn hiệu lực" || rv.DocumentID != d.ID || rv.Number != res.Number {
+	if rv.Status != archive.StatusValid || rv.StatusLabel != "Còn hiệu lực" || rv.DocumentID != d.ID || rv.Number != res.Number ||
+		rv.Version != d.Current.N || rv.Version < 1 {
 		t.Fatalf("result view %+v", rv)
 	}
 	_, err = e.wf.Result(ctx, stranger, v.Code, "")

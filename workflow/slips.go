@@ -224,8 +224,40 @@ func changedDue(d, n Dossier) time.Time {
 	return n.DueAt
 }
 
+// SlipReady reports whether slip k of d can be printed: whether the
+// event it records has happened — the reception (receipt, process
+// control), a supplement request, a refusal at intake, a new appointment
+// (an extension, or the deadline scan's apology), the end of the dossier
+// for its applicant (evaluation). Slip answers Conflict
+// "slip_not_available" for a slip that is not ready.
+func SlipReady(d Dossier, k SlipKind) bool {
+	switch k {
+	case SlipReceipt, SlipControl:
+		_, ok := lastEntry(d, ActionReceive)
+		return ok
+	case SlipSupplement:
+		_, ok := lastEntry(d, ActionRequestSupplement)
+		return ok
+	case SlipRefusal:
+		_, ok := lastEntry(d, ActionRefuseIntake)
+		return ok
+	case SlipApology:
+		if l := d.Lateness; l != nil && l.State == LateOverdue && !l.NewDue.IsZero() {
+			return true
+		}
+		_, ok := lastEntry(d, ActionExtend)
+		return ok
+	case SlipEvaluation:
+		return evaluable(d.Status)
+	}
+	return false
+}
+
 // slipData maps d into the data of slip k, from its record and trail.
 func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.SlipData, error) {
+	if !SlipReady(d, k) {
+		return convert.SlipData{}, errSlipNotAvailable(k, "dossier %s is %s: the event of slip %s has not happened", d.Code, d.State(), k)
+	}
 	agency, err := s.printedAgency(ctx, d.Agency, d.AgencyName)
 	if err != nil {
 		return convert.SlipData{}, err
@@ -250,9 +282,6 @@ func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.
 	}
 	switch k {
 	case SlipReceipt:
-		if !received {
-			return data, errSlipNotAvailable(k, "dossier %s was never received", d.Code)
-		}
 		data.Officer, data.IssuedAt = receipt.Name, receipt.At
 		comps, err := s.slipComponents(ctx, d)
 		if err != nil {
@@ -260,20 +289,14 @@ func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.
 		}
 		data.Components = comps
 	case SlipSupplement:
-		e, ok := lastEntry(d, ActionRequestSupplement)
-		if !ok {
-			return data, errSlipNotAvailable(k, "dossier %s was never asked for a supplement", d.Code)
-		}
+		e, _ := lastEntry(d, ActionRequestSupplement)
 		data.Reasons, data.Instructions = slices.Clone(e.Items), e.Reason
 		data.Officer, data.Contact, data.IssuedAt = e.Name, nonEmpty(e.Name, d.AgencyName), e.At
 		if !received {
 			data.ReceivedAt = nonZero(d.SubmittedAt, d.CreatedAt)
 		}
 	case SlipRefusal:
-		e, ok := lastEntry(d, ActionRefuseIntake)
-		if !ok {
-			return data, errSlipNotAvailable(k, "dossier %s was never refused", d.Code)
-		}
+		e, _ := lastEntry(d, ActionRefuseIntake)
 		data.Reasons, data.Officer, data.IssuedAt = []string{e.Reason}, e.Name, e.At
 		if p, err := s.store.GetProcedureRecord(ctx, d.Procedure); err == nil {
 			data.LegalBasis = strings.Join(p.LegalBasis, "; ")
@@ -286,10 +309,7 @@ func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.
 			data.DueAt, data.NewDueAt = l.Due, l.NewDue
 			data.Reasons, data.Signer, data.IssuedAt = []string{l.Reason}, strings.ToUpper(RoleLeader.Label()), l.Since
 		} else {
-			e, ok := lastEntry(d, ActionExtend)
-			if !ok {
-				return data, errSlipNotAvailable(k, "dossier %s has no new appointment", d.Code)
-			}
+			e, _ := lastEntry(d, ActionExtend)
 			data.DueAt, data.NewDueAt = dueBefore(d, e.Seq), e.DueAt
 			data.Reasons, data.Officer, data.Signer, data.IssuedAt = []string{e.Reason}, e.Name, strings.ToUpper(e.Role.Label()), e.At
 		}
@@ -297,9 +317,6 @@ func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.
 			return data, err
 		}
 	case SlipControl:
-		if !received {
-			return data, errSlipNotAvailable(k, "dossier %s was never received", d.Code)
-		}
 		data.Steps = controlSteps(d, receipt.Seq)
 		data.IssuedAt = d.Trail[len(d.Trail)-1].At
 		data.DueAt = nonZero(d.DueAt, data.DueAt)
@@ -307,9 +324,6 @@ func (s *Service) slipData(ctx context.Context, d Dossier, k SlipKind) (convert.
 			return data, err
 		}
 	case SlipEvaluation:
-		if !evaluable(d.Status) {
-			return data, errSlipNotAvailable(k, "dossier %s is %s: not yet done", d.Code, d.State())
-		}
 		data.IssuedAt = d.Trail[len(d.Trail)-1].At
 		for _, c := range evaluationCriteria {
 			data.Ratings = append(data.Ratings, convert.Rating{Criterion: c})

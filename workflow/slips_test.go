@@ -406,3 +406,65 @@ func TestApologySlipFromScan(t *testing.T) {
 		}
 	}
 }
+
+// TestSlipReady walks a dossier through reception, a supplement round,
+// an extension, the result's return, and another to a refusal at intake:
+// at every step SlipReady says of each slip exactly what Slip answers —
+// ready is the printer's turn (none is configured: converter_unavailable),
+// not ready is slip_not_available.
+func TestSlipReady(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	check := func(code, step string) {
+		t.Helper()
+		d, err := e.store.GetDossier(ctx, code)
+		wantCode(t, err, "")
+		for _, k := range workflow.SlipKinds {
+			_, _, err := e.wf.Slip(ctx, desk, code, k, "in phiếu")
+			want := "slip_not_available"
+			if workflow.SlipReady(d, k) {
+				want = "converter_unavailable"
+			}
+			got := ""
+			if ke := kerr.Outer(err); ke != nil {
+				got = ke.Code
+			}
+			if got != want {
+				t.Errorf("%s, slip %s: SlipReady says %s, Slip answers %s", step, k, want, got)
+			}
+		}
+	}
+	code := e.filledBirth(t).Code
+	check(code, "registered")
+	steps := []struct {
+		name string
+		step actStep
+	}{
+		{"submitted", actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}}},
+		{"received", actStep{desk, workflow.ActInput{Action: workflow.ActionReceive}}},
+		{"transferred", actStep{desk, workflow.ActInput{Action: workflow.ActionTransfer}}},
+		{"assigned", actStep{head, workflow.ActInput{Action: workflow.ActionAssign, Assignee: appraiser.Subject}}},
+		{"supplement requested", actStep{appraiser, workflow.ActInput{Action: workflow.ActionRequestSupplement, Reason: "Giấy chứng sinh bị mờ",
+			Items: []string{"Bản sao Giấy chứng sinh rõ nét"}}}},
+		{"supplemented", actStep{citizen, workflow.ActInput{Action: workflow.ActionSupplement}}},
+		{"extended", actStep{head, workflow.ActInput{Action: workflow.ActionExtend, Deadline: start.Add(30 * 24 * time.Hour), Reason: "Chờ xác minh"}}},
+		{"appraised", actStep{appraiser, workflow.ActInput{Action: workflow.ActionAppraise, Opinion: "Đủ điều kiện"}}},
+		{"to approve", actStep{appraiser, workflow.ActInput{Action: workflow.ActionSubmitForApproval}}},
+		{"approved", actStep{leader, workflow.ActInput{Action: workflow.ActionApprove}}},
+		{"signed", actStep{leader, workflow.ActInput{Action: workflow.ActionSign}}},
+		{"to return", actStep{desk, workflow.ActInput{Action: workflow.ActionReturnResult}}},
+		{"returned", actStep{citizen, workflow.ActInput{Action: workflow.ActionReceiveResult, Receiver: &workflow.Receiver{Name: "Nguyễn Văn An"}}}},
+	}
+	for _, s := range steps {
+		e.actSteps(t, code, s.step)
+		check(code, s.name)
+	}
+	refused := e.filledBirth(t).Code
+	e.actSteps(t, refused,
+		actStep{citizen, workflow.ActInput{Action: workflow.ActionSubmit}},
+		actStep{desk, workflow.ActInput{Action: workflow.ActionRefuseIntake, Reason: "Hồ sơ không thuộc thẩm quyền"}})
+	check(refused, "refused")
+	if d, _ := e.store.GetDossier(ctx, refused); workflow.SlipReady(d, workflow.SlipReceipt) || !workflow.SlipReady(d, workflow.SlipRefusal) {
+		t.Error("a dossier refused at intake: receipt ready or refusal not")
+	}
+}
