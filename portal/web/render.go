@@ -27,7 +27,7 @@ var pageNames = slices.Concat(
 	[]string{},
 
 	// Citizen dossiers: follow, trail, results (web-follow).
-	[]string{},
+	[]string{"mydossiers", "mydossier"},
 
 	// Sharing and storage (web-share).
 	[]string{"share_given", "shared", "shared_paper"},
@@ -83,6 +83,7 @@ var paths = map[string]string{
 	// Citizen dossiers (web-dossier).
 
 	// Citizen dossiers: follow (web-follow).
+	"MyDossiers": PathMyDossiers,
 
 	// Sharing (web-share).
 	"MyShares": PathMyShares, "Shared": PathShared,

@@ -44,6 +44,11 @@ func (h *Handler) routes() *http.ServeMux {
 	// Citizen dossiers: start, fill, attach, draft, submit (web-dossier).
 
 	// Citizen dossiers: follow, trail, results (web-follow).
+	m.HandleFunc("GET "+PathMyDossiers, h.myDossiers)
+	m.HandleFunc("GET "+PathMyDossiers+"/{code}", h.myDossier)
+	m.HandleFunc("POST "+PathMyDossiers+"/{code}", h.myDossierAct)
+	m.HandleFunc("POST "+PathMyDossiers+"/{code}/thanh-phan/{comp}", h.myDossierUpload)
+	m.HandleFunc("GET "+PathMyDossiers+"/{code}/phieu/{kind}", h.myDossierSlip)
 
 	// Sharing and storage (web-share).
 	m.HandleFunc("GET "+PathMyShares, h.myShares)

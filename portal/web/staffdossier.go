@@ -134,15 +134,7 @@ func (h *Handler) showDossier(w http.ResponseWriter, r *http.Request, a archive.
 	for _, act := range v.Actions {
 		f := actionFormOf(act, v.State())
 		if posted != nil && posted.Get("action") == string(act) {
-			for i := range f.Fields {
-				c := &f.Fields[i]
-				c.Value = posted.Get(c.Name)
-				for _, e := range errs {
-					if e.Field == c.ID {
-						c.Error = e.Message
-					}
-				}
-			}
+			refill(&f, posted, errs)
 		}
 		p.Actions = append(p.Actions, f)
 	}
@@ -310,9 +302,9 @@ func actInputOf(f url.Values) (workflow.ActInput, string, error) {
 		return in, "", kerr.New(kerr.Invalid, "unknown_action", "Thao tác không hợp lệ.", "action %q", in.Action)
 	}
 	id := func(c string) string { return string(in.Action) + "-" + c }
-	rev, err := strconv.ParseInt(f.Get("rev"), 10, 64)
-	if err != nil || rev <= 0 {
-		return in, "", kerr.New(kerr.Invalid, "invalid_rev", "Biểu mẫu thiếu phiên bản hồ sơ; hãy tải lại trang.", "rev %q", f.Get("rev"))
+	rev, err := revOf(f)
+	if err != nil {
+		return in, "", err
 	}
 	in.Rev = rev
 	if items := f.Get("items"); items != "" {
@@ -336,6 +328,15 @@ func actInputOf(f url.Values) (workflow.ActInput, string, error) {
 		in.Receiver = &workflow.Receiver{Name: name, ID: f.Get("receiver-id"), Authorization: f.Get("receiver-authorization")}
 	}
 	return in, "", nil
+}
+
+// revOf is the revision of the dossier a form was drawn from (field rev).
+func revOf(f url.Values) (int64, error) {
+	rev, err := strconv.ParseInt(f.Get("rev"), 10, 64)
+	if err != nil || rev <= 0 {
+		return 0, kerr.New(kerr.Invalid, "invalid_rev", "Biểu mẫu thiếu phiên bản hồ sơ; hãy tải lại trang.", "rev %q", f.Get("rev"))
+	}
+	return rev, nil
 }
 
 // staffSlip is GET /can-bo/ho-so/{code}/phieu/{kind}?muc-dich=: the slip,
