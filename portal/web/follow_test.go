@@ -502,14 +502,15 @@ func TestMyDossierResult(t *testing.T) {
 }
 
 // TestMyDossierPagesAccessible: the list, a dossier asked for a
-// supplement (upload and action forms), a refused action (the summary
+// supplement (upload, reuse and action forms), a refused action (the summary
 // takes the focus) and a dossier with its result pass axe at desktop and
 // phone width.
 func TestMyDossierPagesAccessible(t *testing.T) {
 	a := &archive.Actor{Subject: "001099012345", Role: archive.RoleCitizen}
 	s := newFollowSite(t, 2, a, nil)
-	s.act(t, s.codes[1], workflow.ActInput{Action: workflow.ActionRequestSupplement, Reason: "Thiếu giấy", Items: []string{"Giấy chứng sinh"}})
-	s.resultDossier(t)
+	s.act(t, s.codes[0], workflow.ActInput{Action: workflow.ActionRequestSupplement, Reason: "Thiếu giấy", Items: []string{"Giấy chứng sinh"}})
+	s.resultDossier(t) // the first made: codes[1]
+	s.card(t, a.Subject) // offered to reuse for the supplement
 	b := browsertest.New(t)
 	for _, path := range []string{"/ho-so-cua-toi", "/ho-so-cua-toi/" + s.codes[1], "/ho-so-cua-toi/" + s.codes[0]} {
 		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { b.CheckAccessible(t, s.url+path) })
@@ -517,7 +518,7 @@ func TestMyDossierPagesAccessible(t *testing.T) {
 	t.Run("refused action", func(t *testing.T) {
 		for _, w := range []int{browsertest.DesktopWidth, browsertest.PhoneWidth} {
 			tab := b.Tab(t, w)
-			tab.Do(t, chromedp.Navigate(s.url+"/ho-so-cua-toi/"+s.codes[1]), chromedp.WaitReady(chromedp.ID("applicant_stop-reason")),
+			tab.Do(t, chromedp.Navigate(s.url+"/ho-so-cua-toi/"+s.codes[0]), chromedp.WaitReady(chromedp.ID("applicant_stop-reason")),
 				chromedp.SendKeys(chromedp.ID("applicant_stop-reason"), "   "), chromedp.Click(chromedp.CSS("#applicant_stop button[type=submit]")),
 				chromedp.WaitReady(chromedp.CSS(".error-summary")))
 			if got := browsertest.Eval[string](t, tab, `document.activeElement.className`); got != "error-summary" {
