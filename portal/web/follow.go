@@ -66,10 +66,13 @@ type myDossierPage struct {
 	// ResultURL is the result's page in "Kho của tôi", ResultFile its
 	// download; ResultNote says why they are not shown.
 	ResultURL, ResultFile, ResultNote string
-	Conflict                          string
-	Errors                            []formError
-	CSRF                              string
-	Self                              string
+	// Purpose is always "": the applicant gives none (the action forms
+	// are staff's too, who give one).
+	Purpose  string
+	Conflict string
+	Errors   []formError
+	CSRF     string
+	Self     string
 }
 
 // uploadForm is the form sending a file for one component, and for a

@@ -20,7 +20,8 @@ type pages struct {
 	set map[string]*template.Template
 }
 
-// pageNames are the pages, each templates/NAME.html over layout.html.
+// pageNames are the pages, each templates/NAME.html over layout.html
+// with the parts several pages share (templates/partials).
 var pageNames = slices.Concat(
 	[]string{"home", "lookup", "verify", "error", "vault", "vault_paper", "vault_ledger", "staff", "staffdossier", "signin", "sessions"},
 	// Citizen dossiers: start, fill, attach, draft, submit (web-dossier).
@@ -53,7 +54,7 @@ func parsePages(as *assets) (*pages, error) {
 	}
 	ps := &pages{set: map[string]*template.Template{}}
 	for _, n := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", "templates/"+n+".html")
 		if err != nil {
 			return nil, kerr.Wrap(err, kerr.Internal, "web_templates", "Không nạp được mẫu trang.")
 		}
