@@ -509,7 +509,7 @@ func TestMyDossierPagesAccessible(t *testing.T) {
 	a := &archive.Actor{Subject: "001099012345", Role: archive.RoleCitizen}
 	s := newFollowSite(t, 2, a, nil)
 	s.act(t, s.codes[0], workflow.ActInput{Action: workflow.ActionRequestSupplement, Reason: "Thiếu giấy", Items: []string{"Giấy chứng sinh"}})
-	s.resultDossier(t) // the first made: codes[1]
+	s.resultDossier(t)   // the first made: codes[1]
 	s.card(t, a.Subject) // offered to reuse for the supplement
 	b := browsertest.New(t)
 	for _, path := range []string{"/ho-so-cua-toi", "/ho-so-cua-toi/" + s.codes[1], "/ho-so-cua-toi/" + s.codes[0]} {
