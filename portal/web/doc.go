@@ -3,13 +3,13 @@
 // calling the domain services directly (never the API over HTTP). Pages
 // work without JavaScript; a little script (static/app.js) adds a busy
 // indicator and, where the browser has the BarcodeDetector API, a camera
-// scan of QR codes. After Miniflux's internal/ui: one handler struct
+// scan of QR codes (the verifier's and the lookup's). After Miniflux's internal/ui: one handler struct
 // (Handler), one file per page, one routes file.
 //
 // The addresses are Vietnamese without diacritics:
 //
 //	GET  /                    trang chủ: what Kho is, links to the public pages
-//	GET  /tra-cuu             tra cứu hồ sơ: the form, or ?ma=CODE
+//	GET  /tra-cuu             tra cứu hồ sơ: the form (with the QR scan), or ?ma=CODE
 //	GET  /tra-cuu/{code}      the public status of one dossier (the QR code of
 //	                          slips and results points here)
 //	GET  /xac-thuc            xác thực giấy tờ: the verifier form, or ?ma=CODE
@@ -50,10 +50,24 @@
 //	                          person, or to a staff member's agency
 //	GET  /duoc-chia-se/{id}   a shared paper; …/tep its file, …/pdf an office
 //	                          file's rendition (each use in the owner's ledger)
+//	GET  /ho-so-cua-toi       "Hồ sơ của tôi": the signed-in citizen's dossiers
+//	                          (applicant or representative), ?sau= the next page
+//	GET  /ho-so-cua-toi/{code}
+//	                          one dossier: status, components, trail, slips,
+//	                          result, the applicant's actions
+//	POST /ho-so-cua-toi/{code}
+//	                          one of the applicant's actions (CSRF, rev)
+//	POST /ho-so-cua-toi/{code}/thanh-phan/{comp}
+//	                          a supplement's file (field tep, multipart) or a
+//	                          vault paper to reuse (field giay-to) for a component
+//	GET  /ho-so-cua-toi/{code}/phieu/{kind}
+//	                          a slip the applicant may print, as a PDF download
 //
 // The "Kho của tôi" pages are a citizen's own (Config.Identify): a visitor
 // not signed in is sent to /dang-nhap?tiep=<the address> (303), staff get
-// 403, and the vault's own rules make another citizen's paper a 404.
+// 403, and the vault's own rules make another citizen's paper a 404. The
+// "Hồ sơ của tôi" pages are 404 to anyone but the dossier's applicant or
+// representative: another citizen, staff and admin alike.
 //
 // Pages of a signed-in person send a visitor who is not (Config.Identify)
 // to /dang-nhap?tiep=PATH (303); every POST form carries Config.CSRF's

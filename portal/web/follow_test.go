@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kho-vn/kho/archive"
@@ -503,8 +504,9 @@ func TestMyDossierResult(t *testing.T) {
 
 // TestMyDossierPagesAccessible: the list, a dossier asked for a
 // supplement (upload, reuse and action forms), a refused action (the summary
-// takes the focus) and a dossier with its result pass axe at desktop and
-// phone width.
+// takes the focus), a dossier with its result and the lookup with its QR
+// scan pass axe at desktop and phone width; the lookup's scan of a slip's
+// QR code looks the dossier up.
 func TestMyDossierPagesAccessible(t *testing.T) {
 	a := &archive.Actor{Subject: "001099012345", Role: archive.RoleCitizen}
 	s := newFollowSite(t, 2, a, nil)
@@ -512,7 +514,7 @@ func TestMyDossierPagesAccessible(t *testing.T) {
 	s.resultDossier(t)   // the first made: codes[1]
 	s.card(t, a.Subject) // offered to reuse for the supplement
 	b := browsertest.New(t)
-	for _, path := range []string{"/ho-so-cua-toi", "/ho-so-cua-toi/" + s.codes[1], "/ho-so-cua-toi/" + s.codes[0]} {
+	for _, path := range []string{"/ho-so-cua-toi", "/ho-so-cua-toi/" + s.codes[1], "/ho-so-cua-toi/" + s.codes[0], "/tra-cuu"} {
 		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { b.CheckAccessible(t, s.url+path) })
 	}
 	t.Run("refused action", func(t *testing.T) {
@@ -527,6 +529,24 @@ func TestMyDossierPagesAccessible(t *testing.T) {
 			for _, v := range browsertest.Serious(tab.Axe(t)) {
 				t.Errorf("axe at %d px, refused action: %s", w, v)
 			}
+		}
+	})
+	// The lookup's QR scan, with a camera and a detector that reads the
+	// slip's QR code (the public lookup URL): the code is filled in and
+	// looked up.
+	t.Run("lookup by QR", func(t *testing.T) {
+		code := s.codes[0]
+		tab := b.Tab(t, browsertest.PhoneWidth)
+		stub := `window.BarcodeDetector = function () { this.detect = function () {
+			return Promise.resolve([{ rawValue: "https://dichvucong.example.vn/tra-cuu/` + code + `" }]); }; };
+			if (navigator.mediaDevices) { navigator.mediaDevices.getUserMedia = function () { return Promise.resolve(new MediaStream()); }; }`
+		if _, err := chromedp.Call(tab.Ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: stub}); err != nil {
+			t.Fatal(err)
+		}
+		tab.Do(t, chromedp.Navigate(s.url+"/tra-cuu"), chromedp.WaitVisible(chromedp.CSS("[data-qr-start]")),
+			chromedp.Click(chromedp.CSS("[data-qr-start]")), chromedp.WaitVisible(chromedp.ID("ket-qua")))
+		if got := browsertest.Eval[string](t, tab, `location.pathname + location.search + " " + document.getElementById("ket-qua").textContent`); got != "/tra-cuu?ma="+url.QueryEscape(code)+" Hồ sơ "+code {
+			t.Errorf("after the scan: %q", got)
 		}
 	})
 }

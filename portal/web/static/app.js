@@ -2,8 +2,9 @@
 //  - the busy indicator: a form being sent, or a link marked data-busy,
 //    shows "Đang xử lý…" (role=status) and marks the form aria-busy;
 //  - focus on the error summary of a page that has one;
-//  - on the verifier page, where the browser has the BarcodeDetector API and
-//    a camera, a QR scan that fills the dossier code.
+//  - on the verifier and lookup pages, where the browser has the
+//    BarcodeDetector API and a camera, a QR scan that fills the dossier
+//    code (the lookup's box, marked data-qr-submit, then looks it up).
 (function () {
   "use strict";
   var busyText = "Đang xử lý, vui lòng chờ…";
@@ -70,6 +71,9 @@
             input.value = codeOf(codes[0].rawValue);
             status.textContent = "Đã đọc mã hồ sơ " + input.value + ".";
             input.focus();
+            if (box.hasAttribute("data-qr-submit") && input.form) {
+              if (input.form.requestSubmit) { input.form.requestSubmit(); } else { input.form.submit(); }
+            }
             return;
           }
           requestAnimationFrame(tick);
