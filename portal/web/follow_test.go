@@ -22,6 +22,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/browsertest"
+	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/web"
 	"github.com/kho-vn/kho/workflow"
 )
@@ -556,3 +557,66 @@ var errorSummaryRE = regexp.MustCompile(`(?s)<div class="error-summary".*?</div>
 // errorsOf is the error summary and messages of a page, for a failure's
 // message.
 func errorsOf(body string) string { return strings.Join(errorSummaryRE.FindAllString(body, -1), "\n") }
+
+// TestMyDossierSignedIn: through the real sign-in service and its session
+// cookie, the applicant's action form carries the session's CSRF token
+// and is taken with it; a wrong token or none is refused and changes
+// nothing; another citizen's session gets 404.
+func TestMyDossierSignedIn(t *testing.T) {
+	ctx := context.Background()
+	s := newStaffSite(t, 1, nil, nil)
+	code := s.codes[0]
+	for _, u := range []struct{ name, pw, id string }{{userA, passA, s.first.Applicant.ID}, {userB, passB, otherCitizen}} {
+		acc, err := auth.NewAccount(auth.Account{Username: u.name, DisplayName: u.name, Role: archive.RoleCitizen, CitizenID: u.id}, u.pw, auth.DefaultArgon2, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.store.CreateAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc, err := auth.NewService(auth.Config{Store: s.store, Tokens: s.store, Key: []byte("khóa thử nghiệm của trang hồ sơ, đủ 32 byte nhé")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(web.Config{Vault: s.vault, Workflow: s.wf, Auth: svc}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	site := &signInSite{url: hs.URL, store: s.store}
+	a, b := site.browser(t, "Firefox"), site.browser(t, "Chrome")
+	for _, c := range []struct {
+		br       *browser
+		user, pw string
+	}{{a, userA, passA}, {b, userB, passB}} {
+		if res, _ := c.br.signIn(hs.URL, c.user, c.pw, "/ho-so-cua-toi"); res.StatusCode != 303 {
+			t.Fatalf("sign in %s: %d", c.user, res.StatusCode)
+		}
+	}
+	page := hs.URL + "/ho-so-cua-toi/" + code
+	_, body := a.do("GET", page, nil)
+	token := firstMatch(csrfRE, body)
+	if token == "" || !strings.Contains(body, `name="action" value="request_withdrawal"`) {
+		t.Fatal("the page has no action form with a token")
+	}
+	for _, bad := range []string{"", "sai" + token} {
+		res, _ := a.do("POST", page, url.Values{"csrf": {bad}, "action": {"request_withdrawal"}, "rev": {"2"}})
+		if res.StatusCode != 403 {
+			t.Errorf("token %q: %d", bad, res.StatusCode)
+		}
+	}
+	if d := s.dossier(t, code); d.Rev != 2 {
+		t.Fatalf("a refused token changed the dossier: rev %d", d.Rev)
+	}
+	_, other := b.do("GET", hs.URL+"/ho-so-cua-toi", nil)
+	res, _ := b.do("POST", page, url.Values{"csrf": {firstMatch(csrfRE, other)}, "action": {"request_withdrawal"}, "rev": {"2"}})
+	if res.StatusCode != 404 {
+		t.Errorf("another citizen's action: %d", res.StatusCode)
+	}
+	res, _ = a.do("POST", page, url.Values{"csrf": {token}, "action": {"request_withdrawal"}, "rev": {"2"}})
+	if d := s.dossier(t, code); res.StatusCode != 303 || d.Status != workflow.StatusWithdrawalRequested {
+		t.Errorf("withdrawal request: %d, %s", res.StatusCode, d.Status)
+	}
+}
