@@ -620,3 +620,44 @@ func TestMyDossierSignedIn(t *testing.T) {
 		t.Errorf("withdrawal request: %d, %s", res.StatusCode, d.Status)
 	}
 }
+
+// TestStaffActionSignedIn: an officer's action form posted through the
+// real sign-in service with the session's token is taken (the check reads
+// the token from the parsed form); a wrong token is refused.
+func TestStaffActionSignedIn(t *testing.T) {
+	ctx := context.Background()
+	s := newStaffSite(t, 1, nil, nil)
+	acc, err := auth.NewAccount(auth.Account{Username: deskSub, DisplayName: "Lê Văn Một", Role: archive.RoleStaff}, passA, auth.DefaultArgon2, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.CreateAccount(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.NewService(auth.Config{Store: s.store, Tokens: s.store, Key: []byte("khóa thử nghiệm của trang hồ sơ, đủ 32 byte nhé")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(web.Config{Vault: s.vault, Workflow: s.wf, Auth: svc}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	a := (&signInSite{url: hs.URL, store: s.store}).browser(t, "Firefox")
+	if res, _ := a.signIn(hs.URL, deskSub, passA, "/can-bo"); res.StatusCode != 303 {
+		t.Fatalf("sign in: %d", res.StatusCode)
+	}
+	page := hs.URL + "/can-bo/ho-so/" + s.codes[0]
+	_, body := a.do("GET", page+"?muc-dich=x", nil)
+	token := firstMatch(csrfRE, body)
+	form := url.Values{"csrf": {"sai" + token}, "action": {"refuse_intake"}, "reason": {"Không thuộc thẩm quyền"}, "rev": {"2"}, "muc-dich": {"x"}}
+	if res, _ := a.do("POST", page, form); res.StatusCode != 403 {
+		t.Errorf("wrong token: %d", res.StatusCode)
+	}
+	form.Set("csrf", token)
+	res, body := a.do("POST", page, form)
+	if d := s.dossier(t, s.codes[0]); res.StatusCode != 303 || d.Status != workflow.StatusIntakeRefused {
+		t.Errorf("refusal with the session's token: %d, %s %s", res.StatusCode, d.Status, errorsOf(body))
+	}
+}

@@ -243,13 +243,15 @@ func (h *Handler) staffAct(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := h.cfg.CSRF.Check(r); err != nil {
-		h.renderError(w, r, err)
-		return
-	}
+	// The form first (bounded): the session's check reads its token
+	// from the parsed form.
 	r.Body = http.MaxBytesReader(w, r.Body, maxActBytes)
 	if err := r.ParseForm(); err != nil {
-		h.renderError(w, r, kerr.Wrap(err, kerr.Invalid, "invalid_form", "Không đọc được nội dung biểu mẫu."))
+		h.renderError(w, r, formErr(err))
+		return
+	}
+	if err := h.cfg.CSRF.Check(r); err != nil {
+		h.renderError(w, r, err)
 		return
 	}
 	code, purpose := r.PathValue("code"), strings.TrimSpace(r.PostForm.Get(purposeParam))
