@@ -95,6 +95,34 @@ func onePagePDF(t *testing.T) []byte {
 // upload posts a file for component comp as who, with the fields given.
 func (s *followSite) upload(t *testing.T, who, role, code, comp string, fields map[string]string, file []byte) (*http.Response, string) {
 	t.Helper()
+	r := fileRequest(t, s.url+"/ho-so-cua-toi/"+code+"/thanh-phan/"+comp, fields, file)
+	r.Header.Set("X-Test-User", who)
+	r.Header.Set("X-Test-Role", role)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+// postFile posts a file with the fields given through client c.
+func postFile(t *testing.T, c *http.Client, u string, fields map[string]string, file []byte) *http.Response {
+	t.Helper()
+	res, err := c.Do(fileRequest(t, u, fields, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
+}
+
+// fileRequest is a multipart POST of the fields and, unless nil, the
+// file (field tep).
+func fileRequest(t *testing.T, u string, fields map[string]string, file []byte) *http.Request {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -108,21 +136,12 @@ func (s *followSite) upload(t *testing.T, who, role, code, comp string, fields m
 		fw.Write(file)
 	}
 	mw.Close()
-	r, err := http.NewRequest("POST", s.url+"/ho-so-cua-toi/"+code+"/thanh-phan/"+comp, &buf)
+	r, err := http.NewRequest("POST", u, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Header.Set("Content-Type", mw.FormDataContentType())
-	r.Header.Set("X-Test-User", who)
-	r.Header.Set("X-Test-Role", role)
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	return r
 }
 
 var myRowRE = regexp.MustCompile(`<h2><a href="/ho-so-cua-toi/([^"]+)">`)
@@ -595,6 +614,10 @@ func TestMyDossierSignedIn(t *testing.T) {
 			t.Fatalf("sign in %s: %d", c.user, res.StatusCode)
 		}
 	}
+	if _, err := s.wf.Act(ctx, archive.Actor{Subject: deskSub, Role: archive.RoleStaff}, code, workflow.ActInput{Action: workflow.ActionRequestSupplement,
+		Reason: "Thiếu giấy", Items: []string{"Giấy chứng sinh"}}); err != nil {
+		t.Fatal(err)
+	}
 	page := hs.URL + "/ho-so-cua-toi/" + code
 	_, body := a.do("GET", page, nil)
 	token := firstMatch(csrfRE, body)
@@ -602,20 +625,27 @@ func TestMyDossierSignedIn(t *testing.T) {
 		t.Fatal("the page has no action form with a token")
 	}
 	for _, bad := range []string{"", "sai" + token} {
-		res, _ := a.do("POST", page, url.Values{"csrf": {bad}, "action": {"request_withdrawal"}, "rev": {"2"}})
+		res, _ := a.do("POST", page, url.Values{"csrf": {bad}, "action": {"request_withdrawal"}, "rev": {"3"}})
 		if res.StatusCode != 403 {
 			t.Errorf("token %q: %d", bad, res.StatusCode)
 		}
+		if res := postFile(t, a.c, page+"/thanh-phan/GIAY_CHUNG_SINH", map[string]string{"csrf": bad, "rev": "3"}, onePagePDF(t)); res.StatusCode != 403 {
+			t.Errorf("upload with token %q: %d", bad, res.StatusCode)
+		}
 	}
-	if d := s.dossier(t, code); d.Rev != 2 {
+	if d := s.dossier(t, code); d.Rev != 3 {
 		t.Fatalf("a refused token changed the dossier: rev %d", d.Rev)
 	}
 	_, other := b.do("GET", hs.URL+"/ho-so-cua-toi", nil)
-	res, _ := b.do("POST", page, url.Values{"csrf": {firstMatch(csrfRE, other)}, "action": {"request_withdrawal"}, "rev": {"2"}})
+	res, _ := b.do("POST", page, url.Values{"csrf": {firstMatch(csrfRE, other)}, "action": {"request_withdrawal"}, "rev": {"3"}})
 	if res.StatusCode != 404 {
 		t.Errorf("another citizen's action: %d", res.StatusCode)
 	}
-	res, _ = a.do("POST", page, url.Values{"csrf": {token}, "action": {"request_withdrawal"}, "rev": {"2"}})
+	// The multipart upload carries the token too.
+	if res := postFile(t, a.c, page+"/thanh-phan/GIAY_CHUNG_SINH", map[string]string{"csrf": token, "rev": "3"}, onePagePDF(t)); res.StatusCode != 303 {
+		t.Fatalf("upload with the session's token: %d", res.StatusCode)
+	}
+	res, _ = a.do("POST", page, url.Values{"csrf": {token}, "action": {"request_withdrawal"}, "rev": {"4"}})
 	if d := s.dossier(t, code); res.StatusCode != 303 || d.Status != workflow.StatusWithdrawalRequested {
 		t.Errorf("withdrawal request: %d, %s", res.StatusCode, d.Status)
 	}
