@@ -204,8 +204,9 @@ func TestMyDossiersList(t *testing.T) {
 		t.Errorf("another citizen's list: %d, rows %v", res.StatusCode, myRowRE.FindAllString(body, -1))
 	}
 	for _, who := range []struct{ sub, role string }{{deskSub, "staff"}, {"quantri", "admin"}} {
-		if res, body := s.do(t, "GET", "/ho-so-cua-toi", who.sub, who.role, nil); res.StatusCode != 404 || strings.Contains(body, s.codes[0]) {
-			t.Errorf("%s on the citizen's list: %d", who.role, res.StatusCode)
+		if res, body := s.do(t, "GET", "/ho-so-cua-toi", who.sub, who.role, nil); res.StatusCode != 404 || strings.Contains(body, s.codes[0]) ||
+			strings.Contains(body, `href="/ho-so-cua-toi"`) {
+			t.Errorf("%s on the citizen's list: %d (or the navigation offers it)", who.role, res.StatusCode)
 		}
 	}
 }
@@ -423,6 +424,16 @@ func TestMyDossierSupplement(t *testing.T) {
 	if _, body = s.as(t, "GET", "/ho-so-cua-toi/"+code, nil); !strings.Contains(body, workflow.StatusSupplemented.Label()) ||
 		strings.Contains(body, `id="bo-sung"`) {
 		t.Error("after the supplement the page still asks for it")
+	}
+	// Malformed input: no revision, a hidden direction mark in the reason.
+	for _, c := range []struct{ rev, reason, want string }{
+		{"abc", "Không còn nhu cầu", "Biểu mẫu thiếu phiên bản hồ sơ; hãy tải lại trang."},
+		{"6", "Không còn \u202enhu cầu", "chứa ký tự điều khiển hoặc ký tự định dạng ẩn"},
+	} {
+		res, body = s.as(t, "POST", "/ho-so-cua-toi/"+code, url.Values{"action": {"applicant_stop"}, "rev": {c.rev}, "reason": {c.reason}})
+		if res.StatusCode != 400 || !strings.Contains(errorsOf(body), c.want) || !strings.Contains(body, `class="error-summary" role="alert" tabindex="-1"`) {
+			t.Errorf("rev %q reason %q: %d %s", c.rev, c.reason, res.StatusCode, errorsOf(body))
+		}
 	}
 	// The applicant asks to stop, giving no reason: refused at the control.
 	res, body = s.as(t, "POST", "/ho-so-cua-toi/"+code, url.Values{"action": {"applicant_stop"}, "rev": {"6"}, "reason": {"  "}})
