@@ -60,9 +60,12 @@ type myDossierPage struct {
 	// for meanwhile.
 	Supplement *workflow.SupplementRequest
 	Uploads    []uploadForm
-	Actions    []actionForm
-	Slips      []slipLink
-	Result     *workflow.ResultView
+	// Agent is set when the reader applied on the applicant's behalf:
+	// they may not store into the applicant's vault, nor read it.
+	Agent   bool
+	Actions []actionForm
+	Slips   []slipLink
+	Result  *workflow.ResultView
 	// ResultURL is the result's page in "Kho của tôi", ResultFile its
 	// download; ResultNote says why they are not shown.
 	ResultURL, ResultFile, ResultNote string
@@ -203,10 +206,11 @@ func (h *Handler) showMyDossier(w http.ResponseWriter, r *http.Request, a archiv
 		p.Trail = append(p.Trail, trailRow{At: e.At, Who: e.Name, Role: e.Role.Label(), Action: e.Action.Label(),
 			From: stateLabel(e.From), To: stateLabel(e.To), Reason: e.Reason, Items: e.Items})
 	}
+	p.Agent = v.Applicant.ID != a.Subject
 	if slices.Contains(v.Actions, workflow.ActionSupplement) {
 		p.Supplement = v.Supplement
 		for _, c := range proc.Components {
-			if len(c.TypeCodes) == 0 {
+			if len(c.TypeCodes) == 0 || p.Agent {
 				continue
 			}
 			u := uploadForm{Code: c.Code, Name: c.Name, URL: p.Self + "/thanh-phan/" + url.PathEscape(c.Code), ID: "tep-" + c.Code,
@@ -219,9 +223,7 @@ func (h *Handler) showMyDossier(w http.ResponseWriter, r *http.Request, a archiv
 					u.ReuseError = e.Message
 				}
 			}
-			// The applicant's own papers (a representative may not read
-			// the applicant's vault).
-			if c.Reusable && h.cfg.Vault != nil && v.Applicant.ID == a.Subject {
+			if c.Reusable && h.cfg.Vault != nil {
 				if u.Papers, err = h.reusable(r, a, c.TypeCodes); err != nil {
 					h.renderError(w, r, err)
 					return

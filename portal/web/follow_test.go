@@ -255,7 +255,7 @@ func TestMyDossierPrivacy(t *testing.T) {
 // a form for each of the applicant's actions with the CSRF token and the
 // revision. A draft links to its composing page instead.
 func TestMyDossierPage(t *testing.T) {
-	s := newFollowSite(t, 2, nil, nil)
+	s := newFollowSite(t, 3, nil, nil)
 	code := s.codes[0]
 	s.act(t, code, workflow.ActInput{Action: workflow.ActionRequestSupplement, Reason: "Giấy chứng sinh bị mờ",
 		Items: []string{"Bản sao Giấy chứng sinh rõ nét", "Giấy tờ tùy thân"}})
@@ -315,6 +315,24 @@ func TestMyDossierPage(t *testing.T) {
 	}
 	if res, _ = s.as(t, "GET", "/ho-so-cua-toi/"+code+"/phieu/receipt", nil); res.StatusCode != 409 {
 		t.Errorf("receipt before reception: %d", res.StatusCode)
+	}
+	// Applied by a representative: they follow it too, with no upload into
+	// the applicant's vault offered.
+	agent := s.dossier(t, s.codes[2])
+	agent.Representative = &workflow.Representative{Party: workflow.Party{Kind: archive.Individual, ID: otherCitizen, Name: "Trần Thị Đại Diện"},
+		Authorization: "Giấy ủy quyền số 1"}
+	agent.Rev++
+	if err := s.store.UpdateDossier(context.Background(), agent, agent.Status); err != nil {
+		t.Fatal(err)
+	}
+	s.act(t, agent.Code, workflow.ActInput{Action: workflow.ActionRequestSupplement, Reason: "Thiếu giấy", Items: []string{"Giấy chứng sinh"}})
+	res, body = s.do(t, "GET", "/ho-so-cua-toi/"+agent.Code, otherCitizen, "citizen", nil)
+	if res.StatusCode != 200 || !strings.Contains(body, "(nộp thay: Trần Thị Đại Diện)") || !strings.Contains(body, "Bạn nộp hồ sơ này thay cho") ||
+		strings.Contains(body, "/thanh-phan/") || !strings.Contains(body, `name="action" value="supplement"`) {
+		t.Errorf("the representative's page: %d", res.StatusCode)
+	}
+	if _, body = s.do(t, "GET", "/ho-so-cua-toi", otherCitizen, "citizen", nil); !strings.Contains(body, agent.Code) || strings.Contains(body, code) {
+		t.Error("the representative's list does not hold exactly the dossier they applied for")
 	}
 	// A draft: the link to its composing page, no action form.
 	draft := s.dossier(t, s.codes[1])
