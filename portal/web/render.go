@@ -25,7 +25,7 @@ type pages struct {
 var pageNames = slices.Concat(
 	[]string{"home", "lookup", "verify", "error", "vault", "vault_paper", "vault_ledger", "staff", "staffdossier", "signin", "sessions"},
 	// Citizen dossiers: start, fill, attach, draft, submit (web-dossier).
-	[]string{},
+	[]string{"procedures", "procedure", "dossier_draft", "dossier_sent"},
 
 	// Citizen dossiers: follow, trail, results (web-follow).
 	[]string{"mydossiers", "mydossier"},
@@ -82,6 +82,7 @@ var paths = map[string]string{
 	"Home": PathHome, "Lookup": PathLookup, "Verify": PathVerify, "SignIn": PathSignIn, "MyVault": PathMyVault, "MyLedger": PathMyLedger, "Staff": PathStaff,
 	"SignOut": PathSignOut, "Sessions": PathSessions,
 	// Citizen dossiers (web-dossier).
+	"Procedures": PathProcedures,
 
 	// Citizen dossiers: follow (web-follow).
 	"MyDossiers": PathMyDossiers,

@@ -42,6 +42,12 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("POST "+PathSessions+"/thu-hoi", h.revokeSession)
 	m.HandleFunc("POST "+PathSessions+"/thu-hoi-khac", h.revokeOtherSessions)
 	// Citizen dossiers: start, fill, attach, draft, submit (web-dossier).
+	m.HandleFunc("GET "+PathProcedures, h.procedures)
+	m.HandleFunc("GET "+PathProcedures+"/{procedure}", h.procedure)
+	m.HandleFunc("POST "+PathProcedures+"/{procedure}", h.startDossier)
+	m.HandleFunc("GET "+draftPrefix+"{code}/soan", h.dossierDraft)
+	m.HandleFunc("POST "+draftPrefix+"{code}/soan", h.saveDraft)
+	m.HandleFunc("GET "+draftPrefix+"{code}/da-nop", h.dossierSent)
 
 	// Citizen dossiers: follow, trail, results (web-follow).
 	m.HandleFunc("GET "+PathMyDossiers, h.myDossiers)

@@ -1,0 +1,484 @@
+package web
+
+import (
+	"errors"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/internal/input"
+	"github.com/kho-vn/kho/workflow"
+)
+
+// maxDraftFiles is how many files one post of the draft may carry: the
+// body is bounded by that many of the vault's largest file.
+const maxDraftFiles = 5
+
+// draftPage is a dossier being filled by its applicant: one section per
+// component of its procedure.
+type draftPage struct {
+	Code, Procedure, Status, Self string
+	Rev                           int64
+	Sections                      []draftSection
+	// Saved: the draft was just saved.
+	Saved bool
+	// Conflict is set when the dossier changed since the page was loaded.
+	Conflict string
+	// Errors are the error summary's entries, each linking to its control.
+	Errors []formError
+	// Missing names the required components still missing when a
+	// submission was refused.
+	Missing   []string
+	MaxUpload string
+}
+
+// draftSection is one component: how it is filled now and the controls
+// that fill it.
+type draftSection struct {
+	Code, Name string
+	Required   bool
+	// Now says how the component is filled ("" when it is not).
+	Now string
+	// Form is the eForm of a form component.
+	Form *eform
+	// Upload: a file may be uploaded; Types are its document types when
+	// there is a choice.
+	Upload bool
+	Types  []option
+	Accept string
+	// Pick: the citizen's valid papers of the component's types.
+	Pick   bool
+	Papers []pickRow
+	// Error is the component's own refusal (upload, pick).
+	Error string
+}
+
+// pickRow is a paper of the citizen's vault that may fill a component.
+type pickRow struct {
+	ID, Label, Detail, Status string
+	StatusLabel               string
+	Signed, Chosen            bool
+}
+
+// draftPost is what a post of the draft carried and what became of it.
+type draftPost struct {
+	form       url.Values
+	fieldErrs  map[string]map[string]string // by component, by field code
+	compErrs   map[string]string
+	summary    []formError
+	conflict   string
+	missing    []string
+	submitFail bool
+}
+
+// dossierDraft is GET /ho-so-cua-toi/{code}/soan: the applicant's draft.
+// Anyone else gets what the workflow says of the dossier (404).
+func (h *Handler) dossierDraft(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.applicant(w, r)
+	if !ok {
+		return
+	}
+	h.showDraft(w, r, a, http.StatusOK, nil)
+}
+
+// showDraft renders the draft; with p, after a post that was not wholly
+// taken, with what was typed and why.
+func (h *Handler) showDraft(w http.ResponseWriter, r *http.Request, a archive.Actor, status int, p *draftPost) {
+	ctx := r.Context()
+	v, err := h.ownDossier(r, a)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	if v.Status != workflow.StatusRegistered && p == nil {
+		// Submitted: the confirmation says where it stands.
+		http.Redirect(w, r, sentURL(v.Code), http.StatusSeeOther)
+		return
+	}
+	proc, err := h.cfg.Workflow.Procedure(ctx, a, v.Procedure)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	names, err := h.typeNames(r, a)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	page := &draftPage{Code: v.Code, Procedure: v.ProcedureName, Status: v.Display.Label, Self: draftURL(v.Code), Rev: v.Rev,
+		Saved: r.URL.Query().Get("da-luu") == "1" && p == nil, MaxUpload: input.HumanBytes(h.cfg.Vault.Config().MaxUploadBytes)}
+	if p != nil {
+		page.Conflict, page.Errors, page.Missing = p.conflict, p.summary, p.missing
+	}
+	filled := map[string]workflow.Filled{}
+	for _, f := range v.Components {
+		filled[f.Code] = f
+	}
+	labels := map[string]string{} // vault papers by ID, for provenance
+	for _, c := range proc.Components {
+		sec := draftSection{Code: c.Code, Name: c.Name, Required: c.Required}
+		f, has := filled[c.Code]
+		if len(c.TypeCodes) > 0 {
+			sec.Upload, sec.Accept = true, "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
+			if len(c.TypeCodes) > 1 {
+				for _, t := range c.TypeCodes {
+					sec.Types = append(sec.Types, option{t, typeList([]string{t}, names)})
+				}
+			}
+			if c.Reusable {
+				sec.Pick = true
+				rows, err := h.vaultPapers(r, a, c.TypeCodes, names)
+				if err != nil {
+					h.renderError(w, r, err)
+					return
+				}
+				for _, row := range rows {
+					row.Chosen = has && f.Source == workflow.SourceReuse && f.DocumentID == row.ID
+					if p != nil && p.form.Has("kho-"+c.Code) {
+						row.Chosen = p.form.Get("kho-"+c.Code) == row.ID
+					}
+					labels[row.ID] = row.Label
+					sec.Papers = append(sec.Papers, row)
+				}
+			}
+		}
+		if has {
+			sec.Now = filledText(f, names, labels)
+		}
+		if c.Form != "" {
+			form, err := h.draftForm(r, a, v, c, f, has, p, labels)
+			if err != nil {
+				h.renderError(w, r, err)
+				return
+			}
+			sec.Form = form
+		}
+		if p != nil {
+			sec.Error = p.compErrs[c.Code]
+		}
+		page.Sections = append(page.Sections, sec)
+	}
+	h.render(w, r, status, "dossier_draft", "Soạn hồ sơ "+v.Code, "procedures", page)
+}
+
+// ownDossier is the dossier of the path's {code} when the citizen is its
+// applicant: a representative's dossiers are not drafted on these pages
+// (NotFound, as for another's).
+func (h *Handler) ownDossier(r *http.Request, a archive.Actor) (workflow.View, error) {
+	code := r.PathValue("code")
+	v, err := h.cfg.Workflow.Get(r.Context(), a, code)
+	if err == nil && v.Applicant.ID != a.Subject {
+		err = kerr.New(kerr.NotFound, "dossier_not_found", "Không tìm thấy hồ sơ.", "%s is not the applicant of %s", a.Subject, code)
+	}
+	return v, err
+}
+
+// draftForm is component c's eForm: the stored values (or, never saved,
+// auto-fill's) with their provenance, or the posted ones and their errors.
+func (h *Handler) draftForm(r *http.Request, a archive.Actor, v workflow.View, c workflow.Component, f workflow.Filled, has bool,
+	p *draftPost, labels map[string]string) (*eform, error) {
+	stored := has && f.Form != nil
+	cf, err := h.cfg.Workflow.ComponentForm(r.Context(), a, v.Code, c.Code, !stored)
+	if err != nil {
+		return nil, err
+	}
+	vals := cf.Prefill
+	if stored {
+		vals = *f.Form
+	}
+	in := eformInput{values: vals.Data, sources: map[string]string{}}
+	for field, prov := range vals.Provenance {
+		in.sources[field] = h.provenanceText(r, a, prov, labels)
+	}
+	if p != nil {
+		in.posted, in.errors = p.form, p.fieldErrs[c.Code]
+	}
+	form := eformOf(cf.Definition, c.Code, in)
+	for _, w := range cf.Warnings {
+		form.Warnings = append(form.Warnings, w.Message)
+	}
+	return form, nil
+}
+
+// provenanceText says where a pre-filled value came from: "Lấy từ: Căn
+// cước số …" or "Lấy từ: hồ sơ cá nhân".
+func (h *Handler) provenanceText(r *http.Request, a archive.Actor, prov forms.Provenance, labels map[string]string) string {
+	text := "hồ sơ cá nhân"
+	if prov.Source == "document" {
+		text = labels[prov.DocumentID]
+		if text == "" {
+			rows, err := h.vaultPapers(r, a, []string{prov.DocumentType}, nil)
+			if err == nil {
+				for _, row := range rows {
+					labels[row.ID] = row.Label
+				}
+			}
+			if text = labels[prov.DocumentID]; text == "" {
+				text = "giấy tờ trong kho"
+			}
+		}
+	}
+	if prov.Original != nil {
+		return "Đã sửa giá trị lấy từ: " + text
+	}
+	return "Lấy từ: " + text
+}
+
+// filledText says how a component is filled now.
+func filledText(f workflow.Filled, names, labels map[string]string) string {
+	switch f.Source {
+	case workflow.SourceForm:
+		return "Đã lưu biểu mẫu lúc " + Clock(f.At) + " " + Date(f.At) + "."
+	case workflow.SourceReuse:
+		l := labels[f.DocumentID]
+		if l == "" {
+			l = typeList([]string{f.TypeCode}, names)
+		}
+		return "Dùng lại giấy tờ trong kho: " + l + " (phiên bản " + strconv.Itoa(f.Version) + ")."
+	case workflow.SourceUpload:
+		return "Đã tải lên tệp " + typeList([]string{f.TypeCode}, names) + " lúc " + Clock(f.At) + " " + Date(f.At) + "."
+	}
+	return "Đã có."
+}
+
+// vaultPapers are the citizen's valid papers of the types (at most 20 of
+// each), as the pick list shows them.
+func (h *Handler) vaultPapers(r *http.Request, a archive.Actor, types []string, names map[string]string) ([]pickRow, error) {
+	today := archive.DateOf(h.cfg.Now().In(Vietnam))
+	var out []pickRow
+	for _, t := range types {
+		page, err := h.cfg.Vault.List(r.Context(), a, archive.ListQuery{OwnerID: a.Subject, TypeCode: t, Status: archive.StatusValid, Limit: 20}, archive.Access{})
+		if err != nil {
+			return nil, err
+		}
+		for i := range page.Documents {
+			d := &page.Documents[i]
+			row := rowOf(d, names, today)
+			label := row.Name
+			if label == "" {
+				label = row.TypeName
+			}
+			if d.Number != "" {
+				label += " số " + d.Number
+			}
+			detail := row.TypeName
+			if row.Issuer != "" {
+				detail += " · " + row.Issuer
+			}
+			out = append(out, pickRow{ID: d.ID, Label: label, Detail: detail, Status: string(row.Status), StatusLabel: row.Label, Signed: row.Signed})
+		}
+	}
+	return out, nil
+}
+
+// saveDraft is POST /ho-so-cua-toi/{code}/soan: every section's change
+// (the eForm, a file, a paper picked from the vault), each guarded by the
+// revision the page was loaded at and then by the one it made; with
+// lenh=nop, then the submission. Done: the draft again (303, "đã lưu")
+// or the confirmation; a stale page: the fresh dossier with the conflict
+// notice (409) and what was typed; refused: the draft with the reasons.
+func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.applicant(w, r)
+	if !ok {
+		return
+	}
+	maxUp := h.cfg.Vault.Config().MaxUploadBytes
+	r.Body = http.MaxBytesReader(w, r.Body, maxUp*maxDraftFiles+(1<<20))
+	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.renderError(w, r, kerr.New(kerr.TooLarge, "request_too_large", "Các tệp gửi cùng lúc vượt quá dung lượng cho phép; hãy gửi từng tệp (mỗi tệp tối đa "+
+				input.HumanBytes(maxUp)+").", "body over %d bytes", mbe.Limit))
+			return
+		}
+		h.renderError(w, r, badForm(err))
+		return
+	}
+	if r.MultipartForm != nil {
+		defer func() { _ = r.MultipartForm.RemoveAll() }()
+	}
+	if err := h.cfg.CSRF.Check(r); err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	ctx, code := r.Context(), r.PathValue("code")
+	v, err := h.ownDossier(r, a)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	proc, err := h.cfg.Workflow.Procedure(ctx, a, v.Procedure)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	p := &draftPost{form: r.PostForm, fieldErrs: map[string]map[string]string{}, compErrs: map[string]string{}}
+	rev, err := strconv.ParseInt(r.PostForm.Get("rev"), 10, 64)
+	if err != nil || rev <= 0 {
+		h.renderError(w, r, kerr.New(kerr.Invalid, "invalid_rev", "Biểu mẫu thiếu phiên bản hồ sơ; hãy tải lại trang.", "rev %q", r.PostForm.Get("rev")))
+		return
+	}
+	filled := map[string]workflow.Filled{}
+	for _, f := range v.Components {
+		filled[f.Code] = f
+	}
+	for _, c := range proc.Components {
+		nv, err := h.saveComponent(r, a, code, c, filled[c.Code], rev)
+		if nv.Rev > 0 {
+			rev = nv.Rev
+		}
+		if err != nil && p.refused(c, err) {
+			h.showDraft(w, r, a, http.StatusConflict, p)
+			return
+		}
+	}
+	if len(p.summary) > 0 {
+		h.showDraft(w, r, a, http.StatusUnprocessableEntity, p)
+		return
+	}
+	if r.PostForm.Get("lenh") != "nop" {
+		http.Redirect(w, r, draftURL(code)+"?da-luu=1", http.StatusSeeOther)
+		return
+	}
+	_, err = h.cfg.Workflow.Act(ctx, a, code, workflow.ActInput{Action: workflow.ActionSubmit, Rev: rev})
+	switch {
+	case err == nil:
+		http.Redirect(w, r, sentURL(code), http.StatusSeeOther)
+		return
+	case isChanged(err):
+		p.conflict = msgChanged
+		h.showDraft(w, r, a, http.StatusConflict, p)
+		return
+	}
+	_, msg := kerr.Public(err)
+	if ke := kerr.Outer(err); ke != nil && ke.Code == "components_missing" {
+		if fresh, gerr := h.cfg.Workflow.Get(ctx, a, code); gerr == nil {
+			have := map[string]bool{}
+			for _, f := range fresh.Components {
+				have[f.Code] = true
+			}
+			for _, c := range proc.Components {
+				if c.Required && !have[c.Code] {
+					p.missing = append(p.missing, c.Name)
+					p.summary = append(p.summary, formError{Field: "tp-" + c.Code, Message: "Còn thiếu: " + c.Name + "."})
+				}
+			}
+		}
+	}
+	status := http.StatusUnprocessableEntity
+	if len(p.summary) == 0 {
+		p.summary, status = []formError{{Field: "nop-ho-so", Message: msg}}, statusOf(err)
+	}
+	h.showDraft(w, r, a, status, p)
+}
+
+// msgChanged is the conflict notice of a draft posted from a stale page.
+const msgChanged = "Hồ sơ đã được thay đổi ở nơi khác (một trang hoặc thiết bị khác) sau khi bạn mở trang này. " +
+	"Dưới đây là hồ sơ mới nhất cùng nội dung bạn vừa nhập; hãy xem lại rồi lưu lần nữa."
+
+// isChanged reports the workflow's refusal of a stale revision.
+func isChanged(err error) bool {
+	ke := kerr.Outer(err)
+	return ke != nil && ke.Code == "dossier_changed"
+}
+
+// refused records the refusal of component c's change; true when the
+// post must stop (the dossier changed under it).
+func (p *draftPost) refused(c workflow.Component, err error) bool {
+	if isChanged(err) {
+		p.conflict = msgChanged
+		return true
+	}
+	var fe archive.FieldErrors
+	if errors.As(err, &fe) {
+		errs := map[string]string{}
+		for _, e := range fe {
+			id := "tp-" + c.Code
+			if e.Field != "" && !strings.ContainsAny(e.Field, "[.\"") {
+				id = controlName(c.Code, e.Field)
+				if _, seen := errs[e.Field]; !seen {
+					errs[e.Field] = e.Message
+				}
+			}
+			p.summary = append(p.summary, formError{Field: id, Message: e.Message})
+		}
+		p.fieldErrs[c.Code] = errs
+		return false
+	}
+	_, msg := kerr.Public(err)
+	p.compErrs[c.Code] = msg
+	p.summary = append(p.summary, formError{Field: "tp-" + c.Code, Message: c.Name + ": " + msg})
+	return false
+}
+
+// saveComponent applies the post's change of component c, if any: the
+// eForm's data, an uploaded file, or a paper picked from the vault.
+// nv is the dossier after it (zero when nothing changed).
+func (h *Handler) saveComponent(r *http.Request, a archive.Actor, code string, c workflow.Component, now workflow.Filled, rev int64) (workflow.View, error) {
+	ctx := r.Context()
+	if c.Form != "" {
+		cf, err := h.cfg.Workflow.ComponentForm(ctx, a, code, c.Code, false)
+		if err != nil {
+			return workflow.View{}, err
+		}
+		var kept map[string]any
+		if now.Form != nil {
+			kept = now.Form.Data
+		}
+		data, err := eformData(cf.Definition, c.Code, r.PostForm, kept)
+		if err != nil {
+			return workflow.View{}, kerr.Wrap(err, kerr.Internal, "form_encode", "Không lưu được biểu mẫu.")
+		}
+		return h.cfg.Workflow.SetComponent(ctx, a, code, c.Code, workflow.ComponentInput{Form: data, Rev: rev})
+	}
+	if len(c.TypeCodes) == 0 {
+		return workflow.View{}, nil
+	}
+	var file *multipart.FileHeader
+	if r.MultipartForm != nil {
+		if fs := r.MultipartForm.File["tep-"+c.Code]; len(fs) > 0 && fs[0].Size > 0 {
+			file = fs[0]
+		}
+	}
+	pick := strings.TrimSpace(r.PostForm.Get("kho-" + c.Code))
+	switch {
+	case file != nil && pick != "" && !(now.Source == workflow.SourceReuse && now.DocumentID == pick):
+		return workflow.View{}, kerr.New(kerr.Invalid, "upload_or_pick", "Hãy chọn một cách: tải tệp lên hoặc chọn giấy tờ trong kho, không chọn cả hai.",
+			"component %s has both a file and a pick", c.Code)
+	case file != nil:
+		f, err := file.Open()
+		if err != nil {
+			return workflow.View{}, badForm(err)
+		}
+		defer f.Close()
+		return h.cfg.Workflow.Upload(ctx, a, code, c.Code, r.PostForm.Get("loai-"+c.Code), rev,
+			archive.Upload{Body: f, Size: file.Size, FileName: cleanFileName(file.Filename)})
+	case pick != "" && !(now.Source == workflow.SourceReuse && now.DocumentID == pick):
+		return h.cfg.Workflow.SetComponent(ctx, a, code, c.Code, workflow.ComponentInput{Reuse: &workflow.ReuseInput{Document: pick}, Rev: rev})
+	}
+	return workflow.View{}, nil
+}
+
+// dossierSent is GET /ho-so-cua-toi/{code}/da-nop: the confirmation of a
+// submitted dossier — its code and where it stands.
+func (h *Handler) dossierSent(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.applicant(w, r)
+	if !ok {
+		return
+	}
+	v, err := h.ownDossier(r, a)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	if v.Status == workflow.StatusRegistered {
+		http.Redirect(w, r, draftURL(v.Code), http.StatusSeeOther)
+		return
+	}
+	h.render(w, r, http.StatusOK, "dossier_sent", "Đã nộp hồ sơ "+v.Code, "procedures", v)
+}
