@@ -55,7 +55,7 @@ type Browser struct {
 // t ends.
 func New(t testing.TB) *Browser {
 	t.Helper()
-	exe := findChromium(t)
+	exe := unkillable(t, findChromium(t))
 	axe := loadAxe(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
@@ -103,6 +103,49 @@ func findChromium(t testing.TB) string {
 		missing(t, fmt.Sprintf("Chromium not found at %s (%s; Debian package chromium)", exe, EnvChromium))
 	}
 	return exe
+}
+
+// debianBrowser is the browser binary Debian's /usr/bin/chromium script
+// runs.
+const debianBrowser = "/usr/lib/chromium/chromium"
+
+// unkillable runs the browser under a name of its own: Gotenberg, whenever
+// it stops its Chromium (a restart after a failed health check, its own
+// shutdown), kills every process of the machine whose command line holds
+// "chromium/chromium" (pkg/modules/chromium/browser.go, Stop), which took
+// down the test's browser in the middle of a walk whenever a Gotenberg of
+// the machine restarted. The binary is hard-linked, beside links to its
+// resources, into a folder of the test's as "kho-headless" (Chromium finds
+// its resources beside /proc/self/exe, and starts its helper processes from
+// it too). Where that cannot be done, exe is run as it is.
+func unkillable(t testing.TB, exe string) string {
+	t.Helper()
+	real := exe
+	if b, err := os.ReadFile(exe); err == nil && strings.HasPrefix(string(b[:min(len(b), 2)]), "#!") {
+		real = debianBrowser // Debian's launcher script
+	}
+	src := filepath.Dir(real)
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return exe
+	}
+	dir := filepath.Join(t.TempDir(), "browser")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return exe
+	}
+	for _, e := range entries {
+		if e.Name() != filepath.Base(real) {
+			if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+				return exe
+			}
+		}
+	}
+	own := filepath.Join(dir, "kho-headless")
+	if err := os.Link(real, own); err != nil {
+		t.Logf("browsertest: running %s as it is (%v): a Gotenberg restart on this machine may kill it", exe, err)
+		return exe
+	}
+	return own
 }
 
 var (

@@ -124,13 +124,13 @@ func (h *Handler) startDossier(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := h.cfg.CSRF.Check(r); err != nil {
-		h.renderError(w, r, err)
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxStartBytes)
 	if err := r.ParseForm(); err != nil {
 		h.renderError(w, r, kerr.Wrap(err, kerr.Invalid, "invalid_form", "Không đọc được nội dung biểu mẫu."))
+		return
+	}
+	if err := h.cfg.CSRF.Check(r); err != nil { // after ParseForm: the session's check reads r.PostForm
+		h.renderError(w, r, err)
 		return
 	}
 	name := strings.TrimSpace(r.PostForm.Get("ho-ten"))
