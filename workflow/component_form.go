@@ -25,9 +25,10 @@ type ComponentForm struct {
 // officer of the receiving agency, while the status allows changes),
 // auto-filled from the applicant's vault as SetComponent will check it:
 // every paper read is in the applicant's ledger with the dossier's
-// purpose. A representative gets the form without auto-fill. A component
-// that is no eForm is Invalid "component_not_form".
-func (s *Service) ComponentForm(ctx context.Context, a archive.Actor, code, comp string) (ComponentForm, error) {
+// purpose. Without prefill, or for a representative, the form comes
+// without auto-fill and nothing is read. A component that is no eForm is
+// Invalid "component_not_form".
+func (s *Service) ComponentForm(ctx context.Context, a archive.Actor, code, comp string, prefill bool) (ComponentForm, error) {
 	d, c, _, err := s.component(ctx, a, code, comp, 0)
 	if err != nil {
 		return ComponentForm{}, err
@@ -40,7 +41,7 @@ func (s *Service) ComponentForm(ctx context.Context, a archive.Actor, code, comp
 		return ComponentForm{}, err
 	}
 	out := ComponentForm{Definition: def, Prefill: forms.Values{Form: def.Code, Version: def.Version, Data: map[string]any{}}}
-	if a.Role == archive.RoleCitizen && d.Applicant.ID != a.Subject {
+	if !prefill || a.Role == archive.RoleCitizen && d.Applicant.ID != a.Subject {
 		return out, nil
 	}
 	vals, warns, err := forms.Checker{Now: s.now}.Prefill(ctx, def, d.Applicant.ID, s.vault.FormSource(a, access(d)))

@@ -21,7 +21,7 @@ func TestComponentForm(t *testing.T) {
 	v, err := e.wf.Create(ctx, citizen, workflow.NewDossier{Procedure: "DANG_KY_KHAI_SINH",
 		Applicant: workflow.Party{Kind: archive.Individual, ID: citizen.Subject, Name: "Nguyễn Văn An"}})
 	wantCode(t, err, "")
-	f, err := e.wf.ComponentForm(ctx, citizen, v.Code, "TO_KHAI")
+	f, err := e.wf.ComponentForm(ctx, citizen, v.Code, "TO_KHAI", true)
 	wantCode(t, err, "")
 	if f.Definition == nil || f.Definition.Code != "TK_KHAI_SINH" {
 		t.Fatalf("definition %+v", f.Definition)
@@ -33,16 +33,19 @@ func TestComponentForm(t *testing.T) {
 	if got := f.Prefill.Provenance["hoTenNguoiYeuCau"]; got != want {
 		t.Errorf("provenance %+v, want %+v", got, want)
 	}
-	_, err = e.wf.ComponentForm(ctx, stranger, v.Code, "TO_KHAI")
+	if bare, err := e.wf.ComponentForm(ctx, citizen, v.Code, "TO_KHAI", false); err != nil || len(bare.Prefill.Data) != 0 {
+		t.Errorf("without prefill: %v, data %v", err, bare.Prefill.Data)
+	}
+	_, err = e.wf.ComponentForm(ctx, stranger, v.Code, "TO_KHAI", true)
 	if !kerr.IsKind(err, kerr.NotFound) {
 		t.Errorf("another citizen: %v, want NotFound", err)
 	}
-	_, err = e.wf.ComponentForm(ctx, citizen, v.Code, "GIAY_TO_TUY_THAN")
+	_, err = e.wf.ComponentForm(ctx, citizen, v.Code, "GIAY_TO_TUY_THAN", true)
 	wantCode(t, err, "component_not_form")
 	sub := e.filledBirth(t)
 	if _, err := e.wf.Act(ctx, citizen, sub.Code, workflow.ActInput{Action: workflow.ActionSubmit, Rev: sub.Rev}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.wf.ComponentForm(ctx, citizen, sub.Code, "TO_KHAI")
+	_, err = e.wf.ComponentForm(ctx, citizen, sub.Code, "TO_KHAI", true)
 	wantCode(t, err, "components_locked")
 }

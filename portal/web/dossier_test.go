@@ -241,10 +241,10 @@ func TestDossierDraft(t *testing.T) {
 	// Half filled: the declaration's errors by field, the card kept.
 	half := url.Values{"rev": {revOf(t, body)}, "lenh": {"luu"}, "kho-GIAY_TO_TUY_THAN": {s.card.ID},
 		"bm-TO_KHAI-hoTenNguoiYeuCau": {"Nguyễn Văn An"}, "bm-TO_KHAI-soDinhDanhNguoiYeuCau": {father}, "bm-TO_KHAI-hoTen": {"Nguyễn Minh Khôi"},
-		"bm-TO_KHAI-ngaySinh": {"31/02/2026"}}
+		"bm-TO_KHAI-ngaySinh": {"31/02/2026"}, "bm-TO_KHAI-noiSinh": {strings.Repeat("Bệnh viện ", 2100)}}
 	res, body = s.post(t, loc, father, half, nil)
 	for _, want := range []string{`<a href="#bm-TO_KHAI-kinhGui">Kính gửi là thông tin bắt buộc.</a>`, `<a href="#bm-TO_KHAI-ngaySinh">`,
-		`id="bm-TO_KHAI-ngaySinh-loi"`, `value="31/02/2026"`, `value="Nguyễn Minh Khôi"`, `class="error-summary" role="alert" tabindex="-1"`} {
+		`id="bm-TO_KHAI-ngaySinh-loi"`, `value="31/02/2026"`, `<a href="#bm-TO_KHAI-noiSinh">`, `value="Nguyễn Minh Khôi"`, `class="error-summary" role="alert" tabindex="-1"`} {
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
 			t.Errorf("the half-filled draft lacks %q (status %d)", want, res.StatusCode)
 		}

@@ -270,6 +270,12 @@ func TestWholePathBrowser(t *testing.T) {
 			chromedp.WaitReady(chromedp.ID("bm-TO_KHAI-kinhGui")))
 		draft := w.path()
 		w.check(draft)
+		// Sent empty: the errors, the focus on their summary, axe.
+		w.tab.Do(t, chromedp.Click(`//button[normalize-space(.)="Nộp hồ sơ"]`), chromedp.WaitReady(chromedp.CSS(".error-summary")))
+		if got := browsertest.Eval[string](t, w.tab, `document.activeElement.className`); got != "error-summary" {
+			t.Errorf("after the refused submission the focus is on %q, not the error summary", got)
+		}
+		w.axe("the draft's errors")
 		if got := browsertest.Eval[string](t, w.tab, `document.getElementById("bm-TO_KHAI-hoTenNguoiYeuCau").value`); got != "Nguyễn Văn An" {
 			t.Errorf("the applicant's name is not auto-filled: %q", got)
 		}
