@@ -311,6 +311,35 @@ func TestDossierDraft(t *testing.T) {
 	}
 }
 
+// TestDossierDraftMalformed: a body that is no form, or a form without
+// the dossier's revision, gets the Vietnamese error page and changes
+// nothing.
+func TestDossierDraftMalformed(t *testing.T) {
+	s := newDossierSite(t)
+	loc := s.start(t)
+	code := draftRE.FindStringSubmatch(loc)[1]
+	r, _ := http.NewRequest("POST", s.url+loc, strings.NewReader("--x\r\nkhông phải multipart"))
+	r.Header.Set("Content-Type", "multipart/form-data; boundary=y")
+	r.Header.Set("X-Test-User", father)
+	r.Header.Set("X-Test-Role", "citizen")
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "Không đọc được biểu mẫu gửi lên") {
+		t.Errorf("a broken body: %d", res.StatusCode)
+	}
+	res2, body := s.post(t, loc, father, url.Values{"kho-GIAY_TO_TUY_THAN": {s.card.ID}, "lenh": {"luu"}}, nil)
+	if res2.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Biểu mẫu thiếu phiên bản hồ sơ") {
+		t.Errorf("no rev: %d", res2.StatusCode)
+	}
+	if d := s.dossier(t, code); len(d.Components) != 0 || d.Rev != 1 {
+		t.Errorf("the draft changed: %+v", d.Components)
+	}
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
