@@ -105,7 +105,7 @@ func (h *Handler) showDraft(w http.ResponseWriter, r *http.Request, a archive.Ac
 		h.renderError(w, r, err)
 		return
 	}
-	names, err := h.typeNames(r, a)
+	names, err := h.typeNames(r.Context(), a)
 	if err != nil {
 		h.renderError(w, r, err)
 		return

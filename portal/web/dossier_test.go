@@ -228,7 +228,7 @@ func TestDossierDraft(t *testing.T) {
 	for _, who := range []struct {
 		user, role string
 		status     int
-	}{{another, "citizen", 404}, {deskSub, "staff", 403}, {"", "", 303}} {
+	}{{another, "citizen", 404}, {deskSub, "staff", 404}, {"", "", 303}} {
 		res, body := s.do(t, "GET", loc, who.user, who.role, nil)
 		if res.StatusCode != who.status || strings.Contains(body, "Nguyễn Văn An") || strings.Contains(body, s.card.ID) {
 			t.Errorf("%s %s: %d, or the draft leaks", who.role, who.user, res.StatusCode)

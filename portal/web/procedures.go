@@ -63,7 +63,7 @@ type procedurePage struct {
 
 // procedures is GET /dich-vu: the catalogue's procedures.
 func (h *Handler) procedures(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.applicant(w, r)
+	a, ok := h.catalogCitizen(w, r)
 	if !ok {
 		return
 	}
@@ -72,7 +72,7 @@ func (h *Handler) procedures(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	names, err := h.typeNames(r, a)
+	names, err := h.typeNames(r.Context(), a)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
@@ -87,7 +87,7 @@ func (h *Handler) procedures(w http.ResponseWriter, r *http.Request) {
 // procedure is GET /dich-vu/{procedure}: the procedure, what the
 // citizen's vault holds for it, and the button that starts a dossier.
 func (h *Handler) procedure(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.applicant(w, r)
+	a, ok := h.catalogCitizen(w, r)
 	if !ok {
 		return
 	}
@@ -102,7 +102,7 @@ func (h *Handler) showProcedure(w http.ResponseWriter, r *http.Request, a archiv
 		h.renderError(w, r, err)
 		return
 	}
-	names, err := h.typeNames(r, a)
+	names, err := h.typeNames(r.Context(), a)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
@@ -120,7 +120,7 @@ func (h *Handler) showProcedure(w http.ResponseWriter, r *http.Request, a archiv
 // for the signed-in citizen, online (workflow.Service.Create), then its
 // draft page (303).
 func (h *Handler) startDossier(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.applicant(w, r)
+	a, ok := h.catalogCitizen(w, r)
 	if !ok {
 		return
 	}
@@ -152,24 +152,16 @@ func (h *Handler) startDossier(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// applicant is the signed-in citizen of a dossier page (citizen's
-// rules), with the workflow configured.
-func (h *Handler) applicant(w http.ResponseWriter, r *http.Request) (archive.Actor, bool) {
+// catalogCitizen is the signed-in citizen of the procedures' pages
+// (citizen's rules: staff and admin get 403), with the workflow
+// configured.
+func (h *Handler) catalogCitizen(w http.ResponseWriter, r *http.Request) (archive.Actor, bool) {
 	a, ok := h.citizen(w, r)
 	if ok && h.cfg.Workflow == nil {
 		h.renderError(w, r, errWorkflowOff)
 		return a, false
 	}
 	return a, ok
-}
-
-// typeNames is the catalogue's document type names by code.
-func (h *Handler) typeNames(r *http.Request, a archive.Actor) (map[string]string, error) {
-	types, err := h.cfg.Vault.DocumentTypes(r.Context(), a)
-	if err != nil {
-		return nil, err
-	}
-	return typeNames(types), nil
 }
 
 // procRowOf is pr as people read it; with vault, each reusable
