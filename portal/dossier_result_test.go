@@ -27,7 +27,7 @@ func withResults(t *testing.T, conv convert.Converter) func(*envOptions) {
 		}
 		o.results = func(v *archive.Service) *workflow.Results {
 			return &workflow.Results{Templates: tpl, Converter: conv, Vault: v, Signer: &workflow.KeySigner{
-				Leaders: map[string]signing.KeySource{leaderSubject: p12Key(t, dir, pki.Personal)},
+				Leaders: map[string][]workflow.LeaderKey{leaderSubject: {{Name: "ca-nhan", Source: workflow.KeySourceFile, Key: p12Key(t, dir, pki.Personal)}}},
 				Seals:   map[string]signing.KeySource{ward: p12Key(t, dir, pki.Seal)},
 				Checker: &signing.Checker{Roots: srv.PKI.Roots(), Timeout: 3 * time.Second}}}
 		}
@@ -89,6 +89,14 @@ func TestDossierResultAPI(t *testing.T) {
 	e.do(call{method: "POST", path: path, token: e.citizenB, header: ifMatch(d.Rev)}).want(t, 404, "dossier_not_found")
 	e.do(call{method: "POST", path: path, token: st.leader, header: ifMatch(d.Rev - 1)}).want(t, 409, "dossier_changed")
 	e.do(call{method: "GET", path: path, token: e.citizenA}).want(t, 404, "result_not_issued")
+	// The sign action names the leader's key: one that is not theirs is
+	// refused and nothing is signed.
+	acts := "/api/v1/dossiers/" + d.Code + "/actions"
+	e.do(call{method: "POST", path: acts, token: st.leader, contentType: "application/json", header: ifMatch(d.Rev),
+		body: []byte(`{"action":"sign","key":"khong-co"}`)}).want(t, 400, "sign_key_unknown")
+	if now := e.dossier(e.citizenA, d.Code); now.Rev != d.Rev || now.Status != d.Status {
+		t.Fatalf("an unknown key changed the dossier: rev %d → %d, %s", d.Rev, now.Rev, now.Status)
+	}
 	// The test Gotenberg may restart Chromium under load and fail the
 	// conversion in flight (503 converter_failed): a client retries, and
 	// the number reserved stays the dossier's (its revision moved once).

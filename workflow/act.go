@@ -42,6 +42,11 @@ type ActInput struct {
 	// before the trail's last entry (Invalid "action_backdated"). Any
 	// other action, role or channel: Invalid "client_time_refused".
 	At *time.Time `json:"at,omitempty"`
+	// Key, for the sign action, names the leader's personal key to sign
+	// the result with (Service.SignKeys lists them; "" = their only one):
+	// Invalid "sign_key_required" when they have several, Invalid
+	// "sign_key_unknown" when it is not one of theirs — nothing signed.
+	Key string `json:"key,omitempty"`
 }
 
 // has reports whether in gives field f.
@@ -159,7 +164,7 @@ func (in *ActInput) normalize() error {
 // vault as a refused dossier's (StoreRefusedFiles).
 func (s *Service) Act(ctx context.Context, a archive.Actor, code string, in ActInput) (View, error) {
 	if in.Action == ActionSign && s.results != nil {
-		return s.IssueResult(ctx, a, code, in.Rev)
+		return s.issueResult(ctx, a, code, in.Rev, in.Key)
 	}
 	v, err := s.act(ctx, a, code, in, nil)
 	if err == nil {

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kho-vn/kho/archive"
@@ -44,6 +45,9 @@ type ResultSigner interface {
 	// errors SignResult would give for a missing key.
 	Ready(r SignRequest) error
 	SignResult(ctx context.Context, r SignRequest, pdf []byte) ([]byte, error)
+	// Keys lists the personal keys the leader (a staff subject) may
+	// choose from (SignRequest.Key); none when they have no key.
+	Keys(leader string) []KeyChoice
 }
 
 // SignRequest says who signs a result and for which dossier.
@@ -52,8 +56,10 @@ type SignRequest struct {
 	AgencyName string
 	Leader     string // the leader's staff subject: whose personal key
 	LeaderName string
-	Dossier    string
-	Number     string
+	// Key is the name of the leader's key chosen ("" = their only one).
+	Key     string
+	Dossier string
+	Number  string
 }
 
 // ResultVault is what issuing needs of the vault (archive.Service is one):
@@ -111,6 +117,16 @@ func errNoConverter(detail string) error {
 // converter is not configured or down — then nothing is issued and the
 // dossier stays approved (with its number reserved).
 func (s *Service) IssueResult(ctx context.Context, a archive.Actor, code string, rev int64) (View, error) {
+	return s.issueResult(ctx, a, code, rev, "")
+}
+
+// maxKeyNameRunes bounds the name of a chosen key.
+const maxKeyNameRunes = 128
+
+// issueResult is IssueResult with the leader's key chosen by name ("" =
+// their only one): Invalid "sign_key_required" or "sign_key_unknown"
+// (ResultSigner.Ready) before anything is made.
+func (s *Service) issueResult(ctx context.Context, a archive.Actor, code string, rev int64, key string) (View, error) {
 	d, staff, err := s.load(ctx, a, code)
 	if err != nil {
 		return View{}, err
@@ -139,7 +155,11 @@ func (s *Service) IssueResult(ctx context.Context, a archive.Actor, code string,
 	if r.Converter == nil || (reflect.ValueOf(r.Converter).Kind() == reflect.Pointer && reflect.ValueOf(r.Converter).IsNil()) {
 		return View{}, errNoConverter("no converter configured (kho serve --gotenberg-url)")
 	}
-	sr := SignRequest{Agency: d.HandlingAgency, AgencyName: d.HandlingAgencyName, Leader: a.Subject, LeaderName: staff.Name, Dossier: d.Code}
+	key = strings.TrimSpace(key)
+	if err := checkText("key", "Khóa ký số", key, maxKeyNameRunes, false); err != nil {
+		return View{}, err
+	}
+	sr := SignRequest{Agency: d.HandlingAgency, AgencyName: d.HandlingAgencyName, Leader: a.Subject, LeaderName: staff.Name, Dossier: d.Code, Key: key}
 	if err := r.Signer.Ready(sr); err != nil {
 		return View{}, err
 	}
@@ -317,4 +337,18 @@ func (s *Service) Result(ctx context.Context, a archive.Actor, code, purpose str
 	}
 	st := doc.EffectiveStatus(archive.DateOf(s.now().In(Vietnam)))
 	return ResultView{IssuedResult: *d.Result, Status: st, StatusLabel: PaperStatusLabel(st), Change: doc.StatusChange, Version: doc.Current.N}, nil
+}
+
+// SignKeys lists the personal keys the caller may sign results with
+// (ActInput.Key names one): their own only, by their staff subject, so
+// nobody learns of another leader's keys. None without a result signer.
+// Permission "staff_only" for anyone but staff.
+func (s *Service) SignKeys(ctx context.Context, a archive.Actor) ([]KeyChoice, error) {
+	if a.Role != archive.RoleStaff {
+		return nil, kerr.New(kerr.Permission, "staff_only", "Chỉ cán bộ của cơ quan được ký số kết quả.", "role %q lists no signing keys", a.Role)
+	}
+	if s.results == nil || s.results.Signer == nil {
+		return nil, nil
+	}
+	return s.results.Signer.Keys(a.Subject), nil
 }

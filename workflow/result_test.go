@@ -78,7 +78,7 @@ func newResultEnv(t testing.TB, e *env, st workflow.Store) *resultEnv {
 	}
 	r := &workflow.Results{Templates: tpl, Converter: conv, Vault: e.vault, PublicURL: "https://dichvucong.example.vn",
 		Signer: &workflow.KeySigner{
-			Leaders: map[string]signing.KeySource{leader.Subject: pkiKey(t, p, pki.Personal)},
+			Leaders: map[string][]workflow.LeaderKey{leader.Subject: {{Name: "ca-nhan", Source: workflow.KeySourceFile, Key: pkiKey(t, p, pki.Personal)}}},
 			Seals:   map[string]signing.KeySource{ward: pkiKey(t, p, pki.Seal)},
 			Checker: &signing.Checker{Roots: p.Roots(), Timeout: 5 * time.Second},
 		}}
@@ -298,7 +298,7 @@ func TestIssueResultRetry(t *testing.T) {
 		code string
 	}{
 		{&workflow.KeySigner{Seals: map[string]signing.KeySource{ward: pkiKey(t, p, pki.Seal)}}, "leader_key_missing"},
-		{&workflow.KeySigner{Leaders: map[string]signing.KeySource{leader.Subject: pkiKey(t, p, pki.Personal)}}, "seal_key_missing"},
+		{&workflow.KeySigner{Leaders: map[string][]workflow.LeaderKey{leader.Subject: {{Name: "ca-nhan", Key: pkiKey(t, p, pki.Personal)}}}}, "seal_key_missing"},
 	} {
 		e.results.Signer = c.ks
 		e.rebuild()
