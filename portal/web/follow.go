@@ -290,7 +290,12 @@ func (h *Handler) reusable(r *http.Request, a archive.Actor, types []string) ([]
 func refill(f *actionForm, posted url.Values, errs []formError) {
 	for i := range f.Fields {
 		c := &f.Fields[i]
-		c.Value = posted.Get(c.Name)
+		if c.Kind != "fixed" {
+			c.Value = posted.Get(c.Name)
+		}
+		for i := range c.Options {
+			c.Options[i].Selected = c.Options[i].Value == c.Value
+		}
 		for _, e := range errs {
 			if e.Field == c.ID {
 				c.Error = e.Message

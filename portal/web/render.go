@@ -34,7 +34,7 @@ var pageNames = slices.Concat(
 	[]string{"share_given", "shared", "shared_paper"},
 
 	// Staff signing and digitising (web-sign).
-	[]string{},
+	[]string{"staffsign"},
 
 	// Administration (web-admin).
 	[]string{},
@@ -91,6 +91,7 @@ var paths = map[string]string{
 	"MyShares": PathMyShares, "Shared": PathShared,
 
 	// Staff signing and digitising (web-sign).
+	"StaffSignMany": PathSignMany,
 
 	// Administration (web-admin).
 

@@ -67,6 +67,7 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathShared+"/{id}/pdf", h.sharedRendition)
 
 	// Staff signing and digitising (web-sign).
+	m.HandleFunc("POST "+PathSignMany, h.signMany)
 
 	// Administration (web-admin).
 

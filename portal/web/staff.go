@@ -25,6 +25,9 @@ type staffPage struct {
 	NextURL string
 	// FirstURL is the list's first page when this is a later one.
 	FirstURL string
+	// Sign is the form that signs dossiers of the leader's list of
+	// dossiers waiting for their signature (nil elsewhere).
+	Sign *signManyForm
 }
 
 // staffRow is one dossier of a list as an officer reads it.
@@ -33,6 +36,8 @@ type staffRow struct {
 	ReceivedAt, DueAt                       time.Time
 	Late                                    string
 	Overdue                                 bool
+	// Rev is the revision listed: the sign many form sends it back.
+	Rev int64
 }
 
 // bucketParam and cursorParam are the desk's query parameters.
@@ -81,13 +86,26 @@ func (h *Handler) staffDesk(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	wf := h.cfg.Workflow
-	counts, err := wf.Counts(r.Context(), a)
+	p, err := h.deskPage(r, a, r.URL.Query().Get(bucketParam), r.URL.Query().Get(cursorParam))
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	p := &staffPage{Counts: counts, Bucket: r.URL.Query().Get(bucketParam)}
+	if p.Bucket == signBucket {
+		p.Sign = h.signManyFormOf(r.Context(), a, p.Rows, nil)
+	}
+	h.render(w, r, http.StatusOK, "staff", "Hồ sơ cần xử lý", "staff", p)
+}
+
+// deskPage is the desk of a: the counts, and the page of bucket's list
+// from cursor ("" = none chosen).
+func (h *Handler) deskPage(r *http.Request, a archive.Actor, bucket, cursor string) (*staffPage, error) {
+	wf := h.cfg.Workflow
+	counts, err := wf.Counts(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	p := &staffPage{Counts: counts, Bucket: bucket}
 	if p.Bucket != "" {
 		for _, g := range counts.Groups {
 			for _, b := range g.Buckets {
@@ -96,11 +114,9 @@ func (h *Handler) staffDesk(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		cursor := r.URL.Query().Get(cursorParam)
 		page, err := wf.List(r.Context(), a, workflow.ListQuery{Bucket: p.Bucket, Cursor: cursor, Limit: staffPageSize})
 		if err != nil {
-			h.renderError(w, r, err)
-			return
+			return nil, err
 		}
 		for _, v := range page.Dossiers {
 			p.Rows = append(p.Rows, staffRowOf(v))
@@ -112,7 +128,7 @@ func (h *Handler) staffDesk(w http.ResponseWriter, r *http.Request) {
 			p.FirstURL = bucketURL(p.Bucket)
 		}
 	}
-	h.render(w, r, http.StatusOK, "staff", "Hồ sơ cần xử lý", "staff", p)
+	return p, nil
 }
 
 // bucketURL is the address of a bucket's list.
@@ -125,7 +141,7 @@ func dossierURL(code string) string { return PathStaff + "/ho-so/" + url.PathEsc
 // found it, or as the display says now.
 func staffRowOf(v workflow.View) staffRow {
 	row := staffRow{Code: v.Code, URL: dossierURL(v.Code), Procedure: v.ProcedureName, Applicant: v.Applicant.Name,
-		Status: strings.TrimSpace(v.Display.Label + " " + v.Display.Stage)}
+		Status: strings.TrimSpace(v.Display.Label + " " + v.Display.Stage), Rev: v.Rev}
 	row.ReceivedAt, row.DueAt = v.ReceivedAt, v.DueAt
 	state := workflow.LateOnTime
 	switch {

@@ -75,6 +75,8 @@ type actionField struct {
 	ID, Name, Label, Kind, Hint string
 	Required                    bool
 	Value, Error                string
+	// Options are the choices of a "select" (the sign action's keys).
+	Options []keyOption
 }
 
 // slipLink is a slip the officer may print.
@@ -133,6 +135,9 @@ func (h *Handler) showDossier(w http.ResponseWriter, r *http.Request, a archive.
 	}
 	for _, act := range v.Actions {
 		f := actionFormOf(act, v.State())
+		if act == workflow.ActionSign {
+			f = h.withSignKey(r.Context(), a, f)
+		}
 		if posted != nil && posted.Get("action") == string(act) {
 			refill(&f, posted, errs)
 		}
@@ -239,19 +244,8 @@ func actionFormOf(act workflow.Action, s workflow.State) actionForm {
 // dossier (303); another officer first, the fresh dossier with the
 // notice (409); refused, the dossier with the reason.
 func (h *Handler) staffAct(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.staffActor(w, r)
+	a, ok := h.staffPost(w, r)
 	if !ok {
-		return
-	}
-	// The form first (bounded): the session's check reads its token
-	// from the parsed form.
-	r.Body = http.MaxBytesReader(w, r.Body, maxActBytes)
-	if err := r.ParseForm(); err != nil {
-		h.renderError(w, r, formErr(err))
-		return
-	}
-	if err := h.cfg.CSRF.Check(r); err != nil {
-		h.renderError(w, r, err)
 		return
 	}
 	code, purpose := r.PathValue("code"), strings.TrimSpace(r.PostForm.Get(purposeParam))
@@ -276,6 +270,28 @@ func (h *Handler) staffAct(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// staffPost is the officer of a staff form's POST, its CSRF token
+// checked and its fields (at most maxActBytes) parsed; ok false: the
+// answer is written.
+func (h *Handler) staffPost(w http.ResponseWriter, r *http.Request) (archive.Actor, bool) {
+	a, ok := h.staffActor(w, r)
+	if !ok {
+		return a, false
+	}
+	// The form first (bounded): the session's check reads its token
+	// from the parsed form.
+	r.Body = http.MaxBytesReader(w, r.Body, maxActBytes)
+	if err := r.ParseForm(); err != nil {
+		h.renderError(w, r, formErr(err))
+		return a, false
+	}
+	if err := h.cfg.CSRF.Check(r); err != nil {
+		h.renderError(w, r, err)
+		return a, false
+	}
+	return a, true
+}
+
 // isOtherAgency reports an officer of another agency's refusal.
 func isOtherAgency(err error) bool {
 	ke := kerr.Outer(err)
@@ -286,6 +302,9 @@ func isOtherAgency(err error) bool {
 // an Invalid "<field>_required", else the note.
 func firstControl(err error) string {
 	if ke := kerr.Outer(err); ke != nil {
+		if strings.HasPrefix(ke.Code, "sign_key_") {
+			return "key"
+		}
 		if f, ok := strings.CutSuffix(ke.Code, "_required"); ok {
 			if cs := fieldControls[workflow.Field(f)]; len(cs) > 0 {
 				return cs[0].Name
@@ -299,7 +318,7 @@ func firstControl(err error) string {
 // is about.
 func actInputOf(f url.Values) (workflow.ActInput, string, error) {
 	in := workflow.ActInput{Action: workflow.Action(f.Get("action")), Reason: f.Get("reason"), Note: f.Get("note"),
-		Assignee: f.Get("assignee"), Unit: f.Get("unit"), Opinion: f.Get("opinion"), Receipt: f.Get("receipt")}
+		Assignee: f.Get("assignee"), Unit: f.Get("unit"), Opinion: f.Get("opinion"), Receipt: f.Get("receipt"), Key: f.Get("key")}
 	if !in.Action.Valid() {
 		return in, "", kerr.New(kerr.Invalid, "unknown_action", "Thao tác không hợp lệ.", "action %q", in.Action)
 	}
