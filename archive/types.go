@@ -238,9 +238,15 @@ type IssueKind string
 const (
 	IssueResult  IssueKind = "result"  // the signed result of a dossier (kết quả giải quyết)
 	IssueRefusal IssueKind = "refusal" // a file of a dossier refused at intake (2025 item 29.2)
+	// IssueDigitised is a paper a staff member scanned for its owner
+	// (Service.Digitise): IssuedBy names the staff member and their
+	// agency, who digitised it — not who issued the paper (Metadata.Issuer).
+	IssueDigitised IssueKind = "digitised"
 )
 
-// IssuedBy records which agency issued a paper, for which dossier.
+// IssuedBy records which agency issued a paper, for which dossier; for a
+// digitised paper (Kind IssueDigitised), which agency's staff member
+// scanned it and when (Dossier empty).
 type IssuedBy struct {
 	Kind       IssueKind `json:"kind"`
 	Agency     string    `json:"agency"` // agency code, e.g. 000.00.31.H29
