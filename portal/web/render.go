@@ -34,7 +34,7 @@ var pageNames = slices.Concat(
 	[]string{"share_given", "shared", "shared_paper"},
 
 	// Staff signing and digitising (web-sign).
-	[]string{"staffsign"},
+	[]string{"staffsign", "digitise"},
 
 	// Administration (web-admin).
 	[]string{},
@@ -91,7 +91,7 @@ var paths = map[string]string{
 	"MyShares": PathMyShares, "Shared": PathShared,
 
 	// Staff signing and digitising (web-sign).
-	"StaffSignMany": PathSignMany,
+	"StaffSignMany": PathSignMany, "Digitise": PathDigitise,
 
 	// Administration (web-admin).
 

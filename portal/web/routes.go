@@ -68,6 +68,8 @@ func (h *Handler) routes() *http.ServeMux {
 
 	// Staff signing and digitising (web-sign).
 	m.HandleFunc("POST "+PathSignMany, h.signMany)
+	m.HandleFunc("GET "+PathDigitise, h.digitiseForm)
+	m.HandleFunc("POST "+PathDigitise, h.digitise)
 
 	// Administration (web-admin).
 

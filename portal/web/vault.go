@@ -48,6 +48,8 @@ type paperRow struct {
 	Signed   bool // its current version carries a signature the verifier passed
 	Updated  string
 	URL      string
+	// Digitised says who digitised a paper scanned by staff ("" otherwise).
+	Digitised string
 }
 
 // statusFilters are the statuses a citizen filters by, labelled as the
@@ -156,9 +158,10 @@ func rowOf(d *archive.Document, names map[string]string, day archive.Date) paper
 	if row.TypeName == "" {
 		row.TypeName = d.TypeCode
 	}
-	if row.Issuer == "" && d.IssuedBy != nil {
+	if row.Issuer == "" && d.IssuedBy != nil && d.IssuedBy.Kind != archive.IssueDigitised {
 		row.Issuer = d.IssuedBy.AgencyName
 	}
+	row.Digitised = digitisedBy(d)
 	return row
 }
 

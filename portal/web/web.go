@@ -108,6 +108,9 @@ type Config struct {
 	RenditionCacheBytes int64
 
 	// Staff signing and digitising (web-sign).
+	// MaxScanBytes bounds the body of a scan digitised for a citizen
+	// (default 100 MiB; the vault's upload limit applies too).
+	MaxScanBytes int64
 
 	// Administration (web-admin).
 
