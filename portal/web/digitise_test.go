@@ -171,4 +171,3 @@ func TestDigitisePage(t *testing.T) {
 func pngScan() []byte {
 	return append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"), bytes.Repeat([]byte{0}, 64)...)
 }
-
