@@ -10,16 +10,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/certs-test/pki"
 	"github.com/kho-vn/kho/convert"
 	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/internal/browsertest"
 	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/portal/web"
 	"github.com/kho-vn/kho/signing"
@@ -46,7 +50,7 @@ type signSite struct {
 	csrf web.CSRF
 }
 
-func newSignSite(t *testing.T, n int, csrf web.CSRF) *signSite {
+func newSignSite(t *testing.T, n int, csrf web.CSRF, fixed *archive.Actor) *signSite {
 	t.Helper()
 	ctx := context.Background()
 	srv, err := pki.StartServer(ctx, pki.Options{})
@@ -131,6 +135,9 @@ func newSignSite(t *testing.T, n int, csrf web.CSRF) *signSite {
 		}
 	}
 	identify := func(r *http.Request) (archive.Actor, bool) {
+		if fixed != nil {
+			return *fixed, true
+		}
 		sub := r.Header.Get("X-Test-User")
 		role := archive.Role(r.Header.Get("X-Test-Role"))
 		if role == "" {
@@ -222,7 +229,7 @@ func retrySign(t *testing.T, send func() (*http.Response, string)) (*http.Respon
 // that is another leader's, is refused on the page, the choice marked and
 // nothing signed.
 func TestSignForm(t *testing.T) {
-	s := newSignSite(t, 2, nil)
+	s := newSignSite(t, 2, nil, nil)
 	code := s.codes[0]
 	page := "/can-bo/ho-so/" + code + "?muc-dich=" + url.QueryEscape("Ký duyệt kết quả")
 	res, body := s.do(t, "GET", page, leaderSub, "", nil)
@@ -303,7 +310,7 @@ func outcomes(body string) map[string]string {
 // than 50, or a forged form are refused; a citizen, a non-leader and
 // another agency's leader sign nothing.
 func TestSignMany(t *testing.T) {
-	s := newSignSite(t, 3, nil)
+	s := newSignSite(t, 3, nil, nil)
 	res, body := s.do(t, "GET", "/can-bo?nhom=leader.to_sign", leaderSub, "", nil)
 	if res.StatusCode != 200 {
 		t.Fatalf("the list: %d", res.StatusCode)
@@ -389,7 +396,7 @@ func TestSignMany(t *testing.T) {
 		t.Errorf("a retry: %v", o2)
 	}
 	// A forged form is refused before anything.
-	f := newSignSite(t, 1, rejectCSRF{})
+	f := newSignSite(t, 1, rejectCSRF{}, nil)
 	res, body = f.do(t, "POST", "/can-bo/ky-nhieu", leaderSub, "", url.Values{"ho-so": {choice(f.codes[0], f.dossier(t, f.codes[0]).Rev)}})
 	if res.StatusCode != 403 || !strings.Contains(body, "Phiên làm việc không hợp lệ") || f.dossier(t, f.codes[0]).Result != nil {
 		t.Errorf("forged form: %d", res.StatusCode)
@@ -403,4 +410,68 @@ func slicesRepeat(v string, n int) []string {
 		out[i] = v
 	}
 	return out
+}
+
+// TestSignPagesAccessible: the leader's list with the sign many form, the
+// dossier page with the key choice, the sign many form refused (nothing
+// chosen: the summary takes the focus), its result page, and the digitise
+// form (with a type chosen, and refused) pass axe at desktop and phone
+// width.
+func TestSignPagesAccessible(t *testing.T) {
+	s := newSignSite(t, 2, nil, &archive.Actor{Subject: leaderSub, Role: archive.RoleStaff})
+	b := browsertest.New(t)
+	for _, path := range []string{"/can-bo?nhom=leader.to_sign", "/can-bo/ho-so/" + s.codes[0] + "?muc-dich=k%C3%BD",
+		"/can-bo/so-hoa", "/can-bo/so-hoa?loai=CAN_CUOC"} {
+		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { b.CheckAccessible(t, s.url+path) })
+	}
+	check := func(t *testing.T, tab *browsertest.Tab, w int, what, focus string) {
+		t.Helper()
+		if got := browsertest.Eval[string](t, tab, `document.activeElement.className`); got != focus {
+			t.Errorf("at %d px, %s: focus on %q, want %q", w, what, got, focus)
+		}
+		for _, v := range browsertest.Serious(tab.Axe(t)) {
+			t.Errorf("axe at %d px, %s: %s", w, what, v)
+		}
+		if o := browsertest.Eval[int](t, tab, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); o > 0 {
+			t.Errorf("at %d px, %s is %d px too wide", w, what, o)
+		}
+	}
+	t.Run("sign many refused", func(t *testing.T) {
+		for _, w := range []int{browsertest.DesktopWidth, browsertest.PhoneWidth} {
+			tab := b.Tab(t, w)
+			tab.Do(t, chromedp.Navigate(s.url+"/can-bo?nhom=leader.to_sign"), chromedp.WaitReady(chromedp.ID("ky-nhieu")),
+				chromedp.SetValue(chromedp.ID("ky-nhieu-key"), "tep-ca-nhan"), chromedp.Click(chromedp.CSS("#ky-nhieu button[type=submit]")),
+				chromedp.WaitReady(chromedp.CSS(".error-summary")))
+			check(t, tab, w, "sign many refused", "error-summary")
+		}
+	})
+	t.Run("digitise refused", func(t *testing.T) {
+		scanFile, err := filepath.Abs("../../signing/testdata/one-page.pdf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []int{browsertest.DesktopWidth, browsertest.PhoneWidth} {
+			tab := b.Tab(t, w)
+			// A blank owner passes the browser's check, not the server's.
+			tab.Do(t, chromedp.Navigate(s.url+"/can-bo/so-hoa?loai=KHAC"), chromedp.WaitReady(chromedp.ID("tep")),
+				chromedp.SendKeys(chromedp.ID("chu-kho"), "   "), chromedp.SendKeys(chromedp.ID("ten"), "Giấy tờ"),
+				chromedp.SetUploadFiles(chromedp.ID("tep"), []string{scanFile}),
+				chromedp.Click(chromedp.CSS("form[enctype] button[type=submit]")), chromedp.WaitReady(chromedp.CSS(".error-summary")))
+			check(t, tab, w, "digitise refused", "error-summary")
+		}
+	})
+	t.Run("sign many result", func(t *testing.T) {
+		tab := b.Tab(t, browsertest.PhoneWidth)
+		tab.Do(t, chromedp.Navigate(s.url+"/can-bo?nhom=leader.to_sign"), chromedp.WaitReady(chromedp.ID("ky-nhieu")),
+			chromedp.Click(chromedp.CSS(`[id="ho-so-`+s.codes[0]+`"]`)), chromedp.SetValue(chromedp.ID("ky-nhieu-key"), "tep-ca-nhan"),
+			chromedp.Click(chromedp.CSS("#ky-nhieu button[type=submit]")), chromedp.WaitReady(chromedp.CSS(`[aria-label="Bảng kết quả ký từng hồ sơ"]`)))
+		if got := browsertest.Eval[string](t, tab, `document.querySelector("h1").textContent`); got != "Kết quả ký các hồ sơ đã chọn" {
+			t.Fatalf("after sending: %q", got)
+		}
+		check(t, tab, browsertest.PhoneWidth, "sign many result", "notice")
+		if got := browsertest.Eval[string](t, tab, `document.querySelector("tbody tr td:nth-child(2)").textContent`); got != "Đã ký" &&
+			!strings.Contains(browsertest.Eval[string](t, tab, `document.body.textContent`), "converter") {
+			t.Errorf("the dossier's outcome %q", got)
+		}
+	})
 }
