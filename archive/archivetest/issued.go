@@ -22,7 +22,8 @@ func issuedDoc(id, ownerID, dossier string) archive.Document {
 }
 
 // testIssuedDocument: IssuedBy is stored with the document and kept by
-// every update; StatusChange is replaced by updates, and cleared.
+// every update (also a digitised paper's, which names no dossier);
+// StatusChange is replaced by updates, and cleared.
 func testIssuedDocument(t *testing.T, s archive.Store) {
 	ctx := t.Context()
 	ids := NewIDs()
@@ -60,6 +61,14 @@ func testIssuedDocument(t *testing.T, s archive.Store) {
 	}
 	back.Rev = got.Rev + 1
 	sameDoc(t, "status change cleared", mustGetDoc(t, s, d.ID), back)
+
+	// A digitised paper: no dossier, its staff member and agency kept.
+	dg := doc(ids.New(), "001203012345", "KHAI_SINH")
+	dg.Source = archive.SourceDigitised
+	dg.IssuedBy = &archive.IssuedBy{Kind: archive.IssueDigitised, Agency: agencyA, AgencyName: "Ủy ban nhân dân Phường Bến Nghé",
+		Number: "112/1999", IssuedAt: when(7), By: "motcua1"}
+	dg = mustCreateDoc(t, s, dg)
+	sameDoc(t, "digitised", mustGetDoc(t, s, dg.ID), dg)
 
 	plain := mustCreateDoc(t, s, doc(ids.New(), "001203012345", "KHAI_SINH"))
 	if g := mustGetDoc(t, s, plain.ID); g.IssuedBy != nil || g.StatusChange != nil {
