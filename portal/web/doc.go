@@ -21,6 +21,11 @@
 //	POST /can-bo/ho-so/{code} one workflow action (CSRF token, rev, purpose)
 //	GET  /can-bo/ho-so/{code}/phieu/{kind}
 //	                          a slip as PDF, printed for ?muc-dich=
+//	POST /can-bo/ky-nhieu     the leader signs the chosen dossiers of their list
+//	                          waiting for signature (ho-so=CODE@REV, at most 50;
+//	                          key= the key chosen; CSRF), one result per dossier
+//	GET  /can-bo/so-hoa       digitise a citizen's paper: ?loai=TYPE, the form
+//	POST /can-bo/so-hoa       the scan (multipart, CSRF first) into their vault
 //	GET  /static/{file}       assets with content-hashed names, cached for a year
 //	GET  /dang-nhap           sign-in form (?tiep=/path: where to go after, local only)
 //	POST /dang-nhap           sign in (Config.Auth's SignIn): wrong password,
