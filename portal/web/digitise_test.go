@@ -6,10 +6,13 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/portal/web"
 )
 
 // digitiseOwner is the citizen whose paper is digitised, and another.
@@ -170,4 +173,34 @@ func TestDigitisePage(t *testing.T) {
 // pngScan is a small PNG (a 1×1 image) standing for a scan.
 func pngScan() []byte {
 	return append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"), bytes.Repeat([]byte{0}, 64)...)
+}
+
+// TestDigitiseLimits: a scan over Config.MaxScanBytes is refused on the
+// form with the Vietnamese message, nothing stored; a visitor signed out
+// who posts either form is sent to sign in.
+func TestDigitiseLimits(t *testing.T) {
+	s := newStaffSite(t, 0, nil, nil)
+	desk := archive.Actor{Subject: deskSub, Role: archive.RoleStaff}
+	h, err := web.New(web.Config{Vault: s.vault, Workflow: s.wf, MaxScanBytes: 2048,
+		Identify: func(*http.Request) (archive.Actor, bool) { return desk, true }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	small := &staffSite{url: hs.URL, vault: s.vault, wf: s.wf, store: s.store}
+	big := append(pngScan(), bytes.Repeat([]byte{0}, 1<<20)...)
+	res, body := small.postScan(t, deskSub, "", cardFields(digitiseOwner), "lon.png", "image/png", big)
+	if res.StatusCode != 413 || !strings.Contains(body, `<a href="#tep">Tệp bản quét vượt quá dung lượng cho phép.</a>`) {
+		t.Errorf("an oversized scan: %d", res.StatusCode)
+	}
+	if n := len(s.digitisedPapers(t, digitiseOwner)); n != 0 {
+		t.Fatalf("an oversized scan stored %d papers", n)
+	}
+	for _, p := range []string{"/can-bo/so-hoa", "/can-bo/ky-nhieu"} {
+		res, _ := s.do(t, "POST", p, "", "", url.Values{"ho-so": {"x@1"}})
+		if res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/dang-nhap?tiep=") {
+			t.Errorf("signed out, POST %s: %d %q", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
 }
