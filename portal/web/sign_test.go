@@ -475,3 +475,33 @@ func TestSignPagesAccessible(t *testing.T) {
 		}
 	})
 }
+
+// TestSignManyOutOfTime: when the request's time has run out before a
+// dossier is begun, it is listed as not signed, to be chosen again, and
+// nothing of it changes.
+func TestSignManyOutOfTime(t *testing.T) {
+	s := newSignSite(t, 2, nil, nil)
+	leader := archive.Actor{Subject: leaderSub, Role: archive.RoleStaff}
+	h, err := web.New(web.Config{Vault: s.vault, Workflow: s.wf, RequestTimeout: time.Nanosecond,
+		Identify: func(*http.Request) (archive.Actor, bool) { return leader, true }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	late := &staffSite{url: hs.URL, store: s.store}
+	form := url.Values{"key": {"tep-ca-nhan"}}
+	for _, c := range s.codes {
+		form.Add("ho-so", c+"@"+strconv.FormatInt(s.dossier(t, c).Rev, 10))
+	}
+	res, body := late.do(t, "POST", "/can-bo/ky-nhieu", leaderSub, "", form)
+	o := outcomes(body)
+	if res.StatusCode != 200 || len(o) != 2 || !strings.Contains(body, "Đã ký <strong>0</strong> hồ sơ") {
+		t.Fatalf("out of time: %d, outcomes %v", res.StatusCode, o)
+	}
+	for _, c := range s.codes {
+		if !strings.Contains(o[c], "hết thời gian xử lý") || s.dossier(t, c).Result != nil {
+			t.Errorf("%s: %q", c, o[c])
+		}
+	}
+}
