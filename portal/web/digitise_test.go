@@ -18,7 +18,7 @@ import (
 // digitiseOwner is the citizen whose paper is digitised, and another.
 const (
 	digitiseOwner = "001099012345"
-	otherCitizen  = "036300001234"
+	scanStranger  = "036300001234"
 )
 
 // postScan posts the digitise form as user (role staff unless role says):
@@ -159,7 +159,7 @@ func TestDigitisePage(t *testing.T) {
 		t.Errorf("ledger %v %+v", err, es)
 	}
 	// Another citizen reaches nothing of it.
-	if res, body := s.do(t, "GET", "/kho-cua-toi/"+d.ID, otherCitizen, "citizen", nil); res.StatusCode != 404 || strings.Contains(body, "Căn cước (bản giấy)") {
+	if res, body := s.do(t, "GET", "/kho-cua-toi/"+d.ID, scanStranger, "citizen", nil); res.StatusCode != 404 || strings.Contains(body, "Căn cước (bản giấy)") {
 		t.Errorf("another citizen: %d", res.StatusCode)
 	}
 	// A forged form stores nothing.

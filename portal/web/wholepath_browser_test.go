@@ -93,7 +93,7 @@ func newPathSite(t *testing.T) *pathSite {
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(hs.Close)
 	wf := workflow.New(workflow.Config{Store: store, Vault: vault, Forms: reg, Log: log, Results: &workflow.Results{Templates: tpl, Converter: conv,
-		Vault: vault, PublicURL: hs.URL, Signer: &workflow.KeySigner{Leaders: map[string]signing.KeySource{"chutich": key(pki.Personal)},
+		Vault: vault, PublicURL: hs.URL, Signer: &workflow.KeySigner{Leaders: map[string][]workflow.LeaderKey{"chutich": {{Name: "tep-ca-nhan", Source: workflow.KeySourceFile, Key: key(pki.Personal)}}},
 			Seals: map[string]signing.KeySource{ward: key(pki.Seal)}, Checker: checker}}})
 	admin := archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}
 	if _, err := wf.LoadCatalog(ctx, admin, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
