@@ -184,9 +184,17 @@ type AccountSessionStore interface {
 // sessions: whoever knew the old one is signed out. NotFound
 // "account_not_found"; Conflict "account_changed" if it changed meanwhile.
 func SetPassword(ctx context.Context, st AccountSessionStore, username, password string, params Argon2Params, now time.Time) (Account, error) {
+	return setPassword(ctx, st, username, 0, password, params, now)
+}
+
+// setPassword is SetPassword of the account at revision rev (0: any).
+func setPassword(ctx context.Context, st AccountSessionStore, username string, rev int64, password string, params Argon2Params, now time.Time) (Account, error) {
 	a, err := st.AccountByUsername(ctx, username)
 	if err != nil {
 		return Account{}, err
+	}
+	if rev != 0 && a.Rev != rev {
+		return Account{}, errAccountChanged(username, rev, a.Rev)
 	}
 	if err := a.setPassword(password, params, now); err != nil {
 		return Account{}, err
@@ -202,9 +210,17 @@ func SetPassword(ctx context.Context, st AccountSessionStore, username, password
 // here, and a session read meanwhile is refused because its account is
 // disabled.
 func SetDisabled(ctx context.Context, st AccountSessionStore, username string, disabled bool, now time.Time) (Account, error) {
+	return setDisabled(ctx, st, username, 0, disabled, now)
+}
+
+// setDisabled is SetDisabled of the account at revision rev (0: any).
+func setDisabled(ctx context.Context, st AccountSessionStore, username string, rev int64, disabled bool, now time.Time) (Account, error) {
 	a, err := st.AccountByUsername(ctx, username)
 	if err != nil {
 		return Account{}, err
+	}
+	if rev != 0 && a.Rev != rev {
+		return Account{}, errAccountChanged(username, rev, a.Rev)
 	}
 	if a.Disabled != disabled {
 		a.Disabled, a.UpdatedAt = disabled, now.UTC().Truncate(time.Millisecond)
