@@ -37,7 +37,7 @@ var pageNames = slices.Concat(
 	[]string{"staffsign", "digitise"},
 
 	// Administration (web-admin).
-	[]string{},
+	[]string{"admin", "admin_users", "admin_tokens"},
 )
 
 // parsePages parses the layout with each page.
@@ -54,7 +54,7 @@ func parsePages(as *assets) (*pages, error) {
 	}
 	ps := &pages{set: map[string]*template.Template{}}
 	for _, n := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", "templates/"+n+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", "templates/partial_*.html", "templates/"+n+".html")
 		if err != nil {
 			return nil, kerr.Wrap(err, kerr.Internal, "web_templates", "Không nạp được mẫu trang.")
 		}
@@ -94,7 +94,7 @@ var paths = map[string]string{
 	"StaffSignMany": PathSignMany, "Digitise": PathDigitise,
 
 	// Administration (web-admin).
-
+	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens,
 }
 
 // render writes page name with status. A template that fails is logged

@@ -72,6 +72,14 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("POST "+PathDigitise, h.digitise)
 
 	// Administration (web-admin).
+	m.HandleFunc("GET "+PathAdmin, h.adminIndex)
+	m.HandleFunc("GET "+PathAdminUsers, h.adminUsers)
+	m.HandleFunc("POST "+PathAdminUsers, h.adminAddUser)
+	m.HandleFunc("POST "+PathAdminUsers+"/{username}/mat-khau", h.adminResetPassword)
+	m.HandleFunc("POST "+PathAdminUsers+"/{username}/khoa", h.adminDisableUser)
+	m.HandleFunc("GET "+PathAdminTokens, h.adminTokens)
+	m.HandleFunc("POST "+PathAdminTokens, h.adminCreateToken)
+	m.HandleFunc("POST "+PathAdminTokens+"/{id}/thu-hoi", h.adminRevokeToken)
 
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)

@@ -1,0 +1,489 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/portal/web"
+	"github.com/kho-vn/kho/storage/sqlite"
+	"github.com/kho-vn/kho/workflow"
+)
+
+// adminSite is the pages over a real embedded store: the vault's and the
+// workflow's shipped catalogues, sign-in accounts and an API token. The
+// signed-in person is the X-Test-User header's subject with the
+// X-Test-Role header's role; the CSRF token is adminCSRFToken.
+type adminSite struct {
+	url   string
+	h     http.Handler
+	store *sqlite.Store
+	auth  *auth.Service
+	wf    *workflow.Service
+	vault *archive.Service
+	token auth.Token // a live API token
+}
+
+const adminCSRFToken = "ma-csrf-dung"
+
+// fieldCSRF is a CSRF check over the form's field: the token must be
+// adminCSRFToken (as portal/auth refuses a missing or forged one).
+type fieldCSRF struct{}
+
+func (fieldCSRF) Token(*http.Request) string { return adminCSRFToken }
+func (fieldCSRF) Check(r *http.Request) error {
+	if r.PostForm.Get(web.CSRFField) != adminCSRFToken {
+		return kerr.New(kerr.Permission, "csrf_invalid", "Phiên làm việc không hợp lệ; hãy tải lại trang.", "bad token")
+	}
+	return nil
+}
+
+var (
+	adminActor  = archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}
+	cheapArgon2 = auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+)
+
+func newAdminSite(t *testing.T) *adminSite {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	store, vault, _ := openVault(t, archive.Config{}, log)
+	reg, err := forms.NewShippedRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := workflow.New(workflow.Config{Store: store, Vault: vault, Forms: reg, Log: log})
+	if _, err := wf.LoadCatalog(ctx, adminActor, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.NewService(auth.Config{Store: store, Tokens: store, Key: []byte(strings.Repeat("k", 32)), Argon2: cheapArgon2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []auth.Account{
+		{Username: "an.tran", DisplayName: "Trần Thị An", Role: archive.RoleCitizen, CitizenID: "001090012345"},
+		{Username: "canbo.binh", DisplayName: "Lê Văn Bình", Role: archive.RoleStaff, Agency: ward},
+		{Username: "quantri", DisplayName: "Phạm Quản Trị", Role: archive.RoleAdmin},
+	} {
+		if _, _, err := svc.AddAccount(ctx, adminActor, a, "mat-khau-ban-dau"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, tok, err := svc.CreateToken(ctx, adminActor, auth.TokenInput{Subject: "may.quet", Role: archive.RoleStaff, Agency: ward, Name: "Máy quét một cửa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	identify := func(r *http.Request) (archive.Actor, bool) {
+		sub := r.Header.Get("X-Test-User")
+		return archive.Actor{Subject: sub, Role: archive.Role(r.Header.Get("X-Test-Role"))}, sub != ""
+	}
+	h, err := web.New(web.Config{Vault: vault, Workflow: wf, Auth: svc, Identify: identify, CSRF: fieldCSRF{}}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return &adminSite{url: hs.URL, h: h, store: store, auth: svc, wf: wf, vault: vault, token: tok}
+}
+
+// as is who sends a request: a subject and a role ("" for nobody).
+type as struct{ user, role string }
+
+var (
+	asAdmin   = as{"quantri", "admin"}
+	asCitizen = as{"001090012345", "citizen"}
+	asStaff   = as{"canbo.binh", "staff"}
+	asNobody  = as{}
+)
+
+// do sends a request as who, a POST form when form is not nil (with the
+// right CSRF token unless it has a "csrf" of its own), without following
+// redirects.
+func (s *adminSite) do(t *testing.T, who as, method, path string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	if form != nil && !form.Has(web.CSRFField) {
+		form.Set(web.CSRFField, adminCSRFToken)
+	}
+	return (&staffSite{url: s.url}).do(t, method, path, who.user, who.role, form)
+}
+
+func (s *adminSite) account(t *testing.T, username string) auth.Account {
+	t.Helper()
+	a, err := s.store.AccountByUsername(context.Background(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func wantIn(t *testing.T, what, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
+// TestAdminIndex: the index has a card per section, and the navigation a
+// "Quản trị" entry for an admin only.
+func TestAdminIndex(t *testing.T) {
+	s := newAdminSite(t)
+	res, body := s.do(t, asAdmin, "GET", "/quan-tri", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("index: %d", res.StatusCode)
+	}
+	wantIn(t, "index", body, `<h1>Quản trị hệ thống</h1>`, `href="/quan-tri/tai-khoan">Tài khoản đăng nhập</a>`,
+		`href="/quan-tri/ma-truy-cap">Mã truy cập API</a>`, `<a href="/quan-tri" aria-current="page">Quản trị</a>`)
+	_, home := s.do(t, asStaff, "GET", "/", nil)
+	if strings.Contains(home, `href="/quan-tri"`) {
+		t.Error("an officer's navigation offers the administration")
+	}
+}
+
+// adminRoutes are every admin route with a form that would change
+// something if the sender were allowed, and what the page would show.
+func adminRoutes(t *testing.T, s *adminSite) []struct {
+	method, path string
+	form         url.Values
+} {
+	an := s.account(t, "an.tran")
+	return []struct {
+		method, path string
+		form         url.Values
+	}{
+		{"GET", "/quan-tri", nil},
+		{"GET", "/quan-tri/tai-khoan", nil},
+		{"POST", "/quan-tri/tai-khoan", url.Values{"username": {"ke.gian"}, "name": {"Kẻ Gian"}, "role": {"admin"}, "password": {"mat-khau-ke-gian"}}},
+		{"POST", "/quan-tri/tai-khoan/an.tran/mat-khau", url.Values{"rev": {fmt.Sprint(an.Rev)}, "password": {"mat-khau-ke-gian"}}},
+		{"POST", "/quan-tri/tai-khoan/an.tran/khoa", url.Values{"rev": {fmt.Sprint(an.Rev)}, "khoa": {"1"}}},
+		{"GET", "/quan-tri/ma-truy-cap", nil},
+		{"POST", "/quan-tri/ma-truy-cap", url.Values{"subject": {"ke.gian"}, "role": {"admin"}}},
+		{"POST", "/quan-tri/ma-truy-cap/" + s.token.ID + "/thu-hoi", url.Values{}},
+	}
+}
+
+// TestAdminPrivacy: on every admin route, GET and POST (with a right CSRF
+// token), a citizen and an officer get 403 and see nothing of the
+// accounts or tokens, and a visitor not signed in is sent to sign in;
+// nothing changes.
+func TestAdminPrivacy(t *testing.T) {
+	s := newAdminSite(t)
+	before := s.snapshot(t)
+	for _, rt := range adminRoutes(t, s) {
+		for _, who := range []as{asCitizen, asStaff, asNobody} {
+			var form url.Values
+			if rt.form != nil {
+				form = url.Values{}
+				for k, v := range rt.form {
+					form[k] = v
+				}
+			}
+			res, body := s.do(t, who, rt.method, rt.path, form)
+			name := rt.method + " " + rt.path + " as " + who.role
+			if who == asNobody {
+				if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/dang-nhap?tiep="+url.QueryEscape(rt.path) {
+					t.Errorf("%s: %d %q, want the sign-in", name, res.StatusCode, loc)
+				}
+				continue
+			}
+			if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "Trang này dành cho quản trị viên hệ thống.") {
+				t.Errorf("%s: %d, want the 403 page", name, res.StatusCode)
+			}
+			for _, secret := range []string{"Trần Thị An", "an.tran", s.token.ID, "may.quet", "Máy quét"} {
+				if strings.Contains(body, secret) {
+					t.Errorf("%s shows %q", name, secret)
+				}
+			}
+		}
+	}
+	if after := s.snapshot(t); after != before {
+		t.Errorf("refused requests changed the store:\n%s\n%s", before, after)
+	}
+}
+
+// snapshot is the accounts and tokens as text, to see that nothing
+// changed.
+func (s *adminSite) snapshot(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	accts, err := s.store.ListAccounts(ctx, "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := s.store.ListTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, a := range accts {
+		fmt.Fprintf(&b, "%s %d %v %s\n", a.Username, a.Rev, a.Disabled, a.PasswordHash)
+	}
+	for _, tk := range toks {
+		fmt.Fprintf(&b, "%s %v\n", tk.ID, tk.Revoked)
+	}
+	return b.String()
+}
+
+// TestAdminCSRF: every admin POST without the CSRF token, or with a wrong
+// one, is refused and changes nothing.
+func TestAdminCSRF(t *testing.T) {
+	s := newAdminSite(t)
+	before := s.snapshot(t)
+	for _, rt := range adminRoutes(t, s) {
+		if rt.method != "POST" {
+			continue
+		}
+		for _, tok := range []string{"", "ma-sai"} {
+			form := url.Values{web.CSRFField: {tok}}
+			for k, v := range rt.form {
+				form[k] = v
+			}
+			res, body := s.do(t, asAdmin, "POST", rt.path, form)
+			if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "Phiên làm việc không hợp lệ") {
+				t.Errorf("POST %s with token %q: %d", rt.path, tok, res.StatusCode)
+			}
+		}
+	}
+	if after := s.snapshot(t); after != before {
+		t.Errorf("forged forms changed the store:\n%s\n%s", before, after)
+	}
+}
+
+var secretRE = regexp.MustCompile(`<code class="hash" id="bi-mat">([^<]+)</code>`)
+
+// TestAdminUsers: the list shows the store's accounts with their forms
+// (CSRF, rev); an account added with a made password signs in with the
+// password shown once; refused input comes back in Vietnamese beside its
+// control, with the summary focused and what was typed kept (never the
+// password); a reset over a stale revision is refused with a notice; a
+// reset and a disable take effect.
+func TestAdminUsers(t *testing.T) {
+	s := newAdminSite(t)
+	ctx := context.Background()
+	res, body := s.do(t, asAdmin, "GET", "/quan-tri/tai-khoan", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("list: %d", res.StatusCode)
+	}
+	an := s.account(t, "an.tran")
+	wantIn(t, "list", body, "<td>an.tran</td>", "<td>Trần Thị An</td>", "<td>Công dân</td>", "<td>001090012345</td>",
+		"<td>canbo.binh</td>", "<td>Cán bộ</td>", "<td>"+ward+"</td>", "<td>quantri</td>", "<td>Quản trị viên</td>",
+		`action="/quan-tri/tai-khoan/an.tran/mat-khau"`, `action="/quan-tri/tai-khoan/an.tran/khoa"`,
+		fmt.Sprintf(`<input type="hidden" name="rev" value="%d">`, an.Rev), `<input type="hidden" name="csrf" value="`+adminCSRFToken+`">`,
+		`<label for="tk-username">Tên đăng nhập</label>`, "Đang hoạt động")
+	if strings.Contains(body, an.PasswordHash) {
+		t.Error("the list shows a password hash")
+	}
+
+	// Added with a made password, shown once, that signs in.
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/tai-khoan", url.Values{"username": {"CanBo.Moi"}, "name": {"Đỗ Thị Mới"}, "role": {"staff"}, "agency": {ward}})
+	m := secretRE.FindStringSubmatch(body)
+	if res.StatusCode != 200 || m == nil || !strings.Contains(body, "Đã thêm tài khoản canbo.moi (Cán bộ).") || !strings.Contains(body, "<td>Đỗ Thị Mới</td>") {
+		t.Fatalf("add: %d, secret %v", res.StatusCode, m)
+	}
+	if _, err := s.auth.SignIn(ctx, auth.SignInInput{Username: "canbo.moi", Password: m[1]}); err != nil {
+		t.Errorf("the password shown does not sign in: %v", err)
+	}
+	if res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("the password's page may be cached: %q", res.Header.Get("Cache-Control"))
+	}
+	_, list := s.do(t, asAdmin, "GET", "/quan-tri/tai-khoan", nil)
+	if strings.Contains(list, m[1]) {
+		t.Error("the password shows again")
+	}
+
+	// Refused: a citizen without an identity number, a bad username, a taken one, a short password.
+	for _, c := range []struct {
+		form       url.Values
+		field, msg string
+	}{
+		{url.Values{"username": {"cong.dan"}, "name": {"Công Dân"}, "role": {"citizen"}, "password": {"mat-khau-rat-dai"}}, "tk-citizen-id", "Tài khoản công dân cần số định danh cá nhân."},
+		{url.Values{"username": {"có dấu"}, "name": {"Tên"}, "role": {"staff"}, "password": {"mat-khau-rat-dai"}}, "tk-username", "Tên đăng nhập phải dài 3–64 ký tự"},
+		{url.Values{"username": {"an.tran"}, "name": {"Trùng Tên"}, "role": {"staff"}, "password": {"mat-khau-rat-dai"}}, "tk-username", ""},
+		{url.Values{"username": {"ngan.qua"}, "name": {"Mật Khẩu Ngắn"}, "role": {"staff"}, "password": {"ngắn"}}, "tk-password", "Mật khẩu phải có ít nhất 10 ký tự."},
+		{url.Values{"username": {"co.quan.sai"}, "name": {"Cơ Quan Sai"}, "role": {"staff"}, "agency": {"H29"}}, "tk-agency", "Mã định danh cơ quan không hợp lệ"},
+	} {
+		res, body := s.do(t, asAdmin, "POST", "/quan-tri/tai-khoan", c.form)
+		if res.StatusCode != 400 && res.StatusCode != 409 {
+			t.Errorf("%v: %d", c.form, res.StatusCode)
+		}
+		wantIn(t, "refused add", body, `class="error-summary" role="alert" tabindex="-1" aria-labelledby="loi-tieu-de" autofocus`,
+			`<a href="#`+c.field+`">`+c.msg, `id="`+c.field+`-loi"`, `id="`+c.field+`" name=`, `aria-invalid="true"`,
+			`value="`+attr(c.form.Get("name"))+`"`)
+		if p := c.form.Get("password"); strings.Contains(body, `value="`+p+`"`) {
+			t.Error("the refused form sends the password back")
+		}
+	}
+	if _, err := s.store.AccountByUsername(ctx, "cong.dan"); !kerr.IsKind(err, kerr.NotFound) {
+		t.Errorf("a refused account was stored: %v", err)
+	}
+
+	// A reset over a stale revision: refused beside the row's control.
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/tai-khoan/an.tran/mat-khau", url.Values{"rev": {fmt.Sprint(an.Rev + 1)}, "password": {"mat-khau-moi-cua-an"}})
+	if res.StatusCode != http.StatusConflict {
+		t.Errorf("stale reset: %d", res.StatusCode)
+	}
+	wantIn(t, "stale reset", body, `<a href="#mk-an.tran">Tài khoản vừa được người khác thay đổi`, `id="mk-an.tran-loi"`)
+	if s.account(t, "an.tran").PasswordHash != an.PasswordHash {
+		t.Error("a stale reset changed the password")
+	}
+	// A reset with a typed password.
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/tai-khoan/an.tran/mat-khau", url.Values{"rev": {fmt.Sprint(an.Rev)}, "password": {"mat-khau-moi-cua-an"}})
+	if res.StatusCode != 200 || !strings.Contains(body, "Đã đặt mật khẩu mới cho an.tran") || secretRE.MatchString(body) {
+		t.Errorf("reset: %d", res.StatusCode)
+	}
+	if _, err := s.auth.SignIn(ctx, auth.SignInInput{Username: "an.tran", Password: "mat-khau-moi-cua-an"}); err != nil {
+		t.Errorf("the new password does not sign in: %v", err)
+	}
+	// Disable, then enable.
+	b := s.account(t, "canbo.binh")
+	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/tai-khoan/canbo.binh/khoa", url.Values{"rev": {fmt.Sprint(b.Rev)}, "khoa": {"1"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/quan-tri/tai-khoan?da=khoa" || !s.account(t, "canbo.binh").Disabled {
+		t.Fatalf("disable: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	_, body = s.do(t, asAdmin, "GET", "/quan-tri/tai-khoan?da=khoa", nil)
+	wantIn(t, "after disable", body, "Đã khoá tài khoản", "<strong>Đã khoá</strong>", `<input type="hidden" name="khoa" value="0">`)
+	// Self-disable is refused on the page.
+	q := s.account(t, "quantri")
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/tai-khoan/quantri/khoa", url.Values{"rev": {fmt.Sprint(q.Rev)}, "khoa": {"1"}})
+	if res.StatusCode != 400 || !strings.Contains(body, `<a href="#khoa-quantri">Không thể tự khoá tài khoản của chính mình.`) {
+		t.Errorf("self-disable: %d", res.StatusCode)
+	}
+}
+
+// attr is s as html/template writes it in an attribute.
+func attr(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&#34;")
+		case '\'':
+			b.WriteString("&#39;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// TestAdminUsersPaged: the list pages fifty accounts at a time, and its
+// pages together are every account once.
+func TestAdminUsersPaged(t *testing.T) {
+	s := newAdminSite(t)
+	ctx := context.Background()
+	for i := range 60 {
+		if _, _, err := s.auth.AddAccount(ctx, adminActor, auth.Account{Username: fmt.Sprintf("nguoi%03d", i), DisplayName: "Người Thử", Role: archive.RoleStaff}, "mat-khau-ban-dau"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rowRE := regexp.MustCompile(`<tr>\n<td>([a-z0-9._-]+)</td>`)
+	nextRE := regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+	seen := map[string]bool{}
+	pages := 0
+	for path := "/quan-tri/tai-khoan"; path != ""; pages++ {
+		_, body := s.do(t, asAdmin, "GET", strings.ReplaceAll(path, "&amp;", "&"), nil)
+		for _, m := range rowRE.FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Errorf("%s twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		path = ""
+		if m := nextRE.FindStringSubmatch(body); m != nil {
+			path = m[1]
+		}
+		if pages > 3 {
+			t.Fatal("the pages do not end")
+		}
+	}
+	if pages != 2 || len(seen) != 63 {
+		t.Errorf("%d pages, %d accounts; want 2, 63", pages, len(seen))
+	}
+}
+
+// TestAdminTokens: the list shows the tokens (never a secret); a token
+// created there is shown once and authenticates; refused input comes
+// back beside its control; revoking ends it.
+func TestAdminTokens(t *testing.T) {
+	s := newAdminSite(t)
+	ctx := context.Background()
+	res, body := s.do(t, asAdmin, "GET", "/quan-tri/ma-truy-cap", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("list: %d", res.StatusCode)
+	}
+	wantIn(t, "list", body, "<td><code>"+s.token.ID+"</code></td>", "<td>may.quet</td>", "<td>Máy quét một cửa</td>", "<td>Đang hiệu lực</td>",
+		`action="/quan-tri/ma-truy-cap/`+s.token.ID+`/thu-hoi"`, `<label for="mt-expires">Ngày hết hạn</label>`)
+	if strings.Contains(body, s.token.Hash) {
+		t.Error("the list shows a token's hash")
+	}
+	day := time.Now().In(workflow.Vietnam).AddDate(0, 0, 30)
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/ma-truy-cap", url.Values{"subject": {"he.thong.a"}, "role": {"staff"}, "agency": {ward},
+		"name": {"Hệ thống A"}, "expires": {day.Format("2006-01-02")}})
+	m := secretRE.FindStringSubmatch(body)
+	if res.StatusCode != 200 || m == nil {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	tok, err := auth.Authenticate(ctx, s.store, "Bearer "+m[1], time.Now())
+	if err != nil || tok.Subject != "he.thong.a" || tok.Agency != ward || tok.Name != "Hệ thống A" {
+		t.Fatalf("the token shown: %+v %v", tok, err)
+	}
+	end := time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, workflow.Vietnam)
+	if !tok.ExpiresAt.Equal(end) {
+		t.Errorf("expires %v, want %v", tok.ExpiresAt, end)
+	}
+	wantIn(t, "after create", body, "Hiệu lực đến 00:00:00 "+end.Format("02/01/2006"))
+	_, list := s.do(t, asAdmin, "GET", "/quan-tri/ma-truy-cap", nil)
+	if strings.Contains(list, m[1]) {
+		t.Error("the secret shows again")
+	}
+	for _, c := range []struct {
+		form       url.Values
+		field, msg string
+	}{
+		{url.Values{"subject": {"he thong"}, "role": {"staff"}}, "mt-subject", "Chủ thể của mã truy cập không hợp lệ."},
+		{url.Values{"subject": {"he.thong"}, "role": {"staff"}, "expires": {"2020-01-01"}}, "mt-expires", "Ngày hết hạn của mã truy cập phải ở sau thời điểm hiện tại."},
+		{url.Values{"subject": {"he.thong"}, "role": {"staff"}, "expires": {"31/12/2030"}}, "mt-expires", "Ngày hết hạn không hợp lệ."},
+		{url.Values{"subject": {"he.thong"}, "role": {"staff"}, "agency": {"H29"}}, "mt-agency", "Mã định danh cơ quan không hợp lệ"},
+	} {
+		res, body := s.do(t, asAdmin, "POST", "/quan-tri/ma-truy-cap", c.form)
+		if res.StatusCode != 400 || secretRE.MatchString(body) {
+			t.Errorf("%v: %d", c.form, res.StatusCode)
+		}
+		wantIn(t, "refused token", body, `autofocus`, `<a href="#`+c.field+`">`+c.msg, `id="`+c.field+`-loi"`, `value="`+c.form.Get("subject")+`"`)
+	}
+	if toks, _ := s.store.ListTokens(ctx); len(toks) != 2 {
+		t.Errorf("%d tokens stored, want 2", len(toks))
+	}
+	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/ma-truy-cap/"+tok.ID+"/thu-hoi", url.Values{})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", res.StatusCode)
+	}
+	if _, err := auth.Authenticate(ctx, s.store, "Bearer "+m[1], time.Now()); err == nil {
+		t.Error("the revoked token authenticates")
+	}
+	_, body = s.do(t, asAdmin, "GET", "/quan-tri/ma-truy-cap?da=thu-hoi", nil)
+	wantIn(t, "after revoke", body, "Đã thu hồi mã truy cập.", "<td>Đã thu hồi</td>")
+	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/ma-truy-cap/khong-co/thu-hoi", url.Values{})
+	if res.StatusCode != 404 {
+		t.Errorf("revoke an unknown token: %d", res.StatusCode)
+	}
+}
