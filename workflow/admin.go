@@ -3,6 +3,7 @@ package workflow
 import (
 	"bytes"
 	"context"
+	"time"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -13,15 +14,7 @@ func (s *Service) PutAgency(ctx context.Context, a archive.Actor, ag Agency) (Ag
 	if err := checkAdmin(a); err != nil {
 		return Agency{}, err
 	}
-	ag, err := validateAgency(ag)
-	if err != nil {
-		return Agency{}, err
-	}
-	ag.UpdatedAt = s.nowUTC()
-	if err := s.store.PutAgency(ctx, ag); err != nil {
-		return Agency{}, storeErr("put agency", err)
-	}
-	return ag, nil
+	return s.putAgency(ctx, ag, time.Time{})
 }
 
 // Agencies lists the agencies (anyone authenticated).
