@@ -81,6 +81,10 @@ func newAdminSite(t *testing.T) *adminSite {
 			t.Fatal(err)
 		}
 	}
+	if _, err := wf.PutStaff(ctx, adminActor, workflow.Staff{Subject: deskSub, Name: "Lê Văn Một", Agency: ward, Department: "MOT_CUA",
+		Positions: []workflow.Role{workflow.RoleDesk}, Active: true}); err != nil {
+		t.Fatal(err)
+	}
 	_, tok, err := svc.CreateToken(ctx, adminActor, auth.TokenInput{Subject: "may.quet", Role: archive.RoleStaff, Agency: ward, Name: "Máy quét một cửa"})
 	if err != nil {
 		t.Fatal(err)
@@ -172,6 +176,11 @@ func adminRoutes(t *testing.T, s *adminSite) []struct {
 		{"GET", "/quan-tri/ma-truy-cap", nil},
 		{"POST", "/quan-tri/ma-truy-cap", url.Values{"subject": {"ke.gian"}, "role": {"admin"}}},
 		{"POST", "/quan-tri/ma-truy-cap/" + s.token.ID + "/thu-hoi", url.Values{}},
+		{"GET", "/quan-tri/co-quan", nil},
+		{"POST", "/quan-tri/co-quan", url.Values{"code": {"000.00.77.H29"}, "name": {"Cơ quan giả"}}},
+		{"GET", "/quan-tri/co-quan/" + ward, nil},
+		{"POST", "/quan-tri/co-quan/" + ward, url.Values{"rev": {fmt.Sprint(s.agencyRev(t, ward))}, "name": {"Tên giả"}, "departments": {"VP: Văn phòng"}}},
+		{"POST", "/quan-tri/co-quan/" + ward + "/can-bo", url.Values{"subject": {"ke.gian"}, "name": {"Kẻ Gian"}, "department": {"VP"}, "positions": {"leader"}, "active": {"1"}}},
 	}
 }
 
@@ -202,7 +211,7 @@ func TestAdminPrivacy(t *testing.T) {
 			if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "Trang này dành cho quản trị viên hệ thống.") {
 				t.Errorf("%s: %d, want the 403 page", name, res.StatusCode)
 			}
-			for _, secret := range []string{"Trần Thị An", "an.tran", s.token.ID, "may.quet", "Máy quét"} {
+			for _, secret := range []string{"Trần Thị An", "an.tran", s.token.ID, "may.quet", "Máy quét", "Ủy ban nhân dân phường Bến Nghé", "Lê Văn Một"} {
 				if strings.Contains(body, secret) {
 					t.Errorf("%s shows %q", name, secret)
 				}
@@ -234,6 +243,15 @@ func (s *adminSite) snapshot(t *testing.T) string {
 	for _, tk := range toks {
 		fmt.Fprintf(&b, "%s %v\n", tk.ID, tk.Revoked)
 	}
+	ags, err := s.wf.Agencies(ctx, adminActor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff, err := s.wf.ListStaff(ctx, adminActor, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "%+v\n%+v\n", ags, staff)
 	return b.String()
 }
 
@@ -485,5 +503,117 @@ func TestAdminTokens(t *testing.T) {
 	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/ma-truy-cap/khong-co/thu-hoi", url.Values{})
 	if res.StatusCode != 404 {
 		t.Errorf("revoke an unknown token: %d", res.StatusCode)
+	}
+}
+
+// agencyRev is the revision of agency code as stored.
+func (s *adminSite) agencyRev(t *testing.T, code string) int64 {
+	t.Helper()
+	ags, err := s.wf.Agencies(context.Background(), adminActor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ag := range ags {
+		if ag.Code == code {
+			return workflow.Rev(ag.UpdatedAt)
+		}
+	}
+	t.Fatalf("no agency %s", code)
+	return 0
+}
+
+// TestAdminAgencies: the list shows the directory's agencies; one added
+// with its departments is stored and shown; its form saves over the
+// revision it carries (a stale one gets the notice and the values stored
+// now); a malformed departments line is refused beside its control; a
+// member of staff is added, changed over their revision, and refused
+// without a position.
+func TestAdminAgencies(t *testing.T) {
+	s := newAdminSite(t)
+	ctx := context.Background()
+	res, body := s.do(t, asAdmin, "GET", "/quan-tri/co-quan", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("list: %d", res.StatusCode)
+	}
+	wantIn(t, "list", body, `<a href="/quan-tri/co-quan/`+ward+`">`+ward+`</a>`, "<td>Ủy ban nhân dân phường Bến Nghé</td>", "<td>4</td>",
+		`<label for="cq-code">Mã định danh cơ quan</label>`)
+
+	const code = "000.00.21.H29"
+	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/co-quan", url.Values{"code": {code}, "name": {"Ủy ban nhân dân phường Tân Định"},
+		"parent": {"Ủy ban nhân dân Thành phố Hồ Chí Minh"}, "place": {"Tân Định"}, "departments": {"MOT_CUA: Bộ phận Một cửa\r\n\r\nVP: Văn phòng\r\n"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/quan-tri/co-quan/"+code+"?da=luu" {
+		t.Fatalf("add: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	rev := s.agencyRev(t, code)
+	_, body = s.do(t, asAdmin, "GET", "/quan-tri/co-quan/"+code+"?da=luu", nil)
+	wantIn(t, "agency", body, "<h1>Ủy ban nhân dân phường Tân Định</h1>", "Đã lưu thông tin cơ quan.", fmt.Sprintf(`name="rev" value="%d"`, rev),
+		`value="Ủy ban nhân dân Thành phố Hồ Chí Minh"`, "MOT_CUA: Bộ phận Một cửa\nVP: Văn phòng\n</textarea>", "Cơ quan chưa có cán bộ nào",
+		`<option value="VP">Văn phòng</option>`)
+	for _, c := range []struct {
+		form       url.Values
+		field, msg string
+	}{
+		{url.Values{"code": {code}, "name": {"Trùng"}}, "cq-code", "Đã có cơ quan mang mã định danh này."},
+		{url.Values{"code": {"H29"}, "name": {"Sai mã"}}, "cq-code", "Mã định danh cơ quan không hợp lệ"},
+		{url.Values{"code": {"000.00.22.H29"}, "name": {"Phòng sai"}, "departments": {"VP Văn phòng"}}, "cq-departments", "Dòng 1 của danh sách phòng, ban phải có dạng «MÃ: Tên»."},
+	} {
+		res, body := s.do(t, asAdmin, "POST", "/quan-tri/co-quan", c.form)
+		if res.StatusCode != 400 && res.StatusCode != 409 {
+			t.Errorf("%v: %d", c.form, res.StatusCode)
+		}
+		wantIn(t, "refused agency", body, "autofocus", `<a href="#`+c.field+`">`+c.msg, `id="`+c.field+`-loi"`, `value="`+c.form.Get("name")+`"`)
+	}
+	// Saved over its revision; the same form again is stale.
+	form := url.Values{"rev": {fmt.Sprint(rev)}, "name": {"Ủy ban nhân dân phường Tân Định (mới)"}, "departments": {"MOT_CUA: Bộ phận Một cửa\nVP: Văn phòng\nKT: Phòng Kinh tế"}}
+	if res, _ := s.do(t, asAdmin, "POST", "/quan-tri/co-quan/"+code, form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	form.Set("name", "Ghi đè")
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/co-quan/"+code, form)
+	if res.StatusCode != http.StatusConflict {
+		t.Errorf("stale save: %d", res.StatusCode)
+	}
+	wantIn(t, "stale save", body, "Cơ quan vừa được người khác thay đổi", `value="Ủy ban nhân dân phường Tân Định (mới)"`,
+		fmt.Sprintf(`name="rev" value="%d"`, s.agencyRev(t, code)))
+	if strings.Contains(body, "Ghi đè") {
+		t.Error("the stale form's values are shown over the stored ones")
+	}
+
+	// Staff: added, refused without a position, changed over its revision.
+	staff := url.Values{"subject": {"thamdinh9"}, "name": {"Phạm Thị Chín"}, "department": {"KT"}, "positions": {"appraiser", "head"}, "active": {"1"}}
+	if res, _ := s.do(t, asAdmin, "POST", "/quan-tri/co-quan/"+code+"/can-bo", staff); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add staff: %d", res.StatusCode)
+	}
+	m, err := s.wf.StaffMember(ctx, adminActor, "thamdinh9")
+	if err != nil || m.Agency != code || !m.Holds(workflow.RoleHead) || !m.Active {
+		t.Fatalf("stored %+v %v", m, err)
+	}
+	_, body = s.do(t, asAdmin, "GET", "/quan-tri/co-quan/"+code, nil)
+	wantIn(t, "staff list", body, "<td>thamdinh9</td>", "<td>Phạm Thị Chín</td>", "<td>Phòng Kinh tế</td>", "<td>Cán bộ thẩm định, Lãnh đạo phòng</td>",
+		`href="/quan-tri/co-quan/`+code+`?can-bo=thamdinh9#can-bo-form"`)
+	_, body = s.do(t, asAdmin, "GET", "/quan-tri/co-quan/"+code+"?can-bo=thamdinh9", nil)
+	srev := workflow.Rev(m.UpdatedAt)
+	wantIn(t, "staff form", body, "Sửa thông tin cán bộ thamdinh9", fmt.Sprintf(`name="rev" value="%d"`, srev), `<input type="hidden" name="subject" value="thamdinh9">`,
+		`value="head" checked`, `<option value="KT" selected>`)
+	bad := url.Values{"subject": {"canbo10"}, "name": {"Không Chức Danh"}, "department": {"VP"}}
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/co-quan/"+code+"/can-bo", bad)
+	if res.StatusCode != 400 {
+		t.Errorf("no position: %d", res.StatusCode)
+	}
+	wantIn(t, "no position", body, `<a href="#cb-positions">Cần chọn từ 1 đến 5 chức danh`, `id="cb-positions-loi"`, `value="Không Chức Danh"`)
+	edit := url.Values{"rev": {fmt.Sprint(srev)}, "subject": {"thamdinh9"}, "name": {"Phạm Thị Chín"}, "department": {"VP"}, "positions": {"appraiser"}}
+	if res, _ := s.do(t, asAdmin, "POST", "/quan-tri/co-quan/"+code+"/can-bo", edit); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit staff: %d", res.StatusCode)
+	}
+	if m, _ := s.wf.StaffMember(ctx, adminActor, "thamdinh9"); m.Active || m.Department != "VP" || m.Holds(workflow.RoleHead) {
+		t.Errorf("after edit %+v", m)
+	}
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/co-quan/"+code+"/can-bo", edit)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Thông tin cán bộ vừa được người khác thay đổi") {
+		t.Errorf("stale staff edit: %d", res.StatusCode)
+	}
+	res, _ = s.do(t, asAdmin, "GET", "/quan-tri/co-quan/000.00.99.H29", nil)
+	if res.StatusCode != 404 {
+		t.Errorf("unknown agency: %d", res.StatusCode)
 	}
 }

@@ -37,7 +37,7 @@ var pageNames = slices.Concat(
 	[]string{"staffsign", "digitise"},
 
 	// Administration (web-admin).
-	[]string{"admin", "admin_users", "admin_tokens"},
+	[]string{"admin", "admin_users", "admin_tokens", "admin_agencies", "admin_agency"},
 )
 
 // parsePages parses the layout with each page.
@@ -94,7 +94,7 @@ var paths = map[string]string{
 	"StaffSignMany": PathSignMany, "Digitise": PathDigitise,
 
 	// Administration (web-admin).
-	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens,
+	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens, "AdminAgencies": PathAdminAgencies,
 }
 
 // render writes page name with status. A template that fails is logged

@@ -80,6 +80,11 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathAdminTokens, h.adminTokens)
 	m.HandleFunc("POST "+PathAdminTokens, h.adminCreateToken)
 	m.HandleFunc("POST "+PathAdminTokens+"/{id}/thu-hoi", h.adminRevokeToken)
+	m.HandleFunc("GET "+PathAdminAgencies, h.adminAgencies)
+	m.HandleFunc("POST "+PathAdminAgencies, h.adminAddAgency)
+	m.HandleFunc("GET "+PathAdminAgencies+"/{code}", h.adminAgency)
+	m.HandleFunc("POST "+PathAdminAgencies+"/{code}", h.adminSaveAgency)
+	m.HandleFunc("POST "+PathAdminAgencies+"/{code}/can-bo", h.adminSaveStaff)
 
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)
