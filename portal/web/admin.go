@@ -45,18 +45,25 @@ func (h *Handler) adminActor(w http.ResponseWriter, r *http.Request) (archive.Ac
 	return a, true
 }
 
-// adminAccounts is the signed-in admin and the sign-in service of the
-// accounts and tokens pages; post: a POST form, parsed and its CSRF
-// token checked (ok false: the answer is written).
-func (h *Handler) adminAccounts(w http.ResponseWriter, r *http.Request, post bool) (archive.Actor, *auth.Service, bool) {
+// adminReady is the signed-in admin of a page over a service; post: a
+// POST form, parsed and its CSRF token checked; missing: the service is
+// not configured, answered with off (ok false: the answer is written).
+func (h *Handler) adminReady(w http.ResponseWriter, r *http.Request, post, missing bool, off error) (archive.Actor, bool) {
 	a, ok := h.adminActor(w, r)
 	if ok && post {
 		ok = h.postForm(w, r)
 	}
-	if ok && h.cfg.Auth == nil {
-		h.renderError(w, r, errNoAuth)
+	if ok && missing {
+		h.renderError(w, r, off)
 		ok = false
 	}
+	return a, ok
+}
+
+// adminAccounts is adminReady over the sign-in service (the accounts and
+// tokens pages).
+func (h *Handler) adminAccounts(w http.ResponseWriter, r *http.Request, post bool) (archive.Actor, *auth.Service, bool) {
+	a, ok := h.adminReady(w, r, post, h.cfg.Auth == nil, errNoAuth)
 	return a, h.cfg.Auth, ok
 }
 

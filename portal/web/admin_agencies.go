@@ -113,18 +113,9 @@ func agencyOf(code string, f url.Values) (workflow.Agency, error) {
 	return ag, nil
 }
 
-// adminWorkflow is the signed-in admin of a page over the workflow; post:
-// a POST form, parsed and its CSRF token checked (ok false: the answer
-// is written).
+// adminWorkflow is adminReady over the workflow.
 func (h *Handler) adminWorkflow(w http.ResponseWriter, r *http.Request, post bool) (archive.Actor, *workflow.Service, bool) {
-	a, ok := h.adminActor(w, r)
-	if ok && post {
-		ok = h.postForm(w, r)
-	}
-	if ok && h.cfg.Workflow == nil {
-		h.renderError(w, r, errWorkflowOff)
-		ok = false
-	}
+	a, ok := h.adminReady(w, r, post, h.cfg.Workflow == nil, errWorkflowOff)
 	return a, h.cfg.Workflow, ok
 }
 
