@@ -86,6 +86,7 @@ func (h *Handler) adminIndex(w http.ResponseWriter, r *http.Request) {
 		{"Tài khoản đăng nhập", "Thêm tài khoản, đặt lại mật khẩu, khoá hoặc mở khoá tài khoản của cổng.", PathAdminUsers},
 		{"Mã truy cập API", "Cấp mã truy cập cho hệ thống kết nối, xem và thu hồi mã đã cấp.", PathAdminTokens},
 		{"Cơ quan, phòng ban và cán bộ", "Thêm, sửa cơ quan và phòng, ban; cán bộ với chức danh và phòng, ban của họ.", PathAdminAgencies},
+		{"Thủ tục và quy trình", "Danh mục thủ tục hành chính, quy trình xử lý kèm sơ đồ; nạp danh mục từ tệp.", PathAdminProcedures},
 	}
 	h.render(w, r, http.StatusOK, "admin", "Quản trị hệ thống", "admin", cards)
 }

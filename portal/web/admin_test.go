@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"mime/multipart"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -180,6 +183,9 @@ func adminRoutes(t *testing.T, s *adminSite) []struct {
 		{"POST", "/quan-tri/co-quan", url.Values{"code": {"000.00.77.H29"}, "name": {"Cơ quan giả"}}},
 		{"GET", "/quan-tri/co-quan/" + ward, nil},
 		{"POST", "/quan-tri/co-quan/" + ward, url.Values{"rev": {fmt.Sprint(s.agencyRev(t, ward))}, "name": {"Tên giả"}, "departments": {"VP: Văn phòng"}}},
+		{"GET", "/quan-tri/thu-tuc", nil},
+		{"GET", "/quan-tri/thu-tuc/DANG_KY_KHAI_SINH", nil},
+		{"POST", "/quan-tri/thu-tuc/danh-muc", url.Values{}}, // multipart for an admin: see TestAdminProcedures
 		{"POST", "/quan-tri/co-quan/" + ward + "/can-bo", url.Values{"subject": {"ke.gian"}, "name": {"Kẻ Gian"}, "department": {"VP"}, "positions": {"leader"}, "active": {"1"}}},
 	}
 }
@@ -211,7 +217,7 @@ func TestAdminPrivacy(t *testing.T) {
 			if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "Trang này dành cho quản trị viên hệ thống.") {
 				t.Errorf("%s: %d, want the 403 page", name, res.StatusCode)
 			}
-			for _, secret := range []string{"Trần Thị An", "an.tran", s.token.ID, "may.quet", "Máy quét", "Ủy ban nhân dân phường Bến Nghé", "Lê Văn Một"} {
+			for _, secret := range []string{"Trần Thị An", "an.tran", s.token.ID, "may.quet", "Máy quét", "Ủy ban nhân dân phường Bến Nghé", "Lê Văn Một", "<svg", "Đăng ký khai sinh"} {
 				if strings.Contains(body, secret) {
 					t.Errorf("%s shows %q", name, secret)
 				}
@@ -261,8 +267,8 @@ func TestAdminCSRF(t *testing.T) {
 	s := newAdminSite(t)
 	before := s.snapshot(t)
 	for _, rt := range adminRoutes(t, s) {
-		if rt.method != "POST" {
-			continue
+		if rt.method != "POST" || strings.HasSuffix(rt.path, "/danh-muc") {
+			continue // the catalogue's multipart form: TestAdminProcedures
 		}
 		for _, tok := range []string{"", "ma-sai"} {
 			form := url.Values{web.CSRFField: {tok}}
@@ -615,5 +621,106 @@ func TestAdminAgencies(t *testing.T) {
 	res, _ = s.do(t, asAdmin, "GET", "/quan-tri/co-quan/000.00.99.H29", nil)
 	if res.StatusCode != 404 {
 		t.Errorf("unknown agency: %d", res.StatusCode)
+	}
+}
+
+// upload posts a catalogue file as the admin in a multipart form with
+// the CSRF token tok.
+func (s *adminSite) upload(t *testing.T, tok string, file []byte, withFile bool) (*http.Response, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	_ = mw.WriteField(web.CSRFField, tok)
+	if withFile {
+		fw, _ := mw.CreateFormFile("file", "danh-muc.json")
+		_, _ = fw.Write(file)
+	}
+	_ = mw.Close()
+	r, err := http.NewRequest("POST", s.url+"/quan-tri/thu-tuc/danh-muc", &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	r.Header.Set("X-Test-User", asAdmin.user)
+	r.Header.Set("X-Test-Role", asAdmin.role)
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, string(body)
+}
+
+// TestAdminProcedures: the list shows the catalogue's procedures; a
+// procedure's page shows its components and its process drawn inline
+// with every step and flow also as text; a catalogue file uploaded is
+// loaded (its changes listed after), a malformed one or none is refused
+// on the page, and a form without the right CSRF token loads nothing.
+func TestAdminProcedures(t *testing.T) {
+	s := newAdminSite(t)
+	ctx := context.Background()
+	res, body := s.do(t, asAdmin, "GET", "/quan-tri/thu-tuc", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("list: %d", res.StatusCode)
+	}
+	wantIn(t, "list", body, `<a href="/quan-tri/thu-tuc/DANG_KY_KHAI_SINH">DANG_KY_KHAI_SINH</a>`, "<td>Đăng ký khai sinh</td>",
+		"<td>Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ</td>", `enctype="multipart/form-data"`, `<input class="file" type="file" id="dm-file" name="file"`)
+
+	res, body = s.do(t, asAdmin, "GET", "/quan-tri/thu-tuc/DANG_KY_KHAI_SINH", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("procedure: %d", res.StatusCode)
+	}
+	proc, err := s.wf.Process(ctx, adminActor, "DANG_KY_KHAI_SINH", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := s.wf.Diagram(ctx, adminActor, "DANG_KY_KHAI_SINH", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIn(t, "procedure", body, "<h1>Đăng ký khai sinh</h1>", string(svg), "<h3 id=\"cac-buoc\">Các bước của quy trình</h3>")
+	for _, st := range proc.Steps {
+		wantIn(t, "steps", body, "<li><strong>"+st.Name+"</strong>", st.Role.Label())
+	}
+	for _, f := range proc.Flows {
+		wantIn(t, "flows", body, f.Action.Label())
+	}
+	if res, _ := s.do(t, asAdmin, "GET", "/quan-tri/thu-tuc/KHONG_CO", nil); res.StatusCode != 404 {
+		t.Errorf("unknown procedure: %d", res.StatusCode)
+	}
+
+	// A catalogue with one procedure renamed.
+	var cat map[string]any
+	if err := json.Unmarshal(workflow.DefaultCatalog(), &cat); err != nil {
+		t.Fatal(err)
+	}
+	cat["procedures"].([]any)[0].(map[string]any)["name"] = "Đăng ký khai sinh (sửa đổi)"
+	file, _ := json.Marshal(cat)
+	before, _ := s.wf.Procedure(ctx, adminActor, "DANG_KY_KHAI_SINH")
+	for _, tok := range []string{"", "ma-sai"} {
+		if res, _ := s.upload(t, tok, file, true); res.StatusCode != http.StatusForbidden {
+			t.Errorf("catalogue with token %q: %d", tok, res.StatusCode)
+		}
+	}
+	if p, _ := s.wf.Procedure(ctx, adminActor, "DANG_KY_KHAI_SINH"); p.Name != before.Name {
+		t.Error("a forged form loaded the catalogue")
+	}
+	res, body = s.upload(t, adminCSRFToken, []byte(`{"procedures": [`), true)
+	if res.StatusCode != 400 {
+		t.Errorf("malformed: %d", res.StatusCode)
+	}
+	wantIn(t, "malformed", body, `<a href="#dm-file">Tệp danh mục thủ tục không đúng định dạng.</a>`, `id="dm-file-loi"`, `aria-invalid="true"`)
+	res, body = s.upload(t, adminCSRFToken, nil, false)
+	if res.StatusCode != 400 || !strings.Contains(body, `<a href="#dm-file">Hãy chọn tệp danh mục để nạp.</a>`) {
+		t.Errorf("no file: %d", res.StatusCode)
+	}
+	res, body = s.upload(t, adminCSRFToken, file, true)
+	if res.StatusCode != 200 {
+		t.Fatalf("load: %d", res.StatusCode)
+	}
+	wantIn(t, "loaded", body, "Đã nạp danh mục: 1 cơ quan,", "3 thủ tục, 0 phiên bản quy trình mới.", "<td>Đăng ký khai sinh (sửa đổi)</td>")
+	if p, _ := s.wf.Procedure(ctx, adminActor, "DANG_KY_KHAI_SINH"); p.Name != "Đăng ký khai sinh (sửa đổi)" {
+		t.Errorf("stored name %q", p.Name)
 	}
 }

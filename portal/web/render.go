@@ -37,7 +37,7 @@ var pageNames = slices.Concat(
 	[]string{"staffsign", "digitise"},
 
 	// Administration (web-admin).
-	[]string{"admin", "admin_users", "admin_tokens", "admin_agencies", "admin_agency"},
+	[]string{"admin", "admin_users", "admin_tokens", "admin_agencies", "admin_agency", "admin_procedures", "admin_procedure"},
 )
 
 // parsePages parses the layout with each page.
@@ -95,6 +95,7 @@ var paths = map[string]string{
 
 	// Administration (web-admin).
 	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens, "AdminAgencies": PathAdminAgencies,
+	"AdminProcedures": PathAdminProcedures,
 }
 
 // render writes page name with status. A template that fails is logged

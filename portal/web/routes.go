@@ -85,6 +85,9 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathAdminAgencies+"/{code}", h.adminAgency)
 	m.HandleFunc("POST "+PathAdminAgencies+"/{code}", h.adminSaveAgency)
 	m.HandleFunc("POST "+PathAdminAgencies+"/{code}/can-bo", h.adminSaveStaff)
+	m.HandleFunc("GET "+PathAdminProcedures, h.adminProcedures)
+	m.HandleFunc("POST "+PathAdminProcedures+"/danh-muc", h.adminLoadCatalog)
+	m.HandleFunc("GET "+PathAdminProcedures+"/{code}", h.adminProcedure)
 
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)
