@@ -2,12 +2,12 @@ package web_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"mime/multipart"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
