@@ -8,6 +8,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/convert"
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/web"
@@ -25,6 +26,8 @@ type serveWeb struct {
 	trusted []netip.Prefix
 	// converter shows office files through their PDF rendition (web-share).
 	converter convert.Converter
+	// forms are the published eForms (set by serve), for the admin pages.
+	forms *forms.Registry
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
@@ -63,6 +66,7 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 	// Staff signing and digitising (web-sign).
 
 	// Administration (web-admin).
+	cfg.Forms = c.forms
 
 	return web.New(cfg, log)
 }

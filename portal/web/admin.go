@@ -87,6 +87,8 @@ func (h *Handler) adminIndex(w http.ResponseWriter, r *http.Request) {
 		{"Mã truy cập API", "Cấp mã truy cập cho hệ thống kết nối, xem và thu hồi mã đã cấp.", PathAdminTokens},
 		{"Cơ quan, phòng ban và cán bộ", "Thêm, sửa cơ quan và phòng, ban; cán bộ với chức danh và phòng, ban của họ.", PathAdminAgencies},
 		{"Thủ tục và quy trình", "Danh mục thủ tục hành chính, quy trình xử lý kèm sơ đồ; nạp danh mục từ tệp.", PathAdminProcedures},
+		{"Loại giấy tờ", "Danh mục loại giấy tờ của kho dữ liệu: xem, sửa tên và mô tả.", PathAdminTypes},
+		{"Biểu mẫu điện tử", "Các biểu mẫu đã công bố, xem định nghĩa, công bố phiên bản mới.", PathAdminForms},
 	}
 	h.render(w, r, http.StatusOK, "admin", "Quản trị hệ thống", "admin", cards)
 }

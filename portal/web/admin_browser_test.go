@@ -11,7 +11,8 @@ import (
 
 // TestAdminAccessible: every administration page — the index, the
 // accounts, the tokens, the agencies, an agency with a member's form, the
-// procedures and a procedure with its diagram — has no serious or
+// procedures and a procedure with its diagram, the document types and
+// one, the eForms and one — has no serious or
 // critical axe-core violation at desktop and phone width, nor sideways
 // scrolling on a phone.
 func TestAdminAccessible(t *testing.T) {
@@ -32,6 +33,10 @@ func TestAdminAccessible(t *testing.T) {
 		"/quan-tri/co-quan/" + ward + "?can-bo=" + deskSub,
 		"/quan-tri/thu-tuc",
 		"/quan-tri/thu-tuc/DANG_KY_KHAI_SINH",
+		"/quan-tri/loai-giay-to",
+		"/quan-tri/loai-giay-to/KHAI_SINH",
+		"/quan-tri/bieu-mau",
+		"/quan-tri/bieu-mau/TK_KHAI_SINH",
 	} {
 		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { b.CheckAccessible(t, hs.URL+path) })
 	}

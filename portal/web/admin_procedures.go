@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -22,8 +21,8 @@ const PathAdminProcedures = PathAdmin + "/thu-tuc"
 // file and the form around it.
 const maxCatalogUpload = 8<<20 + 64<<10
 
-// proceduresPage is the list of procedures with the catalogue form.
-type proceduresPage struct {
+// adminProceduresPage is the list of procedures with the catalogue form.
+type adminProceduresPage struct {
 	Procedures []procedureRow
 	Load       adminForm
 	Fields     []adminField
@@ -37,8 +36,8 @@ type procedureRow struct {
 	URL, Level, Resolution string
 }
 
-// procedurePage is one procedure with its process.
-type procedurePage struct {
+// adminProcedurePage is one procedure with its process.
+type adminProcedurePage struct {
 	procedureRow
 	Components []componentInfo
 	Process    workflow.Process
@@ -64,21 +63,6 @@ type stepInfo struct {
 // flowInfo is a flow as the text alternative lists it.
 type flowInfo struct{ From, To, Action string }
 
-// resolutionText is a procedure's resolution time as people read it.
-func resolutionText(r workflow.ResolutionTime) string {
-	var parts []string
-	if r.WorkingDays > 0 {
-		parts = append(parts, strconv.Itoa(r.WorkingDays)+" ngày làm việc")
-	}
-	if r.Hours > 0 {
-		parts = append(parts, strconv.Itoa(r.Hours)+" giờ")
-	}
-	if len(parts) == 0 {
-		return "Không quy định"
-	}
-	return strings.Join(parts, " ")
-}
-
 // deadlineText is a step's deadline in working time as people read it.
 func deadlineText(minutes int64) string {
 	switch {
@@ -99,11 +83,11 @@ func procedureRowOf(p workflow.Procedure) procedureRow {
 func (h *Handler) adminProcedures(w http.ResponseWriter, r *http.Request) {
 	a, wf, ok := h.adminWorkflow(w, r, false)
 	if ok {
-		h.showProcedures(w, r, a, wf, http.StatusOK, &proceduresPage{})
+		h.showProcedures(w, r, a, wf, http.StatusOK, &adminProceduresPage{})
 	}
 }
 
-func (h *Handler) showProcedures(w http.ResponseWriter, r *http.Request, a archive.Actor, wf *workflow.Service, status int, p *proceduresPage) {
+func (h *Handler) showProcedures(w http.ResponseWriter, r *http.Request, a archive.Actor, wf *workflow.Service, status int, p *adminProceduresPage) {
 	ps, err := wf.Procedures(r.Context(), a)
 	if err != nil {
 		h.renderError(w, r, err)
@@ -131,25 +115,12 @@ func (h *Handler) adminLoadCatalog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wf := h.cfg.Workflow
-	r.Body = http.MaxBytesReader(w, r.Body, maxCatalogUpload)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			h.renderError(w, r, kerr.New(kerr.TooLarge, "catalog_too_large", "Tệp danh mục thủ tục quá lớn (tối đa 8 MB).", "upload over %d bytes", maxCatalogUpload))
-			return
-		}
-		h.renderError(w, r, kerr.Wrap(err, kerr.Invalid, "bad_form", "Biểu mẫu gửi lên không hợp lệ."))
-		return
-	}
-	defer r.MultipartForm.RemoveAll()
-	if err := h.cfg.CSRF.Check(r); err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	f, _, err := r.FormFile("file")
-	if err != nil {
-		err = kerr.New(kerr.Invalid, "file_required", "Hãy chọn tệp danh mục để nạp.", "no file: %v", err)
-		h.showProcedures(w, r, a, wf, statusOf(err), &proceduresPage{Load: refuse(nil, "dm-file", err)})
+	f, ok := h.adminUpload(w, r, maxCatalogUpload,
+		kerr.New(kerr.TooLarge, "catalog_too_large", "Tệp danh mục thủ tục quá lớn (tối đa 8 MB).", "upload over %d bytes", maxCatalogUpload),
+		func(err error) {
+			h.showProcedures(w, r, a, wf, statusOf(err), &adminProceduresPage{Load: refuse(nil, "dm-file", err)})
+		})
+	if !ok {
 		return
 	}
 	defer f.Close()
@@ -159,10 +130,10 @@ func (h *Handler) adminLoadCatalog(w http.ResponseWriter, r *http.Request) {
 			h.renderError(w, r, err)
 			return
 		}
-		h.showProcedures(w, r, a, wf, statusOf(err), &proceduresPage{Load: refuse(nil, "dm-file", err)})
+		h.showProcedures(w, r, a, wf, statusOf(err), &adminProceduresPage{Load: refuse(nil, "dm-file", err)})
 		return
 	}
-	h.showProcedures(w, r, a, wf, http.StatusOK, &proceduresPage{Loaded: &counts})
+	h.showProcedures(w, r, a, wf, http.StatusOK, &adminProceduresPage{Loaded: &counts})
 }
 
 // adminProcedure is GET /quan-tri/thu-tuc/{code}: the procedure, its
@@ -178,7 +149,7 @@ func (h *Handler) adminProcedure(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	p := &procedurePage{procedureRow: procedureRowOf(proc)}
+	p := &adminProcedurePage{procedureRow: procedureRowOf(proc)}
 	for _, c := range proc.Components {
 		p.Components = append(p.Components, componentInfo{Component: c, Types: strings.Join(c.TypeCodes, ", ")})
 	}

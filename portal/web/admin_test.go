@@ -36,6 +36,7 @@ type adminSite struct {
 	auth  *auth.Service
 	wf    *workflow.Service
 	vault *archive.Service
+	forms *forms.Registry
 	token auth.Token // a live API token
 }
 
@@ -96,13 +97,13 @@ func newAdminSite(t *testing.T) *adminSite {
 		sub := r.Header.Get("X-Test-User")
 		return archive.Actor{Subject: sub, Role: archive.Role(r.Header.Get("X-Test-Role"))}, sub != ""
 	}
-	h, err := web.New(web.Config{Vault: vault, Workflow: wf, Auth: svc, Identify: identify, CSRF: fieldCSRF{}}, log)
+	h, err := web.New(web.Config{Vault: vault, Workflow: wf, Auth: svc, Identify: identify, CSRF: fieldCSRF{}, Forms: reg}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	return &adminSite{url: hs.URL, h: h, store: store, auth: svc, wf: wf, vault: vault, token: tok}
+	return &adminSite{url: hs.URL, h: h, store: store, auth: svc, wf: wf, vault: vault, forms: reg, token: tok}
 }
 
 // as is who sends a request: a subject and a role ("" for nobody).
@@ -186,6 +187,12 @@ func adminRoutes(t *testing.T, s *adminSite) []struct {
 		{"GET", "/quan-tri/thu-tuc", nil},
 		{"GET", "/quan-tri/thu-tuc/DANG_KY_KHAI_SINH", nil},
 		{"POST", "/quan-tri/thu-tuc/danh-muc", url.Values{}}, // multipart for an admin: see TestAdminProcedures
+		{"GET", "/quan-tri/loai-giay-to", nil},
+		{"GET", "/quan-tri/loai-giay-to/KHAI_SINH", nil},
+		{"POST", "/quan-tri/loai-giay-to/KHAI_SINH", url.Values{"rev": {fmt.Sprint(s.typeRev(t, "KHAI_SINH"))}, "name": {"Tên giả"}}},
+		{"GET", "/quan-tri/bieu-mau", nil},
+		{"GET", "/quan-tri/bieu-mau/TK_KHAI_SINH", nil},
+		{"POST", "/quan-tri/bieu-mau", url.Values{}}, // multipart for an admin: see TestAdminForms
 		{"POST", "/quan-tri/co-quan/" + ward + "/can-bo", url.Values{"subject": {"ke.gian"}, "name": {"Kẻ Gian"}, "department": {"VP"}, "positions": {"leader"}, "active": {"1"}}},
 	}
 }
@@ -217,7 +224,7 @@ func TestAdminPrivacy(t *testing.T) {
 			if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "Trang này dành cho quản trị viên hệ thống.") {
 				t.Errorf("%s: %d, want the 403 page", name, res.StatusCode)
 			}
-			for _, secret := range []string{"Trần Thị An", "an.tran", s.token.ID, "may.quet", "Máy quét", "Ủy ban nhân dân phường Bến Nghé", "Lê Văn Một", "<svg", "Đăng ký khai sinh"} {
+			for _, secret := range []string{"Trần Thị An", "an.tran", s.token.ID, "may.quet", "Máy quét", "Ủy ban nhân dân phường Bến Nghé", "Lê Văn Một", "<svg", "Đăng ký khai sinh", "KHAI_SINH", "TK_KHAI_SINH"} {
 				if strings.Contains(body, secret) {
 					t.Errorf("%s shows %q", name, secret)
 				}
@@ -257,7 +264,15 @@ func (s *adminSite) snapshot(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(&b, "%+v\n%+v\n", ags, staff)
+	types, err := s.vault.DocumentTypes(ctx, adminActor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := s.forms.ListContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "%+v\n%+v\n%+v\n%+v\n", ags, staff, types, fs)
 	return b.String()
 }
 
@@ -267,7 +282,7 @@ func TestAdminCSRF(t *testing.T) {
 	s := newAdminSite(t)
 	before := s.snapshot(t)
 	for _, rt := range adminRoutes(t, s) {
-		if rt.method != "POST" || strings.HasSuffix(rt.path, "/danh-muc") {
+		if rt.method != "POST" || strings.HasSuffix(rt.path, "/danh-muc") || rt.path == "/quan-tri/bieu-mau" {
 			continue // the catalogue's multipart form: TestAdminProcedures
 		}
 		for _, tok := range []string{"", "ma-sai"} {
@@ -624,9 +639,9 @@ func TestAdminAgencies(t *testing.T) {
 	}
 }
 
-// upload posts a catalogue file as the admin in a multipart form with
+// upload posts a file to path as the admin in a multipart form with
 // the CSRF token tok.
-func (s *adminSite) upload(t *testing.T, tok string, file []byte, withFile bool) (*http.Response, string) {
+func (s *adminSite) upload(t *testing.T, path, tok string, file []byte, withFile bool) (*http.Response, string) {
 	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
@@ -636,7 +651,7 @@ func (s *adminSite) upload(t *testing.T, tok string, file []byte, withFile bool)
 		_, _ = fw.Write(file)
 	}
 	_ = mw.Close()
-	r, err := http.NewRequest("POST", s.url+"/quan-tri/thu-tuc/danh-muc", &b)
+	r, err := http.NewRequest("POST", s.url+path, &b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -699,23 +714,23 @@ func TestAdminProcedures(t *testing.T) {
 	file, _ := json.Marshal(cat)
 	before, _ := s.wf.Procedure(ctx, adminActor, "DANG_KY_KHAI_SINH")
 	for _, tok := range []string{"", "ma-sai"} {
-		if res, _ := s.upload(t, tok, file, true); res.StatusCode != http.StatusForbidden {
+		if res, _ := s.upload(t, "/quan-tri/thu-tuc/danh-muc", tok, file, true); res.StatusCode != http.StatusForbidden {
 			t.Errorf("catalogue with token %q: %d", tok, res.StatusCode)
 		}
 	}
 	if p, _ := s.wf.Procedure(ctx, adminActor, "DANG_KY_KHAI_SINH"); p.Name != before.Name {
 		t.Error("a forged form loaded the catalogue")
 	}
-	res, body = s.upload(t, adminCSRFToken, []byte(`{"procedures": [`), true)
+	res, body = s.upload(t, "/quan-tri/thu-tuc/danh-muc", adminCSRFToken, []byte(`{"procedures": [`), true)
 	if res.StatusCode != 400 {
 		t.Errorf("malformed: %d", res.StatusCode)
 	}
 	wantIn(t, "malformed", body, `<a href="#dm-file">Tệp danh mục thủ tục không đúng định dạng.</a>`, `id="dm-file-loi"`, `aria-invalid="true"`)
-	res, body = s.upload(t, adminCSRFToken, nil, false)
-	if res.StatusCode != 400 || !strings.Contains(body, `<a href="#dm-file">Hãy chọn tệp danh mục để nạp.</a>`) {
+	res, body = s.upload(t, "/quan-tri/thu-tuc/danh-muc", adminCSRFToken, nil, false)
+	if res.StatusCode != 400 || !strings.Contains(body, `<a href="#dm-file">Hãy chọn tệp để tải lên.</a>`) {
 		t.Errorf("no file: %d", res.StatusCode)
 	}
-	res, body = s.upload(t, adminCSRFToken, file, true)
+	res, body = s.upload(t, "/quan-tri/thu-tuc/danh-muc", adminCSRFToken, file, true)
 	if res.StatusCode != 200 {
 		t.Fatalf("load: %d", res.StatusCode)
 	}
@@ -723,4 +738,114 @@ func TestAdminProcedures(t *testing.T) {
 	if p, _ := s.wf.Procedure(ctx, adminActor, "DANG_KY_KHAI_SINH"); p.Name != "Đăng ký khai sinh (sửa đổi)" {
 		t.Errorf("stored name %q", p.Name)
 	}
+}
+
+// typeRev is the revision of document type code as stored.
+func (s *adminSite) typeRev(t *testing.T, code string) int64 {
+	t.Helper()
+	dt, err := s.vault.DocumentType(context.Background(), adminActor, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return archive.TypeRev(dt)
+}
+
+// TestAdminTypes: the list shows the vault's document types; a type's
+// page renames it over the revision it carries, a stale form gets the
+// notice with the type as stored now, an empty name is refused beside its
+// control.
+func TestAdminTypes(t *testing.T) {
+	s := newAdminSite(t)
+	ctx := context.Background()
+	res, body := s.do(t, asAdmin, "GET", "/quan-tri/loai-giay-to", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("list: %d", res.StatusCode)
+	}
+	ks, _ := s.vault.DocumentType(ctx, adminActor, "KHAI_SINH")
+	wantIn(t, "list", body, `<a href="/quan-tri/loai-giay-to/KHAI_SINH">KHAI_SINH</a>`, "<td>"+ks.Name+"</td>")
+	rev := archive.TypeRev(ks)
+	_, body = s.do(t, asAdmin, "GET", "/quan-tri/loai-giay-to/KHAI_SINH", nil)
+	wantIn(t, "type", body, "<h1>"+ks.Name+"</h1>", fmt.Sprintf(`name="rev" value="%d"`, rev), `<label for="lg-name">Tên loại giấy tờ</label>`)
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/loai-giay-to/KHAI_SINH", url.Values{"rev": {fmt.Sprint(rev)}, "name": {"  "}})
+	if res.StatusCode != 400 {
+		t.Errorf("empty name: %d", res.StatusCode)
+	}
+	wantIn(t, "empty name", body, `<a href="#lg-name">`, `id="lg-name-loi"`, "autofocus")
+	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/loai-giay-to/KHAI_SINH", url.Values{"rev": {fmt.Sprint(rev)}, "name": {"Giấy khai sinh (điện tử)"}, "description": {"Bản điện tử."}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	if now, _ := s.vault.DocumentType(ctx, adminActor, "KHAI_SINH"); now.Name != "Giấy khai sinh (điện tử)" || now.Description != "Bản điện tử." {
+		t.Errorf("stored %q %q", now.Name, now.Description)
+	}
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/loai-giay-to/KHAI_SINH", url.Values{"rev": {fmt.Sprint(rev)}, "name": {"Ghi đè"}})
+	if res.StatusCode != http.StatusConflict {
+		t.Errorf("stale: %d", res.StatusCode)
+	}
+	wantIn(t, "stale", body, "Loại giấy tờ vừa được người khác thay đổi", `value="Giấy khai sinh (điện tử)"`, fmt.Sprintf(`name="rev" value="%d"`, s.typeRev(t, "KHAI_SINH")))
+	if res, _ := s.do(t, asAdmin, "GET", "/quan-tri/loai-giay-to/KHONG_CO", nil); res.StatusCode != 404 {
+		t.Errorf("unknown type: %d", res.StatusCode)
+	}
+}
+
+// TestAdminForms: the list shows the published eForms; a version's page
+// shows its fields; a new version uploaded is published, the same file
+// again changes nothing, another file under a published version or a
+// malformed one is refused on the page, and a form without the right
+// CSRF token publishes nothing.
+func TestAdminForms(t *testing.T) {
+	s := newAdminSite(t)
+	ctx := context.Background()
+	d, err := s.forms.GetContext(ctx, "TK_KHAI_SINH", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, body := s.do(t, asAdmin, "GET", "/quan-tri/bieu-mau", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("list: %d", res.StatusCode)
+	}
+	wantIn(t, "list", body, fmt.Sprintf(`<a href="/quan-tri/bieu-mau/TK_KHAI_SINH?phien-ban=%d">TK_KHAI_SINH`, d.Version), "<td>"+d.Title+"</td>")
+	_, body = s.do(t, asAdmin, "GET", "/quan-tri/bieu-mau/TK_KHAI_SINH", nil)
+	wantIn(t, "form", body, "<h1>"+d.Title+"</h1>", "<li>"+d.Fields[0].Label+" ("+d.Fields[0].Code)
+	if res, _ := s.do(t, asAdmin, "GET", "/quan-tri/bieu-mau/TK_KHAI_SINH?phien-ban=x", nil); res.StatusCode != 400 {
+		t.Errorf("bad version: %d", res.StatusCode)
+	}
+
+	var def map[string]any
+	raw, _ := json.Marshal(d)
+	if err := json.Unmarshal(raw, &def); err != nil {
+		t.Fatal(err)
+	}
+	def["version"] = d.Version + 1
+	def["title"] = d.Title + " (mẫu mới)"
+	next, _ := json.Marshal(def)
+	for _, tok := range []string{"", "ma-sai"} {
+		if res, _ := s.upload(t, "/quan-tri/bieu-mau", tok, next, true); res.StatusCode != http.StatusForbidden {
+			t.Errorf("publish with token %q: %d", tok, res.StatusCode)
+		}
+	}
+	if _, err := s.forms.GetContext(ctx, "TK_KHAI_SINH", d.Version+1); err == nil {
+		t.Fatal("a forged form published")
+	}
+	res, body = s.upload(t, "/quan-tri/bieu-mau", adminCSRFToken, next, true)
+	if res.StatusCode != 200 || !strings.Contains(body, fmt.Sprintf("Đã công bố biểu mẫu TK_KHAI_SINH phiên bản %d.", d.Version+1)) {
+		t.Fatalf("publish: %d", res.StatusCode)
+	}
+	if got, err := s.forms.GetContext(ctx, "TK_KHAI_SINH", 0); err != nil || got.Version != d.Version+1 {
+		t.Errorf("latest %v %v", got, err)
+	}
+	_, body = s.upload(t, "/quan-tri/bieu-mau", adminCSRFToken, next, true)
+	wantIn(t, "again", body, "đã được công bố với đúng nội dung này")
+	def["title"] = "Khác"
+	other, _ := json.Marshal(def)
+	res, body = s.upload(t, "/quan-tri/bieu-mau", adminCSRFToken, other, true)
+	if res.StatusCode != http.StatusConflict {
+		t.Errorf("another file under a published version: %d", res.StatusCode)
+	}
+	wantIn(t, "conflict", body, `<a href="#bm-file">`, `id="bm-file-loi"`)
+	res, body = s.upload(t, "/quan-tri/bieu-mau", adminCSRFToken, []byte("{"), true)
+	if res.StatusCode != 400 {
+		t.Errorf("malformed: %d", res.StatusCode)
+	}
+	wantIn(t, "malformed", body, `<a href="#bm-file">`, `aria-invalid="true"`)
 }

@@ -37,7 +37,8 @@ var pageNames = slices.Concat(
 	[]string{"staffsign", "digitise"},
 
 	// Administration (web-admin).
-	[]string{"admin", "admin_users", "admin_tokens", "admin_agencies", "admin_agency", "admin_procedures", "admin_procedure"},
+	[]string{"admin", "admin_users", "admin_tokens", "admin_agencies", "admin_agency", "admin_procedures", "admin_procedure",
+		"admin_types", "admin_type", "admin_forms", "admin_form"},
 )
 
 // parsePages parses the layout with each page.
@@ -95,7 +96,7 @@ var paths = map[string]string{
 
 	// Administration (web-admin).
 	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens, "AdminAgencies": PathAdminAgencies,
-	"AdminProcedures": PathAdminProcedures,
+	"AdminProcedures": PathAdminProcedures, "AdminTypes": PathAdminTypes, "AdminForms": PathAdminForms,
 }
 
 // render writes page name with status. A template that fails is logged

@@ -88,6 +88,12 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathAdminProcedures, h.adminProcedures)
 	m.HandleFunc("POST "+PathAdminProcedures+"/danh-muc", h.adminLoadCatalog)
 	m.HandleFunc("GET "+PathAdminProcedures+"/{code}", h.adminProcedure)
+	m.HandleFunc("GET "+PathAdminTypes, h.adminTypes)
+	m.HandleFunc("GET "+PathAdminTypes+"/{code}", h.adminType)
+	m.HandleFunc("POST "+PathAdminTypes+"/{code}", h.adminSaveType)
+	m.HandleFunc("GET "+PathAdminForms, h.adminForms)
+	m.HandleFunc("POST "+PathAdminForms, h.adminPublishForm)
+	m.HandleFunc("GET "+PathAdminForms+"/{code}", h.adminFormDef)
 
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/convert"
+	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/auth/oidc"
 	"github.com/kho-vn/kho/portal/internal/edge"
@@ -113,7 +114,9 @@ type Config struct {
 	MaxScanBytes int64
 
 	// Administration (web-admin).
-
+	// Forms are the published eForm definitions the admin pages list and
+	// publish to (nil: those pages answer 503).
+	Forms *forms.Registry
 }
 
 // Actor is who is signed in, as the vault knows callers.
