@@ -258,7 +258,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	}
 	pg.trusted = cfg.Limits.TrustedProxies
 	pg.converter = docs.converter
-	pg.forms = formReg // the admin pages publish eForms (web-admin)
+	pg.forms, pg.calendars = formReg, calendars // the admin pages publish eForms and edit holidays (web-admin)
 	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, signIn, ln.Addr().String(), log)
 	if err != nil {
 		ln.Close()

@@ -13,6 +13,7 @@ import (
 	"github.com/kho-vn/kho/portal/auth"
 	"github.com/kho-vn/kho/portal/web"
 	"github.com/kho-vn/kho/workflow"
+	"github.com/kho-vn/kho/workflow/calendar"
 )
 
 // serveWeb is the web pages' part of kho serve: on or off, and the agency
@@ -27,7 +28,8 @@ type serveWeb struct {
 	// converter shows office files through their PDF rendition (web-share).
 	converter convert.Converter
 	// forms are the published eForms (set by serve), for the admin pages.
-	forms *forms.Registry
+	forms     *forms.Registry
+	calendars *calendar.Service
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
@@ -66,7 +68,7 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 	// Staff signing and digitising (web-sign).
 
 	// Administration (web-admin).
-	cfg.Forms = c.forms
+	cfg.Forms, cfg.Calendars = c.forms, c.calendars
 
 	return web.New(cfg, log)
 }

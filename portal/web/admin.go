@@ -89,6 +89,7 @@ func (h *Handler) adminIndex(w http.ResponseWriter, r *http.Request) {
 		{"Thủ tục và quy trình", "Danh mục thủ tục hành chính, quy trình xử lý kèm sơ đồ; nạp danh mục từ tệp.", PathAdminProcedures},
 		{"Loại giấy tờ", "Danh mục loại giấy tờ của kho dữ liệu: xem, sửa tên và mô tả.", PathAdminTypes},
 		{"Biểu mẫu điện tử", "Các biểu mẫu đã công bố, xem định nghĩa, công bố phiên bản mới.", PathAdminForms},
+		{"Ngày nghỉ, ngày làm bù", "Lịch làm việc dùng để tính thời hạn: ngày nghỉ lễ, nghỉ bù và ngày làm bù của từng năm.", PathAdminCalendar},
 	}
 	h.render(w, r, http.StatusOK, "admin", "Quản trị hệ thống", "admin", cards)
 }

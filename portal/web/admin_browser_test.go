@@ -12,7 +12,7 @@ import (
 // TestAdminAccessible: every administration page — the index, the
 // accounts, the tokens, the agencies, an agency with a member's form, the
 // procedures and a procedure with its diagram, the document types and
-// one, the eForms and one — has no serious or
+// one, the eForms and one, the holidays of a year — has no serious or
 // critical axe-core violation at desktop and phone width, nor sideways
 // scrolling on a phone.
 func TestAdminAccessible(t *testing.T) {
@@ -37,6 +37,7 @@ func TestAdminAccessible(t *testing.T) {
 		"/quan-tri/loai-giay-to/KHAI_SINH",
 		"/quan-tri/bieu-mau",
 		"/quan-tri/bieu-mau/TK_KHAI_SINH",
+		"/quan-tri/ngay-nghi?nam=2026",
 	} {
 		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { b.CheckAccessible(t, hs.URL+path) })
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/kho-vn/kho/portal/web"
 	"github.com/kho-vn/kho/storage/sqlite"
 	"github.com/kho-vn/kho/workflow"
+	"github.com/kho-vn/kho/workflow/calendar"
 )
 
 // adminSite is the pages over a real embedded store: the vault's and the
@@ -37,6 +38,7 @@ type adminSite struct {
 	wf    *workflow.Service
 	vault *archive.Service
 	forms *forms.Registry
+	cals  *calendar.Service
 	token auth.Token // a live API token
 }
 
@@ -93,17 +95,21 @@ func newAdminSite(t *testing.T) *adminSite {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cals := calendar.NewService(store, calendar.WithCacheTTL(0))
+	if _, err := cals.LoadShipped(ctx); err != nil {
+		t.Fatal(err)
+	}
 	identify := func(r *http.Request) (archive.Actor, bool) {
 		sub := r.Header.Get("X-Test-User")
 		return archive.Actor{Subject: sub, Role: archive.Role(r.Header.Get("X-Test-Role"))}, sub != ""
 	}
-	h, err := web.New(web.Config{Vault: vault, Workflow: wf, Auth: svc, Identify: identify, CSRF: fieldCSRF{}, Forms: reg}, log)
+	h, err := web.New(web.Config{Vault: vault, Workflow: wf, Auth: svc, Identify: identify, CSRF: fieldCSRF{}, Forms: reg, Calendars: cals}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	return &adminSite{url: hs.URL, h: h, store: store, auth: svc, wf: wf, vault: vault, forms: reg, token: tok}
+	return &adminSite{url: hs.URL, h: h, store: store, auth: svc, wf: wf, vault: vault, forms: reg, cals: cals, token: tok}
 }
 
 // as is who sends a request: a subject and a role ("" for nobody).
@@ -193,6 +199,8 @@ func adminRoutes(t *testing.T, s *adminSite) []struct {
 		{"GET", "/quan-tri/bieu-mau", nil},
 		{"GET", "/quan-tri/bieu-mau/TK_KHAI_SINH", nil},
 		{"POST", "/quan-tri/bieu-mau", url.Values{}}, // multipart for an admin: see TestAdminForms
+		{"GET", "/quan-tri/ngay-nghi?nam=2026", nil},
+		{"POST", "/quan-tri/ngay-nghi", url.Values{"nam": {"2026"}, "rev": {"1"}, "ngay": {"01/06/2026; nghỉ; Ngày giả"}}},
 		{"POST", "/quan-tri/co-quan/" + ward + "/can-bo", url.Values{"subject": {"ke.gian"}, "name": {"Kẻ Gian"}, "department": {"VP"}, "positions": {"leader"}, "active": {"1"}}},
 	}
 }
@@ -232,7 +240,7 @@ func TestAdminPrivacy(t *testing.T) {
 		}
 	}
 	if after := s.snapshot(t); after != before {
-		t.Errorf("refused requests changed the store:\n%s\n%s", before, after)
+		t.Errorf("refused requests changed the store:\n%s", firstDiff(before, after))
 	}
 }
 
@@ -272,7 +280,12 @@ func (s *adminSite) snapshot(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(&b, "%+v\n%+v\n%+v\n%+v\n", ags, staff, types, fs)
+	cal, rev, err := s.cals.Stored(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calJSON, _ := json.Marshal(cal)
+	fmt.Fprintf(&b, "%+v\n%+v\n%+v\n%+v\n%d %s\n", ags, staff, types, fs, rev, calJSON)
 	return b.String()
 }
 
@@ -297,7 +310,7 @@ func TestAdminCSRF(t *testing.T) {
 		}
 	}
 	if after := s.snapshot(t); after != before {
-		t.Errorf("forged forms changed the store:\n%s\n%s", before, after)
+		t.Errorf("forged forms changed the store:\n%s", firstDiff(before, after))
 	}
 }
 
@@ -848,4 +861,104 @@ func TestAdminForms(t *testing.T) {
 		t.Errorf("malformed: %d", res.StatusCode)
 	}
 	wantIn(t, "malformed", body, `<a href="#bm-file">`, `aria-invalid="true"`)
+}
+
+// TestAdminCalendar: a year's page shows the days that apply (the
+// shipped national holidays); the year's days are replaced over the
+// revision the form carries and deadlines then count with them; a stale
+// form gets the notice and the year as stored now; a malformed line or a
+// day of another year is refused beside the control, what was typed
+// kept; an agency's own days add to the national ones.
+func TestAdminCalendar(t *testing.T) {
+	s := newAdminSite(t)
+	ctx := context.Background()
+	nat, rev, err := s.cals.Effective(ctx, "")
+	if err != nil || rev == 0 {
+		t.Fatalf("national calendar: rev %d, %v", rev, err)
+	}
+	y2026 := nat.Year(2026).Days
+	if len(y2026) == 0 {
+		t.Fatal("the shipped calendar has no day in 2026")
+	}
+	res, body := s.do(t, asAdmin, "GET", "/quan-tri/ngay-nghi?nam=2026", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("page: %d", res.StatusCode)
+	}
+	d0 := y2026[0]
+	date0 := fmt.Sprintf("%02d/%02d/%d", d0.Date.Day, d0.Date.Month, d0.Date.Year)
+	wantIn(t, "page", body, "<h1>Ngày nghỉ, ngày làm bù năm 2026</h1>", "<td>"+date0+"</td>", "<td>"+d0.Name+"</td>",
+		fmt.Sprintf(`name="rev" value="%d"`, rev), date0+"; ", `<option value="`+ward+`">`)
+	if res, _ := s.do(t, asAdmin, "GET", "/quan-tri/ngay-nghi?nam=1999", nil); res.StatusCode != 400 {
+		t.Errorf("year 1999: %d", res.StatusCode)
+	}
+
+	// Refused: a malformed line, a day of another year; nothing stored.
+	for _, c := range []struct{ text, msg string }{
+		{"02/09/2026; nghỉ; Quốc khánh\nngày mai; nghỉ; Sai", "Dòng 2: ngày không hợp lệ"},
+		{"02/09/2026; nghi; Quốc khánh", "Dòng 1: loại ngày phải là «nghỉ» hoặc «làm bù»."},
+		{"02/09/2027; nghỉ; Quốc khánh", "Ngày 02/09/2027 không thuộc năm 2026."},
+		{"02/09/2026; nghỉ;  ", "Tên ngày là bắt buộc"},
+	} {
+		res, body := s.do(t, asAdmin, "POST", "/quan-tri/ngay-nghi", url.Values{"nam": {"2026"}, "rev": {fmt.Sprint(rev)}, "ngay": {c.text}})
+		if res.StatusCode != 400 {
+			t.Errorf("%q: %d", c.text, res.StatusCode)
+		}
+		wantIn(t, "refused", body, `<a href="#nn-ngay">`+c.msg, `id="nn-ngay-loi"`, "autofocus", attr(strings.SplitN(c.text, ";", 2)[0]))
+	}
+	if _, now, _ := s.cals.Effective(ctx, ""); now != rev {
+		t.Fatalf("a refused form changed the calendar: rev %d → %d", rev, now)
+	}
+
+	// Saved: 2026 becomes two days only; 04/12/2026 (a Friday) is off.
+	text := "02/09/2026; nghỉ; Quốc khánh\r\n04/12/2026; nghỉ; Ngày nghỉ thử\r\n"
+	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/ngay-nghi", url.Values{"nam": {"2026"}, "rev": {fmt.Sprint(rev)}, "ngay": {text}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/quan-tri/ngay-nghi?nam=2026&da=luu" {
+		t.Fatalf("save: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	got, rev2, _ := s.cals.Effective(ctx, "")
+	if days := got.Year(2026).Days; len(days) != 2 || days[1].Name != "Ngày nghỉ thử" || rev2 != rev+1 {
+		t.Errorf("stored %+v rev %d", days, rev2)
+	}
+	if len(got.Year(2025).Days) != len(nat.Year(2025).Days) {
+		t.Error("another year's days changed")
+	}
+	cal, err := s.cals.Calendar(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if friday := time.Date(2026, 12, 4, 10, 0, 0, 0, workflow.Vietnam); cal.IsWorking(friday) {
+		t.Error("deadlines still count 04/12/2026 as a working day")
+	}
+	_, body = s.do(t, asAdmin, "GET", "/quan-tri/ngay-nghi?nam=2026&da=luu", nil)
+	wantIn(t, "after save", body, "Đã lưu ngày nghỉ, ngày làm bù của năm 2026.", "<td>04/12/2026</td><td>Thứ Sáu</td><td>Ngày nghỉ</td><td>Ngày nghỉ thử</td>")
+
+	// The same form again is stale.
+	res, body = s.do(t, asAdmin, "POST", "/quan-tri/ngay-nghi", url.Values{"nam": {"2026"}, "rev": {fmt.Sprint(rev)}, "ngay": {"02/09/2026; nghỉ; Ghi đè"}})
+	if res.StatusCode != http.StatusConflict {
+		t.Errorf("stale: %d", res.StatusCode)
+	}
+	wantIn(t, "stale", body, "Lịch làm việc vừa được thay đổi từ nơi khác", fmt.Sprintf(`name="rev" value="%d"`, rev2), "04/12/2026; nghỉ; Ngày nghỉ thử")
+
+	// An agency's own make-up day; the national days still apply to it.
+	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/ngay-nghi", url.Values{"nam": {"2026"}, "co-quan": {ward}, "rev": {"0"}, "ngay": {"05/12/2026; làm bù; Làm bù thử"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("agency save: %d", res.StatusCode)
+	}
+	_, body = s.do(t, asAdmin, "GET", "/quan-tri/ngay-nghi?nam=2026&co-quan="+ward, nil)
+	wantIn(t, "agency", body, "Ủy ban nhân dân phường Bến Nghé", "<td>05/12/2026</td><td>Thứ Bảy</td><td>Ngày làm việc (làm bù)</td>", "<td>04/12/2026</td>",
+		`05/12/2026; làm bù; Làm bù thử`)
+	if strings.Contains(body, "04/12/2026; nghỉ") {
+		t.Error("the agency's form holds the national days")
+	}
+}
+
+// firstDiff is the first line where two snapshots differ.
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return al[i] + "\n→ " + bl[i]
+		}
+	}
+	return fmt.Sprintf("%d lines → %d", len(al), len(bl))
 }

@@ -38,7 +38,7 @@ var pageNames = slices.Concat(
 
 	// Administration (web-admin).
 	[]string{"admin", "admin_users", "admin_tokens", "admin_agencies", "admin_agency", "admin_procedures", "admin_procedure",
-		"admin_types", "admin_type", "admin_forms", "admin_form"},
+		"admin_types", "admin_type", "admin_forms", "admin_form", "admin_calendar"},
 )
 
 // parsePages parses the layout with each page.
@@ -97,6 +97,7 @@ var paths = map[string]string{
 	// Administration (web-admin).
 	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens, "AdminAgencies": PathAdminAgencies,
 	"AdminProcedures": PathAdminProcedures, "AdminTypes": PathAdminTypes, "AdminForms": PathAdminForms,
+	"AdminCalendar": PathAdminCalendar,
 }
 
 // render writes page name with status. A template that fails is logged

@@ -94,6 +94,8 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathAdminForms, h.adminForms)
 	m.HandleFunc("POST "+PathAdminForms, h.adminPublishForm)
 	m.HandleFunc("GET "+PathAdminForms+"/{code}", h.adminFormDef)
+	m.HandleFunc("GET "+PathAdminCalendar, h.adminCalendar)
+	m.HandleFunc("POST "+PathAdminCalendar, h.adminSaveCalendar)
 
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)

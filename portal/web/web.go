@@ -16,6 +16,7 @@ import (
 	"github.com/kho-vn/kho/portal/auth/oidc"
 	"github.com/kho-vn/kho/portal/internal/edge"
 	"github.com/kho-vn/kho/workflow"
+	"github.com/kho-vn/kho/workflow/calendar"
 )
 
 // Body is the agency that runs the portal, shown in the header and the
@@ -117,6 +118,9 @@ type Config struct {
 	// Forms are the published eForm definitions the admin pages list and
 	// publish to (nil: those pages answer 503).
 	Forms *forms.Registry
+	// Calendars are the working-time calendars whose holidays the admin
+	// pages edit (nil: that page answers 503).
+	Calendars *calendar.Service
 }
 
 // Actor is who is signed in, as the vault knows callers.
