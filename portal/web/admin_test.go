@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -287,6 +288,53 @@ func (s *adminSite) snapshot(t *testing.T) string {
 	calJSON, _ := json.Marshal(cal)
 	fmt.Fprintf(&b, "%+v\n%+v\n%+v\n%+v\n%d %s\n", ags, staff, types, fs, rev, calJSON)
 	return b.String()
+}
+
+// TestAdminRoutesCovered: the privacy test's list holds every admin
+// route routes.go registers, so that a new one cannot go untested.
+func TestAdminRoutesCovered(t *testing.T) {
+	src, err := os.ReadFile("routes.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[string]string{"PathAdmin": web.PathAdmin, "PathAdminUsers": web.PathAdminUsers, "PathAdminTokens": web.PathAdminTokens,
+		"PathAdminAgencies": web.PathAdminAgencies, "PathAdminProcedures": web.PathAdminProcedures, "PathAdminTypes": web.PathAdminTypes,
+		"PathAdminForms": web.PathAdminForms, "PathAdminCalendar": web.PathAdminCalendar}
+	s := newAdminSite(t)
+	routes := adminRoutes(t, s)
+	found := 0
+	for _, m := range regexp.MustCompile(`HandleFunc\("(GET|POST) "\+(PathAdmin\w*)(?:\+"([^"]*)")?`).FindAllStringSubmatch(string(src), -1) {
+		base, ok := consts[m[2]]
+		if !ok {
+			t.Errorf("routes.go registers %s, unknown to this test", m[2])
+			continue
+		}
+		found++
+		pattern := strings.Split(base+m[3], "/")
+		covered := false
+		for _, rt := range routes {
+			path, _, _ := strings.Cut(rt.path, "?")
+			segs := strings.Split(path, "/")
+			if rt.method != m[1] || len(segs) != len(pattern) {
+				continue
+			}
+			covered = true
+			for i := range segs {
+				if segs[i] != pattern[i] && !strings.HasPrefix(pattern[i], "{") {
+					covered = false
+				}
+			}
+			if covered {
+				break
+			}
+		}
+		if !covered {
+			t.Errorf("%s %s%s is not in the privacy test's routes", m[1], base, m[3])
+		}
+	}
+	if found < 20 {
+		t.Errorf("found %d admin routes in routes.go; the pattern no longer reads it", found)
+	}
 }
 
 // TestAdminCSRF: every admin POST without the CSRF token, or with a wrong
