@@ -223,6 +223,14 @@ func (h *Handler) adminSaveCalendar(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if err == nil && rev == 0 {
+		// A calendar with no record yet: Apply's 0 means "whatever is
+		// current", so one created meanwhile is checked for here.
+		var now int64
+		if _, now, err = h.cfg.Calendars.Stored(r.Context(), p.Agency); err == nil && now != 0 {
+			err = calendar.ErrChanged(p.Agency, 0)
+		}
+	}
 	if err == nil {
 		_, _, err = h.cfg.Calendars.Apply(r.Context(), calendar.Spec{Agency: p.Agency, Years: []int{y}, Days: days}, a.Subject, rev)
 	}

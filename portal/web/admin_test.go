@@ -992,6 +992,10 @@ func TestAdminCalendar(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("agency save: %d", res.StatusCode)
 	}
+	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/ngay-nghi", url.Values{"nam": {"2026"}, "co-quan": {ward}, "rev": {"0"}, "ngay": {"06/12/2026; làm bù; Ghi đè"}})
+	if res.StatusCode != http.StatusConflict {
+		t.Errorf("a second first record: %d", res.StatusCode)
+	}
 	_, body = s.do(t, asAdmin, "GET", "/quan-tri/ngay-nghi?nam=2026&co-quan="+ward, nil)
 	wantIn(t, "agency", body, "Ủy ban nhân dân phường Bến Nghé", "<td>05/12/2026</td><td>Thứ Bảy</td><td>Ngày làm việc (làm bù)</td>", "<td>04/12/2026</td>",
 		`05/12/2026; làm bù; Làm bù thử`)
