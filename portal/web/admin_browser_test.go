@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/kho-vn/kho/internal/browsertest"
 )
 
@@ -14,7 +16,8 @@ import (
 // procedures and a procedure with its diagram, the document types and
 // one, the eForms and one, the holidays of a year — has no serious or
 // critical axe-core violation at desktop and phone width, nor sideways
-// scrolling on a phone.
+// scrolling on a phone; a refused form moves the focus to its error
+// summary.
 func TestAdminAccessible(t *testing.T) {
 	s := newAdminSite(t)
 	// The browser is the admin: the headers the test's Identify reads.
@@ -41,4 +44,23 @@ func TestAdminAccessible(t *testing.T) {
 	} {
 		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { b.CheckAccessible(t, hs.URL+path) })
 	}
+	// A refused form (a username the server refuses): the summary takes
+	// the focus and links to the field; the page passes axe.
+	t.Run("refused account", func(t *testing.T) {
+		for _, w := range []int{browsertest.DesktopWidth, browsertest.PhoneWidth} {
+			tab := b.Tab(t, w)
+			tab.Do(t, chromedp.Navigate(hs.URL+"/quan-tri/tai-khoan"), chromedp.WaitReady(chromedp.ID("tk-username")),
+				chromedp.SendKeys(chromedp.ID("tk-username"), "có dấu"), chromedp.SendKeys(chromedp.ID("tk-name"), "Người Thử"),
+				chromedp.Click(chromedp.CSS(`form[action="/quan-tri/tai-khoan"] button[type=submit]`)), chromedp.WaitReady(chromedp.CSS(".error-summary")))
+			if got := browsertest.Eval[string](t, tab, `document.activeElement.className`); got != "error-summary" {
+				t.Errorf("at %d px focus on %q, want the error summary", w, got)
+			}
+			if href := browsertest.Eval[string](t, tab, `document.querySelector(".error-summary a").getAttribute("href")`); href != "#tk-username" {
+				t.Errorf("the summary links to %q", href)
+			}
+			for _, v := range browsertest.Serious(tab.Axe(t)) {
+				t.Errorf("axe at %d px, refused account: %s", w, v)
+			}
+		}
+	})
 }
