@@ -1014,3 +1014,43 @@ func firstDiff(a, b string) string {
 	}
 	return fmt.Sprintf("%d lines → %d", len(al), len(bl))
 }
+
+// TestAdminWithSessions: through real sign-in sessions (no test seams):
+// an admin's session reaches the pages and creates a token with the
+// session's CSRF token, a form without it is refused, and a citizen's
+// session gets 403.
+func TestAdminWithSessions(t *testing.T) {
+	s := newSignInSite(t, 0)
+	ctx := context.Background()
+	a, err := auth.NewAccount(auth.Account{Username: "quantri", DisplayName: "Phạm Quản Trị", Role: archive.RoleAdmin}, "mat-khau-quan-tri", auth.DefaultArgon2, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	admin := s.browser(t, "Mozilla/5.0 quản trị")
+	if res, _ := admin.signIn(s.url, "quantri", "mat-khau-quan-tri", "/quan-tri"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/quan-tri" {
+		t.Fatalf("sign in: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, body := admin.do("GET", s.url+"/quan-tri/ma-truy-cap", nil)
+	tok := firstMatch(csrfRE, body)
+	if res.StatusCode != 200 || tok == "" {
+		t.Fatalf("tokens page: %d, csrf %q", res.StatusCode, tok)
+	}
+	res, _ = admin.do("POST", s.url+"/quan-tri/ma-truy-cap", url.Values{"subject": {"he.thong"}, "role": {"staff"}})
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("without the CSRF token: %d", res.StatusCode)
+	}
+	res, body = admin.do("POST", s.url+"/quan-tri/ma-truy-cap", url.Values{"csrf": {tok}, "subject": {"he.thong"}, "role": {"staff"}})
+	if m := secretRE.FindStringSubmatch(body); res.StatusCode != 200 || m == nil {
+		t.Fatalf("create: %d", res.StatusCode)
+	} else if got, err := auth.Authenticate(ctx, s.store, "Bearer "+m[1], time.Now()); err != nil || got.Subject != "he.thong" {
+		t.Errorf("the token shown: %+v %v", got, err)
+	}
+	citizen := s.browser(t, "Mozilla/5.0 công dân")
+	citizen.signIn(s.url, userA, passA, "")
+	if res, body := citizen.do("GET", s.url+"/quan-tri/ma-truy-cap", nil); res.StatusCode != http.StatusForbidden || strings.Contains(body, "he.thong") {
+		t.Errorf("a citizen's session: %d", res.StatusCode)
+	}
+}
