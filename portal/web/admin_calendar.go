@@ -138,7 +138,7 @@ func (h *Handler) showCalendar(w http.ResponseWriter, r *http.Request, a archive
 	}
 	p.Fields = p.Form.fields(adminField{ID: "nn-ngay", Name: "ngay", Kind: "textarea",
 		Label: "Ngày nghỉ và ngày làm bù năm " + strconv.Itoa(p.Year),
-		Hint:  "Mỗi dòng một ngày: ngày/tháng/năm; «" + wordHoliday + "» hoặc «" + wordWorkday + "»; tên ngày. Ví dụ: 02/09/" + strconv.Itoa(p.Year) + "; " + wordHoliday + "; Quốc khánh. Danh sách này thay cho mọi ngày đặc biệt của năm trong lịch đang sửa."})
+		Hint:  "Mỗi dòng một ngày: ngày/tháng/năm; «" + wordHoliday + "» hoặc «" + wordWorkday + "»; tên ngày. Ví dụ: 02/09/" + strconv.Itoa(p.Year) + "; " + wordHoliday + "; Quốc khánh. Danh sách này thay cho mọi ngày đặc biệt của năm trong lịch đang sửa; khung giờ riêng đã đặt cho một ngày (qua API) được giữ nguyên."})
 	p.PrevURL, p.NextURL = calendarURL(p.Agency, p.Year-1), calendarURL(p.Agency, p.Year+1)
 	h.render(w, r, status, "admin_calendar", "Ngày nghỉ, ngày làm bù", "admin", p)
 }
@@ -223,6 +223,9 @@ func (h *Handler) adminSaveCalendar(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if err == nil {
+		err = h.keepHours(r, p.Agency, y, days)
+	}
 	if err == nil && rev == 0 {
 		// A calendar with no record yet: Apply's 0 means "whatever is
 		// current", so one created meanwhile is checked for here.
@@ -248,4 +251,22 @@ func (h *Handler) adminSaveCalendar(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, calendarURL(p.Agency, y)+"&da=luu", http.StatusSeeOther)
+}
+
+// keepHours gives each of days that the calendar already holds on the
+// same date and kind the hours stored with it: the form's lines have no
+// hours, and saving them must not drop what the API set.
+func (h *Handler) keepHours(r *http.Request, agency string, y int, days []calendar.Day) error {
+	stored, _, err := h.cfg.Calendars.Stored(r.Context(), agency)
+	if err != nil {
+		return err
+	}
+	for i := range days {
+		for _, d := range stored.Year(y).Days {
+			if d.Date == days[i].Date && d.Kind == days[i].Kind {
+				days[i].Hours = d.Hours
+			}
+		}
+	}
+	return nil
 }

@@ -980,6 +980,23 @@ func TestAdminCalendar(t *testing.T) {
 	_, body = s.do(t, asAdmin, "GET", "/quan-tri/ngay-nghi?nam=2026&da=luu", nil)
 	wantIn(t, "after save", body, "Đã lưu ngày nghỉ, ngày làm bù của năm 2026.", "<td>04/12/2026</td><td>Thứ Sáu</td><td>Ngày nghỉ</td><td>Ngày nghỉ thử</td>")
 
+	// Hours the API set on a day stay when the form is saved again.
+	morning := []calendar.Period{{Start: 7*60 + 30, End: 11*60 + 30}}
+	if _, rev2, err = s.cals.Apply(ctx, calendar.Spec{Years: []int{2026}, Days: []calendar.Day{
+		{Date: archive.Date{Year: 2026, Month: 9, Day: 2}, Kind: calendar.Holiday, Name: "Quốc khánh"},
+		{Date: archive.Date{Year: 2026, Month: 12, Day: 5}, Kind: calendar.Workday, Name: "Làm buổi sáng", Hours: morning}}}, "api", rev2); err != nil {
+		t.Fatal(err)
+	}
+	res, _ = s.do(t, asAdmin, "POST", "/quan-tri/ngay-nghi", url.Values{"nam": {"2026"}, "rev": {fmt.Sprint(rev2)},
+		"ngay": {"02/09/2026; nghỉ; Quốc khánh\n05/12/2026; làm bù; Làm buổi sáng (đổi tên)\n04/12/2026; nghỉ; Ngày nghỉ thử"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save over hours: %d", res.StatusCode)
+	}
+	got, rev2, _ = s.cals.Effective(ctx, "")
+	if days := got.Year(2026).Days; len(days) != 3 || days[2].Name != "Làm buổi sáng (đổi tên)" || len(days[2].Hours) != 1 || days[2].Hours[0] != morning[0] {
+		t.Errorf("after a save over a day with hours: %+v", days)
+	}
+
 	// The same form again is stale.
 	res, body = s.do(t, asAdmin, "POST", "/quan-tri/ngay-nghi", url.Values{"nam": {"2026"}, "rev": {fmt.Sprint(rev)}, "ngay": {"02/09/2026; nghỉ; Ghi đè"}})
 	if res.StatusCode != http.StatusConflict {
