@@ -55,7 +55,7 @@ func parsePages(as *assets) (*pages, error) {
 	}
 	ps := &pages{set: map[string]*template.Template{}}
 	for _, n := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", "templates/partial_*.html", "templates/"+n+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", "templates/"+n+".html")
 		if err != nil {
 			return nil, kerr.Wrap(err, kerr.Internal, "web_templates", "Không nạp được mẫu trang.")
 		}
