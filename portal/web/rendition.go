@@ -112,9 +112,13 @@ func extOf(name string) string {
 }
 
 // rendition is the PDF of c: from the cache, after one byte of c is read
-// (which records the use in the ledger); else converted now from c's
-// bytes, bounded in size and time, and cached. Concurrent requests for
-// the same version share one conversion.
+// (which records the use in the ledger); else converted from c's bytes,
+// bounded in size and time, and cached. Concurrent requests for the same
+// version share one conversion. Each caller reads its own Content whole
+// first (so that its use is recorded, under its own context) and the
+// conversion works on the first caller's bytes in memory, under a context
+// that outlives that caller's request: one who leaves does not fail the
+// others waiting on the same conversion, and its result is still cached.
 func (h *Handler) rendition(ctx context.Context, c *archive.Content) ([]byte, error) {
 	v := c.Version
 	if pdf, ok := h.renditions.get(v.Blob); ok {
@@ -123,13 +127,14 @@ func (h *Handler) rendition(ctx context.Context, c *archive.Content) ([]byte, er
 		}
 		return pdf, nil
 	}
-	// The conversion runs for whoever asked first; its bytes are read
-	// through that caller's Content. Others wait, each after reading one
-	// byte of their own Content so that their use is recorded too.
+	src, err := io.ReadAll(io.LimitReader(c, v.Size))
+	if err != nil {
+		return nil, err
+	}
 	ch := h.renditions.flight.DoChan(v.Blob, func() (any, error) {
-		cctx, cancel := context.WithTimeout(ctx, h.renditionTimeout())
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.renditionTimeout())
 		defer cancel()
-		rc, err := h.cfg.Converter.OfficeToPDF(cctx, archive.FileNameFor(v.FileName, v.MediaType), io.LimitReader(c, v.Size), convert.Options{})
+		rc, err := h.cfg.Converter.OfficeToPDF(cctx, archive.FileNameFor(v.FileName, v.MediaType), bytes.NewReader(src), convert.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -149,11 +154,6 @@ func (h *Handler) rendition(ctx context.Context, c *archive.Content) ([]byte, er
 	case res := <-ch:
 		if res.Err != nil {
 			return nil, res.Err
-		}
-		if res.Shared {
-			if _, err := c.Read(make([]byte, 1)); err != nil && err != io.EOF {
-				return nil, err
-			}
 		}
 		return res.Val.([]byte), nil
 	case <-ctx.Done():
