@@ -33,6 +33,22 @@ func (g *heldConverter) OfficeToPDF(ctx context.Context, name string, r io.Reade
 	return g.Converter.OfficeToPDF(ctx, name, r, opts)
 }
 
+// fileReads counts the reads of paper id's file in the owner's ledger.
+func (s *shareSite) fileReads(t *testing.T, id string) int {
+	t.Helper()
+	es, _, err := s.vault.Ledger(t.Context(), s.owner, s.owner.Subject, "", "", 1000, archive.Access{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range es {
+		if e.Action == archive.ActionDownload && e.DocumentID == id {
+			n++
+		}
+	}
+	return n
+}
+
 // TestRenditionOutlivesFirstRequest: two requests for an office file's
 // rendition share one conversion by the real Gotenberg; the first
 // requester leaves (its context cancelled) while it runs; the second
@@ -42,19 +58,6 @@ func TestRenditionOutlivesFirstRequest(t *testing.T) {
 	g := &heldConverter{Converter: gotenberg(t), started: make(chan struct{}), release: make(chan struct{})}
 	s := newShareSite(t, func(cfg *web.Config) { cfg.Converter = g; cfg.RenditionTimeout = time.Minute })
 	rendition := "/kho-cua-toi/" + s.officeID + "/phien-ban/1/pdf"
-	reads := func() int {
-		es, _, err := s.vault.Ledger(t.Context(), s.owner, s.owner.Subject, "", "", 1000, archive.Access{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, e := range es {
-			if e.Action == archive.ActionDownload && e.DocumentID == s.officeID {
-				n++
-			}
-		}
-		return n
-	}
 	serve := func(ctx context.Context) <-chan *http.Response {
 		done := make(chan *http.Response, 1)
 		r := httptest.NewRequest("GET", rendition, nil).WithContext(ctx)
@@ -73,7 +76,7 @@ func TestRenditionOutlivesFirstRequest(t *testing.T) {
 	// The second request has read its file (its use is in the ledger) and
 	// goes on to wait for the conversion under way (at most 5 s is given
 	// for its read to show).
-	for end := time.Now().Add(5 * time.Second); reads() < 2 && time.Now().Before(end); {
+	for end := time.Now().Add(5 * time.Second); s.fileReads(t, s.officeID) < 2 && time.Now().Before(end); {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -94,7 +97,7 @@ func TestRenditionOutlivesFirstRequest(t *testing.T) {
 	if res.StatusCode != 200 || !strings.HasPrefix(body, "%PDF-") || g.calls.Load() != 1 {
 		t.Errorf("the third request: %d, after %d conversions, want 1 (cached)", res.StatusCode, g.calls.Load())
 	}
-	if n := reads(); n != 3 {
+	if n := s.fileReads(t, s.officeID); n != 3 {
 		t.Errorf("%d reads of the file in the ledger, want 3 (one a request)", n)
 	}
 }

@@ -39,19 +39,6 @@ func TestOfficeRendition(t *testing.T) {
 		!strings.Contains(body, `href="`+paper+`/phien-ban/1?tai=1" download>tải xuống bang-ke.docx</a>`) {
 		t.Fatalf("the office file's page: %d, lacks the rendition's frame or the download", res.StatusCode)
 	}
-	downloads := func() int {
-		es, _, err := s.vault.Ledger(t.Context(), s.owner, s.owner.Subject, "", "", 1000, archive.Access{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, e := range es {
-			if e.Action == archive.ActionDownload && e.DocumentID == s.officeID {
-				n++
-			}
-		}
-		return n
-	}
 	for i := range 2 { // made, then from the cache
 		res, pdf := s.do(t, "GET", rendition, s.owner, nil)
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf, "%PDF-") {
@@ -66,7 +53,7 @@ func TestOfficeRendition(t *testing.T) {
 		if text := testenv.PDFText(t, []byte(pdf)); !strings.Contains(text, "Bảng kê") {
 			t.Errorf("rendition %d's text is %q, want the document's", i, text)
 		}
-		if n := downloads(); n != i+1 {
+		if n := s.fileReads(t, s.officeID); n != i+1 {
 			t.Errorf("after rendition %d the ledger has %d reads of the file, want %d", i, n, i+1)
 		}
 	}
