@@ -50,7 +50,7 @@
 //	POST /kho-cua-toi/{id}/chia-se  share the paper (CSRF): doi-tuong, ma,
 //	                          muc-dich, den-ngay DD/MM/YYYY
 //	GET  /kho-cua-toi/chia-se "Giấy tờ tôi đã chia sẻ": every share, every state
-//	POST /kho-cua-toi/chia-se/{share}/thu-hoi  revoke (CSRF; ly-do, ?tiep=)
+//	POST /kho-cua-toi/chia-se/{share}/thu-hoi  revoke (CSRF; ly-do, tu, ?tiep=)
 //	GET  /duoc-chia-se        "Được chia sẻ với tôi": active shares to the
 //	                          person, or to a staff member's agency
 //	GET  /duoc-chia-se/{id}   a shared paper; …/tep its file, …/pdf an office

@@ -49,6 +49,8 @@ type shareForm struct {
 	Kind, Grantee, Purpose, Until string
 	Errors                        []formError
 	Invalid                       map[string]bool // control ID → refused
+	// RevokeErrors are a refused revocation's, posted from this page.
+	RevokeErrors []formError
 }
 
 // shareRow is one share as its owner reads it.
@@ -66,6 +68,7 @@ type shareRow struct {
 	Revoked    string // when it was revoked, hh:mm:ss DD/MM/YYYY
 	Reason     string
 	Revoke     string // the revocation form's address, while active
+	From       string // the revocation form's page: revokeFromPaper or revokeFromList
 	ReasonID   string // the ID of its reason control
 }
 
@@ -90,6 +93,10 @@ func shareRowOf(sh archive.Share, day archive.Date, back string) shareRow {
 	}
 	if st == archive.ShareActive {
 		row.Revoke = PathMyShares + "/" + url.PathEscape(sh.ID) + "/thu-hoi?tiep=" + url.QueryEscape(back)
+		row.From = revokeFromList
+		if back != PathMyShares {
+			row.From = revokeFromPaper
+		}
 	}
 	return row
 }
@@ -227,11 +234,19 @@ func (h *Handler) showMyShares(w http.ResponseWriter, r *http.Request, a archive
 	h.render(w, r, status, "share_given", "Giấy tờ tôi đã chia sẻ", "vault", p)
 }
 
+// The pages a revocation form is on (its hidden field tu), where a
+// refusal is shown: the paper's page, or "Giấy tờ tôi đã chia sẻ".
+const (
+	revokeFromPaper = "giay-to"
+	revokeFromList  = "danh-sach"
+)
+
 // revokeShare is POST /kho-cua-toi/chia-se/{share}/thu-hoi: the citizen
 // takes a share back. Done, back to ?tiep (a page of this portal) or the
-// list (303); refused (a reason too long, revoked already), the list
-// with the reason at the control (400/409); a share not theirs is the
-// 404 of one that does not exist.
+// list (303); refused (a reason too long, revoked already), the page the
+// form was on (field tu: revokeFromPaper, else the list) with the reason
+// at the control (400/409); a share not theirs is the 404 of one that
+// does not exist.
 func (h *Handler) revokeShare(w http.ResponseWriter, r *http.Request) {
 	a, ok := h.citizen(w, r)
 	if !ok || !h.postForm(w, r) {
@@ -244,8 +259,17 @@ func (h *Handler) revokeShare(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, localPath(r.URL.Query().Get("tiep"), PathMyShares), http.StatusSeeOther)
 	case kerr.IsKind(err, kerr.Invalid), kerr.IsKind(err, kerr.Conflict):
 		_, msg := kerr.Public(err)
-		field := "ly-do-" + id
-		if kerr.IsKind(err, kerr.Conflict) {
+		field, conflict := "ly-do-"+id, kerr.IsKind(err, kerr.Conflict)
+		if r.PostForm.Get("tu") == revokeFromPaper {
+			if sh, gerr := h.cfg.Vault.GetShare(r.Context(), a, id); gerr == nil {
+				if conflict {
+					field = "chia-se"
+				}
+				h.showPaper(w, r, a, sh.DocumentID, statusOf(err), &shareForm{RevokeErrors: []formError{{Field: field, Message: msg}}})
+				return
+			}
+		}
+		if conflict {
 			field = "danh-sach-chia-se"
 		}
 		h.showMyShares(w, r, a, statusOf(err), []formError{{Field: field, Message: msg}})
