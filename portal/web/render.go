@@ -41,7 +41,7 @@ var pageNames = slices.Concat(
 		"admin_types", "admin_type", "admin_forms", "admin_form", "admin_calendar"},
 )
 
-// parsePages parses the layout with each page.
+// parsePages parses the layout and the partials with each page.
 func parsePages(as *assets) (*pages, error) {
 	funcs := template.FuncMap{
 		"asset":     as.url,
@@ -52,6 +52,8 @@ func parsePages(as *assets) (*pages, error) {
 		"inc":       func(i int) int { return i + 1 },
 		"bucketURL": bucketURL,
 		"state":     stateLabel,
+		// csrfWith hands a partial the page's CSRF token beside its data.
+		"csrfWith": func(csrf string, row any) map[string]any { return map[string]any{"CSRF": csrf, "Row": row} },
 	}
 	ps := &pages{set: map[string]*template.Template{}}
 	for _, n := range pageNames {

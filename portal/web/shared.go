@@ -100,6 +100,7 @@ type sharedPaperPage struct {
 	Number     string
 	Issuer     string
 	IssueDate  string
+	ValidFrom  string
 	ValidUntil string
 	Permanent  bool
 	Status     archive.Status
@@ -136,7 +137,7 @@ func (h *Handler) sharedPaper(w http.ResponseWriter, r *http.Request) {
 	}
 	v, m, sh := sd.Version, sd.Version.Meta, sd.Share
 	p := &sharedPaperPage{Name: m.Name, TypeName: names[m.TypeCode], Number: m.Number, Issuer: m.Issuer,
-		IssueDate: dateOf(m.IssueDate), ValidUntil: dateOf(m.ValidUntil), Permanent: m.Permanent, Status: sd.Status,
+		IssueDate: dateOf(m.IssueDate), ValidFrom: dateOf(m.ValidFrom), ValidUntil: dateOf(m.ValidUntil), Permanent: m.Permanent, Status: sd.Status,
 		Label: workflow.PaperStatusLabel(sd.Status), Owner: sd.OwnerID, Grantee: granteeLabel(sh.GranteeKind, sh.Grantee),
 		Purpose: sh.Purpose, Until: sh.ValidUntil.Vietnamese(), Version: v.N, FileName: v.FileName}
 	if p.TypeName == "" {
