@@ -44,8 +44,13 @@ var roleLabels = map[archive.Role]string{
 }
 
 // systemSubject is the actor of the binary's own work (cmd/kho's
-// systemActor): the ledger names it "Hệ thống".
+// systemActor, an admin): the ledger names it "Hệ thống".
 const systemSubject = "kho-system"
+
+// isSystem reports whether entry e is the binary's own work.
+func isSystem(e archive.LedgerEntry) bool {
+	return e.Actor == systemSubject && e.ActorRole == archive.RoleAdmin
+}
 
 // staffCards names the staff and admins of the entries es, read once for
 // the page (at most ledgerPageSize subjects) as the signed-in citizen. A
@@ -56,7 +61,7 @@ func (h *Handler) staffCards(ctx context.Context, a Actor, es []archive.LedgerEn
 	}
 	var subjects []string
 	for _, e := range es {
-		if e.ActorRole != archive.RoleCitizen && e.Actor != systemSubject {
+		if e.ActorRole != archive.RoleCitizen && !isSystem(e) {
 			subjects = append(subjects, e.Actor)
 		}
 	}
@@ -80,7 +85,7 @@ func ledgerActor(a Actor, e archive.LedgerEntry, cards map[string]workflow.Staff
 	switch {
 	case e.Actor == a.Subject:
 		return "Bạn", roleLabels[e.ActorRole]
-	case e.Actor == systemSubject:
+	case isSystem(e):
 		return "Hệ thống", ""
 	case e.ActorRole == archive.RoleCitizen:
 		if e.Grantee == archive.GranteeKey(archive.GranteePerson, e.Actor) {

@@ -8,7 +8,7 @@ import (
 
 // TestLedgerActorMasksOthers: another citizen's identity number shows in
 // full only on an entry of a share the owner gave them by it; otherwise
-// masked.
+// masked. Only the binary's own admin actor is "Hệ thống".
 func TestLedgerActorMasksOthers(t *testing.T) {
 	owner := Actor{Subject: "079090000011", Role: archive.RoleCitizen}
 	e := archive.LedgerEntry{Actor: "001090012345", ActorRole: archive.RoleCitizen}
@@ -22,6 +22,9 @@ func TestLedgerActorMasksOthers(t *testing.T) {
 	e.Grantee = archive.GranteeKey(archive.GranteePerson, e.Actor)
 	if who, _ := ledgerActor(owner, e, nil); who != e.Actor {
 		t.Errorf("the share given to them by their ID: %q", who)
+	}
+	if who, _ := ledgerActor(owner, archive.LedgerEntry{Actor: "kho-system", ActorRole: archive.RoleStaff}, nil); who != "kho-system" {
+		t.Errorf("a staff account named as the system: %q", who)
 	}
 	if who, _ := ledgerActor(owner, archive.LedgerEntry{Actor: owner.Subject, ActorRole: archive.RoleCitizen}, nil); who != "Bạn" {
 		t.Errorf("the owner: %q", who)
