@@ -20,9 +20,10 @@ PKI_URL = http://127.0.0.1:18800
 build:
 	$(GO) build -o bin/kho ./cmd/kho
 
-## run: build, then serve the embedded default on 127.0.0.1:8080 with ./data (more flags: ARGS='...')
+## run: build, then serve the demo on the embedded default on 127.0.0.1:8080 with ./data: on a fresh folder it seeds
+##      demo accounts (passwords printed), papers and demo signing keys; a folder holding other data is refused (more flags: ARGS='...')
 run: build
-	bin/kho serve --addr $(ADDR) --data $(DATA) $(ARGS)
+	bin/kho serve --demo --addr $(ADDR) --data $(DATA) $(ARGS)
 
 ## pki: make the test PKI in ./pki (once) and serve its OCSP, CRLs, TSA and CSC on 127.0.0.1:18800 until Ctrl-C
 pki:

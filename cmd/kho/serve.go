@@ -141,6 +141,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	tc.bind(fs.FlagSet, a.getenv)
 	var pages serveWeb
 	pages.bind(fs.FlagSet, a.getenv)
+	var demo serveDemo
+	demo.bind(fs.FlagSet)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -152,6 +154,10 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err}
 	}
+	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	if err := demo.prepare(&cfg.Store, &sig, &results, log); err != nil {
+		return err
+	}
 	if err := sig.validate(); err != nil {
 		return &usageError{err}
 	}
@@ -161,17 +167,16 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err := results.validate(&sig); err != nil {
 		return &usageError{err}
 	}
-	log := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
 	clock, err := tc.clock(log)
 	if err != nil {
 		return &usageError{err}
 	}
-	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, &results, &pages, clock, log)
+	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, &results, &pages, &demo, clock, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, rs *serveResults, pg *serveWeb, clock func() time.Time, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, rs *serveResults, pg *serveWeb, demo *serveDemo, clock func() time.Time, log *slog.Logger) (err error) {
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
 	// One pool for every PDF parse of the process: their estimated memory
@@ -242,6 +247,9 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if err != nil {
 		return err
 	}
+	if err := demo.seed(startCtx, st.meta, vault, wf, formReg, log); err != nil {
+		return err
+	}
 	cancelStart()
 
 	// Listening first: the OpenID Connect callback names the port (--addr :0).
@@ -283,6 +291,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		"ledgerCheckpoints", ledgerSigning.Signer != nil,
 		"email", email != nil, "sms", nt.smsName(),
 		"pid", os.Getpid())
+	demo.announce(a.stdout, "http://"+ln.Addr().String(), docs.converter != nil)
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup

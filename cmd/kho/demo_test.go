@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kho-vn/kho/archive"
+)
+
+// demoSignIn signs username in through the sign-in page and returns the
+// client with its session and the status of the sign-in answer.
+func demoSignIn(t *testing.T, k *servedKho, username, password string) (*http.Client, int) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.PostForm(k.base+"/dang-nhap", url.Values{"username": {username}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return c, res.StatusCode
+}
+
+// demoGet fetches path with c and returns the status and body.
+func demoGet(t *testing.T, c *http.Client, k *servedKho, path string) (int, string) {
+	t.Helper()
+	res, err := c.Get(k.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// readDemoState reads DIR/demo/state.json.
+func readDemoState(t *testing.T, data string) demoState {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(data, demoDirName, demoStateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st demoState
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestServeDemo: kho serve --demo on a fresh data directory makes the
+// demo's keys and accounts (each signs in through the pages), the
+// citizens' papers (one signed and verified by the demo CA) and prints
+// how to sign in; a second start seeds nothing more; a data directory
+// holding other data is refused.
+func TestServeDemo(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"KHO_DATA": data}
+	var first demoState
+	// papers are the links to papers on a "Kho của tôi" page.
+	paperRE := regexp.MustCompile(`href="/kho-cua-toi/([^/"?]+)"`)
+	papers := func(body string) map[string]bool {
+		ids := map[string]bool{}
+		for _, m := range paperRE.FindAllStringSubmatch(body, -1) {
+			if m[1] != "nhat-ky" {
+				ids[m[1]] = true
+			}
+		}
+		return ids
+	}
+	var firstPapers map[string]bool
+	t.Run("fresh", func(t *testing.T) {
+		k := startServe(t, env, "--demo")
+		first = readDemoState(t, data)
+		if !first.Seeded || len(first.Accounts) != len(demoAccounts()) {
+			t.Fatalf("state: %+v", first)
+		}
+		for _, f := range []string{"ca.pem", demoLeaderKey + ".key", demoSealKey + ".key", demoStateFile} {
+			fi, err := os.Stat(filepath.Join(data, demoDirName, f))
+			if err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: %v %v", f, fi, err)
+			}
+		}
+		logs := k.logs.String()
+		for _, want := range []string{"Đã nạp dữ liệu demo", k.base + "/dang-nhap", "Chưa có Gotenberg", "seals=" + demoAgency, "leaders=lanhdao01"} {
+			if !strings.Contains(logs, want) {
+				t.Errorf("start-up output lacks %q:\n%s", want, logs)
+			}
+		}
+		roles := map[archive.Role]int{}
+		for _, a := range first.Accounts {
+			roles[a.Role]++
+			if !strings.Contains(logs, a.Username) || !strings.Contains(logs, a.Password) {
+				t.Errorf("account %s and its password not printed", a.Username)
+			}
+			c, code := demoSignIn(t, k, a.Username, a.Password)
+			if code != http.StatusSeeOther {
+				t.Errorf("%s signs in: %d", a.Username, code)
+				continue
+			}
+			if _, code := demoSignIn(t, k, a.Username, a.Password+"x"); code == http.StatusSeeOther {
+				t.Errorf("%s signs in with a wrong password", a.Username)
+			}
+			switch a.Username {
+			case "congdan01":
+				code, body := demoGet(t, c, k, "/kho-cua-toi")
+				if firstPapers = papers(body); len(firstPapers) != 3 {
+					t.Errorf("congdan01's papers: %v", firstPapers)
+				}
+				for _, want := range []string{"Thẻ căn cước", "Giấy chứng nhận đăng ký kết hôn", "Giấy chứng sinh"} {
+					if code != 200 || !strings.Contains(body, want) {
+						t.Errorf("congdan01's vault lacks %q: %d", want, code)
+					}
+				}
+			case "congdan02":
+				code, body := demoGet(t, c, k, "/kho-cua-toi")
+				own := papers(body)
+				if code != 200 || len(own) != 1 || !strings.Contains(body, "Thẻ căn cước") {
+					t.Errorf("congdan02's vault: %d %v", code, own)
+				}
+				for id := range own {
+					if firstPapers[id] {
+						t.Errorf("congdan02 sees congdan01's paper %s", id)
+					}
+				}
+				for id := range firstPapers {
+					if code, _ := demoGet(t, c, k, "/kho-cua-toi/"+id); code != http.StatusNotFound {
+						t.Errorf("congdan02 opens congdan01's paper %s: %d", id, code)
+					}
+				}
+			case "tiepnhan01", "thamdinh01", "lanhdao01":
+				if code, _ := demoGet(t, c, k, "/can-bo"); code != 200 {
+					t.Errorf("%s's desk: %d", a.Username, code)
+				}
+			}
+		}
+		if roles[archive.RoleCitizen] != 2 || roles[archive.RoleStaff] != 3 || roles[archive.RoleAdmin] != 1 {
+			t.Errorf("roles: %v", roles)
+		}
+		// The married couple's certificate is signed with the ward's seal
+		// and verified against the demo CA on the way into the vault.
+		code, out, errs := runKhoIn(t, env, "", "admin", "token", "create", "--subject", "001090000001", "--role", "citizen")
+		if code != 0 {
+			t.Fatalf("token: %s", errs)
+		}
+		req, _ := http.NewRequest("GET", k.base+"/api/v1/documents?signed=true", nil)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(out))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page archive.Page
+		err = json.NewDecoder(res.Body).Decode(&page)
+		res.Body.Close()
+		if err != nil || len(page.Documents) != 1 || page.Documents[0].TypeCode != "KET_HON" {
+			t.Fatalf("signed papers: %v %+v", err, page)
+		}
+		if sg := page.Documents[0].Current.Signature; sg == nil || sg.Verdict != "TOTAL-PASSED" || len(sg.Signers) != 1 || !strings.Contains(sg.Signers[0], "DEMO") {
+			t.Errorf("signature: %+v", sg)
+		}
+		// The seal is a key of the signing API too, and what it signs verifies.
+		signed, _ := k.sign(t, staffToken(t, env), `{"key":"`+demoSealKey+`","level":"B-B"}`, minimalPDF())
+		if verdicts, names := k.verify(t, signed); len(verdicts) != 1 || verdicts[0] != "TOTAL-PASSED" || !strings.Contains(names[0], "Bến Nghé") {
+			t.Errorf("signed with the demo seal: %v %v", verdicts, names)
+		}
+	})
+	t.Run("again", func(t *testing.T) {
+		k := startServe(t, env, "--demo")
+		if strings.Contains(k.logs.String(), "Đã nạp dữ liệu demo") {
+			t.Error("seeded twice")
+		}
+		again := readDemoState(t, data)
+		if again.Accounts[0].Password != first.Accounts[0].Password {
+			t.Error("passwords changed")
+		}
+		c, code := demoSignIn(t, k, again.Accounts[0].Username, again.Accounts[0].Password)
+		if code != http.StatusSeeOther {
+			t.Fatalf("sign-in after restart: %d", code)
+		}
+		if _, body := demoGet(t, c, k, "/kho-cua-toi"); !maps.Equal(papers(body), firstPapers) {
+			t.Errorf("papers after restart: %v, want %v", papers(body), firstPapers)
+		}
+	})
+	t.Run("not a demo", func(t *testing.T) {
+		other := filepath.Join(t.TempDir(), "data")
+		oenv := map[string]string{"KHO_DATA": other}
+		if code, _, errs := runKhoIn(t, oenv, "", "admin", "token", "create", "--subject", "canbo01", "--role", "staff"); code != 0 {
+			t.Fatal(errs)
+		}
+		// Refused before it serves: were it to serve, the timeout stops it.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		var errb bytes.Buffer
+		a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &errb, getenv: func(k string) string { return oenv[k] }, now: time.Now}
+		code, errs := a.run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--demo"}), errb.String()
+		if code != 2 || !strings.Contains(errs, "demo_data_not_empty") {
+			t.Fatalf("serve --demo on a store: %d %s", code, errs)
+		}
+		if _, err := os.Stat(filepath.Join(other, demoDirName)); err == nil {
+			t.Error("a demo folder was made in a store")
+		}
+	})
+}
