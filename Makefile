@@ -14,7 +14,7 @@ ARGS =
 PKI = pki
 PKI_URL = http://127.0.0.1:18800
 
-.PHONY: build run pki test test-servers test-servers-down bench fmt vet
+.PHONY: build run screenshots lighthouse pki test test-servers test-servers-down bench fmt vet
 
 ## build: compile the kho binary into bin/kho
 build:
@@ -24,6 +24,11 @@ build:
 ##      demo accounts (passwords printed), papers and demo signing keys; a folder holding other data is refused (more flags: ARGS='...')
 run: build
 	bin/kho serve --demo --addr $(ADDR) --data $(DATA) $(ARGS)
+
+## screenshots: start the demo server on a fresh folder and save the main pages (internal/screenshots: Pages) at 1280 and
+##              360 px to docs/screenshots/*.png with Debian's Chromium (and axe-core from make test-servers' cache)
+screenshots: build
+	KHO_BIN=$(CURDIR)/bin/kho $(GO) test -tags screenshots -count=1 -p 1 -timeout 10m ./internal/screenshots -run TestScreenshots -args -out $(CURDIR)/docs/screenshots
 
 ## pki: make the test PKI in ./pki (once) and serve its OCSP, CRLs, TSA and CSC on 127.0.0.1:18800 until Ctrl-C
 pki:

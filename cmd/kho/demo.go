@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,7 @@ import (
 	"github.com/kho-vn/kho/internal/durable"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/portal/web"
 	"github.com/kho-vn/kho/signing"
 	"github.com/kho-vn/kho/workflow"
 )
@@ -43,6 +45,10 @@ const (
 	demoCAName    = "KHO DEMO – KHÔNG DÙNG THẬT"
 	demoLeaderKey = "demo-lanhdao"
 	demoSealKey   = "demo-dau"
+	// demoCRLURL is where the demo's certificates say their CA's CRL is:
+	// a name that never resolves, answered from DIR/demo/ca.crl by the
+	// revocation checks' transport (demoTransport).
+	demoCRLURL = "http://crl.kho-demo.invalid/kho-demo.crl"
 	// demoPasswordBytes is the randomness of each printed password.
 	demoPasswordBytes = 9
 )
@@ -122,7 +128,7 @@ type serveDemo struct {
 }
 
 func (d *serveDemo) bind(fs *flag.FlagSet) {
-	fs.BoolVar(&d.enabled, "demo", false, "demo mode: on a fresh --data DIR make demo accounts for each role (passwords printed), papers and demo signing keys (a demo CA, trusted; revocation not checked); refused on a DIR holding other data")
+	fs.BoolVar(&d.enabled, "demo", false, "demo mode: on a fresh --data DIR make demo accounts for each role (passwords printed), papers and demo signing keys (a demo CA, trusted, with its CRL); refused on a DIR holding other data")
 }
 
 // demoRefused is the error of --demo on a data directory that is not one.
@@ -167,7 +173,7 @@ func (d *serveDemo) prepare(cfg *config.Store, sig *serveSigning, rs *serveResul
 	default:
 		return kerr.Wrap(err, kerr.Unavailable, "demo_state_unreadable", "Không đọc được tệp trạng thái của bản demo.")
 	}
-	return d.wire(sig, rs, log)
+	return d.wire(sig, rs)
 }
 
 // create makes DIR/demo: the demo CA, the leader's key and the seal, each
@@ -198,7 +204,7 @@ func (d *serveDemo) create() error {
 		return kerr.Wrap(err, kerr.Internal, "demo_create_failed", "Không tạo được bản demo.")
 	}
 	files[demoStateFile] = append(js, '\n')
-	for _, name := range []string{"ca.pem", demoLeaderKey + ".key", demoLeaderKey + ".pem", demoSealKey + ".key", demoSealKey + ".pem", demoStateFile} {
+	for _, name := range []string{"ca.pem", "ca.crl", demoLeaderKey + ".key", demoLeaderKey + ".pem", demoSealKey + ".key", demoSealKey + ".pem", demoStateFile} {
 		if err := durable.CreateFile(filepath.Join(d.dir, name), files[name], 0o600); err != nil {
 			return kerr.Wrap(err, kerr.Unavailable, "demo_create_failed", "Không ghi được tệp của bản demo.")
 		}
@@ -232,7 +238,11 @@ func demoPKI(now time.Time) (map[string][]byte, error) {
 		return nil, err
 	}
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	files := map[string][]byte{"ca.pem": caPEM}
+	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: now.Add(-time.Hour), NextUpdate: now.AddDate(10, 0, 0)}, ca, caKey)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{"ca.pem": caPEM, "ca.crl": crl}
 	for _, s := range []struct{ name, cn string }{
 		{demoLeaderKey, "Trần Văn Lãnh (DEMO – KHÔNG DÙNG THẬT)"},
 		{demoSealKey, "Ủy ban nhân dân phường Bến Nghé (DEMO – KHÔNG DÙNG THẬT)"},
@@ -243,7 +253,7 @@ func demoPKI(now time.Time) (map[string][]byte, error) {
 		}
 		tmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{CommonName: s.cn, Organization: org, Country: []string{"VN"}},
 			NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(5, 0, 0),
-			KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}
+			KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, CRLDistributionPoints: []string{demoCRLURL}}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 		if err != nil {
 			return nil, err
@@ -259,11 +269,11 @@ func demoPKI(now time.Time) (map[string][]byte, error) {
 }
 
 // wire adds the demo's keys to the server's settings: the demo CA as a
-// trust anchor (beside --trust's, in DIR/demo/trust.pem), no revocation
-// checks (the demo CA publishes none), the leader's key and the seal as
+// trust anchor (beside --trust's, in DIR/demo/trust.pem) whose CRL the
+// revocation checks get from DIR/demo/ca.crl, the leader's key and the seal as
 // --sign-key, named by --result-leader-key and --result-seal-key unless
 // those already name the leader or the ward.
-func (d *serveDemo) wire(sig *serveSigning, rs *serveResults, log *slog.Logger) error {
+func (d *serveDemo) wire(sig *serveSigning, rs *serveResults) error {
 	ca := filepath.Join(d.dir, "ca.pem")
 	if sig.trust == "" {
 		sig.trust = ca
@@ -282,10 +292,11 @@ func (d *serveDemo) wire(sig *serveSigning, rs *serveResults, log *slog.Logger) 
 		}
 		sig.trust = both
 	}
-	if !sig.noRevocation {
-		sig.noRevocation = true
-		log.Warn("Chế độ demo: không kiểm tra thu hồi chứng thư số (OCSP/CRL), vì CA demo không công bố")
+	crl, err := os.ReadFile(filepath.Join(d.dir, "ca.crl"))
+	if err != nil {
+		return kerr.Wrap(err, kerr.Integrity, "demo_state_unreadable", "Không đọc được danh sách thu hồi của CA demo.")
 	}
+	sig.transport = demoTransport{crl: crl, next: http.DefaultTransport}
 	for _, k := range []string{demoLeaderKey, demoSealKey} {
 		if _, taken := sig.keys.values[k]; taken {
 			continue
@@ -305,6 +316,39 @@ func (d *serveDemo) wire(sig *serveSigning, rs *serveResults, log *slog.Logger) 
 		}
 	}
 	return nil
+}
+
+// footer names the demo's agency in the pages' header and footer where
+// --web-agency and --web-address leave them empty.
+func (d *serveDemo) footer(b *web.Body) {
+	if !d.enabled {
+		return
+	}
+	if b.Agency == "" {
+		b.Agency = "Ủy ban nhân dân phường Bến Nghé (bản demo – không dùng thật)"
+	}
+	if b.Address == "" {
+		b.Address = "Địa chỉ minh họa cho bản demo"
+	}
+}
+
+// demoTransport answers the demo CA's CRL (demoCRLURL) from memory and
+// passes every other request on to next.
+type demoTransport struct {
+	crl  []byte
+	next http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t demoTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.String() != demoCRLURL {
+		return t.next.RoundTrip(r)
+	}
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Request: r,
+		Header: http.Header{"Content-Type": {"application/pkix-crl"}}, ContentLength: int64(len(t.crl)), Body: io.NopCloser(bytes.NewReader(t.crl))}, nil
 }
 
 // writeReplace writes data to path through a synced temporary file

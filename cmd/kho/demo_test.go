@@ -169,6 +169,25 @@ func TestServeDemo(t *testing.T) {
 		if sg := page.Documents[0].Current.Signature; sg == nil || sg.Verdict != "TOTAL-PASSED" || len(sg.Signers) != 1 || !strings.Contains(sg.Signers[0], "DEMO") {
 			t.Errorf("signature: %+v", sg)
 		}
+		// Its signer is trusted and unrevoked: the demo CA's CRL is checked.
+		var paper bytes.Buffer
+		req, _ = http.NewRequest("GET", k.base+"/api/v1/documents/"+page.Documents[0].ID+"/content", nil)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(out))
+		if res, err = http.DefaultClient.Do(req); err == nil {
+			_, err = paper.ReadFrom(res.Body)
+			res.Body.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err = http.Post(k.base+"/api/v1/signing/verify", "application/pdf", &paper); err != nil {
+			t.Fatal(err)
+		}
+		rep, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(rep), `"revocation":"good"`) || !strings.Contains(string(rep), `"verdict":"TOTAL-PASSED"`) {
+			t.Errorf("the verifier on the signed paper:\n%s", rep)
+		}
 		// The seal is a key of the signing API too, and what it signs verifies.
 		signed, _ := k.sign(t, staffToken(t, env), `{"key":"`+demoSealKey+`","level":"B-B"}`, minimalPDF())
 		if verdicts, names := k.verify(t, signed); len(verdicts) != 1 || verdicts[0] != "TOTAL-PASSED" || !strings.Contains(names[0], "Bến Nghé") {

@@ -158,6 +158,7 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err := demo.prepare(&cfg.Store, &sig, &results, log); err != nil {
 		return err
 	}
+	demo.footer(&pages.body)
 	if err := sig.validate(); err != nil {
 		return &usageError{err}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -44,6 +45,9 @@ type serveSigning struct {
 	pins         namedValues // NAME → PIN file (token or remote credential)
 	tokens       namedValues // NAME → OAuth access token file (remote service)
 	images       namedValues // NAME → image of visible signatures (PNG/JPEG)
+	// transport, when set, fetches OCSP answers and CRLs (the demo
+	// answers its own CA's CRL from memory); nil: the default.
+	transport http.RoundTripper
 }
 
 // namedValues is a repeatable NAME=VALUE flag.
@@ -122,7 +126,7 @@ func (c *serveSigning) build(ctx context.Context, budget signing.ParseBudget) (v
 		}
 		opts := signing.VerifyOptions{Roots: roots, Budget: budget}
 		if !c.noRevocation {
-			opts.Checker = &signing.Checker{Roots: roots, Timeout: c.timeout}
+			opts.Checker = &signing.Checker{Roots: roots, Timeout: c.timeout, HTTPClient: c.httpClient()}
 		}
 		verifier = archive.NewVerifier(opts)
 	}
@@ -133,7 +137,7 @@ func (c *serveSigning) build(ctx context.Context, budget signing.ParseBudget) (v
 	if err != nil {
 		return nil, nil, close, err
 	}
-	checker := &signing.Checker{Roots: roots, Timeout: c.timeout, CacheFor: c.cache.CheckerCacheFor()}
+	checker := &signing.Checker{Roots: roots, Timeout: c.timeout, CacheFor: c.cache.CheckerCacheFor(), HTTPClient: c.httpClient()}
 	if c.noRevocation {
 		checker.Revocation = signing.RevocationSkip
 	}
@@ -161,6 +165,15 @@ func (c *serveSigning) build(ctx context.Context, budget signing.ParseBudget) (v
 		sc.Keys[name] = k
 	}
 	return verifier, sc, close, nil
+}
+
+// httpClient is the revocation checks' client over c.transport; nil
+// (the Checker's own) without one.
+func (c *serveSigning) httpClient() *http.Client {
+	if c.transport == nil {
+		return nil
+	}
+	return &http.Client{Timeout: c.timeout, Transport: c.transport}
 }
 
 // keyNames lists the configured keys, for the start-up log.
