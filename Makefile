@@ -30,6 +30,17 @@ run: build
 screenshots: build
 	KHO_BIN=$(CURDIR)/bin/kho $(GO) test -tags screenshots -count=1 -p 1 -timeout 10m ./internal/screenshots -run TestScreenshots -args -out $(CURDIR)/docs/screenshots
 
+## lighthouse: install npm lighthouse (once, into ~/.cache/kho/npm; 13 needs Node 22, Debian 12 has 20), start the demo server and
+##             run it 3 times on the main pages, desktop and mobile, with Debian's Chromium; the medians go to bin/lighthouse.md
+LIGHTHOUSE_VERSION = 12.8.2
+LIGHTHOUSE_DIR = $(HOME)/.cache/kho/npm/lighthouse-$(LIGHTHOUSE_VERSION)
+lighthouse: build
+	@test -f $(LIGHTHOUSE_DIR)/node_modules/lighthouse/cli/index.js || \
+	  npm install --no-audit --no-fund --ignore-scripts -E --prefix $(LIGHTHOUSE_DIR) lighthouse@$(LIGHTHOUSE_VERSION)
+	KHO_BIN=$(CURDIR)/bin/kho KHO_LIGHTHOUSE=$(LIGHTHOUSE_DIR)/node_modules/lighthouse/cli/index.js \
+	  $(GO) test -tags lighthouse -count=1 -p 1 -timeout 40m ./internal/screenshots -run TestLighthouse -args -out $(CURDIR)/bin/lighthouse.md
+	@cat bin/lighthouse.md
+
 ## pki: make the test PKI in ./pki (once) and serve its OCSP, CRLs, TSA and CSC on 127.0.0.1:18800 until Ctrl-C
 pki:
 	@test -f $(PKI)/manifest.json || $(GO) run ./certs-test -out $(PKI) -base-url $(PKI_URL)

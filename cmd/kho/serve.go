@@ -116,7 +116,14 @@ demo); set true behind a TLS proxy on loopback. --oidc-issuer,
 --oidc-client-id, --oidc-client-secret-file and --oidc-citizen-claim add
 OpenID Connect sign-in (as VNeID) by the citizen ID claim, the account
 made on first sign-in; --oidc-redirect-url is the callback registered at
-the provider (default: the loopback listen address).`,
+the provider (default: the loopback listen address).
+
+--demo (make run) seeds a fresh data folder, once, with a demo: a demo CA
+"KHO DEMO – KHÔNG DÙNG THẬT" (trusted, its CRL answered from DIR/demo),
+a leader's key and the ward's seal wired as the result keys, accounts for
+each role with random passwords (printed at every start, kept in
+DIR/demo/state.json), the ward's staff and papers in the citizens' vaults.
+A data folder that holds anything else is refused.`,
 		run: runServe,
 	}
 }
