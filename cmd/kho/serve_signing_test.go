@@ -56,7 +56,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *servedKho 
 		cancel()
 		<-done
 	})
-	urlRE := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+	urlRE := regexp.MustCompile(`msg="Kho đang chạy" url=(http://127\.0\.0\.1:\d+)`)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := urlRE.FindStringSubmatch(logs.String()); m != nil {
 			return &servedKho{base: m[1], logs: logs}
