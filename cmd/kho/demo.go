@@ -305,14 +305,14 @@ func (d *serveDemo) wire(sig *serveSigning, rs *serveResults) error {
 			return &usageError{err}
 		}
 	}
-	for _, nv := range []struct {
-		to        *namedValues
-		who, name string
-	}{{&rs.leaders, "lanhdao01", demoLeaderKey}, {&rs.seals, demoAgency, demoSealKey}} {
-		if _, taken := nv.to.values[nv.who]; !taken {
-			if err := nv.to.Set(nv.who + "=" + nv.name); err != nil {
-				return &usageError{err}
-			}
+	if _, taken := rs.leaders.values["lanhdao01"]; !taken {
+		if err := rs.leaders.Set("lanhdao01=" + demoLeaderKey); err != nil {
+			return &usageError{err}
+		}
+	}
+	if _, taken := rs.seals.values[demoAgency]; !taken {
+		if err := rs.seals.Set(demoAgency + "=" + demoSealKey); err != nil {
+			return &usageError{err}
 		}
 	}
 	return nil

@@ -71,7 +71,7 @@ func TestServeDemo(t *testing.T) {
 	env := map[string]string{"KHO_DATA": data}
 	var first demoState
 	// papers are the links to papers on a "Kho của tôi" page.
-	paperRE := regexp.MustCompile(`href="/kho-cua-toi/([^/"?]+)"`)
+	paperRE := regexp.MustCompile(`href="/kho-cua-toi/([0-9a-z]{26})"`) // a paper's ID (not /kho-cua-toi/chia-se)
 	papers := func(body string) map[string]bool {
 		ids := map[string]bool{}
 		for _, m := range paperRE.FindAllStringSubmatch(body, -1) {
@@ -111,9 +111,6 @@ func TestServeDemo(t *testing.T) {
 				t.Errorf("%s signs in: %d", a.Username, code)
 				continue
 			}
-			if _, code := demoSignIn(t, k, a.Username, a.Password+"x"); code == http.StatusSeeOther {
-				t.Errorf("%s signs in with a wrong password", a.Username)
-			}
 			switch a.Username {
 			case "congdan01":
 				code, body := demoGet(t, c, k, "/kho-cua-toi")
@@ -145,6 +142,14 @@ func TestServeDemo(t *testing.T) {
 				if code, _ := demoGet(t, c, k, "/can-bo"); code != 200 {
 					t.Errorf("%s's desk: %d", a.Username, code)
 				}
+			}
+		}
+		// A wrong password signs no one in (one account only: more failures
+		// from one address would call for the sign-in page's challenge).
+		{
+			last := first.Accounts[len(first.Accounts)-1]
+			if _, code := demoSignIn(t, k, last.Username, last.Password+"x"); code == http.StatusSeeOther {
+				t.Errorf("%s signs in with a wrong password", last.Username)
 			}
 		}
 		if roles[archive.RoleCitizen] != 2 || roles[archive.RoleStaff] != 3 || roles[archive.RoleAdmin] != 1 {
