@@ -26,13 +26,9 @@ type Display struct {
 	Near bool `json:"near,omitempty"`
 }
 
-// shortDate is a day as the rules' examples write it: "15/8/2023".
-func shortDate(t time.Time) string {
-	t = t.In(Vietnam)
-	return fmt.Sprintf("%d/%d/%d", t.Day(), int(t.Month()), t.Year())
-}
-
-// longDate is a day as DD/MM/YYYY: "15/08/2023".
+// longDate is a day as DD/MM/YYYY, "15/08/2023" — the portal's one way
+// of writing a day (the rules' examples also write "15/8/2023"; people
+// should not meet two spellings of one day).
 func longDate(t time.Time) string { return t.In(Vietnam).Format("02/01/2006") }
 
 // DisplayOf returns the status of d as people read it at now.
@@ -48,7 +44,7 @@ func DisplayOf(d Dossier, now time.Time, dl Deadlines) Display {
 	out.Late = late > 0
 	switch d.Status {
 	case StatusReceived:
-		out.Info = shortDate(d.ReceivedAt)
+		out.Info = longDate(d.ReceivedAt)
 	case StatusIntakeSupplementRequested, StatusSupplementRequested:
 		if s := d.Supplement; s != nil {
 			out.Info = "Lý do: " + s.Reason + "; Nội dung cần bổ sung: " + strings.Join(s.Items, "; ")
@@ -73,7 +69,7 @@ func DisplayOf(d Dossier, now time.Time, dl Deadlines) Display {
 	case StatusResolved:
 		out.Info = "Đang trả kết quả"
 	case StatusResultReturned:
-		out.Info = shortDate(d.ReturnedAt)
+		out.Info = longDate(d.ReturnedAt)
 	}
 	return out
 }

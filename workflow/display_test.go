@@ -25,7 +25,7 @@ func TestDisplay(t *testing.T) {
 		late        bool
 	}{
 		{func(d *workflow.Dossier) { d.Status = workflow.StatusRegistered }, "Mới đăng ký", "", false},
-		{func(d *workflow.Dossier) { d.Status, d.ReceivedAt = workflow.StatusReceived, at(15) }, "Được tiếp nhận", "15/8/2023", false},
+		{func(d *workflow.Dossier) { d.Status, d.ReceivedAt = workflow.StatusReceived, at(15) }, "Được tiếp nhận", "15/08/2023", false},
 		{func(d *workflow.Dossier) {
 			d.Status = workflow.StatusIntakeSupplementRequested
 			d.Supplement = &workflow.SupplementRequest{Reason: "Thiếu giấy tờ", Items: []string{"Bản sao A", "Bản sao B"}}
@@ -50,7 +50,7 @@ func TestDisplay(t *testing.T) {
 		},
 			"Đang xử lý", "Hạn xử lý 15/08/2023 - Quá hạn 3 ngày", true},
 		{func(d *workflow.Dossier) { d.Status = workflow.StatusResolved }, "Đã xử lý xong", "Đang trả kết quả", false},
-		{func(d *workflow.Dossier) { d.Status, d.ReturnedAt = workflow.StatusResultReturned, at(17) }, "Đã trả kết quả", "17/8/2023", false},
+		{func(d *workflow.Dossier) { d.Status, d.ReturnedAt = workflow.StatusResultReturned, at(17) }, "Đã trả kết quả", "17/08/2023", false},
 		{func(d *workflow.Dossier) { d.Status = workflow.StatusApplicantStopped }, "Dừng thực hiện TTHC", "", false},
 	} {
 		d := base

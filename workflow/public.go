@@ -53,7 +53,7 @@ func (s *Service) publicLookup(ctx context.Context, code string) (PublicStatus, 
 func publicInfo(d Dossier, now time.Time, dl Deadlines) string {
 	switch d.Status {
 	case StatusReceived:
-		return shortDate(d.ReceivedAt)
+		return longDate(d.ReceivedAt)
 	case StatusIntakeSupplementRequested, StatusSupplementRequested, StatusAwaitingSupplement:
 		return "Hồ sơ cần bổ sung; người nộp đăng nhập để xem nội dung cần bổ sung."
 	case StatusIntakeRefused, StatusStopped:
@@ -71,7 +71,7 @@ func publicInfo(d Dossier, now time.Time, dl Deadlines) string {
 	case StatusResolved:
 		return "Đang trả kết quả"
 	case StatusResultReturned:
-		return shortDate(d.ReturnedAt)
+		return longDate(d.ReturnedAt)
 	}
 	return ""
 }
