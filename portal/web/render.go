@@ -9,6 +9,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal/auth"
 )
 
 //go:embed templates
@@ -74,6 +75,9 @@ type view struct {
 	Body      Body
 	Signed    bool
 	Actor     archive.Actor
+	// Name is the signed-in person as the header shows them (their
+	// account's display name, else their login), Start their own page.
+	Name, Start string
 	RequestID string
 	// CSRF is the token every POST form carries in its hidden field.
 	CSRF  string
@@ -110,6 +114,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if h.cfg.Identify != nil {
 		v.Actor, v.Signed = h.cfg.Identify(r)
 	}
+	if v.Signed {
+		v.Name, v.Start = displayName(r, v.Actor), defaultNext(v.Actor)
+	}
 	v.CSRF = h.cfg.CSRF.Token(r)
 	var buf bytes.Buffer
 	if err := h.pages.set[name].Execute(&buf, v); err != nil {
@@ -120,4 +127,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// displayName is a's name for the header: the display name of the
+// session's account when there is one, else the login.
+func displayName(r *http.Request, a archive.Actor) string {
+	if p, err := auth.PrincipalFrom(r.Context()); err == nil && p.Account != nil && p.Account.DisplayName != "" && p.Actor.Subject == a.Subject {
+		return p.Account.DisplayName
+	}
+	return a.Subject
 }

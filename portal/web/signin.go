@@ -94,10 +94,16 @@ type signInPage struct {
 
 var challengeFields = map[string]string{"Token": auth.ChallengeTokenField, "Answer": auth.ChallengeAnswerField, "Honeypot": auth.HoneypotField}
 
-// defaultNext is where a sign-in goes without tiep=.
+// defaultNext is where a sign-in goes without tiep=, and the header's
+// link from the person's name: their own part of the portal.
 func defaultNext(a Actor) string {
-	if a.Role == "citizen" {
+	switch a.Role {
+	case "citizen":
 		return PathMyVault
+	case "staff":
+		return PathStaff
+	case "admin":
+		return PathAdmin
 	}
 	return PathHome
 }

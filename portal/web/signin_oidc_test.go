@@ -62,7 +62,7 @@ func TestSignInOIDC(t *testing.T) {
 		t.Fatalf("OIDC sign-in: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
 	}
 	res, body = b.do("GET", s.url+"/tai-khoan/phien", nil)
-	if res.StatusCode != 200 || !strings.Contains(body, "(phiên này)") || !strings.Contains(body, "001090012345") {
+	if res.StatusCode != 200 || !strings.Contains(body, "(phiên này)") || !strings.Contains(body, `class="account-name" href="/kho-cua-toi">Nguyễn Văn An</a>`) {
 		t.Fatalf("sessions page after OIDC: %d\n%s", res.StatusCode, body)
 	}
 	acct, err := s.store.AccountByUsername(context.Background(), auth.ExternalUsername("001090012345"))

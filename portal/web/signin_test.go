@@ -40,6 +40,9 @@ const (
 	userB, passB = "tran.binh", "mật khẩu của Bình 2026"
 )
 
+// displayNames are the test accounts' names as the header shows them.
+var displayNames = map[string]string{userA: "Nguyễn Thị Lan", userB: "Trần Văn Bình"}
+
 func newSignInSite(t *testing.T, maxSessions int) *signInSite {
 	return newSignInSiteWith(t, maxSessions, nil)
 }
@@ -55,7 +58,7 @@ func newSignInSiteWith(t *testing.T, maxSessions int, edit func(cfg *web.Config,
 	}
 	t.Cleanup(func() { store.Close(context.Background()) })
 	for _, u := range []struct{ name, pw, id string }{{userA, passA, "001099000111"}, {userB, passB, "001099000222"}} {
-		a, err := auth.NewAccount(auth.Account{Username: u.name, DisplayName: u.name, Role: archive.RoleCitizen, CitizenID: u.id}, u.pw, auth.DefaultArgon2, time.Now())
+		a, err := auth.NewAccount(auth.Account{Username: u.name, DisplayName: displayNames[u.name], Role: archive.RoleCitizen, CitizenID: u.id}, u.pw, auth.DefaultArgon2, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,6 +204,9 @@ func TestSignInPages(t *testing.T) {
 		t.Fatalf("session cookie %+v", c)
 	}
 	res, body = a1.do("GET", s.url+web.PathSessions, nil)
+	if !strings.Contains(body, `class="account-name" href="/kho-cua-toi">Nguyễn Thị Lan</a>`) {
+		t.Error("the header does not name the signed-in account by its display name")
+	}
 	if res.StatusCode != 200 || !strings.Contains(body, "Chrome trên Windows (phiên này)") || !strings.Contains(body, "127.0.0.1") ||
 		len(dateTimeRE.FindAllString(body, -1)) < 2 || !strings.Contains(body, `>Đăng xuất</button>`) {
 		t.Fatalf("sessions page: %d\n%s", res.StatusCode, body)
