@@ -194,13 +194,7 @@ func (h *Handler) showMyDossier(w http.ResponseWriter, r *http.Request, a archiv
 		h.renderError(w, r, err)
 		return
 	}
-	names := map[string]string{}
-	for _, c := range proc.Components {
-		names[c.Code] = c.Name
-	}
-	for _, c := range v.Components {
-		p.Components = append(p.Components, componentRowOf(c, names[c.Code]))
-	}
+	p.Components = h.componentRows(ctx, a, v)
 	for _, e := range v.Trail {
 		// People by name and position, never by login ID.
 		p.Trail = append(p.Trail, trailRow{At: e.At, Who: e.Name, Role: e.Role.Label(), Action: e.Action.Label(),

@@ -267,7 +267,7 @@ func TestMyDossierPage(t *testing.T) {
 	req := d.Trail[len(d.Trail)-1]
 	for _, want := range []string{
 		"<h1>Hồ sơ " + code + "</h1>", d.ProcedureName, workflow.StatusAwaitingSupplement.Label(),
-		"Dùng lại giấy tờ trong kho", "CAN_CUOC, phiên bản 3", "Chữ ký hợp lệ", "Người ký: Nguyễn Văn An",
+		"Dùng lại giấy tờ trong kho", "Căn cước công dân / Thẻ căn cước, phiên bản 3", "Chữ ký hợp lệ", "Người ký: Nguyễn Văn An",
 		"<strong>" + workflow.ActionSubmit.Label() + "</strong> — Nguyễn Văn Ấn, " + workflow.RoleApplicant.Label() + ".",
 		"<strong>" + workflow.ActionRequestSupplement.Label() + "</strong> — Lê Văn Một, " + workflow.RoleDesk.Label() + ".",
 		web.Clock(req.At) + " " + web.Date(req.At),

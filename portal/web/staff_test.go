@@ -314,7 +314,7 @@ func TestStaffDossierPage(t *testing.T) {
 	}
 	for _, want := range []string{
 		s.first.ProcedureName, s.first.Applicant.Name, s.first.Status.Label(),
-		"Biểu mẫu điện tử (4 trường)", "Dùng lại giấy tờ trong kho", "CAN_CUOC, phiên bản 3", "Chữ ký hợp lệ", "Người ký: Nguyễn Văn An",
+		"Biểu mẫu điện tử (4 trường)", "Dùng lại giấy tờ trong kho", "Căn cước công dân / Thẻ căn cước, phiên bản 3", "Chữ ký hợp lệ", "Người ký: Nguyễn Văn An",
 		"<strong>Nộp hồ sơ</strong> — Nguyễn Văn Ấn (001099012345), " + workflow.RoleApplicant.Label(),
 		"Từ «" + workflow.StatusRegistered.Label() + "» sang «" + workflow.StatusAwaitingIntake.Label() + "»",
 		`<input type="hidden" name="csrf" value="">`, `<input type="hidden" name="rev" value="2">`,

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"cmp"
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -120,15 +122,7 @@ func (h *Handler) showDossier(w http.ResponseWriter, r *http.Request, a archive.
 	}
 	p := &dossierPage{Code: v.Code, Purpose: purpose, View: v, Conflict: conflict, Errors: errs, CSRF: h.cfg.CSRF.Token(r), Self: dossierURL(v.Code),
 		Late: staffRowOf(v).Late}
-	names := map[string]string{}
-	if proc, err := h.cfg.Workflow.Procedure(r.Context(), a, v.Procedure); err == nil {
-		for _, c := range proc.Components {
-			names[c.Code] = c.Name
-		}
-	}
-	for _, c := range v.Components {
-		p.Components = append(p.Components, componentRowOf(c, names[c.Code]))
-	}
+	p.Components = h.componentRows(r.Context(), a, v)
 	for _, e := range v.Trail {
 		p.Trail = append(p.Trail, trailRow{At: e.At, Who: strings.TrimSpace(e.Name + " (" + e.Actor + ")"), Role: e.Role.Label(),
 			Action: e.Action.Label(), From: stateLabel(e.From), To: stateLabel(e.To), Note: e.Note, Reason: e.Reason, Items: e.Items})
@@ -175,8 +169,30 @@ var verdictLabels = map[string]string{
 	"INDETERMINATE": "Chưa xác định được chữ ký",
 }
 
-// componentRowOf is c as the dossier page shows it.
-func componentRowOf(c workflow.Filled, name string) componentRow {
+// componentRows are v's components as its page shows them: each by its
+// name in the procedure and its paper by the document type's name (codes
+// where a name cannot be read: the page still shows the dossier).
+func (h *Handler) componentRows(ctx context.Context, a archive.Actor, v workflow.View) []componentRow {
+	names := map[string]string{}
+	if proc, err := h.cfg.Workflow.Procedure(ctx, a, v.Procedure); err == nil {
+		for _, c := range proc.Components {
+			names[c.Code] = c.Name
+		}
+	}
+	var types map[string]string
+	if h.cfg.Vault != nil {
+		types, _ = h.typeNames(ctx, a)
+	}
+	rows := make([]componentRow, 0, len(v.Components))
+	for _, c := range v.Components {
+		rows = append(rows, componentRowOf(c, names[c.Code], types[c.TypeCode]))
+	}
+	return rows
+}
+
+// componentRowOf is c as the dossier page shows it, name its name in the
+// procedure and typeName its paper's document type's.
+func componentRowOf(c workflow.Filled, name, typeName string) componentRow {
 	row := componentRow{Code: c.Code, Name: name, Source: sourceLabels[c.Source]}
 	if row.Name == "" {
 		row.Name = c.Code
@@ -185,7 +201,7 @@ func componentRowOf(c workflow.Filled, name string) componentRow {
 		row.Source = string(c.Source)
 	}
 	if c.DocumentID != "" {
-		row.Paper = c.TypeCode + ", phiên bản " + strconv.Itoa(c.Version)
+		row.Paper = cmp.Or(typeName, c.TypeCode) + ", phiên bản " + strconv.Itoa(c.Version)
 	}
 	if c.Form != nil {
 		row.FormFields = len(c.Form.Data)
