@@ -70,15 +70,15 @@ func parsePages(as *assets) (*pages, error) {
 // view is what every page's template gets: the layout's data and the
 // page's own.
 type view struct {
-	Title     string
-	Nav       string // the navigation entry of this page
-	Body      Body
-	Signed    bool
-	Actor     archive.Actor
+	Title  string
+	Nav    string // the navigation entry of this page
+	Body   Body
+	Signed bool
+	Actor  archive.Actor
 	// Name is the signed-in person as the header shows them (their
 	// account's display name, else their login), Start their own page.
 	Name, Start string
-	RequestID string
+	RequestID   string
 	// CSRF is the token every POST form carries in its hidden field.
 	CSRF  string
 	Paths map[string]string
