@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -78,80 +77,34 @@ func newSignSite(t *testing.T, n int, csrf web.CSRF, fixed *archive.Actor) *sign
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
-	store, vault, _ := openVault(t, archive.Config{}, log)
-	admin := archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}
-	reg, err := forms.NewShippedRegistry()
-	if err != nil {
-		t.Fatal(err)
+	results := func(vault *archive.Service) *workflow.Results {
+		return &workflow.Results{Templates: tpl, Converter: conv, Vault: vault, Signer: &workflow.KeySigner{
+			Leaders: map[string][]workflow.LeaderKey{
+				leaderSub: {{Name: "tep-ca-nhan", Source: workflow.KeySourceFile, Key: key(pki.Personal)},
+					{Name: "the-ky-so", Source: workflow.KeySourceToken, Key: key(pki.ECDSA)}},
+				leader2Sub: {{Name: "ky-tu-xa", Source: workflow.KeySourceRemote, Key: key(pki.Personal)}},
+				outSub:     {{Name: "khoa-khac", Source: workflow.KeySourceFile, Key: key(pki.Personal)}},
+			},
+			Seals:   map[string]signing.KeySource{ward: key(pki.Seal), otherWard: key(pki.Seal)},
+			Checker: &signing.Checker{Roots: p.Roots(), Timeout: 5 * time.Second},
+		}}
 	}
-	results := &workflow.Results{Templates: tpl, Converter: conv, Vault: vault, Signer: &workflow.KeySigner{
-		Leaders: map[string][]workflow.LeaderKey{
-			leaderSub: {{Name: "tep-ca-nhan", Source: workflow.KeySourceFile, Key: key(pki.Personal)},
-				{Name: "the-ky-so", Source: workflow.KeySourceToken, Key: key(pki.ECDSA)}},
-			leader2Sub: {{Name: "ky-tu-xa", Source: workflow.KeySourceRemote, Key: key(pki.Personal)}},
-			outSub:     {{Name: "khoa-khac", Source: workflow.KeySourceFile, Key: key(pki.Personal)}},
+	s := newStaffSiteWith(t, n, fixed, csrf, staffSiteOptions{
+		staff: []workflow.Staff{
+			{Subject: appraiserSub, Name: "Phạm Văn Định", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleAppraiser}},
+			{Subject: leaderSub, Name: "Nguyễn Văn Tịch", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleLeader}},
+			{Subject: leader2Sub, Name: "Trần Văn Phó", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleLeader}},
 		},
-		Seals:   map[string]signing.KeySource{ward: key(pki.Seal), otherWard: key(pki.Seal)},
-		Checker: &signing.Checker{Roots: p.Roots(), Timeout: 5 * time.Second},
-	}}
-	wf := workflow.New(workflow.Config{Store: store, Vault: vault, Forms: reg, Log: log, Results: results})
-	if _, err := wf.LoadCatalog(ctx, admin, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wf.PutAgency(ctx, admin, workflow.Agency{Code: otherWard, Name: "Ủy ban nhân dân phường Đa Kao",
-		Departments: []workflow.Department{{Code: "VP", Name: "Văn phòng"}}}); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []workflow.Staff{
-		{Subject: deskSub, Name: "Lê Văn Một", Agency: ward, Department: "MOT_CUA", Positions: []workflow.Role{workflow.RoleDesk}},
-		{Subject: appraiserSub, Name: "Phạm Văn Định", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleAppraiser}},
-		{Subject: leaderSub, Name: "Nguyễn Văn Tịch", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleLeader}},
-		{Subject: leader2Sub, Name: "Trần Văn Phó", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleLeader}},
-		{Subject: outSub, Name: "Đỗ Văn Khác", Agency: otherWard, Department: "VP", Positions: []workflow.Role{
-			workflow.RoleDesk, workflow.RoleHead, workflow.RoleAppraiser, workflow.RoleLeader}},
-	} {
-		m.Active = true
-		if _, err := wf.PutStaff(ctx, admin, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s := &staffSite{store: store, vault: vault, wf: wf}
-	created := time.Now().Add(-4 * time.Hour)
-	for i := range n {
-		at := created.Add(time.Duration(i) * time.Minute)
-		d := workflowtest.Dossier(workflow.DossierCode(ward, at, int64(i+1)), at)
-		d.ProcessVersion = 1
-		d.Components = d.Components[:1] // the eForm: no paper of a vault that is not there
-		d.Components[0].Form = birthForm(t)
-		d.Status, d.Stage, d.Step, d.ReceivedAt = workflow.StatusProcessing, workflow.StageApproved, "", at.Add(time.Minute)
-		d.Handler = &workflow.Handler{Subject: appraiserSub, Name: "Phạm Văn Định"}
-		if err := store.CreateDossier(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-		s.codes = append([]string{d.Code}, s.codes...)
-		if i == 0 {
-			s.first = d
-		}
-	}
-	identify := func(r *http.Request) (archive.Actor, bool) {
-		if fixed != nil {
-			return *fixed, true
-		}
-		sub := r.Header.Get("X-Test-User")
-		role := archive.Role(r.Header.Get("X-Test-Role"))
-		if role == "" {
-			role = archive.RoleStaff
-		}
-		return archive.Actor{Subject: sub, Role: role}, sub != ""
-	}
-	h, err := web.New(web.Config{Vault: vault, Workflow: wf, Identify: identify, CSRF: csrf, RequestTimeout: 3 * time.Minute}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	s.url = hs.URL
+		results: results,
+		age:     4 * time.Hour,
+		edit: func(d *workflow.Dossier, at time.Time) {
+			d.Components = d.Components[:1] // the eForm: no paper of a vault that is not there
+			d.Components[0].Form = birthForm(t)
+			d.Status, d.Stage, d.Step, d.ReceivedAt = workflow.StatusProcessing, workflow.StageApproved, "", at.Add(time.Minute)
+			d.Handler = &workflow.Handler{Subject: appraiserSub, Name: "Phạm Văn Định"}
+		},
+		timeout: 3 * time.Minute,
+	})
 	return &signSite{staffSite: s, pki: p, csrf: csrf}
 }
 

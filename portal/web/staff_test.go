@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -50,6 +51,28 @@ type staffSite struct {
 
 func newStaffSite(t *testing.T, n int, fixed *archive.Actor, csrf web.CSRF) *staffSite {
 	t.Helper()
+	return newStaffSiteWith(t, n, fixed, csrf, staffSiteOptions{})
+}
+
+// staffSiteOptions change what newStaffSiteWith builds.
+type staffSiteOptions struct {
+	// staff are more members of the directory (besides the desk officer
+	// and the other agency's officer).
+	staff []workflow.Staff
+	// results, given the site's vault, is how the workflow issues results
+	// (nil: it does not).
+	results func(vault *archive.Service) *workflow.Results
+	// age is how long before now the first dossier was made (default 2 h).
+	age time.Duration
+	// edit changes each dossier, made at, before it is stored.
+	edit func(d *workflow.Dossier, at time.Time)
+	// timeout is the pages' RequestTimeout (0: the default).
+	timeout time.Duration
+}
+
+// newStaffSiteWith is newStaffSite with opts.
+func newStaffSiteWith(t *testing.T, n int, fixed *archive.Actor, csrf web.CSRF, opts staffSiteOptions) *staffSite {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	store, vault, _ := openVault(t, archive.Config{}, log)
@@ -58,7 +81,11 @@ func newStaffSite(t *testing.T, n int, fixed *archive.Actor, csrf web.CSRF) *sta
 	if err != nil {
 		t.Fatal(err)
 	}
-	wf := workflow.New(workflow.Config{Store: store, Vault: vault, Forms: reg, Log: log})
+	cfg := workflow.Config{Store: store, Vault: vault, Forms: reg, Log: log}
+	if opts.results != nil {
+		cfg.Results = opts.results(vault)
+	}
+	wf := workflow.New(cfg)
 	if _, err := wf.LoadCatalog(ctx, admin, bytes.NewReader(workflow.DefaultCatalog())); err != nil {
 		t.Fatal(err)
 	}
@@ -66,22 +93,25 @@ func newStaffSite(t *testing.T, n int, fixed *archive.Actor, csrf web.CSRF) *sta
 		Departments: []workflow.Department{{Code: "VP", Name: "Văn phòng"}}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []workflow.Staff{
+	for _, m := range append([]workflow.Staff{
 		{Subject: deskSub, Name: "Lê Văn Một", Agency: ward, Department: "MOT_CUA", Positions: []workflow.Role{workflow.RoleDesk}},
 		{Subject: outSub, Name: "Đỗ Văn Khác", Agency: otherWard, Department: "VP", Positions: []workflow.Role{
 			workflow.RoleDesk, workflow.RoleHead, workflow.RoleAppraiser, workflow.RoleLeader}},
-	} {
+	}, opts.staff...) {
 		m.Active = true
 		if _, err := wf.PutStaff(ctx, admin, m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	s := &staffSite{store: store, vault: vault, wf: wf}
-	created := time.Now().Add(-2 * time.Hour)
+	created := time.Now().Add(-cmp.Or(opts.age, 2*time.Hour))
 	for i := range n {
 		at := created.Add(time.Duration(i) * time.Minute)
 		d := workflowtest.Dossier(workflow.DossierCode(ward, at, int64(i+1)), at)
 		d.ProcessVersion = 1 // the shipped catalogue's
+		if opts.edit != nil {
+			opts.edit(&d, at)
+		}
 		if err := store.CreateDossier(ctx, d); err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +131,7 @@ func newStaffSite(t *testing.T, n int, fixed *archive.Actor, csrf web.CSRF) *sta
 		}
 		return archive.Actor{Subject: sub, Role: role}, sub != ""
 	}
-	h, err := web.New(web.Config{Vault: vault, Workflow: wf, Identify: identify, CSRF: csrf}, log)
+	h, err := web.New(web.Config{Vault: vault, Workflow: wf, Identify: identify, CSRF: csrf, RequestTimeout: opts.timeout}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
