@@ -57,7 +57,7 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (archive.Acto
 			return a, true
 		}
 	}
-	http.Redirect(w, r, PathSignIn+"?tiep="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	http.Redirect(w, r, SignInURL(r.URL.RequestURI()), http.StatusSeeOther)
 	return archive.Actor{}, false
 }
 

@@ -60,13 +60,8 @@ var statusFilters = []archive.Status{archive.StatusValid, archive.StatusExpired,
 // signed in is sent to sign in and back (303); staff and admin, who have
 // no vault of their own here, get 403. ok false: the answer is written.
 func (h *Handler) citizen(w http.ResponseWriter, r *http.Request) (archive.Actor, bool) {
-	var a archive.Actor
-	ok := false
-	if h.cfg.Identify != nil {
-		a, ok = h.cfg.Identify(r)
-	}
+	a, ok := h.signedIn(w, r)
 	if !ok {
-		http.Redirect(w, r, PathSignIn+"?tiep="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return a, false
 	}
 	if h.cfg.Vault == nil {
