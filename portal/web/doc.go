@@ -67,6 +67,22 @@
 //	                          vault paper to reuse (field giay-to) for a component
 //	GET  /ho-so-cua-toi/{code}/phieu/{kind}
 //	                          a slip the applicant may print, as a PDF download
+//	GET  /dich-vu             "Dịch vụ công": the procedures a citizen may apply for
+//	GET  /dich-vu/{procedure} one procedure: components, fees, time, what the vault
+//	                          holds for it; POST starts an online dossier (CSRF)
+//	GET  /ho-so-cua-toi/{code}/soan
+//	                          the applicant's draft: the eForm auto-filled (each
+//	                          value's source shown), uploads, papers picked from
+//	                          the vault; POST saves it (Lưu nháp) or submits it
+//	GET  /ho-so-cua-toi/{code}/da-nop
+//	                          the submitted dossier's code and what comes next
+//	GET  /quan-tri            administration (admins only; 403 to anyone else):
+//	                          tai-khoan (accounts), ma-truy-cap (API tokens),
+//	                          co-quan (agencies, departments, staff), thu-tuc
+//	                          (procedures, processes with their diagram, loading
+//	                          a catalogue), loai-giay-to (document types),
+//	                          bieu-mau (eForms), ngay-nghi (holidays); every change
+//	                          a POST with CSRF and the revision it changes
 //
 // The "Kho của tôi" pages are a citizen's own (Config.Identify): a visitor
 // not signed in is sent to /dang-nhap?tiep=<the address> (303), staff get
