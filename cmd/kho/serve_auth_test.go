@@ -58,7 +58,7 @@ func TestServeSignIn(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(b)
 	}
-	if code, body := get(c1, "/tai-khoan/phien"); code != 200 || !strings.Contains(body, "(phiên này)") || !strings.Contains(body, "001090012345") {
+	if code, body := get(c1, "/tai-khoan/phien"); code != 200 || !strings.Contains(body, "(phiên này)") || !strings.Contains(body, ">Trần Thị An</a>") {
 		t.Fatalf("sessions page: %d\n%s", code, body)
 	}
 	if code, body := get(c1, "/api/v1/documents"); code != http.StatusUnauthorized {
@@ -162,7 +162,7 @@ func TestServeSignInOIDC(t *testing.T) {
 	}
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(b), "079195000678") || !strings.Contains(string(b), "(phiên này)") {
+	if res.StatusCode != 200 || !strings.Contains(string(b), ">Trần Thị Bình</a>") || !strings.Contains(string(b), "(phiên này)") {
 		t.Fatalf("sessions page after the OIDC sign-in: %d\n%s", res.StatusCode, b)
 	}
 }
