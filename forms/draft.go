@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/binary"
 	"regexp"
 	"strconv"
 	"strings"
@@ -45,6 +47,7 @@ type Drafts struct {
 	store    DraftStore
 	aead     cipher.AEAD
 	keyID    byte
+	idKey    []byte // derives the IDs of DerivedID
 	ttl      time.Duration
 	now      func() time.Time
 	maxBytes int
@@ -71,7 +74,9 @@ func NewDrafts(store DraftStore, key []byte, ttl time.Duration, now func() time.
 		now = time.Now
 	}
 	sum := sha256.Sum256(key)
-	return &Drafts{store: store, aead: aead, keyID: sum[0], ttl: ttl, now: now, maxBytes: DefaultMaxDataBytes}, nil
+	idMAC := hmac.New(sha256.New, key)
+	idMAC.Write([]byte("kho-form-draft-id-key"))
+	return &Drafts{store: store, aead: aead, keyID: sum[0], idKey: idMAC.Sum(nil), ttl: ttl, now: now, maxBytes: DefaultMaxDataBytes}, nil
 }
 
 // TTL returns how long a draft is kept after its last save.
@@ -82,7 +87,28 @@ var draftIDRE = regexp.MustCompile(`^[a-z2-7]{26}$`)
 func newDraftID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	return draftIDOf(b[:])
+}
+
+// draftIDOf is 16 bytes as a draft ID: 26 lower-case base32 letters.
+func draftIDOf(b []byte) string {
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:16]))
+}
+
+// DerivedID is the ID of owner's one draft for scope (for example a
+// dossier's code and one of its components' codes), for Put: the same
+// for the same owner and scope, another for any other. It is an HMAC
+// keyed by the drafts key, so no one without the key can compute or
+// guess another owner's ID, nor read the owner or scope from it.
+func (ds *Drafts) DerivedID(owner string, scope ...string) string {
+	m := hmac.New(sha256.New, ds.idKey)
+	var buf []byte
+	for _, part := range append([]string{owner}, scope...) {
+		buf = binary.AppendUvarint(buf[:0], uint64(len(part)))
+		m.Write(buf)
+		m.Write([]byte(part))
+	}
+	return draftIDOf(m.Sum(nil))
 }
 
 func errDraftNotFound(id string) error {
@@ -123,20 +149,74 @@ func (ds *Drafts) Save(ctx context.Context, owner, id string, d *Definition, dat
 		if err != nil {
 			return Draft{}, nil, err
 		}
-		now := ds.clock()
-		expected := sd.Rev
-		sd.Version, sd.UpdatedAt, sd.ExpiresAt, sd.Rev = d.Version, now, now.Add(ds.ttl), expected+1
-		if sd.Sealed, err = ds.seal(sd, clean); err != nil {
-			return Draft{}, nil, err
-		}
-		err = ds.store.UpdateDraft(ctx, sd, expected)
-		if err == nil {
+		if sd, err = ds.update(ctx, sd, d, clean); err == nil {
 			return draftOf(sd, clean), warnings, nil
 		}
 		if !kerr.IsKind(err, kerr.Conflict) || attempt >= 5 {
 			return Draft{}, nil, err
 		}
 	}
+}
+
+// Put saves data as the owner's draft id of d's form, making it or
+// replacing what it held: a draft kept under an ID the caller derives
+// (DerivedID) instead of one Create draws. The owner's expired draft, or
+// draft of another form, under id is replaced by a new one. NotFound,
+// and nothing written, when id is no draft ID or is another owner's
+// draft.
+func (ds *Drafts) Put(ctx context.Context, owner, id string, d *Definition, data []byte) (Draft, []FieldError, error) {
+	if !draftIDRE.MatchString(id) {
+		return Draft{}, nil, errDraftNotFound(id)
+	}
+	clean, warnings, err := ds.strip(d, data)
+	if err != nil {
+		return Draft{}, nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		sd, err := ds.store.GetDraft(ctx, id)
+		switch {
+		case kerr.IsKind(err, kerr.NotFound):
+			now := ds.clock()
+			sd = StoredDraft{ID: id, OwnerID: owner, Form: d.Code, Version: d.Version,
+				CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ds.ttl), Rev: 1}
+			if sd.Sealed, err = ds.seal(sd, clean); err == nil {
+				err = ds.store.CreateDraft(ctx, sd)
+			}
+		case err != nil:
+		case sd.OwnerID != owner:
+			return Draft{}, nil, errDraftNotFound(id)
+		case sd.Form != d.Code || !ds.clock().Before(sd.ExpiresAt):
+			// Gone stale: made anew on the next turn.
+			if err = ds.store.DeleteDraft(ctx, id); kerr.IsKind(err, kerr.NotFound) {
+				err = nil
+			}
+			if err == nil {
+				continue
+			}
+		default:
+			sd, err = ds.update(ctx, sd, d, clean)
+		}
+		if err == nil {
+			return draftOf(sd, clean), warnings, nil
+		}
+		// Lost a race: made, changed or removed meanwhile.
+		if !(kerr.IsKind(err, kerr.Conflict) || kerr.IsKind(err, kerr.NotFound)) || attempt >= 5 {
+			return Draft{}, nil, err
+		}
+	}
+}
+
+// update seals clean as sd's new data of d's version, extends its life
+// and writes it if sd is still at its revision (Conflict if not).
+func (ds *Drafts) update(ctx context.Context, sd StoredDraft, d *Definition, clean map[string]any) (StoredDraft, error) {
+	now := ds.clock()
+	expected := sd.Rev
+	sd.Version, sd.UpdatedAt, sd.ExpiresAt, sd.Rev = d.Version, now, now.Add(ds.ttl), expected+1
+	var err error
+	if sd.Sealed, err = ds.seal(sd, clean); err != nil {
+		return sd, err
+	}
+	return sd, ds.store.UpdateDraft(ctx, sd, expected)
 }
 
 // Get opens the owner's draft id of the form.

@@ -172,3 +172,86 @@ func rawDB(t *testing.T, s *sqlite.Store) []byte {
 }
 
 func readFile(p string) ([]byte, error) { return os.ReadFile(p) }
+
+// TestDraftsPut: a draft kept under an ID its caller derives is made on
+// the first Put and replaced by the next (same ID, same creation time);
+// another owner can neither derive it nor overwrite it under that ID; an
+// expired draft or one of another form under the ID is made anew.
+func TestDraftsPut(t *testing.T) {
+	ctx := t.Context()
+	store := openStore(t)
+	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	ds, err := forms.NewDrafts(store, bytes.Repeat([]byte{7}, 32), 48*time.Hour, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const a, b = "001099012345", "079088000123"
+	id := ds.DerivedID(a, "000.00.31.H29-261207-0001", "TO_KHAI")
+	if id != ds.DerivedID(a, "000.00.31.H29-261207-0001", "TO_KHAI") {
+		t.Fatal("the derived ID is not stable")
+	}
+	// Another owner, scope, split of the scope, or key: another ID.
+	other, _ := forms.NewDrafts(store, bytes.Repeat([]byte{8}, 32), 0, clock)
+	for _, x := range []string{ds.DerivedID(b, "000.00.31.H29-261207-0001", "TO_KHAI"), ds.DerivedID(a, "000.00.31.H29-261207-0001", "GIAY_CHUNG_SINH"),
+		ds.DerivedID(a, "000.00.31.H29-261207-0001TO_KHAI"), ds.DerivedID(a+"000.00.31.H29-261207-0001", "TO_KHAI"),
+		other.DerivedID(a, "000.00.31.H29-261207-0001", "TO_KHAI")} {
+		if x == id {
+			t.Errorf("%s derived twice", x)
+		}
+	}
+	d := birthDef(t)
+	first, warns, err := ds.Put(ctx, a, id, d, []byte(`{"hoTen":"Nguyễn Văn An","ngaySinh":"31/02/2025","khong":1}`))
+	if err != nil || len(warns) != 1 || first.ID != id || first.Data["ngaySinh"] != "31/02/2025" {
+		t.Fatalf("first put: %+v %v %v", first, warns, err)
+	}
+	got, err := ds.Get(ctx, a, d.Code, id) // the draft ID the API reads too
+	if err != nil || got.Data["hoTen"] != "Nguyễn Văn An" {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	now = now.Add(time.Hour)
+	second, _, err := ds.Put(ctx, a, id, d, []byte(`{"hoTen":"Nguyễn Văn Bình"}`))
+	if err != nil || second.ID != id || second.Data["ngaySinh"] != nil || !second.CreatedAt.Equal(first.CreatedAt) || !second.UpdatedAt.Equal(now) ||
+		!second.ExpiresAt.Equal(now.Add(48*time.Hour)) {
+		t.Fatalf("second put: %+v %v", second, err)
+	}
+	if l, _ := ds.List(ctx, a, ""); len(l) != 1 {
+		t.Errorf("two puts made %d drafts", len(l))
+	}
+	// B under A's ID: refused, A's draft as it was.
+	if _, _, err := ds.Put(ctx, b, id, d, []byte(`{"hoTen":"Kẻ Gian"}`)); !kerr.IsKind(err, kerr.NotFound) {
+		t.Errorf("B puts under A's ID: %v", err)
+	}
+	if got, err := ds.Get(ctx, a, d.Code, id); err != nil || got.Data["hoTen"] != "Nguyễn Văn Bình" {
+		t.Errorf("A's draft after B's put: %+v %v", got, err)
+	}
+	for _, bad := range []string{"", "NOT-AN-ID", strings.Repeat("a", 27)} {
+		if _, _, err := ds.Put(ctx, a, bad, d, []byte(`{}`)); !kerr.IsKind(err, kerr.NotFound) {
+			t.Errorf("put under %q: %v", bad, err)
+		}
+	}
+	// Expired: made anew.
+	now = now.Add(49 * time.Hour)
+	if _, err := ds.Get(ctx, a, d.Code, id); !kerr.IsKind(err, kerr.NotFound) {
+		t.Fatalf("expired get: %v", err)
+	}
+	third, _, err := ds.Put(ctx, a, id, d, []byte(`{"hoTen":"Nguyễn Văn Cường"}`))
+	if err != nil || !third.CreatedAt.Equal(now) || third.Data["hoTen"] != "Nguyễn Văn Cường" {
+		t.Fatalf("put over the expired: %+v %v", third, err)
+	}
+	// Of another form: made anew as that form's.
+	reg, _ := forms.NewShippedRegistry()
+	hkd, err := reg.Get("HKD_DANG_KY", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ds.Put(ctx, a, id, hkd, []byte(`{}`)); err != nil {
+		t.Fatalf("put of another form: %v", err)
+	}
+	if _, err := ds.Get(ctx, a, d.Code, id); !kerr.IsKind(err, kerr.NotFound) {
+		t.Errorf("the first form's draft outlived the other form's put: %v", err)
+	}
+	if _, err := ds.Get(ctx, a, hkd.Code, id); err != nil {
+		t.Errorf("the other form's draft: %v", err)
+	}
+}
