@@ -275,6 +275,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	pg.trusted = cfg.Limits.TrustedProxies
 	pg.converter = docs.converter
 	pg.forms, pg.calendars = formReg, calendars // the admin pages publish eForms and edit holidays (web-admin)
+	// The draft page keeps a half-filled eForm as its applicant's draft (web-draft).
+	pg.drafts = drafts
 	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, signIn, ln.Addr().String(), log)
 	if err != nil {
 		ln.Close()

@@ -30,6 +30,8 @@ type serveWeb struct {
 	// forms are the published eForms (set by serve), for the admin pages.
 	forms     *forms.Registry
 	calendars *calendar.Service
+	// drafts keep a dossier's half-filled eForm (set by serve; nil: off).
+	drafts *forms.Drafts
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
@@ -61,6 +63,7 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 	cfg := web.Config{Body: c.body, Vault: vault, Workflow: wf, Verifier: verifier, MaxVerifyBytes: maxVerify, Auth: signIn, OIDC: oc}
 	cfg.TrustedProxies = c.trusted
 	// Citizen dossiers (web-dossier, web-follow).
+	cfg.Drafts = c.drafts
 
 	// Sharing, storage and renditions (web-share).
 	cfg.Converter = c.converter

@@ -5,6 +5,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,9 @@ type draftSection struct {
 	Papers []pickRow
 	// Error is the component's own refusal (upload, pick).
 	Error string
+	// Draft says that the eForm shows the citizen's draft, or that what
+	// was just posted was kept as one.
+	Draft string
 }
 
 // pickRow is a paper of the citizen's vault that may fill a component.
@@ -74,6 +78,9 @@ type draftPost struct {
 	conflict   string
 	missing    []string
 	submitFail bool
+	// drafted are the eForm components kept as drafts: how many fields
+	// each still has to fix.
+	drafted map[string]int
 }
 
 // dossierDraft is GET /ho-so-cua-toi/{code}/soan: the applicant's draft.
@@ -151,12 +158,12 @@ func (h *Handler) showDraft(w http.ResponseWriter, r *http.Request, a archive.Ac
 			sec.Now = filledText(f, names, labels)
 		}
 		if c.Form != "" {
-			form, err := h.draftForm(r, a, v, c, f, has, p, labels)
+			form, note, err := h.draftForm(r, a, v, c, f, has, p, labels)
 			if err != nil {
 				h.renderError(w, r, err)
 				return
 			}
-			sec.Form = form
+			sec.Form, sec.Draft = form, note
 		}
 		if p != nil {
 			sec.Error = p.compErrs[c.Code]
@@ -178,31 +185,127 @@ func (h *Handler) ownDossier(r *http.Request, a archive.Actor) (workflow.View, e
 	return v, err
 }
 
-// draftForm is component c's eForm: the stored values (or, never saved,
-// auto-fill's) with their provenance, or the posted ones and their errors.
+// draftForm is component c's eForm: the citizen's draft of it, else the
+// stored values (or, never saved, auto-fill's), with their provenance;
+// or the posted ones and their errors. note says which draft it shows,
+// or that the post was kept as one.
 func (h *Handler) draftForm(r *http.Request, a archive.Actor, v workflow.View, c workflow.Component, f workflow.Filled, has bool,
-	p *draftPost, labels map[string]string) (*eform, error) {
+	p *draftPost, labels map[string]string) (form *eform, note string, err error) {
 	stored := has && f.Form != nil
 	cf, err := h.cfg.Workflow.ComponentForm(r.Context(), a, v.Code, c.Code, !stored)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	vals := cf.Prefill
 	if stored {
 		vals = *f.Form
 	}
+	var draft *forms.Draft
+	if p == nil {
+		if draft, err = h.formDraft(r, a, v.Code, c.Code, cf.Definition); err != nil {
+			return nil, "", err
+		}
+	}
 	in := eformInput{values: vals.Data, sources: map[string]string{}}
+	if draft != nil {
+		in.values = draft.Data
+		note = "Đang hiện bản nháp của tờ khai lưu lúc " + Clock(draft.UpdatedAt) + " " + Date(draft.UpdatedAt) +
+			". Bản nháp chưa được ghi vào hồ sơ: hãy sửa các trường còn thiếu hoặc chưa đúng rồi lưu lại."
+	}
+	types := fieldTypes(cf.Definition.Fields, map[string]forms.FieldType{})
 	for field, prov := range vals.Provenance {
+		if draft != nil && prov.Original == nil && !sameValue(vals.Data[field], draft.Data[field], types[field]) {
+			// Changed in the draft since it was filled from there.
+			prov.Original = vals.Data[field]
+		}
 		in.sources[field] = h.provenanceText(r, a, prov, labels)
 	}
 	if p != nil {
 		in.posted, in.errors = p.form, p.fieldErrs[c.Code]
+		if n, ok := p.drafted[c.Code]; ok {
+			note = "Đã lưu bản nháp của tờ khai; còn " + strconv.Itoa(n) + " trường cần sửa trước khi nộp."
+		}
 	}
-	form := eformOf(cf.Definition, c.Code, in)
+	form = eformOf(cf.Definition, c.Code, in)
 	for _, w := range cf.Warnings {
 		form.Warnings = append(form.Warnings, w.Message)
 	}
-	return form, nil
+	return form, note, nil
+}
+
+// formDraft is the citizen's draft of the eForm d of component comp of
+// dossier code; nil when there is none or Drafts is not configured.
+func (h *Handler) formDraft(r *http.Request, a archive.Actor, code, comp string, d *forms.Definition) (*forms.Draft, error) {
+	if h.cfg.Drafts == nil {
+		return nil, nil
+	}
+	dr, err := h.cfg.Drafts.Get(r.Context(), a.Subject, d.Code, h.cfg.Drafts.DerivedID(a.Subject, code, comp))
+	if kerr.IsKind(err, kerr.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &dr, nil
+}
+
+// keepFormDraft follows the save of component c's eForm (data, of d):
+// refused field by field (err), data is kept as the citizen's draft of it
+// and p says so; stored in the dossier (err nil), the draft is dropped.
+// Without Drafts, nothing.
+func (h *Handler) keepFormDraft(r *http.Request, a archive.Actor, code string, c workflow.Component, d *forms.Definition, data []byte, err error, p *draftPost) {
+	ds := h.cfg.Drafts
+	if ds == nil {
+		return
+	}
+	ctx, id := r.Context(), ds.DerivedID(a.Subject, code, c.Code)
+	if err == nil {
+		if derr := ds.Delete(ctx, a.Subject, d.Code, id); derr != nil && !kerr.IsKind(derr, kerr.NotFound) {
+			h.log.WarnContext(ctx, "không xóa được bản nháp của tờ khai đã lưu vào hồ sơ", "dossier", code, "component", c.Code, "err", derr)
+		}
+		return
+	}
+	var fe archive.FieldErrors
+	if !errors.As(err, &fe) {
+		return
+	}
+	if _, _, perr := ds.Put(ctx, a.Subject, id, d, data); perr != nil {
+		_, msg := kerr.Public(perr)
+		p.compErrs[c.Code] = "Không lưu được bản nháp của tờ khai: " + msg
+		return
+	}
+	fields := map[string]bool{}
+	for _, e := range fe {
+		fields[e.Field] = true
+	}
+	p.drafted[c.Code] = len(fields)
+}
+
+// fieldTypes maps the codes of fs (in groups too) to their types.
+func fieldTypes(fs []forms.Field, into map[string]forms.FieldType) map[string]forms.FieldType {
+	for i := range fs {
+		into[fs[i].Code] = fs[i].Type
+		fieldTypes(fs[i].Fields, into)
+	}
+	return into
+}
+
+// sameValue reports whether a field of type t shows x and y alike.
+func sameValue(x, y any, t forms.FieldType) bool {
+	if x == nil || y == nil {
+		return x == nil && y == nil
+	}
+	isList := func(v any) bool {
+		switch v.(type) {
+		case []any, []string:
+			return true
+		}
+		return false
+	}
+	if isList(x) || isList(y) {
+		return isList(x) && isList(y) && slices.Equal(stringsOf(x), stringsOf(y))
+	}
+	return shownValue(x, t) == shownValue(y, t)
 }
 
 // provenanceText says where a pre-filled value came from: "Lấy từ: Căn
@@ -317,7 +420,7 @@ func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	p := &draftPost{form: r.PostForm, fieldErrs: map[string]map[string]string{}, compErrs: map[string]string{}}
+	p := &draftPost{form: r.PostForm, fieldErrs: map[string]map[string]string{}, compErrs: map[string]string{}, drafted: map[string]int{}}
 	rev, err := strconv.ParseInt(r.PostForm.Get("rev"), 10, 64)
 	if err != nil || rev <= 0 {
 		h.renderError(w, r, kerr.New(kerr.Invalid, "invalid_rev", "Biểu mẫu thiếu phiên bản hồ sơ; hãy tải lại trang.", "rev %q", r.PostForm.Get("rev")))
@@ -328,7 +431,7 @@ func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 		filled[f.Code] = f
 	}
 	for _, c := range proc.Components {
-		nv, err := h.saveComponent(r, a, code, c, filled[c.Code], rev)
+		nv, err := h.saveComponent(r, a, code, c, filled[c.Code], rev, p)
 		if nv.Rev > 0 {
 			rev = nv.Rev
 		}
@@ -338,6 +441,10 @@ func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(p.summary) > 0 {
+		if r.PostForm.Get("lenh") == "nop" {
+			// Not submitted: say what it lacks, as a refused submission does.
+			p.listMissing(h.missing(r, a, code, proc))
+		}
 		h.showDraft(w, r, a, http.StatusUnprocessableEntity, p)
 		return
 	}
@@ -357,24 +464,42 @@ func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 	}
 	_, msg := kerr.Public(err)
 	if ke := kerr.Outer(err); ke != nil && ke.Code == "components_missing" {
-		if fresh, gerr := h.cfg.Workflow.Get(ctx, a, code); gerr == nil {
-			have := map[string]bool{}
-			for _, f := range fresh.Components {
-				have[f.Code] = true
-			}
-			for _, c := range proc.Components {
-				if c.Required && !have[c.Code] {
-					p.missing = append(p.missing, c.Name)
-					p.summary = append(p.summary, formError{Field: "tp-" + c.Code, Message: "Còn thiếu: " + c.Name + "."})
-				}
-			}
-		}
+		p.listMissing(h.missing(r, a, code, proc))
 	}
 	status := http.StatusUnprocessableEntity
 	if len(p.summary) == 0 {
 		p.summary, status = []formError{{Field: "nop-ho-so", Message: msg}}, statusOf(err)
 	}
 	h.showDraft(w, r, a, status, p)
+}
+
+// missing are the required components of the procedure that dossier code
+// does not hold (an eForm kept only as a draft among them); none when the
+// dossier cannot be read.
+func (h *Handler) missing(r *http.Request, a archive.Actor, code string, proc workflow.Procedure) []workflow.Component {
+	fresh, err := h.cfg.Workflow.Get(r.Context(), a, code)
+	if err != nil {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, f := range fresh.Components {
+		have[f.Code] = true
+	}
+	var out []workflow.Component
+	for _, c := range proc.Components {
+		if c.Required && !have[c.Code] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// listMissing puts the missing components in the error summary.
+func (p *draftPost) listMissing(cs []workflow.Component) {
+	for _, c := range cs {
+		p.missing = append(p.missing, c.Name)
+		p.summary = append(p.summary, formError{Field: "tp-" + c.Code, Message: "Còn thiếu: " + c.Name + "."})
+	}
 }
 
 // msgChanged is the conflict notice of a draft posted from a stale page.
@@ -417,9 +542,10 @@ func (p *draftPost) refused(c workflow.Component, err error) bool {
 }
 
 // saveComponent applies the post's change of component c, if any: the
-// eForm's data, an uploaded file, or a paper picked from the vault.
-// nv is the dossier after it (zero when nothing changed).
-func (h *Handler) saveComponent(r *http.Request, a archive.Actor, code string, c workflow.Component, now workflow.Filled, rev int64) (workflow.View, error) {
+// eForm's data (kept as a draft when it does not validate), an uploaded
+// file, or a paper picked from the vault. nv is the dossier after it
+// (zero when nothing changed).
+func (h *Handler) saveComponent(r *http.Request, a archive.Actor, code string, c workflow.Component, now workflow.Filled, rev int64, p *draftPost) (workflow.View, error) {
 	ctx := r.Context()
 	if c.Form != "" {
 		cf, err := h.cfg.Workflow.ComponentForm(ctx, a, code, c.Code, false)
@@ -434,7 +560,9 @@ func (h *Handler) saveComponent(r *http.Request, a archive.Actor, code string, c
 		if err != nil {
 			return workflow.View{}, kerr.Wrap(err, kerr.Internal, "form_encode", "Không lưu được biểu mẫu.")
 		}
-		return h.cfg.Workflow.SetComponent(ctx, a, code, c.Code, workflow.ComponentInput{Form: data, Rev: rev})
+		nv, err := h.cfg.Workflow.SetComponent(ctx, a, code, c.Code, workflow.ComponentInput{Form: data, Rev: rev})
+		h.keepFormDraft(r, a, code, c, cf.Definition, data, err, p)
+		return nv, err
 	}
 	if len(c.TypeCodes) == 0 {
 		return workflow.View{}, nil

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -14,7 +15,10 @@ import (
 	"testing"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/forms"
+	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/pdfobj"
+	"github.com/kho-vn/kho/portal/web"
 	"github.com/kho-vn/kho/workflow"
 	"github.com/kho-vn/kho/workflow/workflowtest"
 )
@@ -31,16 +35,35 @@ const (
 type dossierSite struct {
 	*staffSite
 	card archive.Document
+	// drafts keep the eForms that do not validate yet (nil: not configured).
+	drafts *forms.Drafts
 }
 
 func newDossierSite(t *testing.T, csrf ...rejectCSRF) *dossierSite {
 	t.Helper()
-	var s *staffSite
 	if len(csrf) > 0 {
-		s = newStaffSite(t, 0, nil, csrf[0])
-	} else {
-		s = newStaffSite(t, 0, nil, nil)
+		return dossierSiteOf(t, csrf[0], true)
 	}
+	return dossierSiteOf(t, nil, true)
+}
+
+// dossierSiteOf is the dossier pages' site guarded by csrf, with drafts
+// or without.
+func dossierSiteOf(t *testing.T, csrf web.CSRF, withDrafts bool) *dossierSite {
+	t.Helper()
+	var drafts *forms.Drafts
+	s := newStaffSiteWith(t, 0, nil, csrf, staffSiteOptions{config: func(s *staffSite, c *web.Config) {
+		if !withDrafts {
+			return
+		}
+		key := make([]byte, forms.DraftKeySize)
+		_, _ = rand.Read(key)
+		ds, err := forms.NewDrafts(s.store, key, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drafts, c.Drafts = ds, ds
+	}})
 	card, err := s.vault.Put(context.Background(), archive.Actor{Subject: father, Role: archive.RoleCitizen}, archive.NewDocument{
 		Metadata: archive.Metadata{TypeCode: "CAN_CUOC", Name: "Căn cước", Number: "001099012345",
 			Fields: map[string]any{"soDinhDanh": father, "hoTen": "Nguyễn Văn An", "ngaySinh": "1999-05-12"}},
@@ -48,7 +71,7 @@ func newDossierSite(t *testing.T, csrf ...rejectCSRF) *dossierSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &dossierSite{staffSite: s, card: card}
+	return &dossierSite{staffSite: s, card: card, drafts: drafts}
 }
 
 // tinyPDF is a valid empty PDF made unique by text.
@@ -345,4 +368,159 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// halfBirth is a declaration the father half filled on the draft page:
+// the auto-filled ID number as it came, his name changed, the child's
+// name typed and an impossible birth date; the rest blank.
+func halfBirth(rev, lenh string) url.Values {
+	return url.Values{"rev": {rev}, "lenh": {lenh},
+		"bm-TO_KHAI-hoTenNguoiYeuCau": {"Nguyễn Văn Ân"}, "bm-TO_KHAI-soDinhDanhNguoiYeuCau": {father},
+		"bm-TO_KHAI-hoTen": {"Nguyễn Minh Khôi"}, "bm-TO_KHAI-ngaySinh": {"31/02/2026"}}
+}
+
+var (
+	draftSavedRE = regexp.MustCompile(`Đã lưu bản nháp của tờ khai; còn (\d+) trường cần sửa trước khi nộp\.`)
+	summaryRE    = regexp.MustCompile(`<li><a href="#(bm-TO_KHAI-[^"]+)">`)
+	draftShownRE = regexp.MustCompile(`Đang hiện bản nháp của tờ khai lưu lúc (\d{2}:\d{2}:\d{2} \d{2}/\d{2}/\d{4})\.`)
+)
+
+// TestDossierFormDraft: "Lưu nháp" with a declaration that does not
+// validate keeps what was typed as the citizen's draft and says how many
+// fields are left; the page shows the draft again on reload, with when it
+// was saved and where the untouched values came from; another citizen
+// neither sees it nor writes to it; submitting with the declaration only
+// in draft lists it as missing; fixed and saved, it is in the dossier and
+// the draft is gone.
+func TestDossierFormDraft(t *testing.T) {
+	ctx := context.Background()
+	s := newDossierSite(t)
+	loc := s.start(t)
+	code := draftRE.FindStringSubmatch(loc)[1]
+	_, body := s.do(t, "GET", loc, father, "citizen", nil)
+	res, body := s.post(t, loc, father, halfBirth(revOf(t, body), "luu"), nil)
+	m := draftSavedRE.FindStringSubmatch(body)
+	if res.StatusCode != http.StatusUnprocessableEntity || m == nil || !strings.Contains(body, `value="31/02/2026"`) {
+		t.Fatalf("the half-filled save: %d, no draft notice\n%s", res.StatusCode, body)
+	}
+	fields := map[string]bool{}
+	for _, f := range summaryRE.FindAllStringSubmatch(body, -1) {
+		fields[f[1]] = true
+	}
+	if n, _ := strconv.Atoi(m[1]); n == 0 || n != len(fields) {
+		t.Errorf("the notice counts %s fields to fix, the summary links %d", m[1], len(fields))
+	}
+	if d := s.dossier(t, code); len(d.Components) != 0 {
+		t.Fatalf("the invalid declaration was stored: %+v", d.Components)
+	}
+	id := s.drafts.DerivedID(father, code, "TO_KHAI")
+	kept, err := s.drafts.Get(ctx, father, "TK_KHAI_SINH", id)
+	if err != nil || kept.Data["hoTen"] != "Nguyễn Minh Khôi" || kept.Data["ngaySinh"] != "31/02/2026" {
+		t.Fatalf("the draft: %+v %v", kept, err)
+	}
+
+	// Reloaded: the typed values, when the draft was saved, and where the
+	// values the father left alone came from.
+	res, body = s.do(t, "GET", loc, father, "citizen", nil)
+	m = draftShownRE.FindStringSubmatch(body)
+	if res.StatusCode != 200 || m == nil || m[1] != web.Clock(kept.UpdatedAt)+" "+web.Date(kept.UpdatedAt) {
+		t.Errorf("the reloaded draft's notice: %d %q (saved %s)", res.StatusCode, m, kept.UpdatedAt)
+	}
+	for _, want := range []string{`name="bm-TO_KHAI-hoTen" value="Nguyễn Minh Khôi"`, `name="bm-TO_KHAI-ngaySinh" value="31/02/2026"`,
+		`name="bm-TO_KHAI-hoTenNguoiYeuCau" value="Nguyễn Văn Ân"`, `name="bm-TO_KHAI-soDinhDanhNguoiYeuCau" value="001099012345"`,
+		`<p class="source" id="bm-TO_KHAI-soDinhDanhNguoiYeuCau-nguon">Lấy từ: hồ sơ cá nhân (không sửa được)</p>`,
+		`<p class="source" id="bm-TO_KHAI-hoTenNguoiYeuCau-nguon">Đã sửa giá trị lấy từ: Căn cước số 001099012345</p>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the reloaded draft lacks %q", want)
+		}
+	}
+
+	// Another citizen: 404 and nothing of it, a forged post writes nothing,
+	// and their own ID for the same component is another draft's.
+	res, body = s.do(t, "GET", loc, another, "citizen", nil)
+	if res.StatusCode != http.StatusNotFound || strings.Contains(body, "Nguyễn Minh Khôi") || strings.Contains(body, "31/02/2026") {
+		t.Errorf("another citizen's GET: %d, or the draft leaks", res.StatusCode)
+	}
+	forged := halfBirth("1", "luu")
+	forged.Set("bm-TO_KHAI-hoTen", "Kẻ Giả Mạo")
+	res, body = s.post(t, loc, another, forged, nil)
+	if res.StatusCode != http.StatusNotFound || strings.Contains(body, "Nguyễn Minh Khôi") {
+		t.Errorf("another citizen's post: %d", res.StatusCode)
+	}
+	if after, err := s.drafts.Get(ctx, father, "TK_KHAI_SINH", id); err != nil || after.Data["hoTen"] != "Nguyễn Minh Khôi" || !after.UpdatedAt.Equal(kept.UpdatedAt) {
+		t.Errorf("the father's draft after another's post: %+v %v", after, err)
+	}
+	if l, err := s.drafts.List(ctx, another, ""); err != nil || len(l) != 0 {
+		t.Errorf("another citizen has drafts: %+v %v", l, err)
+	}
+
+	// Submitted with the declaration only in draft: refused, listed as
+	// missing; the draft takes the new values.
+	_, body = s.do(t, "GET", loc, father, "citizen", nil)
+	sub := halfBirth(revOf(t, body), "nop")
+	sub.Set("bm-TO_KHAI-hoTen", "Nguyễn Minh Khang")
+	res, body = s.post(t, loc, father, sub, nil)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "còn thiếu thành phần bắt buộc") ||
+		!regexp.MustCompile(`<a href="#tp-TO_KHAI">Còn thiếu: [^<]+\.</a>`).MatchString(body) || draftSavedRE.FindString(body) == "" {
+		t.Errorf("submission with the declaration in draft: %d\n%s", res.StatusCode, body)
+	}
+	if d := s.dossier(t, code); d.Status != workflow.StatusRegistered || len(d.Components) != 0 {
+		t.Errorf("after the refused submission: %s, %+v", d.Status, d.Components)
+	}
+	if dr, err := s.drafts.Get(ctx, father, "TK_KHAI_SINH", id); err != nil || dr.Data["hoTen"] != "Nguyễn Minh Khang" {
+		t.Errorf("the draft after the refused submission: %+v %v", dr, err)
+	}
+
+	// Fixed and saved: in the dossier, the draft gone, the page without it.
+	full := birthValues(t)
+	full.Set("rev", revOf(t, body))
+	full.Set("lenh", "luu")
+	res, _ = s.post(t, loc, father, full, nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the fixed declaration: %d", res.StatusCode)
+	}
+	d := s.dossier(t, code)
+	if len(d.Components) != 1 || d.Components[0].Code != "TO_KHAI" || d.Components[0].Form == nil || d.Components[0].Form.Data["hoTen"] != "Nguyễn Minh Khôi" {
+		t.Fatalf("the stored declaration: %+v", d.Components)
+	}
+	if _, err := s.drafts.Get(ctx, father, "TK_KHAI_SINH", id); !kerr.IsKind(err, kerr.NotFound) {
+		t.Errorf("the draft outlived the stored declaration: %v", err)
+	}
+	_, body = s.do(t, "GET", loc, father, "citizen", nil)
+	if strings.Contains(body, "bản nháp của tờ khai") || !strings.Contains(body, `value="Trần Thị Bích"`) {
+		t.Errorf("the page after the fixed save still shows a draft, or not the stored declaration")
+	}
+}
+
+// TestDossierFormDraftGuarded: a save without the CSRF token keeps no
+// draft; without Drafts configured, the half-filled declaration is shown
+// once and the reload shows the auto-fill, as before.
+func TestDossierFormDraftGuarded(t *testing.T) {
+	ctx := context.Background()
+	s := newDossierSite(t, rejectCSRF{})
+	v, err := s.wf.Create(ctx, archive.Actor{Subject: father, Role: archive.RoleCitizen}, workflow.NewDossier{Procedure: "DANG_KY_KHAI_SINH",
+		Applicant: workflow.Party{Kind: archive.Individual, ID: father, Name: "Nguyễn Văn An"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := "/ho-so-cua-toi/" + v.Code + "/soan"
+	if res, _ := s.post(t, loc, father, halfBirth("1", "luu"), nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("save without the token: %d", res.StatusCode)
+	}
+	if l, err := s.drafts.List(ctx, father, ""); err != nil || len(l) != 0 {
+		t.Errorf("a draft was kept without the token: %+v %v", l, err)
+	}
+
+	plain := dossierSiteOf(t, nil, false)
+	loc = plain.start(t)
+	_, body := plain.do(t, "GET", loc, father, "citizen", nil)
+	res, body := plain.post(t, loc, father, halfBirth(revOf(t, body), "luu"), nil)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `value="Nguyễn Minh Khôi"`) || strings.Contains(body, "bản nháp của tờ khai") {
+		t.Errorf("without drafts, the half-filled save: %d", res.StatusCode)
+	}
+	_, body = plain.do(t, "GET", loc, father, "citizen", nil)
+	if strings.Contains(body, "Nguyễn Minh Khôi") || strings.Contains(body, "bản nháp của tờ khai") ||
+		!strings.Contains(body, `name="bm-TO_KHAI-hoTenNguoiYeuCau" value="Nguyễn Văn An"`) {
+		t.Errorf("without drafts, the reload does not show the auto-fill alone")
+	}
 }

@@ -68,6 +68,8 @@ type staffSiteOptions struct {
 	edit func(d *workflow.Dossier, at time.Time)
 	// timeout is the pages' RequestTimeout (0: the default).
 	timeout time.Duration
+	// config changes the pages' configuration last.
+	config func(*staffSite, *web.Config)
 }
 
 // newStaffSiteWith is newStaffSite with opts.
@@ -131,7 +133,11 @@ func newStaffSiteWith(t *testing.T, n int, fixed *archive.Actor, csrf web.CSRF, 
 		}
 		return archive.Actor{Subject: sub, Role: role}, sub != ""
 	}
-	h, err := web.New(web.Config{Vault: vault, Workflow: wf, Identify: identify, CSRF: csrf, RequestTimeout: opts.timeout}, log)
+	pages := web.Config{Vault: vault, Workflow: wf, Identify: identify, CSRF: csrf, RequestTimeout: opts.timeout}
+	if opts.config != nil {
+		opts.config(s, &pages)
+	}
+	h, err := web.New(pages, log)
 	if err != nil {
 		t.Fatal(err)
 	}

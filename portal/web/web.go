@@ -93,6 +93,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 
 	// Citizen dossiers (web-dossier, web-follow).
+	// Drafts keep a dossier's eForm that does not validate yet as its
+	// applicant's draft, shown again on the draft page until it is stored
+	// in the dossier (nil: what was typed is shown once and then lost).
+	Drafts *forms.Drafts
 
 	// Sharing, storage and renditions (web-share).
 
