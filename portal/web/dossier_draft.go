@@ -202,7 +202,14 @@ func (h *Handler) draftForm(r *http.Request, a archive.Actor, v workflow.View, c
 	}
 	var draft *forms.Draft
 	if p == nil {
-		if draft, err = h.formDraft(r, a, v.Code, c.Code, cf.Definition); err != nil {
+		draft, err = h.formDraft(r, a, v.Code, c.Code, cf.Definition)
+		if kerr.IsKind(err, kerr.Integrity) {
+			// Sealed with a key since changed: the next save replaces it.
+			h.log.WarnContext(r.Context(), "không mở được bản nháp của tờ khai", "dossier", v.Code, "component", c.Code, "err", err)
+			_, msg := kerr.Public(err)
+			note, err = "Không mở được bản nháp đã lưu của tờ khai: "+msg+" Trang hiện nội dung đã ghi trong hồ sơ.", nil
+		}
+		if err != nil {
 			return nil, "", err
 		}
 	}

@@ -493,7 +493,8 @@ func TestDossierFormDraft(t *testing.T) {
 }
 
 // TestDossierFormDraftGuarded: a save without the CSRF token keeps no
-// draft; without Drafts configured, the half-filled declaration is shown
+// draft; a draft sealed with a former key is said to be unreadable, not
+// shown, and replaced by the next save; without Drafts configured, the half-filled declaration is shown
 // once and the reload shows the auto-fill, as before.
 func TestDossierFormDraftGuarded(t *testing.T) {
 	ctx := context.Background()
@@ -511,10 +512,44 @@ func TestDossierFormDraftGuarded(t *testing.T) {
 		t.Errorf("a draft was kept without the token: %+v %v", l, err)
 	}
 
+	// A draft sealed with another key (the key was changed): the page
+	// says it cannot open it and shows the auto-fill; the next save
+	// replaces it.
+	keyed := newDossierSite(t)
+	loc = keyed.start(t)
+	code := draftRE.FindStringSubmatch(loc)[1]
+	oldKey, err := forms.NewDrafts(keyed.store, bytes.Repeat([]byte{9}, forms.DraftKeySize), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := forms.NewShippedRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	birth, err := def.Get("TK_KHAI_SINH", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := keyed.drafts.DerivedID(father, code, "TO_KHAI")
+	if _, _, err := oldKey.Put(ctx, father, id, birth, []byte(`{"hoTen":"Nguyễn Minh Khôi"}`)); err != nil {
+		t.Fatal(err)
+	}
+	res, body := keyed.do(t, "GET", loc, father, "citizen", nil)
+	if res.StatusCode != 200 || !strings.Contains(body, "Không mở được bản nháp đã lưu của tờ khai") || strings.Contains(body, "Nguyễn Minh Khôi") ||
+		!strings.Contains(body, `name="bm-TO_KHAI-hoTenNguoiYeuCau" value="Nguyễn Văn An"`) {
+		t.Errorf("a draft sealed with another key: %d", res.StatusCode)
+	}
+	if res, _ = keyed.post(t, loc, father, halfBirth(revOf(t, body), "luu"), nil); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("saving over it: %d", res.StatusCode)
+	}
+	if dr, err := keyed.drafts.Get(ctx, father, "TK_KHAI_SINH", id); err != nil || dr.Data["ngaySinh"] != "31/02/2026" {
+		t.Errorf("the draft after saving over the unreadable one: %+v %v", dr, err)
+	}
+
 	plain := dossierSiteOf(t, nil, false)
 	loc = plain.start(t)
-	_, body := plain.do(t, "GET", loc, father, "citizen", nil)
-	res, body := plain.post(t, loc, father, halfBirth(revOf(t, body), "luu"), nil)
+	_, body = plain.do(t, "GET", loc, father, "citizen", nil)
+	res, body = plain.post(t, loc, father, halfBirth(revOf(t, body), "luu"), nil)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `value="Nguyễn Minh Khôi"`) || strings.Contains(body, "bản nháp của tờ khai") {
 		t.Errorf("without drafts, the half-filled save: %d", res.StatusCode)
 	}
