@@ -86,9 +86,10 @@ are kept in the metadata store, so every server and restart sees them.
 Form drafts are encrypted with AES-256-GCM under the key of
 --drafts-key-file; with the embedded store and no key file, a key is made
 in DIR/drafts.key on first start (keep it: without it the drafts cannot be
-read). With --mongo-uri and no key file, drafts are off. A draft expires
---drafts-ttl after its last save; expired drafts are removed every
---gc-interval.
+read). The same drafts keep a dossier's half-filled eForm saved with
+"Lưu nháp" on the pages. With --mongo-uri and no key file, drafts are
+off. A draft expires --drafts-ttl after its last save; expired drafts are
+removed every --gc-interval.
 
 Notifications: in-app ones are kept in the metadata store. E-mail goes
 through the SMTP server of --smtp-addr (STARTTLS required; --smtp-tls tls
