@@ -159,3 +159,14 @@ func samplePermit() ConstructionPermitData {
 		ValidUntil:        sampleAt.AddDate(1, 0, 0),
 	}
 }
+
+// Sample returns the sample data of template name (every field and list
+// filled), for the tests of a Converter outside this package. Its QR is
+// empty.
+func Sample(name string) (any, error) {
+	s, err := spec(name)
+	if err != nil {
+		return nil, err
+	}
+	return s.sample, nil
+}

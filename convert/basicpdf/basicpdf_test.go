@@ -1,0 +1,138 @@
+package basicpdf_test
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/kho-vn/kho/convert"
+	"github.com/kho-vn/kho/convert/basicpdf"
+	"github.com/kho-vn/kho/internal/testenv"
+)
+
+const (
+	testPublicURL = "https://dichvucong.bacninh.gov.vn"
+	testCode      = "BN-261207-0042"
+)
+
+// sample is template name's sample data with a real QR code of the
+// dossier's lookup URL.
+func sample(t testing.TB, name string) any {
+	t.Helper()
+	d, err := convert.Sample(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr, err := convert.QRDataURI(testPublicURL, testCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch d := d.(type) {
+	case convert.SlipData:
+		d.QR = qr
+		return d
+	case convert.BirthCertificateData:
+		d.QR = qr
+		return d
+	case convert.HouseholdBusinessData:
+		d.QR = qr
+		return d
+	case convert.ConstructionPermitData:
+		d.QR = qr
+		return d
+	}
+	return d
+}
+
+// render fills template name with its sample and converts it with the
+// built-in converter.
+func render(t testing.TB, name string) []byte {
+	t.Helper()
+	ts, err := convert.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := ts.PDF(context.Background(), basicpdf.New(), name, sample(t, name))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("%s: not a PDF: %q", name, b[:min(len(b), 20)])
+	}
+	return b
+}
+
+// pageText is the text of pdf by pdftotext, with its lines' runs of
+// spaces made one and NFC.
+func pageText(t testing.TB, pdf []byte) string {
+	t.Helper()
+	return norm.NFC.String(strings.Join(strings.Fields(testenv.PDFText(t, pdf)), " "))
+}
+
+// TestTemplates: each shipped slip and result renders, and its Vietnamese
+// text is in the PDF exactly, the motto in capitals as the stylesheet asks.
+func TestTemplates(t *testing.T) {
+	common := []string{"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ỦY BAN NHÂN DÂN TỈNH BẮC NINH"}
+	want := map[string][]string{
+		convert.TemplateReceipt:            {"GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mã hồ sơ: " + testCode, "hồ sơ của: Nguyễn Thị Ánh Tuyết", "Đăng ký khai sinh cho con: Trần Minh Khôi", "Tờ khai đăng ký khai sinh", "Thời gian nhận hồ sơ: 09:05:07, ngày 07/12/2026"},
+		convert.TemplateSupplement:         {"PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", testCode},
+		convert.TemplateRefusal:            {"PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", testCode},
+		convert.TemplateApology:            {"PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", testCode},
+		convert.TemplateControl:            {"PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", testCode},
+		convert.TemplateEvaluation:         {"PHIẾU ĐÁNH GIÁ", testCode},
+		convert.TemplateBook:               {"SỔ THEO DÕI HỒ SƠ"},
+		convert.TemplateBirthCertificate:   {"GIẤY KHAI SINH", "Họ, chữ đệm, tên: TRẦN MINH KHÔI", "Nơi sinh: Bệnh viện Sản - Nhi tỉnh Bắc Ninh", "Họ, chữ đệm, tên người cha: Trần Văn Đức", "Mã hồ sơ: " + testCode},
+		convert.TemplateHouseholdBusiness:  {"GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH"},
+		convert.TemplateConstructionPermit: {"GIẤY PHÉP XÂY DỰNG"},
+	}
+	for _, name := range convert.TemplateNames() {
+		t.Run(name, func(t *testing.T) {
+			phrases, ok := want[name]
+			if !ok {
+				t.Fatalf("template %q has no expected text here: add it", name)
+			}
+			text := pageText(t, render(t, name))
+			for _, p := range append(phrases, common...) {
+				if !strings.Contains(text, norm.NFC.String(p)) {
+					t.Errorf("PDF text lacks %q; text:\n%s", p, text)
+				}
+			}
+		})
+	}
+}
+
+// TestSlipQR: the QR code on a slip rendered by the built-in converter
+// decodes (zbarimg, from the page rendered by pdftoppm at 150 dpi) to the
+// dossier's lookup URL.
+func TestSlipQR(t *testing.T) {
+	zbar := testenv.Tool(t, "zbarimg", "zbar-tools")
+	img := testenv.RenderPage(t, render(t, convert.TemplateReceipt), 1, 150)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "page.png")
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(zbar, "--quiet", file).Output()
+	if err != nil {
+		t.Fatalf("zbarimg found no code: %v", err)
+	}
+	if got, want := strings.TrimSpace(string(out)), "QR-Code:"+testPublicURL+"/tra-cuu/"+testCode; got != want {
+		t.Errorf("decoded %q, want %q", got, want)
+	}
+}
