@@ -494,8 +494,9 @@ func (d *serveDemo) putPaper(ctx context.Context, vault *archive.Service, owner 
 }
 
 // announce prints how to sign in to the demo: the address, each account
-// with its password and role, the walk, and what needs Gotenberg.
-func (d *serveDemo) announce(w io.Writer, url string, converter bool) {
+// with its password and role, the walk, and what needs Gotenberg; basic
+// says that slips and results print with the built-in basicpdf.
+func (d *serveDemo) announce(w io.Writer, url string, converter, basic bool) {
 	if !d.enabled {
 		return
 	}
@@ -508,7 +509,10 @@ func (d *serveDemo) announce(w io.Writer, url string, converter bool) {
 	tw.Flush()
 	fmt.Fprintf(w, "\n(Mật khẩu cũng ở %s.)\n", filepath.Join(d.dir, demoStateFile))
 	fmt.Fprintf(w, "Luồng thử: congdan01 nộp hồ sơ Đăng ký khai sinh (dùng lại giấy tờ trong kho) → tiepnhan01 tiếp nhận → lanhdao01 phân công → thamdinh01 thẩm định → lanhdao01 phê duyệt và ký → congdan01 thấy kết quả trong Kho của tôi → %s/xac-thuc kiểm tra chữ ký.\n", url)
-	if !converter {
+	if basic {
+		fmt.Fprint(w, "Chưa có Gotenberg (--gotenberg-url): phiếu và kết quả được in bằng bộ chuyển PDF có sẵn của Kho — bản PDF đơn giản, không phải PDF/A — chỉ dùng để thử; xem tệp văn phòng dưới dạng PDF vẫn cần Gotenberg. "+
+			"Để in PDF/A như khi chạy thật: make run ARGS='--gotenberg-url http://127.0.0.1:PORT' (make test-servers chạy một Gotenberg; địa chỉ là KHO_TEST_GOTENBERG_URL trong tệp env nó in ra).\n")
+	} else if !converter {
 		fmt.Fprint(w, "Chưa có Gotenberg (--gotenberg-url): mọi trang, tiếp nhận, thẩm định và kiểm tra chữ ký đều chạy; riêng in phiếu và tạo, ký kết quả (bước phê duyệt) báo \"chưa có dịch vụ chuyển đổi\". "+
 			"Để đi hết luồng: chạy một Gotenberg 8 (make test-servers chạy một cái cùng các máy chủ thử nghiệm; địa chỉ là KHO_TEST_GOTENBERG_URL trong tệp env nó in ra) rồi make run ARGS='--gotenberg-url http://127.0.0.1:PORT'.\n")
 	}

@@ -249,6 +249,42 @@ func TestServeDemoResult(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{"KHO_DATA": data}
 	k := startServe(t, env, "--demo", "--gotenberg-url", gotenberg)
+	walkDemo(t, k, env)
+}
+
+// TestServeDemoResultBasicPDF: the same walk with no Gotenberg at all —
+// kho serve --demo prints the slips and the result with the built-in
+// basicpdf and says so at the start; the result in the citizen's vault
+// verifies with the two trusted signatures and holds the child's name,
+// and the desk downloads the receipt slip as a PDF naming the dossier.
+func TestServeDemoResultBasicPDF(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"KHO_DATA": data}
+	k := startServe(t, env, "--demo")
+	if logs := k.logs.String(); !strings.Contains(logs, "bản PDF đơn giản, không phải PDF/A — chỉ dùng để thử") || !strings.Contains(logs, "basicPDF=true") {
+		t.Fatalf("the start does not say the demo prints with basicpdf:\n%s", logs)
+	}
+	result, code, desk := walkDemo(t, k, env)
+	if text := strings.ToUpper(testenv.PDFText(t, result)); !strings.Contains(text, "GIẤY KHAI SINH") || !strings.Contains(text, "NGUYỄN MINH KHANG") || !strings.Contains(text, code) {
+		t.Errorf("the result's text lacks its title, the child or the code %s:\n%s", code, text)
+	}
+	status, slip := demoCall(t, k, desk, "", "GET", "/api/v1/dossiers/"+code+"/slips/receipt?purpose=In+phi%E1%BA%BFu+ti%E1%BA%BFp+nh%E1%BA%ADn", "", nil)
+	if status != 200 || !bytes.HasPrefix(slip, []byte("%PDF-")) {
+		t.Fatalf("receipt slip: %d %.200q", status, slip)
+	}
+	if text := testenv.PDFText(t, slip); !strings.Contains(text, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ") || !strings.Contains(text, "Mã hồ sơ: "+code) {
+		t.Errorf("the receipt's text:\n%s", text)
+	}
+}
+
+// walkDemo walks the demo's dossier through the API on k — congdan01
+// applies and submits, tiepnhan01 receives and sends on, lanhdao01
+// assigns, thamdinh01 appraises, lanhdao01 approves and signs — checks
+// that the result in the citizen's vault verifies with two trusted
+// signatures (leader, then the ward's seal), and returns it, the
+// dossier's code and the desk's token.
+func walkDemo(t *testing.T, k *servedKho, env map[string]string) (result []byte, code, desk string) {
+	t.Helper()
 	token := func(subject, role string) string {
 		code, out, errs := runKhoIn(t, env, "", "admin", "token", "create", "--subject", subject, "--role", role)
 		if code != 0 {
@@ -303,7 +339,8 @@ func TestServeDemoResult(t *testing.T) {
 	call(citizen, "PUT", path+"/components/TO_KHAI", "application/json", form, nil)
 	call(citizen, "POST", path+"/components/GIAY_CHUNG_SINH/file?filename=cs.pdf", "application/pdf", minimalPDF(), nil)
 	call(citizen, "PUT", path+"/components/GIAY_TO_TUY_THAN", "application/json", []byte(`{"reuse":{"document":"`+vault.Documents[0].ID+`"}}`), nil)
-	desk, leader, appraiser := token("tiepnhan01", "staff"), token("lanhdao01", "staff"), token("thamdinh01", "staff")
+	desk = token("tiepnhan01", "staff")
+	leader, appraiser := token("lanhdao01", "staff"), token("thamdinh01", "staff")
 	for _, s := range []struct{ tok, body string }{
 		{citizen, `{"action":"submit"}`},
 		{desk, `{"action":"receive"}`},
@@ -326,7 +363,7 @@ func TestServeDemoResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	result, _ := io.ReadAll(res.Body)
+	result, _ = io.ReadAll(res.Body)
 	res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Fatalf("the result in the citizen's vault: %d", res.StatusCode)
@@ -336,6 +373,7 @@ func TestServeDemoResult(t *testing.T) {
 		!strings.Contains(names[0], "Trần Văn Lãnh") || !strings.Contains(names[1], "Bến Nghé") {
 		t.Fatalf("the result's signatures: %v %v", verdicts, names)
 	}
+	return result, dossier.Code, desk
 }
 
 // demoCall sends body to the API as tok (with If-Match: rev on actions)

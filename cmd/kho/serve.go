@@ -124,7 +124,9 @@ the provider (default: the loopback listen address).
 a leader's key and the ward's seal wired as the result keys, accounts for
 each role with random passwords (printed at every start, kept in
 DIR/demo/state.json), the ward's staff and papers in the citizens' vaults.
-A data folder that holds anything else is refused.`,
+A data folder that holds anything else is refused. Without --gotenberg-url
+the demo prints slips and results with a built-in converter (basicpdf: a
+simple PDF, NOT PDF/A, for trying Kho only; office files stay unrendered).`,
 		run: runServe,
 	}
 }
@@ -205,7 +207,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		return err
 	}
 	// The converter and templates print the dossiers' slips and results.
-	docs, err := dc.build(startCtx, log)
+	docs, err := dc.build(startCtx, log, demo.enabled)
 	if err != nil {
 		return err
 	}
@@ -274,7 +276,9 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		}
 	}
 	pg.trusted = cfg.Limits.TrustedProxies
-	pg.converter = docs.converter
+	if !docs.basic { // the demo's basicpdf renders no office files: their renditions stay off
+		pg.converter = docs.converter
+	}
 	pg.forms, pg.calendars = formReg, calendars // the admin pages publish eForms and edit holidays (web-admin)
 	// The draft page keeps a half-filled eForm as its applicant's draft (web-draft).
 	pg.drafts = drafts
@@ -297,12 +301,12 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		"verifySignatures", verifier != nil,
 		"signKeys", strings.Join(sig.keyNames(), ","),
 		"forms", len(formReg.List()),
-		"converter", docs.converter != nil,
+		"converter", docs.converter != nil, "basicPDF", docs.basic,
 		"templates", len(docs.templates.List()),
 		"ledgerCheckpoints", ledgerSigning.Signer != nil,
 		"email", email != nil, "sms", nt.smsName(),
 		"pid", os.Getpid())
-	demo.announce(a.stdout, "http://"+ln.Addr().String(), docs.converter != nil)
+	demo.announce(a.stdout, "http://"+ln.Addr().String(), docs.converter != nil, docs.basic)
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/convert"
+	"github.com/kho-vn/kho/convert/basicpdf"
 	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/internal/kerr"
 )
@@ -51,14 +52,22 @@ func (c *serveConvert) bind(fs *flag.FlagSet, getenv config.Getenv) {
 // lookup.
 type documents struct {
 	converter convert.Converter
+	// basic is true when converter is the demo's built-in basicpdf (no
+	// PDF/A, no office files).
+	basic     bool
 	templates *convert.Templates
 	publicURL string
 }
 
+// msgBasicPDF is what the start says when the demo prints with basicpdf.
+const msgBasicPDF = "Bản demo chưa có Gotenberg (--gotenberg-url): phiếu và kết quả được in bằng bộ chuyển PDF có sẵn — bản PDF đơn giản, không phải PDF/A — chỉ dùng để thử"
+
 // build checks the configuration, loads the templates (a broken one stops
 // the start) and makes the converter. An unreachable Gotenberg is only
-// warned about: it may come up later, and each conversion says so.
-func (c *serveConvert) build(ctx context.Context, log *slog.Logger) (*documents, error) {
+// warned about: it may come up later, and each conversion says so. The
+// demo (demo true) without --gotenberg-url prints with the built-in
+// basicpdf, whose PDFs are NOT PDF/A; nothing else ever uses it.
+func (c *serveConvert) build(ctx context.Context, log *slog.Logger, demo bool) (*documents, error) {
 	if c.timeout <= 0 {
 		return nil, kerr.New(kerr.Invalid, "invalid_duration", "Thời gian chờ chuyển đổi tệp phải lớn hơn 0.", "--gotenberg-timeout %v", c.timeout)
 	}
@@ -75,17 +84,21 @@ func (c *serveConvert) build(ctx context.Context, log *slog.Logger) (*documents,
 	if err != nil {
 		return nil, err
 	}
+	docs := &documents{converter: conv, templates: ts, publicURL: c.publicURL}
 	if g, ok := conv.(*convert.Gotenberg); ok {
 		pctx, cancel := context.WithTimeout(ctx, converterProbeTimeout)
 		defer cancel()
 		if err := g.Health(pctx); err != nil {
 			log.Warn("Chưa kết nối được dịch vụ chuyển đổi tệp (Gotenberg); sẽ thử lại khi cần in", "url", g.URL(), "err", err)
 		}
+	} else if demo {
+		log.Warn(msgBasicPDF)
+		docs.converter, docs.basic = basicpdf.New(), true
 	} else {
 		log.Warn("Chưa cấu hình dịch vụ chuyển đổi tệp (--gotenberg-url): chưa in được phiếu và kết quả")
 	}
 	if c.publicURL == "" {
 		log.Warn("Chưa cấu hình địa chỉ công khai (--public-url): phiếu in ra không có mã QR tra cứu")
 	}
-	return &documents{converter: conv, templates: ts, publicURL: c.publicURL}, nil
+	return docs, nil
 }

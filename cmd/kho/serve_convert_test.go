@@ -34,7 +34,7 @@ func TestServeConvert(t *testing.T) {
 			return nil, "", err
 		}
 		var logs bytes.Buffer
-		d, err := c.build(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)))
+		d, err := c.build(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), false)
 		return d, logs.String(), err
 	}
 

@@ -33,7 +33,7 @@ func TestServeResultsSeveralLeaderKeys(t *testing.T) {
 	}
 	defer closeKeys()
 	log := slog.New(slog.DiscardHandler)
-	docs, err := dc.build(ctx, log)
+	docs, err := dc.build(ctx, log, false)
 	if err != nil {
 		t.Fatal(err)
 	}

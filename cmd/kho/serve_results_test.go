@@ -74,7 +74,7 @@ func TestServeResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeKeys()
-	docs, err := dc.build(ctx, log)
+	docs, err := dc.build(ctx, log, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestServeResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs2, err := dc2.build(ctx, log)
+	docs2, err := dc2.build(ctx, log, false)
 	if err != nil {
 		t.Fatal(err)
 	}
