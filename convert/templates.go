@@ -305,7 +305,9 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 }
 
 // PDF fills template name with data (see HTML) and converts the page to
-// PDF/A-2b with c. A nil c gives Unavailable converter_unavailable.
+// PDF/A-2b with c (Gotenberg; the demo's convert/basicpdf ignores the
+// level and makes a plain PDF, NOT PDF/A). A nil c gives Unavailable
+// converter_unavailable.
 func (ts *Templates) PDF(ctx context.Context, c Converter, name string, data any) (io.ReadCloser, error) {
 	if c == nil || (reflect.ValueOf(c).Kind() == reflect.Pointer && reflect.ValueOf(c).IsNil()) {
 		return nil, kerr.New(kerr.Unavailable, "converter_unavailable", msgUnavailable, "no converter configured (kho serve --gotenberg-url)")

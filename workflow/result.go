@@ -74,7 +74,8 @@ type ResultVault interface {
 }
 
 // Results is how a dossier's result is made and issued: the result
-// templates and the converter that renders them to PDF/A, the signer, and
+// templates and the converter that renders them to PDF/A (Gotenberg; the
+// demo's convert/basicpdf makes a plain PDF, NOT PDF/A), the signer, and
 // the vault the paper goes into. PublicURL is the base of the lookup URL
 // printed as a QR code ("" prints none).
 type Results struct {
@@ -101,7 +102,8 @@ func errNoConverter(detail string) error {
 //     counter of the year. A retry uses the number reserved.
 //  2. The procedure's result template (by its result document type, see
 //     resultKinds) is filled from the dossier — applicant, eForm data,
-//     number, dates — and rendered to PDF/A-2b by the converter.
+//     number, dates — and rendered to PDF/A-2b by the converter (a plain
+//     PDF by the demo's convert/basicpdf).
 //  3. The PDF is signed: the leader's personal signature, then the seal.
 //  4. archive.Issue stores it in the applicant's vault as an issued
 //     result (type code, number, validity, the dossier named in IssuedBy),

@@ -97,7 +97,8 @@ type ConvertPrinter struct {
 	PublicURL string
 }
 
-// PDF fills template name with data and converts it to PDF/A.
+// PDF fills template name with data and converts it to PDF/A (a plain
+// PDF, not PDF/A, with the demo's convert/basicpdf).
 func (p ConvertPrinter) PDF(ctx context.Context, name string, data any) (io.ReadCloser, error) {
 	if p.Templates == nil {
 		return nil, errNoPrinter()

@@ -102,9 +102,6 @@ func (Converter) HTMLToPDF(ctx context.Context, page []byte, assets map[string][
 		l.pdf = fpdf.New("L", "mm", "A4", "")
 	}
 	l.pdf.SetAutoPageBreak(false, 0)
-	l.pdf.AddUTF8FontFromBytes(family, "", fontRegular)
-	l.pdf.AddUTF8FontFromBytes(family, "B", fontBold)
-	l.pdf.AddUTF8FontFromBytes(family, "I", fontItalic)
 	l.pdf.SetProducer("Kho basicpdf (không phải PDF/A)", true)
 	l.collectStyles(doc)
 	if title := findTitle(doc); title != "" {
@@ -181,6 +178,7 @@ type layouter struct {
 	images map[string]imageRef
 	nodes  int
 	err    error
+	fonts  [3]bool // regular, bold, italic added to pdf (each when first used)
 }
 
 // check bounds the tree before anything is laid out.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kho-vn/kho/convert"
 	"github.com/kho-vn/kho/convert/basicpdf"
+	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/testenv"
 )
 
@@ -135,4 +136,55 @@ func TestSlipQR(t *testing.T) {
 	if got, want := strings.TrimSpace(string(out)), "QR-Code:"+testPublicURL+"/tra-cuu/"+testCode; got != want {
 		t.Errorf("decoded %q, want %q", got, want)
 	}
+}
+
+// convertPage runs the built-in converter on page, which links the
+// stylesheet css as kho.css.
+func convertPage(page, css string) ([]byte, error) {
+	rc, err := basicpdf.New().HTMLToPDF(context.Background(), []byte(`<link rel="stylesheet" href="kho.css">`+page), map[string][]byte{"kho.css": []byte(css)}, convert.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// TestBounds: a page over the size, nesting or page bounds, a bad image
+// or bad options is refused with a stable code and a Vietnamese message;
+// office files answer Unavailable; a page just inside the page bound
+// renders.
+func TestBounds(t *testing.T) {
+	for _, c := range []struct {
+		name, page, css, code string
+		kind                  kerr.Kind
+	}{
+		{"size", strings.Repeat("x", basicpdf.MaxHTMLBytes+1), "", "basicpdf_page_too_large", kerr.TooLarge},
+		{"nesting", strings.Repeat("<div>", 200) + "sâu", "", "basicpdf_too_deep", kerr.Invalid},
+		{"pages", strings.Repeat(`<div class="x"></div>`, basicpdf.MaxPages+1), ".x { height: 250mm }", "basicpdf_too_many_pages", kerr.TooLarge},
+		{"image", `<img src="data:image/png;base64,iVBORw0KGgo=">`, "", "basicpdf_bad_image", kerr.Invalid},
+		{"margins", `<p>chữ</p>`, "@page { margin: 100mm }", "invalid_margins", kerr.Invalid},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := convertPage(c.page, c.css)
+			ke := kerr.Outer(err)
+			if ke == nil || ke.Code != c.code || ke.Kind != c.kind || ke.Message == "" {
+				t.Fatalf("error %v, want %s (%v) with a message", err, c.code, c.kind)
+			}
+		})
+	}
+	t.Run("just inside", func(t *testing.T) {
+		b, err := convertPage(strings.Repeat(`<div class="x"></div>`, basicpdf.MaxPages), ".x { height: 250mm }")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(b), "/Type /Page\n"); n != basicpdf.MaxPages {
+			t.Fatalf("%d pages, want %d", n, basicpdf.MaxPages)
+		}
+	})
+	t.Run("office", func(t *testing.T) {
+		_, err := basicpdf.New().OfficeToPDF(context.Background(), "a.docx", strings.NewReader("x"), convert.Options{})
+		if ke := kerr.Outer(err); ke == nil || ke.Kind != kerr.Unavailable || !strings.Contains(ke.Message, "Gotenberg") {
+			t.Fatalf("office: %v", err)
+		}
+	})
 }

@@ -162,13 +162,19 @@ type word struct {
 	space bool
 }
 
+// setFont makes st's font the current one, adding it to the PDF when it
+// is first used (parsing a font costs more than laying out a slip).
 func (l *layouter) setFont(st style) {
-	s := ""
+	i, s, b := 0, "", fontRegular
 	switch {
 	case st.bold:
-		s = "B"
+		i, s, b = 1, "B", fontBold
 	case st.italic:
-		s = "I"
+		i, s, b = 2, "I", fontItalic
+	}
+	if !l.fonts[i] {
+		l.pdf.AddUTF8FontFromBytes(family, s, b)
+		l.fonts[i] = true
 	}
 	l.pdf.SetFont(family, s, st.size)
 }
@@ -181,8 +187,11 @@ func (l *layouter) lines(runs []run, x, w float64, f *flow) {
 		for len(line) > 0 && line[len(line)-1].space {
 			line = line[:len(line)-1]
 		}
-		if len(line) == 0 && !force {
-			return
+		if len(line) == 0 {
+			if !force {
+				return
+			}
+			line = append(line, word{st: style{size: 12, lineHeight: 1.3}})
 		}
 		l.emitLine(line, x, w, f)
 		line = line[:0]
