@@ -29,12 +29,14 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/net/html"
 
 	"github.com/kho-vn/kho/convert"
+	"github.com/kho-vn/kho/internal/fonts"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -63,8 +65,10 @@ const (
 	// maxImageBytes and maxImagePixels bound each image.
 	maxImageBytes  = 8 << 20
 	maxImagePixels = 25_000_000
-	// family is the font family's name inside the PDF.
-	family = "dejavuserif"
+	// family is the font family's name inside the PDF; familySans that of
+	// the letters DejaVu Serif lacks (☐, ☒), drawn in internal/fonts' DejaVu Sans.
+	family     = "dejavuserif"
+	familySans = "dejavusans"
 )
 
 // Converter is the built-in converter. The zero value is ready to use and
@@ -72,6 +76,15 @@ const (
 type Converter struct{}
 
 var _ convert.Converter = Converter{}
+
+// serifFont is DejaVu Serif parsed once, to know which letters it has.
+var serifFont = sync.OnceValue(func() *fonts.Font {
+	f, err := fonts.Parse("DejaVuSerif", fontRegular)
+	if err != nil {
+		panic("basicpdf: the embedded DejaVu Serif does not parse: " + err.Error()) // part of the build
+	}
+	return f
+})
 
 // New returns the built-in converter.
 func New() Converter { return Converter{} }
@@ -151,6 +164,7 @@ func (Converter) OfficeToPDF(ctx context.Context, name string, r io.Reader, opts
 // style is what an element passes to its children.
 type style struct {
 	bold, italic, upper bool
+	sans                bool // DejaVu Sans, for the letters DejaVu Serif lacks
 	align               byte // 'L', 'C' or 'R'
 	size                float64
 	lineHeight          float64
@@ -178,7 +192,7 @@ type layouter struct {
 	images map[string]imageRef
 	nodes  int
 	err    error
-	fonts  [3]bool // regular, bold, italic added to pdf (each when first used)
+	fonts  [4]bool // regular, bold, italic, sans added to pdf (each when first used)
 }
 
 // check bounds the tree before anything is laid out.

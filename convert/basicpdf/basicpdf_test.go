@@ -188,3 +188,27 @@ func TestBounds(t *testing.T) {
 		}
 	})
 }
+
+// TestSerifLacks: the boxes of the evaluation slip (☐ ☒), which DejaVu
+// Serif lacks, are drawn in DejaVu Sans beside the serif text (pdffonts
+// lists both), and pdftotext reads them back.
+func TestSerifLacks(t *testing.T) {
+	b, err := convertPage(`<p>Rất hài lòng ☒ Hài lòng ☐</p>`, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "boxes.pdf")
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(testenv.Tool(t, "pdffonts", "poppler-utils"), file).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "dejavusans") || !strings.Contains(string(out), "dejavuserif") {
+		t.Errorf("fonts:\n%s", out)
+	}
+	if text := pageText(t, b); text != "Rất hài lòng ☒ Hài lòng ☐" {
+		t.Errorf("text %q", text)
+	}
+}

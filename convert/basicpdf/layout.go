@@ -7,6 +7,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/kho-vn/kho/convert"
+	"github.com/kho-vn/kho/internal/fonts"
 	"github.com/kho-vn/kho/internal/kerr"
 )
 
@@ -64,6 +65,10 @@ func skipped(n *html.Node) bool {
 	}
 	return false
 }
+
+// fit is how far (mm) a word may pass the line's end: the widths of
+// table columns are sums and differences of the same measures.
+const fit = 0.01
 
 // A run is text with one style, or a line break.
 type run struct {
@@ -154,6 +159,36 @@ func (l *layouter) inline(n *html.Node, parent style, runs *[]run) {
 	}
 }
 
+// A segment is text in one font.
+type segment struct {
+	text string
+	st   style
+}
+
+// bySerif cuts text where it passes between letters DejaVu Serif has and
+// those it lacks (☐, ☒…), which are drawn in DejaVu Sans.
+func bySerif(text string, st style) []segment {
+	serif := serifFont()
+	var out []segment
+	start, sans := 0, false
+	for i, r := range text {
+		_, has := serif.Glyph(r)
+		lacks := !has && r != ' ' && r != 0xa0
+		if i > start && lacks != sans {
+			seg := st
+			seg.sans = sans
+			out = append(out, segment{text[start:i], seg})
+			start = i
+		}
+		sans = lacks
+	}
+	if start < len(text) {
+		st.sans = sans
+		out = append(out, segment{text[start:], st})
+	}
+	return out
+}
+
 // A word is a piece of a line: text without a breaking space, or a space.
 type word struct {
 	text  string
@@ -167,6 +202,13 @@ type word struct {
 func (l *layouter) setFont(st style) {
 	i, s, b := 0, "", fontRegular
 	switch {
+	case st.sans:
+		if !l.fonts[3] {
+			l.pdf.AddUTF8FontFromBytes(familySans, "", fonts.DejaVuSans().TTF())
+			l.fonts[3] = true
+		}
+		l.pdf.SetFont(familySans, "", st.size)
+		return
 	case st.bold:
 		i, s, b = 1, "B", fontBold
 	case st.italic:
@@ -219,31 +261,65 @@ func (l *layouter) lines(runs []run, x, w float64, f *flow) {
 			}
 			return c
 		}, text)
-		l.setFont(r.st)
-		for len(text) > 0 {
-			if text[0] == ' ' {
-				text = strings.TrimLeft(text, " ")
-				if !lastSpace {
-					line = append(line, word{text: " ", st: r.st, w: l.pdf.GetStringWidth(" "), space: true})
-					lastSpace = true
-				}
-				continue
-			}
-			end := strings.IndexByte(text, ' ')
-			if end < 0 {
-				end = len(text)
-			}
-			wd := word{text: text[:end], st: r.st, w: l.pdf.GetStringWidth(text[:end])}
-			text = text[end:]
-			avail := l.avail(x, w, f)
-			if lineWidth(line)+wd.w > avail && hasWord(line) {
-				emit(false)
-			}
-			line = append(line, wd)
-			lastSpace = false
+		for _, seg := range bySerif(text, r.st) {
+			l.words(seg.text, seg.st, x, w, f, &line, &lastSpace, emit)
 		}
 	}
 	emit(false)
+}
+
+// words adds the words of text, in st, to line, emitting it when full.
+func (l *layouter) words(text string, st style, x, w float64, f *flow, line *[]word, lastSpace *bool, emit func(bool)) {
+	l.setFont(st)
+	for len(text) > 0 {
+		if text[0] == ' ' {
+			text = strings.TrimLeft(text, " ")
+			if !*lastSpace {
+				*line = append(*line, word{text: " ", st: st, w: l.pdf.GetStringWidth(" "), space: true})
+				*lastSpace = true
+			}
+			continue
+		}
+		end := strings.IndexByte(text, ' ')
+		if end < 0 {
+			end = len(text)
+		}
+		wd := word{text: text[:end], st: st, w: l.pdf.GetStringWidth(text[:end])}
+		text = text[end:]
+		avail := l.avail(x, w, f)
+		if lineWidth(*line)+wd.w > avail+fit && hasWord(*line) {
+			emit(false)
+		}
+		// A word wider than the line is cut where it fills it.
+		for wd.w > avail+fit {
+			head, rest := l.cut(wd, avail)
+			if rest.text == "" {
+				break
+			}
+			*line = append(*line, head)
+			emit(false)
+			l.setFont(st)
+			wd = rest
+		}
+		*line = append(*line, wd)
+		*lastSpace = false
+	}
+}
+
+// cut splits wd after as many letters (at least one) as fit in avail.
+func (l *layouter) cut(wd word, avail float64) (head, rest word) {
+	sum := 0.0
+	for i, r := range wd.text {
+		cw := l.pdf.GetStringWidth(string(r))
+		if sum+cw > avail && i > 0 {
+			head, rest = wd, wd
+			head.text, head.w = wd.text[:i], sum
+			rest.text, rest.w = wd.text[i:], max(wd.w-sum, 0)
+			return head, rest
+		}
+		sum += cw
+	}
+	return wd, word{}
 }
 
 func hasWord(line []word) bool {
@@ -480,11 +556,7 @@ func (l *layouter) table(n *html.Node, cs computedStyle, x, w float64, f *flow) 
 			widths[i], set[i] = w/float64(cols), true
 		}
 	} else {
-		for i := range widths {
-			if !set[i] {
-				widths[i] = (w - used) / float64(free)
-			}
-		}
+		l.autoWidths(rows, cs, widths, set, w)
 	}
 	for _, r := range rows {
 		if l.err != nil {
@@ -530,6 +602,91 @@ func (l *layouter) table(n *html.Node, cs computedStyle, x, w float64, f *flow) 
 		it.h = rowH
 		f.add(it)
 	}
+}
+
+// autoWidths shares w between the columns as a browser's automatic
+// table layout does: a column whose width is set gets it, or its longest
+// word if wider; the others get at least their longest word, then what is
+// left in proportion to how much more their longest text wants.
+func (l *layouter) autoWidths(rows [][]*html.Node, cs computedStyle, widths []float64, set []bool, w float64) {
+	least := make([]float64, len(widths))
+	most := make([]float64, len(widths))
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				continue
+			}
+			ccs := l.computed(c, cs.style)
+			pad := 0.0
+			if p, ok := ccs.decls["padding"]; ok {
+				if b, ok := boxLengths(p); ok {
+					pad = b[1] + b[3]
+				}
+			}
+			text := strings.Join(strings.Fields(innerText(c)), " ")
+			if ccs.upper {
+				text = strings.ToUpper(text)
+			}
+			l.setFont(ccs.style)
+			for _, wd := range strings.Fields(text) {
+				least[i] = max(least[i], l.pdf.GetStringWidth(wd)+pad)
+			}
+			most[i] = max(most[i], min(l.pdf.GetStringWidth(text)+pad, w))
+		}
+	}
+	avail := w
+	for i := range widths {
+		if set[i] {
+			widths[i] = max(widths[i], least[i])
+			avail -= widths[i]
+		}
+	}
+	if avail < 0 {
+		for i := range widths {
+			widths[i] = w / float64(len(widths))
+		}
+		return
+	}
+	sumLeast, sumMost, free := 0.0, 0.0, 0
+	for i := range widths {
+		if !set[i] {
+			least[i] = max(least[i], 3)
+			most[i] = max(most[i], least[i])
+			sumLeast += least[i]
+			sumMost += most[i]
+			free++
+		}
+	}
+	for i := range widths {
+		switch {
+		case set[i]:
+		case sumMost <= avail:
+			widths[i] = most[i] + (avail-sumMost)*most[i]/sumMost
+		case sumLeast >= avail:
+			widths[i] = avail * least[i] / sumLeast
+		default:
+			widths[i] = least[i] + (avail-sumLeast)*(most[i]-least[i])/(sumMost-sumLeast)
+		}
+	}
+}
+
+// innerText is the text of n's descendants.
+func innerText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil && b.Len() < 1<<16; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				b.WriteString(c.Data)
+				b.WriteByte(' ')
+			case c.Type == html.ElementNode && !skipped(c):
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return b.String()
 }
 
 // place puts the items on pages, a new page when the next item does not
