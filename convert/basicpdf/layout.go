@@ -393,7 +393,14 @@ func (l *layouter) emitLine(line []word, x, w float64, f *flow) {
 func (l *layouter) float(n *html.Node, cs computedStyle, x, w float64, f *flow) {
 	fw, ok := cs.lengthOf("width", w)
 	if !ok || fw <= 0 || fw > w {
-		fw = min(45, w)
+		// Shrink to fit: its longest word (the QR code's dossier code),
+		// at least 30 mm (a QR image), at most half the column.
+		fw = 30.0
+		l.setFont(cs.style)
+		for _, wd := range strings.Fields(innerText(n)) {
+			fw = max(fw, l.pdf.GetStringWidth(wd)+0.5)
+		}
+		fw = min(fw, w/2)
 	}
 	sub := &flow{}
 	l.blocks(n, cs.style, 0, fw, sub)
