@@ -212,3 +212,28 @@ func TestSerifLacks(t *testing.T) {
 		t.Errorf("text %q", text)
 	}
 }
+
+// TestConcurrent: conversions at the same time share the embedded fonts
+// and give the same text (run with -race to see them share nothing else).
+func TestConcurrent(t *testing.T) {
+	want := pageText(t, render(t, convert.TemplateEvaluation))
+	heads := make(chan string, 4)
+	for range 4 {
+		go func() {
+			b, err := convertPage(`<p>Độc lập ☒</p>`, "")
+			if err != nil {
+				heads <- err.Error()
+				return
+			}
+			heads <- string(b[:5])
+		}()
+	}
+	for range 4 {
+		if got := <-heads; got != "%PDF-" {
+			t.Errorf("concurrent conversion: %q", got)
+		}
+	}
+	if got := pageText(t, render(t, convert.TemplateEvaluation)); got != want {
+		t.Errorf("after concurrent conversions the text changed:\n%s\nwant\n%s", got, want)
+	}
+}
