@@ -20,7 +20,7 @@ import (
 )
 
 // Page is one page to show: Name is the file's stem, Path the address
-// ({paper} and {dossier} are filled in), As the demo account signed in
+// ({paper}, {dossier} and {procedure} are filled in), As the demo account signed in
 // ("" = nobody), Verify uploads the signed paper to the verifier first
 // (its answer is the page shown).
 type Page struct {
@@ -39,6 +39,14 @@ var Pages = []Page{
 	{Name: "can-bo", Path: "/can-bo", As: "tiepnhan01"},
 	{Name: "ho-so-can-bo", Path: "/can-bo/ho-so/{dossier}?muc-dich=" + url.QueryEscape("tiếp nhận hồ sơ"), As: "tiepnhan01"},
 	{Name: "dang-nhap", Path: "/dang-nhap"},
+	{Name: "dich-vu", Path: "/dich-vu", As: "congdan01"},
+	{Name: "dich-vu-khai-sinh", Path: "/dich-vu/{procedure}", As: "congdan01"},
+	{Name: "ho-so-cua-toi", Path: "/ho-so-cua-toi", As: "congdan01"},
+	{Name: "ho-so-cua-toi-chi-tiet", Path: "/ho-so-cua-toi/{dossier}", As: "congdan01"},
+	{Name: "nhat-ky", Path: "/kho-cua-toi/nhat-ky", As: "congdan01"},
+	{Name: "so-hoa", Path: "/can-bo/so-hoa", As: "tiepnhan01"},
+	{Name: "quan-tri", Path: "/quan-tri", As: "quantri01"},
+	{Name: "quan-tri-thu-tuc", Path: "/quan-tri/thu-tuc/{procedure}", As: "quantri01"},
 }
 
 // demo is a running demo server.
@@ -189,7 +197,7 @@ func (d *demo) makeDossier(t *testing.T) {
 		Code string
 		Rev  int64
 	}
-	d.api(t, citizen, "POST", "/api/v1/dossiers", strings.NewReader(`{"procedure":"DANG_KY_KHAI_SINH","applicant":{"kind":"individual","id":"001090000001","name":"Nguyễn Văn An"}}`),
+	d.api(t, citizen, "POST", "/api/v1/dossiers", strings.NewReader(`{"procedure":"`+demoProcedure+`","applicant":{"kind":"individual","id":"001090000001","name":"Nguyễn Văn An"}}`),
 		"application/json", nil, &dossier)
 	d.dossier = dossier.Code
 	today := time.Now().In(time.FixedZone("ICT", 7*3600)).Format("02/01/2006")
@@ -207,9 +215,12 @@ func (d *demo) makeDossier(t *testing.T) {
 		map[string]string{"If-Match": fmt.Sprintf(`"%d"`, dossier.Rev)}, nil)
 }
 
+// demoProcedure is the procedure the demo's dossier is of ({procedure}).
+const demoProcedure = "DANG_KY_KHAI_SINH"
+
 // path fills p's placeholders.
 func (d *demo) path(p Page) string {
-	return strings.NewReplacer("{paper}", d.paper, "{dossier}", url.PathEscape(d.dossier)).Replace(p.Path)
+	return strings.NewReplacer("{paper}", d.paper, "{dossier}", url.PathEscape(d.dossier), "{procedure}", demoProcedure).Replace(p.Path)
 }
 
 // session signs username in through the sign-in page and returns its
