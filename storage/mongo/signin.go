@@ -134,20 +134,8 @@ func (s *Store) ListAccounts(ctx context.Context, after string, limit int) ([]au
 	if limit < 1 || limit > auth.MaxListAccounts {
 		return nil, kerr.New(kerr.Invalid, "invalid_limit", "Giới hạn số dòng không hợp lệ.", "limit must be 1..%d", auth.MaxListAccounts)
 	}
-	cur, err := s.coll(collAccounts).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
+	return findAll(ctx, s.coll(collAccounts), "list accounts", bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}, accountDoc.account,
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, classify(err, "list accounts")
-	}
-	var ds []accountDoc
-	if err := cur.All(ctx, &ds); err != nil {
-		return nil, classify(err, "list accounts")
-	}
-	out := make([]auth.Account, len(ds))
-	for i, d := range ds {
-		out[i] = d.account()
-	}
-	return out, nil
 }
 
 type sessionDoc struct {
@@ -216,20 +204,8 @@ func (s *Store) ListSessions(ctx context.Context, username string, limit int) ([
 	if limit < 1 || limit > auth.MaxListSessions {
 		return nil, kerr.New(kerr.Invalid, "invalid_limit", "Giới hạn số dòng không hợp lệ.", "limit must be 1..%d", auth.MaxListSessions)
 	}
-	cur, err := s.coll(collSessions).Find(ctx, bson.D{{Key: "username", Value: username}},
+	return findAll(ctx, s.coll(collSessions), "list sessions", bson.D{{Key: "username", Value: username}}, sessionDoc.session,
 		options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "id", Value: 1}}).SetLimit(int64(limit)).SetHint(ixSessionUsername))
-	if err != nil {
-		return nil, classify(err, "list sessions")
-	}
-	var ds []sessionDoc
-	if err := cur.All(ctx, &ds); err != nil {
-		return nil, classify(err, "list sessions")
-	}
-	out := make([]auth.Session, len(ds))
-	for i, d := range ds {
-		out[i] = d.session()
-	}
-	return out, nil
 }
 
 // DeleteSession implements auth.SessionStore: by the unique index on id,

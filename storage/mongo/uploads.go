@@ -218,21 +218,9 @@ func (s *Store) ListUploads(ctx context.Context, before time.Time, after archive
 			bson.D{{Key: "createdAt", Value: at}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: after.ID}}}},
 		}})
 	}
-	cur, err := s.uploads.Find(ctx, filter, options.Find().
+	return findAll(ctx, s.uploads, "list uploads", filter, uploadDoc.intent, options.Find().
 		SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}).
 		SetLimit(int64(limit)))
-	if err != nil {
-		return nil, classify(err, "list uploads")
-	}
-	var docs []uploadDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, classify(err, "list uploads")
-	}
-	out := make([]archive.UploadIntent, len(docs))
-	for i, d := range docs {
-		out[i] = d.intent()
-	}
-	return out, nil
 }
 
 // BlobClaimed implements archive.UploadStore on the index "blobs".

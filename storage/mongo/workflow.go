@@ -107,6 +107,23 @@ func decodeBody(body, op string, v any) error {
 	return nil
 }
 
+// findAll is what a find returns, each document D converted by conv.
+func findAll[D, T any](ctx context.Context, coll *mongo.Collection, op string, filter bson.D, conv func(D) T, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := coll.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, classify(err, op)
+	}
+	var ds []D
+	if err := cur.All(ctx, &ds); err != nil {
+		return nil, classify(err, op)
+	}
+	out := make([]T, len(ds))
+	for i, d := range ds {
+		out[i] = conv(d)
+	}
+	return out, nil
+}
+
 // listBodies decodes the bodies a find returns.
 func listBodies[T any](ctx context.Context, coll *mongo.Collection, op string, filter bson.D, opts ...options.Lister[options.FindOptions]) ([]T, error) {
 	cur, err := coll.Find(ctx, filter, opts...)
