@@ -5,6 +5,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,8 +72,11 @@ type pickRow struct {
 
 // draftPost is what a post of the draft carried and what became of it.
 type draftPost struct {
-	form       url.Values
-	fieldErrs  map[string]map[string]string // by component, by field code
+	form      url.Values
+	fieldErrs map[string]map[string]string // by component, by control ID
+	// focus is the control that takes the focus after a row was added or
+	// removed.
+	focus      string
 	compErrs   map[string]string
 	summary    []formError
 	conflict   string
@@ -228,7 +232,7 @@ func (h *Handler) draftForm(r *http.Request, a archive.Actor, v workflow.View, c
 		in.sources[field] = h.provenanceText(r, a, prov, labels)
 	}
 	if p != nil {
-		in.posted, in.errors = p.form, p.fieldErrs[c.Code]
+		in.posted, in.errors, in.focus = p.form, p.fieldErrs[c.Code], p.focus
 		if n, ok := p.drafted[c.Code]; ok {
 			note = "Đã lưu bản nháp của tờ khai; còn " + strconv.Itoa(n) + " trường cần sửa trước khi nộp."
 		}
@@ -433,6 +437,10 @@ func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, kerr.New(kerr.Invalid, "invalid_rev", "Biểu mẫu thiếu phiên bản hồ sơ; hãy tải lại trang.", "rev %q", r.PostForm.Get("rev")))
 		return
 	}
+	if lenh := r.PostForm.Get("lenh"); strings.HasPrefix(lenh, "them-dong:") || strings.HasPrefix(lenh, "xoa-dong:") {
+		h.changeRows(w, r, a, v, proc, lenh, p)
+		return
+	}
 	filled := map[string]workflow.Filled{}
 	for _, f := range v.Components {
 		filled[f.Code] = f
@@ -479,6 +487,128 @@ func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 	}
 	h.showDraft(w, r, a, status, p)
 }
+
+// changeRows answers a row's "Thêm dòng" or "Xóa dòng" button (lenh:
+// "them-dong:COMP:FIELD" or "xoa-dong:COMP:FIELD:N"): the draft again
+// with one row more or less and everything typed kept, nothing saved or
+// validated; the focus on the new row's first control, or on the rows.
+func (h *Handler) changeRows(w http.ResponseWriter, r *http.Request, a archive.Actor, v workflow.View, proc workflow.Procedure, lenh string, p *draftPost) {
+	if v.Status != workflow.StatusRegistered {
+		http.Redirect(w, r, sentURL(v.Code), http.StatusSeeOther)
+		return
+	}
+	parts := strings.Split(lenh, ":")
+	bad := kerr.New(kerr.Invalid, "invalid_row_action", "Nút thêm hoặc xóa dòng không hợp lệ; hãy tải lại trang.", "lenh %q", lenh)
+	if len(parts) < 3 || (parts[0] == "them-dong") != (len(parts) == 3) || len(parts) > 4 {
+		h.renderError(w, r, bad)
+		return
+	}
+	comp, code := parts[1], parts[2]
+	var f *forms.Field
+	for _, c := range proc.Components {
+		if c.Code == comp && c.Form != "" {
+			cf, err := h.cfg.Workflow.ComponentForm(r.Context(), a, v.Code, c.Code, false)
+			if err != nil {
+				h.renderError(w, r, err)
+				return
+			}
+			f = rowsField(cf.Definition.Fields, code)
+		}
+	}
+	if f == nil {
+		h.renderError(w, r, bad)
+		return
+	}
+	countName := rowCountName(comp, code)
+	n := min(max(postedRows(f, p.form, countName), f.MinRows), f.MaxRows)
+	if parts[0] == "them-dong" {
+		if n < f.MaxRows {
+			n++
+			if len(f.Fields) > 0 {
+				p.focus = controlName(rowScope(comp, code, n), f.Fields[0].Code)
+			}
+		}
+	} else {
+		k, err := strconv.Atoi(parts[3])
+		if err != nil || k < 1 || k > n {
+			h.renderError(w, r, bad)
+			return
+		}
+		if n > f.MinRows {
+			shiftRows(p.form, comp, code, k, n)
+			n--
+		}
+		p.focus = controlName(comp, code)
+	}
+	p.form.Set(countName, strconv.Itoa(n))
+	h.showDraft(w, r, a, http.StatusOK, p)
+}
+
+// rowsField is the rows field code among fs (in groups too); nil when
+// there is none.
+func rowsField(fs []forms.Field, code string) *forms.Field {
+	for i := range fs {
+		if fs[i].Type == forms.TypeRows && fs[i].Code == code {
+			return &fs[i]
+		}
+		if fs[i].Type == forms.TypeGroup {
+			if f := rowsField(fs[i].Fields, code); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// shiftRows drops row k of n of the posted rows field code of component
+// comp: the rows after it move up one.
+func shiftRows(form url.Values, comp, code string, k, n int) {
+	prefix := func(i int) string { return controlName(rowScope(comp, code, i), "") }
+	for i := k; i <= n; i++ {
+		for name := range form {
+			if strings.HasPrefix(name, prefix(i)) {
+				delete(form, name)
+			}
+		}
+		if i == n {
+			break
+		}
+		for name, vs := range form {
+			if rest, ok := strings.CutPrefix(name, prefix(i+1)); ok {
+				form[prefix(i)+rest] = vs
+			}
+		}
+	}
+}
+
+// pathControl is the control ID of the validator's field path (code,
+// code.from, code[0].sub) in component comp; "" for a path the page has
+// no control for.
+func pathControl(comp, path string) string {
+	m := fieldPathRE.FindStringSubmatch(path)
+	if m == nil {
+		return ""
+	}
+	scope := comp
+	code := m[1]
+	if m[2] != "" {
+		i, err := strconv.Atoi(m[2])
+		if err != nil {
+			return ""
+		}
+		scope, code = rowScope(comp, m[1], i+1), m[3]
+	}
+	switch m[4] {
+	case "from":
+		return rangeName(scope, code, "tu")
+	case "to":
+		return rangeName(scope, code, "den")
+	}
+	return controlName(scope, code)
+}
+
+// fieldPathRE reads a field path: code, then [row].sub, then .from/.to.
+var fieldPathRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_]*)(?:\[([0-9]{1,4})\]\.([A-Za-z][A-Za-z0-9_]*))?(?:\.(from|to))?$`)
 
 // missing are the required components of the procedure that dossier code
 // does not hold (an eForm kept only as a draft among them); none when the
@@ -531,10 +661,10 @@ func (p *draftPost) refused(c workflow.Component, err error) bool {
 		errs := map[string]string{}
 		for _, e := range fe {
 			id := "tp-" + c.Code
-			if e.Field != "" && !strings.ContainsAny(e.Field, "[.\"") {
-				id = controlName(c.Code, e.Field)
-				if _, seen := errs[e.Field]; !seen {
-					errs[e.Field] = e.Message
+			if ctl := pathControl(c.Code, e.Field); ctl != "" {
+				id = ctl
+				if _, seen := errs[ctl]; !seen {
+					errs[ctl] = e.Message
 				}
 			}
 			p.summary = append(p.summary, formError{Field: id, Message: e.Message})
