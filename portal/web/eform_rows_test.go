@@ -136,6 +136,14 @@ func TestEformRows(t *testing.T) {
 	if strings.Contains(body, `id="bm-GIAY_DE_NGHI-nganhNghe-1-tenNganh-loi"`) {
 		t.Error("the first row, which is complete, shows an error")
 	}
+	if !strings.Contains(body, "Đã lưu bản nháp của tờ khai; còn 2 trường cần sửa") {
+		t.Error("the refused rows are not kept as the declaration's draft")
+	}
+	// The draft shows them again, the row without a name kept.
+	if _, body := s.do(t, "GET", loc, father, "citizen", nil); len(rowLegends.FindAllString(body, -1)) != 2 || !strings.Contains(body, `value="4723"`) ||
+		!strings.Contains(body, `name="bm-GIAY_DE_NGHI-gioHoatDong-tu" value="04:00"`) {
+		t.Errorf("the draft of the refused rows is not shown again\n%s", body)
+	}
 
 	// Saved: the component holds the rows and the range exactly.
 	res, body = s.post(t, loc, father, householdValues(revOf(t, body), "luu"), nil)
@@ -213,6 +221,12 @@ func TestEformRowsBrowser(t *testing.T) {
 	}
 	for _, v := range browsertest.Serious(tab.Axe(t)) {
 		t.Errorf("axe, the draft after 'Thêm dòng': %s", v)
+	}
+	// Enter in a control saves (the hidden default button), not a row
+	// button: the declaration is validated and its errors summed up.
+	tab.Do(t, chromedp.SendKeys(chromedp.ID("bm-GIAY_DE_NGHI-kinhGui"), "Ủy ban nhân dân phường Bến Nghé\r"), chromedp.WaitReady(chromedp.CSS(".error-summary")))
+	if n := browsertest.Eval[int](t, tab, `document.querySelectorAll("fieldset.row").length`); n != 2 {
+		t.Errorf("after Enter the draft shows %d rows, want 2", n)
 	}
 	res, body := s.post(t, loc, father, householdValues(revOf(t, mustGet(t, s, loc)), "luu"), nil)
 	if res.StatusCode != http.StatusSeeOther {
