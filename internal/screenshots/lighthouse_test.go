@@ -24,8 +24,9 @@ var (
 )
 
 // lighthousePages are the pages Lighthouse measures: those of Pages a
-// visitor opens first, and "Kho của tôi" signed in.
-var lighthousePages = []string{"trang-chu", "xac-thuc", "tra-cuu", "dang-nhap", "kho-cua-toi"}
+// visitor opens first, and the first page of each signed-in part: "Kho
+// của tôi", "Dịch vụ công" and "Hồ sơ của tôi" (a citizen), the desk.
+var lighthousePages = []string{"trang-chu", "xac-thuc", "tra-cuu", "dang-nhap", "kho-cua-toi", "dich-vu", "ho-so-cua-toi", "can-bo"}
 
 // lhChromeFlags keep Debian's Chromium off the network (test-services.md,
 // "Browser"); --disable-features counts once, so it repeats the list
