@@ -259,5 +259,22 @@ func (s *Service) inUse(ctx context.Context, hash string, since time.Time) (bool
 	if err != nil || claimed {
 		return claimed, err
 	}
+	// The archive's records that reference blobs too (renditions, scans,
+	// paper copies, …), one section for each part; each returns true when
+	// its records reference hash.
+	// Archive — Conversion (arc-convert).
+
+	// Archive — Digitisation (arc-digitise).
+
+	// Archive — Paper copies (arc-paper).
+
+	// Archive — Retention, legal holds, disposal (arc-retention).
+
+	// Archive — Fixity (arc-fixity).
+
+	// Archive — Transfer: BagIt export and import (arc-bagit).
+
+	// Archive — Long-term validation renewal (arc-ltv).
+
 	return s.store.BlobReferenced(ctx, hash)
 }

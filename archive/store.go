@@ -314,6 +314,21 @@ type Store interface {
 	LedgerLogStore
 	IssueStore
 	ShareStore
+	// The archive's stores, one section for each part.
+	// Archive — Conversion (arc-convert).
+
+	// Archive — Digitisation (arc-digitise).
+
+	// Archive — Paper copies (arc-paper).
+
+	// Archive — Retention, legal holds, disposal (arc-retention).
+
+	// Archive — Fixity (arc-fixity).
+
+	// Archive — Transfer: BagIt export and import (arc-bagit).
+
+	// Archive — Long-term validation renewal (arc-ltv).
+
 	// Ping checks that the server answers.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -116,6 +116,21 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/notifications/{id}/read", handle: s.markNotificationRead},
 		{method: "GET", path: "/api/v1/outbox/failed", handle: s.listFailedDeliveries},
 		{method: "POST", path: "/api/v1/outbox/{id}/retry", handle: s.retryDelivery},
+
+		// The archive, one section for each part.
+		// Archive — Conversion (arc-convert).
+
+		// Archive — Digitisation (arc-digitise).
+
+		// Archive — Paper copies (arc-paper).
+
+		// Archive — Retention, legal holds, disposal (arc-retention).
+
+		// Archive — Fixity (arc-fixity).
+
+		// Archive — Transfer: BagIt export and import (arc-bagit).
+
+		// Archive — Long-term validation renewal (arc-ltv).
 	}
 }
 

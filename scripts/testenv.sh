@@ -94,10 +94,11 @@ install_packages() {
 	# of Gotenberg's own unoconverter; fonts with Vietnamese coverage (DejaVu,
 	# and Liberation, metric-compatible with Times New Roman and Arial, the
 	# fonts of Vietnamese administrative documents); zbarimg decodes the QR
-	# codes of the slips in the tests.
+	# codes of the slips in the tests; Tesseract with its Vietnamese data reads
+# the text of scanned pages (the archive's digitisation).
 	local gpkgs=() p
 	for p in libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui chromium unoconv \
-		libimage-exiftool-perl fonts-dejavu-core fonts-liberation2 zbar-tools; do
+		libimage-exiftool-perl fonts-dejavu-core fonts-liberation2 zbar-tools tesseract-ocr tesseract-ocr-vie; do
 		have_pkg "$p" || gpkgs+=("$p")
 	done
 	((${#pkgs[@]} + ${#gpkgs[@]})) || return 0

@@ -75,6 +75,9 @@ func MachineMarkdown() []byte {
 				}
 			}
 		}
+		if len(acts) == 0 && r == RoleArchivist {
+			acts = []string{"none: keeps the agency's records (conversion, digitisation, paper copies, retention, fixity)"}
+		}
 		if len(acts) == 0 {
 			acts = []string{"none: manages the catalogue, the processes and the staff directory"}
 		}

@@ -128,7 +128,7 @@ func validateProcess(p Process, proc Procedure, departments []Department) (Proce
 		if err := checkText("step name", "Tên bước xử lý", s.Name, maxNameRunes, false); err != nil {
 			return p, err
 		}
-		if !s.Role.Valid() || s.Role == RoleAdmin {
+		if !s.Role.Valid() || s.Role == RoleAdmin || s.Role == RoleArchivist {
 			return p, invalid("invalid_step_role", "Vai trò của bước xử lý không hợp lệ.", "step %q: role %q", s.Code, s.Role)
 		}
 		if s.Department != "" && departments != nil && !slices.ContainsFunc(departments, func(d Department) bool { return d.Code == s.Department }) {

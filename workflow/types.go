@@ -6,18 +6,22 @@ package workflow
 // being the dossier's applicant or their representative.
 type Role string
 
-// The roles. Every staff position but RoleAdmin acts on dossiers.
+// The roles. Every staff position but RoleArchivist and RoleAdmin acts on
+// dossiers.
 const (
 	RoleApplicant Role = "applicant" // the applicant, or the person applying on their behalf
 	RoleDesk      Role = "desk"      // cán bộ tiếp nhận và trả kết quả (one-stop desk)
 	RoleAppraiser Role = "appraiser" // cán bộ thẩm định
 	RoleHead      Role = "head"      // lãnh đạo phòng (head of department)
 	RoleLeader    Role = "leader"    // lãnh đạo đơn vị (unit leader)
+	// RoleArchivist keeps the agency's records: converts, digitises,
+	// prints paper copies, keeps retention and fixity; acts on no dossier.
+	RoleArchivist Role = "archivist" // cán bộ lưu trữ
 	RoleAdmin     Role = "admin"     // quản trị: manages the catalogue and staff; acts on no dossier
 )
 
 // Roles lists every role in the order docs and tables show them.
-var Roles = []Role{RoleApplicant, RoleDesk, RoleAppraiser, RoleHead, RoleLeader, RoleAdmin}
+var Roles = []Role{RoleApplicant, RoleDesk, RoleAppraiser, RoleHead, RoleLeader, RoleArchivist, RoleAdmin}
 
 // Label is the role as people read it.
 func (r Role) Label() string {
@@ -32,6 +36,8 @@ func (r Role) Label() string {
 		return "Lãnh đạo phòng"
 	case RoleLeader:
 		return "Lãnh đạo đơn vị"
+	case RoleArchivist:
+		return "Cán bộ lưu trữ"
 	case RoleAdmin:
 		return "Quản trị hệ thống"
 	}

@@ -129,6 +129,20 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"SharesGiven", testSharesGiven},
 		{"SharesReceived", testSharesReceived},
 		{"LedgerShareFields", testLedgerShareFields},
+		// The archive's stores, one section for each part.
+		// Archive — Conversion (arc-convert).
+
+		// Archive — Digitisation (arc-digitise).
+
+		// Archive — Paper copies (arc-paper).
+
+		// Archive — Retention, legal holds, disposal (arc-retention).
+
+		// Archive — Fixity (arc-fixity).
+
+		// Archive — Transfer: BagIt export and import (arc-bagit).
+
+		// Archive — Long-term validation renewal (arc-ltv).
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -85,6 +85,7 @@ func commands() *command {
 			docCommand(),
 			auditCommand(),
 			gcCommand(),
+			archiveCommand(),
 			signCommand(),
 			verifyCommand(),
 			extendCommand(),

@@ -435,5 +435,20 @@ func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Se
 	if vault.LedgerVerifierKey() != "" {
 		js = append(js, checkpointJob(vault, lg.interval, log))
 	}
+	// The archive's leased jobs, one section for each part.
+	// Archive — Conversion (arc-convert).
+
+	// Archive — Digitisation (arc-digitise).
+
+	// Archive — Paper copies (arc-paper).
+
+	// Archive — Retention, legal holds, disposal (arc-retention).
+
+	// Archive — Fixity (arc-fixity).
+
+	// Archive — Transfer: BagIt export and import (arc-bagit).
+
+	// Archive — Long-term validation renewal (arc-ltv).
+
 	return js
 }

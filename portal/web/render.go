@@ -40,6 +40,23 @@ var pageNames = slices.Concat(
 	// Administration (web-admin).
 	[]string{"admin", "admin_users", "admin_tokens", "admin_agencies", "admin_agency", "admin_procedures", "admin_procedure",
 		"admin_types", "admin_type", "admin_forms", "admin_form", "admin_calendar"},
+
+	// Archive: the archivists' pages (web-archive).
+	[]string{"archive"},
+
+	// Archive — Conversion (arc-convert).
+
+	// Archive — Digitisation (arc-digitise).
+
+	// Archive — Paper copies (arc-paper).
+
+	// Archive — Retention, legal holds, disposal (arc-retention).
+
+	// Archive — Fixity (arc-fixity).
+
+	// Archive — Transfer: BagIt export and import (arc-bagit).
+
+	// Archive — Long-term validation renewal (arc-ltv).
 )
 
 // parsePages parses the layout and the partials with each page.
@@ -99,6 +116,23 @@ var paths = map[string]string{
 
 	// Staff signing and digitising (web-sign).
 	"StaffSignMany": PathSignMany, "Digitise": PathDigitise,
+
+	// Archive: the archivists' pages (web-archive).
+	"Archive": PathArchive,
+
+	// Archive — Conversion (arc-convert).
+
+	// Archive — Digitisation (arc-digitise).
+
+	// Archive — Paper copies (arc-paper).
+
+	// Archive — Retention, legal holds, disposal (arc-retention).
+
+	// Archive — Fixity (arc-fixity).
+
+	// Archive — Transfer: BagIt export and import (arc-bagit).
+
+	// Archive — Long-term validation renewal (arc-ltv).
 
 	// Administration (web-admin).
 	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens, "AdminAgencies": PathAdminAgencies,

@@ -97,6 +97,23 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathAdminCalendar, h.adminCalendar)
 	m.HandleFunc("POST "+PathAdminCalendar, h.adminSaveCalendar)
 
+	// Archive: the archivists' pages (web-archive).
+	m.HandleFunc("GET "+PathArchive, h.archiveIndex)
+
+	// Archive — Conversion (arc-convert).
+
+	// Archive — Digitisation (arc-digitise).
+
+	// Archive — Paper copies (arc-paper).
+
+	// Archive — Retention, legal holds, disposal (arc-retention).
+
+	// Archive — Fixity (arc-fixity).
+
+	// Archive — Transfer: BagIt export and import (arc-bagit).
+
+	// Archive — Long-term validation renewal (arc-ltv).
+
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)
 	}

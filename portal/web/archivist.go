@@ -1,0 +1,70 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/workflow"
+)
+
+// PathArchive is the archivists' start page; the archive's pages live
+// under it.
+const PathArchive = "/luu-tru"
+
+// archiveCard is one section of the archivists' start page.
+type archiveCard struct{ Title, Text, URL string }
+
+// archivistActor is the signed-in archivist: a member of staff who holds
+// the archivist position (workflow.RoleArchivist) in the staff directory,
+// or an admin. Anyone else gets the 403 page, nobody signed out the
+// sign-in. The directory entry is returned for staff (zero for an admin).
+func (h *Handler) archivistActor(w http.ResponseWriter, r *http.Request) (archive.Actor, workflow.Staff, bool) {
+	a, ok := h.signedIn(w, r)
+	if !ok {
+		return a, workflow.Staff{}, false
+	}
+	if h.cfg.Workflow == nil || h.cfg.Vault == nil {
+		h.renderError(w, r, errWorkflowOff)
+		return a, workflow.Staff{}, false
+	}
+	switch a.Role {
+	case archive.RoleAdmin:
+		return a, workflow.Staff{}, true
+	case archive.RoleStaff:
+		m, err := h.cfg.Workflow.StaffMember(r.Context(), a, a.Subject)
+		if err == nil && m.Active && m.Holds(workflow.RoleArchivist) {
+			return a, m, true
+		}
+		if err != nil && !kerr.IsKind(err, kerr.NotFound) {
+			h.renderError(w, r, err)
+			return a, workflow.Staff{}, false
+		}
+	}
+	h.renderError(w, r, kerr.New(kerr.Permission, "archivist_only", "Trang này dành cho cán bộ lưu trữ.",
+		"%s %q is not an archivist", a.Role, a.Subject))
+	return a, workflow.Staff{}, false
+}
+
+// archiveIndex is GET /luu-tru: the archive's sections.
+func (h *Handler) archiveIndex(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := h.archivistActor(w, r); !ok {
+		return
+	}
+	var cards []archiveCard
+	// Conversion (arc-convert).
+
+	// Digitisation (arc-digitise).
+
+	// Paper copies (arc-paper).
+
+	// Retention, legal holds, disposal (arc-retention).
+
+	// Fixity (arc-fixity).
+
+	// Transfer: BagIt export and import (arc-bagit).
+
+	// Long-term validation renewal (arc-ltv).
+
+	h.render(w, r, http.StatusOK, "archive", "Lưu trữ", "archive", cards)
+}
