@@ -324,6 +324,7 @@ type Store interface {
 	// Archive — Retention, legal holds, disposal (arc-retention).
 
 	// Archive — Fixity (arc-fixity).
+	FixityStore
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
 

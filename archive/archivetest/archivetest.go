@@ -139,6 +139,11 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		// Archive — Retention, legal holds, disposal (arc-retention).
 
 		// Archive — Fixity (arc-fixity).
+		{"FixityReferencedBlobs", testFixityReferencedBlobs},
+		{"FixityReferencedBlobsMany", testFixityReferencedBlobsMany},
+		{"FixityBlobUsers", testFixityBlobUsers},
+		{"FixityFindings", testFixityFindings},
+		{"FixityRuns", testFixityRuns},
 
 		// Archive — Transfer: BagIt export and import (arc-bagit).
 

@@ -42,6 +42,7 @@ var schemaMigrations = []migration{
 	{12, "the deadline scan's index of dossiers", migrateDeadlineScan},
 	{13, "shares of papers with consent", migrateShares},
 	{14, "web sign-in: accounts, sessions, throttles of failed sign-ins, challenge nonces", migrateSignIn},
+	{15, "fixity checking: findings and runs", migrateFixity},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

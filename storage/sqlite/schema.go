@@ -444,6 +444,8 @@ CREATE TABLE auth_nonces (
 ) WITHOUT ROWID;
 CREATE INDEX auth_nonces_expires ON auth_nonces (expires_at);
 `,
+	// 16: fixity checking (archive.FixityStore); see migrationFixity.
+	migrationFixity,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
