@@ -369,6 +369,17 @@ type FixityStatus struct {
 	MoreFindings bool            `json:"moreFindings,omitempty"`
 }
 
+// FixityFindings returns the open findings whose blob is after after, in
+// blob order, at most limit (1..1000). Staff and admin only (Permission
+// otherwise).
+func (s *Service) FixityFindings(ctx context.Context, a Actor, after string, limit int) ([]FixityFinding, error) {
+	if a.Role != RoleStaff && a.Role != RoleAdmin {
+		return nil, kerr.New(kerr.Permission, "staff_only", msgStaffOnly, "fixity findings: role %q", a.Role)
+	}
+	fs, err := s.store.ListFixityFindings(ctx, after, "", limit)
+	return fs, storeErr("list fixity findings", err)
+}
+
 // Fixity returns the latest runs (at most runs) and the open findings (at
 // most findings) of fixity checking. Staff and admin only (Permission
 // otherwise); limits out of 1..1000 are Invalid.

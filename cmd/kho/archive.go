@@ -27,6 +27,7 @@ func archiveSubcommands() []*command {
 	// Retention, legal holds, disposal (arc-retention).
 
 	// Fixity (arc-fixity).
+	sub = append(sub, archiveFixityCommand())
 
 	// Transfer: BagIt export and import (arc-bagit).
 

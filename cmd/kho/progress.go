@@ -86,6 +86,12 @@ func (p *progress) report(final bool) {
 	if secs := p.now().Sub(p.start).Seconds(); secs > 0 {
 		line += fmt.Sprintf(", %s/s", config.FormatSize(int64(float64(p.n)/secs)))
 	}
+	p.write(line, final)
+}
+
+// write writes one report: rewritten in place on a terminal, a line of
+// its own elsewhere.
+func (p *progress) write(line string, final bool) {
 	switch {
 	case p.inPlace && final:
 		fmt.Fprintf(p.w, "\r%s\033[K\n", line)

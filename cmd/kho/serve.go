@@ -151,6 +151,8 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	tc.bind(fs.FlagSet, a.getenv)
 	var pages serveWeb
 	pages.bind(fs.FlagSet, a.getenv)
+	var fixity serveFixity // Archive — Fixity (arc-fixity)
+	fixity.bind(fs.FlagSet, a.getenv)
 	var demo serveDemo
 	demo.bind(fs.FlagSet)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
@@ -175,6 +177,9 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err := nt.validate(); err != nil {
 		return &usageError{err}
 	}
+	if err := fixity.validate(); err != nil {
+		return &usageError{err}
+	}
 	if err := results.validate(&sig); err != nil {
 		return &usageError{err}
 	}
@@ -182,12 +187,12 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, &results, &pages, &demo, clock, log)
+	return serve(ctx, a, &cfg, &sig, &fm, &ledger, &nt, &docs, &results, &pages, &demo, &fixity, clock, log)
 }
 
 // serve runs the server until ctx is cancelled (by SIGINT/SIGTERM in main),
 // then shuts down gracefully: HTTP first, then background work, then stores.
-func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, rs *serveResults, pg *serveWeb, demo *serveDemo, clock func() time.Time, log *slog.Logger) (err error) {
+func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm *serveForms, lg *serveLedger, nt *serveNotify, dc *serveConvert, rs *serveResults, pg *serveWeb, demo *serveDemo, fixity *serveFixity, clock func() time.Time, log *slog.Logger) (err error) {
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
 	defer cancelStart()
 	// One pool for every PDF parse of the process: their estimated memory
@@ -311,7 +316,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
 	bg.Go(func() {
-		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval),
+		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, fixity, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval),
 			auth.PurgeJob(st.meta, nil, authPurgeInterval)), st, log)
 	})
 
@@ -418,7 +423,7 @@ func runBackground(ctx context.Context, all []jobs.Job, st *stores, log *slog.Lo
 
 // backgroundJobs are the leased jobs of `kho serve`: orphan blobs, expired
 // drafts, and — when the server has a checkpoint key — ledger checkpoints.
-func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Serve, lg *serveLedger, log *slog.Logger) []jobs.Job {
+func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Serve, lg *serveLedger, fixity *serveFixity, log *slog.Logger) []jobs.Job {
 	js := []jobs.Job{
 		{Name: "blob-gc", Every: cfg.GCInterval, Timeout: gcTimeout, Run: func(ctx context.Context, _ *jobs.Run) error {
 			rep, err := vault.CollectGarbageWith(ctx, archive.GCOptions{})
@@ -445,6 +450,7 @@ func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Se
 	// Archive — Retention, legal holds, disposal (arc-retention).
 
 	// Archive — Fixity (arc-fixity).
+	js = append(js, fixity.job(vault))
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
 
