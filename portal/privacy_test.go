@@ -72,6 +72,7 @@ var unscopedOperations = map[string]string{
 	"getCalendar":              "the working-time calendar: hours and holidays, of the nation or an agency; names no person (public)",
 	"putCalendar":              "changes the working-time calendar (admin); names no person",
 	"listNotifications":        "the caller's own notifications; names nobody (TestPrivacyOwnListings: B lists none of A's)",
+	"getFixity":                "names no owner; staff and admin only (403 staff_only for citizens, TestFixityAPI): the papers and owners a damaged blob affects",
 	"listFailedDeliveries":     "admin only (403 admin_only for staff and citizens, TestOutboxAdmin); names nobody",
 	"retryDelivery":            "admin only (403 admin_only for staff and citizens, TestOutboxAdmin); a delivery is an outbox record, not a vault paper",
 	"markAllNotificationsRead": "marks the caller's own notifications; names nobody (TestPrivacyOwnListings: B's call leaves A's unread)",

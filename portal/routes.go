@@ -127,6 +127,7 @@ func (s *Server) routeTable() []route {
 		// Archive — Retention, legal holds, disposal (arc-retention).
 
 		// Archive — Fixity (arc-fixity).
+		{method: "GET", path: "/api/v1/archive/fixity", handle: s.getFixity},
 
 		// Archive — Transfer: BagIt export and import (arc-bagit).
 
