@@ -61,6 +61,7 @@ func (h *Handler) archiveIndex(w http.ResponseWriter, r *http.Request) {
 	// Retention, legal holds, disposal (arc-retention).
 
 	// Fixity (arc-fixity).
+	cards = append(cards, archiveCard{Title: "Kiểm tra toàn vẹn", Text: "Các tệp đã lưu có còn nguyên vẹn không: lần kiểm tra gần nhất, tệp bị sai lệch hoặc bị mất và giấy tờ bị ảnh hưởng.", URL: PathArchiveFixity})
 
 	// Transfer: BagIt export and import (arc-bagit).
 

@@ -53,6 +53,7 @@ var pageNames = slices.Concat(
 	// Archive — Retention, legal holds, disposal (arc-retention).
 
 	// Archive — Fixity (arc-fixity).
+	[]string{"archive_fixity"},
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
 
@@ -129,6 +130,7 @@ var paths = map[string]string{
 	// Archive — Retention, legal holds, disposal (arc-retention).
 
 	// Archive — Fixity (arc-fixity).
+	"ArchiveFixity": PathArchiveFixity,
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
 

@@ -109,6 +109,7 @@ func (h *Handler) routes() *http.ServeMux {
 	// Archive — Retention, legal holds, disposal (arc-retention).
 
 	// Archive — Fixity (arc-fixity).
+	m.HandleFunc("GET "+PathArchiveFixity, h.archiveFixity)
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
 
