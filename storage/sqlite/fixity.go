@@ -29,6 +29,20 @@ CREATE INDEX fixity_runs_start ON fixity_runs (start, id);
 CREATE INDEX fixity_runs_pass ON fixity_runs (pass_done, start, id);
 `
 
+// The queries of fixity that walk the versions (TestFixityUsesIndexes).
+const (
+	qReferencedBlobs = `
+SELECT blob FROM (SELECT DISTINCT blob FROM versions WHERE blob > ?1 ORDER BY blob LIMIT ?2)
+UNION
+SELECT report_blob FROM (SELECT DISTINCT report_blob FROM versions WHERE report_blob > ?1 ORDER BY report_blob LIMIT ?2)
+ORDER BY 1 LIMIT ?2`
+	qBlobUsers = `
+SELECT id, owner_id FROM documents WHERE id IN (
+	SELECT document_id FROM versions WHERE blob = ?1
+	UNION SELECT document_id FROM versions WHERE report_blob = ?1)
+ORDER BY id LIMIT ?2`
+)
+
 // ReferencedBlobs returns the distinct content and report blobs of
 // versions after after, increasing, at most limit: two walks of the
 // versions_blob and versions_report_blob indexes, each cut at limit, merged.
@@ -36,11 +50,7 @@ func (s *Store) ReferencedBlobs(ctx context.Context, after string, limit int) ([
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `
-SELECT blob FROM (SELECT DISTINCT blob FROM versions WHERE blob > ?1 ORDER BY blob LIMIT ?2)
-UNION
-SELECT report_blob FROM (SELECT DISTINCT report_blob FROM versions WHERE report_blob > ?1 ORDER BY report_blob LIMIT ?2)
-ORDER BY 1 LIMIT ?2`, after, limit)
+	rows, err := s.r.QueryContext(ctx, qReferencedBlobs, after, limit)
 	if err != nil {
 		return nil, s.fail("referenced blobs", err)
 	}
@@ -64,11 +74,7 @@ func (s *Store) BlobUsers(ctx context.Context, blob string, limit int) ([]archiv
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `
-SELECT id, owner_id FROM documents WHERE id IN (
-	SELECT document_id FROM versions WHERE blob = ?1
-	UNION SELECT document_id FROM versions WHERE report_blob = ?1)
-ORDER BY id LIMIT ?2`, blob, limit)
+	rows, err := s.r.QueryContext(ctx, qBlobUsers, blob, limit)
 	if err != nil {
 		return nil, s.fail("blob users", err)
 	}
