@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -326,5 +327,51 @@ func TestFixityJobOnce(t *testing.T) {
 	}
 	if l, _ := stores[0].GetLease(ctx, archive.FixityJobName); l.Cursor != "" {
 		t.Errorf("cursor after the pass %q, want a new pass next", l.Cursor)
+	}
+}
+
+// unreachable is a bucket whose reads of one blob fail as an S3 server
+// that does not answer fails.
+type unreachable struct {
+	*storage.Bucket
+	hash string
+}
+
+func (u unreachable) OpenRange(ctx context.Context, hash string, off, length int64) (io.ReadCloser, error) {
+	if hash == u.hash {
+		return nil, kerr.New(kerr.Unavailable, "blob_store_unavailable", "Không kết nối được kho lưu tệp.", "dial tcp: connection refused")
+	}
+	return u.Bucket.OpenRange(ctx, hash, off, length)
+}
+
+// TestCheckFixityUnavailable: a blob store that does not answer is not a
+// missing blob: the run stops with Unavailable and records why, no
+// finding is made, and the cursor stays before the blob it could not read.
+func TestCheckFixityUnavailable(t *testing.T) {
+	ctx := context.Background()
+	v := newFixityVault(t)
+	var hashes []string
+	for i := range 3 {
+		d, err := v.Put(ctx, citizenA, birthCert("", pdfBytes(fmt.Sprintf("unavailable %d", i))))
+		wantCode(t, err, "")
+		hashes = append(hashes, d.Current.Blob)
+	}
+	slices.Sort(hashes)
+	svc := archive.New(v.store, unreachable{v.bucket, hashes[1]}, archive.Config{}, slog.New(v.logs), v.clock.Now)
+	var saved []archive.FixityCursor
+	run, cur, err := svc.CheckFixity(ctx, archive.FixityOptions{Trigger: "job",
+		Save: func(_ context.Context, c archive.FixityCursor) error { saved = append(saved, c); return nil }})
+	if !kerr.IsKind(err, kerr.Unavailable) {
+		t.Fatalf("err %v, want Unavailable", err)
+	}
+	if run.Missing != 0 || run.PassDone || run.Error == "" || run.Checked != 1 || cur.After != hashes[0] || len(saved) != 0 {
+		t.Errorf("run %+v, cursor %+v, saved %v; want a stop after the first blob, nothing missing", run, cur, saved)
+	}
+	if fs := findingsOf(t, v.vault); len(fs) != 0 {
+		t.Errorf("findings %v, want none", fs)
+	}
+	runs, _ := v.store.ListFixityRuns(ctx, false, 5)
+	if len(runs) != 1 || runs[0].Error == "" {
+		t.Errorf("recorded runs %+v, want the stopped one with its error", runs)
 	}
 }
