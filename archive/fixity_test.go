@@ -17,8 +17,11 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/storage"
 	"github.com/kho-vn/kho/storage/localfs"
+	"github.com/kho-vn/kho/storage/mongo"
+	"github.com/kho-vn/kho/storage/s3"
 	"github.com/kho-vn/kho/storage/sqlite"
 )
 
@@ -254,62 +257,108 @@ func TestCheckFixityBounded(t *testing.T) {
 	}
 }
 
-// TestFixityJobOnce: the fixity job under two runners over two stores
-// opened on one database file (two processes): one run happens, it is
-// recorded once, and the next due run of either process continues from the
-// cursor the first one saved in the lease.
+// fixityProcesses are two "processes" over one metadata store and one
+// blob store: each its own store connection, blob driver and vault.
+type fixityProcesses struct {
+	vaults [2]*archive.Service
+	leases [2]jobs.Store
+	store  archive.Store
+}
+
+// TestFixityJobOnce: the fixity job under two runners over two
+// connections to one store (two processes) — SQLite on local files, and
+// FerretDB on MinIO: one run happens, it is recorded once, and the next
+// due run of the other process continues from the cursor the first one
+// saved in the lease, to the end of the pass.
 func TestFixityJobOnce(t *testing.T) {
+	t.Run("sqlite+localfs", func(t *testing.T) {
+		ctx := context.Background()
+		v := newFixityVault(t)
+		other, err := sqlite.Open(ctx, v.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = other.Close(context.Background()) })
+		d2, err := localfs.New(v.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2 := archive.New(other, storage.NewBucket(d2), archive.Config{}, nil, v.clock.Now)
+		testFixityJobOnce(t, fixityProcesses{vaults: [2]*archive.Service{v.Service, v2},
+			leases: [2]jobs.Store{v.store.(jobs.Store), other}, store: v.store})
+	})
+	t.Run("ferretdb+minio", func(t *testing.T) {
+		ctx := context.Background()
+		uri, env := testenv.MongoURI(t), testenv.S3(t)
+		db, bucket := testenv.UniqueName(t, "fixityjob"), testenv.UniqueName(t, "fixityjob")
+		var p fixityProcesses
+		for i := range 2 {
+			m, err := mongo.Open(ctx, uri, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if i == 0 {
+					_ = m.Drop(context.Background())
+				}
+				_ = m.Close(context.Background())
+			})
+			d, err := s3.New(ctx, s3.Config{Endpoint: env.Endpoint, AccessKey: env.AccessKey, SecretKey: env.SecretKey, Bucket: bucket, CreateBucket: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				t.Cleanup(func() { emptyBucket(t, d) })
+			}
+			p.vaults[i] = archive.New(m, storage.NewBucket(d), archive.Config{}, nil, nil)
+			p.leases[i], p.store = m, m
+		}
+		if _, _, err := p.vaults[0].LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
+			t.Fatal(err)
+		}
+		testFixityJobOnce(t, p)
+	})
+}
+
+func testFixityJobOnce(t *testing.T, p fixityProcesses) {
 	ctx := context.Background()
-	v := newFixityVault(t)
 	for i := range 5 {
-		_, err := v.Put(ctx, citizenA, birthCert("", pdfBytes(fmt.Sprintf("job %d", i))))
+		_, err := p.vaults[i%2].Put(ctx, citizenA, birthCert("", pdfBytes(fmt.Sprintf("job %d", i))))
 		wantCode(t, err, "")
 	}
-	other, err := sqlite.Open(ctx, v.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = other.Close(context.Background()) })
-	d2, err := localfs.New(v.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2 := archive.New(other, storage.NewBucket(d2), archive.Config{}, nil, v.clock.Now)
-	services := []*archive.Service{v.Service, v2}
-	stores := []jobs.Store{v.store.(jobs.Store), other}
-
 	now := time.Now()
 	clock := func() time.Time { return now }
-	runners := make([]*jobs.Runner, 2)
+	var runners [2]*jobs.Runner
 	for i := range runners {
-		runners[i] = jobs.NewRunner(stores[i], nil, jobs.WithHolder(fmt.Sprintf("process-%d", i)), jobs.WithClock(clock))
+		runners[i] = jobs.NewRunner(p.leases[i], nil, jobs.WithHolder(fmt.Sprintf("process-%d", i)), jobs.WithClock(clock))
 	}
+	job := func(i int) jobs.Job { return p.vaults[i].FixityJob(time.Hour, 3, 0) }
 	var wg sync.WaitGroup
-	ran := make([]bool, 2)
+	var ran [2]bool
 	for i := range 2 {
 		wg.Go(func() {
 			var err error
-			ran[i], err = runners[i].RunOnce(ctx, services[i].FixityJob(time.Hour, 3, 0))
+			ran[i], err = runners[i].RunOnce(ctx, job(i))
 			if err != nil {
 				t.Errorf("runner %d: %v", i, err)
 			}
 		})
 	}
 	wg.Wait()
-	runs, err := v.store.ListFixityRuns(ctx, false, 10)
+	runs, err := p.store.ListFixityRuns(ctx, false, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ran[0] == ran[1] || len(runs) != 1 || runs[0].Checked != 3 {
 		t.Fatalf("ran %v, runs %+v; want one run of 3 blobs", ran, runs)
 	}
-	l, err := stores[0].GetLease(ctx, archive.FixityJobName)
+	l, err := p.leases[0].GetLease(ctx, archive.FixityJobName)
 	if err != nil || archive.ParseFixityCursor(l.Cursor).After != runs[0].To {
 		t.Fatalf("lease %+v, %v; want the cursor at %s", l, err, runs[0].To)
 	}
 	// Not due again before an hour.
 	for i := range 2 {
-		if ok, _ := runners[i].RunOnce(ctx, services[i].FixityJob(time.Hour, 3, 0)); ok {
+		if ok, _ := runners[i].RunOnce(ctx, job(i)); ok {
 			t.Fatalf("runner %d ran again before the job was due", i)
 		}
 	}
@@ -318,14 +367,14 @@ func TestFixityJobOnce(t *testing.T) {
 	if ran[0] {
 		loser = 1
 	}
-	if ok, err := runners[loser].RunOnce(ctx, services[loser].FixityJob(time.Hour, 3, 0)); !ok || err != nil {
+	if ok, err := runners[loser].RunOnce(ctx, job(loser)); !ok || err != nil {
 		t.Fatalf("the other process's run when due: %v, %v", ok, err)
 	}
-	runs, _ = v.store.ListFixityRuns(ctx, false, 10)
+	runs, _ = p.store.ListFixityRuns(ctx, false, 10)
 	if len(runs) != 2 || runs[0].From != runs[1].To || runs[0].Checked != 2 || !runs[0].PassDone {
 		t.Fatalf("second run %+v; want the last 2 blobs from the first run's cursor, finishing the pass", runs[0])
 	}
-	if l, _ := stores[0].GetLease(ctx, archive.FixityJobName); l.Cursor != "" {
+	if l, _ := p.leases[0].GetLease(ctx, archive.FixityJobName); l.Cursor != "" {
 		t.Errorf("cursor after the pass %q, want a new pass next", l.Cursor)
 	}
 }
