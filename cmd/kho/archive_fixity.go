@@ -57,7 +57,11 @@ func (c *serveFixity) bind(fs *flag.FlagSet, getenv config.Getenv) {
 	}
 	fs.DurationVar(&c.interval, "fixity-interval", c.interval, "how often the fixity job re-hashes the next stretch of stored blobs (0 = never) [$"+envFixityInterval+"]")
 	fs.IntVar(&c.blobs, "fixity-blobs", c.blobs, "at most this many blobs per fixity run [$"+envFixityBlobs+"]")
-	fs.Int64Var(&c.bytes, "fixity-bytes", c.bytes, "about this many bytes per fixity run [$"+envFixityBytes+"]")
+	fs.Func("fixity-bytes", "about this many bytes per fixity run, e.g. 2GB (default 2GB) [$"+envFixityBytes+"]", func(v string) error {
+		n, err := config.ParseSize(v)
+		c.bytes = n
+		return err
+	})
 }
 
 func (c *serveFixity) validate() error {

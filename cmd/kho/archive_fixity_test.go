@@ -3,17 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/config"
+	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/testenv"
 )
 
@@ -171,4 +174,48 @@ func TestArchiveFixityS3Mongo(t *testing.T) {
 			}
 		},
 	})
+}
+
+// TestServeFixityFlags: the fixity job's settings from the environment
+// and the flags, and the job kho serve runs with them (Every 0: off).
+func TestServeFixityFlags(t *testing.T) {
+	for _, tc := range []struct {
+		env   map[string]string
+		args  []string
+		every time.Duration
+		code  string
+	}{
+		{nil, nil, time.Hour, ""},
+		{map[string]string{envFixityInterval: "15m", envFixityBlobs: "500", envFixityBytes: "1GB"}, nil, 15 * time.Minute, ""},
+		{map[string]string{envFixityInterval: "15m"}, []string{"--fixity-interval", "0"}, 0, ""},
+		{map[string]string{envFixityInterval: "soon"}, nil, 0, "invalid_env"},
+		{map[string]string{envFixityBlobs: "0"}, nil, 0, "invalid_env"},
+		{nil, []string{"--fixity-bytes", "0"}, 0, "invalid_fixity_budget"},
+		{nil, []string{"--fixity-bytes", "512MB", "--fixity-blobs", "10"}, time.Hour, ""},
+		{nil, []string{"--fixity-interval", "-1h"}, 0, "invalid_fixity_budget"},
+	} {
+		var c serveFixity
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		c.bind(fs, func(k string) string { return tc.env[k] })
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		err := c.validate()
+		if code, _ := kerr.Public(err); err != nil && code != tc.code || err == nil && tc.code != "" {
+			t.Errorf("%v %v: %v, want %q", tc.env, tc.args, err, tc.code)
+			continue
+		}
+		if tc.code != "" {
+			continue
+		}
+		if j := c.job(archive.New(nil, nil, archive.Config{}, nil, nil)); j.Name != archive.FixityJobName || j.Every != tc.every {
+			t.Errorf("%v %v: job %s every %v, want every %v", tc.env, tc.args, j.Name, j.Every, tc.every)
+		}
+		if tc.env[envFixityBlobs] == "500" && (c.blobs != 500 || c.bytes != 1<<30) {
+			t.Errorf("budget %d blobs, %d bytes; want 500 and 1 GiB", c.blobs, c.bytes)
+		}
+		if len(tc.args) == 4 && (c.blobs != 10 || c.bytes != 512<<20) {
+			t.Errorf("budget %d blobs, %d bytes; want 10 and 512 MiB", c.blobs, c.bytes)
+		}
+	}
 }
