@@ -219,3 +219,36 @@ func TestServeFixityFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestServeFixityJob: kho serve runs the fixity job at start (then every
+// --fixity-interval): a blob deleted by hand is logged at error level with
+// the paper and owner it affects.
+func TestServeFixityJob(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &config.Store{DataDir: dir}
+	docs, _ := fillFixity(t, cfg)
+	c := docs[2]
+	if err := os.Remove(filepath.Join(cfg.BlobPath(), c.Current.Blob[0:2], c.Current.Blob[2:4], c.Current.Blob)); err != nil {
+		t.Fatal(err)
+	}
+	k := startServe(t, map[string]string{"KHO_DATA": dir}, "--fixity-interval", "1h")
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		logs := k.logs.String()
+		if strings.Contains(logs, "kiểm tra toàn vẹn: đã kiểm tra một đợt") {
+			var line string
+			for _, l := range strings.Split(logs, "\n") {
+				if strings.Contains(l, "level=ERROR") && strings.Contains(l, "blob="+c.Current.Blob) {
+					line = l
+				}
+			}
+			if !strings.Contains(line, "kind=missing") || !strings.Contains(line, c.ID) || !strings.Contains(line, fixityOwnerA.Subject) {
+				t.Errorf("no error line naming the missing blob, %s and its owner:\n%s", c.ID, logs)
+			}
+			if !strings.Contains(logs, "checked=2 ") || !strings.Contains(logs, "missing=1 ") {
+				t.Errorf("the run's summary line:\n%s", logs)
+			}
+			return
+		}
+	}
+	t.Fatalf("the fixity job did not run:\n%s", k.logs.String())
+}
