@@ -3,11 +3,15 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/browsertest"
 )
 
 // TestArchiveFixityPage: /luu-tru/toan-ven shows an archivist and an admin
@@ -63,4 +67,32 @@ func TestArchiveFixityPage(t *testing.T) {
 	if !strings.Contains(body, `<a href="/luu-tru/toan-ven">Kiểm tra toàn vẹn</a>`) {
 		t.Errorf("the archive's start page does not link to the fixity page:\n%s", body)
 	}
+}
+
+// TestArchiveFixityPageBrowser: the fixity page with a finding and a run,
+// as an archivist sees it in Chromium, has nothing serious for axe and no
+// sideways scrolling, at desktop width and at 360 px.
+func TestArchiveFixityPageBrowser(t *testing.T) {
+	s := archivistSite(t, staffSiteOptions{})
+	ctx := context.Background()
+	at := time.Date(2026, 12, 7, 1, 2, 3, 0, time.UTC)
+	if _, err := s.store.SaveFixityFinding(ctx, archive.FixityFinding{Blob: strings.Repeat("cd", 32), Kind: archive.FixityMissing,
+		Documents:     []archive.BlobUser{{DocumentID: "01kdocumentaffected000000", OwnerID: "001099012345"}, {DocumentID: "01kdocumentaffected000001", OwnerID: "079090001234"}},
+		MoreDocuments: true, FirstSeen: at, LastSeen: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.AddFixityRun(ctx, archive.FixityRun{ID: archive.NewID(at), Trigger: "job", Start: at, End: at.Add(time.Minute),
+		Checked: 2000, Bytes: 2 << 30, Missing: 1, PassStart: at, PassDone: true, Error: ""}); err != nil {
+		t.Fatal(err)
+	}
+	target, _ := url.Parse(s.url)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Test-User", archivistSub)
+		r.Header.Set("X-Test-Role", "staff")
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	b := browsertest.New(t)
+	b.CheckAccessible(t, hs.URL+"/luu-tru/toan-ven")
 }
