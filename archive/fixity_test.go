@@ -263,6 +263,8 @@ type fixityProcesses struct {
 	vaults [2]*archive.Service
 	leases [2]jobs.Store
 	store  archive.Store
+	// clock is the vaults' clock.
+	clock *clock
 }
 
 // TestFixityJobOnce: the fixity job under two runners over two
@@ -285,13 +287,13 @@ func TestFixityJobOnce(t *testing.T) {
 		}
 		v2 := archive.New(other, storage.NewBucket(d2), archive.Config{}, nil, v.clock.Now)
 		testFixityJobOnce(t, fixityProcesses{vaults: [2]*archive.Service{v.Service, v2},
-			leases: [2]jobs.Store{v.store.(jobs.Store), other}, store: v.store})
+			leases: [2]jobs.Store{v.store.(jobs.Store), other}, store: v.store, clock: v.clock})
 	})
 	t.Run("ferretdb+minio", func(t *testing.T) {
 		ctx := context.Background()
 		uri, env := testenv.MongoURI(t), testenv.S3(t)
 		db, bucket := testenv.UniqueName(t, "fixityjob"), testenv.UniqueName(t, "fixityjob")
-		var p fixityProcesses
+		p := fixityProcesses{clock: &clock{t: time.Now()}}
 		for i := range 2 {
 			m, err := mongo.Open(ctx, uri, db)
 			if err != nil {
@@ -310,7 +312,7 @@ func TestFixityJobOnce(t *testing.T) {
 			if i == 0 {
 				t.Cleanup(func() { emptyBucket(t, d) })
 			}
-			p.vaults[i] = archive.New(m, storage.NewBucket(d), archive.Config{}, nil, nil)
+			p.vaults[i] = archive.New(m, storage.NewBucket(d), archive.Config{}, nil, p.clock.Now)
 			p.leases[i], p.store = m, m
 		}
 		if _, _, err := p.vaults[0].LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
@@ -326,11 +328,9 @@ func testFixityJobOnce(t *testing.T, p fixityProcesses) {
 		_, err := p.vaults[i%2].Put(ctx, citizenA, birthCert("", pdfBytes(fmt.Sprintf("job %d", i))))
 		wantCode(t, err, "")
 	}
-	now := time.Now()
-	clock := func() time.Time { return now }
 	var runners [2]*jobs.Runner
 	for i := range runners {
-		runners[i] = jobs.NewRunner(p.leases[i], nil, jobs.WithHolder(fmt.Sprintf("process-%d", i)), jobs.WithClock(clock))
+		runners[i] = jobs.NewRunner(p.leases[i], nil, jobs.WithHolder(fmt.Sprintf("process-%d", i)), jobs.WithClock(p.clock.Now))
 	}
 	job := func(i int) jobs.Job { return p.vaults[i].FixityJob(time.Hour, 3, 0) }
 	var wg sync.WaitGroup
@@ -362,7 +362,7 @@ func testFixityJobOnce(t *testing.T, p fixityProcesses) {
 			t.Fatalf("runner %d ran again before the job was due", i)
 		}
 	}
-	now = now.Add(time.Hour + time.Second)
+	p.clock.Set(p.clock.Now().Add(time.Hour + time.Second))
 	loser := 0
 	if ran[0] {
 		loser = 1
