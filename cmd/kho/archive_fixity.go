@@ -124,10 +124,10 @@ func runArchiveFixity(ctx context.Context, a *app, cmd *command, args []string) 
 	vault := st.vault(archive.Config{}, a.quietLog())
 	p := a.newFixityProgress(*progressOn)
 	run, _, err := vault.CheckFixity(ctx, archive.FixityOptions{Trigger: "command", Progress: p.update})
-	p.done(run)
 	if err != nil {
 		return err
 	}
+	p.done(run)
 	fmt.Fprintf(a.stdout, "checked: %d\nbytes: %d\nmismatches: %d\nmissing: %d\n", run.Checked, run.Bytes, run.Mismatches, run.Missing)
 	after := ""
 	for {
