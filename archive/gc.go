@@ -267,6 +267,9 @@ func (s *Service) inUse(ctx context.Context, hash string, since time.Time) (bool
 	// Archive — Digitisation (arc-digitise).
 
 	// Archive — Paper copies (arc-paper).
+	if used, err := s.store.PaperCopyBlobReferenced(ctx, hash); err != nil || used {
+		return used, err
+	}
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
 

@@ -320,6 +320,7 @@ type Store interface {
 	// Archive — Digitisation (arc-digitise).
 
 	// Archive — Paper copies (arc-paper).
+	PaperCopyStore
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
 

@@ -334,6 +334,8 @@ const (
 	ActionIssue     Action = "issue"
 	ActionRevoke    Action = "revoke"
 	ActionSupersede Action = "supersede"
+	// ActionPaperCopy: staff printed a paper copy of the paper (PaperCopier.Print).
+	ActionPaperCopy Action = "paper_copy"
 
 	ActionList     Action = "list"     // a listing or search of the owner's papers
 	ActionVersions Action = "versions" // the list of a paper's versions
@@ -371,6 +373,8 @@ func (a Action) Label() string {
 		return "Cơ quan thu hồi giấy tờ"
 	case ActionSupersede:
 		return "Cơ quan thay thế giấy tờ"
+	case ActionPaperCopy:
+		return "Chuyển đổi giấy tờ điện tử sang bản giấy"
 	case ActionList:
 		return "Xem danh sách giấy tờ"
 	case ActionVersions:

@@ -57,6 +57,7 @@ var specs = []templateSpec{
 	{TemplateBirthCertificate, "Giấy khai sinh", false, sampleBirth()},
 	{TemplateHouseholdBusiness, "Giấy chứng nhận đăng ký hộ kinh doanh", false, sampleHousehold()},
 	{TemplateConstructionPermit, "Giấy phép xây dựng", false, samplePermit()},
+	{TemplatePaperCopy, "Bản chuyển đổi từ văn bản điện tử", false, samplePaperCopy()},
 }
 
 // TemplateInfo describes a template for a listing.

@@ -64,8 +64,8 @@ func shipped(t testing.TB) *Templates {
 // rewrites them after a deliberate change).
 func TestTemplatesGolden(t *testing.T) {
 	ts := shipped(t)
-	if len(ts.List()) != 10 {
-		t.Fatalf("%d templates, want the 7 slips and 3 results", len(ts.List()))
+	if len(ts.List()) != 11 {
+		t.Fatalf("%d templates, want the 7 slips, 3 results and the paper copy", len(ts.List()))
 	}
 	for _, name := range TemplateNames() {
 		t.Run(name, func(t *testing.T) {

@@ -135,6 +135,9 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		// Archive — Digitisation (arc-digitise).
 
 		// Archive — Paper copies (arc-paper).
+		{"PaperCopyAddGet", testPaperCopyAddGet},
+		{"PaperCopyDuplicate", testPaperCopyDuplicate},
+		{"PaperCopyBlobReferenced", testPaperCopyBlobReferenced},
 
 		// Archive — Retention, legal holds, disposal (arc-retention).
 

@@ -43,6 +43,7 @@ var schemaMigrations = []migration{
 	{13, "shares of papers with consent", migrateShares},
 	{14, "web sign-in: accounts, sessions, throttles of failed sign-ins, challenge nonces", migrateSignIn},
 	{15, "fixity checking: findings and runs", migrateFixity},
+	{16, "paper copies of electronic papers", migratePaperCopies},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

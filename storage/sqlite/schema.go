@@ -446,6 +446,18 @@ CREATE INDEX auth_nonces_expires ON auth_nonces (expires_at);
 `,
 	// 16: fixity checking (archive.FixityStore); see migrationFixity.
 	migrationFixity,
+	// 17: paper copies of electronic papers (archive, arc-paper).
+	`
+CREATE TABLE paper_copies (
+	id          TEXT PRIMARY KEY,
+	code        TEXT NOT NULL UNIQUE,
+	document_id TEXT NOT NULL,
+	blob        TEXT NOT NULL,
+	body        BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX paper_copies_document ON paper_copies (document_id, id);
+CREATE INDEX paper_copies_blob ON paper_copies (blob);
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
