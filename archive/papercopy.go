@@ -182,7 +182,7 @@ func (p *PaperCopier) Print(ctx context.Context, a Actor, r PaperCopyRequest) (P
 	now := s.nowUTC()
 	data := p.frameData(ctx, d, v, rep, off, code, now, pages)
 	var out bytes.Buffer
-	if err := p.render(ctx, data, orig, &out); err != nil {
+	if err := p.render(ctx, data, orig, pages, &out); err != nil {
 		return PaperCopy{}, nil, err
 	}
 	hash, size, err := s.blobs.Put(ctx, bytes.NewReader(out.Bytes()), int64(out.Len()))
@@ -201,7 +201,7 @@ func (p *PaperCopier) Print(ctx context.Context, a Actor, r PaperCopyRequest) (P
 }
 
 // render fills the frame and stamps the original into it.
-func (p *PaperCopier) render(ctx context.Context, data convert.PaperCopyData, orig io.ReadSeeker, w io.Writer) error {
+func (p *PaperCopier) render(ctx context.Context, data convert.PaperCopyData, orig io.ReadSeeker, pages int, w io.Writer) error {
 	if p.cfg.Templates == nil {
 		return kerr.New(kerr.Unavailable, "converter_unavailable", "Dịch vụ chuyển đổi tệp chưa sẵn sàng; vui lòng thử lại sau.", "no templates configured")
 	}
@@ -217,7 +217,7 @@ func (p *PaperCopier) render(ctx context.Context, data convert.PaperCopyData, or
 	if len(frame) > maxFrameBytes {
 		return kerr.New(kerr.TooLarge, "paper_copy_too_large", "Bản chuyển đổi quá lớn.", "frame over %d bytes", maxFrameBytes)
 	}
-	_, err = guardPDF(func() (int, error) { return 0, stampPaperCopy(bytes.NewReader(frame), orig, w) })
+	_, err = guardPDF(func() (int, error) { return 0, stampPaperCopy(bytes.NewReader(frame), orig, pages, w) })
 	return err
 }
 

@@ -45,7 +45,9 @@ func pageCount(in io.ReadSeeker) (int, error) {
 // as form XObjects — their content only, not their annotations or the
 // signature fields — into the frame, a new file: the original is read,
 // never written.
-func stampPaperCopy(frame, original io.ReadSeeker, w io.Writer) error {
+func stampPaperCopy(frame, original io.ReadSeeker, pages int, w io.Writer) error {
+	// Only the first pages: a multi-stamp repeats the original's last
+	// page on the pages past its end (the summary).
 	// pdfcpu's relative scale fits a portrait page's height (a landscape
 	// page's width) to that fraction of the frame page's: the space
 	// above the band.
@@ -57,7 +59,7 @@ func stampPaperCopy(frame, original io.ReadSeeker, w io.Writer) error {
 		return kerr.Wrap(err, kerr.Internal, "paper_copy_stamp_failed", "Không ghép được trang của bản gốc vào bản chuyển đổi.")
 	}
 	var out bytes.Buffer
-	if err := api.AddWatermarks(frame, &out, nil, wm, pdfcpuConf()); err != nil {
+	if err := api.AddWatermarks(frame, &out, []string{fmt.Sprintf("1-%d", pages)}, wm, pdfcpuConf()); err != nil {
 		return kerr.Wrap(err, kerr.Invalid, "paper_copy_stamp_failed", "Không ghép được trang của bản gốc vào bản chuyển đổi.")
 	}
 	_, err = w.Write(out.Bytes())
