@@ -57,6 +57,10 @@ func (h *Handler) archiveIndex(w http.ResponseWriter, r *http.Request) {
 	// Digitisation (arc-digitise).
 
 	// Paper copies (arc-paper).
+	if h.cfg.PaperCopies != nil {
+		cards = append(cards, archiveCard{Title: "In bản giấy từ văn bản điện tử",
+			Text: "Chuyển đổi giấy tờ điện tử có chữ ký số sang bản giấy, có dấu hiệu chuyển đổi, kết quả kiểm tra chữ ký và mã QR xác thực.", URL: PathArchivePaper})
+	}
 
 	// Retention, legal holds, disposal (arc-retention).
 

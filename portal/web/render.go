@@ -49,6 +49,7 @@ var pageNames = slices.Concat(
 	// Archive — Digitisation (arc-digitise).
 
 	// Archive — Paper copies (arc-paper).
+	[]string{"archive_paper"},
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
 
@@ -126,6 +127,7 @@ var paths = map[string]string{
 	// Archive — Digitisation (arc-digitise).
 
 	// Archive — Paper copies (arc-paper).
+	"ArchivePaper": PathArchivePaper,
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
 

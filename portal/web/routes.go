@@ -105,6 +105,8 @@ func (h *Handler) routes() *http.ServeMux {
 	// Archive — Digitisation (arc-digitise).
 
 	// Archive — Paper copies (arc-paper).
+	m.HandleFunc("GET "+PathArchivePaper, h.archivePaperForm)
+	m.HandleFunc("POST "+PathArchivePaper, h.archivePaperPrint)
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/textrule"
 	"github.com/kho-vn/kho/portal/internal/input"
@@ -67,6 +68,10 @@ func (h *Handler) newVerifyPage(code string) *verifyPage {
 // dossier's result.
 func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get(fieldCode)
+	if c := r.URL.Query().Get(archive.PaperVerifyParam); c != "" && raw == "" {
+		h.verifyPaperCopy(w, r, c) // Archive — Paper copies (arc-paper)
+		return
+	}
 	if raw == "" {
 		h.render(w, r, http.StatusOK, "verify", "Xác thực giấy tờ", "verify", h.newVerifyPage(""))
 		return

@@ -125,6 +125,12 @@ type Config struct {
 	// Calendars are the working-time calendars whose holidays the admin
 	// pages edit (nil: that page answers 503).
 	Calendars *calendar.Service
+
+	// Archive — Paper copies (arc-paper).
+	// PaperCopies prints paper copies of electronic papers and answers
+	// their public verification (nil: the page answers 503, and the
+	// verifier's ?ban-sao= link that nothing is found).
+	PaperCopies *archive.PaperCopier
 }
 
 // Actor is who is signed in, as the vault knows callers.
