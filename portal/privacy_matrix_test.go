@@ -271,7 +271,7 @@ var (
 // (verified on store: TOTAL-PASSED), one reuse of it and a draft.
 func newFixture(t *testing.T, bare bool) *fixture {
 	t.Helper()
-	se := newSigningEnv(t, withLedgerKey(newLedgerKey(t)))
+	se := newSigningEnv(t, withLedgerKey(newLedgerKey(t)), withPaperCopies(t))
 	f := &fixture{signingEnv: se}
 	if se.server.Config().Signing == nil || se.server.Config().Verifier == nil || se.server.Config().Drafts == nil || se.server.Config().Forms == nil ||
 		se.vault.LedgerVerifierKey() == "" {

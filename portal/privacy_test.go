@@ -282,6 +282,13 @@ func privacyRows() []privacyRow {
 				bReq: func(f *fixture) call { return call{method: "POST", path: doc(f) + "/versions/9/verify"} },
 				ok:   200, shows: text("TOTAL-PASSED"), status: 404, code: "document_not_found"},
 		}},
+		// Archive — Paper copies (arc-paper): only staff print (an admin
+		// here: staff must also be archivists, TestPaperCopyAPI).
+		{op: "printPaperCopy", cases: []privacyCase{
+			{name: "A's card, version 1", inputs: []string{"path.id", "path.n"},
+				req: func(f *fixture) call { return call{method: "POST", path: doc(f) + "/versions/1/paper-copy"} },
+				by:  partyAdmin, ok: 200, shows: text("X-Kho-Paper-Code"), status: 403, code: "staff_only"},
+		}},
 		{op: "getSignatureReport", cases: []privacyCase{
 			{name: "A's card, version 1", inputs: []string{"path.id", "path.n"},
 				req: func(f *fixture) call { return getCall(doc(f) + "/versions/1/signature-report") },

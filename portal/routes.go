@@ -123,6 +123,7 @@ func (s *Server) routeTable() []route {
 		// Archive — Digitisation (arc-digitise).
 
 		// Archive — Paper copies (arc-paper).
+		{method: "POST", path: "/api/v1/documents/{id}/versions/{n}/paper-copy", handle: s.printPaperCopy},
 
 		// Archive — Retention, legal holds, disposal (arc-retention).
 

@@ -95,6 +95,11 @@ type Config struct {
 	// web pages (portal/web), with their own headers and error pages. nil:
 	// those paths answer the API's JSON 404.
 	Pages http.Handler
+
+	// Archive — Paper copies (arc-paper).
+	// PaperCopy configures the paper copies of electronic papers
+	// (POST …/versions/{n}/paper-copy; nil: 503 paper_copies_not_configured).
+	PaperCopy *archive.PaperCopyConfig
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.
