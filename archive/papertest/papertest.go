@@ -146,3 +146,10 @@ func SignerName(t testing.TB, name string) string {
 	}
 	return id.Cert.Subject.CommonName
 }
+
+// RootsFile is the PEM file of the test PKI's trust anchors.
+func RootsFile(t testing.TB) string {
+	t.Helper()
+	PKI(t)
+	return filepath.Join(dir, "roots.pem")
+}

@@ -23,6 +23,7 @@ func archiveSubcommands() []*command {
 	// Digitisation (arc-digitise).
 
 	// Paper copies (arc-paper).
+	sub = append(sub, archivePaperCommand())
 
 	// Retention, legal holds, disposal (arc-retention).
 

@@ -287,13 +287,14 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	pg.forms, pg.calendars = formReg, calendars // the admin pages publish eForms and edit holidays (web-admin)
 	// The draft page keeps a half-filled eForm as its applicant's draft (web-draft).
 	pg.drafts = drafts
+	pg.paper = docs.paperCopy() // the archivists' paper copies (arc-paper)
 	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, signIn, ln.Addr().String(), log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	api := portal.New(portal.Config{Pages: pages, MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars, Workflow: wf,
-		Notifications: notes,
+		Notifications: notes, PaperCopy: docs.paperCopy(),
 		BodyMinRate:   cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
 	ln = portal.LimitListener(ln, portal.ConnLimits{Total: cfg.Limits.MaxConns, PerClient: cfg.Limits.MaxConnsPerClient, Exempt: cfg.Limits.ConnLimitExempt})
 	srv := api.NewHTTPServer(cfg.Addr)

@@ -32,6 +32,8 @@ type serveWeb struct {
 	calendars *calendar.Service
 	// drafts keep a dossier's half-filled eForm (set by serve; nil: off).
 	drafts *forms.Drafts
+	// paper configures the paper copies (set by serve; nil: off) (arc-paper).
+	paper *archive.PaperCopyConfig
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
@@ -72,6 +74,13 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 
 	// Administration (web-admin).
 	cfg.Forms, cfg.Calendars = c.forms, c.calendars
+
+	// Archive — Paper copies (arc-paper).
+	if c.paper != nil {
+		if cfg.PaperCopies, err = archive.NewPaperCopier(vault, *c.paper); err != nil {
+			return nil, err
+		}
+	}
 
 	return web.New(cfg, log)
 }
