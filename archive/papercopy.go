@@ -166,7 +166,7 @@ func (p *PaperCopier) Print(ctx context.Context, a Actor, r PaperCopyRequest) (P
 			"version %d of %s has no signature", v.N, d.ID)
 	}
 	orig := io.NewSectionReader(in, 0, v.Size)
-	pages, err := guardPDF(func() (int, error) { return pageCount(orig) })
+	pages, err := guardPDF(func() (int, error) { return pageCount(ctx, orig) })
 	if err != nil {
 		return PaperCopy{}, nil, err
 	}
@@ -181,11 +181,11 @@ func (p *PaperCopier) Print(ctx context.Context, a Actor, r PaperCopyRequest) (P
 	}
 	now := s.nowUTC()
 	data := p.frameData(ctx, d, v, rep, off, code, now, pages)
-	var out bytes.Buffer
-	if err := p.render(ctx, data, orig, pages, &out); err != nil {
+	out, err := p.render(ctx, data, orig, pages)
+	if err != nil {
 		return PaperCopy{}, nil, err
 	}
-	hash, size, err := s.blobs.Put(ctx, bytes.NewReader(out.Bytes()), int64(out.Len()))
+	hash, size, err := s.blobs.Put(ctx, bytes.NewReader(out), int64(len(out)))
 	if err != nil {
 		return PaperCopy{}, nil, storeErr("store the paper copy", err)
 	}
@@ -197,28 +197,27 @@ func (p *PaperCopier) Print(ctx context.Context, a Actor, r PaperCopyRequest) (P
 	if err := s.record(ctx, a, ActionPaperCopy, d, v.N, acc); err != nil {
 		return PaperCopy{}, nil, err
 	}
-	return c, io.NopCloser(bytes.NewReader(out.Bytes())), nil
+	return c, io.NopCloser(bytes.NewReader(out)), nil
 }
 
 // render fills the frame and stamps the original into it.
-func (p *PaperCopier) render(ctx context.Context, data convert.PaperCopyData, orig io.ReadSeeker, pages int, w io.Writer) error {
+func (p *PaperCopier) render(ctx context.Context, data convert.PaperCopyData, orig io.ReadSeeker, pages int) ([]byte, error) {
 	if p.cfg.Templates == nil {
-		return kerr.New(kerr.Unavailable, "converter_unavailable", "Dịch vụ chuyển đổi tệp chưa sẵn sàng; vui lòng thử lại sau.", "no templates configured")
+		return nil, kerr.New(kerr.Unavailable, "converter_unavailable", "Dịch vụ chuyển đổi tệp chưa sẵn sàng; vui lòng thử lại sau.", "no templates configured")
 	}
 	rc, err := p.cfg.Templates.PDF(ctx, p.cfg.Converter, convert.TemplatePaperCopy, data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	frame, err := io.ReadAll(io.LimitReader(rc, maxFrameBytes+1))
 	rc.Close()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(frame) > maxFrameBytes {
-		return kerr.New(kerr.TooLarge, "paper_copy_too_large", "Bản chuyển đổi quá lớn.", "frame over %d bytes", maxFrameBytes)
+		return nil, kerr.New(kerr.TooLarge, "paper_copy_too_large", "Bản chuyển đổi quá lớn.", "frame over %d bytes", maxFrameBytes)
 	}
-	_, err = guardPDF(func() (int, error) { return 0, stampPaperCopy(bytes.NewReader(frame), orig, pages, w) })
-	return err
+	return stampWithin(ctx, frame, orig, pages)
 }
 
 // guardPDF runs f, turning a panic of the PDF library on a hostile file

@@ -2,10 +2,12 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
@@ -20,22 +22,61 @@ const mmPerPoint = 25.4 / 72
 const a4HeightMM = 297.0
 
 // pdfcpuConf is pdfcpu's configuration for the paper copy: relaxed
-// validation (the mode pdfcpu defaults to, see checkPDF), no
-// configuration directory.
+// validation (the mode pdfcpu defaults to, see checkPDF), offline, with
+// pdfcpu's resource limits.
 func pdfcpuConf() *model.Configuration {
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
+	conf.Offline = true
+	conf.Limits = model.DefaultResourceLimits()
+	conf.Limits.MaxDecodeBytes = 64 << 20
 	return conf
 }
 
-// pageCount is the number of pages of the PDF, read by pdfcpu.
-func pageCount(in io.ReadSeeker) (int, error) {
-	n, err := api.PageCount(in, pdfcpuConf())
-	if err != nil {
+// pageCount is the number of pages of the PDF, read by pdfcpu (cut short
+// when ctx ends).
+func pageCount(ctx context.Context, in io.ReadSeeker) (int, error) {
+	pctx, err := pdfcpu.ReadWithContext(ctx, in, pdfcpuConf())
+	if err == nil {
+		err = pctx.EnsurePageCount()
+	}
+	switch {
+	case ctx.Err() != nil:
+		return 0, errPaperTimeout(ctx.Err())
+	case err != nil:
 		return 0, kerr.Wrap(err, kerr.Invalid, "pdf_damaged",
 			"Tệp PDF của bản gốc bị hỏng nên không chuyển đổi được sang bản giấy.")
 	}
-	return n, nil
+	return pctx.PageCount, nil
+}
+
+// errPaperTimeout is the answer of a paper copy cut short by its time limit.
+func errPaperTimeout(err error) error {
+	return kerr.Wrap(err, kerr.Unavailable, "paper_copy_timeout",
+		"Chưa chuyển đổi xong sang bản giấy trong thời gian cho phép; vui lòng thử lại sau.")
+}
+
+// stampWithin runs stampPaperCopy on a goroutine of its own and waits at
+// most until ctx ends (pdfcpu's stamping takes no context): a hostile
+// original cannot hold the request, only that goroutine, which ends with
+// pdfcpu. The copy is returned only when it is whole.
+func stampWithin(ctx context.Context, frame []byte, orig io.ReadSeeker, pages int) ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var out bytes.Buffer
+		_, err := guardPDF(func() (int, error) { return 0, stampPaperCopy(bytes.NewReader(frame), orig, pages, &out) })
+		done <- result{out.Bytes(), err}
+	}()
+	select {
+	case r := <-done:
+		return r.b, r.err
+	case <-ctx.Done():
+		return nil, errPaperTimeout(ctx.Err())
+	}
 }
 
 // stampPaperCopy writes the paper copy: the frame (convert's paper copy
