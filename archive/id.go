@@ -31,6 +31,11 @@ func NewID(t time.Time) string {
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic("archive: crypto/rand failed: " + err.Error()) // never happens on supported platforms
 	}
+	return encodeID(b)
+}
+
+// encodeID writes 16 bytes as NewID's 26 base32 digits.
+func encodeID(b [16]byte) string {
 	// 128 bits → 26 base32 digits (the first digit carries 3 bits).
 	var out [26]byte
 	var acc uint64

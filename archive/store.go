@@ -328,6 +328,7 @@ type Store interface {
 	FixityStore
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
+	TransferStore
 
 	// Archive — Long-term validation renewal (arc-ltv).
 
