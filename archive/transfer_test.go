@@ -1,7 +1,6 @@
 package archive_test
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -422,40 +421,4 @@ func TestTransferPrivacy(t *testing.T) {
 	if _, err := v.ImportBag(ctx, citizenB, citizenA.Subject, bytes.NewReader(out.Bytes()), archive.ImportOptions{}); err == nil {
 		t.Error("a citizen imported into another's vault")
 	}
-}
-
-// hostileTar builds a tar from entries in order.
-type tarEntry struct {
-	name string
-	body string
-	typ  byte
-	size int64 // declared size when >= 0 and the body is cut
-}
-
-func hostileTar(t *testing.T, entries []tarEntry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range entries {
-		typ := e.typ
-		if typ == 0 {
-			typ = tar.TypeReg
-		}
-		h := &tar.Header{Name: e.name, Typeflag: typ, Size: int64(len(e.body)), Mode: 0o644, Format: tar.FormatPAX}
-		if typ == tar.TypeSymlink {
-			h.Size, h.Linkname = 0, "/etc/passwd"
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if typ == tar.TypeReg {
-			if _, err := tw.Write([]byte(e.body)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
