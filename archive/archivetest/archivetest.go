@@ -149,6 +149,7 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"FixityRuns", testFixityRuns},
 
 		// Archive — Transfer: BagIt export and import (arc-bagit).
+		{"ImportDocument", testImportDocument},
 
 		// Archive — Long-term validation renewal (arc-ltv).
 	}

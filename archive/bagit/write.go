@@ -91,7 +91,8 @@ func checkField(f Field) error {
 
 // Payload adds data/<name> with size bytes read from r. name uses "/"
 // between folders; each part must be a plain name (no "..", no control
-// characters). Integrity if r gives another number of bytes; the SHA-256
+// characters). Integrity if r gives another number of bytes (the tar
+// stream is then unusable); the SHA-256
 // it computed is returned for the caller to compare with what it expects.
 func (w *Writer) Payload(name string, size int64, r io.Reader) (sha string, err error) {
 	p := "data/" + name
@@ -105,6 +106,9 @@ func (w *Writer) Payload(name string, size int64, r io.Reader) (sha string, err 
 	}
 	if n != size {
 		return "", kerr.New(kerr.Integrity, "bag_short_file", "Tệp trong kho không đủ dữ liệu.", "%s: %d bytes of %d", p, n, size)
+	}
+	if m, _ := r.Read(make([]byte, 1)); m > 0 {
+		return "", kerr.New(kerr.Integrity, "bag_long_file", "Tệp trong kho dài hơn kích thước đã ghi.", "%s: more than %d bytes", p, size)
 	}
 	sha = hex.EncodeToString(h.Sum(nil))
 	w.manifest = append(w.manifest, line{sha, p})
