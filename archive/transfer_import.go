@@ -86,8 +86,10 @@ func (r *ImportReport) add(res ImportResult, err error) {
 }
 
 // ImportBag reads a BagIt bag (a tar, see archive/bagit) into ownerID's
-// vault: a citizen into their own, staff and admin into any existing
-// owner's.
+// vault: a citizen into their own, staff and admin into any owner's. With
+// ownerID "", a citizen's own vault, or for staff the owner of the vault
+// a Kho bag was exported from; an owner not yet registered is registered
+// from the bag's kho/owner.json (staff and admin).
 //
 // The whole bag is checked before anything is stored: the bag itself
 // (bagit.Bag.Validate: declaration, every manifest and hash,
@@ -126,12 +128,16 @@ func (s *Service) ImportBag(ctx context.Context, a Actor, ownerID string, r io.R
 	if err := checkActor(a); err != nil {
 		return ImportReport{}, err
 	}
-	if err := canOwner(a, ownerID); err != nil {
-		return ImportReport{}, err
+	if ownerID == "" && a.Role == RoleCitizen {
+		ownerID = a.Subject
 	}
-	owner, err := s.ensureOwner(ctx, a, ownerID)
-	if err != nil {
-		return ImportReport{}, err
+	if ownerID != "" {
+		if err := canOwner(a, ownerID); err != nil {
+			return ImportReport{}, err
+		}
+		if _, err := s.ensureOwner(ctx, a, ownerID); err != nil && (a.Role == RoleCitizen || !kerr.IsKind(err, kerr.NotFound)) {
+			return ImportReport{}, err
+		}
 	}
 	lim := opt.Limits
 	if lim.MaxFileBytes <= 0 {
@@ -145,6 +151,23 @@ func (s *Service) ImportBag(ctx context.Context, a Actor, ownerID string, r io.R
 	if err := bag.Validate(ctx); err != nil {
 		return ImportReport{}, err
 	}
+	var docs []BagDocument
+	var bagOwner *Owner
+	if bag.Has("kho/bag.json") {
+		if docs, bagOwner, err = readKhoBag(bag); err != nil {
+			return ImportReport{}, err
+		}
+	}
+	if ownerID == "" && bagOwner != nil {
+		ownerID = bagOwner.ID
+	}
+	if err := canOwner(a, ownerID); err != nil {
+		return ImportReport{}, err
+	}
+	owner, err := s.importOwner(ctx, a, ownerID, bagOwner)
+	if err != nil {
+		return ImportReport{}, err
+	}
 	rep := ImportReport{Algorithms: bag.Algorithms, Results: []ImportResult{}}
 	rep.ExternalIdentifier, _ = bagit.Get(bag.Info, "External-Identifier")
 	rep.SourceOrganization, _ = bagit.Get(bag.Info, "Source-Organization")
@@ -155,10 +178,6 @@ func (s *Service) ImportBag(ctx context.Context, a Actor, ownerID string, r io.R
 	acc.Purpose = strings.TrimSpace(acc.Purpose)
 	if bag.Has("kho/bag.json") {
 		rep.Kind = "kho"
-		docs, err := readKhoBag(bag)
-		if err != nil {
-			return ImportReport{}, err
-		}
 		for i, bd := range docs {
 			res, err := s.importKhoDocument(ctx, a, owner, bag, bd, acc)
 			rep.add(res, err)
@@ -202,17 +221,17 @@ func errRecord(detail string, args ...any) error {
 
 // readKhoBag reads and checks every record of a Kho bag against the
 // payload before anything is stored.
-func readKhoBag(bag *bagit.Bag) ([]BagDocument, error) {
+func readKhoBag(bag *bagit.Bag) ([]BagDocument, *Owner, error) {
 	raw, err := bag.ReadTag("kho/bag.json", maxRecordBytes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var man BagManifest
 	if err := json.Unmarshal(raw, &man); err != nil {
-		return nil, errRecord("kho/bag.json: %v", err)
+		return nil, nil, errRecord("kho/bag.json: %v", err)
 	}
 	if man.Format != BagFormat {
-		return nil, kerr.New(kerr.Invalid, "bag_kho_format", "Gói BagIt do phiên bản Kho khác tạo, không đọc được.", "format %q", man.Format)
+		return nil, nil, kerr.New(kerr.Invalid, "bag_kho_format", "Gói BagIt do phiên bản Kho khác tạo, không đọc được.", "format %q", man.Format)
 	}
 	payload := map[string]bagit.File{}
 	for _, f := range bag.Payload {
@@ -223,57 +242,86 @@ func readKhoBag(bag *bagit.Bag) ([]BagDocument, error) {
 	docs := make([]BagDocument, 0, len(man.Documents))
 	for _, id := range man.Documents {
 		if !ValidID(id) || seen[id] {
-			return nil, errRecord("kho/bag.json: bad or repeated document ID %q", id)
+			return nil, nil, errRecord("kho/bag.json: bad or repeated document ID %q", id)
 		}
 		seen[id] = true
 		p := "kho/documents/" + id + ".json"
 		raw, err := bag.ReadTag(p, maxRecordBytes)
 		if err != nil {
-			return nil, errRecord("%s: %v", p, err)
+			return nil, nil, errRecord("%s: %v", p, err)
 		}
 		var bd BagDocument
 		if err := json.Unmarshal(raw, &bd); err != nil {
-			return nil, errRecord("%s: %v", p, err)
+			return nil, nil, errRecord("%s: %v", p, err)
 		}
 		d := bd.Document
 		if d.ID != id || len(bd.Versions) == 0 || !d.Source.Valid() || !d.Status.Valid() {
-			return nil, errRecord("%s: ID, versions, source or status", p)
+			return nil, nil, errRecord("%s: ID, versions, source or status", p)
 		}
 		for i, v := range bd.Versions {
 			f, ok := payload[v.Payload]
 			switch {
 			case v.N != i+1:
-				return nil, errRecord("%s: version %d at position %d", p, v.N, i+1)
+				return nil, nil, errRecord("%s: version %d at position %d", p, v.N, i+1)
 			case !blobHex.MatchString(v.Blob):
-				return nil, errRecord("%s: version %d: blob %q", p, v.N, v.Blob)
+				return nil, nil, errRecord("%s: version %d: blob %q", p, v.N, v.Blob)
 			case !ok:
-				return nil, errRecord("%s: version %d: payload %q not in the bag", p, v.N, v.Payload)
+				return nil, nil, errRecord("%s: version %d: payload %q not in the bag", p, v.N, v.Payload)
 			case f.SHA256 != v.Blob || f.Size != v.Size:
-				return nil, errRecord("%s: version %d: %s is %s (%d bytes), the record says %s (%d bytes)", p, v.N, v.Payload, f.SHA256, f.Size, v.Blob, v.Size)
+				return nil, nil, errRecord("%s: version %d: %s is %s (%d bytes), the record says %s (%d bytes)", p, v.N, v.Payload, f.SHA256, f.Size, v.Blob, v.Size)
 			case v.Meta.Status != "" && !v.Meta.Status.Valid(), v.Source != "" && !v.Source.Valid():
-				return nil, errRecord("%s: version %d: status or source", p, v.N)
+				return nil, nil, errRecord("%s: version %d: status or source", p, v.N)
 			}
 			used[v.Payload] = true
 			if sig := v.Signature; sig != nil && sig.Report != "" {
 				if !blobHex.MatchString(sig.Report) {
-					return nil, errRecord("%s: version %d: report %q", p, v.N, sig.Report)
+					return nil, nil, errRecord("%s: version %d: report %q", p, v.N, sig.Report)
 				}
 				if err := checkTagHash(bag, "kho/reports/"+sig.Report+".json", sig.Report); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
 		if last := bd.Versions[len(bd.Versions)-1]; last.N != d.VersionCount || last.Blob != d.Current.Blob {
-			return nil, errRecord("%s: the current version is not the last", p)
+			return nil, nil, errRecord("%s: the current version is not the last", p)
 		}
 		docs = append(docs, bd)
 	}
 	for _, f := range bag.Payload {
 		if !used[f.Path] {
-			return nil, errRecord("payload file %q belongs to no paper", f.Path)
+			return nil, nil, errRecord("payload file %q belongs to no paper", f.Path)
 		}
 	}
-	return docs, nil
+	var owner *Owner
+	if man.Kind == "vault" && bag.Has("kho/owner.json") {
+		raw, err := bag.ReadTag("kho/owner.json", maxRecordBytes)
+		if err != nil {
+			return nil, nil, err
+		}
+		owner = &Owner{}
+		if err := json.Unmarshal(raw, owner); err != nil || owner.ID != man.OwnerID || owner.ID == "" {
+			return nil, nil, errRecord("kho/owner.json: %v (owner %q, the bag's %q)", err, owner.ID, man.OwnerID)
+		}
+	}
+	return docs, owner, nil
+}
+
+// importOwner returns the owner an import goes to. When the owner does not
+// exist, a vault's bag brings its record: staff and admin then register it
+// as it was (usage and quota start afresh); a citizen's own record is
+// made as on first use (ensureOwner).
+func (s *Service) importOwner(ctx context.Context, a Actor, ownerID string, bagOwner *Owner) (Owner, error) {
+	o, err := s.ensureOwner(ctx, a, ownerID)
+	if err == nil || !kerr.IsKind(err, kerr.NotFound) || a.Role == RoleCitizen || bagOwner == nil || bagOwner.ID != ownerID {
+		return o, err
+	}
+	o = *bagOwner
+	o.QuotaBytes, o.UsedBytes, o.DocumentCount, o.Rev = 0, 0, 0, 1
+	o.CreatedAt = o.CreatedAt.UTC().Truncate(time.Millisecond)
+	if err := s.store.CreateOwner(ctx, o); err != nil && !kerr.IsKind(err, kerr.Conflict) {
+		return Owner{}, storeErr("create owner", err)
+	}
+	return s.getOwner(ctx, ownerID)
 }
 
 // checkTagHash checks that a tag file's SHA-256 is want.
@@ -370,7 +418,11 @@ func (s *Service) importKhoDocument(ctx context.Context, a Actor, owner Owner, b
 	var total int64
 	for i, bv := range bd.Versions {
 		versions[i] = bv.Version
-		total += bv.Size
+		// Charged as the vault charges: each version's content, except
+		// a metadata change's, which keeps the bytes before it.
+		if i == 0 || bv.Change != "metadata" || bv.Blob != bd.Versions[i-1].Blob {
+			total += bv.Size
+		}
 	}
 	d.Current = versions[len(versions)-1]
 	d.VersionCount, d.Rev, d.ReuseCount = len(versions), 1, 0

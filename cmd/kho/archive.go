@@ -31,6 +31,7 @@ func archiveSubcommands() []*command {
 	sub = append(sub, archiveFixityCommand())
 
 	// Transfer: BagIt export and import (arc-bagit).
+	sub = append(sub, archiveBagitCommands()...)
 
 	// Long-term validation renewal (arc-ltv).
 
