@@ -112,9 +112,15 @@ func FuzzUnpack(f *testing.F) {
 	f.Add(good.Bytes())
 	f.Add(good.Bytes()[:700])
 	f.Add([]byte("not a tar"))
+	if fixture, err := os.ReadFile("../testdata/bagit/bagit-python.tar"); err == nil {
+		f.Add(fixture)
+	} else {
+		f.Fatal(err)
+	}
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		ctx := context.Background()
-		b, err := bagit.Unpack(ctx, bytes.NewReader(raw), t.TempDir(), bagit.Limits{MaxFiles: 20, MaxBytes: 1 << 20, MaxFileBytes: 1 << 19})
+		b, err := bagit.Unpack(ctx, bytes.NewReader(raw), dir, bagit.Limits{MaxFiles: 20, MaxBytes: 64 << 10, MaxFileBytes: 32 << 10})
 		if err != nil {
 			invalidWithCode(t, err)
 			return
