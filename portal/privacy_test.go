@@ -32,7 +32,7 @@ import (
 //   - an operation only staff (signing) or admin (quotas) may call is 403
 //     `staff_only` or `admin_only` before anything it names is looked up.
 func TestPrivacyMatrix(t *testing.T) {
-	rows := privacyRows()
+	rows := append(privacyRows(), transferPrivacyRows()...)
 	checkMatrixCoverage(t, rows, unscopedOperations, publicOperations)
 	if t.Failed() {
 		return

@@ -131,6 +131,8 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/v1/archive/fixity", handle: s.getFixity},
 
 		// Archive — Transfer: BagIt export and import (arc-bagit).
+		{method: "GET", path: "/api/v1/owners/{id}/export", handle: s.exportOwner, stream: true},
+		{method: "POST", path: "/api/v1/owners/{id}/import", handle: s.importOwner, stream: true},
 
 		// Archive — Long-term validation renewal (arc-ltv).
 	}
