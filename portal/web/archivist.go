@@ -68,6 +68,8 @@ func (h *Handler) archiveIndex(w http.ResponseWriter, r *http.Request) {
 	cards = append(cards, archiveCard{Title: "Kiểm tra toàn vẹn", Text: "Các tệp đã lưu có còn nguyên vẹn không: lần kiểm tra gần nhất, tệp bị sai lệch hoặc bị mất và giấy tờ bị ảnh hưởng.", URL: PathArchiveFixity})
 
 	// Transfer: BagIt export and import (arc-bagit).
+	cards = append(cards, archiveCard{Title: "Chuyển giao (BagIt)", URL: PathTransfer,
+		Text: "Xuất kho dữ liệu của một chủ kho hoặc giấy tờ của một hồ sơ thành gói BagIt, kèm thông tin và báo cáo kiểm tra chữ ký; nhập gói BagIt của Kho hoặc của công cụ khác."})
 
 	// Long-term validation renewal (arc-ltv).
 

@@ -57,6 +57,7 @@ var pageNames = slices.Concat(
 	[]string{"archive_fixity"},
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
+	[]string{"archive_transfer"},
 
 	// Archive — Long-term validation renewal (arc-ltv).
 )
@@ -135,6 +136,7 @@ var paths = map[string]string{
 	"ArchiveFixity": PathArchiveFixity,
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
+	"Transfer": PathTransfer, "TransferExport": PathTransferExport, "TransferImport": PathTransferImport, "MyVaultBag": PathMyVaultBag,
 
 	// Archive — Long-term validation renewal (arc-ltv).
 

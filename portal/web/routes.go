@@ -114,6 +114,10 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathArchiveFixity, h.archiveFixity)
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
+	m.HandleFunc("GET "+PathTransfer, h.transferForm)
+	m.HandleFunc("POST "+PathTransferExport, h.transferExport)
+	m.HandleFunc("POST "+PathTransferImport, h.transferImport)
+	m.HandleFunc("GET "+PathMyVaultBag, h.myVaultBag)
 
 	// Archive — Long-term validation renewal (arc-ltv).
 
