@@ -14,8 +14,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/workflow"
+	"github.com/kho-vn/kho/workflow/workflowtest"
 )
 
 // bagPaths lists a tar's file names.
@@ -205,5 +208,39 @@ func TestMyVaultBag(t *testing.T) {
 	}
 	if res, body := s.do(t, "GET", "/kho-cua-toi/tai-goi", "", "", nil); res.StatusCode != http.StatusSeeOther || strings.Contains(body, mine.ID) {
 		t.Errorf("signed out: %d", res.StatusCode)
+	}
+}
+
+// TestTransferDossier: an archivist exports a dossier of the ward: the bag
+// holds the dossier's record and its components' papers from the
+// applicant's vault, and nothing else of the applicant's.
+func TestTransferDossier(t *testing.T) {
+	s := archivistSite(t, staffSiteOptions{})
+	ctx := context.Background()
+	applicant := s.first.Applicant.ID
+	component := putPaper(t, s.vault, applicant, "Giấy tờ trong hồ sơ")
+	outside := putPaper(t, s.vault, applicant, "Giấy tờ ngoài hồ sơ")
+	at := time.Now().Add(-time.Hour)
+	d := workflowtest.Dossier(workflow.DossierCode(ward, at, 77), at)
+	d.ProcessVersion = 1
+	d.Components = d.Components[:1]
+	d.Components[0].DocumentID, d.Components[0].Version = component.ID, 1
+	if err := s.store.CreateDossier(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	res, body := s.do(t, "POST", "/luu-tru/chuyen-giao/xuat", archivistSub, "staff", url.Values{"csrf": {"ma-thu"}, "ho-so": {d.Code}, "muc-dich": {"Nộp lưu hồ sơ"}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("dossier export: %d\n%s", res.StatusCode, body)
+	}
+	paths := strings.Join(bagPaths(t, body), "\n")
+	if !strings.Contains(paths, "kho/dossier.json") || !strings.Contains(paths, "data/"+component.ID+"/") || strings.Contains(paths, outside.ID) {
+		t.Errorf("the dossier's bag holds:\n%s", paths)
+	}
+	if !strings.Contains(body, d.Code) {
+		t.Error("the bag does not name the dossier")
+	}
+	// Another agency's officer may not.
+	if res, body := s.do(t, "POST", "/luu-tru/chuyen-giao/xuat", outSub, "staff", url.Values{"csrf": {"ma-thu"}, "ho-so": {d.Code}, "muc-dich": {"x"}}); res.StatusCode != http.StatusForbidden || strings.Contains(body, component.ID) {
+		t.Errorf("another agency's officer: %d", res.StatusCode)
 	}
 }
