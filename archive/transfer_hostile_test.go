@@ -279,3 +279,76 @@ func withoutOxum(info []byte) []byte {
 	}
 	return []byte(strings.Join(out, "\n"))
 }
+
+// TestCitizenImportClaims: a citizen's own bag is their word, not an
+// agency's: a paper it says an agency issued is refused (staff may import
+// it), a signature summary it carries is dropped and an agency's source
+// becomes "imported"; staff import the same bag as it is.
+func TestCitizenImportClaims(t *testing.T) {
+	ctx := context.Background()
+	src := newVault(t, archive.Config{})
+	for _, name := range []string{"a", "b"} {
+		if _, err := src.Put(ctx, citizenA, birthCert(citizenA.Subject, pdfBytes(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var raw bytes.Buffer
+	if _, err := src.ExportOwner(ctx, citizenA, citizenA.Subject, archive.Access{}, &raw, archive.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	files := untar(t, raw.Bytes())
+	var records []string
+	for _, f := range files {
+		if strings.HasPrefix(f.name, "kho/documents/") {
+			records = append(records, f.name)
+		}
+	}
+	change := func(name string, fn func(*archive.BagDocument)) {
+		var bd archive.BagDocument
+		if err := json.Unmarshal(bodyOf(files, name), &bd); err != nil {
+			t.Fatal(err)
+		}
+		fn(&bd)
+		b, _ := json.Marshal(bd)
+		files = edit(files, name, b)
+	}
+	change(records[0], func(bd *archive.BagDocument) {
+		bd.Document.Source = archive.SourceResult
+		bd.Document.IssuedBy = &archive.IssuedBy{Kind: archive.IssueResult, Agency: "000.00.31.H29", AgencyName: "UBND", Dossier: "HS-GIA"}
+	})
+	change(records[1], func(bd *archive.BagDocument) {
+		bd.Document.Source = archive.SourceResult
+		sig := &archive.SignatureSummary{Signed: true, Count: 1, Verdict: "TOTAL-PASSED", Signers: []string{"Chủ tịch UBND"}}
+		bd.Versions[0].Signature, bd.Document.Current.Signature = sig, sig
+	})
+	forged := retar(t, files, true)
+
+	v := newVault(t, archive.Config{})
+	rep, err := v.ImportBag(ctx, citizenA, "", bytes.NewReader(forged), archive.ImportOptions{TempDir: t.TempDir()})
+	if err != nil || rep.Stored != 1 || rep.Refused != 1 {
+		t.Fatalf("citizen's import: %+v, %v", rep, err)
+	}
+	for _, r := range rep.Results {
+		switch r.Outcome {
+		case archive.ImportRefused:
+			if r.Code != "import_issued_staff_only" {
+				t.Errorf("refused %+v", r)
+			}
+		case archive.ImportStored:
+			d, err := v.Get(ctx, citizenA, r.DocumentID, archive.Access{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Current.Signature != nil || d.Source != archive.SourceImported || d.IssuedBy != nil {
+				t.Errorf("a citizen's claims kept: source %q, signature %+v", d.Source, d.Current.Signature)
+			}
+		}
+	}
+	// Staff take the bag as it is (their import is the transfer between
+	// archives).
+	w := newVault(t, archive.Config{})
+	rep, err = w.ImportBag(ctx, staff, citizenA.Subject, bytes.NewReader(forged), archive.ImportOptions{TempDir: t.TempDir()})
+	if err != nil || rep.Stored != 2 {
+		t.Fatalf("staff's import: %+v, %v", rep, err)
+	}
+}

@@ -409,6 +409,16 @@ func (s *Service) importKhoDocument(ctx context.Context, a Actor, owner Owner, b
 		res.Outcome = ImportAlready
 		return res, nil
 	}
+	if a.Role == RoleCitizen {
+		// What a bag says an agency did, or a verifier found, is taken
+		// on trust only from staff: a citizen's bag is their own word.
+		if d.IssuedBy != nil || d.StatusChange != nil {
+			return res, kerr.New(kerr.Permission, "import_issued_staff_only",
+				"Giấy tờ do cơ quan cấp chỉ được cán bộ nhập lại vào kho.", "a citizen may not import a paper issued by an agency (%s)", d.ID)
+		}
+		bd = citizenClaims(bd)
+		d = bd.Document
+	}
 	_, def, err := s.docType(ctx, d.TypeCode)
 	if err != nil {
 		return res, err
@@ -566,4 +576,26 @@ func codeOf(err error) string {
 		return ke.Code
 	}
 	return ""
+}
+
+// citizenClaims is bd as a citizen's import stores it: the signature
+// summaries and reports dropped (the vault's own verifier may check the
+// bytes again: Service.Reverify), and a source that says an agency made
+// the paper or a version (result, digitised, rejected) replaced by
+// SourceImported.
+func citizenClaims(bd BagDocument) BagDocument {
+	if bd.Document.Source != SourceUpload && bd.Document.Source != SourceComponent {
+		bd.Document.Source = SourceImported
+	}
+	vs := make([]BagVersion, len(bd.Versions))
+	for i, v := range bd.Versions {
+		v.Signature = nil
+		if v.Source != "" {
+			v.Source = SourceImported
+		}
+		vs[i] = v
+	}
+	bd.Versions = vs
+	bd.Document.Current = vs[len(vs)-1].Version
+	return bd
 }
