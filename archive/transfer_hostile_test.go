@@ -253,6 +253,12 @@ func TestImportHostileBags(t *testing.T) {
 	if rep, err := v.ImportBag(ctx, citizenA, citizenA.Subject, bytes.NewReader(retar(t, good, false)), archive.ImportOptions{TempDir: t.TempDir()}); err != nil || rep.Stored != 2 {
 		t.Fatalf("the good foreign bag: %+v, %v", rep, err)
 	}
+	// A record whose text breaks the vault's rules: that paper refused on
+	// its own, nothing of it stored.
+	bell := retar(t, edit(kho, record, recordWith(func(bd *archive.BagDocument) { bd.Document.Name = "Giấy\x07khai sinh" })), true)
+	if rep, err := v.ImportBag(ctx, citizenA, citizenA.Subject, bytes.NewReader(bell), archive.ImportOptions{TempDir: t.TempDir()}); err != nil || rep.Refused != 1 || rep.Stored != 0 || rep.Results[0].Code == "" {
+		t.Fatalf("a record with a control character: %+v, %v", rep, err)
+	}
 	if rep, err := v.ImportBag(ctx, citizenA, citizenA.Subject, bytes.NewReader(retar(t, kho, false)), archive.ImportOptions{TempDir: t.TempDir()}); err != nil || rep.Stored != 1 {
 		t.Fatalf("the good Kho bag: %+v, %v", rep, err)
 	}

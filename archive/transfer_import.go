@@ -419,9 +419,16 @@ func (s *Service) importKhoDocument(ctx context.Context, a Actor, owner Owner, b
 		bd = citizenClaims(bd)
 		d = bd.Document
 	}
-	_, def, err := s.docType(ctx, d.TypeCode)
+	t, def, err := s.docType(ctx, d.TypeCode)
 	if err != nil {
 		return res, err
+	}
+	// The record's text obeys the vault's rules (lengths, characters),
+	// as an upload's does; its typed fields are kept as they were.
+	for _, m := range append([]Metadata{d.Metadata}, metasOf(bd.Versions)...) {
+		if _, err := validateMetadata(m, t); err != nil {
+			return res, err
+		}
 	}
 	d.ID, d.OwnerID = id, owner.ID
 	versions := make([]Version, len(bd.Versions))
@@ -598,4 +605,13 @@ func citizenClaims(bd BagDocument) BagDocument {
 	bd.Versions = vs
 	bd.Document.Current = vs[len(vs)-1].Version
 	return bd
+}
+
+// metasOf is each version's metadata.
+func metasOf(vs []BagVersion) []Metadata {
+	out := make([]Metadata, len(vs))
+	for i, v := range vs {
+		out[i] = v.Meta
+	}
+	return out
 }
