@@ -47,6 +47,9 @@ type Config struct {
 	// the change is durable; it must not block for long, and what it does
 	// cannot undo the change.
 	OnPaper func(ctx context.Context, e PaperEvent)
+	// Renewal configures the renewal of long-term validation data
+	// (ltv.go); zero: papers are found due but not renewed.
+	Renewal RenewalConfig
 }
 
 // Upload is the content of a new document or version, streamed.

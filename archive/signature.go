@@ -51,6 +51,11 @@ type SignatureSummary struct {
 	// Report is the SHA-256 of the JSON report blob; "" when there is none
 	// (not signed, or the verifier failed).
 	Report string `json:"report,omitempty"`
+	// ExpiresAt is when the validation of the signatures stops resting on
+	// valid certificates: the earliest expiry among the chains it rests on
+	// (see ValidationExpiry), UTC whole seconds; zero when unknown. The
+	// vault renews the paper's validation data before it (ltv.go).
+	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 }
 
 // Verifier verifies the signatures of a PDF. signing.Verify, configured
@@ -277,6 +282,7 @@ func Summarize(rep *signing.Report) SignatureSummary {
 		}
 	}
 	sum.Signed = sum.Count > 0
+	sum.ExpiresAt = ValidationExpiry(rep)
 	if sum.Verdict == signing.TotalPassed {
 		sum.SubIndication = ""
 	}

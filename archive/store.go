@@ -331,6 +331,7 @@ type Store interface {
 	TransferStore
 
 	// Archive — Long-term validation renewal (arc-ltv).
+	LTVStore
 
 	// Ping checks that the server answers.
 	Ping(ctx context.Context) error

@@ -108,6 +108,10 @@ type Timestamp struct {
 	Revocation       string `json:"revocation,omitempty"`
 	RevocationSource string `json:"revocationSource,omitempty"`
 	Error            string `json:"error,omitempty"`
+	// ChainExpires is the earliest NotAfter of the TSA's chain as built
+	// to the trust anchors (the TSA certificate up to the anchor); zero
+	// when no chain was built. An archive renews the time-stamp before it.
+	ChainExpires time.Time `json:"chainExpires,omitzero"`
 
 	fromDSS bool // the DSS answered for the whole TSA chain
 	intact  bool // the token verifies and its imprint matches
@@ -172,6 +176,10 @@ type SignatureReport struct {
 	// in Vietnamese, Detail in English.
 	Message string `json:"message,omitempty"`
 	Detail  string `json:"detail,omitempty"`
+	// ChainExpires is the earliest NotAfter of the certificates of the
+	// signer's (for a document time-stamp, the TSA's) chain as built to the
+	// trust anchors; zero when no chain was built.
+	ChainExpires time.Time `json:"chainExpires,omitzero"`
 
 	end  int64     // ByteRange end, for classifying later changes
 	ltv  bool      // the DSS answered for the revocation of the signer's chain
@@ -507,6 +515,7 @@ func (e *verifyEnv) judgeCertificate(ctx context.Context, r *SignatureReport, ce
 	if err == nil {
 		var path []*x509.Certificate
 		if path, err = e.checker.chainOf(cert, append(append([]*x509.Certificate{}, certs...), e.dss.certs...), r.ValidatedAt); err == nil {
+			r.ChainExpires = chainExpires(path)
 			rr := e.revocation(ctx, path, r.ValidatedAt)
 			r.Revocation, r.RevocationSource, r.ltv, err = rr.status, rr.source, rr.fromDSS, rr.err
 		}

@@ -151,6 +151,7 @@ func (e *verifyEnv) checkTimestamp(ctx context.Context, token, sigValue []byte) 
 		out.Error = fmt.Sprintf("TSA certificate: %v", err)
 		return out
 	}
+	out.ChainExpires = chainExpires(path)
 	rr := e.revocation(ctx, path, ts.Time)
 	out.Revocation, out.RevocationSource, out.fromDSS = rr.status, rr.source, rr.fromDSS
 	if rr.err != nil {
@@ -197,6 +198,8 @@ func (e *verifyEnv) verifyDocTimestamp(ctx context.Context, r *SignatureReport, 
 		return set(Indeterminate, SubNoCertificateChain, "Chứng thư của đơn vị cấp dấu thời gian không chuỗi được tới tổ chức chứng thực tin cậy nào.", fmt.Sprintf("TSA chain: %v", err))
 	}
 	r.ChainTrusted = true
+	r.ChainExpires = chainExpires(path)
+	r.Timestamp.ChainExpires = r.ChainExpires
 	rr := e.revocation(ctx, path, ts.Time)
 	r.Revocation, r.RevocationSource = rr.status, rr.source
 	r.Timestamp.Revocation, r.Timestamp.RevocationSource, r.Timestamp.fromDSS = rr.status, rr.source, rr.fromDSS
@@ -553,4 +556,17 @@ func levelOf(s *SignatureReport, revs []revision, docTS []*SignatureReport) stri
 		}
 	}
 	return LevelBLT.String()
+}
+
+// chainExpires is the earliest NotAfter of path (zero when path is empty):
+// after it, the path no longer builds without proof of existence from
+// before it.
+func chainExpires(path []*x509.Certificate) time.Time {
+	var first time.Time
+	for _, c := range path {
+		if c != nil && (first.IsZero() || c.NotAfter.Before(first)) {
+			first = c.NotAfter
+		}
+	}
+	return first.UTC()
 }

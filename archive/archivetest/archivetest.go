@@ -152,6 +152,9 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"ImportDocument", testImportDocument},
 
 		// Archive — Long-term validation renewal (arc-ltv).
+		{"LTVDue", testLTVDue},
+		{"LTVRenewed", testLTVRenewed},
+		{"LTVWithoutExpiry", testLTVWithoutExpiry},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -287,6 +287,9 @@ type signatureDoc struct {
 	VerifiedAt    time.Time `bson:"verifiedAt"`
 	Message       string    `bson:"message,omitempty"`
 	Report        string    `bson:"report,omitempty"`
+	// ExpiresAt is the validation expiry (archive.LTVStore; absent when
+	// unknown, which the index ltv_signed_expires_id reads as null).
+	ExpiresAt *time.Time `bson:"expiresAt,omitempty"`
 }
 
 func fromSignature(s *archive.SignatureSummary) *signatureDoc {
@@ -294,15 +297,28 @@ func fromSignature(s *archive.SignatureSummary) *signatureDoc {
 		return nil
 	}
 	return &signatureDoc{Signed: s.Signed, Count: s.Count, Verdict: string(s.Verdict), SubIndication: s.SubIndication,
-		Signers: s.Signers, Level: s.Level, VerifiedAt: s.VerifiedAt, Message: s.Message, Report: s.Report}
+		Signers: s.Signers, Level: s.Level, VerifiedAt: s.VerifiedAt, Message: s.Message, Report: s.Report, ExpiresAt: expiresAt(s.ExpiresAt)}
+}
+
+// expiresAt is the stored form of a validation expiry: nil when unknown.
+func expiresAt(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC().Truncate(time.Second)
+	return &t
 }
 
 func (d *signatureDoc) summary() *archive.SignatureSummary {
 	if d == nil {
 		return nil
 	}
-	return &archive.SignatureSummary{Signed: d.Signed, Count: d.Count, Verdict: signing.Verdict(d.Verdict), SubIndication: d.SubIndication,
+	sum := &archive.SignatureSummary{Signed: d.Signed, Count: d.Count, Verdict: signing.Verdict(d.Verdict), SubIndication: d.SubIndication,
 		Signers: d.Signers, Level: d.Level, VerifiedAt: utc(d.VerifiedAt), Message: d.Message, Report: d.Report}
+	if d.ExpiresAt != nil {
+		sum.ExpiresAt = utc(*d.ExpiresAt)
+	}
+	return sum
 }
 
 func fromVersion(v archive.Version) (versionDoc, error) {

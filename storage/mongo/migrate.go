@@ -44,6 +44,7 @@ var schemaMigrations = []migration{
 	{14, "web sign-in: accounts, sessions, throttles of failed sign-ins, challenge nonces", migrateSignIn},
 	{15, "fixity checking: findings and runs", migrateFixity},
 	{16, "paper copies of electronic papers", migratePaperCopies},
+	{17, "long-term validation renewal: signed documents by validation expiry", migrateLTV},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

@@ -37,6 +37,7 @@ func normDoc(d *archive.Document) {
 	if d.Current.Signature != nil {
 		sig := *d.Current.Signature
 		sig.VerifiedAt = utcMs(sig.VerifiedAt)
+		sig.ExpiresAt = utcSec(sig.ExpiresAt)
 		d.Current.Signature = &sig
 	}
 }
@@ -90,6 +91,7 @@ func encodeVersion(v archive.Version) ([]byte, error) {
 	if v.Signature != nil {
 		sig := *v.Signature
 		sig.VerifiedAt = utcMs(sig.VerifiedAt)
+		sig.ExpiresAt = utcSec(sig.ExpiresAt)
 		v.Signature = &sig
 	}
 	return json.Marshal(v)

@@ -458,6 +458,16 @@ CREATE TABLE paper_copies (
 CREATE INDEX paper_copies_document ON paper_copies (document_id, id);
 CREATE INDEX paper_copies_blob ON paper_copies (blob);
 `,
+	// 18: long-term validation renewal (archive.LTVStore): the current
+	// version's validation expiry, read from the body (RFC 3339, UTC whole
+	// seconds), for the papers due; and the signed papers without one, for
+	// the backfill. Both partial: papers that are not signed are not in them.
+	`
+CREATE INDEX documents_ltv_due ON documents (json_extract(body, '$.current.signature.expiresAt'), id)
+	WHERE json_extract(body, '$.current.signature.expiresAt') IS NOT NULL;
+CREATE INDEX documents_ltv_unknown ON documents (id)
+	WHERE signed = 1 AND json_extract(body, '$.current.signature.expiresAt') IS NULL;
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
