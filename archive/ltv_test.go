@@ -19,6 +19,9 @@ import (
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/signing"
+	"github.com/kho-vn/kho/storage"
+	"github.com/kho-vn/kho/storage/memory"
+	"github.com/kho-vn/kho/storage/mongo"
 )
 
 // ltvEnv is a test PKI generated so that the personal signer's
@@ -130,8 +133,10 @@ func dueIDs(t *testing.T, v *vault, within time.Duration) []string {
 // a second batch renews nothing; the owner's ledger records the version.
 func TestRenewDue(t *testing.T) {
 	e := getLTVEnv(t)
-	v := newVault(t, e.config(""))
-	v.clock.Set(time.Now())
+	onBothDrivers(t, e.config(""), func(t *testing.T, v *vault) { renewDue(t, e, v) })
+}
+
+func renewDue(t *testing.T, e *ltvEnv, v *vault) {
 	signed := e.signedPDF(t)
 	d := storeSigned(t, v, signed)
 	personal := e.srv.PKI.Identity(pki.Personal).Cert
@@ -238,8 +243,10 @@ func TestRenewDue(t *testing.T) {
 // processes' jobs) store one new version; the other is skipped.
 func TestRenewConcurrent(t *testing.T) {
 	e := getLTVEnv(t)
-	v := newVault(t, e.config(""))
-	v.clock.Set(time.Now())
+	onBothDrivers(t, e.config(""), func(t *testing.T, v *vault) { renewConcurrent(t, e, v) })
+}
+
+func renewConcurrent(t *testing.T, e *ltvEnv, v *vault) {
 	d := storeSigned(t, v, e.signedPDF(t))
 	var wg sync.WaitGroup
 	reps := make([]archive.RenewReport, 2)
@@ -314,6 +321,37 @@ func TestRenewErrors(t *testing.T) {
 	}
 }
 
+// onBothDrivers runs fn on a vault over SQLite and one over FerretDB, both
+// with an in-memory bucket and cfg.
+func onBothDrivers(t *testing.T, cfg archive.Config, fn func(t *testing.T, v *vault)) {
+	t.Run("sqlite", func(t *testing.T) {
+		v := newVault(t, cfg)
+		v.clock.Set(time.Now())
+		fn(t, v)
+	})
+	t.Run("ferretdb", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		st, err := mongo.Open(ctx, testenv.MongoURI(t), testenv.UniqueName(t, "ltv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = st.Drop(ctx)
+			_ = st.Close(ctx)
+		})
+		c := &clock{t: time.Now()}
+		v := &vault{store: st, bucket: storage.NewBucket(memory.New()), clock: c}
+		v.Service = archive.New(st, v.bucket, cfg, nil, c.Now)
+		if _, _, err := v.LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, v)
+	})
+}
+
 func mustOpen(t *testing.T, v *vault, id string, n int) *archive.Content {
 	t.Helper()
 	c, err := v.Open(t.Context(), citizenA, id, n, archive.Access{})
@@ -339,5 +377,33 @@ func pdfsigValid(t *testing.T, data []byte, n int) {
 	sig1 := strings.SplitN(strings.SplitN(string(out), "Signature #1", 2)[1], "Signature #2", 2)[0]
 	if !strings.Contains(sig1, "Signature Validation: Signature is Valid.") {
 		t.Fatalf("pdfsig: the original signature is not valid:\n%s", out)
+	}
+}
+
+// TestBackfillExpiry: a summary made before expiries were kept (none in
+// it) is not due; the backfill verifies the paper again, after which it
+// is, and a second pass from the cursor finds nothing left.
+func TestBackfillExpiry(t *testing.T) {
+	e := getLTVEnv(t)
+	v := newVault(t, e.config(""))
+	v.clock.Set(time.Now())
+	d := storeSigned(t, v, e.signedPDF(t))
+	old := *d.Current.Signature
+	old.ExpiresAt = time.Time{}
+	if err := v.store.SetSignature(t.Context(), d.ID, 1, &old); err != nil {
+		t.Fatal(err)
+	}
+	if ids := dueIDs(t, v, 0); len(ids) != 0 {
+		t.Fatalf("due before the backfill = %v, want none", ids)
+	}
+	next, n, err := v.BackfillExpiry(t.Context(), "", 10)
+	if err != nil || n != 1 || next != d.ID {
+		t.Fatalf("BackfillExpiry = %q, %d, %v; want %q, 1", next, n, err, d.ID)
+	}
+	if ids := dueIDs(t, v, 0); len(ids) != 1 || ids[0] != d.ID {
+		t.Fatalf("due after the backfill = %v, want [%s]", ids, d.ID)
+	}
+	if next, n, err := v.BackfillExpiry(t.Context(), next, 10); err != nil || n != 0 || next != d.ID {
+		t.Fatalf("second pass = %q, %d, %v; want nothing left", next, n, err)
 	}
 }
