@@ -38,7 +38,7 @@ const maxRenewBatch = 1000
 
 // SystemRenewer is the actor the background job renews as; the owner's
 // ledger names it.
-var SystemRenewer = Actor{Subject: "he-thong:gia-han-chu-ky", Role: RoleAdmin}
+var SystemRenewer = Actor{Subject: "kho-system", Role: RoleAdmin}
 
 // renewPurpose is the purpose written in the owner's ledger.
 const renewPurpose = "gia hạn chữ ký số (B-LTA)"

@@ -34,6 +34,7 @@ func archiveSubcommands() []*command {
 	sub = append(sub, archiveBagitCommands()...)
 
 	// Long-term validation renewal (arc-ltv).
+	sub = append(sub, archiveRenewCommand())
 
 	return sub
 }

@@ -249,7 +249,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	}
 	defer closeCheckpoints()
 	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace, Verifier: verifier, PDFBudget: budget, Ledger: ledgerSigning,
-		OnPaper: paperNotifier(notes, log)}, log)
+		OnPaper: paperNotifier(notes, log), Renewal: sig.renewal(log)}, log)
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}
@@ -456,6 +456,9 @@ func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Se
 	// Archive — Transfer: BagIt export and import (arc-bagit).
 
 	// Archive — Long-term validation renewal (arc-ltv).
+	if vault.RenewalConfigured() {
+		js = append(js, ltvJob(vault, log))
+	}
 
 	return js
 }
