@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/kho-vn/kho/internal/kerr"
@@ -308,7 +309,7 @@ func (s *Service) addLTVVersion(ctx context.Context, a Actor, d Document, up Upl
 		next.VersionCount = cur.VersionCount + 1
 		next.Current = Version{
 			N: next.VersionCount, Blob: blob.Hash, Size: blob.Size, MediaType: blob.MediaType, FileName: blob.FileName,
-			Change: ChangeLTV, CreatedBy: a.Subject, CreatedAt: now, Meta: cur.Metadata, Source: cur.Current.Source, Signature: sig,
+			Change: ChangeLTV, CreatedBy: a.Subject, CreatedAt: now, Meta: cur.Metadata, Signature: sig,
 		}
 		next.UpdatedAt = now
 		return next, nil
@@ -415,4 +416,31 @@ func (s *Service) BackfillExpiry(ctx context.Context, after string, limit int) (
 		after = d.ID
 	}
 	return after, n, nil
+}
+
+// String is the cursor as the API and the pages pass it: the expiry
+// (RFC 3339, UTC) and the paper's ID, joined by "/"; "" for the start.
+func (c RenewCursor) String() string {
+	if c.ID == "" {
+		return ""
+	}
+	return c.ExpiresAt.UTC().Truncate(time.Second).Format(time.RFC3339) + "/" + c.ID
+}
+
+// ParseRenewCursor reads a cursor made by RenewCursor.String ("" is the
+// start). Invalid "invalid_cursor" otherwise.
+func ParseRenewCursor(s string) (RenewCursor, error) {
+	if s == "" {
+		return RenewCursor{}, nil
+	}
+	bad := invalid("invalid_cursor", "Vị trí trang của danh sách không hợp lệ.", "renewal cursor %.80q", s)
+	at, id, ok := strings.Cut(s, "/")
+	if !ok || !ValidID(id) {
+		return RenewCursor{}, bad
+	}
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return RenewCursor{}, bad
+	}
+	return RenewCursor{ExpiresAt: t.UTC(), ID: id}, nil
 }

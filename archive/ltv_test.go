@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
-	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,16 +71,11 @@ func (e *ltvEnv) config(tsaURL string) archive.Config {
 // signedPDF is a one-page PDF signed at B-T by the personal signer.
 func (e *ltvEnv) signedPDF(t *testing.T) []byte {
 	t.Helper()
-	id := e.srv.PKI.Identity(pki.Personal)
-	var certPEM bytes.Buffer
-	for _, c := range id.Chain[:len(id.Chain)-1] {
-		pem.Encode(&certPEM, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(id.Key)
+	certs, keyPEM, err := e.srv.PKI.Identity(pki.Personal).PEM()
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := signing.LoadPEM(certPEM.Bytes(), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	key, err := signing.LoadPEM(certs, keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,6 +87,7 @@ var unscopedOperations = map[string]string{
 	"searchDossiers":           "the caller's agency's dossiers (staff only; a citizen gets staff_only: TestDossierCountsAndSearch)",
 	"getDossierBook":           "the tracking book of the caller's agency (staff; an admin names one; a citizen gets staff_only: TestDossierSlipsAPI)",
 	"listShares":               "the shares the caller received or gave; names nobody (TestPrivacyOwnListings: B lists none of A's)",
+	"listRenewals":             "the papers of every vault due for renewal of their validation data, by expiry, no content; names no owner (staff; a citizen gets staff_only: TestRenewalsAPI)",
 }
 
 // publicOperations answer anyone about the thing they name, by design.

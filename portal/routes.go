@@ -135,6 +135,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/owners/{id}/import", handle: s.importOwner, stream: true},
 
 		// Archive — Long-term validation renewal (arc-ltv).
+		{method: "GET", path: "/api/v1/archive/renewals", handle: s.listRenewals},
 	}
 }
 

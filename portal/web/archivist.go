@@ -72,6 +72,8 @@ func (h *Handler) archiveIndex(w http.ResponseWriter, r *http.Request) {
 		Text: "Xuất kho dữ liệu của một chủ kho hoặc giấy tờ của một hồ sơ thành gói BagIt, kèm thông tin và báo cáo kiểm tra chữ ký; nhập gói BagIt của Kho hoặc của công cụ khác."})
 
 	// Long-term validation renewal (arc-ltv).
+	cards = append(cards, archiveCard{Title: "Gia hạn chữ ký số", URL: PathRenewals,
+		Text: "Giấy tờ đã ký số có chứng thư sắp hết hạn: bổ sung dữ liệu kiểm tra và dấu thời gian mới (B-LTA) để còn kiểm tra được lâu dài."})
 
 	h.render(w, r, http.StatusOK, "archive", "Lưu trữ", "archive", cards)
 }

@@ -60,6 +60,7 @@ var pageNames = slices.Concat(
 	[]string{"archive_transfer"},
 
 	// Archive — Long-term validation renewal (arc-ltv).
+	[]string{"archive_ltv"},
 )
 
 // parsePages parses the layout and the partials with each page.
@@ -139,6 +140,7 @@ var paths = map[string]string{
 	"Transfer": PathTransfer, "TransferExport": PathTransferExport, "TransferImport": PathTransferImport, "MyVaultBag": PathMyVaultBag,
 
 	// Archive — Long-term validation renewal (arc-ltv).
+	"Renewals": PathRenewals,
 
 	// Administration (web-admin).
 	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens, "AdminAgencies": PathAdminAgencies,

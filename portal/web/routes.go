@@ -120,6 +120,8 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathMyVaultBag, h.myVaultBag)
 
 	// Archive — Long-term validation renewal (arc-ltv).
+	m.HandleFunc("GET "+PathRenewals, h.archiveRenewals)
+	m.HandleFunc("POST "+PathRenewals, h.archiveRenew)
 
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)

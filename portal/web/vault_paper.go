@@ -54,7 +54,8 @@ type versionRow struct {
 }
 
 // changeLabels say what made a version.
-var changeLabels = map[string]string{"create": "Lưu lần đầu", "content": "Thay tệp mới", "metadata": "Sửa thông tin", "sign": "Ký số"}
+var changeLabels = map[string]string{"create": "Lưu lần đầu", "content": "Thay tệp mới", "metadata": "Sửa thông tin", "sign": "Ký số",
+	archive.ChangeLTV: "Gia hạn chữ ký số (B-LTA)"}
 
 // officeTypes are the office files the portal shows through their PDF
 // rendition where a converter is configured (rendition.go), and offers as
