@@ -442,5 +442,5 @@ func ParseRenewCursor(s string) (RenewCursor, error) {
 	if err != nil {
 		return RenewCursor{}, bad
 	}
-	return RenewCursor{ExpiresAt: t.UTC(), ID: id}, nil
+	return RenewCursor{ExpiresAt: t.UTC().Truncate(time.Second), ID: id}, nil
 }
