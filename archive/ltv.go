@@ -300,27 +300,7 @@ func (s *Service) addLTVVersion(ctx context.Context, a Actor, d Document, up Upl
 	if err != nil {
 		return Document{}, err
 	}
-	u, blob, sig, err := s.storeForCommit(ctx, s.newIntent(a, d.OwnerID, d.ID, 0), owner, 0, up, fileName)
-	if err != nil {
-		return Document{}, err
-	}
-	d, err = s.commitVersion(ctx, d, d.Rev, func(cur Document, now time.Time) (Document, error) {
-		next := cur
-		next.VersionCount = cur.VersionCount + 1
-		next.Current = Version{
-			N: next.VersionCount, Blob: blob.Hash, Size: blob.Size, MediaType: blob.MediaType, FileName: blob.FileName,
-			Change: ChangeLTV, CreatedBy: a.Subject, CreatedAt: now, Meta: cur.Metadata, Signature: sig,
-		}
-		next.UpdatedAt = now
-		return next, nil
-	})
-	if err != nil {
-		u.fail(ctx, surely(err))
-		return Document{}, err
-	}
-	u.done()
-	s.recordChange(ctx, a, ActionVersion, d, d.VersionCount, Access{Purpose: renewPurpose})
-	return d, nil
+	return s.storeVersion(ctx, a, d, d.Rev, owner, 0, up, fileName, ChangeLTV, "", Access{Purpose: renewPurpose})
 }
 
 // RenewBatch says what RenewDue does.

@@ -536,6 +536,14 @@ func (s *Service) addVersion(ctx context.Context, a Actor, d Document, expectedR
 	if limit > 0 && up.Size >= 0 && owner.UsedBytes+up.Size > limit {
 		return Document{}, errQuotaExceeded(owner.UsedBytes, up.Size, limit)
 	}
+	return s.storeVersion(ctx, a, d, expectedRev, owner, limit, up, fileName, change, source, Access{})
+}
+
+// storeVersion stores up (its head checked: fileName) under an intent,
+// charged to owner within limit (0: none), and commits it as the next
+// version of d guarded by expectedRev (0: retried on a conflict); the
+// owner's ledger records the new version with acc.
+func (s *Service) storeVersion(ctx context.Context, a Actor, d Document, expectedRev int64, owner Owner, limit int64, up Upload, fileName, change string, source Source, acc Access) (Document, error) {
 	u, blob, sig, err := s.storeForCommit(ctx, s.newIntent(a, d.OwnerID, d.ID, 0), owner, limit, up, fileName)
 	if err != nil {
 		return Document{}, err
@@ -564,7 +572,7 @@ func (s *Service) addVersion(ctx context.Context, a Actor, d Document, expectedR
 		return Document{}, err
 	}
 	u.done()
-	s.recordChange(ctx, a, ActionVersion, d, d.VersionCount, Access{})
+	s.recordChange(ctx, a, ActionVersion, d, d.VersionCount, acc)
 	return d, nil
 }
 

@@ -45,6 +45,22 @@ func newLTVCLIEnv(t *testing.T) *ltvCLIEnv {
 	return &ltvCLIEnv{pki: p, tsa: srv.URL + "/tsa", roots: filepath.Join(dir, "roots.pem"), dir: dir, dataDir: filepath.Join(dir, "data")}
 }
 
+// open opens the data folder's stores, which the caller closes, and gives
+// the vault's configuration for renewing with the PKI.
+func (e *ltvCLIEnv) open(t *testing.T, mode openMode) (*stores, archive.Config) {
+	t.Helper()
+	st, err := openStores(context.Background(), &config.Store{DataDir: e.dataDir}, mode, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, err := loadRoots(e.roots)
+	if err != nil {
+		st.close(context.Background())
+		t.Fatal(err)
+	}
+	return st, renewalConfig(roots, e.tsa, 5*time.Second, 0)
+}
+
 // storeSigned signs a PDF with text at B-T (kho sign) and puts it into
 // the citizen's vault in the data folder; it returns the paper's ID.
 func (e *ltvCLIEnv) storeSigned(t *testing.T, text string) string {
@@ -62,16 +78,9 @@ func (e *ltvCLIEnv) storeSigned(t *testing.T, text string) string {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := openStores(ctx, &config.Store{DataDir: e.dataDir}, mayCreate, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, cfg := e.open(t, mayCreate)
 	defer st.close(ctx)
-	roots, err := loadRoots(e.roots)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vault := st.vault(renewalConfig(roots, e.tsa, 5*time.Second, 0), nil)
+	vault := st.vault(cfg, nil)
 	if _, _, err := vault.LoadCatalog(ctx, archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}, bytes.NewReader(archive.DefaultCatalog())); err != nil {
 		t.Fatal(err)
 	}
@@ -127,21 +136,14 @@ func TestLTVJobTwoProcesses(t *testing.T) {
 	e := newLTVCLIEnv(t)
 	ids := []string{e.storeSigned(t, "mot"), e.storeSigned(t, "hai")}
 	ctx := context.Background()
-	st, err := openStores(ctx, &config.Store{DataDir: e.dataDir}, mustExist, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, cfg := e.open(t, mustExist)
 	defer st.close(ctx)
-	roots, err := loadRoots(e.roots)
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.DiscardHandler)
 	var wg sync.WaitGroup
 	ran := make([]bool, 2)
 	for i := range ran {
 		wg.Go(func() {
-			vault := st.vault(renewalConfig(roots, e.tsa, 5*time.Second, 0), log)
+			vault := st.vault(cfg, log)
 			r := jobs.NewRunner(st.meta, log, jobs.WithHolder(fmt.Sprintf("p%d", i)))
 			ok, err := r.RunOnce(ctx, ltvJob(vault, log))
 			if err != nil {
