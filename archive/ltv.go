@@ -34,6 +34,10 @@ const ChangeLTV = "ltv"
 // RenewalConfig.Within is zero.
 const DefaultRenewWithin = 90 * 24 * time.Hour
 
+// renewAgainAfter is how long after a renewal a paper still due is left
+// alone by the job (RenewOptions.DueWithin): its renewal did not help.
+const renewAgainAfter = 7 * 24 * time.Hour
+
 // maxRenewBatch bounds a page of due papers.
 const maxRenewBatch = 1000
 
@@ -190,7 +194,9 @@ type RenewOptions struct {
 	// DueWithin, when not 0, renews only a paper whose validation expires
 	// within it of now: otherwise Renew changes nothing and says so
 	// (Renewed false). The job passes its margin, so a paper renewed by
-	// another process meanwhile is not renewed twice.
+	// another process meanwhile is not renewed twice; and a paper renewed
+	// less than a week ago that is still due is refused (Unavailable
+	// "renewal_not_effective"), not renewed at every run.
 	DueWithin time.Duration
 }
 
@@ -223,7 +229,8 @@ type RenewResult struct {
 //
 // Errors: Permission "staff_only"; NotFound; Unavailable
 // "renewal_not_configured"; Invalid "not_signed" (not a signed PDF);
-// Conflict "document_changed" (a lost race: nothing stored); signing.Extend's
+// Conflict "document_changed" (a lost race: nothing stored); Unavailable
+// "renewal_not_effective" (see RenewOptions.DueWithin); signing.Extend's
 // errors (Unavailable "revocation_unavailable", "tsa_unavailable" when a
 // server does not answer; Invalid for a damaged PDF).
 func (s *Service) Renew(ctx context.Context, a Actor, id string, opts RenewOptions) (RenewResult, error) {
@@ -255,6 +262,14 @@ func (s *Service) Renew(ctx context.Context, a Actor, id string, opts RenewOptio
 	}
 	if opts.DueWithin > 0 && (res.Before.IsZero() || res.Before.After(s.renewBefore(opts.DueWithin))) {
 		return res, nil // renewed meanwhile, or not due
+	}
+	if opts.DueWithin > 0 && cur.Change == ChangeLTV && s.now().Sub(cur.CreatedAt) < renewAgainAfter {
+		// Renewed lately and still due: the renewal did not move the
+		// expiry (the TSA's own certificate expires within the margin).
+		// Renewing again would only repeat it every run.
+		return res, kerr.New(kerr.Unavailable, "renewal_not_effective",
+			"Lần gia hạn gần đây không kéo dài được thời hạn kiểm tra của giấy tờ (chứng thư của máy chủ cấp dấu thời gian có thể sắp hết hạn); cần kiểm tra cấu hình TSA.",
+			"document %s version %d was renewed at %s and its validation still expires at %s", d.ID, cur.N, cur.CreatedAt.Format(time.RFC3339), res.Before.Format(time.RFC3339))
 	}
 	in, release, err := s.spool(ctx, cur.Blob, cur.Size)
 	if err != nil {

@@ -232,6 +232,34 @@ func renewDue(t *testing.T, e *ltvEnv, v *vault) {
 	}
 }
 
+// TestRenewNotEffective: a paper renewed whose new expiry is still within
+// the margin (here a margin of ten years, beyond the TSA's certificate) is
+// not renewed again by the next batch: it fails with
+// renewal_not_effective and keeps its two versions.
+func TestRenewNotEffective(t *testing.T) {
+	e := getLTVEnv(t)
+	v := newVault(t, e.config(""))
+	v.clock.Set(time.Now())
+	d := storeSigned(t, v, e.signedPDF(t))
+	within := 10 * year
+	rep, err := v.RenewDue(t.Context(), archive.SystemRenewer, archive.RenewBatch{Within: within, Limit: 10})
+	if err != nil || rep.Renewed != 1 {
+		t.Fatalf("first batch = %+v, %v", rep, err)
+	}
+	var codes []string
+	rep, err = v.RenewDue(t.Context(), archive.SystemRenewer, archive.RenewBatch{Within: within, Limit: 10, OnPaper: func(_ archive.RenewalItem, _ archive.RenewResult, err error) {
+		code, _ := kerr.Public(err)
+		codes = append(codes, code)
+	}})
+	if err != nil || rep.Renewed != 0 || rep.Failed != 1 || len(codes) != 1 || codes[0] != "renewal_not_effective" {
+		t.Fatalf("second batch = %+v (codes %v), %v; want renewal_not_effective", rep, codes, err)
+	}
+	got, err := v.Get(t.Context(), citizenA, d.ID, archive.Access{})
+	if err != nil || got.VersionCount != 2 {
+		t.Fatalf("versions = %d, %v; want 2", got.VersionCount, err)
+	}
+}
+
 // TestRenewConcurrent: two renewals of the same due paper at once (two
 // processes' jobs) store one new version; the other is skipped.
 func TestRenewConcurrent(t *testing.T) {
