@@ -171,3 +171,27 @@ func TestLTVJobTwoProcesses(t *testing.T) {
 		t.Fatalf("lease %+v, %v", l, err)
 	}
 }
+
+// TestServeRunsLTVJob: kho serve's --trust and --tsa configure the
+// vault's renewal, and the leased job ltv-renew is then among its
+// background jobs; without --tsa renewal is off and the job is not.
+func TestServeRunsLTVJob(t *testing.T) {
+	e := newLTVCLIEnv(t)
+	log := slog.New(slog.DiscardHandler)
+	st, cfg := e.open(t, mayCreate)
+	defer st.close(context.Background())
+	for _, tc := range []struct {
+		tsa  string
+		want bool
+	}{{e.tsa, true}, {"", false}} {
+		sig := serveSigning{trust: e.roots, tsa: tc.tsa, timeout: time.Second}
+		vault := st.vault(archive.Config{Verifier: cfg.Verifier, Renewal: sig.renewal(log)}, log)
+		found := false
+		for _, j := range backgroundJobs(vault, nil, &config.Serve{}, &serveLedger{}, log) {
+			found = found || j.Name == "ltv-renew"
+		}
+		if found != tc.want || vault.RenewalConfigured() != tc.want {
+			t.Errorf("--tsa %q: job ltv-renew %v, renewal configured %v; want %v", tc.tsa, found, vault.RenewalConfigured(), tc.want)
+		}
+	}
+}
