@@ -187,7 +187,7 @@ func TestServeRunsLTVJob(t *testing.T) {
 		sig := serveSigning{trust: e.roots, tsa: tc.tsa, timeout: time.Second}
 		vault := st.vault(archive.Config{Verifier: cfg.Verifier, Renewal: sig.renewal(log)}, log)
 		found := false
-		for _, j := range backgroundJobs(vault, nil, &config.Serve{}, &serveLedger{}, log) {
+		for _, j := range backgroundJobs(vault, nil, &config.Serve{}, &serveLedger{}, &serveFixity{}, log) {
 			found = found || j.Name == "ltv-renew"
 		}
 		if found != tc.want || vault.RenewalConfigured() != tc.want {
