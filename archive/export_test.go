@@ -54,3 +54,6 @@ func FieldsChecker(t DocumentType) (func(in map[string]any, now func() time.Time
 func SetTestHooks(s *Service, beforeCommit func(), beforeCollect func(hash string)) {
 	s.hooks = testHooks{beforeCommit: beforeCommit, beforeCollect: beforeCollect}
 }
+
+// CheckRetention is checkRetention, for the retention tests.
+var CheckRetention = checkRetention

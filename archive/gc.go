@@ -272,6 +272,11 @@ func (s *Service) inUse(ctx context.Context, hash string, since time.Time) (bool
 	}
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
+	// A blob under an object lock that has not ended is kept: its delete
+	// would be refused (retention_lock.go).
+	if locked, err := s.blobLocked(ctx, hash); err != nil || locked {
+		return locked, err
+	}
 
 	// Archive — Fixity (arc-fixity).
 

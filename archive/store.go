@@ -323,6 +323,7 @@ type Store interface {
 	PaperCopyStore
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
+	RetentionStore
 
 	// Archive — Fixity (arc-fixity).
 	FixityStore

@@ -104,7 +104,10 @@ type DocumentType struct {
 	Schema      json.RawMessage `json:"schema,omitempty"`
 	SchemaRef   *SchemaRef      `json:"schemaRef,omitempty"`
 	Fields      []FieldDef      `json:"fields,omitempty"`
-	UpdatedAt   time.Time       `json:"updatedAt"`
+	// Retention is how long its papers are kept as agency records
+	// (retention.go); nil: for ever.
+	Retention *Retention `json:"retention,omitempty"`
+	UpdatedAt time.Time  `json:"updatedAt"`
 }
 
 // Component is one required part (thành phần hồ sơ) of a procedure, mapped
@@ -391,6 +394,9 @@ func (a Action) Label() string {
 		return "Xem nhật ký truy cập"
 	case ActionDossier:
 		return "Xem hồ sơ thủ tục hành chính"
+	}
+	if l, ok := retentionLabel(a); ok {
+		return l
 	}
 	return string(a)
 }

@@ -263,6 +263,9 @@ func validateDocumentType(t DocumentType) (DocumentType, error) {
 	if err := checkText("description", t.Description, maxSummaryRunes, "description_too_long", "Mô tả quá dài (tối đa 2000 ký tự)."); err != nil {
 		return t, err
 	}
+	if err := checkRetention(t.Retention); err != nil {
+		return t, err
+	}
 	t, _, err := resolveSchema(t)
 	if err != nil {
 		return t, err

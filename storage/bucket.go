@@ -398,12 +398,13 @@ func (b *Bucket) Stat(ctx context.Context, hash string) (Attrs, error) {
 	return a, nil
 }
 
-// Delete removes a blob. Kinds: Invalid (bad hash), NotFound.
+// Delete removes a blob. Kinds: Invalid (bad hash), NotFound, Conflict
+// (code CodeRetained) for a blob under an object lock (Locker).
 func (b *Bucket) Delete(ctx context.Context, hash string) error {
 	if !ValidKey(hash) {
 		return invalidKey(hash)
 	}
-	return classify(b.d.Delete(ctx, hash), "delete", hash)
+	return classifyLock(b.d.Delete(ctx, hash), "delete", hash)
 }
 
 // List calls fn for every blob with its size and modification time, in no
@@ -460,7 +461,7 @@ func (b *Bucket) Collect(ctx context.Context, hash string, keep func(ctx context
 	}
 	name := TrashName(hash, time.Now())
 	if err := b.d.Trash(ctx, hash, name); err != nil {
-		return false, classify(err, "trash", hash)
+		return false, classifyLock(err, "trash", hash)
 	}
 	return b.settleTrash(ctx, hash, name, keep)
 }

@@ -81,12 +81,22 @@ type docTypeDoc struct {
 	Fields      []fieldDefDoc `bson:"fields"`
 	// Schema is the type's eForm definition as JSON text (absent in
 	// entries written before schemas; the archive converts Fields then).
-	Schema    string    `bson:"schema,omitempty"`
-	UpdatedAt time.Time `bson:"updatedAt"`
+	Schema string `bson:"schema,omitempty"`
+	// Retention is the type's retention period (absent: for ever).
+	Retention *retentionDoc `bson:"retention,omitempty"`
+	UpdatedAt time.Time     `bson:"updatedAt"`
+}
+
+type retentionDoc struct {
+	Permanent bool `bson:"permanent,omitempty"`
+	Years     int  `bson:"years,omitempty"`
 }
 
 func fromDocType(t archive.DocumentType) docTypeDoc {
 	d := docTypeDoc{Code: t.Code, Name: t.Name, Description: t.Description, Schema: string(t.Schema), UpdatedAt: t.UpdatedAt}
+	if t.Retention != nil {
+		d.Retention = &retentionDoc{Permanent: t.Retention.Permanent, Years: t.Retention.Years}
+	}
 	for _, f := range t.Fields {
 		d.Fields = append(d.Fields, fieldDefDoc{Name: f.Name, Label: f.Label, Type: string(f.Type), Required: f.Required})
 	}
@@ -95,6 +105,9 @@ func fromDocType(t archive.DocumentType) docTypeDoc {
 
 func (d docTypeDoc) docType() archive.DocumentType {
 	t := archive.DocumentType{Code: d.Code, Name: d.Name, Description: d.Description, UpdatedAt: utc(d.UpdatedAt)}
+	if d.Retention != nil {
+		t.Retention = &archive.Retention{Permanent: d.Retention.Permanent, Years: d.Retention.Years}
+	}
 	if d.Schema != "" {
 		t.Schema = json.RawMessage(d.Schema)
 	}

@@ -45,6 +45,7 @@ var schemaMigrations = []migration{
 	{15, "fixity checking: findings and runs", migrateFixity},
 	{16, "paper copies of electronic papers", migratePaperCopies},
 	{17, "long-term validation renewal: signed documents by validation expiry", migrateLTV},
+	{18, "archive retention: retention records and disposal lists", migrateRetention},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

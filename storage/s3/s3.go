@@ -71,6 +71,9 @@ type Config struct {
 	// MaxRetries is how many times a failed request is tried again
 	// (0: minio-go's default, 10, with backoff up to a second).
 	MaxRetries int
+	// ObjectLocking makes a bucket that CreateBucket creates with object
+	// locking (WORM; see lock.go). An existing bucket's setting is read.
+	ObjectLocking bool
 }
 
 // Driver stores blobs as objects in an S3 bucket.
@@ -81,6 +84,7 @@ type Driver struct {
 	bucket    string
 	prefix    string
 	partSize  int64
+	locked    bool // the bucket has object lock enabled (lock.go)
 }
 
 var _ storage.Driver = (*Driver)(nil)
@@ -129,13 +133,16 @@ func New(ctx context.Context, cfg Config) (*Driver, error) {
 			return nil, kerr.New(kerr.NotFound, "s3_bucket_not_found", "Không tìm thấy bucket lưu tệp trên kho S3.",
 				"s3: bucket %q does not exist", cfg.Bucket)
 		}
-		err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region})
+		err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region, ObjectLocking: cfg.ObjectLocking})
 		if err != nil {
 			var er minio.ErrorResponse
 			if !errors.As(err, &er) || (er.Code != "BucketAlreadyOwnedByYou" && er.Code != "BucketAlreadyExists") {
 				return nil, startError(err, "make bucket "+cfg.Bucket)
 			}
 		}
+	}
+	if d.locked, err = d.detectLock(ctx); err != nil {
+		return nil, startError(err, "object lock of "+cfg.Bucket)
 	}
 	return d, nil
 }
@@ -237,7 +244,7 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 	if _, err := d.Stat(ctx, key); err != nil {
 		return err
 	}
-	return s3Error(d.client.RemoveObject(ctx, d.bucket, d.blobName(key), minio.RemoveObjectOptions{}), "delete "+key)
+	return d.removeObject(ctx, d.blobName(key), "delete "+key)
 }
 
 // Touch copies the object onto itself with replaced metadata, which gives
@@ -302,7 +309,13 @@ func (d *Driver) Trash(ctx context.Context, key, name string) error {
 	if err := d.copyIfAbsent(ctx, d.blobName(key), obj, a.Size, key); err != nil {
 		return err
 	}
-	return s3Error(d.client.RemoveObject(ctx, d.bucket, d.blobName(key), minio.RemoveObjectOptions{}), "trash "+key)
+	if err := d.removeObject(ctx, d.blobName(key), "trash "+key); err != nil {
+		// Refused (object lock) or failed: the blob stays where it was,
+		// and its copy in the trash goes.
+		_ = d.removeObject(context.WithoutCancel(ctx), obj, "untrash "+key)
+		return err
+	}
+	return nil
 }
 
 // Restore copies the trashed object back to its key if the key is absent
@@ -320,7 +333,7 @@ func (d *Driver) Restore(ctx context.Context, name string) error {
 	if err := d.copyIfAbsent(ctx, obj, d.blobName(key), oi.Size, key); err != nil && !kerr.IsKind(err, kerr.Conflict) {
 		return err
 	}
-	return s3Error(d.client.RemoveObject(ctx, d.bucket, obj, minio.RemoveObjectOptions{}), "remove trash "+name)
+	return d.removeObject(ctx, obj, "remove trash "+name)
 }
 
 // Purge deletes a trashed object. Kinds: NotFound, Invalid.
@@ -332,7 +345,7 @@ func (d *Driver) Purge(ctx context.Context, name string) error {
 	if _, err := d.client.StatObject(ctx, d.bucket, obj, minio.StatObjectOptions{}); err != nil {
 		return s3Error(err, "stat trash "+name)
 	}
-	return s3Error(d.client.RemoveObject(ctx, d.bucket, obj, minio.RemoveObjectOptions{}), "purge "+name)
+	return d.removeObject(ctx, obj, "purge "+name)
 }
 
 // ListTrash lists the objects under Prefix+"trash/" whose names are trash

@@ -468,6 +468,26 @@ CREATE INDEX documents_ltv_due ON documents (json_extract(body, '$.current.signa
 CREATE INDEX documents_ltv_unknown ON documents (id)
 	WHERE signed = 1 AND json_extract(body, '$.current.signature.expiresAt') IS NULL;
 `,
+	// 19: archive — retention (archive.RetentionStore): one record per agency
+	// record, its state and last day indexed so that what is due is one
+	// range; disposal lists.
+	`
+CREATE TABLE retention (
+	document_id  TEXT PRIMARY KEY,
+	state        TEXT NOT NULL,
+	retain_until TEXT NOT NULL,
+	rev          INTEGER NOT NULL,
+	body         TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX retention_due ON retention (state, retain_until, document_id);
+CREATE TABLE disposal_lists (
+	id    TEXT PRIMARY KEY,
+	state TEXT NOT NULL,
+	rev   INTEGER NOT NULL,
+	body  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX disposal_lists_state ON disposal_lists (state, id);
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
