@@ -292,3 +292,45 @@ func errRetentionChanged(what string) error {
 	return kerr.New(kerr.Conflict, "retention_changed", "Thông tin lưu trữ đã được người khác thay đổi; vui lòng tải lại và thử lại.",
 		"retention: %s changed meanwhile", what)
 }
+
+// utcMs is t in UTC to the millisecond, as stores keep times (zero stays
+// zero).
+func utcMs(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+// Normalized is r with every time in UTC to the millisecond, as stores
+// return it.
+func (r RetentionRecord) Normalized() RetentionRecord {
+	r.UpdatedAt, r.LockedUntil = utcMs(r.UpdatedAt), utcMs(r.LockedUntil)
+	if r.Hold != nil {
+		h := *r.Hold
+		h.At = utcMs(h.At)
+		r.Hold = &h
+	}
+	if r.Holds != nil {
+		hs := make([]HoldEvent, len(r.Holds))
+		for i, e := range r.Holds {
+			e.At = utcMs(e.At)
+			hs[i] = e
+		}
+		r.Holds = hs
+	}
+	if r.Disposal != nil {
+		d := *r.Disposal
+		d.At = utcMs(d.At)
+		r.Disposal = &d
+	}
+	return r
+}
+
+// Normalized is l with every time in UTC to the millisecond, as stores
+// return it.
+func (l DisposalList) Normalized() DisposalList {
+	l.CreatedAt, l.SubmittedAt, l.DecidedAt = utcMs(l.CreatedAt), utcMs(l.SubmittedAt), utcMs(l.DecidedAt)
+	l.ExecutedAt, l.UpdatedAt = utcMs(l.ExecutedAt), utcMs(l.UpdatedAt)
+	return l
+}

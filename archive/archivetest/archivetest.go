@@ -140,6 +140,10 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"PaperCopyBlobReferenced", testPaperCopyBlobReferenced},
 
 		// Archive — Retention, legal holds, disposal (arc-retention).
+		{"RetentionPutGet", testRetentionPutGet},
+		{"RetentionDue", testRetentionDue},
+		{"DisposalLists", testDisposalLists},
+		{"DocumentsWalkDelete", testDocumentsWalkDelete},
 
 		// Archive — Fixity (arc-fixity).
 		{"FixityReferencedBlobs", testFixityReferencedBlobs},

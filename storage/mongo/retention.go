@@ -141,7 +141,8 @@ func findRetBodies[T any](ctx context.Context, c *mongo.Collection, op string, f
 
 // PutRetention inserts r (expectedRev 0) or replaces the record at expectedRev.
 func (s *Store) PutRetention(ctx context.Context, r archive.RetentionRecord, expectedRev int64) error {
-	r.UpdatedAt, r.LockedUntil, r.Rev = utcOrZero(r.UpdatedAt), utcOrZero(r.LockedUntil), expectedRev+1
+	r = r.Normalized()
+	r.Rev = expectedRev + 1
 	body, err := json.Marshal(r)
 	if err != nil {
 		return newErr(kerr.Internal, "store_error", msgRetStore, "encode retention", err)
@@ -214,8 +215,8 @@ func (s *Store) DeleteDocument(ctx context.Context, id string) error {
 }
 
 func listBody(l archive.DisposalList, rev int64) (retBody, error) {
-	l.CreatedAt, l.SubmittedAt, l.DecidedAt = utcOrZero(l.CreatedAt), utcOrZero(l.SubmittedAt), utcOrZero(l.DecidedAt)
-	l.ExecutedAt, l.UpdatedAt, l.Rev = utcOrZero(l.ExecutedAt), utcOrZero(l.UpdatedAt), rev
+	l = l.Normalized()
+	l.Rev = rev
 	body, err := json.Marshal(l)
 	if err != nil {
 		return retBody{}, newErr(kerr.Internal, "store_error", msgRetStore, "encode disposal list", err)

@@ -25,8 +25,7 @@ func retainUntilKey(r archive.RetentionRecord) string {
 // PutRetention inserts r (expectedRev 0) or replaces the record at
 // expectedRev.
 func (s *Store) PutRetention(ctx context.Context, r archive.RetentionRecord, expectedRev int64) error {
-	r.UpdatedAt = utcMs(r.UpdatedAt)
-	r.LockedUntil = utcMs(r.LockedUntil)
+	r = r.Normalized()
 	r.Rev = expectedRev + 1
 	body, err := json.Marshal(r)
 	if err != nil {
@@ -145,7 +144,7 @@ func (s *Store) DeleteDocument(ctx context.Context, id string) error {
 
 // CreateDisposalList inserts l.
 func (s *Store) CreateDisposalList(ctx context.Context, l archive.DisposalList) error {
-	normList(&l)
+	l = l.Normalized()
 	l.Rev = 1
 	body, err := json.Marshal(l)
 	if err != nil {
@@ -158,11 +157,6 @@ func (s *Store) CreateDisposalList(ctx context.Context, l archive.DisposalList) 
 	return s.fail("create disposal list", err)
 }
 
-func normList(l *archive.DisposalList) {
-	l.CreatedAt, l.SubmittedAt, l.DecidedAt = utcMs(l.CreatedAt), utcMs(l.SubmittedAt), utcMs(l.DecidedAt)
-	l.ExecutedAt, l.UpdatedAt = utcMs(l.ExecutedAt), utcMs(l.UpdatedAt)
-}
-
 // GetDisposalList returns one list. NotFound if none.
 func (s *Store) GetDisposalList(ctx context.Context, id string) (archive.DisposalList, error) {
 	return getJSON[archive.DisposalList](ctx, s, `SELECT body FROM disposal_lists WHERE id = ?`, id,
@@ -171,7 +165,7 @@ func (s *Store) GetDisposalList(ctx context.Context, id string) (archive.Disposa
 
 // UpdateDisposalList replaces the list at expectedRev.
 func (s *Store) UpdateDisposalList(ctx context.Context, l archive.DisposalList, expectedRev int64) error {
-	normList(&l)
+	l = l.Normalized()
 	l.Rev = expectedRev + 1
 	body, err := json.Marshal(l)
 	if err != nil {
