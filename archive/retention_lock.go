@@ -46,6 +46,9 @@ func (s *Service) lockBlobs(ctx context.Context, d Document, r RetentionRecord) 
 		return time.Time{}, storeErr("list versions", err)
 	}
 	until := s.lockUntil(r)
+	if !until.After(time.Now()) {
+		return time.Time{}, nil // due already (the service's clock is the real one)
+	}
 	var hashes []string
 	for _, v := range vs {
 		hashes = appendUnique(hashes, v.Blob)
