@@ -26,6 +26,7 @@ func archiveSubcommands() []*command {
 	sub = append(sub, archivePaperCommand())
 
 	// Retention, legal holds, disposal (arc-retention).
+	sub = append(sub, retentionCommands()...)
 
 	// Fixity (arc-fixity).
 	sub = append(sub, archiveFixityCommand())

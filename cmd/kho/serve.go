@@ -449,6 +449,7 @@ func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Se
 	// Archive — Paper copies (arc-paper).
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
+	js = append(js, retentionJob(vault, log))
 
 	// Archive — Fixity (arc-fixity).
 	js = append(js, fixity.job(vault))
