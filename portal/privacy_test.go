@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/portal/auth"
 )
 
@@ -88,6 +89,13 @@ var unscopedOperations = map[string]string{
 	"getDossierBook":           "the tracking book of the caller's agency (staff; an admin names one; a citizen gets staff_only: TestDossierSlipsAPI)",
 	"listShares":               "the shares the caller received or gave; names nobody (TestPrivacyOwnListings: B lists none of A's)",
 	"listRenewals":             "the papers of every vault due for renewal of their validation data, by expiry, no content; names no owner (staff; a citizen gets staff_only: TestRenewalsAPI)",
+	// Archive — Retention, legal holds, disposal (arc-retention).
+	"listHolds":           "archivists and admins only: 403 archivist_only for citizens and for staff without the position (TestRetentionAPI)",
+	"listDisposalLists":   "archivists and admins only: 403 archivist_only for citizens and for staff without the position (TestRetentionAPI)",
+	"getDisposalList":     "a disposal list (archivists and admins only: 403 archivist_only before the list is looked up, TestRetentionAPI); names no owner in its input",
+	"submitDisposalList":  "a disposal list (archivists and admins only: 403 archivist_only, TestRetentionAPI)",
+	"decideDisposalList":  "a disposal list (archivists and admins only: 403 archivist_only, TestRetentionAPI)",
+	"executeDisposalList": "a disposal list (archivists and admins only: 403 archivist_only, TestRetentionAPI)",
 }
 
 // publicOperations answer anyone about the thing they name, by design.
@@ -333,6 +341,40 @@ func privacyRows() []privacyRow {
 				},
 				bReq: func(f *fixture) call { return jsonCall("POST", doc(f)+"/revoke", `{"reason":"Cấp sai ngày sinh"}`) },
 				by:   partyIssuer, ok: 200, shows: text(`"status":"revoked"`), status: 403, code: "staff_only"},
+		}},
+		// Archive — Retention, legal holds, disposal (arc-retention): an
+		// admin reads and holds A's issued paper; citizen B gets 403
+		// archivist_only before anything is looked up.
+		{op: "getRetention", cases: []privacyCase{
+			{name: "A's issued paper", inputs: []string{"path.id"},
+				req:  func(f *fixture) call { return getCall("/api/v1/retention/documents/" + f.issued("r1")) },
+				bReq: func(f *fixture) call { return getCall("/api/v1/retention/documents/" + f.card.ID) },
+				by:   partyAdmin, ok: 200, shows: text(`"state":"kept"`), status: 403, code: "archivist_only"},
+		}},
+		{op: "placeHold", cases: []privacyCase{
+			{name: "A's issued paper", inputs: []string{"path.id"},
+				req: func(f *fixture) call {
+					return jsonCall("POST", "/api/v1/retention/documents/"+f.issued("r2")+"/hold", `{"reason":"Thanh tra"}`)
+				},
+				bReq: func(f *fixture) call {
+					return jsonCall("POST", "/api/v1/retention/documents/"+f.card.ID+"/hold", `{"reason":"Thanh tra"}`)
+				},
+				by: partyAdmin, ok: 200, shows: text(`"state":"held"`), status: 403, code: "archivist_only"},
+		}},
+		{op: "liftHold", cases: []privacyCase{
+			{name: "A's issued paper", inputs: []string{"path.id"},
+				req: func(f *fixture) call {
+					id := f.issued("r3")
+					_, err := f.vault.PlaceHold(context.Background(), archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}, id, "Thanh tra", "")
+					if err != nil && !kerr.IsKind(err, kerr.Conflict) { // held by the control's earlier call
+						f.t.Fatal(err)
+					}
+					return jsonCall("POST", "/api/v1/retention/documents/"+id+"/release", `{"reason":"Xong"}`)
+				},
+				bReq: func(f *fixture) call {
+					return jsonCall("POST", "/api/v1/retention/documents/"+f.card.ID+"/release", `{"reason":"Xong"}`)
+				},
+				by: partyAdmin, ok: 200, shows: text(`"state":"kept"`), status: 403, code: "archivist_only"},
 		}},
 		{op: "supersedeDocument", cases: []privacyCase{
 			{name: "A's card by A's card", inputs: []string{"path.id", "body.replacement"},
@@ -669,6 +711,11 @@ func TestAuthenticationRequired(t *testing.T) {
 		"PUT /api/v1/forms/{code}/drafts/{id}":                     {"application/json", "", []byte(`{}`)},
 		"PUT /api/v1/calendar":                                     {"application/json", "", []byte(`{}`)},
 		"GET /api/v1/dossier-book":                                 {"", "?from=2026-12-01&to=2026-12-07", nil},
+		// Archive — Retention, legal holds, disposal (arc-retention).
+		"POST /api/v1/retention/documents/{id}/hold":    {"application/json", "", []byte(`{"reason":"x"}`)},
+		"POST /api/v1/retention/documents/{id}/release": {"application/json", "", []byte(`{"reason":"x"}`)},
+		"POST /api/v1/disposal-lists/{id}/submit":       {"application/json", "", []byte(`{}`)},
+		"POST /api/v1/disposal-lists/{id}/decision":     {"application/json", "", []byte(`{"approve":true}`)},
 	}
 	for _, rt := range e.server.Routes() {
 		method, path, _ := strings.Cut(rt, " ")
@@ -686,7 +733,8 @@ func TestAuthenticationRequired(t *testing.T) {
 			t.Errorf("route %s is outside /api/v1 and not public", rt)
 		}
 		p := strings.NewReplacer("/owners/{id}", "/owners/"+ownerA, "/documents/{id}", "/documents/"+d.ID, "/shares/{id}", "/shares/"+d.ID, "{n}", "1", "{code}", "KHAI_SINH",
-			"{subject}", "canbo01", "{component}", "TO_KHAI", "{kind}", "receipt").Replace(path)
+			"{subject}", "canbo01", "{component}", "TO_KHAI", "{kind}", "receipt",
+			"/disposal-lists/{id}", "/disposal-lists/"+d.ID).Replace(path)
 		b := bodies[rt]
 		t.Run(rt, func(t *testing.T) {
 			for _, c := range []struct {

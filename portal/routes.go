@@ -126,6 +126,15 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/documents/{id}/versions/{n}/paper-copy", handle: s.printPaperCopy},
 
 		// Archive — Retention, legal holds, disposal (arc-retention).
+		{method: "GET", path: "/api/v1/retention/documents/{id}", handle: s.getRetention},
+		{method: "POST", path: "/api/v1/retention/documents/{id}/hold", handle: s.placeHold},
+		{method: "POST", path: "/api/v1/retention/documents/{id}/release", handle: s.liftHold},
+		{method: "GET", path: "/api/v1/retention/holds", handle: s.listHolds},
+		{method: "GET", path: "/api/v1/disposal-lists", handle: s.listDisposalLists},
+		{method: "GET", path: "/api/v1/disposal-lists/{id}", handle: s.getDisposalList},
+		{method: "POST", path: "/api/v1/disposal-lists/{id}/submit", handle: s.submitDisposalList},
+		{method: "POST", path: "/api/v1/disposal-lists/{id}/decision", handle: s.decideDisposalList},
+		{method: "POST", path: "/api/v1/disposal-lists/{id}/execute", handle: s.executeDisposalList},
 
 		// Archive — Fixity (arc-fixity).
 		{method: "GET", path: "/api/v1/archive/fixity", handle: s.getFixity},
