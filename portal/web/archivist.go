@@ -63,6 +63,11 @@ func (h *Handler) archiveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Retention, legal holds, disposal (arc-retention).
+	cards = append(cards,
+		archiveCard{Title: "Thời hạn lưu trữ", URL: PathRetention,
+			Text: "Thời hạn lưu trữ theo loại giấy tờ; phong tỏa pháp lý và gỡ phong tỏa giấy tờ."},
+		archiveCard{Title: "Danh mục hủy tài liệu", URL: PathDisposal,
+			Text: "Xem, trình, phê duyệt (người khác với người trình) và thực hiện hủy giấy tờ hết thời hạn lưu trữ."})
 
 	// Fixity (arc-fixity).
 	cards = append(cards, archiveCard{Title: "Kiểm tra toàn vẹn", Text: "Các tệp đã lưu có còn nguyên vẹn không: lần kiểm tra gần nhất, tệp bị sai lệch hoặc bị mất và giấy tờ bị ảnh hưởng.", URL: PathArchiveFixity})

@@ -52,6 +52,7 @@ var pageNames = slices.Concat(
 	[]string{"archive_paper"},
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
+	[]string{"archive_retention", "archive_disposal", "archive_disposal_list"},
 
 	// Archive — Fixity (arc-fixity).
 	[]string{"archive_fixity"},
@@ -132,6 +133,7 @@ var paths = map[string]string{
 	"ArchivePaper": PathArchivePaper,
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
+	"Retention": PathRetention, "Disposal": PathDisposal,
 
 	// Archive — Fixity (arc-fixity).
 	"ArchiveFixity": PathArchiveFixity,

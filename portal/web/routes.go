@@ -109,6 +109,11 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("POST "+PathArchivePaper, h.archivePaperPrint)
 
 	// Archive — Retention, legal holds, disposal (arc-retention).
+	m.HandleFunc("GET "+PathRetention, h.retention)
+	m.HandleFunc("POST "+PathRetention, h.retentionHold)
+	m.HandleFunc("GET "+PathDisposal, h.disposal)
+	m.HandleFunc("GET "+PathDisposal+"/{id}", h.disposalList)
+	m.HandleFunc("POST "+PathDisposal+"/{id}", h.disposalAct)
 
 	// Archive — Fixity (arc-fixity).
 	m.HandleFunc("GET "+PathArchiveFixity, h.archiveFixity)
