@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
@@ -28,7 +29,11 @@ type retentionPage struct {
 	// ReleaseDoc is the paper the refused lift form was about.
 	ReleaseDoc string
 	HoldFields []adminField
-	Done       string
+	// Period is the admin's form that sets a type's period (nil for
+	// archivists: admins set periods).
+	Period       *adminForm
+	PeriodFields []adminField
+	Done         string
 }
 
 type retentionType struct{ Code, Name, Period string }
@@ -49,6 +54,8 @@ func (h *Handler) retention(w http.ResponseWriter, r *http.Request) {
 		p.Done = "Đã phong tỏa giấy tờ."
 	case "go":
 		p.Done = "Đã gỡ phong tỏa giấy tờ."
+	case "thoi-han":
+		p.Done = "Đã lưu thời hạn lưu trữ của loại giấy tờ."
 	}
 	h.showRetention(w, r, a, http.StatusOK, p)
 }
@@ -59,8 +66,18 @@ func (h *Handler) showRetention(w http.ResponseWriter, r *http.Request, a archiv
 		h.renderError(w, r, err)
 		return
 	}
+	var typeOptions []roleOption
 	for _, t := range ts {
 		p.Types = append(p.Types, retentionType{Code: t.Code, Name: t.Name, Period: t.Retention.Label()})
+		typeOptions = append(typeOptions, roleOption{Value: t.Code, Label: t.Name + " (" + t.Code + ")"})
+	}
+	if a.Role == archive.RoleAdmin {
+		if p.Period == nil {
+			p.Period = &adminForm{}
+		}
+		p.PeriodFields = p.Period.fields(
+			adminField{ID: "th-loai", Name: "loai", Label: "Loại giấy tờ", Kind: "select", Required: true, Options: typeOptions},
+			adminField{ID: "th-so-nam", Name: "so-nam", Label: "Số năm lưu trữ", Hint: "Từ 1 đến 200 năm, tính từ ngày cấp. Để trống: lưu trữ vĩnh viễn.", Kind: "number"})
 	}
 	held, err := h.cfg.Vault.HeldPapers(r.Context(), a, "", 200)
 	if err != nil {
@@ -115,6 +132,32 @@ func (h *Handler) retentionHold(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Release, p.ReleaseDoc = refuse(f, "go-ly-do-"+doc, err), doc
+	case "dat-thoi-han":
+		var ret *archive.Retention
+		if y := strings.TrimSpace(f.Get("so-nam")); y != "" {
+			n, convErr := strconv.Atoi(y)
+			if convErr != nil {
+				n = -1
+			}
+			ret = &archive.Retention{Years: n}
+		} else {
+			ret = &archive.Retention{Permanent: true}
+		}
+		_, err = h.cfg.Vault.SetRetention(r.Context(), a, f.Get("loai"), ret)
+		if err == nil {
+			http.Redirect(w, r, PathRetention+"?da=thoi-han", http.StatusSeeOther)
+			return
+		}
+		if kerr.IsKind(err, kerr.Permission) {
+			h.renderError(w, r, err)
+			return
+		}
+		field := "th-so-nam"
+		if kerr.IsKind(err, kerr.NotFound) {
+			field = "th-loai"
+		}
+		form := refuse(f, field, err)
+		p.Period = &form
 	default:
 		err = kerr.New(kerr.Invalid, "bad_form", "Biểu mẫu gửi lên không hợp lệ.", "unknown action")
 	}

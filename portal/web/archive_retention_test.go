@@ -64,8 +64,27 @@ func TestRetentionPages(t *testing.T) {
 		t.Fatalf("the type's period is not shown:\n%s", body)
 	}
 
+	// Periods: admins set them here; archivists see them without the form.
+	if strings.Contains(body, `name="so-nam"`) {
+		t.Fatal("an archivist got the admins' period form")
+	}
+	res, body := s.do(t, "POST", "/luu-tru/thoi-han", archivistSub, "staff", url.Values{"action": {"dat-thoi-han"}, "loai": {"KHAC"}, "so-nam": {"1"}})
+	if res.StatusCode != 403 {
+		t.Fatalf("an archivist set a period: %d", res.StatusCode)
+	}
+	res, body = s.do(t, "POST", "/luu-tru/thoi-han", "quantri", "admin", url.Values{"action": {"dat-thoi-han"}, "loai": {"KHAC"}, "so-nam": {"300"}})
+	if res.StatusCode != 400 || !strings.Contains(body, `<a href="#th-so-nam">Thời hạn lưu trữ phải từ 1 đến 200 năm, hoặc vĩnh viễn.</a>`) {
+		t.Fatalf("a period of 300 years: %d\n%s", res.StatusCode, body)
+	}
+	if res, _ := s.do(t, "POST", "/luu-tru/thoi-han", "quantri", "admin", url.Values{"action": {"dat-thoi-han"}, "loai": {"KHAI_SINH"}, "so-nam": {""}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a permanent period: %d", res.StatusCode)
+	}
+	if tp, _ := s.vault.DocumentType(ctx, admin, "KHAI_SINH"); tp.Retention == nil || !tp.Retention.Permanent {
+		t.Fatalf("KHAI_SINH's period: %+v", tp.Retention)
+	}
+
 	// Hold: refused without a reason, then placed.
-	res, body := s.do(t, "POST", "/luu-tru/thoi-han", archivistSub, "staff", url.Values{"action": {"phong-toa"}, "giay-to": {d.ID}})
+	res, body = s.do(t, "POST", "/luu-tru/thoi-han", archivistSub, "staff", url.Values{"action": {"phong-toa"}, "giay-to": {d.ID}})
 	if res.StatusCode != 400 || !strings.Contains(body, `<a href="#pt-ly-do">Cần ghi rõ lý do.</a>`) || !strings.Contains(body, `value="`+d.ID+`"`) {
 		t.Fatalf("a hold without a reason: %d\n%s", res.StatusCode, body)
 	}
