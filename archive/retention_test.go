@@ -359,3 +359,100 @@ func hasAction(es []archive.LedgerEntry, a archive.Action) bool {
 	}
 	return false
 }
+
+// downAt is the vault's store that fails each method named in fail once,
+// as a process stopped there would leave the work.
+type downAt struct {
+	archive.Store
+	fail map[string]bool
+}
+
+func (s *downAt) down(name string) bool {
+	if s.fail[name] {
+		delete(s.fail, name)
+		return true
+	}
+	return false
+}
+
+func (s *downAt) DeleteDocument(ctx context.Context, id string) error {
+	if s.down("DeleteDocument") {
+		return errDown
+	}
+	return s.Store.DeleteDocument(ctx, id)
+}
+
+func (s *downAt) PutRetention(ctx context.Context, r archive.RetentionRecord, rev int64) error {
+	if r.State == archive.RetentionDisposed && s.down("PutRetention") {
+		return errDown
+	}
+	return s.Store.PutRetention(ctx, r, rev)
+}
+
+func (s *downAt) UpdateDisposalList(ctx context.Context, l archive.DisposalList, rev int64) error {
+	if s.down("UpdateDisposalList") {
+		return errDown
+	}
+	return s.Store.UpdateDisposalList(ctx, l, rev)
+}
+
+// TestDisposalResumes: an execution that stops at any step — before the
+// tombstone, after it before the document's deletion, after the
+// deletion before the list records the outcome — is finished by running
+// it again: the paper is disposed of once, its usage given back once, its
+// blob released and collected, and the list executed.
+func TestDisposalResumes(t *testing.T) {
+	for _, step := range []string{"PutRetention", "DeleteDocument", "UpdateDisposalList"} {
+		t.Run(step, func(t *testing.T) {
+			ctx := context.Background()
+			v := newVault(t, archive.Config{BlobGrace: time.Hour})
+			v.clock.Set(time.Date(2020, 1, 10, 9, 0, 0, 0, time.UTC))
+			if _, err := v.SetRetention(ctx, admin, "KHAC", &archive.Retention{Years: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.Put(ctx, citizenA, birthCert("", pdfBytes("own vault"))); err != nil {
+				t.Fatal(err)
+			}
+			a := agencyPaper(t, v, "Tài liệu A", date(2019, 1, 1), pdfBytes("A"))
+			if err := v.Wait(ctx); err != nil {
+				t.Fatal(err)
+			}
+			v.clock.Set(time.Date(2021, 6, 1, 9, 0, 0, 0, time.UTC))
+			if _, err := v.IndexRetention(ctx, "", 100); err != nil {
+				t.Fatal(err)
+			}
+			prop, err := v.ProposeDisposal(ctx, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, _ := v.SubmitDisposal(ctx, staff, prop.List, 0)
+			if _, err := v.DecideDisposal(ctx, archivist2, l.ID, 0, true, ""); err != nil {
+				t.Fatal(err)
+			}
+			flaky := &downAt{Store: v.store, fail: map[string]bool{step: true}}
+			stopped := archive.New(flaky, v.bucket, archive.Config{BlobGrace: time.Hour}, nil, v.clock.Now)
+			if _, err := stopped.ExecuteDisposal(ctx, staff, l.ID); err == nil {
+				t.Fatal("the execution did not stop")
+			}
+			l, err = v.ExecuteDisposal(ctx, staff, l.ID)
+			if err != nil {
+				t.Fatalf("the execution run again: %v", err)
+			}
+			if l.State != archive.DisposalExecuted || outcome(l, a.ID) != archive.OutcomeDisposed {
+				t.Fatalf("list: %+v", l)
+			}
+			if _, err := v.Get(ctx, staff, a.ID, archive.Access{Purpose: "kiểm tra"}); !kerr.IsKind(err, kerr.NotFound) {
+				t.Fatalf("the paper after the execution: %v", err)
+			}
+			wantUsageTrue(t, v, citizenA.Subject)
+			v.clock.Set(time.Date(2021, 6, 1, 12, 0, 0, 0, time.UTC))
+			if _, err := v.CollectGarbageWith(ctx, archive.GCOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if blobExists(t, v, a.Current.Blob) {
+				t.Fatal("the disposed paper's blob was not collected")
+			}
+			wantUsageTrue(t, v, citizenA.Subject)
+		})
+	}
+}
