@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -454,5 +455,29 @@ func TestDisposalResumes(t *testing.T) {
 			}
 			wantUsageTrue(t, v, citizenA.Subject)
 		})
+	}
+}
+
+// TestRetentionCatalogue: a catalogue file sets periods; a bad period is
+// refused with its code and nothing of that catalogue entry is stored.
+func TestRetentionCatalogue(t *testing.T) {
+	ctx := context.Background()
+	v := newVault(t, archive.Config{})
+	good := `{"documentTypes":[{"code":"HS_DAT_DAI","name":"Hồ sơ đất đai","retention":{"years":20}},{"code":"HS_VV","name":"Hồ sơ vĩnh viễn","retention":{"permanent":true}}]}`
+	if _, _, err := v.LoadCatalog(ctx, admin, strings.NewReader(good)); err != nil {
+		t.Fatal(err)
+	}
+	if dt, _ := v.DocumentType(ctx, staff, "HS_DAT_DAI"); dt.Retention == nil || dt.Retention.Years != 20 || dt.Retention.Label() != "20 năm" {
+		t.Fatalf("HS_DAT_DAI: %+v", dt.Retention)
+	}
+	if dt, _ := v.DocumentType(ctx, staff, "HS_VV"); dt.Retention == nil || dt.Retention.Label() != "Vĩnh viễn" {
+		t.Fatalf("HS_VV: %+v", dt.Retention)
+	}
+	for _, bad := range []string{`{"years":0}`, `{"years":201}`, `{"permanent":true,"years":5}`} {
+		_, _, err := v.LoadCatalog(ctx, admin, strings.NewReader(`{"documentTypes":[{"code":"HS_SAI","name":"Sai","retention":`+bad+`}]}`))
+		wantCode(t, err, "retention_invalid")
+		if _, err := v.DocumentType(ctx, staff, "HS_SAI"); !kerr.IsKind(err, kerr.NotFound) {
+			t.Fatalf("a type with the bad period %s was stored: %v", bad, err)
+		}
 	}
 }

@@ -144,6 +144,7 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"RetentionDue", testRetentionDue},
 		{"DisposalLists", testDisposalLists},
 		{"DocumentsWalkDelete", testDocumentsWalkDelete},
+		{"DocumentTypeRetention", testDocumentTypeRetention},
 
 		// Archive — Fixity (arc-fixity).
 		{"FixityReferencedBlobs", testFixityReferencedBlobs},

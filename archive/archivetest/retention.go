@@ -218,3 +218,22 @@ func testDocumentsWalkDelete(t *testing.T, s archive.Store) {
 	got, _ = s.DocumentsAfter(ctx, "", 10)
 	same(t, "walk after delete", idsOf(got), all[1:])
 }
+
+// testDocumentTypeRetention: a type's retention period comes back as
+// stored — a number of years, permanent, or none.
+func testDocumentTypeRetention(t *testing.T, s archive.Store) {
+	ctx := t.Context()
+	for code, r := range map[string]*archive.Retention{
+		"HS_10_NAM": {Years: 10}, "HS_VINH_VIEN": {Permanent: true}, "HS_KHONG": nil,
+	} {
+		dt := archive.DocumentType{Code: code, Name: "Hồ sơ lưu trữ", Retention: r, UpdatedAt: when(0)}
+		if err := s.PutDocumentType(ctx, dt); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetDocumentType(ctx, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, code+" retention", got.Retention, r)
+	}
+}
