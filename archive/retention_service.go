@@ -631,3 +631,50 @@ func appendUnique(xs []string, x string) []string {
 	}
 	return append(xs, x)
 }
+
+// OwnerHolds is what one page of HoldOwner did.
+type OwnerHolds struct {
+	Held    int    `json:"held"`    // holds placed
+	Already int    `json:"already"` // agency records held before
+	Next    string `json:"next"`    // the cursor of the next page ("" when done)
+}
+
+// HoldOwner places the same legal hold on every agency record of an
+// owner's vault (a court or inspectorate order about a person), one page
+// of at most limit papers (1..1000) after the cursor per call, through
+// the owner's document index; the caller repeats with Next until it is
+// "". Papers held already are counted, not changed; a citizen's own
+// uploads are skipped. Each hold is its own record change and ledger
+// entry, so a call stopped midway is finished by calling again.
+func (s *Service) HoldOwner(ctx context.Context, a Actor, ownerID, reason, reference, after string, limit int) (OwnerHolds, error) {
+	var rep OwnerHolds
+	if err := checkArchivist(a); err != nil {
+		return rep, err
+	}
+	reason, reference = strings.TrimSpace(reason), strings.TrimSpace(reference)
+	if err := checkHoldText(reason, reference); err != nil {
+		return rep, err
+	}
+	docs, more, err := s.store.ListDocuments(ctx, DocQuery{OwnerID: ownerID, After: after, Limit: limit})
+	if err != nil {
+		return rep, storeErr("list documents", err)
+	}
+	for _, d := range docs {
+		if !Retained(d.Source) {
+			continue
+		}
+		_, err := s.PlaceHold(ctx, a, d.ID, reason, reference)
+		switch code, _ := kerr.Public(err); {
+		case err == nil:
+			rep.Held++
+		case code == "already_held" || code == "disposed":
+			rep.Already++
+		default:
+			return rep, err
+		}
+	}
+	if more && len(docs) > 0 {
+		rep.Next = docs[len(docs)-1].ID
+	}
+	return rep, nil
+}

@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -479,5 +480,59 @@ func TestRetentionCatalogue(t *testing.T) {
 		if _, err := v.DocumentType(ctx, staff, "HS_SAI"); !kerr.IsKind(err, kerr.NotFound) {
 			t.Fatalf("a type with the bad period %s was stored: %v", bad, err)
 		}
+	}
+}
+
+// TestHoldOwner: a hold on an owner's vault holds each of their agency
+// records, page by page, skips their own uploads, counts those held
+// already, and keeps every one of them off the disposal list.
+func TestHoldOwner(t *testing.T) {
+	ctx := context.Background()
+	v := newVault(t, archive.Config{})
+	v.clock.Set(time.Date(2020, 1, 10, 9, 0, 0, 0, time.UTC))
+	if _, err := v.SetRetention(ctx, admin, "KHAC", &archive.Retention{Years: 1}); err != nil {
+		t.Fatal(err)
+	}
+	own, err := v.Put(ctx, citizenA, birthCert("", pdfBytes("own vault")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var papers []archive.Document
+	for i := range 5 {
+		papers = append(papers, agencyPaper(t, v, "Tài liệu "+strconv.Itoa(i), date(2019, 1, 1), pdfBytes("paper "+strconv.Itoa(i))))
+	}
+	if _, err := v.PlaceHold(ctx, staff, papers[0].ID, "Riêng", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.HoldOwner(ctx, citizenA, citizenA.Subject, "x", "", "", 2); !kerr.IsKind(err, kerr.Permission) {
+		t.Fatalf("a citizen held a vault: %v", err)
+	}
+	var total archive.OwnerHolds
+	after, pages := "", 0
+	for {
+		rep, err := v.HoldOwner(ctx, staff, citizenA.Subject, "Quyết định thanh tra", "7/QĐ-TTr", after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total.Held += rep.Held
+		total.Already += rep.Already
+		pages++
+		if rep.Next == "" {
+			break
+		}
+		after = rep.Next
+	}
+	if total.Held != 4 || total.Already != 1 || pages != 3 {
+		t.Fatalf("held %d, already %d, in %d pages", total.Held, total.Already, pages)
+	}
+	if _, err := v.RetentionOf(ctx, staff, own.ID); !kerr.IsKind(err, kerr.Invalid) {
+		t.Fatalf("the citizen's own upload: %v", err)
+	}
+	v.clock.Set(time.Date(2021, 6, 1, 9, 0, 0, 0, time.UTC))
+	if _, err := v.IndexRetention(ctx, "", 100); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := v.ProposeDisposal(ctx, 100); err != nil || p.Proposed != 0 {
+		t.Fatalf("held papers proposed: %+v, %v", p, err)
 	}
 }

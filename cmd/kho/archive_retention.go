@@ -93,6 +93,9 @@ func retentionCommands() []*command {
 				{name: "hold", usage: "kho archive retention hold [flags] DOCID --reason TEXT [--reference NO]",
 					summary: "place a legal hold on a paper", vi: "Phong tỏa pháp lý một giấy tờ",
 					run: runRetentionHold},
+				{name: "hold-owner", usage: "kho archive retention hold-owner [flags] OWNER --reason TEXT [--reference NO]",
+					summary: "place a legal hold on every agency record of an owner's vault", vi: "Phong tỏa pháp lý mọi hồ sơ lưu trữ trong kho của một chủ kho",
+					run: runRetentionHoldOwner},
 				{name: "release", usage: "kho archive retention release [flags] DOCID --reason TEXT",
 					summary: "lift a paper's legal hold", vi: "Gỡ phong tỏa một giấy tờ",
 					run: runRetentionRelease},
@@ -269,4 +272,32 @@ func disposalAction(action string) func(ctx context.Context, a *app, cmd *comman
 			return printJSON(a.stdout, l)
 		})
 	}
+}
+
+func runRetentionHoldOwner(ctx context.Context, a *app, cmd *command, args []string) error {
+	fs := a.flags(cmd)
+	cfg := bindStore(fs, a, false)
+	as := bindActor(fs, a)
+	reason := fs.String("reason", "", "why (required)")
+	ref := fs.String("reference", "", "the `NUMBER` of the decision that orders the hold")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return helpOK(err)
+	}
+	return a.withStore(ctx, cfg, mustExist, func(ctx context.Context, st *stores) error {
+		v := st.vault(archive.Config{}, a.quietLog())
+		var total archive.OwnerHolds
+		for after := ""; ; {
+			rep, err := v.HoldOwner(ctx, staffActor(*as), pos[0], *reason, *ref, after, 500)
+			total.Held, total.Already = total.Held+rep.Held, total.Already+rep.Already
+			if err != nil {
+				return err
+			}
+			if after = rep.Next; after == "" {
+				break
+			}
+		}
+		fmt.Fprintf(a.stdout, "held: %d\nalready: %d\n", total.Held, total.Already)
+		return nil
+	})
 }

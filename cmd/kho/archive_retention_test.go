@@ -98,6 +98,9 @@ func TestRetentionJobAndCLI(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || r.State != archive.RetentionDisposed || r.Disposal.List != list {
 		t.Fatalf("retention show: %d %q", code, out)
 	}
+	if code, out, errs := runKho(t, nil, "archive", "retention", "hold-owner", "--data", dir, citizen.Subject, "--reason", "Thanh tra"); code != 0 || out != "held: 0\nalready: 0\n" {
+		t.Fatalf("hold-owner with only a disposed record and the citizen's own paper: %d %q %q", code, out, errs)
+	}
 	if _, err := vault.Get(ctx, citizen, own.ID, archive.Access{}); err != nil {
 		t.Fatalf("the citizen's own paper: %v", err)
 	}
