@@ -96,6 +96,15 @@ func TestObjectLock(t *testing.T) {
 		t.Fatalf("RetainedUntil after extending = %v", until)
 	}
 
+	// A permanent paper's lock: a hundred years ahead.
+	forever := put("giấy tờ lưu trữ vĩnh viễn")
+	if err := b.Retain(ctx, forever, now.AddDate(100, 0, 0)); err != nil {
+		t.Fatalf("Retain a hundred years: %v", err)
+	}
+	if until, err := b.RetainedUntil(ctx, forever); err != nil || !until.Equal(now.AddDate(100, 0, 0)) {
+		t.Fatalf("RetainedUntil a hundred years = %v, %v", until, err)
+	}
+
 	err = b.Delete(ctx, kept)
 	wantCode(t, "delete of a retained blob", err, kerr.Conflict, storage.CodeRetained)
 	if !errors.Is(err, storage.ErrRetained) {
