@@ -53,6 +53,11 @@ var ferretDBGIN = []struct{ coll, field string }{
 	// public ID (DeleteSession).
 	{collSessions, "username"},
 	{collSessions, "id"},
+	// Archive — retention (retention.go): each record's read and guarded
+	// update by _id. The due range (state, retainUntil) is a range that
+	// FerretDB 1.x does not push down: on FerretDB it reads the table.
+	{collRetention, "_id"},
+	{collDisposal, "_id"},
 }
 
 // FerretDBIndex is one GIN index of ferretDBGIN as CreateFerretDBIndexes

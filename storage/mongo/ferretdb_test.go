@@ -142,7 +142,9 @@ func TestFerretDBIndexes(t *testing.T) {
 	}
 	want := map[string]bool{"documents._id": true, "dossiers._id": true, "owners._id": true, "documents.ownerId": true, "ledger.chain": true, "dossiers.agencies": true, "dossiers.agency": true,
 		"dossiers.handlingAgency": true, "dossiers.assignee": true, "dossiers.parties": true,
-		"sessions.username": true, "sessions.id": true}
+		"sessions.username": true, "sessions.id": true,
+		// Archive — retention (arc-retention).
+		"retention._id": true, "disposal_lists._id": true}
 	if len(got) != len(want) {
 		t.Fatalf("indexes %+v, want one per %v", got, want)
 	}
