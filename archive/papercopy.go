@@ -140,7 +140,7 @@ func (p *PaperCopier) Print(ctx context.Context, a Actor, r PaperCopyRequest) (P
 		return PaperCopy{}, nil, err
 	}
 	if v.MediaType != mediaPDF {
-		return PaperCopy{}, nil, invalid("not_pdf", "Chỉ chuyển sang bản giấy được văn bản điện tử dạng PDF có chữ ký số.",
+		return PaperCopy{}, nil, invalid("not_pdf", "Chỉ chuyển sang bản giấy được giấy tờ điện tử dạng PDF có chữ ký số.",
 			"version %d of %s is %s", v.N, d.ID, v.MediaType)
 	}
 	if s.cfg.Verifier == nil {
@@ -162,7 +162,7 @@ func (p *PaperCopier) Print(ctx context.Context, a Actor, r PaperCopyRequest) (P
 	case err != nil:
 		return PaperCopy{}, nil, err
 	case len(rep.Signatures) == 0:
-		return PaperCopy{}, nil, invalid("not_signed", "Văn bản điện tử này không có chữ ký số nên không chuyển đổi được sang bản giấy theo Nghị định 45/2020/NĐ-CP.",
+		return PaperCopy{}, nil, invalid("not_signed", "Giấy tờ điện tử này không có chữ ký số nên không chuyển đổi được sang bản giấy theo Nghị định 45/2020/NĐ-CP.",
 			"version %d of %s has no signature", v.N, d.ID)
 	}
 	orig := io.NewSectionReader(in, 0, v.Size)
@@ -172,7 +172,7 @@ func (p *PaperCopier) Print(ctx context.Context, a Actor, r PaperCopyRequest) (P
 	}
 	if pages < 1 || pages > p.cfg.MaxPages {
 		return PaperCopy{}, nil, kerr.New(kerr.TooLarge, "too_many_pages",
-			fmt.Sprintf("Văn bản có %d trang, vượt quá %d trang chuyển đổi được một lần.", pages, p.cfg.MaxPages),
+			fmt.Sprintf("Giấy tờ có %d trang, vượt quá %d trang chuyển đổi được một lần.", pages, p.cfg.MaxPages),
 			"%d pages, limit %d", pages, p.cfg.MaxPages)
 	}
 	code, err := newPaperCode()
@@ -259,7 +259,7 @@ func (p *PaperCopier) frameData(ctx context.Context, d Document, v Version, rep 
 	for _, sr := range rep.Signatures {
 		ps := convert.PaperCopySignature{Kind: "Chữ ký số", SigningTime: sr.SigningTime, Level: sr.Level}
 		if sr.Kind == signing.KindDocTimestamp {
-			ps.Kind = "Dấu thời gian tài liệu"
+			ps.Kind = "Dấu thời gian của giấy tờ"
 		}
 		if sr.Signer != nil {
 			ps.Signer, ps.Organization = sr.Signer.CommonName, sr.Signer.Organization

@@ -346,7 +346,7 @@ func checkHoldText(reason, reference string) error {
 	if err := checkText("reason", reason, maxHoldReason, "reason_too_long", "Lý do quá dài (tối đa 1000 ký tự)."); err != nil {
 		return err
 	}
-	return checkText("reference", reference, maxHoldReference, "reference_too_long", "Số hiệu văn bản quá dài (tối đa 200 ký tự).")
+	return checkText("reference", reference, maxHoldReference, "reference_too_long", "Số quyết định phong tỏa quá dài (tối đa 200 ký tự).")
 }
 
 func appendHoldEvent(evs []HoldEvent, e HoldEvent) []HoldEvent {

@@ -499,7 +499,7 @@ func TestHoldOwner(t *testing.T) {
 	}
 	var papers []archive.Document
 	for i := range 5 {
-		papers = append(papers, agencyPaper(t, v, "Tài liệu "+strconv.Itoa(i), date(2019, 1, 1), pdfBytes("paper "+strconv.Itoa(i))))
+		papers = append(papers, agencyPaper(t, v, "Giấy tờ "+strconv.Itoa(i), date(2019, 1, 1), pdfBytes("paper "+strconv.Itoa(i))))
 	}
 	if _, err := v.PlaceHold(ctx, staff, papers[0].ID, "Riêng", ""); err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ type PaperCopyOfficer struct {
 
 // PaperCopySignature is one signature of the original as the copy shows it.
 type PaperCopySignature struct {
-	// Kind is "Chữ ký số" or "Dấu thời gian tài liệu".
+	// Kind is "Chữ ký số" or "Dấu thời gian của giấy tờ".
 	Kind string
 	// Signer is the signer's name, and Organization theirs.
 	Signer       string

@@ -10,7 +10,7 @@ import (
 // retention returns a record of document id due on until ("" permanent).
 func retention(id, until string, st archive.RetentionState) archive.RetentionRecord {
 	r := archive.RetentionRecord{DocumentID: id, OwnerID: "001203012345", TypeCode: "KHAC", Source: archive.SourceComponent,
-		Name: "Tài liệu " + id, Base: day("2020-02-29"), State: st, UpdatedAt: when(0),
+		Name: "Giấy tờ " + id, Base: day("2020-02-29"), State: st, UpdatedAt: when(0),
 		Holds: []archive.HoldEvent{{Placed: true, Reason: "Thanh tra – lý do có dấu", By: "canbo", At: when(1)}}}
 	if until == "" {
 		r.Permanent = true

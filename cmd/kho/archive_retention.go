@@ -34,7 +34,7 @@ func retentionJob(vault *archive.Service, log *slog.Logger) jobs.Job {
 		Run: func(ctx context.Context, r *jobs.Run) error {
 			rep, err := retentionStep(ctx, vault, r.Cursor(), func(cursor string) error { return r.Save(ctx, cursor) })
 			if rep.indexed > 0 || rep.proposed > 0 {
-				log.Info("Đã cập nhật thời hạn lưu trữ và đề xuất hủy tài liệu hết hạn",
+				log.Info("Đã cập nhật thời hạn lưu trữ và đề xuất hủy giấy tờ hết hạn",
 					"walked", rep.walked, "indexed", rep.indexed, "proposed", rep.proposed, "list", rep.list)
 			}
 			return err
@@ -105,7 +105,7 @@ func retentionCommands() []*command {
 			name:    "disposal",
 			usage:   "kho archive disposal COMMAND [flags]",
 			summary: "disposal lists: review, submit, approve or reject (four eyes), execute",
-			vi:      "Danh mục hủy tài liệu hết thời hạn lưu trữ",
+			vi:      "Danh mục hủy giấy tờ hết thời hạn lưu trữ",
 			sub: []*command{
 				{name: "list", usage: "kho archive disposal list [flags]", summary: "list the disposal lists, newest first",
 					vi: "Liệt kê các danh mục hủy", run: runDisposalList},

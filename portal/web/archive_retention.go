@@ -97,7 +97,7 @@ func (h *Handler) showRetention(w http.ResponseWriter, r *http.Request, a archiv
 	p.HoldFields = p.Hold.fields(
 		adminField{ID: "pt-giay-to", Name: "giay-to", Label: "Mã giấy tờ", Hint: "26 ký tự, như ở trang giấy tờ hoặc danh mục hủy.", Kind: "text", Required: true, Max: 26},
 		adminField{ID: "pt-ly-do", Name: "ly-do", Label: "Lý do phong tỏa", Kind: "textarea", Required: true},
-		adminField{ID: "pt-so-van-ban", Name: "so-van-ban", Label: "Số văn bản yêu cầu phong tỏa (nếu có)", Hint: "Ví dụ: 12/2026/QĐ-TTr", Kind: "text", Max: 200})
+		adminField{ID: "pt-so-van-ban", Name: "so-van-ban", Label: "Số quyết định yêu cầu phong tỏa (nếu có)", Hint: "Ví dụ: 12/2026/QĐ-TTr", Kind: "text", Max: 200})
 	h.render(w, r, status, "archive_retention", "Thời hạn lưu trữ", "archive", p)
 }
 
@@ -228,7 +228,7 @@ func (h *Handler) disposal(w http.ResponseWriter, r *http.Request) {
 	for _, l := range ls {
 		p.Lists = append(p.Lists, disposalRowOf(l))
 	}
-	h.render(w, r, http.StatusOK, "archive_disposal", "Danh mục hủy tài liệu", "archive", p)
+	h.render(w, r, http.StatusOK, "archive_disposal", "Danh mục hủy giấy tờ", "archive", p)
 }
 
 // disposalList is GET /luu-tru/huy/{id}: one list, its papers and the

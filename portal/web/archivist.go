@@ -66,7 +66,7 @@ func (h *Handler) archiveIndex(w http.ResponseWriter, r *http.Request) {
 	cards = append(cards,
 		archiveCard{Title: "Thời hạn lưu trữ", URL: PathRetention,
 			Text: "Thời hạn lưu trữ theo loại giấy tờ; phong tỏa pháp lý và gỡ phong tỏa giấy tờ."},
-		archiveCard{Title: "Danh mục hủy tài liệu", URL: PathDisposal,
+		archiveCard{Title: "Danh mục hủy giấy tờ", URL: PathDisposal,
 			Text: "Xem, trình, phê duyệt (người khác với người trình) và thực hiện hủy giấy tờ hết thời hạn lưu trữ."})
 
 	// Fixity (arc-fixity).
