@@ -265,6 +265,9 @@ func (s *Service) inUse(ctx context.Context, hash string, since time.Time) (bool
 	// Archive — Conversion (arc-convert).
 
 	// Archive — Digitisation (arc-digitise).
+	if pending, err := s.store.ScanBlobPending(ctx, hash); err != nil || pending {
+		return pending, err
+	}
 
 	// Archive — Paper copies (arc-paper).
 	if used, err := s.store.PaperCopyBlobReferenced(ctx, hash); err != nil || used {

@@ -318,6 +318,7 @@ type Store interface {
 	// Archive — Conversion (arc-convert).
 
 	// Archive — Digitisation (arc-digitise).
+	ScanStore
 
 	// Archive — Paper copies (arc-paper).
 	PaperCopyStore

@@ -133,6 +133,9 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		// Archive — Conversion (arc-convert).
 
 		// Archive — Digitisation (arc-digitise).
+		{"Scans", testScans},
+		{"ScansExpired", testScansExpired},
+		{"ScansConfirmConcurrent", testScansConfirmConcurrent},
 
 		// Archive — Paper copies (arc-paper).
 		{"PaperCopyAddGet", testPaperCopyAddGet},

@@ -46,6 +46,7 @@ var schemaMigrations = []migration{
 	{16, "paper copies of electronic papers", migratePaperCopies},
 	{17, "long-term validation renewal: signed documents by validation expiry", migrateLTV},
 	{18, "archive retention: retention records and disposal lists", migrateRetention},
+	{19, "batches of digitisation", migrateScans},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

@@ -488,6 +488,22 @@ CREATE TABLE disposal_lists (
 ) WITHOUT ROWID;
 CREATE INDEX disposal_lists_state ON disposal_lists (state, id);
 `,
+	// 20: the batches of digitisation (archive.ScanStore): the batch as
+	// JSON beside what the store filters on; pending batches found by
+	// expiry (scans_expiry) and by their PDF's blob (scans_blob). Times are
+	// milliseconds.
+	`
+CREATE TABLE scans (
+	id         TEXT PRIMARY KEY,
+	rev        INTEGER NOT NULL,
+	status     TEXT NOT NULL,
+	expires_at INTEGER NOT NULL,
+	blob       TEXT NOT NULL,
+	body       BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX scans_expiry ON scans (status, expires_at, id);
+CREATE INDEX scans_blob ON scans (blob, status);
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
