@@ -55,6 +55,8 @@ func (h *Handler) archiveIndex(w http.ResponseWriter, r *http.Request) {
 	// Conversion (arc-convert).
 
 	// Digitisation (arc-digitise).
+	cards = append(cards, archiveCard{Title: "Số hoá giấy tờ bản giấy", URL: PathArchiveScan,
+		Text: "Quét các trang (JPEG, PNG, TIFF) thành một tệp PDF tìm kiếm được, nhận dạng chữ và các trường chính, kiểm tra rồi ký bản sao điện tử chứng thực từ bản chính vào kho của công dân."})
 
 	// Paper copies (arc-paper).
 	if h.cfg.PaperCopies != nil {

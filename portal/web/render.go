@@ -47,6 +47,7 @@ var pageNames = slices.Concat(
 	// Archive — Conversion (arc-convert).
 
 	// Archive — Digitisation (arc-digitise).
+	[]string{"archive_scan", "archive_scan_review"},
 
 	// Archive — Paper copies (arc-paper).
 	[]string{"archive_paper"},
@@ -128,6 +129,7 @@ var paths = map[string]string{
 	// Archive — Conversion (arc-convert).
 
 	// Archive — Digitisation (arc-digitise).
+	"ArchiveScan": PathArchiveScan,
 
 	// Archive — Paper copies (arc-paper).
 	"ArchivePaper": PathArchivePaper,

@@ -103,6 +103,11 @@ func (h *Handler) routes() *http.ServeMux {
 	// Archive — Conversion (arc-convert).
 
 	// Archive — Digitisation (arc-digitise).
+	m.HandleFunc("GET "+PathArchiveScan, h.archiveScanForm)
+	m.HandleFunc("POST "+PathArchiveScan, h.archiveScan)
+	m.HandleFunc("GET "+PathArchiveScan+"/{id}", h.archiveScanReview)
+	m.HandleFunc("POST "+PathArchiveScan+"/{id}", h.archiveScanConfirm)
+	m.HandleFunc("GET "+PathArchiveScan+"/{id}/tep", h.archiveScanPDF)
 
 	// Archive — Paper copies (arc-paper).
 	m.HandleFunc("GET "+PathArchivePaper, h.archivePaperForm)

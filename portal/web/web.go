@@ -131,6 +131,17 @@ type Config struct {
 	// their public verification (nil: the page answers 503, and the
 	// verifier's ?ban-sao= link that nothing is found).
 	PaperCopies *archive.PaperCopier
+
+	// Archive — Digitisation (arc-digitise).
+	// ArchivistKeys are the keys archivists sign digitised papers with as
+	// certified electronic copies, by the archivist's subject (none: the
+	// review page says so and confirming answers 503).
+	ArchivistKeys map[string]archive.ScanKey
+	// OCR runs Tesseract on scanned pages.
+	OCR archive.Tesseract
+	// MaxScanBatchBytes bounds the body of a batch of scanned pages
+	// (default 1 GiB).
+	MaxScanBatchBytes int64
 }
 
 // Actor is who is signed in, as the vault knows callers.
