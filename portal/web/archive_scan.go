@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -144,32 +145,22 @@ func (h *Handler) archiveScan(w http.ResponseWriter, r *http.Request) {
 			h.renderError(w, r, h.scanBodyErr(err))
 			return
 		}
-		name := part.FormName()
 		if !checked {
-			if name == CSRFField {
-				b, _ := io.ReadAll(io.LimitReader(part, maxFormFieldBytes))
-				r.PostForm = url.Values{CSRFField: {string(b)}}
-			}
-			if err := h.cfg.CSRF.Check(r); err != nil {
+			checked = true
+			token, err := h.tokenFirst(r, part)
+			if err != nil {
 				h.renderError(w, r, err)
 				return
 			}
-			checked = true
-			if name == CSRFField {
+			if token {
 				continue
 			}
 		}
-		if name != "trang" {
-			b, err := io.ReadAll(io.LimitReader(part, maxFormFieldBytes+1))
-			if err != nil {
-				h.renderError(w, r, h.scanBodyErr(err))
+		if part.FormName() != "trang" {
+			if err := h.readFormPart(part, vals, 20); err != nil {
+				h.renderError(w, r, err)
 				return
 			}
-			if len(b) > maxFormFieldBytes || len(vals) > 20 {
-				h.renderError(w, r, kerr.New(kerr.TooLarge, "field_too_long", "Một trường thông tin quá dài.", "field %q over %d bytes", name, maxFormFieldBytes))
-				return
-			}
-			vals.Set(name, string(b))
 			continue
 		}
 		fileName := cleanFileName(part.FileName())
@@ -232,6 +223,33 @@ func (h *Handler) archiveScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, PathArchiveScan+"/"+url.PathEscape(sc.ID), http.StatusSeeOther)
+}
+
+// tokenFirst checks the CSRF token of a multipart form whose first part
+// is the token, before any other part is read; it reports whether part
+// (the first) was the token.
+func (h *Handler) tokenFirst(r *http.Request, part *multipart.Part) (bool, error) {
+	token := part.FormName() == CSRFField
+	if token {
+		b, _ := io.ReadAll(io.LimitReader(part, maxFormFieldBytes))
+		r.PostForm = url.Values{CSRFField: {string(b)}}
+	}
+	return token, h.cfg.CSRF.Check(r)
+}
+
+// readFormPart reads a text part of a multipart form into vals: TooLarge
+// past maxFormFieldBytes or past max fields, a failed read as scanBodyErr.
+func (h *Handler) readFormPart(part *multipart.Part, vals url.Values, max int) error {
+	name := part.FormName()
+	b, err := io.ReadAll(io.LimitReader(part, maxFormFieldBytes+1))
+	if err != nil {
+		return h.scanBodyErr(err)
+	}
+	if len(b) > maxFormFieldBytes || len(vals) > max {
+		return kerr.New(kerr.TooLarge, "field_too_long", "Một trường thông tin quá dài.", "field %q over %d bytes", name, maxFormFieldBytes)
+	}
+	vals.Set(name, string(b))
+	return nil
 }
 
 // scanErrField is the upload form's control a refusal is about.
