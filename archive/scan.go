@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -49,8 +50,9 @@ type ScanFile struct {
 	Open     func() (io.ReadCloser, error)
 }
 
-// ScanProgress reports one file of a batch done: its index (from 0) among
-// Files, the pages made so far, and its error (nil: its pages are in).
+// ScanProgress reports one file of a batch done: Index files were done
+// before it (files finish in any order; File names it), of Files; the
+// pages made so far, and its error (nil: its pages are in).
 type ScanProgress struct {
 	File         string
 	Index, Files int
@@ -82,9 +84,10 @@ type ScanRequest struct {
 // pending batch (Scan) for the archivist's review: the PDF as a blob, the
 // record with the page hashes, resolutions, the OCR text and the key
 // fields of the type read from it with their confidences. Nothing goes
-// into the vault until ConfirmScan. Pages are handled one at a time: the
-// memory does not grow with the number of pages, only the merge holds
-// the finished PDF's objects.
+// into the vault until ConfirmScan. Files are staged one at a time and
+// recognised two at a time (scanFiles): the memory and the disk in use do
+// not grow with the number of pages, except the recognised pages' PDFs on
+// disk and the merge, which holds the finished PDF's objects.
 //
 // A file that is refused — not an image (Invalid "scan_page_type"),
 // corrupt ("scan_page_corrupt"), too large (TooLarge
@@ -144,13 +147,14 @@ func (s *Service) ScanBatch(ctx context.Context, a Actor, r ScanRequest) (Scan, 
 	now := s.nowUTC()
 	sc := Scan{ID: NewID(now), Rev: 1, Status: ScanPending, OwnerID: ownerID, TypeCode: r.TypeCode, Agency: r.Agency,
 		Operator: a.Subject, Device: r.Device, CreatedAt: now, ExpiresAt: now.Add(ScanTTL)}
+	res := s.scanFiles(bctx, r, dir)
 	var (
 		pdfs  []string
 		words []OCRWord
 		first error
 	)
-	for i, f := range r.Files {
-		page, ws, pdf, err := s.scanFile(bctx, r.OCR, dir, i, f, MaxScanPages-sc.PageCount, nextLine(words))
+	for i, pr := range res {
+		err := pr.err
 		if err != nil && bctx.Err() != nil {
 			if ctx.Err() != nil {
 				return Scan{}, ctx.Err()
@@ -166,16 +170,17 @@ func (s *Service) ScanBatch(ctx context.Context, a Actor, r ScanRequest) (Scan, 
 			if first == nil {
 				first = err
 			}
-			sc.Errors = append(sc.Errors, ScanPageError{FileName: f.FileName, Code: code, Message: msg})
-		} else {
-			sc.Pages = append(sc.Pages, page)
-			sc.PageCount += page.Pages
-			words = append(words, ws...)
-			pdfs = append(pdfs, pdf)
+			sc.Errors = append(sc.Errors, ScanPageError{FileName: r.Files[i].FileName, Code: code, Message: msg})
+			continue
 		}
-		if r.Progress != nil {
-			r.Progress(ScanProgress{File: f.FileName, Index: i, Files: len(r.Files), Pages: sc.PageCount, Err: err})
+		line := nextLine(words)
+		for _, w := range pr.words {
+			w.Line += line
+			words = append(words, w)
 		}
+		sc.Pages = append(sc.Pages, pr.page)
+		sc.PageCount += pr.page.Pages
+		pdfs = append(pdfs, pr.pdf)
 	}
 	if len(pdfs) == 0 {
 		_, msg := kerr.Public(first)
@@ -210,49 +215,127 @@ func nextLine(words []OCRWord) int {
 	return words[len(words)-1].Line + 1
 }
 
-// scanFile copies file i into dir while hashing it, checks its header and
-// page count (at most room pages), and recognises it: the page record,
-// its words (lines from line) and its one-page PDF.
-func (s *Service) scanFile(ctx context.Context, ocr Tesseract, dir string, i int, f ScanFile, room, line int) (ScanPage, []OCRWord, string, error) {
+// scanResult is one file of a batch once recognised: its page record,
+// its words (lines numbered from 0) and its PDF, or its error.
+type scanResult struct {
+	page  ScanPage
+	words []OCRWord
+	pdf   string
+	err   error
+}
+
+// scanWorkers is how many pages are recognised at once: Tesseract runs
+// one thread a page, so two keep both cores of a small server busy.
+const scanWorkers = 2
+
+// scanFiles stages the files one after the other (copied, hashed, checked
+// from their headers, counted against MaxScanPages) and recognises them
+// with at most scanWorkers Tesseract runs at once: at most that many page
+// images wait on disk, whatever the batch's length. Progress is reported
+// as each file is done.
+func (s *Service) scanFiles(ctx context.Context, r ScanRequest, dir string) []scanResult {
+	res := make([]scanResult, len(r.Files))
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+		sem  = make(chan struct{}, scanWorkers)
+	)
+	report := func(i int) {
+		if r.Progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		pages := 0
+		for _, x := range res {
+			pages += x.page.Pages
+		}
+		r.Progress(ScanProgress{File: r.Files[i].FileName, Index: done - 1, Files: len(r.Files), Pages: pages, Err: res[i].err})
+	}
+	room := MaxScanPages
+	for i, f := range r.Files {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			mu.Lock()
+			res[i].err = ctx.Err()
+			mu.Unlock()
+			continue
+		}
+		page, img, err := stageFile(dir, i, f, room)
+		if err != nil {
+			<-sem
+			mu.Lock()
+			res[i].err = err
+			mu.Unlock()
+			report(i)
+			continue
+		}
+		room -= page.Pages
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			base := filepath.Join(dir, fmt.Sprintf("p%04d", i))
+			words, err := r.OCR.Page(ctx, img, base, page.Pages, 0)
+			os.Remove(img)
+			mu.Lock()
+			if err != nil {
+				res[i].err = err
+			} else {
+				res[i] = scanResult{page: page, words: words, pdf: base + ".pdf"}
+			}
+			mu.Unlock()
+			report(i)
+		}()
+	}
+	wg.Wait()
+	return res
+}
+
+// stageFile copies file i into dir while hashing it and checks its header
+// and its pages (at most room): the page record and the image's path.
+func stageFile(dir string, i int, f ScanFile, room int) (ScanPage, string, error) {
 	if f.Open == nil {
-		return ScanPage{}, nil, "", pageCorrupt("file %q has no content", f.FileName)
+		return ScanPage{}, "", pageCorrupt("file %q has no content", f.FileName)
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return ScanPage{}, nil, "", pageCorrupt("open %q: %v", f.FileName, err)
+		return ScanPage{}, "", pageCorrupt("open %q: %v", f.FileName, err)
 	}
 	defer rc.Close()
 	img := filepath.Join(dir, fmt.Sprintf("p%04d.img", i))
 	out, err := os.Create(img)
 	if err != nil {
-		return ScanPage{}, nil, "", kerr.Wrap(err, kerr.Internal, "scan_temp", msgScanInternal)
+		return ScanPage{}, "", kerr.Wrap(err, kerr.Internal, "scan_temp", msgScanInternal)
 	}
-	defer os.Remove(img)
+	fail := func(err error) (ScanPage, string, error) {
+		out.Close()
+		os.Remove(img)
+		return ScanPage{}, "", err
+	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(rc, MaxScanFileBytes+1))
 	if err != nil {
-		out.Close()
-		return ScanPage{}, nil, "", pageCorrupt("read %q: %v", f.FileName, err)
+		return fail(pageCorrupt("read %q: %v", f.FileName, err))
 	}
 	if n > MaxScanFileBytes {
-		out.Close()
-		return ScanPage{}, nil, "", kerr.New(kerr.TooLarge, "scan_file_too_large", "Tệp ảnh trang quét quá lớn (tối đa 200 MB).", "%q is over %d bytes", f.FileName, MaxScanFileBytes)
+		return fail(kerr.New(kerr.TooLarge, "scan_file_too_large", "Tệp ảnh trang quét quá lớn (tối đa 200 MB).", "%q is over %d bytes", f.FileName, MaxScanFileBytes))
 	}
 	p, err := InspectPageImage(out, n)
-	out.Close()
 	if err != nil {
-		return ScanPage{}, nil, "", err
+		return fail(err)
 	}
 	if p.Pages > room {
-		return ScanPage{}, nil, "", kerr.New(kerr.TooLarge, "scan_too_many_pages",
-			fmt.Sprintf("Lô trang quét quá nhiều trang (tối đa %d trang).", MaxScanPages), "%q adds %d pages, %d left", f.FileName, p.Pages, room)
+		return fail(kerr.New(kerr.TooLarge, "scan_too_many_pages",
+			fmt.Sprintf("Lô trang quét quá nhiều trang (tối đa %d trang).", MaxScanPages), "%q adds %d pages, %d left", f.FileName, p.Pages, room))
 	}
-	base := filepath.Join(dir, fmt.Sprintf("p%04d", i))
-	words, err := ocr.Page(ctx, img, base, p.Pages, line)
-	if err != nil {
-		return ScanPage{}, nil, "", err
+	if err := out.Close(); err != nil {
+		return fail(kerr.Wrap(err, kerr.Internal, "scan_temp", msgScanInternal))
 	}
-	return ScanPage{FileName: f.FileName, SHA256: hex.EncodeToString(h.Sum(nil)), PageImage: p}, words, base + ".pdf", nil
+	return ScanPage{FileName: f.FileName, SHA256: hex.EncodeToString(h.Sum(nil)), PageImage: p}, img, nil
 }
 
 // mergePDFs merges the pages' PDFs in order into out with pdfcpu, without

@@ -21,6 +21,7 @@ func archiveSubcommands() []*command {
 	// Conversion (arc-convert).
 
 	// Digitisation (arc-digitise).
+	sub = append(sub, archiveDigitiseCommand())
 
 	// Paper copies (arc-paper).
 	sub = append(sub, archivePaperCommand())

@@ -153,6 +153,9 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	pages.bind(fs.FlagSet, a.getenv)
 	var fixity serveFixity // Archive — Fixity (arc-fixity)
 	fixity.bind(fs.FlagSet, a.getenv)
+	var archivists serveArchivists // the archive's digitisation (arc-digitise)
+	archivists.bind(fs.FlagSet)
+	pages.archivists = &archivists
 	var demo serveDemo
 	demo.bind(fs.FlagSet)
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
@@ -181,6 +184,9 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{err}
 	}
 	if err := results.validate(&sig); err != nil {
+		return &usageError{err}
+	}
+	if err := archivists.validate(&sig); err != nil {
 		return &usageError{err}
 	}
 	clock, err := tc.clock(log)
@@ -288,6 +294,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	// The draft page keeps a half-filled eForm as its applicant's draft (web-draft).
 	pg.drafts = drafts
 	pg.paper = docs.paperCopy() // the archivists' paper copies (arc-paper)
+	// The archivists sign digitised papers with their keys (arc-digitise).
+	pg.scanKeys = pg.archivists.build(signingCfg)
 	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, signIn, ln.Addr().String(), log)
 	if err != nil {
 		ln.Close()
@@ -445,6 +453,7 @@ func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Se
 	// Archive — Conversion (arc-convert).
 
 	// Archive — Digitisation (arc-digitise).
+	js = append(js, scanExpiryJob(vault, cfg.GCInterval))
 
 	// Archive — Paper copies (arc-paper).
 

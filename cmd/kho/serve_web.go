@@ -34,6 +34,10 @@ type serveWeb struct {
 	drafts *forms.Drafts
 	// paper configures the paper copies (set by serve; nil: off) (arc-paper).
 	paper *archive.PaperCopyConfig
+	// archivists are the archivists' keys (--archivist-key), built into
+	// scanKeys by serve (arc-digitise).
+	archivists *serveArchivists
+	scanKeys   map[string]archive.ScanKey
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
@@ -71,6 +75,9 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 	cfg.Converter = c.converter
 
 	// Staff signing and digitising (web-sign).
+
+	// Archive — Digitisation (arc-digitise).
+	cfg.ArchivistKeys = c.scanKeys
 
 	// Administration (web-admin).
 	cfg.Forms, cfg.Calendars = c.forms, c.calendars
