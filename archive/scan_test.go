@@ -316,3 +316,47 @@ func TestScan300Pages(t *testing.T) {
 		t.Fatalf("the OCR text holds the title %d times; want about 300", n)
 	}
 }
+
+// TestScanBlobInUse: the collector keeps a blob that a pending batch
+// references even when a dead write's intent names it (a crash between
+// storing the batch's PDF and removing its intent), and frees it once
+// the batch is confirmed or gone.
+func TestScanBlobInUse(t *testing.T) {
+	ctx := context.Background()
+	v := newVault(t, archive.Config{BlobGrace: time.Hour})
+	hash, _, err := v.bucket.Put(ctx, bytes.NewReader(pdfBytes("bản quét chờ xác nhận")), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := v.clock.Now()
+	in := archive.UploadIntent{ID: archive.NewID(now), OwnerID: citizenA.Subject, Actor: staffA.Subject, CreatedAt: now.UTC()}
+	if err := v.store.BeginUpload(ctx, in, -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.store.ClaimBlob(ctx, in.ID, hash); err != nil {
+		t.Fatal(err)
+	}
+	sc := archive.Scan{ID: archive.NewID(now), Rev: 1, Status: archive.ScanPending, OwnerID: citizenA.Subject, TypeCode: "KHAI_SINH",
+		Agency: ubndA, Operator: staffA.Subject, Device: "x", Blob: hash, CreatedAt: now, ExpiresAt: now.Add(archive.ScanTTL)}
+	if err := v.store.PutScan(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	v.clock.Set(now.Add(2 * time.Hour))
+	if _, err := v.CollectGarbageWith(ctx, archive.GCOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.bucket.Stat(ctx, hash); err != nil {
+		t.Fatalf("the collector deleted a pending batch's PDF: %v", err)
+	}
+	v.clock.Set(now.Add(archive.ScanTTL + time.Hour))
+	if n, err := v.ExpireScans(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("ExpireScans = %d, %v", n, err)
+	}
+	v.clock.Set(now.Add(archive.ScanTTL + 3*time.Hour))
+	if _, err := v.CollectGarbageWith(ctx, archive.GCOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.bucket.Stat(ctx, hash); err == nil {
+		t.Fatal("the expired batch's PDF is still stored")
+	}
+}
