@@ -139,7 +139,7 @@ func parseTSV(r io.Reader, first int) ([]OCRWord, error) {
 			line, last = line+1, key
 		}
 		conf, err := strconv.ParseFloat(cols[10], 64)
-		if err != nil || conf < 0 {
+		if err != nil || !(conf >= 0) { // -1 (no word), NaN
 			conf = 0
 		}
 		words = append(words, OCRWord{Line: line, Text: text, Conf: min(conf, 100)})
