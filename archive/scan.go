@@ -27,6 +27,9 @@ const (
 	MaxScanPages = 500
 	// MaxScanFileBytes is the largest page image file.
 	MaxScanFileBytes = 200 << 20
+	// maxScanPDFBytes bounds a batch's merged PDF (Tesseract's pages are
+	// the images recompressed, a few MB each at most).
+	maxScanPDFBytes = 4 << 30
 	// maxScanTextBytes bounds the OCR text a batch keeps.
 	maxScanTextBytes = 1 << 20
 	// maxDeviceRunes bounds the scanner's name.
@@ -396,7 +399,7 @@ func (s *Service) putScanBlob(ctx context.Context, a Actor, ownerID, path string
 	if err := s.store.BeginUpload(ctx, in, -1); err != nil {
 		return "", 0, "", storeErr("begin upload", err)
 	}
-	hash, size, err = s.blobs.PutClaimed(ctx, f, 1<<40, func(ctx context.Context, hash string) error {
+	hash, size, err = s.blobs.PutClaimed(ctx, f, maxScanPDFBytes, func(ctx context.Context, hash string) error {
 		return s.store.ClaimBlob(ctx, in.ID, hash)
 	})
 	if err != nil {

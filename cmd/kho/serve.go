@@ -76,7 +76,9 @@ token (NAME='pkcs11:token=LABEL;object=KEY?module-path=LIB' with
 --sign-key-pin-file). --tsa URL is the time-stamp authority for B-T and
 above. --result-leader-key SUBJECT=NAME and --result-seal-key CODE=NAME
 name the keys that sign dossiers' results: the leader's personal key, then
-the agency's seal (docs/deployment.md).
+the agency's seal (docs/deployment.md). --archivist-key SUBJECT=NAME
+names the key an archivist signs digitised papers with, as certified
+electronic copies (/luu-tru/so-hoa).
 
 The shipped eForm definitions are published at start-up, then every
 *.json definition of --forms DIR; a file that does not parse stops the
