@@ -50,6 +50,8 @@ type scanReviewPage struct {
 	Created  string
 	Expires  string
 	Document string
+	// TextLines are the OCR text's lines.
+	TextLines []string
 }
 
 // scanInput is one control of the review: its value prefilled from the
@@ -290,7 +292,7 @@ func (h *Handler) scanReview(w http.ResponseWriter, r *http.Request, a archive.A
 	}
 	self := PathArchiveScan + "/" + url.PathEscape(sc.ID)
 	p := &scanReviewPage{Scan: sc, Type: t, Errors: errs, Self: self, PDF: self + "/tep", Saved: r.URL.Query().Get(savedParam) == "1",
-		Created: DateTime(sc.CreatedAt), Expires: DateTime(sc.ExpiresAt), Document: sc.DocumentID}
+		Created: DateTime(sc.CreatedAt), Expires: DateTime(sc.ExpiresAt), Document: sc.DocumentID, TextLines: strings.Split(sc.Text, "\n")}
 	_, p.NoKey = h.cfg.ArchivistKeys[a.Subject]
 	p.NoKey = !p.NoKey
 	read := map[string]archive.ScanField{}

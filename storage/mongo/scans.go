@@ -87,7 +87,8 @@ func (s *Store) GetScan(ctx context.Context, id string) (archive.Scan, error) {
 }
 
 // ConfirmScan marks pending batch id confirmed when its rev is rev: one
-// conditional replacement of the record.
+// conditional replacement of the record, under the record's write lock
+// on a server whose conditional writes are not atomic (FerretDB: guard).
 func (s *Store) ConfirmScan(ctx context.Context, id string, rev int64, documentID, by string, at time.Time) (archive.Scan, error) {
 	sc, err := s.GetScan(ctx, id)
 	if err != nil {
@@ -101,7 +102,11 @@ func (s *Store) ConfirmScan(ctx context.Context, id string, rev int64, documentI
 	if err != nil {
 		return archive.Scan{}, err
 	}
-	res, err := s.scans().ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: rev}, {Key: "status", Value: string(archive.ScanPending)}}, d)
+	var res *mongo.UpdateResult
+	err = s.guard(ctx, collScans+"/"+id, func() (err error) {
+		res, err = s.scans().ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: rev}, {Key: "status", Value: string(archive.ScanPending)}}, d)
+		return err
+	})
 	if err != nil {
 		return archive.Scan{}, classify(err, "confirm scan")
 	}
@@ -117,7 +122,11 @@ func scanChanged(id string, err error) error {
 
 // DeleteScan removes batch id if it is pending at rev.
 func (s *Store) DeleteScan(ctx context.Context, id string, rev int64) error {
-	res, err := s.scans().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: rev}, {Key: "status", Value: string(archive.ScanPending)}})
+	var res *mongo.DeleteResult
+	err := s.guard(ctx, collScans+"/"+id, func() (err error) {
+		res, err = s.scans().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: rev}, {Key: "status", Value: string(archive.ScanPending)}})
+		return err
+	})
 	if err != nil {
 		return classify(err, "delete scan")
 	}
