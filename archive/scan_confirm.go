@@ -79,7 +79,9 @@ func (s *Service) OpenScan(ctx context.Context, a Actor, id string) (Scan, io.Re
 // checks it; the owner's ledger gets a "create" entry by the archivist.
 // The batch becomes confirmed, naming the document, in the same step that
 // writes it (a claim, as an issue's): confirming twice gives the one
-// document, and a lost race gives the other's.
+// document, and a lost race gives the other's. A batch confirmed by a
+// write that died before its document is committed again, under the ID
+// it names, by the next confirmation.
 //
 // Errors: GetScan's; Permission as Digitise's; Conflict "scan_changed"
 // when the batch is not at c.Rev; Invalid from the metadata's checks;
@@ -93,10 +95,16 @@ func (s *Service) ConfirmScan(ctx context.Context, a Actor, c ScanConfirmation) 
 	if err := canIssue(a, sc.Agency.Code); err != nil {
 		return Document{}, err
 	}
+	// recommit is a batch confirmed by a write that died before its
+	// document: its document is written now, under the ID it names.
+	recommit := false
 	if sc.Status == ScanConfirmed {
-		return s.confirmedScan(ctx, sc)
-	}
-	if sc.Rev != c.Rev {
+		d, err := s.confirmedScan(ctx, sc)
+		if err == nil || !kerr.IsKind(err, kerr.NotFound) {
+			return d, err
+		}
+		recommit = true
+	} else if sc.Rev != c.Rev {
 		return Document{}, errScanChanged(sc.ID)
 	}
 	owner, err := s.issueOwner(ctx, sc.OwnerID)
@@ -124,30 +132,37 @@ func (s *Service) ConfirmScan(ctx context.Context, a Actor, c ScanConfirmation) 
 
 	now := s.nowUTC()
 	id := NewID(now)
+	claim := func(ctx context.Context) (*Document, error) {
+		_, err := s.store.ConfirmScan(ctx, sc.ID, sc.Rev, id, a.Subject, now)
+		if err == nil {
+			return nil, nil
+		}
+		if !kerr.IsKind(err, kerr.Conflict) {
+			return nil, storeErr("confirm scan", err)
+		}
+		other, gerr := s.store.GetScan(ctx, sc.ID)
+		if gerr != nil || other.Status != ScanConfirmed {
+			return nil, errScanChanged(sc.ID)
+		}
+		d, err := s.confirmedScan(ctx, other)
+		if kerr.IsKind(err, kerr.NotFound) {
+			return nil, errScanChanged(sc.ID) // the other is writing it
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &d, nil
+	}
+	if recommit {
+		id, claim = sc.DocumentID, nil
+	}
 	by := &IssuedBy{Kind: IssueDigitised, Agency: sc.Agency.Code, AgencyName: sc.Agency.Name, Number: meta.Number,
 		IssuedAt: now.Truncate(1e6), By: a.Subject}
 	d, err := s.commitNew(ctx, a, newDoc{id: id, owner: owner, limit: -1, source: SourceDigitised, meta: meta, def: def,
 		up:     Upload{Body: signed, Size: size, FileName: "ban-so-hoa-" + sc.ID + ".pdf", MediaType: mediaPDF},
 		issued: by, action: ActionCreate, fileName: "ban-so-hoa-" + sc.ID + ".pdf",
 		acc: Access{Purpose: agencyPurpose(sc.Agency, "số hoá giấy tờ bản giấy, ký bản sao điện tử chứng thực từ bản chính", "")},
-		claim: func(ctx context.Context) (*Document, error) {
-			_, err := s.store.ConfirmScan(ctx, sc.ID, sc.Rev, id, a.Subject, now)
-			if err == nil {
-				return nil, nil
-			}
-			if !kerr.IsKind(err, kerr.Conflict) {
-				return nil, storeErr("confirm scan", err)
-			}
-			other, gerr := s.store.GetScan(ctx, sc.ID)
-			if gerr != nil || other.Status != ScanConfirmed {
-				return nil, errScanChanged(sc.ID)
-			}
-			d, err := s.confirmedScan(ctx, other)
-			if err != nil {
-				return nil, err
-			}
-			return &d, nil
-		}})
+		claim: claim})
 	if err != nil {
 		return Document{}, err
 	}
@@ -165,9 +180,9 @@ func (s *Service) confirmedScan(ctx context.Context, sc Scan) (Document, error) 
 	d, err := s.store.GetDocument(ctx, sc.DocumentID)
 	if err != nil {
 		if kerr.IsKind(err, kerr.NotFound) {
-			// Confirmed by a write that died before its document: the
-			// batch cannot be confirmed again with another.
-			return Document{}, errScanChanged(sc.ID)
+			// Confirmed by a write that died before its document.
+			return Document{}, kerr.New(kerr.NotFound, "scan_document_missing", "Giấy tờ của lô trang quét chưa được lưu; hãy xác nhận lại.",
+				"scan %q names document %q, which does not exist", sc.ID, sc.DocumentID)
 		}
 		return Document{}, storeErr("get document", err)
 	}
