@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"image"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/image/tiff"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/certs-test/pki"
@@ -407,5 +410,35 @@ func TestScanBlobInUse(t *testing.T) {
 	}
 	if _, err := v.bucket.Stat(ctx, hash); err == nil {
 		t.Fatal("the expired batch's PDF is still stored")
+	}
+}
+
+// TestScanFormats: a JPEG page and a TIFF page (the top of the test page
+// encoded by Go's encoders) make one two-page batch, each recognised, its
+// format recorded.
+func TestScanFormats(t *testing.T) {
+	needTesseract(t)
+	ctx := context.Background()
+	v := newVault(t, archive.Config{})
+	top := pageTop(t, scanPage(t), 700)
+	img, err := png.Decode(bytes.NewReader(top))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jb, tb bytes.Buffer
+	if err := jpeg.Encode(&jb, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tiff.Encode(&tb, img, &tiff.Options{Compression: tiff.Deflate}); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := v.ScanBatch(ctx, staffA, scanRequest(scanFile("trang-1.jpg", jb.Bytes()), scanFile("trang-2.tif", tb.Bytes())))
+	wantCode(t, err, "")
+	if sc.PageCount != 2 || len(sc.Errors) != 0 || sc.Pages[0].Format != archive.ScanJPEG || sc.Pages[1].Format != archive.ScanTIFF ||
+		sc.Pages[0].Width != 1700 || sc.Pages[1].Height != 700 {
+		t.Fatalf("batch: %+v, errors %+v", sc.Pages, sc.Errors)
+	}
+	if n := strings.Count(sc.Text, "GIẤY KHAI SINH"); n != 2 {
+		t.Fatalf("the title recognised %d times; want once a page:\n%s", n, sc.Text)
 	}
 }
