@@ -160,62 +160,6 @@ func (h *Handler) digitise(w http.ResponseWriter, r *http.Request) {
 	}
 	if part == nil {
 		h.digitiseRefused(w, r, a, vals, kerr.New(kerr.Invalid, "scan_required", "Hãy chọn tệp bản quét của giấy tờ.", "no file part"), "tep")
-	vals := url.Values{}
-	checked := false
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			h.digitiseRefused(w, r, a, vals, kerr.New(kerr.Invalid, "scan_required", "Hãy chọn tệp bản quét của giấy tờ.", "no file part"), "tep")
-			return
-		}
-		if err != nil {
-			h.renderError(w, r, h.scanBodyErr(err))
-			return
-		}
-		name := part.FormName()
-		if !checked {
-			// The token comes first: nothing is read before it is checked.
-			if name == CSRFField {
-				b, _ := io.ReadAll(io.LimitReader(part, maxFormFieldBytes))
-				r.PostForm = url.Values{CSRFField: {string(b)}}
-			}
-			if err := h.cfg.CSRF.Check(r); err != nil {
-				h.renderError(w, r, err)
-				return
-			}
-			checked = true
-			if name == CSRFField {
-				continue
-			}
-		}
-		if name != "tep" {
-			b, err := io.ReadAll(io.LimitReader(part, maxFormFieldBytes+1))
-			if err != nil {
-				h.renderError(w, r, h.scanBodyErr(err))
-				return
-			}
-			if len(b) > maxFormFieldBytes || len(vals) > 200 {
-				h.renderError(w, r, kerr.New(kerr.TooLarge, "field_too_long", "Một trường thông tin quá dài.", "field %q over %d bytes", name, maxFormFieldBytes))
-				return
-			}
-			vals.Set(name, string(b))
-			continue
-		}
-		req, field, err := h.digitiseRequest(r, a, vals, part)
-		if err != nil {
-			h.digitiseRefused(w, r, a, vals, err, field)
-			return
-		}
-		if _, err := h.cfg.Workflow.Digitise(r.Context(), a, req); err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				err = h.scanBodyErr(err)
-			}
-			h.digitiseRefused(w, r, a, vals, err, fieldOfDigitiseErr(err))
-			return
-		}
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
-		http.Redirect(w, r, PathDigitise+"?"+typeParam+"="+url.QueryEscape(vals.Get("loai"))+"&"+savedParam+"=1", http.StatusSeeOther)
 		return
 	}
 	req, field, err := h.digitiseRequest(r, a, vals, part)
