@@ -263,6 +263,9 @@ func (s *Service) inUse(ctx context.Context, hash string, since time.Time) (bool
 	// paper copies, …), one section for each part; each returns true when
 	// its records reference hash.
 	// Archive — Conversion (arc-convert).
+	if used, err := s.store.RenditionBlobReferenced(ctx, hash); err != nil || used {
+		return used, err
+	}
 
 	// Archive — Digitisation (arc-digitise).
 	if pending, err := s.store.ScanBlobPending(ctx, hash); err != nil || pending {

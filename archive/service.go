@@ -50,6 +50,10 @@ type Config struct {
 	// Renewal configures the renewal of long-term validation data
 	// (ltv.go); zero: papers are found due but not renewed.
 	Renewal RenewalConfig
+	// Converter makes the renditions of office files and PDF/A (Convert);
+	// nil: only images become (plain) PDF, other conversions answer
+	// Unavailable "converter_unavailable".
+	Converter RenditionConverter
 }
 
 // Upload is the content of a new document or version, streamed.

@@ -316,6 +316,7 @@ type Store interface {
 	ShareStore
 	// The archive's stores, one section for each part.
 	// Archive — Conversion (arc-convert).
+	RenditionStore
 
 	// Archive — Digitisation (arc-digitise).
 	ScanStore

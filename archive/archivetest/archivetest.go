@@ -131,6 +131,10 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"LedgerShareFields", testLedgerShareFields},
 		// The archive's stores, one section for each part.
 		// Archive — Conversion (arc-convert).
+		{"RenditionAddGet", testRenditionAddGet},
+		{"RenditionList", testRenditionList},
+		{"RenditionBlobReferenced", testRenditionBlobReferenced},
+		{"RenditionAddConcurrent", testRenditionAddConcurrent},
 
 		// Archive — Digitisation (arc-digitise).
 		{"Scans", testScans},

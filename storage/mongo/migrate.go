@@ -47,6 +47,7 @@ var schemaMigrations = []migration{
 	{17, "long-term validation renewal: signed documents by validation expiry", migrateLTV},
 	{18, "archive retention: retention records and disposal lists", migrateRetention},
 	{19, "batches of digitisation", migrateScans},
+	{20, "the archive's renditions of versions", migrateRenditions},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

@@ -504,6 +504,19 @@ CREATE TABLE scans (
 CREATE INDEX scans_expiry ON scans (status, expires_at, id);
 CREATE INDEX scans_blob ON scans (blob, status);
 `,
+	// 21: the archive's renditions (archive.RenditionStore): one per
+	// (document, version, target) key, listed by document and found by
+	// blob for the collector.
+	`
+CREATE TABLE renditions (
+	key         TEXT PRIMARY KEY,
+	document_id TEXT NOT NULL,
+	blob        TEXT NOT NULL,
+	body        TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX renditions_document ON renditions (document_id, key);
+CREATE INDEX renditions_blob ON renditions (blob);
+`,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
