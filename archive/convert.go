@@ -139,11 +139,7 @@ func (s *Service) Convert(ctx context.Context, a Actor, id string, n int, t Targ
 	if !t.Valid() {
 		return res, invalid("invalid_target", "Định dạng đích không hợp lệ (pdf hoặc pdfa-2b).", "target %q", t)
 	}
-	d, acc, err := s.readDoc(ctx, a, id, acc)
-	if err != nil {
-		return res, err
-	}
-	v, err := s.version(ctx, d, n)
+	d, v, acc, err := s.readVersion(ctx, a, id, n, acc)
 	if err != nil {
 		return res, err
 	}

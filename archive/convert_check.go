@@ -214,6 +214,58 @@ func checkCFB(r io.ReaderAt, size int64, ext string) error {
 			fat = append(fat, binary.LittleEndian.Uint32(buf[j:]))
 		}
 	}
+	// chain reads up to n bytes of the chain of sectors from start, in the
+	// file (mini false) or in the mini stream (mini true), through fat.
+	var miniFAT []uint32
+	var root cfbEntry
+	chain := func(start uint32, n int, mini bool) ([]byte, error) {
+		var out []byte
+		step := secSize
+		if mini {
+			step = 64
+		}
+		for id, hops := start, 0; id < cfbEndOfChain && len(out) < n; hops++ {
+			if hops > cfbMaxDirSectors*8 {
+				return nil, errOfficeDamaged("compound file chain too long")
+			}
+			piece := make([]byte, step)
+			if mini {
+				// Mini sector id lies in the root's stream, itself a chain.
+				off := int64(id) * 64
+				sec := root.start
+				for k := int64(0); k < off/secSize; k++ {
+					if int(sec) >= len(fat) {
+						return nil, errOfficeDamaged("mini stream beyond the FAT")
+					}
+					sec = fat[sec]
+				}
+				if sec >= cfbEndOfChain || sector(sec)+secSize > size {
+					return nil, errOfficeDamaged("mini stream sector out of the file")
+				}
+				if _, err := r.ReadAt(piece, sector(sec)+off%secSize); err != nil {
+					return nil, errOfficeDamaged("mini stream: %v", err)
+				}
+				out = append(out, piece...)
+				if int(id) >= len(miniFAT) {
+					break
+				}
+				id = miniFAT[id]
+				continue
+			}
+			if sector(id)+secSize > size {
+				return nil, errOfficeDamaged("stream sector out of the file")
+			}
+			if _, err := r.ReadAt(piece, sector(id)); err != nil {
+				return nil, errOfficeDamaged("stream: %v", err)
+			}
+			out = append(out, piece...)
+			if int(id) >= len(fat) {
+				break
+			}
+			id = fat[id]
+		}
+		return out[:min(len(out), n)], nil
+	}
 	streams := map[string]cfbEntry{}
 	dir := binary.LittleEndian.Uint32(hdr[0x30:])
 	for n := 0; dir < cfbEndOfChain; n++ {
@@ -226,6 +278,9 @@ func checkCFB(r io.ReaderAt, size int64, ext string) error {
 		for off := int64(0); off+128 <= secSize; off += 128 {
 			e := buf[off : off+128]
 			nameLen := int(binary.LittleEndian.Uint16(e[0x40:]))
+			if e[0x42] == 5 {
+				root = cfbEntry{start: binary.LittleEndian.Uint32(e[0x74:]), size: binary.LittleEndian.Uint64(e[0x78:]) & 0xFFFFFFFF}
+			}
 			if e[0x42] != 2 || nameLen < 2 || nameLen > 64 {
 				continue
 			}
@@ -246,11 +301,28 @@ func checkCFB(r io.ReaderAt, size int64, ext string) error {
 	if _, ok := streams["EncryptionInfo"]; ok {
 		return errPasswordProtected("compound file holds an EncryptionInfo stream")
 	}
+	// The mini FAT (small streams live in the root's mini stream), read
+	// only as far as the header's first mini FAT sectors reach.
+	if mf := binary.LittleEndian.Uint32(hdr[0x3C:]); mf < cfbEndOfChain {
+		b, err := chain(mf, int(min(int64(binary.LittleEndian.Uint32(hdr[0x40:])), 64)*secSize), false)
+		if err != nil {
+			return err
+		}
+		for j := 0; j+4 <= len(b); j += 4 {
+			miniFAT = append(miniFAT, binary.LittleEndian.Uint32(b[j:]))
+		}
+	}
 	const miniCutoff = 4096
-	if e, ok := streams["WordDocument"]; ok && e.size >= miniCutoff && e.start < cfbEndOfChain {
-		fib := make([]byte, 12)
-		if _, err := r.ReadAt(fib, sector(e.start)); err != nil {
-			return errOfficeDamaged("WordDocument stream: %v", err)
+	head := func(e cfbEntry, n int) ([]byte, error) {
+		return chain(e.start, min(n, int(e.size)), e.size < miniCutoff)
+	}
+	if e, ok := streams["WordDocument"]; ok {
+		fib, err := head(e, 12)
+		if err != nil {
+			return err
+		}
+		if len(fib) < 12 {
+			return errOfficeDamaged("WordDocument stream of %d bytes", e.size)
 		}
 		if binary.LittleEndian.Uint16(fib[0x0A:])&0x0100 != 0 {
 			return errPasswordProtected("Word FIB has fEncrypted set")
@@ -258,12 +330,13 @@ func checkCFB(r io.ReaderAt, size int64, ext string) error {
 	}
 	for _, name := range []string{"Workbook", "Book"} {
 		e, ok := streams[name]
-		if !ok || e.size < miniCutoff || e.start >= cfbEndOfChain {
+		if !ok {
 			continue
 		}
 		// The globals substream: BOF, then FILEPASS when encrypted.
-		if _, err := r.ReadAt(buf, sector(e.start)); err != nil {
-			return errOfficeDamaged("%s stream: %v", name, err)
+		buf, err := head(e, 512)
+		if err != nil {
+			return err
 		}
 		for off := 0; off+4 <= len(buf); {
 			typ := binary.LittleEndian.Uint16(buf[off:])

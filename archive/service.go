@@ -648,6 +648,16 @@ func (s *Service) readDoc(ctx context.Context, a Actor, id string, acc Access) (
 	return d, acc, err
 }
 
+// readVersion is readDoc and then version n (0 = current) of the document.
+func (s *Service) readVersion(ctx context.Context, a Actor, id string, n int, acc Access) (Document, Version, Access, error) {
+	d, acc, err := s.readDoc(ctx, a, id, acc)
+	if err != nil {
+		return Document{}, Version{}, acc, err
+	}
+	v, err := s.version(ctx, d, n)
+	return d, v, acc, err
+}
+
 // Get returns a document's metadata and records a "read" in the ledger,
 // for every reader, the owner included. Staff and admin must give a
 // purpose (Invalid "purpose_required").
@@ -670,11 +680,7 @@ func (s *Service) Get(ctx context.Context, a Actor, id string, acc Access) (Docu
 // that cannot be satisfied) record nothing. Staff and admin must give a
 // purpose (Invalid "purpose_required").
 func (s *Service) Open(ctx context.Context, a Actor, id string, n int, acc Access) (*Content, error) {
-	d, acc, err := s.readDoc(ctx, a, id, acc)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.version(ctx, d, n)
+	d, v, acc, err := s.readVersion(ctx, a, id, n, acc)
 	if err != nil {
 		return nil, err
 	}
@@ -888,19 +894,26 @@ func (s *Service) ReuseVersion(ctx context.Context, a Actor, id string, r ReuseR
 // Reuses lists a document's reuse records; a staff or admin read is
 // recorded ("reuses") with acc's purpose, which it must give.
 func (s *Service) Reuses(ctx context.Context, a Actor, id string, acc Access) ([]ReuseRecord, error) {
+	return docRecords(ctx, s, a, id, acc, ActionReuses, "list reuses", s.store.ListReuses)
+}
+
+// docRecords reads the records list keeps of a document a may read
+// (readDoc), recording a staff or admin read as action; never nil.
+func docRecords[T any](ctx context.Context, s *Service, a Actor, id string, acc Access, action Action, op string,
+	list func(ctx context.Context, id string) ([]T, error)) ([]T, error) {
 	d, acc, err := s.readDoc(ctx, a, id, acc)
 	if err != nil {
 		return nil, err
 	}
-	rs, err := s.store.ListReuses(ctx, id)
+	rs, err := list(ctx, d.ID)
 	if err != nil {
-		return nil, storeErr("list reuses", err)
+		return nil, storeErr(op, err)
 	}
-	if err := s.recordView(ctx, a, ActionReuses, d.OwnerID, d.ID, acc); err != nil {
+	if err := s.recordView(ctx, a, action, d.OwnerID, d.ID, acc); err != nil {
 		return nil, err
 	}
 	if rs == nil {
-		rs = []ReuseRecord{}
+		rs = []T{}
 	}
 	return rs, nil
 }
