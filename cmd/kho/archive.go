@@ -19,6 +19,7 @@ func archiveCommand() *command {
 func archiveSubcommands() []*command {
 	var sub []*command
 	// Conversion (arc-convert).
+	sub = append(sub, archiveConvertCommand())
 
 	// Digitisation (arc-digitise).
 	sub = append(sub, archiveDigitiseCommand())

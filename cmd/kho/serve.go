@@ -257,7 +257,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	}
 	defer closeCheckpoints()
 	vault := st.vault(archive.Config{MaxUploadBytes: cfg.MaxUploadBytes, BlobGrace: cfg.BlobGrace, Verifier: verifier, PDFBudget: budget, Ledger: ledgerSigning,
-		OnPaper: paperNotifier(notes, log), Renewal: sig.renewal(log)}, log)
+		OnPaper: paperNotifier(notes, log), Renewal: sig.renewal(log), Converter: archivalConverter(docs)}, log)
 	if err := loadCatalogs(startCtx, vault, cfg.CatalogFile, log); err != nil {
 		return err
 	}
