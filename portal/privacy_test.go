@@ -588,6 +588,25 @@ func privacyRows() []privacyRow {
 			{name: "A's dossier", inputs: []string{"path.code"}, req: func(f *fixture) call { return getCall(dossier(f) + "/result") },
 				ok: 404, shows: text("result_not_issued"), status: 404, code: "dossier_not_found"},
 		}},
+		// Archive — Conversion (arc-convert). A's card is a signed PDF:
+		// staff reach it and get its refusal (never re-rendered), B is
+		// refused before anything is looked up.
+		{op: "createRendition", cases: []privacyCase{
+			{name: "A's card, version 1", inputs: []string{"path.id", "path.n"},
+				req: func(f *fixture) call {
+					return jsonCall("POST", doc(f)+"/versions/1/renditions?purpose=l%C6%B0u+tr%E1%BB%AF", `{"target":"pdfa-2b"}`)
+				},
+				by: partyStaff, ok: 400, shows: text("signed_pdf_not_converted"), status: 403, code: "staff_only"},
+		}},
+		{op: "listRenditions", cases: []privacyCase{
+			{name: "A's card, version 1", inputs: []string{"path.id", "path.n"}, req: func(f *fixture) call { return getCall(doc(f) + "/versions/1/renditions") },
+				ok: 200, shows: text(`"renditions":[]`), status: 404, code: "document_not_found"},
+		}},
+		{op: "downloadRendition", cases: []privacyCase{
+			// A's card has none: A learns that, B that there is no such document.
+			{name: "A's card, version 1", inputs: []string{"path.id", "path.n"}, req: func(f *fixture) call { return getCall(doc(f) + "/versions/1/renditions/pdfa-2b/content") },
+				ok: 404, shows: text("rendition_not_found"), status: 404, code: "document_not_found"},
+		}},
 	}
 }
 

@@ -119,6 +119,9 @@ func (s *Server) routeTable() []route {
 
 		// The archive, one section for each part.
 		// Archive — Conversion (arc-convert).
+		{method: "POST", path: "/api/v1/documents/{id}/versions/{n}/renditions", handle: s.createRendition},
+		{method: "GET", path: "/api/v1/documents/{id}/versions/{n}/renditions", handle: s.listRenditions},
+		{method: "GET", path: "/api/v1/documents/{id}/versions/{n}/renditions/{target}/content", handle: s.downloadRendition, stream: true},
 
 		// Archive — Digitisation (arc-digitise).
 
