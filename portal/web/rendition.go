@@ -74,6 +74,21 @@ func (h *Handler) myPaperRendition(w http.ResponseWriter, r *http.Request) {
 // rendition is made now or found in the cache.
 func (h *Handler) serveRendition(w http.ResponseWriter, r *http.Request, c *archive.Content) {
 	v := c.Version
+	if officeTypes[v.MediaType] && h.cfg.Vault != nil {
+		// An archivist's stored rendition (PDF/A-2b, else PDF) comes first:
+		// nothing is converted, and it is the same file every time.
+		stored, rs, ok, err := h.cfg.Vault.StoredRendition(r.Context(), c)
+		if err != nil {
+			h.renderError(w, r, err)
+			return
+		}
+		if ok {
+			defer rs.Close()
+			h.renditionHeaders(w, v, stored.Blob)
+			http.ServeContent(w, r, "", stored.CreatedAt, rs)
+			return
+		}
+	}
 	switch {
 	case !officeTypes[v.MediaType]:
 		h.renderError(w, r, errNoRendition(v))
@@ -92,15 +107,20 @@ func (h *Handler) serveRendition(w http.ResponseWriter, r *http.Request, c *arch
 		h.renderError(w, r, err)
 		return
 	}
+	h.renditionHeaders(w, v, v.Blob+"-pdf")
+	http.ServeContent(w, r, "", v.CreatedAt, bytes.NewReader(pdf))
+}
+
+// renditionHeaders sets the headers of v's PDF rendition, tagged etag.
+func (h *Handler) renditionHeaders(w http.ResponseWriter, v archive.Version, etag string) {
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", contentPolicy)
 	hd.Set("X-Frame-Options", "SAMEORIGIN")
 	hd.Set("Content-Type", "application/pdf")
 	name := archive.FileNameFor(v.FileName, v.MediaType)
 	hd.Set("Content-Disposition", disposition("inline", strings.TrimSuffix(name, extOf(name))+".pdf"))
-	hd.Set("ETag", `"`+v.Blob+`-pdf"`)
+	hd.Set("ETag", `"`+etag+`"`)
 	hd.Set("Cache-Control", "private, no-cache")
-	http.ServeContent(w, r, "", v.CreatedAt, bytes.NewReader(pdf))
 }
 
 // extOf is name's extension with its dot ("" for none).

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/convert"
 	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/portal/web"
@@ -36,17 +35,7 @@ func (g *heldConverter) OfficeToPDF(ctx context.Context, name string, r io.Reade
 // fileReads counts the reads of paper id's file in the owner's ledger.
 func (s *shareSite) fileReads(t *testing.T, id string) int {
 	t.Helper()
-	es, _, err := s.vault.Ledger(t.Context(), s.owner, s.owner.Subject, "", "", 1000, archive.Access{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range es {
-		if e.Action == archive.ActionDownload && e.DocumentID == id {
-			n++
-		}
-	}
-	return n
+	return downloads(t, s.vault, s.owner, id)
 }
 
 // TestRenditionOutlivesFirstRequest: two requests for an office file's
