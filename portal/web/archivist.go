@@ -53,6 +53,8 @@ func (h *Handler) archiveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	var cards []archiveCard
 	// Conversion (arc-convert).
+	cards = append(cards, archiveCard{Title: "Chuyển đổi sang PDF/A", URL: PathArchiveConvert,
+		Text: "Chuyển tệp văn phòng và ảnh của một chủ kho sang PDF/A-2b; bản gốc và chữ ký số giữ nguyên."})
 
 	// Digitisation (arc-digitise).
 	cards = append(cards, archiveCard{Title: "Số hoá giấy tờ bản giấy", URL: PathArchiveScan,

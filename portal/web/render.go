@@ -45,6 +45,7 @@ var pageNames = slices.Concat(
 	[]string{"archive"},
 
 	// Archive — Conversion (arc-convert).
+	[]string{"archive_convert"},
 
 	// Archive — Digitisation (arc-digitise).
 	[]string{"archive_scan", "archive_scan_review"},
@@ -127,6 +128,7 @@ var paths = map[string]string{
 	"Archive": PathArchive,
 
 	// Archive — Conversion (arc-convert).
+	"ArchiveConvert": PathArchiveConvert,
 
 	// Archive — Digitisation (arc-digitise).
 	"ArchiveScan": PathArchiveScan,

@@ -101,6 +101,8 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathArchive, h.archiveIndex)
 
 	// Archive — Conversion (arc-convert).
+	m.HandleFunc("GET "+PathArchiveConvert, h.archiveConvertForm)
+	m.HandleFunc("POST "+PathArchiveConvert, h.archiveConvert)
 
 	// Archive — Digitisation (arc-digitise).
 	m.HandleFunc("GET "+PathArchiveScan, h.archiveScanForm)
