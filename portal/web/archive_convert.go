@@ -39,6 +39,16 @@ type convertPage struct {
 	Failed, Left   int
 }
 
+// ErrorFor is the error message of field, "" when none.
+func (p *convertPage) ErrorFor(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
 // Max is how many files one submission converts at most.
 func (p *convertPage) Max() int { return maxPageConversions }
 

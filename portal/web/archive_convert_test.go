@@ -73,7 +73,8 @@ func TestArchiveConvertPage(t *testing.T) {
 	}
 
 	res, body = s.do(t, "POST", "/luu-tru/chuyen-doi", archivistSub, "staff", url.Values{"chu-kho": {owner}, "dinh-dang": {"pdfa-2b"}})
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#muc-dich">`) {
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#muc-dich">`) ||
+		!strings.Contains(body, `id="muc-dich-loi"`) || !strings.Contains(body, `aria-describedby="muc-dich-goi-y muc-dich-loi" aria-invalid="true"`) {
 		t.Fatalf("no purpose: %d\n%s", res.StatusCode, body)
 	}
 
