@@ -598,6 +598,13 @@ func privacyRows() []privacyRow {
 				},
 				by: partyStaff, ok: 400, shows: text("signed_pdf_not_converted"), status: 403, code: "staff_only"},
 		}},
+		{op: "convertOwner", cases: []privacyCase{
+			{name: "A", inputs: []string{"path.id"},
+				req: func(f *fixture) call {
+					return jsonCall("POST", owner(f)+"/renditions?purpose=l%C6%B0u+tr%E1%BB%AF", `{"target":"pdfa-2b"}`)
+				},
+				by: partyStaff, ok: 200, shows: text("signed_pdf_not_converted"), status: 403, code: "staff_only"},
+		}},
 		{op: "listRenditions", cases: []privacyCase{
 			{name: "A's card, version 1", inputs: []string{"path.id", "path.n"}, req: func(f *fixture) call { return getCall(doc(f) + "/versions/1/renditions") },
 				ok: 200, shows: text(`"renditions":[]`), status: 404, code: "document_not_found"},

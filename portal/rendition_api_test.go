@@ -67,6 +67,42 @@ func TestRenditionAPI(t *testing.T) {
 		t.Fatal("the original changed")
 	}
 
+	// The owner's batch: the converted .docx is skipped, a broken .docx
+	// gets its own error, the .xlsx is converted.
+	xlsx, err := os.ReadFile(filepath.Join("..", "archive", "testdata", "convert", "bang-tinh.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do(call{method: "POST", path: "/api/v1/documents?type=KHAC&name=B%E1%BA%A3ng&filename=bang-tinh.xlsx", token: e.citizenA,
+		contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body: xlsx}).want(t, 201, "")
+	e.do(call{method: "POST", path: "/api/v1/documents?type=KHAC&name=H%E1%BB%8Fng&filename=hong.docx", token: e.citizenA,
+		contentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body: docx[:len(docx)/2]}).want(t, 201, "")
+	batch := call{method: "POST", path: "/api/v1/owners/" + ownerA + "/renditions?purpose=l%C6%B0u+tr%E1%BB%AF", contentType: "application/json", body: []byte(`{}`)}
+	batch.token = e.citizenB
+	e.do(batch).want(t, 403, "staff_only")
+	batch.token = e.staff
+	var out struct {
+		Results []struct {
+			FileName string             `json:"fileName"`
+			Rend     *archive.Rendition `json:"rendition"`
+			Error    *struct{ Code string }
+		} `json:"results"`
+		Failed, Left int
+	}
+	e.do(batch).want(t, 200, "").json(t, &out)
+	got := map[string]string{}
+	for _, x := range out.Results {
+		switch {
+		case x.Error != nil:
+			got[x.FileName] = x.Error.Code
+		case x.Rend != nil:
+			got[x.FileName] = "ok"
+		}
+	}
+	if out.Failed != 1 || out.Left != 0 || len(got) != 2 || got["bang-tinh.xlsx"] != "ok" || got["hong.docx"] != "office_damaged" {
+		t.Fatalf("batch %+v: %v", out, got)
+	}
+
 	e.do(call{method: "GET", path: base, token: e.citizenB}).want(t, 404, "document_not_found")
 	e.do(call{method: "GET", path: base + "/pdfa-2b/content", token: e.citizenB}).want(t, 404, "document_not_found")
 	e.do(call{method: "GET", path: base + "/pdfa-2b/content", expect: specInvalid}).want(t, 401, "unauthenticated")

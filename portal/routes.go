@@ -122,6 +122,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/documents/{id}/versions/{n}/renditions", handle: s.createRendition},
 		{method: "GET", path: "/api/v1/documents/{id}/versions/{n}/renditions", handle: s.listRenditions},
 		{method: "GET", path: "/api/v1/documents/{id}/versions/{n}/renditions/{target}/content", handle: s.downloadRendition, stream: true},
+		{method: "POST", path: "/api/v1/owners/{id}/renditions", handle: s.convertOwner},
 
 		// Archive — Digitisation (arc-digitise).
 
