@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"hash/crc32"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"net"
@@ -25,6 +27,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"golang.org/x/image/tiff"
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/convert"
@@ -251,6 +255,26 @@ func TestConvertImage(t *testing.T) {
 	src := scanPNG(t)
 
 	plain := newVault(t, archive.Config{})
+	// JPEG and TIFF too, to plain PDF through pdfcpu alone.
+	img, err := png.Decode(bytes.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jb, tb bytes.Buffer
+	if err := jpeg.Encode(&jb, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := tiff.Encode(&tb, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"ban-quet.jpg": jb.Bytes(), "ban-quet.tif": tb.Bytes()} {
+		d := putPaper(t, plain, name, data)
+		res, err := plain.Convert(ctx, archivist, d.ID, 0, archive.TargetPDF, convertAccess)
+		wantCode(t, err, "")
+		if n, err := api.PageCount(bytes.NewReader(plain.readBlob(t, res.Rendition.Blob)), nil); err != nil || n != 1 {
+			t.Errorf("%s: PDF of %d pages (%v)", name, n, err)
+		}
+	}
 	d := putPaper(t, plain, "ban-quet.png", src)
 	res, err := plain.Convert(ctx, archivist, d.ID, 0, archive.TargetPDF, convertAccess)
 	wantCode(t, err, "")
@@ -380,6 +404,7 @@ func TestConvertBadOffice(t *testing.T) {
 		{"damaged zip", "hong.docx", docx[:len(docx)/2], archive.TargetPDFA2b, "office_damaged", false},
 		{"signed PDF", "da-ky.pdf", signed, archive.TargetPDFA2b, "signed_pdf_not_converted", false},
 		{"PDF to PDF", "thuong.pdf", pdfBytes("plain"), archive.TargetPDF, "already_pdf", false},
+		{"huge image", "lon.png", hugePNG(), archive.TargetPDF, "image_too_large", false},
 		{"not office", "ghi-chu.txt", []byte("ghi chú thường\n"), archive.TargetPDF, "not_convertible", false},
 		{"refused by the converter", "rac.docx", zipOf(t, [2]string{"[Content_Types].xml", "không phải XML"}, [2]string{"word/document.xml", "\x01\x02 rác"}), archive.TargetPDFA2b, "", true},
 	} {
@@ -411,6 +436,15 @@ func TestConvertBadOffice(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hugePNG is a PNG whose header says 60,000 × 60,000 pixels.
+func hugePNG() []byte {
+	b := bytes.Clone(pngBytes)
+	binary.BigEndian.PutUint32(b[16:], 60000)
+	binary.BigEndian.PutUint32(b[20:], 60000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
 }
 
 // countingConverter counts the calls that reach the converter.
