@@ -605,3 +605,27 @@ func TestConvertGC(t *testing.T) {
 		t.Fatalf("the version's blob was collected: %v", err)
 	}
 }
+
+// TestConvertOutputBounded: a PDF over the converter's bound is refused
+// while it is read (TooLarge conversion_too_large) and nothing is stored.
+func TestConvertOutputBounded(t *testing.T) {
+	ctx := context.Background()
+	g, err := convert.NewGotenberg(convert.GotenbergConfig{URL: testenv.Gotenberg(t), MaxPDFBytes: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newVault(t, archive.Config{Converter: convert.Archival{G: g}})
+	d := putPaper(t, v, "van-ban.docx", fixture(t, "van-ban.docx"))
+	blobs := v.blobCount(t)
+	_, err = v.Convert(ctx, archivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
+	wantCode(t, err, "conversion_too_large")
+	if !kerr.IsKind(err, kerr.TooLarge) {
+		t.Errorf("kind %v, want TooLarge", kerr.KindOf(err))
+	}
+	if n := v.blobCount(t); n != blobs {
+		t.Errorf("blobs %d → %d", blobs, n)
+	}
+	if rs, _ := v.Renditions(ctx, citizenA, d.ID, archive.Access{}); len(rs) != 0 {
+		t.Errorf("renditions %+v", rs)
+	}
+}
