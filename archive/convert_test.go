@@ -46,7 +46,7 @@ var convertTypes = []string{
 	"application/msword", "application/vnd.ms-excel", "text/rtf", "application/x-ole-storage", "application/zip",
 }
 
-var archivist = archive.Actor{Subject: "luutru.mot", Role: archive.RoleStaff, Agency: agencyA}
+var convertArchivist = archive.Actor{Subject: "luutru.mot", Role: archive.RoleStaff, Agency: agencyA}
 
 var convertAccess = archive.Access{Purpose: "chuyển đổi hồ sơ lưu trữ"}
 
@@ -157,11 +157,11 @@ func TestConvertOffice(t *testing.T) {
 		t.Run(c.file, func(t *testing.T) {
 			src := fixture(t, c.file)
 			d := putPaper(t, v, c.file, src)
-			res, err := v.Convert(ctx, archivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
+			res, err := v.Convert(ctx, convertArchivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
 			wantCode(t, err, "")
 			r := res.Rendition
 			if r == nil || res.Existing || r.Version != 1 || r.Source != sha(src) || r.Target != archive.TargetPDFA2b ||
-				r.OwnerID != citizenA.Subject || r.CreatedBy != archivist.Subject || r.MediaType != "application/pdf" || r.Size <= 0 {
+				r.OwnerID != citizenA.Subject || r.CreatedBy != convertArchivist.Subject || r.MediaType != "application/pdf" || r.Size <= 0 {
 				t.Fatalf("result %+v, rendition %+v", res, r)
 			}
 			pdf := v.readBlob(t, r.Blob)
@@ -179,7 +179,7 @@ func TestConvertOffice(t *testing.T) {
 
 			// Again: the stored rendition, nothing converted or stored.
 			blobs := v.blobCount(t)
-			again, err := v.Convert(ctx, archivist, d.ID, 1, archive.TargetPDFA2b, convertAccess)
+			again, err := v.Convert(ctx, convertArchivist, d.ID, 1, archive.TargetPDFA2b, convertAccess)
 			wantCode(t, err, "")
 			if !again.Existing || again.Rendition == nil || again.Rendition.Blob != r.Blob || v.blobCount(t) != blobs {
 				t.Fatalf("second conversion %+v; blobs %d → %d", again, blobs, v.blobCount(t))
@@ -211,7 +211,7 @@ func TestConvertOffice(t *testing.T) {
 	wantCode(t, err, "")
 	n := 0
 	for _, e := range es {
-		if e.Action == archive.ActionDownload && e.Actor == archivist.Subject && strings.HasPrefix(e.Purpose, "chuyển đổi sang PDF/A-2b: chuyển đổi hồ sơ lưu trữ") {
+		if e.Action == archive.ActionDownload && e.Actor == convertArchivist.Subject && strings.HasPrefix(e.Purpose, "chuyển đổi sang PDF/A-2b: chuyển đổi hồ sơ lưu trữ") {
 			n++
 		}
 	}
@@ -219,7 +219,7 @@ func TestConvertOffice(t *testing.T) {
 		t.Errorf("%d conversion reads in the owner's ledger, want 7 (one per file, none for the repeats)", n)
 	}
 	// A staff member must say why.
-	_, err = v.Convert(ctx, archivist, NewDocID(t, v), 0, archive.TargetPDF, archive.Access{})
+	_, err = v.Convert(ctx, convertArchivist, NewDocID(t, v), 0, archive.TargetPDF, archive.Access{})
 	wantCode(t, err, "purpose_required")
 }
 
@@ -269,14 +269,14 @@ func TestConvertImage(t *testing.T) {
 	}
 	for name, data := range map[string][]byte{"ban-quet.jpg": jb.Bytes(), "ban-quet.tif": tb.Bytes()} {
 		d := putPaper(t, plain, name, data)
-		res, err := plain.Convert(ctx, archivist, d.ID, 0, archive.TargetPDF, convertAccess)
+		res, err := plain.Convert(ctx, convertArchivist, d.ID, 0, archive.TargetPDF, convertAccess)
 		wantCode(t, err, "")
 		if n, err := api.PageCount(bytes.NewReader(plain.readBlob(t, res.Rendition.Blob)), nil); err != nil || n != 1 {
 			t.Errorf("%s: PDF of %d pages (%v)", name, n, err)
 		}
 	}
 	d := putPaper(t, plain, "ban-quet.png", src)
-	res, err := plain.Convert(ctx, archivist, d.ID, 0, archive.TargetPDF, convertAccess)
+	res, err := plain.Convert(ctx, convertArchivist, d.ID, 0, archive.TargetPDF, convertAccess)
 	wantCode(t, err, "")
 	pdf := plain.readBlob(t, res.Rendition.Blob)
 	if err := api.Validate(bytes.NewReader(pdf), model.NewDefaultConfiguration()); err != nil {
@@ -288,12 +288,12 @@ func TestConvertImage(t *testing.T) {
 	if res.Rendition.Converter != "pdfcpu" || res.Rendition.FileName != "ban-quet.pdf" {
 		t.Errorf("rendition %+v", res.Rendition)
 	}
-	_, err = plain.Convert(ctx, archivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
+	_, err = plain.Convert(ctx, convertArchivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
 	wantCode(t, err, "converter_unavailable")
 
 	v := newVault(t, archive.Config{Converter: gotenbergConverter(t, 0)})
 	d = putPaper(t, v, "ban-quet.png", src)
-	res, err = v.Convert(ctx, archivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
+	res, err = v.Convert(ctx, convertArchivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
 	wantCode(t, err, "")
 	checkPDFA(t, v.readBlob(t, res.Rendition.Blob), "")
 	if !bytes.Equal(v.readBlob(t, d.Current.Blob), src) {
@@ -413,7 +413,7 @@ func TestConvertBadOffice(t *testing.T) {
 			v := newVault(t, archive.Config{AllowedMediaTypes: append(convertTypes, "text/plain"), Converter: counter})
 			d := putPaper(t, v, c.file, c.data)
 			blobs := v.blobCount(t)
-			_, err := v.Convert(ctx, archivist, d.ID, 0, c.target, convertAccess)
+			_, err := v.Convert(ctx, convertArchivist, d.ID, 0, c.target, convertAccess)
 			if c.code != "" {
 				wantCode(t, err, c.code)
 			} else if ke := kerr.Outer(err); ke == nil || (ke.Code != "conversion_refused" && ke.Code != "converter_failed") {
@@ -490,7 +490,7 @@ func TestConvertHangAndCrash(t *testing.T) {
 			d := putPaper(t, v, "van-ban.docx", fixture(t, "van-ban.docx"))
 			blobs := v.blobCount(t)
 			start := time.Now()
-			_, err := v.Convert(ctx, archivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
+			_, err := v.Convert(ctx, convertArchivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
 			wantCode(t, err, c.code)
 			if el := time.Since(start); el > 10*time.Second {
 				t.Errorf("the conversion took %s, the converter's timeout is 2 s", el)
@@ -542,7 +542,7 @@ func TestConvertBatch(t *testing.T) {
 	good2 := putPaper(t, v, "bang-tinh.xlsx", fixture(t, "bang-tinh.xlsx"))
 	locked := putPaper(t, v, "mat-khau.odt", fixture(t, "mat-khau.odt"))
 
-	plan, err := v.ConvertPlan(ctx, archivist, citizenA.Subject, archive.TargetPDFA2b, convertAccess)
+	plan, err := v.ConvertPlan(ctx, convertArchivist, citizenA.Subject, archive.TargetPDFA2b, convertAccess)
 	wantCode(t, err, "")
 	var ids []string
 	for _, it := range plan {
@@ -555,7 +555,7 @@ func TestConvertBatch(t *testing.T) {
 		t.Fatalf("plan %v, want %v", ids, want)
 	}
 	var seen []string
-	res, failed := v.ConvertAll(ctx, archivist, plan, archive.TargetPDFA2b, convertAccess, func(r archive.ConvertResult) {
+	res, failed := v.ConvertAll(ctx, convertArchivist, plan, archive.TargetPDFA2b, convertAccess, func(r archive.ConvertResult) {
 		seen = append(seen, r.DocumentID)
 	})
 	if failed != 2 || len(res) != 4 || len(seen) != 4 {
@@ -574,7 +574,7 @@ func TestConvertBatch(t *testing.T) {
 	if codes[good1.ID] != "ok" || codes[good2.ID] != "ok" || codes[bomb.ID] != "office_zip_bomb" || codes[locked.ID] != "office_password_protected" {
 		t.Fatalf("results %v", codes)
 	}
-	plan, err = v.ConvertPlan(ctx, archivist, citizenA.Subject, archive.TargetPDFA2b, convertAccess)
+	plan, err = v.ConvertPlan(ctx, convertArchivist, citizenA.Subject, archive.TargetPDFA2b, convertAccess)
 	wantCode(t, err, "")
 	if len(plan) != 2 {
 		t.Fatalf("second plan %+v, want the two that failed", plan)
@@ -589,7 +589,7 @@ func TestConvertGC(t *testing.T) {
 	ctx := context.Background()
 	v := newVault(t, archive.Config{})
 	d := putPaper(t, v, "ban-quet.png", scanPNG(t))
-	res, err := v.Convert(ctx, archivist, d.ID, 0, archive.TargetPDF, convertAccess)
+	res, err := v.Convert(ctx, convertArchivist, d.ID, 0, archive.TargetPDF, convertAccess)
 	wantCode(t, err, "")
 	if err := v.Wait(ctx); err != nil {
 		t.Fatal(err)
@@ -617,7 +617,7 @@ func TestConvertOutputBounded(t *testing.T) {
 	v := newVault(t, archive.Config{Converter: convert.Archival{G: g}})
 	d := putPaper(t, v, "van-ban.docx", fixture(t, "van-ban.docx"))
 	blobs := v.blobCount(t)
-	_, err = v.Convert(ctx, archivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
+	_, err = v.Convert(ctx, convertArchivist, d.ID, 0, archive.TargetPDFA2b, convertAccess)
 	wantCode(t, err, "conversion_too_large")
 	if !kerr.IsKind(err, kerr.TooLarge) {
 		t.Errorf("kind %v, want TooLarge", kerr.KindOf(err))
