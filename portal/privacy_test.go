@@ -742,6 +742,8 @@ func TestAuthenticationRequired(t *testing.T) {
 		"POST /api/v1/retention/documents/{id}/release": {"application/json", "", []byte(`{"reason":"x"}`)},
 		"POST /api/v1/disposal-lists/{id}/submit":       {"application/json", "", []byte(`{}`)},
 		"POST /api/v1/disposal-lists/{id}/decision":     {"application/json", "", []byte(`{"approve":true}`)},
+		// Archive — Transfer (arc-bagit).
+		"POST /api/v1/owners/{id}/import": {"application/x-tar", "", []byte("x")},
 	}
 	for _, rt := range e.server.Routes() {
 		method, path, _ := strings.Cut(rt, " ")
@@ -760,7 +762,7 @@ func TestAuthenticationRequired(t *testing.T) {
 		}
 		p := strings.NewReplacer("/owners/{id}", "/owners/"+ownerA, "/documents/{id}", "/documents/"+d.ID, "/shares/{id}", "/shares/"+d.ID, "{n}", "1", "{code}", "KHAI_SINH",
 			"{subject}", "canbo01", "{component}", "TO_KHAI", "{kind}", "receipt",
-			"/disposal-lists/{id}", "/disposal-lists/"+d.ID).Replace(path)
+			"/disposal-lists/{id}", "/disposal-lists/"+d.ID, "{target}", "pdfa-2b").Replace(path)
 		b := bodies[rt]
 		t.Run(rt, func(t *testing.T) {
 			for _, c := range []struct {
