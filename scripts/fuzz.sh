@@ -25,7 +25,7 @@
 #   KHO_FUZZTIME     seconds per target (default 10, 5 under CI; "10s" is
 #                    read as 10; 0 or "off" switches the pass off, refused
 #                    under CI)
-#   KHO_FUZZ_BUDGET  seconds for running all the targets (default 450, 320
+#   KHO_FUZZ_BUDGET  seconds for running all the targets (default 600, 450
 #                    under CI), start-up included
 #   KHO_FUZZ_BUILD_TIMEOUT  seconds for building the binaries (default 900)
 #   CI               any non-empty value: CI defaults, and off is refused
@@ -35,10 +35,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export GOTOOLCHAIN=auto
 if [[ -n ${CI:-} ]]; then
 	FUZZTIME=${KHO_FUZZTIME:-5}
-	BUDGET=${KHO_FUZZ_BUDGET:-320}
+	BUDGET=${KHO_FUZZ_BUDGET:-450}
 else
 	FUZZTIME=${KHO_FUZZTIME:-10}
-	BUDGET=${KHO_FUZZ_BUDGET:-450}
+	BUDGET=${KHO_FUZZ_BUDGET:-600}
 fi
 BUILD_TIMEOUT=${KHO_FUZZ_BUILD_TIMEOUT:-900}
 FUZZTIME=${FUZZTIME%s}
