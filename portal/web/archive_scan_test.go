@@ -73,18 +73,7 @@ func (s *staffSite) postBatch(t *testing.T, user, role string, fields [][2]strin
 		t.Fatal(err)
 	}
 	r.Header.Set("Content-Type", mw.FormDataContentType())
-	if user != "" {
-		r.Header.Set("X-Test-User", user)
-		r.Header.Set("X-Test-Role", role)
-	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res, string(body)
+	return sendAs(t, r, user, role)
 }
 
 func scanTestPage(t *testing.T) []byte {

@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -48,16 +47,7 @@ func (s *staffSite) postScan(t *testing.T, user, role string, fields [][2]string
 		t.Fatal(err)
 	}
 	r.Header.Set("Content-Type", mw.FormDataContentType())
-	r.Header.Set("X-Test-User", user)
-	r.Header.Set("X-Test-Role", role)
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res, string(body)
+	return sendAs(t, r, user, role)
 }
 
 // cardFields are the form's fields of a paper identity card.

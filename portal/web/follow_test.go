@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
@@ -96,16 +95,7 @@ func onePagePDF(t *testing.T) []byte {
 func (s *followSite) upload(t *testing.T, who, role, code, comp string, fields map[string]string, file []byte) (*http.Response, string) {
 	t.Helper()
 	r := fileRequest(t, s.url+"/ho-so-cua-toi/"+code+"/thanh-phan/"+comp, fields, file)
-	r.Header.Set("X-Test-User", who)
-	r.Header.Set("X-Test-Role", role)
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	return sendAs(t, r, who, role)
 }
 
 // postFile posts a file with the fields given through client c.

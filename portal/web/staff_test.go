@@ -162,6 +162,13 @@ func (s *staffSite) do(t *testing.T, method, path, user, role string, form url.V
 	if form != nil {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return sendAs(t, r, user, role)
+}
+
+// sendAs sends r as user (with role; nobody when user is "") without
+// following redirects, and reads the answer.
+func sendAs(t *testing.T, r *http.Request, user, role string) (*http.Response, string) {
+	t.Helper()
 	if user != "" {
 		r.Header.Set("X-Test-User", user)
 		r.Header.Set("X-Test-Role", role)
