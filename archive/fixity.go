@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -38,13 +39,17 @@ type blobSource struct {
 	users func(ctx context.Context, hash string, limit int) ([]BlobUser, error)
 }
 
-// blobSources are the records whose blobs fixity checks. Versions carry
-// the content and the signature report; the archive's other records that
-// reference blobs (renditions, scans, paper copies, …) each add one entry
-// here, with a store method served by an index on their blob field.
+// blobSources are the records whose blobs fixity checks: versions (the
+// content and the signature report), renditions, paper copies and
+// pending batches of digitisation — every record the collector keeps a
+// blob for (inUse) — each listed by a store method served by an index on
+// its blob field (FixityStore, FixitySourceStore).
 func (s *Service) blobSources() []blobSource {
 	return []blobSource{
 		{name: "versions", refs: s.store.ReferencedBlobs, users: s.store.BlobUsers},
+		{name: "renditions", refs: s.store.RenditionBlobs, users: s.store.RenditionBlobUsers},
+		{name: "paper copies", refs: s.store.PaperCopyBlobs, users: s.store.PaperCopyBlobUsers},
+		{name: "pending scans", refs: s.store.PendingScanBlobs, users: s.store.PendingScanBlobUsers},
 	}
 }
 
@@ -68,8 +73,9 @@ func (s *Service) referencedBlobs(ctx context.Context, after string, limit int) 
 	return all, nil
 }
 
-// blobUsers returns the documents that reference hash in any source, by
-// ID, at most MaxFixityUsers, and whether there were more.
+// blobUsers returns the records that reference hash in any source, by
+// document ID (then Via, RecordID), at most MaxFixityUsers, and whether
+// there were more.
 func (s *Service) blobUsers(ctx context.Context, hash string) ([]BlobUser, bool, error) {
 	var all []BlobUser
 	for _, src := range s.blobSources() {
@@ -79,7 +85,9 @@ func (s *Service) blobUsers(ctx context.Context, hash string) ([]BlobUser, bool,
 		}
 		all = append(all, us...)
 	}
-	slices.SortFunc(all, func(a, b BlobUser) int { return strings.Compare(a.DocumentID, b.DocumentID) })
+	slices.SortFunc(all, func(a, b BlobUser) int {
+		return cmp.Or(strings.Compare(a.DocumentID, b.DocumentID), strings.Compare(a.Via, b.Via), strings.Compare(a.RecordID, b.RecordID))
+	})
 	all = slices.Compact(all)
 	if len(all) > MaxFixityUsers {
 		return all[:MaxFixityUsers], true, nil

@@ -18,10 +18,19 @@ const (
 // only by MoreDocuments.
 const MaxFixityUsers = 20
 
-// BlobUser is a document that references a blob, and its owner.
+// BlobUser is a record that references a blob: a document's version, or
+// (Via set) another record of the archive that belongs to the document or
+// owner — a rendition, a paper copy, a pending batch of digitisation.
 type BlobUser struct {
+	// DocumentID is the document ("" for a pending batch, which has none
+	// yet); OwnerID its owner.
 	DocumentID string `json:"documentId"`
 	OwnerID    string `json:"ownerId"`
+	// Via is "" for a version, else ViaRendition, ViaPaperCopy or ViaScan;
+	// RecordID names that record (the rendition's key, the copy's or the
+	// batch's ID).
+	Via      string `json:"via,omitempty"`
+	RecordID string `json:"recordId,omitempty"`
 }
 
 // FixityFinding is a blob that failed its last fixity check. There is at

@@ -329,6 +329,7 @@ type Store interface {
 
 	// Archive — Fixity (arc-fixity).
 	FixityStore
+	FixitySourceStore
 
 	// Archive — Transfer: BagIt export and import (arc-bagit).
 	TransferStore

@@ -159,6 +159,7 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"FixityBlobUsers", testFixityBlobUsers},
 		{"FixityFindings", testFixityFindings},
 		{"FixityRuns", testFixityRuns},
+		{"FixitySources", testFixitySources},
 
 		// Archive — Transfer: BagIt export and import (arc-bagit).
 		{"ImportDocument", testImportDocument},

@@ -14,29 +14,7 @@ import (
 // read, failing on a page out of order.
 func walkBlobs(t *testing.T, s archive.Store, limit int) []string {
 	t.Helper()
-	var all []string
-	after := ""
-	for range 10000 {
-		page, err := s.ReferencedBlobs(t.Context(), after, limit)
-		if err != nil {
-			t.Fatalf("ReferencedBlobs(%q, %d): %v", after, limit, err)
-		}
-		if len(page) > limit {
-			t.Fatalf("ReferencedBlobs(%q, %d) returned %d", after, limit, len(page))
-		}
-		for _, h := range page {
-			if h <= after {
-				t.Fatalf("ReferencedBlobs(%q): %q is not after the cursor (page %v)", after, h, page)
-			}
-			after = h
-		}
-		all = append(all, page...)
-		if len(page) < limit {
-			return all
-		}
-	}
-	t.Fatal("ReferencedBlobs never ended")
-	return nil
+	return walkSource(t, "ReferencedBlobs", s.ReferencedBlobs, limit)
 }
 
 func testFixityReferencedBlobs(t *testing.T, s archive.Store) {

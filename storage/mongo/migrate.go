@@ -48,6 +48,7 @@ var schemaMigrations = []migration{
 	{18, "archive retention: retention records and disposal lists", migrateRetention},
 	{19, "batches of digitisation", migrateScans},
 	{20, "the archive's renditions of versions", migrateRenditions},
+	{21, "fixity over the pending batches' PDFs: scans by status and blob", migrateFixitySources},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

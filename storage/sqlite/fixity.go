@@ -47,26 +47,7 @@ ORDER BY id LIMIT ?2`
 // versions after after, increasing, at most limit: two walks of the
 // versions_blob and versions_report_blob indexes, each cut at limit, merged.
 func (s *Store) ReferencedBlobs(ctx context.Context, after string, limit int) ([]string, error) {
-	if err := checkLimit(limit); err != nil {
-		return nil, err
-	}
-	rows, err := s.r.QueryContext(ctx, qReferencedBlobs, after, limit)
-	if err != nil {
-		return nil, s.fail("referenced blobs", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, s.fail("referenced blobs", err)
-		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail("referenced blobs", err)
-	}
-	return out, nil
+	return s.blobPage(ctx, "referenced blobs", qReferencedBlobs, after, limit)
 }
 
 // BlobUsers returns the documents with a version that references blob.

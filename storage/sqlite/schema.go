@@ -517,6 +517,9 @@ CREATE TABLE renditions (
 CREATE INDEX renditions_document ON renditions (document_id, key);
 CREATE INDEX renditions_blob ON renditions (blob);
 `,
+	// 22: fixity over the pending batches' PDFs (archive.FixitySourceStore);
+	// see migrationFixitySources.
+	migrationFixitySources,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
