@@ -66,14 +66,20 @@ type fixityVault struct {
 
 func newFixityVault(t *testing.T) *fixityVault {
 	t.Helper()
+	return newFixityVaultWith(t, archive.Config{})
+}
+
+// newFixityVaultWith is newFixityVault with the vault's configuration cfg.
+func newFixityVaultWith(t *testing.T, cfg archive.Config) *fixityVault {
+	t.Helper()
 	dir := t.TempDir()
 	d, err := localfs.New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := newVaultOn(t, archive.Config{}, d)
+	v := newVaultOn(t, cfg, d)
 	logs := &logRecords{}
-	v.Service = archive.New(v.store, v.bucket, archive.Config{}, slog.New(logs), v.clock.Now)
+	v.Service = archive.New(v.store, v.bucket, cfg, slog.New(logs), v.clock.Now)
 	return &fixityVault{vault: v, dir: dir, logs: logs}
 }
 
