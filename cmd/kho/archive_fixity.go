@@ -157,7 +157,15 @@ func runArchiveFixity(ctx context.Context, a *app, cmd *command, args []string) 
 func printFinding(w io.Writer, f archive.FixityFinding) {
 	docs := make([]string, 0, len(f.Documents))
 	for _, u := range f.Documents {
-		docs = append(docs, u.DocumentID+" (owner "+u.OwnerID+")")
+		doc := u.DocumentID
+		if doc == "" {
+			doc = "no document yet"
+		}
+		via := ""
+		if u.Via != "" {
+			via = ", " + strings.ReplaceAll(u.Via, "_", " ") + " " + u.RecordID
+		}
+		docs = append(docs, doc+" (owner "+u.OwnerID+via+")")
 	}
 	more := ""
 	if f.MoreDocuments {

@@ -43,9 +43,35 @@ type fixityFindingRow struct {
 	Size          string
 	First, Last   string
 	FirstMachine  string
-	Documents     []archive.BlobUser
+	Documents     []fixityUserRow
 	MoreDocuments bool
 	Detail        string
+}
+
+// fixityUserRow is a record that references a failed blob: the paper
+// ("" for a pending batch, which has none yet), its owner, and what the
+// record is when it is not one of the paper's versions.
+type fixityUserRow struct {
+	DocumentID, OwnerID  string
+	RecordKind, RecordID string
+}
+
+// fixityUsers names the records of a finding for people.
+func fixityUsers(us []archive.BlobUser) []fixityUserRow {
+	out := make([]fixityUserRow, 0, len(us))
+	for _, u := range us {
+		row := fixityUserRow{DocumentID: u.DocumentID, OwnerID: u.OwnerID, RecordID: u.RecordID}
+		switch u.Via {
+		case archive.ViaRendition:
+			row.RecordKind = "bản chuyển đổi PDF"
+		case archive.ViaPaperCopy:
+			row.RecordKind = "bản chuyển đổi sang giấy"
+		case archive.ViaScan:
+			row.RecordKind = "lô số hoá chờ xác nhận"
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // archiveFixity is GET /luu-tru/toan-ven: the fixity checks of the stored
@@ -76,7 +102,7 @@ func (h *Handler) archiveFixity(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Findings = append(p.Findings, fixityFindingRow{Blob: f.Blob, Short: f.Blob[:min(12, len(f.Blob))], Kind: kind,
 			Size: viSize(f.Size), First: DateTime(f.FirstSeen), Last: DateTime(f.LastSeen), FirstMachine: MachineTime(f.FirstSeen),
-			Documents: f.Documents, MoreDocuments: f.MoreDocuments, Detail: f.Detail})
+			Documents: fixityUsers(f.Documents), MoreDocuments: f.MoreDocuments, Detail: f.Detail})
 	}
 	h.render(w, r, http.StatusOK, "archive_fixity", "Kiểm tra toàn vẹn", "archive", p)
 }

@@ -29,6 +29,14 @@ func TestArchiveFixityPage(t *testing.T) {
 		Documents: []archive.BlobUser{{DocumentID: "01kdocumentaffected000000", OwnerID: owner}}, FirstSeen: at, LastSeen: at}); err != nil {
 		t.Fatal(err)
 	}
+	// A blob a rendition and a pending batch of digitisation hold.
+	other := strings.Repeat("ef", 32)
+	if _, err := s.store.SaveFixityFinding(ctx, archive.FixityFinding{Blob: other, Kind: archive.FixityMissing,
+		Documents: []archive.BlobUser{{OwnerID: owner, Via: archive.ViaScan, RecordID: "01kscanbatch0000000000000"},
+			{DocumentID: "01kdocumentconverted00000", OwnerID: owner, Via: archive.ViaRendition, RecordID: "01kdocumentconverted00000/1/pdfa-2b"}},
+		FirstSeen: at, LastSeen: at}); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.store.AddFixityRun(ctx, archive.FixityRun{ID: archive.NewID(at), Trigger: "job", Start: at, End: at.Add(90 * time.Second),
 		Checked: 1234, Bytes: 3 << 20, Mismatches: 1, PassStart: at.Add(-time.Hour), PassDone: true}); err != nil {
 		t.Fatal(err)
@@ -49,13 +57,16 @@ func TestArchiveFixityPage(t *testing.T) {
 			continue
 		}
 		if c.want != http.StatusOK {
-			if strings.Contains(body, "01kdocumentaffected000000") || strings.Contains(body, blob[:12]) {
+			if strings.Contains(body, "01kdocumentaffected000000") || strings.Contains(body, blob[:12]) ||
+				strings.Contains(body, "01kscanbatch") || strings.Contains(body, "01kdocumentconverted") {
 				t.Errorf("%s %s sees the finding:\n%s", c.role, c.user, body)
 			}
 			continue
 		}
 		for _, want := range []string{"<h1>Kiểm tra toàn vẹn</h1>", `<code title="` + blob + `">` + blob[:12], "Nội dung bị sai lệch (2 KB đã đọc)",
 			"01kdocumentaffected000000 <span class=\"meta\">(chủ sở hữu " + owner + ")</span>", "08:02:03 07/12/2026",
+			"Chưa có giấy tờ <span class=\"meta\">(chủ sở hữu " + owner + "; lô số hoá chờ xác nhận <code>01kscanbatch0000000000000</code>)</span>",
+			"01kdocumentconverted00000 <span class=\"meta\">(chủ sở hữu " + owner + "; bản chuyển đổi PDF <code>01kdocumentconverted00000/1/pdfa-2b</code>)</span>",
 			"<td data-label=\"Số tệp\">1234</td>", "3 MB", "1 phút 30 giây", "Hoàn tất lượt kiểm tra bắt đầu lúc 07:02:03 07/12/2026",
 			"Bắt đầu lúc 07:02:03 07/12/2026, xong lúc 08:03:33 07/12/2026."} {
 			if !strings.Contains(body, want) {
@@ -79,6 +90,14 @@ func TestArchiveFixityPageBrowser(t *testing.T) {
 	if _, err := s.store.SaveFixityFinding(ctx, archive.FixityFinding{Blob: strings.Repeat("cd", 32), Kind: archive.FixityMissing,
 		Documents:     []archive.BlobUser{{DocumentID: "01kdocumentaffected000000", OwnerID: "001099012345"}, {DocumentID: "01kdocumentaffected000001", OwnerID: "079090001234"}},
 		MoreDocuments: true, FirstSeen: at, LastSeen: at}); err != nil {
+		t.Fatal(err)
+	}
+	// A blob a rendition and a pending batch of digitisation hold (the longer rows at 360 px).
+	other := strings.Repeat("ef", 32)
+	if _, err := s.store.SaveFixityFinding(ctx, archive.FixityFinding{Blob: other, Kind: archive.FixityMissing,
+		Documents: []archive.BlobUser{{OwnerID: "001099012345", Via: archive.ViaScan, RecordID: "01kscanbatch0000000000000"},
+			{DocumentID: "01kdocumentconverted00000", OwnerID: "001099012345", Via: archive.ViaRendition, RecordID: "01kdocumentconverted00000/1/pdfa-2b"}},
+		FirstSeen: at, LastSeen: at}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.store.AddFixityRun(ctx, archive.FixityRun{ID: archive.NewID(at), Trigger: "job", Start: at, End: at.Add(time.Minute),
