@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,13 +13,22 @@ import (
 )
 
 // TestFixityAPI: GET /api/v1/archive/fixity gives staff and admins the
-// runs and a damaged blob's finding with the paper and owner it affects;
+// runs and a damaged blob's finding with the paper and owner it affects
+// (its version, and a rendition that shares the blob);
 // citizens (the owner included) get 403 staff_only, a request without a
 // token 401, and bad limits 400.
 func TestFixityAPI(t *testing.T) {
 	e := newEnv(t)
 	d := e.birthCert(e.citizenA, ownerA, "Giấy khai sinh kiểm tra", pdf("fixity"))
 	blob := d.Current.Blob
+	// A rendition record shares the blob: the finding names it too (via,
+	// recordId, which the spec describes).
+	rend := archive.Rendition{Key: archive.RenditionKey(d.ID, 1, archive.TargetPDF), DocumentID: d.ID, OwnerID: ownerA, Version: 1,
+		Source: blob, Target: archive.TargetPDF, Blob: blob, Size: d.Current.Size, MediaType: "application/pdf", FileName: "khai-sinh.pdf",
+		Converter: "pdfcpu", CreatedBy: "luutru", CreatedAt: time.Now()}
+	if _, _, err := e.store.AddRendition(context.Background(), rend); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(e.blobDir, blob[0:2], blob[2:4], blob)
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
@@ -38,7 +48,8 @@ func TestFixityAPI(t *testing.T) {
 			t.Errorf("runs %+v, last pass %+v", st.Runs, st.LastPass)
 		}
 		if len(st.Findings) != 1 || st.Findings[0].Blob != blob || st.Findings[0].Kind != archive.FixityMissing ||
-			len(st.Findings[0].Documents) != 1 || st.Findings[0].Documents[0] != (archive.BlobUser{DocumentID: d.ID, OwnerID: ownerA}) {
+			!slices.Equal(st.Findings[0].Documents, []archive.BlobUser{{DocumentID: d.ID, OwnerID: ownerA},
+				{DocumentID: d.ID, OwnerID: ownerA, Via: archive.ViaRendition, RecordID: rend.Key}}) {
 			t.Errorf("findings %+v; want the missing blob of %s", st.Findings, d.ID)
 		}
 	}
