@@ -21,7 +21,8 @@ import (
 // is read once. Then the rendition's and the copy's blobs are changed on
 // disk, the shared one too, and the batch's PDF deleted: each is a
 // finding naming the paper and owner it belongs to and the record that
-// holds it (Via, RecordID).
+// holds it (Via, RecordID). Runs bounded to 2 blobs walk the same union
+// from their cursor.
 func TestCheckFixitySources(t *testing.T) {
 	ctx := context.Background()
 	v := newFixityVaultWith(t, archive.Config{Verifier: papertest.Verifier(t), BlobGrace: time.Hour})
@@ -87,6 +88,34 @@ func TestCheckFixitySources(t *testing.T) {
 	wantCode(t, err, "")
 	if run.Checked != len(stored) || run.Bytes != total || run.Mismatches != 0 || run.Missing != 0 || !run.PassDone {
 		t.Fatalf("clean pass %+v; want the %d stored blobs (%d bytes) each read once, nothing wrong", run, len(stored), total)
+	}
+
+	// Bounded runs of 2 blobs from the saved cursor walk the same union,
+	// in hash order, each blob once, the last run finishing the pass.
+	want := make([]string, 0, len(stored))
+	for h := range stored {
+		want = append(want, h)
+	}
+	slices.Sort(want)
+	var walked []string
+	cur := archive.FixityCursor{}
+	for i := 0; ; i++ {
+		if i > len(stored) {
+			t.Fatalf("bounded runs never finish the pass (walked %d)", len(walked))
+		}
+		r, next, err := v.CheckFixity(ctx, archive.FixityOptions{Trigger: "job", Cursor: cur, MaxBlobs: 2,
+			Progress: func(_ archive.FixityRun, c archive.FixityCursor) { walked = append(walked, c.After) }})
+		wantCode(t, err, "")
+		if r.Checked > 2 {
+			t.Fatalf("a run bounded to 2 blobs read %d", r.Checked)
+		}
+		if r.PassDone {
+			break
+		}
+		cur = next
+	}
+	if !slices.Equal(walked, want) {
+		t.Fatalf("bounded runs walked %d blobs %v; want the %d stored, in order, each once", len(walked), walked, len(want))
 	}
 
 	// Damage: a byte changed in the rendition, the copy and the shared
