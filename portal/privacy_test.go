@@ -89,6 +89,10 @@ var unscopedOperations = map[string]string{
 	"getDossierBook":           "the tracking book of the caller's agency (staff; an admin names one; a citizen gets staff_only: TestDossierSlipsAPI)",
 	"listShares":               "the shares the caller received or gave; names nobody (TestPrivacyOwnListings: B lists none of A's)",
 	"listRenewals":             "the papers of every vault due for renewal of their validation data, by expiry, no content; names no owner (staff; a citizen gets staff_only: TestRenewalsAPI)",
+	// Archive — Digitisation (arc-scanapi): a batch names no owner in its input (the batch's ID only).
+	"getScan":     "a batch of scanned pages, by its ID: archivists of its agency only (403 staff_only to citizens, archivist_only to other staff, 404 scan_not_found to another agency's archivist; TestScansAPI)",
+	"getScanPDF":  "a batch's PDF, by its ID: archivists of its agency only (as getScan; TestScansAPI)",
+	"confirmScan": "confirms a batch, by its ID: archivists of its agency only (as getScan; TestScansAPI)",
 	// Archive — Retention, legal holds, disposal (arc-retention).
 	"listHolds":           "archivists and admins only: 403 archivist_only for citizens and for staff without the position (TestRetentionAPI)",
 	"listDisposalLists":   "archivists and admins only: 403 archivist_only for citizens and for staff without the position (TestRetentionAPI)",
@@ -293,6 +297,19 @@ func privacyRows() []privacyRow {
 		}},
 		// Archive — Paper copies (arc-paper): only staff print (an admin
 		// here: staff must also be archivists, TestPaperCopyAPI).
+		// Archive — Digitisation (arc-scanapi): the issuer of agency A,
+		// an archivist there, digitises a page for A; citizen B is refused
+		// before the body is read.
+		{op: "createScan", cases: []privacyCase{
+			{name: "multipart, owner A", inputs: []string{"body.metadata.owner"},
+				req: func(f *fixture) call {
+					f.archivistIssuer()
+					body, ct := multipartBody(f.t, metadataPart(f.t, map[string]any{"owner": ownerA, "typeCode": "KHAI_SINH", "device": "Fujitsu fi-7160"}),
+						part{name: "page", fileName: "trang-1.png", contentType: "image/png", data: scanPage(f.t)})
+					return call{method: "POST", path: "/api/v1/scans", contentType: ct, body: body}
+				},
+				by: partyIssuer, ok: 201, shows: text(`"ownerId":"` + ownerA + `"`), status: 403, code: "staff_only"},
+		}},
 		{op: "printPaperCopy", cases: []privacyCase{
 			{name: "A's card, version 1", inputs: []string{"path.id", "path.n"},
 				req: func(f *fixture) call { return call{method: "POST", path: doc(f) + "/versions/1/paper-copy"} },
@@ -699,6 +716,8 @@ func TestAuthenticationRequired(t *testing.T) {
 		"GET /api/v1/procedures": 200, "GET /api/v1/procedures/{code}": 404, "GET /api/v1/procedures/{code}/process": 404,
 		"GET /api/v1/public/dossiers/{code}": 404}
 	dataBody, dataCT := multipartBody(t, part{name: "data", data: []byte(`{}`)}, part{name: "signature", data: []byte{0x30}})
+	scanBody, scanCT := multipartBody(t, metadataPart(t, map[string]any{"owner": ownerA, "typeCode": "KHAI_SINH", "device": "x"}),
+		part{name: "page", fileName: "a.png", contentType: "image/png", data: []byte("x")}) // Archive — Digitisation (arc-scanapi)
 	bodies := map[string]struct {
 		ct, query string
 		body      []byte
@@ -737,6 +756,9 @@ func TestAuthenticationRequired(t *testing.T) {
 		"PUT /api/v1/forms/{code}/drafts/{id}":                     {"application/json", "", []byte(`{}`)},
 		"PUT /api/v1/calendar":                                     {"application/json", "", []byte(`{}`)},
 		"GET /api/v1/dossier-book":                                 {"", "?from=2026-12-01&to=2026-12-07", nil},
+		// Archive — Digitisation (arc-scanapi).
+		"POST /api/v1/scans":              {scanCT, "", scanBody},
+		"POST /api/v1/scans/{id}/confirm": {"application/json", "", []byte(`{"rev":1,"name":"x"}`)},
 		// Archive — Retention, legal holds, disposal (arc-retention).
 		"POST /api/v1/retention/documents/{id}/hold":    {"application/json", "", []byte(`{"reason":"x"}`)},
 		"POST /api/v1/retention/documents/{id}/release": {"application/json", "", []byte(`{"reason":"x"}`)},
@@ -762,7 +784,7 @@ func TestAuthenticationRequired(t *testing.T) {
 		}
 		p := strings.NewReplacer("/owners/{id}", "/owners/"+ownerA, "/documents/{id}", "/documents/"+d.ID, "/shares/{id}", "/shares/"+d.ID, "{n}", "1", "{code}", "KHAI_SINH",
 			"{subject}", "canbo01", "{component}", "TO_KHAI", "{kind}", "receipt",
-			"/disposal-lists/{id}", "/disposal-lists/"+d.ID, "{target}", "pdfa-2b").Replace(path)
+			"/disposal-lists/{id}", "/disposal-lists/"+d.ID, "{target}", "pdfa-2b", "/scans/{id}", "/scans/"+d.ID).Replace(path)
 		b := bodies[rt]
 		t.Run(rt, func(t *testing.T) {
 			for _, c := range []struct {

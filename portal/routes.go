@@ -125,6 +125,10 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/owners/{id}/renditions", handle: s.convertOwner},
 
 		// Archive — Digitisation (arc-digitise).
+		{method: "POST", path: "/api/v1/scans", handle: s.createScan, stream: true},
+		{method: "GET", path: "/api/v1/scans/{id}", handle: s.getScan},
+		{method: "GET", path: "/api/v1/scans/{id}/pdf", handle: s.getScanPDF, stream: true},
+		{method: "POST", path: "/api/v1/scans/{id}/confirm", handle: s.confirmScan},
 
 		// Archive — Paper copies (arc-paper).
 		{method: "POST", path: "/api/v1/documents/{id}/versions/{n}/paper-copy", handle: s.printPaperCopy},

@@ -100,6 +100,17 @@ type Config struct {
 	// PaperCopy configures the paper copies of electronic papers
 	// (POST …/versions/{n}/paper-copy; nil: 503 paper_copies_not_configured).
 	PaperCopy *archive.PaperCopyConfig
+
+	// Archive — Digitisation (arc-digitise).
+	// ArchivistKeys are the keys archivists sign digitised papers with, by
+	// subject (POST /api/v1/scans/{id}/confirm; none: 503
+	// archivist_key_missing).
+	ArchivistKeys map[string]archive.ScanKey
+	// OCR runs Tesseract on scanned pages (POST /api/v1/scans).
+	OCR archive.Tesseract
+	// MaxScanBatchBytes bounds the body of a batch of scanned pages
+	// (default 1 GiB).
+	MaxScanBatchBytes int64
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.
