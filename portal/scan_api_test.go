@@ -96,6 +96,11 @@ func TestScansAPI(t *testing.T) {
 	}
 	putArchivist(t, e.wf, "luutru01", agencyA)
 	putArchivist(t, e.wf, "luutru02", agencyB)
+	// The staff token's member is at the desk of agency A, not an archivist.
+	if _, err := e.wf.PutStaff(ctx, archive.Actor{Subject: "quantri", Role: archive.RoleAdmin}, workflow.Staff{Subject: "canbo01", Name: "Cán bộ một cửa",
+		Agency: agencyA, Department: "MOT_CUA", Positions: []workflow.Role{workflow.RoleDesk}, Active: true}); err != nil {
+		t.Fatal(err)
+	}
 	arch := e.token("luutru01", archive.RoleStaff, time.Time{})
 	archB := e.token("luutru02", archive.RoleStaff, time.Time{})
 	page := scanPage(t)
@@ -233,6 +238,13 @@ func TestScansAPI(t *testing.T) {
 	// Bad batches: each gets its own clear error.
 	notImage := []byte("này không phải ảnh trang quét")
 	batch(arch, metadataPart(t, meta), pagePart("a.png", notImage)).want(t, 400, "scan_no_pages")
+	// One bad file among good ones gets its own error; the batch goes on.
+	var mixed scanJSON
+	batch(arch, metadataPart(t, meta), pagePart("b.png", notImage), pagePart("trang-1.png", page)).want(t, 201, "").json(t, &mixed)
+	if mixed.PageCount != 1 || len(mixed.Pages) != 1 || mixed.Pages[0].FileName != "trang-1.png" || len(mixed.Errors) != 1 ||
+		mixed.Errors[0].FileName != "b.png" || mixed.Errors[0].Code != "scan_page_type" || !vietnamese(mixed.Errors[0].Message) {
+		t.Fatalf("a batch with one bad file: %+v", mixed)
+	}
 	batch(arch, pagePart("a.png", page), metadataPart(t, meta)).want(t, 400, "metadata_must_come_first")
 	batch(arch, pagePart("a.png", page)).want(t, 400, "metadata_must_come_first")
 	batch(arch, metadataPart(t, meta)).want(t, 400, "scan_no_files")
@@ -246,4 +258,21 @@ func TestScansAPI(t *testing.T) {
 		many = append(many, pagePart("x.png", []byte("x")))
 	}
 	batch(arch, many...).want(t, 413, "scan_too_many_files")
+}
+
+// TestScansAPIBodyLimit: a batch over MaxScanBatchBytes is 413
+// scan_batch_too_large, whether its length is declared or not, and
+// nothing is stored.
+func TestScansAPIBodyLimit(t *testing.T) {
+	e := newEnv(t, func(o *envOptions) { o.portal.MaxScanBatchBytes = 64 << 10 })
+	putArchivist(t, e.wf, "luutru01", agencyA)
+	arch := e.token("luutru01", archive.RoleStaff, time.Time{})
+	body, ct := multipartBody(t, metadataPart(t, map[string]any{"owner": ownerA, "typeCode": "KHAI_SINH", "device": "x"}),
+		part{name: "page", fileName: "a.png", contentType: "image/png", data: bytes.Repeat([]byte{0x89}, 2<<20)})
+	for _, chunked := range []bool{false, true} {
+		e.do(call{method: "POST", path: "/api/v1/scans", token: arch, body: body, contentType: ct, chunked: chunked}).want(t, 413, "scan_batch_too_large")
+	}
+	if n := countBlobs(t, e.blobDir); n != 0 {
+		t.Fatalf("%d blobs stored", n)
+	}
 }

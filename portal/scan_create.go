@@ -177,8 +177,8 @@ func (s *Server) createScan(w http.ResponseWriter, r *http.Request) {
 			f, err := spoolScanPage(filepath.Join(dir, strconv.Itoa(len(files))), name, p)
 			p.Close()
 			if err != nil {
-				if kerr.KindOf(err) != kerr.Internal {
-					err = badPart(err)
+				if body.tripped {
+					err = tooLarge
 				}
 				s.writeError(w, r, err)
 				return
@@ -217,18 +217,38 @@ func (s *Server) createScan(w http.ResponseWriter, r *http.Request) {
 }
 
 // spoolScanPage copies one page part to the file path: the batch reads
-// its files one at a time, after the body is read whole.
+// its files one at a time, after the body is read whole. A failed read
+// is Invalid "invalid_multipart", a failed write Internal "scan_temp".
 func spoolScanPage(path, name string, rd io.Reader) (archive.ScanFile, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return archive.ScanFile{}, kerr.Wrap(err, kerr.Internal, "scan_temp", "Không nhận được lô trang quét; vui lòng thử lại.")
 	}
-	_, err = io.Copy(f, rd)
-	if cerr := f.Close(); err == nil && cerr != nil {
-		return archive.ScanFile{}, kerr.Wrap(cerr, kerr.Internal, "scan_temp", "Không nhận được lô trang quét; vui lòng thử lại.")
+	src := &readErrs{r: rd}
+	_, err = io.Copy(f, src)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err != nil {
-		return archive.ScanFile{}, err
+	switch {
+	case src.err != nil:
+		return archive.ScanFile{}, kerr.Wrap(src.err, kerr.Invalid, "invalid_multipart", "Không đọc được trọn một trang của lô trang quét.")
+	case err != nil:
+		return archive.ScanFile{}, kerr.Wrap(err, kerr.Internal, "scan_temp", "Không nhận được lô trang quét; vui lòng thử lại.")
 	}
 	return archive.ScanFile{FileName: name, Open: func() (io.ReadCloser, error) { return os.Open(path) }}, nil
+}
+
+// readErrs remembers the error of its reader (io.EOF aside), to tell a
+// failed read of the body from a failed write of the spool file.
+type readErrs struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrs) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
