@@ -67,12 +67,15 @@ type ScanProgress struct {
 // TypeCode for the vault of Owner, scanned by staff of Agency on the
 // scanner Device. OCR recognises each page; Budget bounds the whole
 // batch (zero: 3 hours); Progress, when set, is called after each file;
-// TempDir holds the work files ("" : the system's).
+// TempDir holds the work files ("" : the system's). Purpose, when set,
+// is why the paper is digitised (at most 500 characters): kept on the
+// batch and written into the owner's ledger at confirmation.
 type ScanRequest struct {
 	Owner    string
 	Agency   Agency
 	TypeCode string
 	Device   string
+	Purpose  string
 	Files    []ScanFile
 	OCR      Tesseract
 	Budget   time.Duration
@@ -100,7 +103,8 @@ type ScanRequest struct {
 // Errors of the batch: the checks of Digitise (Permission "staff_only",
 // "not_agency_staff"; Invalid "type_required", "unknown_document_type",
 // "owner_required"), Invalid "scan_device_required" or
-// "scan_device_too_long", "scan_no_files", "scan_no_pages" when every file
+// "scan_device_too_long", "purpose_too_long", "scan_no_files",
+// "scan_no_pages" when every file
 // was refused (the first file's error is wrapped), Unavailable
 // "ocr_budget" when the batch passes its budget, "ocr_unavailable"
 // without Tesseract; store errors.
@@ -132,6 +136,10 @@ func (s *Service) ScanBatch(ctx context.Context, a Actor, r ScanRequest) (Scan, 
 	if err := checkText("device", r.Device, maxDeviceRunes, "scan_device_too_long", "Tên máy quét quá dài (tối đa 200 ký tự)."); err != nil {
 		return Scan{}, err
 	}
+	r.Purpose = strings.TrimSpace(r.Purpose)
+	if err := checkText("purpose", r.Purpose, maxPurposeRunes, "purpose_too_long", "Mục đích số hoá quá dài (tối đa 500 ký tự)."); err != nil {
+		return Scan{}, err
+	}
 	if len(r.Files) == 0 {
 		return Scan{}, invalid("scan_no_files", "Cần chọn ít nhất một ảnh trang quét.", "no files")
 	}
@@ -149,7 +157,7 @@ func (s *Service) ScanBatch(ctx context.Context, a Actor, r ScanRequest) (Scan, 
 
 	now := s.nowUTC()
 	sc := Scan{ID: NewID(now), Rev: 1, Status: ScanPending, OwnerID: ownerID, TypeCode: r.TypeCode, Agency: r.Agency,
-		Operator: a.Subject, Device: r.Device, CreatedAt: now, ExpiresAt: now.Add(ScanTTL)}
+		Operator: a.Subject, Device: r.Device, Purpose: r.Purpose, CreatedAt: now, ExpiresAt: now.Add(ScanTTL)}
 	res := s.scanFiles(bctx, r, dir)
 	var (
 		pdfs  []string

@@ -34,9 +34,9 @@ type ScanPageError struct {
 
 // Scan is a batch of scanned pages made into one searchable PDF (the
 // blob Blob, Size bytes, PageCount pages) for the vault of OwnerID: who
-// scanned it (Operator, for the agency Agency), on which device, every
-// page image's hash and resolution, the files left out, the OCR text
-// (at most 1 MiB) and the key fields read from it. Pending, it waits for
+// scanned it (Operator, for the agency Agency), on which device, why
+// (Purpose, optional), every page image's hash and resolution, the files
+// left out, the OCR text (at most 1 MiB) and the key fields read from it. Pending, it waits for
 // the archivist's review until ExpiresAt; confirmed, DocumentID is the
 // signed paper committed into the vault. Rev counts its changes.
 type Scan struct {
@@ -48,6 +48,7 @@ type Scan struct {
 	Agency      Agency          `json:"agency"`
 	Operator    string          `json:"operator"`
 	Device      string          `json:"device"`
+	Purpose     string          `json:"purpose,omitempty"`
 	Blob        string          `json:"blob"`
 	Size        int64           `json:"size"`
 	PageCount   int             `json:"pageCount"`

@@ -57,6 +57,7 @@ type scanJSON struct {
 	OwnerID   string `json:"ownerId"`
 	Operator  string `json:"operator"`
 	Device    string `json:"device"`
+	Purpose   string `json:"purpose"`
 	PageCount int    `json:"pageCount"`
 	Pages     []struct {
 		FileName string `json:"fileName"`
@@ -104,7 +105,8 @@ func TestScansAPI(t *testing.T) {
 	arch := e.token("luutru01", archive.RoleStaff, time.Time{})
 	archB := e.token("luutru02", archive.RoleStaff, time.Time{})
 	page := scanPage(t)
-	meta := map[string]any{"owner": ownerA, "typeCode": "KHAI_SINH", "device": "Fujitsu fi-7160"}
+	const purpose = "Công dân nộp bản giấy để lưu vào kho"
+	meta := map[string]any{"owner": ownerA, "typeCode": "KHAI_SINH", "device": "Fujitsu fi-7160", "purpose": purpose}
 	batch := func(token string, parts ...part) result {
 		body, ct := multipartBody(t, parts...)
 		return e.do(call{method: "POST", path: "/api/v1/scans", token: token, body: body, contentType: ct})
@@ -130,7 +132,7 @@ func TestScansAPI(t *testing.T) {
 	var sc scanJSON
 	r.json(t, &sc)
 	sum := sha256.Sum256(page)
-	if sc.Status != "pending" || sc.Rev != 1 || sc.OwnerID != ownerA || sc.Operator != "luutru01" || sc.Device != "Fujitsu fi-7160" || sc.PageCount != 1 ||
+	if sc.Status != "pending" || sc.Rev != 1 || sc.OwnerID != ownerA || sc.Operator != "luutru01" || sc.Device != "Fujitsu fi-7160" || sc.Purpose != purpose || sc.PageCount != 1 ||
 		len(sc.Pages) != 1 || sc.Pages[0].SHA256 != hex.EncodeToString(sum[:]) || sc.Pages[0].DPI != 200 || len(sc.Errors) != 0 {
 		t.Fatalf("the batch: %s", r.body)
 	}
@@ -233,6 +235,14 @@ func TestScansAPI(t *testing.T) {
 	rc.Close()
 	if !bytes.Contains(signed, []byte("/ByteRange")) || !bytes.Contains(signed, []byte("/Reason")) {
 		t.Fatal("the stored paper carries no signature")
+	}
+	// The owner's ledger names the archivist and the batch's purpose.
+	es, _, err := e.vault.Ledger(ctx, archive.Actor{Subject: ownerA, Role: archive.RoleCitizen}, ownerA, d.ID, "", 100, archive.Access{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) == 0 || es[0].Action != archive.ActionCreate || es[0].Actor != "luutru01" || !strings.HasSuffix(es[0].Purpose, ": "+purpose) {
+		t.Fatalf("the paper's ledger: %+v", es)
 	}
 
 	// Bad batches: each gets its own clear error.

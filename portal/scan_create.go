@@ -32,6 +32,7 @@ type scanMetadata struct {
 	Owner    string `json:"owner"`
 	TypeCode string `json:"typeCode"`
 	Device   string `json:"device"`
+	Purpose  string `json:"purpose,omitempty"`
 }
 
 // scanArchivist is the caller when they may digitise: staff holding the
@@ -80,7 +81,7 @@ func (s *Server) scanCaller(w http.ResponseWriter, r *http.Request) (archive.Act
 }
 
 // createScan is POST /api/v1/scans: multipart/form-data with the
-// "metadata" part (JSON: owner, typeCode, device) first, then one "page"
+// "metadata" part (JSON: owner, typeCode, device, purpose) first, then one "page"
 // part for each page image (JPEG, PNG or TIFF), each spooled to a
 // temporary file as it arrives (the body bounded by MaxScanBatchBytes, at
 // most archive.MaxScanPages files). The batch is recognised
@@ -206,7 +207,7 @@ func (s *Server) createScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc, err := s.vault.ScanBatch(r.Context(), a, archive.ScanRequest{Owner: meta.Owner, Agency: ag, TypeCode: meta.TypeCode,
-		Device: meta.Device, Files: files, OCR: s.cfg.OCR})
+		Device: meta.Device, Purpose: meta.Purpose, Files: files, OCR: s.cfg.OCR})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
