@@ -161,7 +161,7 @@ func (s *Service) ConfirmScan(ctx context.Context, a Actor, c ScanConfirmation) 
 	d, err := s.commitNew(ctx, a, newDoc{id: id, owner: owner, limit: -1, source: SourceDigitised, meta: meta, def: def,
 		up:     Upload{Body: signed, Size: size, FileName: "ban-so-hoa-" + sc.ID + ".pdf", MediaType: mediaPDF},
 		issued: by, action: ActionCreate, fileName: "ban-so-hoa-" + sc.ID + ".pdf",
-		acc:   Access{Purpose: agencyPurpose(sc.Agency, "số hoá giấy tờ bản giấy, ký bản sao điện tử chứng thực từ bản chính", "")},
+		acc:   Access{Purpose: agencyPurpose(sc.Agency, "số hoá giấy tờ bản giấy, ký bản sao điện tử chứng thực từ bản chính", sc.Purpose)},
 		claim: claim})
 	if err != nil {
 		return Document{}, err
