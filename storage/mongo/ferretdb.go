@@ -58,6 +58,11 @@ var ferretDBGIN = []struct{ coll, field string }{
 	// FerretDB 1.x does not push down: on FerretDB it reads the table.
 	{collRetention, "_id"},
 	{collDisposal, "_id"},
+	// Archive — the records that hold blobs (rendition.go, papercopy.go,
+	// scans.go): the collector's and fixity's lookups of one blob.
+	{collRenditions, "blob"},
+	{collPaperCopies, "blob"},
+	{collScans, "blob"},
 }
 
 // FerretDBIndex is one GIN index of ferretDBGIN as CreateFerretDBIndexes

@@ -144,7 +144,9 @@ func TestFerretDBIndexes(t *testing.T) {
 		"dossiers.handlingAgency": true, "dossiers.assignee": true, "dossiers.parties": true,
 		"sessions.username": true, "sessions.id": true,
 		// Archive — retention (arc-retention).
-		"retention._id": true, "disposal_lists._id": true}
+		"retention._id": true, "disposal_lists._id": true,
+		// The archive's records that hold blobs.
+		"renditions.blob": true, "paper_copies.blob": true, "scans.blob": true}
 	if len(got) != len(want) {
 		t.Fatalf("indexes %+v, want one per %v", got, want)
 	}
