@@ -337,6 +337,9 @@ type Store interface {
 	// Archive — Long-term validation renewal (arc-ltv).
 	LTVStore
 
+	// Reports and statistics (issue 13).
+	// Reports — Vault statistics (st-vault).
+
 	// Ping checks that the server answers.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -153,6 +153,19 @@ func (s *Server) routeTable() []route {
 
 		// Archive — Long-term validation renewal (arc-ltv).
 		{method: "GET", path: "/api/v1/archive/renewals", handle: s.listRenewals},
+
+		// Reports and statistics (issue 13), one section for each part.
+		// Reports — Dossier statistics engine (st-engine).
+
+		// Reports — Vault statistics (st-vault).
+
+		// Reports — EMC feed (st-emc).
+
+		// Reports — Exports and printing (st-export).
+
+		// Reports — Report templates, saved and periodic reports (st-templates).
+
+		// Reports — Charts, leaders' dashboard, public statistics (st-dash).
 	}
 }
 

@@ -142,4 +142,8 @@ type Store interface {
 	CatalogStore
 	StaffStore
 	DossierStore
+	// Reports and statistics (issue 13).
+	// Reports — Dossier statistics engine (st-engine).
+	// Reports — EMC feed (st-emc).
+	// Reports — Report templates, saved and periodic reports (st-templates).
 }

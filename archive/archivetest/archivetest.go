@@ -168,6 +168,10 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 		{"LTVDue", testLTVDue},
 		{"LTVRenewed", testLTVRenewed},
 		{"LTVWithoutExpiry", testLTVWithoutExpiry},
+
+		// Reports and statistics (issue 13).
+		// Reports — Vault statistics (st-vault).
+
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

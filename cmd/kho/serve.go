@@ -472,5 +472,14 @@ func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Se
 		js = append(js, ltvJob(vault, log))
 	}
 
+	// Reports and statistics (issue 13), one section for each part.
+	// Reports — Dossier statistics engine (st-engine).
+
+	// Reports — Vault statistics (st-vault).
+
+	// Reports — EMC feed (st-emc).
+
+	// Reports — Report templates, saved and periodic reports (st-templates).
+
 	return js
 }

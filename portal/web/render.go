@@ -64,6 +64,17 @@ var pageNames = slices.Concat(
 
 	// Archive — Long-term validation renewal (arc-ltv).
 	[]string{"archive_ltv"},
+
+	// Reports and statistics (issue 13), one section for each part.
+	// Reports — Vault statistics (st-vault).
+
+	// Reports — EMC feed (st-emc).
+
+	// Reports — Exports and printing (st-export).
+
+	// Reports — Report templates, saved and periodic reports (st-templates).
+
+	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
 )
 
 // parsePages parses the layout and the partials with each page.
@@ -147,6 +158,17 @@ var paths = map[string]string{
 
 	// Archive — Long-term validation renewal (arc-ltv).
 	"Renewals": PathRenewals,
+
+	// Reports and statistics (issue 13), one section for each part.
+	// Reports — Vault statistics (st-vault).
+
+	// Reports — EMC feed (st-emc).
+
+	// Reports — Exports and printing (st-export).
+
+	// Reports — Report templates, saved and periodic reports (st-templates).
+
+	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
 
 	// Administration (web-admin).
 	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens, "AdminAgencies": PathAdminAgencies,

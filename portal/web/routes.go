@@ -135,6 +135,17 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathRenewals, h.archiveRenewals)
 	m.HandleFunc("POST "+PathRenewals, h.archiveRenew)
 
+	// Reports and statistics (issue 13), one section for each part.
+	// Reports — Vault statistics (st-vault).
+
+	// Reports — EMC feed (st-emc).
+
+	// Reports — Exports and printing (st-export).
+
+	// Reports — Report templates, saved and periodic reports (st-templates).
+
+	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
+
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)
 	}

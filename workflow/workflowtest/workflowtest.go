@@ -51,6 +51,13 @@ func Run(t *testing.T, open Opener, again Again) {
 		{"DossierList", testDossierList},
 		{"DossierSearch", testDossierSearch},
 		{"DossiersDueBefore", testDossiersDueBefore},
+
+		// Reports and statistics (issue 13).
+		// Reports — Dossier statistics engine (st-engine).
+
+		// Reports — EMC feed (st-emc).
+
+		// Reports — Report templates, saved and periodic reports (st-templates).
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t), again) })
