@@ -28,10 +28,14 @@ type Dossier struct {
 	HandlingAgency     string `json:"handlingAgency"`
 	HandlingAgencyName string `json:"handlingAgencyName"`
 
-	Procedure      string `json:"procedure"`
-	ProcedureName  string `json:"procedureName"`
-	Field          string `json:"field"`
-	ProcessVersion int    `json:"processVersion"`
+	Procedure     string `json:"procedure"`
+	ProcedureName string `json:"procedureName"`
+	Field         string `json:"field"`
+	// Level is the procedure's service level when the dossier was made
+	// ("" for dossiers made before it was recorded: statistics count
+	// them at their procedure's level, docs/statistics.md).
+	Level          ServiceLevel `json:"level,omitempty"`
+	ProcessVersion int          `json:"processVersion"`
 	// Resolution is the procedure's resolution time when the dossier was
 	// made: what its due date is computed from.
 	Resolution ResolutionTime `json:"resolution"`

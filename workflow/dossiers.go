@@ -146,6 +146,7 @@ func (s *Service) Create(ctx context.Context, a archive.Actor, in NewDossier) (V
 		HandlingAgencyName: handling.Name,
 		Procedure:          proc.Code,
 		ProcedureName:      proc.Name,
+		Level:              proc.Level,
 		Field:              proc.Field,
 		ProcessVersion:     pr.Version,
 		Resolution:         proc.Resolution,

@@ -23,6 +23,8 @@ func (l ServiceLevel) Label() string {
 		return "Dịch vụ công trực tuyến toàn trình"
 	case LevelPartial:
 		return "Dịch vụ công trực tuyến một phần"
+	case LevelInfo:
+		return "Dịch vụ cung cấp thông tin trực tuyến"
 	}
 	return string(l)
 }
@@ -151,9 +153,9 @@ func validateProcedure(p Procedure, refs CatalogRefs) (Procedure, error) {
 	if err := checkText("field", "Lĩnh vực", p.Field, maxNameRunes, false); err != nil {
 		return p, err
 	}
-	if p.Level != LevelFull && p.Level != LevelPartial {
-		return p, invalid("invalid_service_level", "Mức độ dịch vụ công phải là toàn trình (full) hoặc một phần (partial).",
-			"level %q is not full or partial", p.Level)
+	if !p.Level.Valid() {
+		return p, invalid("invalid_service_level", "Mức độ dịch vụ công phải là toàn trình (full), một phần (partial) hoặc cung cấp thông tin (info).",
+			"level %q is not full, partial or info", p.Level)
 	}
 	if !ValidAgencyCode(p.Agency) {
 		return p, invalid("invalid_agency_code", "Mã định danh cơ quan không hợp lệ (dạng 000.00.31.H29).",

@@ -118,3 +118,9 @@ type DossierStats struct {
 	// not counted yet.
 	AsOf time.Time `json:"asOf"`
 }
+
+// ServiceLevels lists the levels in the order forms show them.
+var ServiceLevels = []ServiceLevel{LevelFull, LevelPartial, LevelInfo}
+
+// Valid reports whether l is one of ServiceLevels.
+func (l ServiceLevel) Valid() bool { return l == LevelFull || l == LevelPartial || l == LevelInfo }

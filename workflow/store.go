@@ -144,6 +144,7 @@ type Store interface {
 	DossierStore
 	// Reports and statistics (issue 13).
 	// Reports — Dossier statistics engine (st-engine).
+	StatsStore
 	// Reports — EMC feed (st-emc).
 	// Reports — Report templates, saved and periodic reports (st-templates).
 }

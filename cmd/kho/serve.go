@@ -327,7 +327,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
 	bg.Go(func() {
-		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, fixity, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval),
+		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, fixity, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval), wf.StatsJob(statsJobInterval),
 			auth.PurgeJob(st.meta, nil, authPurgeInterval)), st, log)
 	})
 

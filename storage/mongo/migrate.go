@@ -49,6 +49,8 @@ var schemaMigrations = []migration{
 	{19, "batches of digitisation", migrateScans},
 	{20, "the archive's renditions of versions", migrateRenditions},
 	{21, "fixity over the pending batches' PDFs: scans by status and blob", migrateFixitySources},
+	// Reports — Dossier statistics engine (st-engine).
+	{22, "dossier statistics: pending dossiers, buckets of dossiers, aggregate buckets", migrateStats},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

@@ -324,9 +324,10 @@ type dossierDoc struct {
 	DueAt          *time.Time `bson:"dueAt"`
 	// WatchKey is workflow.Dossier.WatchKey, absent when "": the deadline
 	// scan's index holds only the dossiers whose clock runs.
-	WatchKey string `bson:"watchKey,omitempty"`
-	Rev      int64  `bson:"rev"`
-	Body     string `bson:"body"`
+	WatchKey string      `bson:"watchKey,omitempty"`
+	Stats    statsFields `bson:",inline"`
+	Rev      int64       `bson:"rev"`
+	Body     string      `bson:"body"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -356,7 +357,7 @@ func fromDossier(d workflow.Dossier) (dossierDoc, error) {
 	}
 	return dossierDoc{ID: d.Code, Agency: d.Agency, HandlingAgency: d.HandlingAgency, Agencies: agencies, Status: string(d.Status),
 		Stage: string(d.Stage), Assignee: d.Assignee(), Procedure: d.Procedure, Field: d.Field, Parties: parties, Names: names,
-		SortKey: d.SortKey(), ReceivedAt: timePtr(d.ReceivedAt), DueAt: timePtr(d.DueAt), WatchKey: d.WatchKey(), Rev: d.Rev, Body: string(body)}, nil
+		SortKey: d.SortKey(), ReceivedAt: timePtr(d.ReceivedAt), DueAt: timePtr(d.DueAt), WatchKey: d.WatchKey(), Stats: statsOf(d), Rev: d.Rev, Body: string(body)}, nil
 }
 
 func (d dossierDoc) dossier() (workflow.Dossier, error) {

@@ -520,6 +520,8 @@ CREATE INDEX renditions_blob ON renditions (blob);
 	// 22: fixity over the pending batches' PDFs (archive.FixitySourceStore);
 	// see migrationFixitySources.
 	migrationFixitySources,
+	// Reports — Dossier statistics engine (st-engine): see migrationStats.
+	migrationStats,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

@@ -166,7 +166,7 @@ func (s *Store) NextDossierNumber(ctx context.Context, agency, day string) (int6
 
 // dossierCols are the columns of a dossier after its code, in order.
 const dossierCols = `agency, handling_agency, status, stage, assignee, procedure_code, field, applicant_id, representative_id,
-	sort_key, received_at, due_at, watch_key, rev, body`
+	sort_key, received_at, due_at, watch_key, rev, body, stats_pending, stats_month, stats_at`
 
 // dossierArgs are d's values for dossierCols.
 func dossierArgs(d workflow.Dossier) ([]any, error) {
@@ -178,8 +178,8 @@ func dossierArgs(d workflow.Dossier) ([]any, error) {
 	if d.Representative != nil {
 		rep = d.Representative.ID
 	}
-	return []any{d.Agency, d.HandlingAgency, string(d.Status), string(d.Stage), d.Assignee(), d.Procedure, d.Field, d.Applicant.ID, rep,
-		d.SortKey(), millis(d.ReceivedAt), millis(d.DueAt), nullString(d.WatchKey()), d.Rev, body}, nil
+	return append([]any{d.Agency, d.HandlingAgency, string(d.Status), string(d.Stage), d.Assignee(), d.Procedure, d.Field, d.Applicant.ID, rep,
+		d.SortKey(), millis(d.ReceivedAt), millis(d.DueAt), nullString(d.WatchKey()), d.Rev, body}, statsArgs(d)...), nil
 }
 
 func dossierNotFound(code string) error {

@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener, again Again) {
 
 		// Reports and statistics (issue 13).
 		// Reports — Dossier statistics engine (st-engine).
+		{"StatsDataset", testStatsDataset},
 
 		// Reports — EMC feed (st-emc).
 

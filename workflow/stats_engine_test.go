@@ -1,0 +1,140 @@
+package workflow_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/storage/sqlite"
+	"github.com/kho-vn/kho/workflow"
+	"github.com/kho-vn/kho/workflow/workflowtest"
+)
+
+// statsEnv is a SQLite store holding a small generated dataset, counted.
+func statsEnv(t *testing.T, n int) (*workflow.Service, *workflowtest.Dataset) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kho.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	ds, err := workflowtest.Generate(ctx, st, 7, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := workflowtest.StatsService(st)
+	workflowtest.RunStatsJob(t, svc)
+	return svc, ds
+}
+
+var y2026 = workflow.StatsQuery{Period: workflow.Period{Kind: workflow.PeriodYear, Year: 2026}}
+
+// TestDossierStatsPrivacy: a head of department sees their agency only;
+// an appraiser, another agency's head asking for this one, a citizen and
+// a member of no directory get Permission and no figures.
+func TestDossierStatsPrivacy(t *testing.T) {
+	svc, ds := statsEnv(t, 300)
+	ctx := context.Background()
+	ag := ds.Agencies[0].Code
+	head, appraiser := ds.Heads(ag)
+	otherHead, _ := ds.Heads(ds.Agencies[1].Code)
+	staff := func(s string) archive.Actor { return archive.Actor{Subject: s, Role: archive.RoleStaff} }
+
+	got, err := svc.DossierStats(ctx, staff(head), y2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ds.Expect(workflow.StatsQuery{Period: y2026.Period, Agency: ag})
+	if d := workflowtest.DiffStats(got, want); d != "" || got.Query.Agency != ag || got.AgencyName != ds.Agencies[0].Name {
+		t.Fatalf("head's own agency: %s (agency %q %q)", d, got.Query.Agency, got.AgencyName)
+	}
+	if want.Total.Received == 0 {
+		t.Fatal("the agency received nothing in 2026: the test proves nothing")
+	}
+	for name, c := range map[string]struct {
+		a    archive.Actor
+		q    workflow.StatsQuery
+		code string
+	}{
+		"other agency's head":   {staff(otherHead), workflow.StatsQuery{Period: y2026.Period, Agency: ag}, "other_agency"},
+		"appraiser":             {staff(appraiser), y2026, "stats_not_allowed"},
+		"citizen":               {archive.Actor{Subject: "001099012345", Role: archive.RoleCitizen}, y2026, "stats_not_allowed"},
+		"not in the directory":  {staff("nobody"), y2026, "not_in_staff_directory"},
+		"citizen naming agency": {archive.Actor{Subject: "001099012345", Role: archive.RoleCitizen}, workflow.StatsQuery{Period: y2026.Period, Agency: ag}, "stats_not_allowed"},
+	} {
+		got, err := svc.DossierStats(ctx, c.a, c.q)
+		if !kerr.IsKind(err, kerr.Permission) || codeOf(err) != c.code {
+			t.Errorf("%s: %v, want Permission %s", name, err, c.code)
+		}
+		if got.Total != (workflow.StatsCounts{}) || len(got.Rows) != 0 {
+			t.Errorf("%s: figures came back with the error: %+v", name, got)
+		}
+	}
+	// An admin sees every agency, and any one.
+	all, err := svc.DossierStats(ctx, archive.Actor{Subject: "qt", Role: archive.RoleAdmin}, y2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := workflowtest.DiffStats(all, ds.Expect(y2026)); d != "" {
+		t.Fatal(d)
+	}
+}
+
+// TestPublicStats: anyone gets the figures by period, agency, field and
+// level; grouping or filtering by officer, status, stage, procedure or
+// channel is refused, so no officer's data ever comes out.
+func TestPublicStats(t *testing.T) {
+	svc, ds := statsEnv(t, 300)
+	ctx := context.Background()
+	q := workflow.StatsQuery{Period: y2026.Period, GroupBy: []workflow.Dimension{workflow.DimField, workflow.DimLevel},
+		Filter: map[workflow.Dimension][]string{workflow.DimAgency: {ds.Agencies[1].Code}}}
+	got, err := svc.PublicStats(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := workflowtest.DiffStats(got, ds.Expect(q)); d != "" {
+		t.Fatal(d)
+	}
+	if len(got.Rows) == 0 || got.Rows[0].Labels[1] == got.Rows[0].Keys[1] {
+		t.Fatalf("rows %+v: want labelled levels", got.Rows)
+	}
+	for _, d := range []workflow.Dimension{workflow.DimOfficer, workflow.DimStatus, workflow.DimStage, workflow.DimProcedure, workflow.DimChannel, workflow.DimReceivingAgency} {
+		for _, q := range []workflow.StatsQuery{
+			{Period: y2026.Period, GroupBy: []workflow.Dimension{d}},
+			{Period: y2026.Period, Filter: map[workflow.Dimension][]string{d: {"x"}}},
+		} {
+			got, err := svc.PublicStats(ctx, q)
+			if !kerr.IsKind(err, kerr.Invalid) || codeOf(err) != "not_public_dimension" || len(got.Rows) != 0 {
+				t.Errorf("public %s: %v %+v, want Invalid not_public_dimension", q.Values().Encode(), err, got)
+			}
+		}
+	}
+}
+
+// TestStatsQueryChecked: a query built in code is checked like a parsed one.
+func TestStatsQueryChecked(t *testing.T) {
+	svc, _ := statsEnv(t, 10)
+	admin := archive.Actor{Subject: "qt", Role: archive.RoleAdmin}
+	for _, q := range []workflow.StatsQuery{
+		{Period: workflow.Period{Kind: workflow.PeriodMonth, Year: 2026, N: 13}},
+		{Period: y2026.Period, Agency: "bad"},
+		{Period: y2026.Period, GroupBy: []workflow.Dimension{workflow.DimField, workflow.DimLevel, workflow.DimChannel}},
+		{Period: y2026.Period, GroupBy: []workflow.Dimension{workflow.DimMonth, workflow.DimQuarter}},
+		{Period: y2026.Period, GroupBy: []workflow.Dimension{"nope"}},
+		{Period: y2026.Period, Filter: map[workflow.Dimension][]string{workflow.DimMonth: {"2026-01"}}},
+	} {
+		if _, err := svc.DossierStats(context.Background(), admin, q); !kerr.IsKind(err, kerr.Invalid) {
+			t.Errorf("%+v: %v, want Invalid", q, err)
+		}
+	}
+}
+
+func codeOf(err error) string {
+	if e := kerr.Outer(err); e != nil {
+		return e.Code
+	}
+	return ""
+}
