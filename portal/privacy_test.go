@@ -100,11 +100,15 @@ var unscopedOperations = map[string]string{
 	"submitDisposalList":  "a disposal list (archivists and admins only: 403 archivist_only, TestRetentionAPI)",
 	"decideDisposalList":  "a disposal list (archivists and admins only: 403 archivist_only, TestRetentionAPI)",
 	"executeDisposalList": "a disposal list (archivists and admins only: 403 archivist_only, TestRetentionAPI)",
+	// Reports — Dossier statistics engine (st-engine).
+	"dossierStats": "figures of an agency, no owner named: its heads and leaders, admins (403 other_agency to another agency's head, 403 stats_not_allowed to citizens, 401 signed out; TestStatsAPIPrivacy)",
 }
 
 // publicOperations answer anyone about the thing they name, by design.
 var publicOperations = map[string]string{
 	"lookupDossier": "the public lookup by dossier code (2025 item 26): code, procedure, agency, status and dates, nothing personal (TestPublicLookup)",
+	// Reports — Dossier statistics engine (st-engine).
+	"publicStats": "public figures by period, agency, field and level; never by officer, status or stage (400 not_public_dimension; TestStatsAPIPrivacy)",
 }
 
 // jsonCall is a request with a JSON body.

@@ -156,6 +156,8 @@ func (s *Server) routeTable() []route {
 
 		// Reports and statistics (issue 13), one section for each part.
 		// Reports — Dossier statistics engine (st-engine).
+		{method: "GET", path: "/api/v1/stats/dossiers", handle: s.dossierStats},
+		{method: "GET", path: "/api/v1/stats/public", handle: s.publicStats, public: true},
 
 		// Reports — Vault statistics (st-vault).
 
