@@ -63,6 +63,15 @@ var ferretDBGIN = []struct{ coll, field string }{
 	{collRenditions, "blob"},
 	{collPaperCopies, "blob"},
 	{collScans, "blob"},
+	// Reports — Dossier statistics engine (stats_engine.go): the pending
+	// dossiers ({statsPending: true}), the dossiers of a bucket
+	// (handlingAgency above, with statsMonth), a bucket's and a counted
+	// record's replace by _id, an agency's buckets.
+	{collDossiers, "statsPending"},
+	{collDossiers, "statsMonth"},
+	{collStatsBuckets, "_id"},
+	{collStatsBuckets, "agency"},
+	{collStatsCounted, "_id"},
 }
 
 // FerretDBIndex is one GIN index of ferretDBGIN as CreateFerretDBIndexes

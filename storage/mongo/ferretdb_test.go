@@ -146,7 +146,9 @@ func TestFerretDBIndexes(t *testing.T) {
 		// Archive — retention (arc-retention).
 		"retention._id": true, "disposal_lists._id": true,
 		// The archive's records that hold blobs.
-		"renditions.blob": true, "paper_copies.blob": true, "scans.blob": true}
+		"renditions.blob": true, "paper_copies.blob": true, "scans.blob": true,
+		// Reports — Dossier statistics engine (st-engine).
+		"dossiers.statsPending": true, "dossiers.statsMonth": true, "stats_buckets._id": true, "stats_buckets.agency": true, "stats_counted._id": true}
 	if len(got) != len(want) {
 		t.Fatalf("indexes %+v, want one per %v", got, want)
 	}
