@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/workflow"
 )
 
@@ -149,3 +152,145 @@ func testStatsDataset(t *testing.T, s workflow.Store, _ Again) {
 }
 
 func adminActor() archive.Actor { return archive.Actor{Subject: "admin-1", Role: archive.RoleAdmin} }
+
+// testStatsConcurrent: while goroutines resolve, stop and transfer
+// dossiers, two processes (two stores on one database) run the leased
+// statistics job over and over; once the changes stop and a last run
+// has counted what is pending, every figure is the dataset's.
+func testStatsConcurrent(t *testing.T, s workflow.Store, again Again) {
+	ctx := context.Background()
+	ds, err := Generate(ctx, s, 21, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := again(t, s)
+	svcs := [2]*workflow.Service{StatsService(s), StatsService(s2)}
+	// The runners' clock moves two hours a reading, so the job is always
+	// due: what keeps the two processes apart is the lease alone.
+	var ticks atomic.Int64
+	jobClock := func() time.Time { return StatsNow.Add(time.Duration(ticks.Add(1)) * 2 * time.Hour) }
+	var runners [2]*jobs.Runner
+	for i, st := range []workflow.Store{s, s2} {
+		ls, ok := st.(jobs.Store)
+		if !ok {
+			t.Fatalf("store %T keeps no job leases", st)
+		}
+		runners[i] = jobs.NewRunner(ls, nil, jobs.WithHolder(fmt.Sprintf("process-%d", i)), jobs.WithClock(jobClock))
+	}
+	// The job as kho serve runs it, with small runs so that the two
+	// processes take turns while the dossiers move.
+	job := func(i int) jobs.Job {
+		j := svcs[i].StatsJob(time.Hour)
+		j.Run = func(ctx context.Context, _ *jobs.Run) error { _, err := svcs[i].RunStatsOnce(ctx, 20); return err }
+		return j
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var runs [2]int
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ran, err := runners[i].RunOnce(ctx, job(i))
+				if err != nil {
+					t.Errorf("process %d: %v", i, err)
+					return
+				}
+				if ran {
+					runs[i]++
+				}
+			}
+		}()
+	}
+
+	var open []int
+	for i, f := range ds.Facts {
+		if !f.Received.IsZero() && f.Ended.IsZero() {
+			open = append(open, i)
+		}
+	}
+	if len(open) < 20 {
+		t.Fatalf("only %d open dossiers", len(open))
+	}
+	var movers sync.WaitGroup
+	const workers = 4
+	for w := range workers {
+		movers.Add(1)
+		go func() {
+			defer movers.Done()
+			for k := w; k < len(open); k += workers {
+				f := &ds.Facts[open[k]]
+				d, err := s.GetDossier(ctx, f.Code)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				from := d.Status
+				d.Rev++
+				at := f.Received.Add(time.Duration(1+k%90) * 24 * time.Hour)
+				if at.After(StatsNow) {
+					at = StatsNow.Add(-time.Minute)
+				}
+				d.UpdatedAt = at.UTC()
+				switch {
+				case k == 0: // a transfer to another agency, still open
+					to := statsAgencies[(slices.Index(statsAgencies, f.Agency)+1)%len(statsAgencies)]
+					d.HandlingAgency, d.Stage, d.Handler = to, workflow.StageToAssign, nil
+					f.Agency, f.Stage, f.Officer = to, workflow.StageToAssign, ""
+					d.Status, f.Status = workflow.StatusProcessing, workflow.StatusProcessing
+				case k%3 == 0: // stopped
+					d.Status, d.Stage, d.Handler = workflow.StatusStopped, "", nil
+					d.Trail = append(d.Trail, workflow.TrailEntry{Seq: len(d.Trail) + 1, At: at.UTC(), Actor: "gen", Action: workflow.ActionStop,
+						To: workflow.State{Status: workflow.StatusStopped}})
+					f.Status, f.Stage, f.Officer, f.Ended = workflow.StatusStopped, "", "", at
+				default: // resolved
+					d.Status, d.Stage, d.Handler, d.ResolvedAt = workflow.StatusResolved, "", nil, at.UTC()
+					d.Trail = append(d.Trail, workflow.TrailEntry{Seq: len(d.Trail) + 1, At: at.UTC(), Actor: "gen", Action: workflow.ActionSign,
+						To: workflow.State{Status: workflow.StatusResolved}})
+					f.Status, f.Stage, f.Officer, f.Resolved, f.Ended = workflow.StatusResolved, "", "", at, at
+					f.OnTime = f.Due.IsZero() || !at.After(f.Due)
+				}
+				if err := s.UpdateDossier(ctx, d, from); err != nil {
+					t.Errorf("move %s: %v", f.Code, err)
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}()
+	}
+	movers.Wait()
+	close(stop)
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	t.Logf("job runs while moving: %v", runs)
+	if runs[0]+runs[1] == 0 {
+		t.Fatal("no process ran the job while the dossiers moved")
+	}
+	for range 100 {
+		if _, ok, err := s.OldestStatsPending(ctx); err != nil {
+			t.Fatal(err)
+		} else if !ok {
+			break
+		}
+		if _, err := runners[1].RunOnce(ctx, job(1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range StatsQueries() {
+		got, err := svcs[0].DossierStats(ctx, adminActor(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := DiffStats(got, ds.Expect(q)); d != "" {
+			t.Fatalf("%s: %s (job runs %v)", q.Values().Encode(), d, runs)
+		}
+	}
+}

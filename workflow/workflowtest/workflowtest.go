@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener, again Again) {
 		// Reports and statistics (issue 13).
 		// Reports — Dossier statistics engine (st-engine).
 		{"StatsDataset", testStatsDataset},
+		{"StatsConcurrent", testStatsConcurrent},
 
 		// Reports — EMC feed (st-emc).
 
