@@ -138,3 +138,30 @@ func codeOf(err error) string {
 	}
 	return ""
 }
+
+// TestStatsCalendarCases: the hand-placed dossiers whose due dates cross
+// Tết, 30/4–1/5 and 2/9 and fall on make-up Saturdays (computed with the
+// shipped calendar) count 5 on time — resolved at the last minute — and
+// 5 late — at the first minute after — by month as the dataset says.
+func TestStatsCalendarCases(t *testing.T) {
+	svc, ds := statsEnv(t, 0)
+	admin := archive.Actor{Subject: "qt", Role: archive.RoleAdmin}
+	q := workflow.StatsQuery{Period: y2026.Period, Filter: map[workflow.Dimension][]string{workflow.DimProcedure: {workflowtest.CalendarProcedure}},
+		GroupBy: []workflow.Dimension{workflow.DimMonth}}
+	got, err := svc.DossierStats(context.Background(), admin, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Total.Resolved != 10 || got.Total.OnTime != 5 || got.Total.Late != 5 || got.Total.Received != 10 {
+		t.Fatalf("total %+v, want 10 received and resolved, 5 on time, 5 late", got.Total)
+	}
+	if d := workflowtest.DiffStats(got, ds.Expect(q)); d != "" {
+		t.Fatal(d)
+	}
+	// Tết: received 13/02, due 23/02 — February has both, resolved in it.
+	for _, r := range got.Rows {
+		if r.Keys[0] == "2026-02" && (r.OnTime != 1 || r.Late != 1) {
+			t.Fatalf("February %+v, want 1 on time and 1 late", r.StatsCounts)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/workflow"
+	"github.com/kho-vn/kho/workflow/calendar"
 )
 
 // The generated dataset of dossier statistics: agencies, procedures of
@@ -159,7 +160,74 @@ func Generate(ctx context.Context, st workflow.Store, seed uint64, n int) (*Data
 		}
 		ds.Facts = append(ds.Facts, f)
 	}
+	if err := placeCalendarCases(ctx, st, ds); err != nil {
+		return nil, err
+	}
 	return ds, nil
+}
+
+// CalendarProcedure is the procedure of the hand-placed dossiers whose
+// due dates cross Tết 2026, 30/4–1/5, 2/9 and the make-up working
+// Saturdays (10/01 and 22/08/2026): each is received once resolved at
+// the last minute on time (at its due time) and once at the first minute
+// late — 5 on time and 5 late, all received and resolved in 2026.
+const CalendarProcedure = "1.999001"
+
+// CalendarCases are the receptions of the hand-placed dossiers (Vietnam
+// time), their resolution time in working days, and the due date the
+// shipped calendar gives.
+var CalendarCases = []struct {
+	Name     string
+	Received time.Time
+	Days     int
+	DueDate  string // DD/MM/YYYY
+}{
+	{"Tết Nguyên đán 2026", time.Date(2026, 2, 13, 10, 0, 0, 0, workflow.Vietnam), 1, "23/02/2026"},
+	{"30/4 – 1/5", time.Date(2026, 4, 29, 10, 0, 0, 0, workflow.Vietnam), 1, "04/05/2026"},
+	{"Quốc khánh 2/9", time.Date(2026, 8, 28, 10, 0, 0, 0, workflow.Vietnam), 1, "03/09/2026"},
+	{"thứ Bảy làm bù 10/01/2026", time.Date(2026, 1, 9, 10, 0, 0, 0, workflow.Vietnam), 1, "10/01/2026"},
+	{"thứ Bảy làm bù 22/08/2026", time.Date(2026, 8, 21, 10, 0, 0, 0, workflow.Vietnam), 1, "22/08/2026"},
+}
+
+// placeCalendarCases writes the hand-placed dossiers, their due time
+// computed with the shipped Vietnamese calendar as reception does.
+func placeCalendarCases(ctx context.Context, st workflow.Store, ds *Dataset) error {
+	spec, err := calendar.Shipped()
+	if err != nil {
+		return err
+	}
+	cal, err := calendar.New(spec)
+	if err != nil {
+		return err
+	}
+	ag := statsAgencies[0]
+	p := workflow.Procedure{Code: CalendarProcedure, Name: "Thủ tục có hạn qua ngày nghỉ", Field: statsFields[0], Level: workflow.LevelFull, Agency: ag,
+		Resolution: workflow.ResolutionTime{WorkingDays: 1}}
+	if err := st.PutProcedureRecord(ctx, p); err != nil {
+		return err
+	}
+	ds.Procedures = append(ds.Procedures, p)
+	for i, c := range CalendarCases {
+		due, err := cal.AddWorking(c.Received, time.Duration(c.Days)*p.Resolution.Working())
+		if err != nil {
+			return err
+		}
+		if got := due.In(workflow.Vietnam).Format("02/01/2006"); got != c.DueDate {
+			return fmt.Errorf("%s: the shipped calendar gives %s, the case says %s", c.Name, got, c.DueDate)
+		}
+		for late := range 2 {
+			f := Fact{Agency: ag, ReceivingAgency: ag, Procedure: p.Code, Field: p.Field, Level: p.Level, Channel: workflow.ChannelDesk,
+				Status: workflow.StatusResultReturned, Received: c.Received, Due: due}
+			f.Resolved = due.Add(time.Duration(late) * time.Minute)
+			f.Ended, f.OnTime = f.Resolved, late == 0
+			f.Code = fmt.Sprintf("%s-%s-%04d", ag, c.Received.Format("060102"), 9000+2*i+late)
+			if err := writeFact(ctx, st, f, c.Received.Add(-time.Hour), false); err != nil {
+				return fmt.Errorf("%s: %w", c.Name, err)
+			}
+			ds.Facts = append(ds.Facts, f)
+		}
+	}
+	return nil
 }
 
 // writeFact creates the dossier of f as submitted, then (when received)
