@@ -86,6 +86,7 @@ func commands() *command {
 			auditCommand(),
 			gcCommand(),
 			archiveCommand(),
+			reportStatsCommand(), // Reports (issue 13): st-engine's `kho report stats`; folds into the one `kho report` group at merge
 			signCommand(),
 			verifyCommand(),
 			extendCommand(),
