@@ -147,4 +147,5 @@ type Store interface {
 	StatsStore
 	// Reports — EMC feed (st-emc).
 	// Reports — Report templates, saved and periodic reports (st-templates).
+	ReportStore
 }

@@ -522,6 +522,9 @@ CREATE INDEX renditions_blob ON renditions (blob);
 	migrationFixitySources,
 	// Reports — Dossier statistics engine (st-engine): see migrationStats.
 	migrationStats,
+	// 24: report templates and their periodic runs (workflow.ReportStore);
+	// see migrationReportTemplates.
+	migrationReportTemplates,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when

@@ -60,6 +60,8 @@ func Run(t *testing.T, open Opener, again Again) {
 		// Reports — EMC feed (st-emc).
 
 		// Reports — Report templates, saved and periodic reports (st-templates).
+		{"ReportTemplates", testReportTemplates},
+		{"ReportRuns", testReportRuns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t), again) })
