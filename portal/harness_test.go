@@ -136,6 +136,10 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	if o.portal.Notifications == nil {
 		o.portal.Notifications = notify.New(notify.Config{Store: store, Log: log})
 	}
+	// Reports — Report templates, saved and periodic reports (st-templates).
+	if o.portal.Reports == nil {
+		o.portal.Reports = workflow.NewReports(workflow.ReportsConfig{Store: store, Outbox: o.portal.Notifications})
+	}
 	s := portal.New(o.portal, vault, store, log)
 	// Served as kho serve serves it: its http.Server on its Listener.
 	srv := httptest.NewUnstartedServer(nil)

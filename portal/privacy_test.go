@@ -102,6 +102,15 @@ var unscopedOperations = map[string]string{
 	"executeDisposalList": "a disposal list (archivists and admins only: 403 archivist_only, TestRetentionAPI)",
 	// Reports — Dossier statistics engine (st-engine).
 	"dossierStats": "figures of an agency, no owner named: its heads and leaders, admins (403 other_agency to another agency's head, 403 stats_not_allowed to citizens, 401 signed out; TestStatsAPIPrivacy)",
+	// Reports — Report templates, saved and periodic reports (st-templates): a template names no owner of papers;
+	// another person's personal template or run is 404 (TestReportTemplatesAPI).
+	"listReportTemplates":  "the shared templates and the caller's own personal ones (heads, leaders, admins; 403 reports_not_allowed otherwise; TestReportTemplatesAPI: B lists none of A's)",
+	"createReportTemplate": "saves a template of the caller's own; names no owner",
+	"getReportTemplate":    "a template by ID: another person's personal one is 404 report_template_not_found (TestReportTemplatesAPI)",
+	"putReportTemplate":    "as getReportTemplate (404 before If-Match is weighed; TestReportTemplatesAPI)",
+	"deleteReportTemplate": "as getReportTemplate (TestReportTemplatesAPI)",
+	"listReportRuns":       "the runs of a template the caller may see (404 as getReportTemplate; TestReportTemplatesAPI)",
+	"getReportRun":         "a run by ID: of another person's personal template 404 report_run_not_found (TestReportTemplatesAPI)",
 }
 
 // publicOperations answer anyone about the thing they name, by design.

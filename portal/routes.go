@@ -166,6 +166,13 @@ func (s *Server) routeTable() []route {
 		// Reports — Exports and printing (st-export).
 
 		// Reports — Report templates, saved and periodic reports (st-templates).
+		{method: "GET", path: "/api/v1/report-templates", handle: s.listReportTemplates},
+		{method: "POST", path: "/api/v1/report-templates", handle: s.createReportTemplate},
+		{method: "GET", path: "/api/v1/report-templates/{id}", handle: s.getReportTemplate},
+		{method: "PUT", path: "/api/v1/report-templates/{id}", handle: s.putReportTemplate},
+		{method: "DELETE", path: "/api/v1/report-templates/{id}", handle: s.deleteReportTemplate},
+		{method: "GET", path: "/api/v1/report-templates/{id}/runs", handle: s.listReportRuns},
+		{method: "GET", path: "/api/v1/report-runs/{id}", handle: s.getReportRun},
 
 		// Reports — Charts, leaders' dashboard, public statistics (st-dash).
 	}

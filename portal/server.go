@@ -111,6 +111,12 @@ type Config struct {
 	// MaxScanBatchBytes bounds the body of a batch of scanned pages
 	// (default 1 GiB).
 	MaxScanBatchBytes int64
+
+	// Reports — Report templates, saved and periodic reports (st-templates).
+	// Reports keeps report templates and their periodic runs (nil: the
+	// /api/v1/report-templates and /api/v1/report-runs endpoints answer
+	// 503 reports_not_configured).
+	Reports *workflow.Reports
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.
