@@ -87,6 +87,7 @@ func commands() *command {
 			gcCommand(),
 			archiveCommand(),
 			reportStatsCommand(), // Reports (issue 13): st-engine's `kho report stats`; folds into the one `kho report` group at merge
+			reportCommand(), // Reports — report templates (st-templates), until st-engine's `kho report` group
 			signCommand(),
 			verifyCommand(),
 			extendCommand(),

@@ -303,8 +303,9 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		ln.Close()
 		return err
 	}
+	reports := serveReports(st.meta, wf, notes, clock) // Reports — report templates (st-templates)
 	api := portal.New(portal.Config{Pages: pages, MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars, Workflow: wf,
-		Notifications: notes, PaperCopy: docs.paperCopy(), ArchivistKeys: pg.scanKeys,
+		Notifications: notes, PaperCopy: docs.paperCopy(), ArchivistKeys: pg.scanKeys, Reports: reports,
 		BodyMinRate: cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
 	ln = portal.LimitListener(ln, portal.ConnLimits{Total: cfg.Limits.MaxConns, PerClient: cfg.Limits.MaxConnsPerClient, Exempt: cfg.Limits.ConnLimitExempt})
 	srv := api.NewHTTPServer(cfg.Addr)
@@ -327,8 +328,10 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
 	bg.Go(func() {
-		runBackground(bgCtx, append(backgroundJobs(vault, drafts, cfg, lg, fixity, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval), wf.StatsJob(statsJobInterval),
-			auth.PurgeJob(st.meta, nil, authPurgeInterval)), st, log)
+		bgJobs := append(backgroundJobs(vault, drafts, cfg, lg, fixity, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval), wf.StatsJob(statsJobInterval),
+			auth.PurgeJob(st.meta, nil, authPurgeInterval))
+		bgJobs = append(bgJobs, reportPeriodicJobs(reports, wf, log)...) // Reports — report templates (st-templates)
+		runBackground(bgCtx, bgJobs, st, log)
 	})
 
 	served := make(chan error, 1)
