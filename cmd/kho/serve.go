@@ -298,12 +298,13 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	pg.paper = docs.paperCopy() // the archivists' paper copies (arc-paper)
 	// The archivists sign digitised papers with their keys (arc-digitise).
 	pg.scanKeys = pg.archivists.build(signingCfg)
+	reports := serveReports(st.meta, wf, notes, clock) // Reports — report templates (st-templates)
+	pg.reports = reports
 	pages, err := pg.pages(vault, wf, verifier, cfg.MaxUploadBytes, signIn, ln.Addr().String(), log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	reports := serveReports(st.meta, wf, notes, clock) // Reports — report templates (st-templates)
 	api := portal.New(portal.Config{Pages: pages, MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars, Workflow: wf,
 		Notifications: notes, PaperCopy: docs.paperCopy(), ArchivistKeys: pg.scanKeys, Reports: reports,
 		BodyMinRate: cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)

@@ -38,6 +38,8 @@ type serveWeb struct {
 	// scanKeys by serve (arc-digitise).
 	archivists *serveArchivists
 	scanKeys   map[string]archive.ScanKey
+	// reports are the report templates (set by serve) (st-templates).
+	reports *workflow.Reports
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {
@@ -88,6 +90,9 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 			return nil, err
 		}
 	}
+
+	// Reports — Report templates, saved and periodic reports (st-templates).
+	cfg.Reports = c.reports
 
 	return web.New(cfg, log)
 }

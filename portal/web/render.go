@@ -73,6 +73,7 @@ var pageNames = slices.Concat(
 	// Reports — Exports and printing (st-export).
 
 	// Reports — Report templates, saved and periodic reports (st-templates).
+	[]string{"report_templates", "report_template", "report_runs", "report_run"},
 
 	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
 )
@@ -167,6 +168,7 @@ var paths = map[string]string{
 	// Reports — Exports and printing (st-export).
 
 	// Reports — Report templates, saved and periodic reports (st-templates).
+	"ReportTemplates": PathReportTemplates, "ReportTemplateNew": PathReportTemplateNew,
 
 	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
 

@@ -143,6 +143,14 @@ func (h *Handler) routes() *http.ServeMux {
 	// Reports — Exports and printing (st-export).
 
 	// Reports — Report templates, saved and periodic reports (st-templates).
+	m.HandleFunc("GET "+PathReportTemplates, h.reportTemplates)
+	m.HandleFunc("GET "+PathReportTemplateNew, h.reportTemplateNew)
+	m.HandleFunc("POST "+PathReportTemplateNew, h.reportTemplateCreate)
+	m.HandleFunc("GET "+PathReportTemplates+"/{id}", h.reportTemplateEdit)
+	m.HandleFunc("POST "+PathReportTemplates+"/{id}", h.reportTemplateSave)
+	m.HandleFunc("GET "+PathReportTemplates+"/{id}/chay", h.reportTemplateRun)
+	m.HandleFunc("GET "+PathReportTemplates+"/{id}/ky", h.reportTemplateRuns)
+	m.HandleFunc("GET "+PathReportTemplates+"/{id}/ky/{run}", h.reportRun)
 
 	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
 

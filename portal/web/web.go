@@ -142,6 +142,11 @@ type Config struct {
 	// MaxScanBatchBytes bounds the body of a batch of scanned pages
 	// (default 1 GiB).
 	MaxScanBatchBytes int64
+
+	// Reports — Report templates, saved and periodic reports (st-templates).
+	// Reports keeps report templates and their periodic runs (nil: the
+	// pages under PathReportTemplates answer 503).
+	Reports *workflow.Reports
 }
 
 // Actor is who is signed in, as the vault knows callers.
