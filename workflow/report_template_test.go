@@ -13,7 +13,9 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/notify"
+	"github.com/kho-vn/kho/storage/mongo"
 	"github.com/kho-vn/kho/storage/sqlite"
 	"github.com/kho-vn/kho/workflow"
 )
@@ -42,8 +44,15 @@ func (h *handStats) count() int {
 	return len(h.calls)
 }
 
-func newReports(e *env, st workflow.Store, stats workflow.StatsSource) *workflow.Reports {
-	notes := notify.New(notify.Config{Store: e.store, Now: e.clock.Now})
+// reportsStore is a metadata store of the workflow, the outbox and job leases.
+type reportsStore interface {
+	workflow.Store
+	notify.Store
+	jobs.Store
+}
+
+func newReports(e *env, st reportsStore, stats workflow.StatsSource) *workflow.Reports {
+	notes := notify.New(notify.Config{Store: st, Now: e.clock.Now})
 	return workflow.NewReports(workflow.ReportsConfig{Store: st, Stats: stats, Outbox: notes, Now: e.clock.Now})
 }
 
@@ -252,14 +261,39 @@ func TestReportTemplateHostileInput(t *testing.T) {
 // makes the next run.
 func TestPeriodicReports(t *testing.T) {
 	e := newEnv(t)
-	ctx := t.Context()
-	stats := &handStats{}
-	r1 := newReports(e, e.store, stats)
-	st2, err := sqlite.Open(ctx, e.path)
+	st2, err := sqlite.Open(t.Context(), e.path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st2.Close(context.Background()) })
+	testPeriodicReports(t, e, e.store, st2)
+}
+
+// TestPeriodicReportsFerretDB is TestPeriodicReports over FerretDB, the
+// two processes on two connections to one database.
+func TestPeriodicReportsFerretDB(t *testing.T) {
+	ctx := context.Background()
+	name := testenv.UniqueName(t, "wfreports")
+	open := func() *mongo.Store {
+		st, err := mongo.Open(ctx, testenv.MongoURI(t), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st1, st2 := open(), open()
+	t.Cleanup(func() {
+		_ = st2.Close(context.Background())
+		_ = st1.Drop(context.Background())
+		_ = st1.Close(context.Background())
+	})
+	testPeriodicReports(t, newEnvOn(t, st1), st1, st2)
+}
+
+func testPeriodicReports(t *testing.T, e *env, st1, st2 reportsStore) {
+	ctx := t.Context()
+	stats := &handStats{}
+	r1 := newReports(e, st1, stats)
 	r2 := newReports(e, st2, stats)
 
 	in := monthly
@@ -282,7 +316,7 @@ func TestPeriodicReports(t *testing.T) {
 		t.Helper()
 		var wg sync.WaitGroup
 		for i, r := range []*workflow.Reports{r1, r2, r1, r2} {
-			runner := jobs.NewRunner([]jobs.Store{e.store, st2}[i%2], nil, jobs.WithClock(e.clock.Now), jobs.WithHolder(fmt.Sprint("p", i)))
+			runner := jobs.NewRunner([]jobs.Store{st1, st2}[i%2], nil, jobs.WithClock(e.clock.Now), jobs.WithHolder(fmt.Sprint("p", i)))
 			wg.Go(func() {
 				if _, err := runner.RunOnce(ctx, r.PeriodicJob(time.Hour)); err != nil {
 					t.Error(err)
@@ -320,7 +354,7 @@ func TestPeriodicReports(t *testing.T) {
 		}
 	}
 	// One notice, in-app, for the owner; the leader has none.
-	notes := notify.New(notify.Config{Store: e.store, Now: e.clock.Now})
+	notes := notify.New(notify.Config{Store: st1, Now: e.clock.Now})
 	page, err := notes.List(ctx, head.Subject, "", 10)
 	if err != nil || len(page.Notifications) != 1 || page.Notifications[0].Kind != workflow.KindReportRun || page.Notifications[0].Ref != run.ID ||
 		!strings.Contains(page.Notifications[0].Subject, "Tháng 11/2026") {
