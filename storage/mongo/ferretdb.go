@@ -72,6 +72,13 @@ var ferretDBGIN = []struct{ coll, field string }{
 	{collStatsBuckets, "_id"},
 	{collStatsBuckets, "agency"},
 	{collStatsCounted, "_id"},
+	// Reports — report templates (report_templates.go): a template's and
+	// a run's read and guarded change by _id, a person's list by scope
+	// key, a template's runs.
+	{collReportTemplates, "_id"},
+	{collReportTemplates, "scopeKey"},
+	{collReportRuns, "_id"},
+	{collReportRuns, "template"},
 }
 
 // FerretDBIndex is one GIN index of ferretDBGIN as CreateFerretDBIndexes
