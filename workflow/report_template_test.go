@@ -401,3 +401,53 @@ func testPeriodicReports(t *testing.T, e *env, st1, st2 reportsStore) {
 		t.Fatalf("pass over made runs: %+v %v, %d computations", res, err, stats.count()-calls)
 	}
 }
+
+// TestPeriodicReportBatchesAndEmail: a pass reads the scheduled templates
+// a bounded batch at a time from its cursor, back to the first at the
+// end; a template with an e-mail address has its notice delivered once
+// by e-mail (Mailpit), however often the outbox runs.
+func TestPeriodicReportBatchesAndEmail(t *testing.T) {
+	mp := testenv.Mailpit(t)
+	ctx := t.Context()
+	e := newEnv(t)
+	e.clock.t = time.Now().Truncate(time.Second) // the outbox sends what is due by its clock
+	notes := notify.New(notify.Config{Store: e.store, Email: mailpitSMTP(t, mp), Now: e.clock.Now})
+	r := workflow.NewReports(workflow.ReportsConfig{Store: e.store, Stats: &handStats{}, Outbox: notes, Now: e.clock.Now})
+	email := testenv.UniqueAddress(t, "example.vn")
+	in := monthly
+	in.Schedule = workflow.ScheduleMonthly
+	for i := range 5 {
+		in.Name, in.NotifyEmail = fmt.Sprintf("Báo cáo %d", i), ""
+		if i == 3 {
+			in.NotifyEmail = email
+		}
+		if _, err := r.CreateTemplate(ctx, head, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in.Schedule, in.Name = "", "Không định kỳ"
+	if _, err := r.CreateTemplate(ctx, head, in); err != nil {
+		t.Fatal(err)
+	}
+	cursor, made := "", 0
+	for i, want := range []int{2, 2, 1} {
+		res, err := r.RunPeriodic(ctx, e.clock.Now(), cursor, 2)
+		if err != nil || res.Visited != want || (i < 2) != (res.Cursor != "") {
+			t.Fatalf("batch %d: %+v %v", i, res, err)
+		}
+		cursor, made = res.Cursor, made+res.Made
+	}
+	if made != 5 {
+		t.Fatalf("%d runs made", made)
+	}
+	for range 2 {
+		if _, err := notes.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := mp.WaitTo(t, email, 1, 30*time.Second)
+	last, _ := workflow.RelLastMonth.Resolve(e.clock.Now())
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "Báo cáo 3") || !strings.Contains(msgs[0].Subject, last.Label(e.clock.Now())) {
+		t.Fatalf("e-mails %+v", msgs)
+	}
+}
