@@ -454,7 +454,8 @@ type ReportsConfig struct {
 	Stats StatsSource
 	// Outbox is told of each periodic run (nil: nobody is).
 	Outbox Outbox
-	// Link is the portal's path of a run (default "/bao-cao/mau/lan-chay/<id>").
+	// Link is the portal's path of a run (default web.ReportRunURL's:
+	// "/bao-cao/mau/<template>/ky/<run>").
 	Link func(runID string) string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -485,7 +486,10 @@ func NewReports(cfg ReportsConfig) *Reports {
 		r.now = time.Now
 	}
 	if r.link == nil {
-		r.link = func(id string) string { return "/bao-cao/mau/lan-chay/" + id }
+		r.link = func(id string) string { // portal/web.ReportRunURL
+			tpl, _, _ := strings.Cut(id, "-")
+			return "/bao-cao/mau/" + tpl + "/ky/" + id
+		}
 	}
 	return r
 }

@@ -357,7 +357,7 @@ func testPeriodicReports(t *testing.T, e *env, st1, st2 reportsStore) {
 	notes := notify.New(notify.Config{Store: st1, Now: e.clock.Now})
 	page, err := notes.List(ctx, head.Subject, "", 10)
 	if err != nil || len(page.Notifications) != 1 || page.Notifications[0].Kind != workflow.KindReportRun || page.Notifications[0].Ref != run.ID ||
-		!strings.Contains(page.Notifications[0].Subject, "Tháng 11/2026") {
+		!strings.Contains(page.Notifications[0].Subject, "Tháng 11/2026") || page.Notifications[0].Link != "/bao-cao/mau/"+mine.ID+"/ky/"+run.ID {
 		t.Fatalf("head's notices %+v %v", page, err)
 	}
 	if page, _ := notes.List(ctx, leader.Subject, "", 10); len(page.Notifications) != 0 {

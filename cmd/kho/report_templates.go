@@ -11,6 +11,7 @@ import (
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
 	"github.com/kho-vn/kho/notify"
+	"github.com/kho-vn/kho/portal/web"
 	"github.com/kho-vn/kho/workflow"
 )
 
@@ -30,7 +31,7 @@ func statsOf(wf *workflow.Service) workflow.StatsSource {
 // serveReports is the report templates of kho serve: its periodic runs
 // computed by wf's statistics engine and announced through notes.
 func serveReports(meta workflow.Store, wf *workflow.Service, notes *notify.Service, now func() time.Time) *workflow.Reports {
-	return workflow.NewReports(workflow.ReportsConfig{Store: meta, Stats: statsOf(wf), Outbox: notes, Now: now})
+	return workflow.NewReports(workflow.ReportsConfig{Store: meta, Stats: statsOf(wf), Outbox: notes, Now: now, Link: web.ReportRunURL})
 }
 
 // reportPeriodicJobs is the leased report-periodic job, when statistics
