@@ -779,6 +779,9 @@ func TestAuthenticationRequired(t *testing.T) {
 		"POST /api/v1/disposal-lists/{id}/decision":     {"application/json", "", []byte(`{"approve":true}`)},
 		// Archive — Transfer (arc-bagit).
 		"POST /api/v1/owners/{id}/import": {"application/x-tar", "", []byte("x")},
+		// Reports — Report templates, saved and periodic reports (st-templates).
+		"POST /api/v1/report-templates":     {"application/json", "", []byte(`{"name":"x","query":"","measures":["received"]}`)},
+		"PUT /api/v1/report-templates/{id}": {"application/json", "", []byte(`{"name":"x","query":"","measures":["received"]}`)},
 	}
 	for _, rt := range e.server.Routes() {
 		method, path, _ := strings.Cut(rt, " ")
