@@ -179,13 +179,13 @@ func (m Measure) Label() string {
 	case MeasureResolved:
 		return "Đã giải quyết"
 	case MeasureOnTime:
-		return "Giải quyết đúng hạn"
+		return "Đúng hạn"
 	case MeasureLate:
-		return "Giải quyết quá hạn"
+		return "Quá hạn"
 	case MeasureOnTimePercent:
 		return "Tỷ lệ đúng hạn"
 	case MeasureServices:
-		return "Số dịch vụ công đã sử dụng"
+		return "Số dịch vụ công được sử dụng"
 	}
 	return string(m)
 }
