@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,64 +54,44 @@ func validRunID(id string) bool {
 	return strings.ContainsRune("mqy", rune(rest[8]))
 }
 
-// Table is the run's figures as a report.Table: one column per group-by
-// dimension, then the run's measures, in order; a total row.
+// Table is the run's figures as a report.Table: the engine's table of
+// its statistics (DossierStats.Table: the same headings, notes and
+// figures as the statistics page and its exports), titled with the
+// template's name, with the group-by columns and the run's measures in
+// their order.
 func (r ReportRun) Table() report.Table {
-	return statsTable(r.Name, r.Stats, r.Measures)
-}
-
-// statsTable is d with the measures ms as a report.Table.
-func statsTable(title string, d DossierStats, ms []Measure) report.Table {
-	t := report.Table{Title: title, MadeAt: d.AsOf}
-	sub := []string{d.PeriodLabel}
-	if d.AgencyName != "" {
-		sub = append(sub, d.AgencyName)
-	} else if d.Query.Agency != "" {
-		sub = append(sub, d.Query.Agency)
+	t := r.Stats.Table()
+	t.Title = r.Name
+	cols := make([]int, 0, len(t.Columns))
+	for i := range r.Stats.Query.GroupBy {
+		cols = append(cols, i)
 	}
-	for _, dim := range Dimensions {
-		if vals := d.Query.Filter[dim]; len(vals) > 0 {
-			sub = append(sub, dim.Label()+": "+strings.Join(vals, ", "))
+	for _, m := range r.Measures {
+		if i := slices.IndexFunc(t.Columns, func(c report.Column) bool { return c.Key == string(m) }); i >= 0 {
+			cols = append(cols, i)
 		}
 	}
-	t.Subtitle = strings.Join(sub, " — ")
-	for _, g := range d.Query.GroupBy {
-		t.Columns = append(t.Columns, report.Column{Key: string(g), Label: g.Label(), Kind: report.KindText})
-	}
-	for _, m := range ms {
-		kind := report.KindCount
-		if m == MeasureOnTimePercent {
-			kind = report.KindPercent
-		}
-		t.Columns = append(t.Columns, report.Column{Key: string(m), Label: m.Label(), Kind: kind})
-	}
-	cells := func(labels []string, c StatsCounts) report.Row {
-		var row report.Row
-		for i := range d.Query.GroupBy {
-			l := ""
-			if i < len(labels) {
-				l = labels[i]
+	pick := func(row report.Row) report.Row {
+		out := report.Row{Cells: make([]report.Cell, 0, len(cols))}
+		for _, i := range cols {
+			if i < len(row.Cells) {
+				out.Cells = append(out.Cells, row.Cells[i])
 			}
-			row.Cells = append(row.Cells, report.Cell{Text: l})
 		}
-		for _, m := range ms {
-			row.Cells = append(row.Cells, report.Cell{Number: m.Value(c)})
-		}
-		return row
+		return out
 	}
-	for _, row := range d.Rows {
-		labels := row.Labels
-		if len(labels) == 0 {
-			labels = row.Keys
-		}
-		t.Rows = append(t.Rows, cells(labels, row.StatsCounts))
+	columns := make([]report.Column, len(cols))
+	for k, i := range cols {
+		columns[k] = t.Columns[i]
 	}
-	total := cells(nil, d.Total)
-	if len(d.Query.GroupBy) > 0 {
-		total.Cells[0].Text = "Tổng cộng"
+	t.Columns = columns
+	for k, row := range t.Rows {
+		t.Rows[k] = pick(row)
 	}
-	t.Total = &total
-	t.Notes = append(t.Notes, "Số liệu tính đến "+d.AsOf.In(Vietnam).Format("15:04:05 02/01/2006")+".")
+	if t.Total != nil {
+		total := pick(*t.Total)
+		t.Total = &total
+	}
 	return t
 }
 

@@ -446,6 +446,8 @@ type StatsSource interface {
 	DossierStats(ctx context.Context, a archive.Actor, q StatsQuery) (DossierStats, error)
 }
 
+var _ StatsSource = (*Service)(nil)
+
 // ReportsConfig is what Reports is made of; Store is required.
 type ReportsConfig struct {
 	Store Store

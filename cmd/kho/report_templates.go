@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -19,33 +18,19 @@ import (
 // periods that closed.
 const reportPeriodicEvery = time.Hour
 
-// statsOf is the statistics engine of wf (the DossierStats method the
-// engine part adds to workflow.Service); nil while the service has none.
-func statsOf(wf *workflow.Service) workflow.StatsSource {
-	if s, ok := any(wf).(workflow.StatsSource); ok {
-		return s
-	}
-	return nil
-}
-
 // serveReports is the report templates of kho serve: its periodic runs
 // computed by wf's statistics engine and announced through notes.
 func serveReports(meta workflow.Store, wf *workflow.Service, notes *notify.Service, now func() time.Time) *workflow.Reports {
-	return workflow.NewReports(workflow.ReportsConfig{Store: meta, Stats: statsOf(wf), Outbox: notes, Now: now, Link: web.ReportRunURL})
+	return workflow.NewReports(workflow.ReportsConfig{Store: meta, Stats: wf, Outbox: notes, Now: now, Link: web.ReportRunURL})
 }
 
-// reportPeriodicJobs is the leased report-periodic job, when statistics
-// can be computed (none before the engine is there).
-func reportPeriodicJobs(rs *workflow.Reports, wf *workflow.Service, log *slog.Logger) []jobs.Job {
-	if statsOf(wf) == nil {
-		log.Warn("Chưa có dịch vụ thống kê: không lập báo cáo định kỳ")
-		return nil
-	}
+// reportPeriodicJobs is the leased report-periodic job.
+func reportPeriodicJobs(rs *workflow.Reports) []jobs.Job {
 	return []jobs.Job{rs.PeriodicJob(reportPeriodicEvery)}
 }
 
-// reportCommand is `kho report`. (The statistics engine's part owns the
-// group; until it is on main the report templates' subcommands make it.)
+// reportCommand is `kho report`: the report templates' subcommands (the
+// other reports' parts add theirs beside them).
 func reportCommand() *command {
 	return &command{
 		name:    "report",
@@ -133,7 +118,7 @@ func runReportPeriodic(ctx context.Context, a *app, cmd *command, args []string)
 		log := a.quietLog()
 		wf := workflow.New(workflow.Config{Store: st.meta, Vault: st.vault(archive.Config{}, log), Log: log})
 		notes := notify.New(notify.Config{Store: st.meta, Log: log})
-		rs := workflow.NewReports(workflow.ReportsConfig{Store: st.meta, Stats: statsOf(wf), Outbox: notes, Now: clock})
+		rs := workflow.NewReports(workflow.ReportsConfig{Store: st.meta, Stats: wf, Outbox: notes, Now: clock})
 		res, err := rs.PeriodicPass(ctx, "", nil)
 		fmt.Fprintf(a.stdout, "visited: %d\nmade: %d\nfailed: %d\n", res.Visited, res.Made, res.Failed)
 		return err

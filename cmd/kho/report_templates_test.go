@@ -12,7 +12,8 @@ import (
 
 // TestReportTemplatesCLI: `kho report templates` lists the shared
 // templates, and a person's saved reports only with --owner;
-// `kho report run-periodic` wants --now or --at.
+// `kho report run-periodic --at` makes the closed quarter's run of the
+// periodic template once; it wants --now or --at.
 func TestReportTemplatesCLI(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -43,6 +44,13 @@ func TestReportTemplatesCLI(t *testing.T) {
 	code, out, errs = runKho(t, nil, "report", "templates", "--data", dir, "--owner", "quantri")
 	if code != 0 || !strings.Contains(out, shared.ID) || !strings.Contains(out, mine.ID) || !strings.Contains(out, "Của riêng quản trị") {
 		t.Fatalf("templates --owner: %d %q %q", code, out, errs)
+	}
+	// The quarter that closed at the start of 2027: one run, once.
+	for _, want := range []string{"made: 1", "made: 0"} {
+		code, out, errs := runKho(t, nil, "report", "run-periodic", "--data", dir, "--at", "2027-01-01T00:05:00+07:00")
+		if code != 0 || !strings.Contains(out, "visited: 1\n") || !strings.Contains(out, want) {
+			t.Fatalf("run-periodic --at: %d %q %q, want %s", code, out, errs, want)
+		}
 	}
 	if code, _, errs := runKho(t, nil, "report", "run-periodic", "--data", dir); code != 2 || !strings.Contains(errs, "--now") {
 		t.Fatalf("run-periodic without --now: %d %q", code, errs)

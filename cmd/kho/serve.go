@@ -331,7 +331,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	bg.Go(func() {
 		bgJobs := append(backgroundJobs(vault, drafts, cfg, lg, fixity, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval), wf.StatsJob(statsJobInterval),
 			auth.PurgeJob(st.meta, nil, authPurgeInterval))
-		bgJobs = append(bgJobs, reportPeriodicJobs(reports, wf, log)...) // Reports — report templates (st-templates)
+		bgJobs = append(bgJobs, reportPeriodicJobs(reports)...) // Reports — report templates (st-templates)
 		runBackground(bgCtx, bgJobs, st, log)
 	})
 

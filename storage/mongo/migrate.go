@@ -51,6 +51,7 @@ var schemaMigrations = []migration{
 	{21, "fixity over the pending batches' PDFs: scans by status and blob", migrateFixitySources},
 	// Reports — Dossier statistics engine (st-engine).
 	{22, "dossier statistics: pending dossiers, buckets of dossiers, aggregate buckets", migrateStats},
+	// Reports — Report templates, saved and periodic reports (st-templates).
 	{23, "report templates and their periodic runs", migrateReportTemplates},
 }
 

@@ -522,8 +522,9 @@ CREATE INDEX renditions_blob ON renditions (blob);
 	migrationFixitySources,
 	// Reports — Dossier statistics engine (st-engine): see migrationStats.
 	migrationStats,
-	// 24: report templates and their periodic runs (workflow.ReportStore);
-	// see migrationReportTemplates.
+	// Reports — Report templates, saved and periodic reports (st-templates):
+	// report templates and their periodic runs (workflow.ReportStore); see
+	// migrationReportTemplates.
 	migrationReportTemplates,
 }
 
