@@ -86,9 +86,7 @@ func commands() *command {
 			auditCommand(),
 			gcCommand(),
 			archiveCommand(),
-			reportStatsCommand(), // Reports (issue 13): st-engine's `kho report stats`; folds into the one `kho report` group at merge
-			reportCommand(), // Reports — report templates (st-templates), until st-engine's `kho report` group
-			reportCommand(), // Reports (issue 13): `kho report`, made by st-templates
+			reportCommand(),
 			signCommand(),
 			verifyCommand(),
 			extendCommand(),

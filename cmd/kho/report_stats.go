@@ -20,20 +20,6 @@ import (
 // lag the dossiers by about this much (DossierStats.AsOf says exactly).
 const statsJobInterval = 30 * time.Second
 
-// reportStatsCommand is the `kho report` group with the dossier
-// statistics' subcommands only. At merge it folds into the one `kho
-// report` group (st-templates' reportCommand), whose subcommands become
-// append(reportTemplateCommands(), reportStatsCommands()...).
-func reportStatsCommand() *command {
-	return &command{
-		name:    "report",
-		usage:   "kho report COMMAND [flags]",
-		summary: "reports: dossier statistics",
-		vi:      "Báo cáo: thống kê hồ sơ",
-		sub:     reportStatsCommands(),
-	}
-}
-
 // reportStatsCommands are `kho report stats` and `kho report stats-rebuild`.
 func reportStatsCommands() []*command {
 	return []*command{

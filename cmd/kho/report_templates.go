@@ -29,18 +29,6 @@ func reportPeriodicJobs(rs *workflow.Reports) []jobs.Job {
 	return []jobs.Job{rs.PeriodicJob(reportPeriodicEvery)}
 }
 
-// reportCommand is `kho report`: the report templates' subcommands (the
-// other reports' parts add theirs beside them).
-func reportCommand() *command {
-	return &command{
-		name:    "report",
-		usage:   "kho report COMMAND [flags]",
-		summary: "reports: templates and periodic reports",
-		vi:      "Báo cáo: mẫu báo cáo, báo cáo định kỳ",
-		sub:     reportTemplateCommands(),
-	}
-}
-
 // reportTemplateCommands are the subcommands of `kho report` of the
 // report templates.
 func reportTemplateCommands() []*command {

@@ -148,7 +148,7 @@ func TestFerretDBIndexes(t *testing.T) {
 		// The archive's records that hold blobs.
 		"renditions.blob": true, "paper_copies.blob": true, "scans.blob": true,
 		// Reports — Dossier statistics engine (st-engine).
-		"dossiers.statsPending": true, "dossiers.statsMonth": true, "stats_buckets._id": true, "stats_buckets.agency": true, "stats_counted._id": true}
+		"dossiers.statsPending": true, "dossiers.statsMonth": true, "stats_buckets._id": true, "stats_buckets.agency": true, "stats_counted._id": true,
 		// Reports — report templates (st-templates).
 		"report_templates._id": true, "report_templates.scopeKey": true, "report_runs._id": true, "report_runs.template": true}
 	if len(got) != len(want) {
