@@ -76,6 +76,7 @@ var pageNames = slices.Concat(
 	[]string{"report_templates", "report_template", "report_runs", "report_run"},
 
 	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
+	[]string{"reports", "report_dashboard", "stats_public"},
 )
 
 // parsePages parses the layout and the partials with each page.
@@ -171,6 +172,7 @@ var paths = map[string]string{
 	"ReportTemplates": PathReportTemplates, "ReportTemplateNew": PathReportTemplateNew,
 
 	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
+	"PublicStats": PathPublicStats, "Reports": PathReports, "Dashboard": PathDashboard,
 
 	// Administration (web-admin).
 	"Admin": PathAdmin, "AdminUsers": PathAdminUsers, "AdminTokens": PathAdminTokens, "AdminAgencies": PathAdminAgencies,

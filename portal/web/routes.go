@@ -153,6 +153,9 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("GET "+PathReportTemplates+"/{id}/ky/{run}", h.reportRun)
 
 	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
+	m.HandleFunc("GET "+PathPublicStats, h.publicStats)
+	m.HandleFunc("GET "+PathReports, h.reportsIndex)
+	m.HandleFunc("GET "+PathDashboard, h.dashboard)
 
 	if h.cfg.OIDC != nil {
 		h.oidcHandler().Register(m)

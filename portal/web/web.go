@@ -147,6 +147,13 @@ type Config struct {
 	// Reports keeps report templates and their periodic runs (nil: the
 	// pages under PathReportTemplates answer 503).
 	Reports *workflow.Reports
+	// Reports — Charts, leaders' dashboard, public statistics (st-dash).
+	// Stats answers the statistics of the dashboard and the public page
+	// (nil: Workflow, when it answers them; else those pages answer 503).
+	Stats StatsSource
+	// PublicStatsTTL is how long the public page keeps an answer in
+	// memory (default DefaultPublicStatsTTL; negative: not kept).
+	PublicStatsTTL time.Duration
 }
 
 // Actor is who is signed in, as the vault knows callers.
@@ -163,6 +170,8 @@ type Handler struct {
 	inner http.Handler
 	// renditions caches office files' PDF renditions (web-share).
 	renditions renditionCache
+	// publicStats caches the public statistics page's answers (st-dash).
+	statsCache *publicStatsCache
 }
 
 // New parses the embedded templates and hashes the assets. A nil log
@@ -190,7 +199,7 @@ func New(cfg Config, log *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, log: log, assets: as, pages: ps}
+	h := &Handler{cfg: cfg, log: log, assets: as, pages: ps, statsCache: newPublicStatsCache(cfg.PublicStatsTTL)}
 	h.mux = h.routes()
 	h.inner = h.mux
 	if cfg.Auth != nil {
