@@ -87,9 +87,16 @@ func (s *handStats) calls() (private, public int) {
 // their deadline, and hand-built statistics.
 func newReportsSite(t *testing.T) (*staffSite, *handStats) {
 	t.Helper()
+	return newReportsSiteAs(t, nil)
+}
+
+// newReportsSiteAs is newReportsSite where fixed is always signed in
+// (nil: the test headers say who is).
+func newReportsSiteAs(t *testing.T, fixed *archive.Actor) (*staffSite, *handStats) {
+	t.Helper()
 	stats := &handStats{}
 	now := time.Now()
-	s := newStaffSiteWith(t, 4, nil, nil, staffSiteOptions{
+	s := newStaffSiteWith(t, 4, fixed, nil, staffSiteOptions{
 		staff: []workflow.Staff{
 			{Subject: dashLeaderSub, Name: "Phạm Lãnh Đạo", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleLeader}},
 			{Subject: dashHeadSub, Name: "Vũ Trưởng Phòng", Agency: ward, Department: "VP", Positions: []workflow.Role{workflow.RoleHead}},

@@ -16,7 +16,9 @@ import (
 // the Vietnamese way (1.234; 95,5%).
 func Table(t report.Table) template.HTML {
 	var b strings.Builder
-	b.WriteString(`<div class="table-scroll"><table class="report-table"><caption>`)
+	// The wrapper scrolls a wide table on a phone: a region the keyboard
+	// reaches, named after the table.
+	b.WriteString(`<div class="table-scroll" tabindex="0" role="region" aria-label="Bảng số liệu: ` + esc(t.Title) + `"><table class="report-table"><caption>`)
 	b.WriteString(esc(t.Title))
 	if t.Subtitle != "" {
 		b.WriteString(`<span class="caption-sub">`)
