@@ -13,9 +13,9 @@ const MaxDirectionRows = 50
 
 // Direction is the direction information of 2025 item 27.4 for one
 // agency: where each late dossier is and which step is late, and the
-// dossiers nearing their deadline. Each list is the first page of an
-// indexed query (the leader's overdue bucket; the same query within the
-// near-deadline window), newest first; More says there are more.
+// dossiers nearing their deadline. Each list is the first page of a
+// desk bucket's indexed query (the leader's "overdue", the desk's
+// "near_deadline"), newest first; More says there are more.
 type Direction struct {
 	Agency   string         `json:"agency"`
 	Late     []DirectionRow `json:"late"`
@@ -84,8 +84,7 @@ func (s *Service) Direction(ctx context.Context, a archive.Actor, agency string,
 		dl = s.deadlines
 	}
 	late, _ := BucketQuery("leader.overdue", agency, "", now, s.near)
-	near := late
-	near.DueFrom, near.DueBefore = now, now.Add(s.near)
+	near, _ := BucketQuery("desk.near_deadline", agency, "", now, s.near)
 	out := Direction{Agency: agency, Late: []DirectionRow{}, Near: []DirectionRow{}}
 	for _, l := range []struct {
 		q    DossierQuery
