@@ -85,6 +85,7 @@ var unscopedOperations = map[string]string{
 	"putStaff":                 "the staff directory (admin)",
 	"listDossiers":             "the caller's own dossiers, or their agency's (staff); names no owner (TestDossierPrivacy: B lists none of A's)",
 	"dossierCounts":            "counts of the caller's agency (staff only)",
+	"reportsDirection":         "the late and near-deadline dossiers of the caller's agency, no applicant named (heads, leaders; admins name the agency; others 403: TestReportsDirectionAPI)",
 	"searchDossiers":           "the caller's agency's dossiers (staff only; a citizen gets staff_only: TestDossierCountsAndSearch)",
 	"getDossierBook":           "the tracking book of the caller's agency (staff; an admin names one; a citizen gets staff_only: TestDossierSlipsAPI)",
 	"listShares":               "the shares the caller received or gave; names nobody (TestPrivacyOwnListings: B lists none of A's)",

@@ -175,6 +175,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/v1/report-runs/{id}", handle: s.getReportRun},
 
 		// Reports — Charts, leaders' dashboard, public statistics (st-dash).
+		{method: "GET", path: "/api/v1/reports/direction", handle: s.reportsDirection},
 	}
 }
 
