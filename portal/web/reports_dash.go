@@ -111,12 +111,11 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.PeriodLabel, p.Total = st.PeriodLabel, st.Total
-	t := statsTable(st, "Kết quả giải quyết hồ sơ theo tháng", "Tháng")
-	p.Rate = chart.CellText(t.Total.Cells[6], "percent")
-	p.Results = drawChart(t, chart.Bars, []string{colOnTime, colLate, colInProgress}, chart.Options{ID: "ket-qua"})
-	trend := t
-	trend.Title = "Xu hướng tiếp nhận và giải quyết theo tháng"
-	p.Trend = drawChart(trend, chart.Lines, []string{colReceived, colResolved, colLate}, chart.Options{ID: "xu-huong"})
+	t, month := statsTable(st, "Kết quả giải quyết hồ sơ theo tháng")
+	p.Rate = onTimeRate(st.Total)
+	p.Results = drawChart(t, month, chart.Bars, []string{colOnTime, colLate, colInProgress}, chart.Options{ID: "ket-qua"})
+	t.Title = "Xu hướng tiếp nhận và giải quyết theo tháng"
+	p.Trend = drawChart(t, month, chart.Lines, []string{colReceived, colResolved, colLate}, chart.Options{ID: "xu-huong"})
 	if a.Role == archive.RoleStaff {
 		counts, err := wf.Counts(ctx, a)
 		if err != nil {

@@ -185,7 +185,7 @@ func publicQuery(in url.Values, now time.Time) (workflow.StatsQuery, error) {
 // and by field, and the choices of agency and field they list.
 func (p *publicStatsPage) fill(byAgency, byField workflow.DossierStats) {
 	p.Shown, p.PeriodLabel, p.Total = true, byAgency.PeriodLabel, byAgency.Total
-	p.Rate = chart.CellText(statsTable(byAgency, "", "").Total.Cells[6], "percent")
+	p.Rate = onTimeRate(byAgency.Total)
 	for _, r := range byAgency.Rows {
 		if len(r.Keys) > 0 && len(r.Labels) > 0 {
 			p.Agencies = append(p.Agencies, option{r.Keys[0], r.Labels[0]})
@@ -203,6 +203,8 @@ func (p *publicStatsPage) fill(byAgency, byField workflow.DossierStats) {
 		p.Fields = append(p.Fields, option{p.Field, p.Field})
 	}
 	bars := []string{colOnTime, colLate, colInProgress}
-	p.ByAgency = drawChart(statsTable(byAgency, "Kết quả giải quyết theo cơ quan", "Cơ quan giải quyết"), chart.Bars, bars, chart.Options{ID: "theo-co-quan"})
-	p.ByField = drawChart(statsTable(byField, "Kết quả giải quyết theo lĩnh vực", "Lĩnh vực"), chart.Bars, bars, chart.Options{ID: "theo-linh-vuc"})
+	t, group := statsTable(byAgency, "Kết quả giải quyết theo cơ quan")
+	p.ByAgency = drawChart(t, group, chart.Bars, bars, chart.Options{ID: "theo-co-quan"})
+	t, group = statsTable(byField, "Kết quả giải quyết theo lĩnh vực")
+	p.ByField = drawChart(t, group, chart.Bars, bars, chart.Options{ID: "theo-linh-vuc"})
 }

@@ -38,58 +38,30 @@ func (h *Handler) statsSource() StatsSource {
 	return nil
 }
 
-// The columns of the statistics tables the pages chart.
+// The columns of DossierStats.Table the pages chart.
 const (
-	colGroup      = "group"
 	colReceived   = "received"
 	colInProgress = "inProgress"
 	colResolved   = "resolved"
 	colOnTime     = "onTime"
 	colLate       = "late"
-	colRate       = "onTimeRate"
 )
 
-// statsTable is d's rows as a report.Table: a first column named after
-// the grouping (its rows' labels joined), the figures of item 25 and the
-// on-time rate, the total row.
-func statsTable(d workflow.DossierStats, title, groupLabel string) report.Table {
-	t := report.Table{Title: title, Subtitle: d.PeriodLabel, MadeAt: d.AsOf, Columns: []report.Column{
-		{Key: colGroup, Label: groupLabel, Kind: report.KindText},
-		{Key: colReceived, Label: "Tiếp nhận", Kind: report.KindCount},
-		{Key: colInProgress, Label: "Đang giải quyết", Kind: report.KindCount},
-		{Key: colResolved, Label: "Đã giải quyết", Kind: report.KindCount},
-		{Key: colOnTime, Label: "Đúng hạn", Kind: report.KindCount},
-		{Key: colLate, Label: "Quá hạn", Kind: report.KindCount},
-		{Key: colRate, Label: "Tỷ lệ đúng hạn", Kind: report.KindPercent},
-	}}
-	if d.AgencyName != "" {
-		t.Subtitle += " — " + d.AgencyName
+// statsTable is d's table (DossierStats.Table: the same figures as its
+// exports) titled for the page, and the column of its first grouping.
+func statsTable(d workflow.DossierStats, title string) (report.Table, string) {
+	t := d.Table()
+	t.Title = title
+	group := ""
+	if len(d.Query.GroupBy) > 0 {
+		group = string(d.Query.GroupBy[0])
 	}
-	row := func(label string, c workflow.StatsCounts) report.Row {
-		return report.Row{Cells: []report.Cell{{Text: label}, {Number: float64(c.Received)}, {Number: float64(c.InProgress)},
-			{Number: float64(c.Resolved)}, {Number: float64(c.OnTime)}, {Number: float64(c.Late)}, {Number: c.OnTimePercent()}}}
-	}
-	t.Rows = []report.Row{}
-	for _, r := range d.Rows {
-		label := ""
-		for i, l := range r.Labels {
-			if i > 0 {
-				label += " — "
-			}
-			label += l
-		}
-		if label == "" && len(r.Keys) > 0 {
-			label = r.Keys[0]
-		}
-		t.Rows = append(t.Rows, row(label, r.StatsCounts))
-	}
-	total := row("Tổng cộng", d.Total)
-	t.Total = &total
-	if !d.AsOf.IsZero() {
-		t.Notes = append(t.Notes, "Số liệu tính đến "+DateTime(d.AsOf)+".")
-	}
-	t.Notes = append(t.Notes, "Đã giải quyết: hồ sơ nhận trong năm đã có kết quả trong kỳ; tỷ lệ đúng hạn = đúng hạn / đã giải quyết.")
-	return t
+	return t, group
+}
+
+// onTimeRate is c's on-time rate as the tables write it ("92,5%").
+func onTimeRate(c workflow.StatsCounts) string {
+	return chart.CellText(report.Cell{Number: c.OnTimePercent()}, report.KindPercent)
 }
 
 // statsChart is one chart and its data table.
@@ -100,9 +72,9 @@ type statsChart struct {
 
 // drawChart draws t with draw; a table the chart cannot draw keeps its
 // data table and says why.
-func drawChart(t report.Table, draw func(report.Table, string, []string, chart.Options) (template.HTML, error), cols []string, o chart.Options) statsChart {
+func drawChart(t report.Table, group string, draw func(report.Table, string, []string, chart.Options) (template.HTML, error), cols []string, o chart.Options) statsChart {
 	c := statsChart{Table: chart.Table(t)}
-	svg, err := draw(t, colGroup, cols, o)
+	svg, err := draw(t, group, cols, o)
 	if err != nil {
 		_, c.Err = kerr.Public(err)
 		return c
@@ -110,3 +82,6 @@ func drawChart(t report.Table, draw func(report.Table, string, []string, chart.O
 	c.SVG = svg
 	return c
 }
+
+// The workflow service is the statistics source when Config.Stats is nil.
+var _ StatsSource = (*workflow.Service)(nil)
