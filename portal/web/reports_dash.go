@@ -38,9 +38,9 @@ type dashboardPage struct {
 	LateURL, NearURL string
 }
 
-// reportsActor is the signed-in staff member or admin: citizens get the
+// reportsStaff is the signed-in staff member or admin: citizens get the
 // 403 page, nobody the sign-in.
-func (h *Handler) reportsActor(w http.ResponseWriter, r *http.Request) (archive.Actor, bool) {
+func (h *Handler) reportsStaff(w http.ResponseWriter, r *http.Request) (archive.Actor, bool) {
 	a, ok := h.signedIn(w, r)
 	if !ok {
 		return a, false
@@ -59,7 +59,7 @@ func (h *Handler) reportsActor(w http.ResponseWriter, r *http.Request) (archive.
 // dashboard is GET /bao-cao/dieu-hanh: staff holding head or leader see
 // their agency; admins choose one (?agency=). ?year= another year.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.reportsActor(w, r)
+	a, ok := h.reportsStaff(w, r)
 	if !ok {
 		return
 	}
@@ -143,7 +143,7 @@ type reportCard struct{ Title, URL, Text string }
 // reportsIndex is GET /bao-cao: a card for each reports page the caller
 // may use.
 func (h *Handler) reportsIndex(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.reportsActor(w, r)
+	a, ok := h.reportsStaff(w, r)
 	if !ok {
 		return
 	}
