@@ -53,6 +53,7 @@ var schemaMigrations = []migration{
 	{22, "dossier statistics: pending dossiers, buckets of dossiers, aggregate buckets", migrateStats},
 	// Reports — Report templates, saved and periodic reports (st-templates).
 	{23, "report templates and their periodic runs", migrateReportTemplates},
+	{24, "the EMC feed: outbox, delivery log, dossiers by update time", migrateEMC},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

@@ -328,6 +328,9 @@ type dossierDoc struct {
 	Stats    statsFields `bson:",inline"`
 	Rev      int64       `bson:"rev"`
 	Body     string      `bson:"body"`
+	// UpdatedAt is the dossier's, for the EMC feed's catch-up (index
+	// updated_id).
+	UpdatedAt time.Time `bson:"updatedAt"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -357,7 +360,8 @@ func fromDossier(d workflow.Dossier) (dossierDoc, error) {
 	}
 	return dossierDoc{ID: d.Code, Agency: d.Agency, HandlingAgency: d.HandlingAgency, Agencies: agencies, Status: string(d.Status),
 		Stage: string(d.Stage), Assignee: d.Assignee(), Procedure: d.Procedure, Field: d.Field, Parties: parties, Names: names,
-		SortKey: d.SortKey(), ReceivedAt: timePtr(d.ReceivedAt), DueAt: timePtr(d.DueAt), WatchKey: d.WatchKey(), Stats: statsOf(d), Rev: d.Rev, Body: string(body)}, nil
+		SortKey: d.SortKey(), ReceivedAt: timePtr(d.ReceivedAt), DueAt: timePtr(d.DueAt), WatchKey: d.WatchKey(), Stats: statsOf(d), Rev: d.Rev, Body: string(body),
+		UpdatedAt: d.UpdatedAt.UTC().Truncate(time.Millisecond)}, nil
 }
 
 func (d dossierDoc) dossier() (workflow.Dossier, error) {

@@ -526,6 +526,9 @@ CREATE INDEX renditions_blob ON renditions (blob);
 	// report templates and their periodic runs (workflow.ReportStore); see
 	// migrationReportTemplates.
 	migrationReportTemplates,
+	// 25: the EMC feed's outbox and delivery log, the dossiers by update
+	// time (emc.Store); see migrationEMC.
+	migrationEMC,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
