@@ -160,6 +160,9 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 	pages.archivists = &archivists
 	var demo serveDemo
 	demo.bind(fs.FlagSet)
+	var emcFeed serveEMC // Reports — EMC feed (st-emc)
+	emcFeed.bind(fs.FlagSet, a.getenv)
+	pages.emc = &emcFeed
 	logLevel := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return helpOK(err)
@@ -189,6 +192,9 @@ func runServe(ctx context.Context, a *app, cmd *command, args []string) error {
 		return &usageError{err}
 	}
 	if err := archivists.validate(&sig); err != nil {
+		return &usageError{err}
+	}
+	if err := emcFeed.validate(); err != nil {
 		return &usageError{err}
 	}
 	clock, err := tc.clock(log)
@@ -267,7 +273,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if _, err := calendars.LoadShipped(startCtx); err != nil {
 		return err
 	}
-	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, log, printerSeam(docs), resultsSeam(rs.build(docs, signingCfg, vault, log)), deadlineSeams(calendars, notes), clockSeam(clock))
+	pg.emc.build(st.meta, clock, log) // Reports — EMC feed (st-emc)
+	wf, err := serveWorkflow(startCtx, st.meta, vault, formReg, log, printerSeam(docs), resultsSeam(rs.build(docs, signingCfg, vault, log)), deadlineSeams(calendars, notes), clockSeam(clock), pg.emc.seam())
 	if err != nil {
 		return err
 	}
@@ -333,6 +340,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 			auth.PurgeJob(st.meta, nil, authPurgeInterval))
 		bgJobs = append(bgJobs, reportPeriodicJobs(reports)...) // Reports — report templates (st-templates)
 		runBackground(bgCtx, bgJobs, st, log)
+		runBackground(bgCtx, append(append(backgroundJobs(vault, drafts, cfg, lg, fixity, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval),
+			auth.PurgeJob(st.meta, nil, authPurgeInterval)), pg.emc.jobs()...), st, log)
 	})
 
 	served := make(chan error, 1)

@@ -40,6 +40,8 @@ type serveWeb struct {
 	scanKeys   map[string]archive.ScanKey
 	// reports are the report templates (set by serve) (st-templates).
 	reports *workflow.Reports
+	// emc is the EMC feed (--emc-url...), its admin page and API (st-emc).
+	emc *serveEMC
 }
 
 func (c *serveWeb) bind(fs *flag.FlagSet, getenv config.Getenv) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/kho-vn/kho/emc"
 	"log/slog"
 	"os"
 	"strings"
@@ -38,6 +39,7 @@ type metaStore interface {
 	calendar.Store
 	notify.Store
 	workflow.Store
+	emc.Store // Reports — EMC feed (st-emc)
 }
 
 // stores are the opened metadata store and blob bucket.
