@@ -24,7 +24,7 @@ import (
 // fields of appendix VII (PascalCase, as the appendix spells them), its
 // ID and time.
 type Event struct {
-	// EventID is "<dossier code>/<seq>", seq the entry's number in the
+	// EventID is "<dossier code>.<seq>", seq the entry's number in the
 	// trail (1 for the first, workflow.TrailEntry.Seq): stable, so that a
 	// receiver that sees an event twice knows it.
 	EventID string `json:"EventId"`
@@ -141,13 +141,17 @@ const (
 
 // EventID is the ID of the event of the seq-th trail entry (from 1) of
 // dossier code.
-func EventID(code string, seq int) string { return code + "/" + strconv.Itoa(seq) }
+func EventID(code string, seq int) string { return code + "." + strconv.Itoa(seq) }
 
 // ParseEventID splits an event ID into the dossier code and the entry's
 // number; ok is false if id does not have that shape.
 func ParseEventID(id string) (code string, seq int, ok bool) {
-	code, n, found := strings.Cut(id, "/")
-	if !found || !workflow.ValidDossierCode(code) || len(n) == 0 || len(n) > 6 || n[0] == '0' {
+	i := strings.LastIndexByte(id, '.')
+	if i < 0 {
+		return "", 0, false
+	}
+	code, n := id[:i], id[i+1:]
+	if !workflow.ValidDossierCode(code) || len(n) == 0 || len(n) > 6 || n[0] == '0' {
 		return "", 0, false
 	}
 	seq, err := strconv.Atoi(n)

@@ -149,7 +149,7 @@ func TestBrokenEventsFail(t *testing.T) {
 		"UTC time":             func(m map[string]any) { m["EventTime"] = "2026-12-07T02:00:00Z" },
 		"citizen with an ID":   func(m map[string]any) { m["User"] = map[string]any{"Kind": "citizen", "Id": "001099012345"} },
 		"staff without role":   func(m map[string]any) { m["User"] = map[string]any{"Kind": "staff", "Id": "canbo"} },
-		"bad event ID":         func(m map[string]any) { m["EventId"] = "x/0" },
+		"bad event ID":         func(m map[string]any) { m["EventId"] = "x.0" },
 		"unknown form":         func(m map[string]any) { m["FormsReception"] = "Khác" },
 		"unknown data field":   func(m map[string]any) { m["Data"].(map[string]any)["Name"] = "Nguyễn Văn An" },
 		"negative payment":     func(m map[string]any) { m["FormsPayments"] = map[string]any{"Amount": -1, "Paid": false} },
@@ -198,7 +198,7 @@ func TestBuild(t *testing.T) {
 		t.Error("an entry past the trail built")
 	}
 	first, last := evs[0], evs[3]
-	if first.EventID != d.Code+"/1" || first.User != (emc.User{Kind: emc.UserCitizen}) || first.Data.DueAt != "" ||
+	if first.EventID != d.Code+".1" || first.User != (emc.User{Kind: emc.UserCitizen}) || first.Data.DueAt != "" ||
 		first.FormsReception != emc.FormReception || first.Data.Timeliness != emc.TimelyNone || !first.IsFromDVCQG ||
 		first.EventTime != "2026-12-07T10:00:00+07:00" || first.Status != (emc.Status{Code: "awaiting_intake", Label: "Đang chờ tiếp nhận"}) {
 		t.Errorf("first event %+v", first)
@@ -221,9 +221,9 @@ func TestBuild(t *testing.T) {
 }
 
 func TestParseEventID(t *testing.T) {
-	for id, ok := range map[string]bool{"000.00.31.H29-261207-0001/1": true, "000.00.31.H29-261207-0001/120": true,
-		"000.00.31.H29-261207-0001/0": false, "000.00.31.H29-261207-0001/01": false, "000.00.31.H29-261207-0001": false,
-		"x/1": false, "000.00.31.H29-261207-0001/1/2": false, "000.00.31.H29-261207-0001/-1": false, "": false} {
+	for id, ok := range map[string]bool{"000.00.31.H29-261207-0001.1": true, "000.00.31.H29-261207-0001.120": true,
+		"000.00.31.H29-261207-0001.0": false, "000.00.31.H29-261207-0001.01": false, "000.00.31.H29-261207-0001": false,
+		"x.1": false, "000.00.31.H29-261207-0001.1/2": false, "000.00.31.H29-261207-0001.-1": false, "": false} {
 		code, seq, got := emc.ParseEventID(id)
 		if got != ok || ok && emc.EventID(code, seq) != id {
 			t.Errorf("ParseEventID(%q) = %q, %d, %v", id, code, seq, got)

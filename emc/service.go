@@ -371,7 +371,7 @@ const (
 )
 
 // Jobs are the service's leased jobs: delivery and catch-up every
-// interval, the log's pruning daily.
+// interval, the log's pruning daily (in this order).
 func (s *Service) Jobs(every time.Duration) []jobs.Job {
 	ttl := s.cfg.Timeout + time.Minute
 	return []jobs.Job{

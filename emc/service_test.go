@@ -442,7 +442,7 @@ func TestPrune(t *testing.T) {
 		var ids []string
 		for i := range 5 {
 			at := emctest.Start.Add(time.Duration(i*100) * 24 * time.Hour) // days 0, 100, 200, 300, 400
-			a := emc.Attempt{ID: emc.AttemptBound(at) + "-x", At: at, EventID: "e/1", Status: 200}
+			a := emc.Attempt{ID: emc.AttemptBound(at) + "-x", At: at, EventID: "e.1", Status: 200}
 			if err := s.AddEMCAttempt(ctx, a); err != nil {
 				t.Fatal(err)
 			}

@@ -75,6 +75,8 @@ var unscopedOperations = map[string]string{
 	"listNotifications":        "the caller's own notifications; names nobody (TestPrivacyOwnListings: B lists none of A's)",
 	"getFixity":                "names no owner; staff and admin only (403 staff_only for citizens, TestFixityAPI): the papers and owners a damaged blob affects",
 	"listFailedDeliveries":     "admin only (403 admin_only for staff and citizens, TestOutboxAdmin); names nobody",
+	"listEMCDeliveries":        "admin only (403 admin_only for staff and citizens, TestEMCAPI); the EMC delivery log names no owner (dossier codes, officers' subjects)",
+	"retryEMCEvent":            "admin only (403 admin_only for staff and citizens, TestEMCAPI); an EMC event is an outbox record, not a vault paper",
 	"retryDelivery":            "admin only (403 admin_only for staff and citizens, TestOutboxAdmin); a delivery is an outbox record, not a vault paper",
 	"markAllNotificationsRead": "marks the caller's own notifications; names nobody (TestPrivacyOwnListings: B's call leaves A's unread)",
 	"getProcess":               "the catalogue",

@@ -162,6 +162,8 @@ func (s *Server) routeTable() []route {
 		// Reports — Vault statistics (st-vault).
 
 		// Reports — EMC feed (st-emc).
+		{method: "GET", path: "/api/v1/emc/deliveries", handle: s.listEMCDeliveries},
+		{method: "POST", path: "/api/v1/emc/events/{id}/retry", handle: s.retryEMCEvent},
 
 		// Reports — Exports and printing (st-export).
 

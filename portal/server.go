@@ -91,6 +91,9 @@ type Config struct {
 	// processes, the staff directory and dossiers (nil: those endpoints
 	// answer 503 workflow_not_configured).
 	Workflow *workflow.Service
+	// EMC is the feed to the national monitoring system EMC, for its
+	// admins' API (nil: 503 emc_not_configured) (Reports — EMC feed, st-emc).
+	EMC EMCFeed
 	// Pages serves every request outside the API (/api/ and /healthz): the
 	// web pages (portal/web), with their own headers and error pages. nil:
 	// those paths answer the API's JSON 404.

@@ -17,6 +17,7 @@ import (
 	"github.com/kho-vn/kho/internal/config"
 	"github.com/kho-vn/kho/internal/jobs"
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/portal"
 	"github.com/kho-vn/kho/workflow"
 )
 
@@ -76,9 +77,10 @@ func (c *serveEMC) validate() error {
 	return nil
 }
 
-// build makes the service over meta when the feed is on.
+// build makes the service over meta: with no URL it sends nothing and
+// records nothing, but admins still read the log kept from before.
 func (c *serveEMC) build(meta metaStore, clock func() time.Time, log *slog.Logger) {
-	if c == nil || c.url == "" {
+	if c == nil {
 		return
 	}
 	c.svc = emc.New(emc.Config{Store: meta, Procedures: meta, URL: c.url, SiteID: c.siteID, Token: c.token,
@@ -89,7 +91,7 @@ func (c *serveEMC) build(meta metaStore, clock func() time.Time, log *slog.Logge
 // before it): each transition's event is recorded as it is stored.
 func (c *serveEMC) seam() func(*workflow.Config) {
 	return func(cfg *workflow.Config) {
-		if c != nil && c.svc != nil {
+		if c != nil && c.svc != nil && c.url != "" {
 			cfg.Notifier = bothNotifiers{cfg.Notifier, c.svc}
 		}
 	}
@@ -97,10 +99,22 @@ func (c *serveEMC) seam() func(*workflow.Config) {
 
 // jobs are the feed's leased jobs (none when it is off).
 func (c *serveEMC) jobs() []jobs.Job {
+	switch {
+	case c == nil || c.svc == nil:
+		return nil
+	case c.url == "":
+		// Off: only the log's pruning, so that it still ends after 400 days.
+		return c.svc.Jobs(c.interval)[2:]
+	}
+	return c.svc.Jobs(c.interval)
+}
+
+// feed is the service for the admins' API (nil when there is none).
+func (c *serveEMC) feed() portal.EMCFeed {
 	if c == nil || c.svc == nil {
 		return nil
 	}
-	return c.svc.Jobs(c.interval)
+	return c.svc
 }
 
 // bothNotifiers tells both notifiers (a nil one is skipped) of each

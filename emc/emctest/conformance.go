@@ -74,7 +74,7 @@ func testEvents(t *testing.T, s Store) {
 		r.NextAt.Location() != time.UTC || string(r.Event) != `{"EventId":"`+r.ID+`"}` {
 		t.Fatalf("stored record %+v", r)
 	}
-	_, err = s.GetEMCEvent(ctx, code+"/9")
+	_, err = s.GetEMCEvent(ctx, code+".9")
 	wantKind(t, err, kerr.NotFound, "emc_event_not_found")
 
 	// Guarded updates.
@@ -90,12 +90,12 @@ func testEvents(t *testing.T, s Store) {
 	// The dossier's unsent events, in order, from a number.
 	rs, err := s.DossierEMCEvents(ctx, code, 1, 10)
 	must(t, err)
-	if ids := recordIDs(rs); !slices.Equal(ids, []string{code + "/1", code + "/3"}) {
+	if ids := recordIDs(rs); !slices.Equal(ids, []string{code + ".1", code + ".3"}) {
 		t.Fatalf("unsent events %v", ids)
 	}
 	rs, err = s.DossierEMCEvents(ctx, code, 2, 10)
 	must(t, err)
-	if ids := recordIDs(rs); !slices.Equal(ids, []string{code + "/3"}) {
+	if ids := recordIDs(rs); !slices.Equal(ids, []string{code + ".3"}) {
 		t.Fatalf("unsent events from 2: %v", ids)
 	}
 	_, err = s.DossierEMCEvents(ctx, code, 1, 0)
@@ -168,7 +168,7 @@ func testAttempts(t *testing.T, s Store) {
 	var ids []string
 	for i := range 7 {
 		at := Start.Add(time.Duration(i) * 24 * time.Hour)
-		a := emc.Attempt{ID: fmt.Sprintf("%s-%04d", emc.AttemptBound(at), i), At: at, EventID: "x/1", Status: 500 - i,
+		a := emc.Attempt{ID: fmt.Sprintf("%s-%04d", emc.AttemptBound(at), i), At: at, EventID: "x.1", Status: 500 - i,
 			Error: "HTTP 500", Duration: time.Duration(i) * time.Millisecond}
 		must(t, s.AddEMCAttempt(ctx, a))
 		must(t, s.AddEMCAttempt(ctx, a)) // idempotent
