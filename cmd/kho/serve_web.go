@@ -95,6 +95,10 @@ func (c *serveWeb) pages(vault *archive.Service, wf *workflow.Service, verifier 
 
 	// Reports — Report templates, saved and periodic reports (st-templates).
 	cfg.Reports = c.reports
+	// Reports — EMC feed (st-emc).
+	if f := c.emc.feed(); f != nil {
+		cfg.EMC = f
+	}
 
 	return web.New(cfg, log)
 }

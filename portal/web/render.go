@@ -69,6 +69,7 @@ var pageNames = slices.Concat(
 	// Reports — Vault statistics (st-vault).
 
 	// Reports — EMC feed (st-emc).
+	[]string{"reports_emc"},
 
 	// Reports — Exports and printing (st-export).
 
@@ -165,6 +166,7 @@ var paths = map[string]string{
 	// Reports — Vault statistics (st-vault).
 
 	// Reports — EMC feed (st-emc).
+	"EMC": PathEMC, "EMCReports": PathReports,
 
 	// Reports — Exports and printing (st-export).
 

@@ -139,6 +139,8 @@ func (h *Handler) routes() *http.ServeMux {
 	// Reports — Vault statistics (st-vault).
 
 	// Reports — EMC feed (st-emc).
+	m.HandleFunc("GET "+PathEMC, h.reportsEMC)
+	m.HandleFunc("POST "+PathEMC, h.reportsEMCRetry)
 
 	// Reports — Exports and printing (st-export).
 

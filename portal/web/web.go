@@ -154,6 +154,10 @@ type Config struct {
 	// PublicStatsTTL is how long the public page keeps an answer in
 	// memory (default DefaultPublicStatsTTL; negative: not kept).
 	PublicStatsTTL time.Duration
+	// Reports — EMC feed (st-emc).
+	// EMC is the feed to the national monitoring system EMC, for its
+	// admins' page (nil: the page answers 503).
+	EMC EMCFeed
 }
 
 // Actor is who is signed in, as the vault knows callers.
