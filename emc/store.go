@@ -88,7 +88,8 @@ func ParseChangeCursor(s string) (ChangeCursor, error) {
 	}
 	ms, code, ok := strings.Cut(s, "/")
 	n, err := strconv.ParseInt(ms, 10, 64)
-	if !ok || err != nil || n < 0 || (code != "" && !workflow.ValidDossierCode(code)) {
+	canonical := len(ms) > 0 && len(ms) <= 15 && strings.Trim(ms, "0123456789") == "" && (ms == "0" || ms[0] != '0')
+	if !ok || err != nil || !canonical || (code != "" && !workflow.ValidDossierCode(code)) {
 		return ChangeCursor{}, kerr.New(kerr.Invalid, "invalid_cursor", "Vị trí tiếp tục không hợp lệ.", "emc: change cursor %q", s)
 	}
 	return ChangeCursor{At: time.UnixMilli(n).UTC(), Code: code}, nil
