@@ -151,7 +151,7 @@ func ParseEventID(id string) (code string, seq int, ok bool) {
 		return "", 0, false
 	}
 	code, n := id[:i], id[i+1:]
-	if !workflow.ValidDossierCode(code) || len(n) == 0 || len(n) > 6 || n[0] == '0' {
+	if !workflow.ValidDossierCode(code) || len(n) == 0 || len(n) > 6 || n[0] == '0' || strings.Trim(n, "0123456789") != "" {
 		return "", 0, false
 	}
 	seq, err := strconv.Atoi(n)
