@@ -79,6 +79,13 @@ var ferretDBGIN = []struct{ coll, field string }{
 	{collReportTemplates, "scopeKey"},
 	{collReportRuns, "_id"},
 	{collReportRuns, "template"},
+	// Reports — EMC feed (emc.go): each event's read and guarded update by
+	// _id, a dossier's events, the events in a state. The ranges (pos,
+	// the dossiers' updatedAt) are not pushed down by FerretDB 1.x: there
+	// the catch-up reads the dossiers' table; MongoDB's indexes serve them.
+	{collEMCEvents, "_id"},
+	{collEMCEvents, "dossier"},
+	{collEMCEvents, "state"},
 }
 
 // FerretDBIndex is one GIN index of ferretDBGIN as CreateFerretDBIndexes
