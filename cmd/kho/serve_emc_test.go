@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/workflow"
 )
 
 // TestServeEMCFlags: the feed is off without a URL; with one it needs an
@@ -37,5 +40,27 @@ func TestServeEMCFlags(t *testing.T) {
 	var off serveEMC
 	if off.jobs() != nil || off.feed() != nil {
 		t.Error("an unbuilt feed has jobs or a feed")
+	}
+}
+
+// countingNotifier counts its calls and fails with err.
+type countingNotifier struct {
+	n   *int
+	err error
+}
+
+func (c countingNotifier) Notify(context.Context, workflow.Event) error { *c.n++; return c.err }
+
+// TestBothNotifiers: the feed is told of each event even when the
+// notification outbox before it fails, and the failure is reported.
+func TestBothNotifiers(t *testing.T) {
+	var first, second int
+	boom := errors.New("outbox down")
+	b := bothNotifiers{countingNotifier{&first, boom}, countingNotifier{&second, nil}}
+	if err := b.Notify(context.Background(), workflow.Event{}); !errors.Is(err, boom) || first != 1 || second != 1 {
+		t.Fatalf("err %v, calls %d %d", err, first, second)
+	}
+	if err := (bothNotifiers{nil, countingNotifier{&second, nil}}).Notify(context.Background(), workflow.Event{}); err != nil || second != 2 {
+		t.Fatalf("with no first notifier: %v, %d", err, second)
 	}
 }
