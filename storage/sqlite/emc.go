@@ -55,7 +55,8 @@ const (
 	qLastEMCSeq           = `SELECT max(seq) FROM emc_events WHERE dossier = ?`
 	qListEMCAttempts      = `SELECT body FROM emc_attempts WHERE id < ? ORDER BY id DESC LIMIT ?`
 	qPruneEMCAttempts     = `DELETE FROM emc_attempts WHERE id IN (SELECT id FROM emc_attempts WHERE id < ? ORDER BY id LIMIT ?)`
-	qDossiersChangedSince = `SELECT body FROM dossiers WHERE ` + dossierUpdatedMs + ` < ? AND (` + dossierUpdatedMs + `, code) > (?, ?) ORDER BY ` + dossierUpdatedMs + `, code LIMIT ?`
+	qDossiersChangedSince = `SELECT body FROM dossiers WHERE ` + dossierUpdatedMs + ` >= ? AND ` + dossierUpdatedMs + ` < ?
+		AND (` + dossierUpdatedMs + ` > ? OR code > ?) ORDER BY ` + dossierUpdatedMs + `, code LIMIT ?`
 )
 
 // writeEMCEvent inserts r, or replaces the record with r.ID.
@@ -227,5 +228,5 @@ func (s *Store) DossiersChangedSince(ctx context.Context, after emc.ChangeCursor
 	}
 	at := max(after.At.UnixMilli(), 0)
 	return s.queryDossiers(ctx, "dossiers changed since",
-		qDossiersChangedSince, before.UnixMilli(), at, after.Code, limit)
+		qDossiersChangedSince, at, before.UnixMilli(), at, after.Code, limit)
 }
