@@ -313,8 +313,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		return err
 	}
 	api := portal.New(portal.Config{Pages: pages, MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars, Workflow: wf,
-		Notifications: notes, PaperCopy: docs.paperCopy(), ArchivistKeys: pg.scanKeys, Reports: reports,
-		Notifications: notes, PaperCopy: docs.paperCopy(), ArchivistKeys: pg.scanKeys, EMC: pg.emc.feed(),
+		Notifications: notes, PaperCopy: docs.paperCopy(), ArchivistKeys: pg.scanKeys, Reports: reports, EMC: pg.emc.feed(),
 		BodyMinRate: cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
 	ln = portal.LimitListener(ln, portal.ConnLimits{Total: cfg.Limits.MaxConns, PerClient: cfg.Limits.MaxConnsPerClient, Exempt: cfg.Limits.ConnLimitExempt})
 	srv := api.NewHTTPServer(cfg.Addr)
@@ -340,9 +339,8 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		bgJobs := append(backgroundJobs(vault, drafts, cfg, lg, fixity, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval), wf.StatsJob(statsJobInterval),
 			auth.PurgeJob(st.meta, nil, authPurgeInterval))
 		bgJobs = append(bgJobs, reportPeriodicJobs(reports)...) // Reports — report templates (st-templates)
+		bgJobs = append(bgJobs, pg.emc.jobs()...)               // Reports — EMC feed (st-emc)
 		runBackground(bgCtx, bgJobs, st, log)
-		runBackground(bgCtx, append(append(backgroundJobs(vault, drafts, cfg, lg, fixity, log), nt.outboxJob(notes), wf.DeadlineJob(deadlineScanInterval),
-			auth.PurgeJob(st.meta, nil, authPurgeInterval)), pg.emc.jobs()...), st, log)
 	})
 
 	served := make(chan error, 1)

@@ -150,7 +150,7 @@ func TestFerretDBIndexes(t *testing.T) {
 		// Reports — Dossier statistics engine (st-engine).
 		"dossiers.statsPending": true, "dossiers.statsMonth": true, "stats_buckets._id": true, "stats_buckets.agency": true, "stats_counted._id": true,
 		// Reports — report templates (st-templates).
-		"report_templates._id": true, "report_templates.scopeKey": true, "report_runs._id": true, "report_runs.template": true}
+		"report_templates._id": true, "report_templates.scopeKey": true, "report_runs._id": true, "report_runs.template": true,
 		// Reports — EMC feed (st-emc).
 		"emc_events._id": true, "emc_events.dossier": true, "emc_events.state": true}
 	if len(got) != len(want) {
