@@ -730,7 +730,9 @@ func TestAuthenticationRequired(t *testing.T) {
 		"GET /api/v1/calendar": 200,
 		// The procedure catalogue and the public lookup ({code} is KHAI_SINH here: no such procedure or dossier).
 		"GET /api/v1/procedures": 200, "GET /api/v1/procedures/{code}": 404, "GET /api/v1/procedures/{code}/process": 404,
-		"GET /api/v1/public/dossiers/{code}": 404}
+		"GET /api/v1/public/dossiers/{code}": 404,
+		// Reports — Dossier statistics engine (st-engine): the public figures.
+		"GET /api/v1/stats/public": 200}
 	dataBody, dataCT := multipartBody(t, part{name: "data", data: []byte(`{}`)}, part{name: "signature", data: []byte{0x30}})
 	scanBody, scanCT := multipartBody(t, metadataPart(t, map[string]any{"owner": ownerA, "typeCode": "KHAI_SINH", "device": "x"}),
 		part{name: "page", fileName: "a.png", contentType: "image/png", data: []byte("x")}) // Archive — Digitisation (arc-scanapi)
