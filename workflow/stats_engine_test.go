@@ -165,3 +165,32 @@ func TestStatsCalendarCases(t *testing.T) {
 		}
 	}
 }
+
+// TestProcedureLevels: "info" (dịch vụ cung cấp thông tin trực tuyến) is
+// a level a procedure may have, an unknown one is refused, and a dossier
+// records its procedure's level when it is made.
+func TestProcedureLevels(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	proc, err := e.wf.Procedure(ctx, admin, "DANG_KY_KHAI_SINH")
+	wantCode(t, err, "")
+	proc.Level = workflow.LevelInfo
+	_, err = e.wf.PutProcedure(ctx, admin, proc)
+	wantCode(t, err, "")
+	if workflow.LevelInfo.Label() != "Dịch vụ cung cấp thông tin trực tuyến" {
+		t.Fatalf("label %q", workflow.LevelInfo.Label())
+	}
+	bad := proc
+	bad.Level = "online"
+	_, err = e.wf.PutProcedure(ctx, admin, bad)
+	wantCode(t, err, "invalid_service_level")
+
+	v, err := e.wf.Create(ctx, citizen, workflow.NewDossier{Procedure: "DANG_KY_KHAI_SINH",
+		Applicant: workflow.Party{Kind: archive.Individual, ID: citizen.Subject, Name: "Nguyễn Văn An"}})
+	wantCode(t, err, "")
+	d, err := e.store.GetDossier(ctx, v.Code)
+	wantCode(t, err, "")
+	if d.Level != workflow.LevelInfo {
+		t.Fatalf("dossier level %q, want info", d.Level)
+	}
+}
