@@ -194,3 +194,44 @@ func TestProcedureLevels(t *testing.T) {
 		t.Fatalf("dossier level %q, want info", d.Level)
 	}
 }
+
+// BenchmarkDossierStats: a year's figures of every agency, and grouped
+// by field and month, from the buckets of 2,000 generated dossiers on
+// SQLite; the reference is one indexed desk count (CountDossiers) of the
+// same store.
+func BenchmarkDossierStats(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "kho.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close(ctx)
+	if _, err := workflowtest.Generate(ctx, st, 1, 2000); err != nil {
+		b.Fatal(err)
+	}
+	svc := workflowtest.StatsService(st)
+	workflowtest.RunStatsJob(b, svc)
+	admin := archive.Actor{Subject: "qt", Role: archive.RoleAdmin}
+	for _, c := range []struct {
+		name string
+		q    workflow.StatsQuery
+	}{
+		{"year", y2026},
+		{"year-by-field-month", workflow.StatsQuery{Period: y2026.Period, GroupBy: []workflow.Dimension{workflow.DimField, workflow.DimMonth}}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := svc.DossierStats(ctx, admin, c.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("reference-desk-count", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.CountDossiers(ctx, workflow.DossierQuery{Agency: "000.00.31.H29", Status: workflow.StatusProcessing}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
