@@ -296,36 +296,44 @@ func TestFixityJobOnce(t *testing.T) {
 			leases: [2]jobs.Store{v.store.(jobs.Store), other}, store: v.store, clock: v.clock})
 	})
 	t.Run("ferretdb+minio", func(t *testing.T) {
-		ctx := context.Background()
-		uri, env := testenv.MongoURI(t), testenv.S3(t)
-		db, bucket := testenv.UniqueName(t, "fixityjob"), testenv.UniqueName(t, "fixityjob")
-		p := fixityProcesses{clock: &clock{t: time.Now()}}
-		for i := range 2 {
-			m, err := mongo.Open(ctx, uri, db)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if i == 0 {
-					_ = m.Drop(context.Background())
-				}
-				_ = m.Close(context.Background())
-			})
-			d, err := s3.New(ctx, s3.Config{Endpoint: env.Endpoint, AccessKey: env.AccessKey, SecretKey: env.SecretKey, Bucket: bucket, CreateBucket: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				t.Cleanup(func() { emptyBucket(t, d) })
-			}
-			p.vaults[i] = archive.New(m, storage.NewBucket(d), archive.Config{}, nil, p.clock.Now)
-			p.leases[i], p.store = m, m
-		}
-		if _, _, err := p.vaults[0].LoadCatalog(ctx, admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
+		p := ferretProcesses(t, "fixityjob")
+		if _, _, err := p.vaults[0].LoadCatalog(context.Background(), admin, bytes.NewReader(archive.DefaultCatalog())); err != nil {
 			t.Fatal(err)
 		}
 		testFixityJobOnce(t, p)
 	})
+}
+
+// ferretProcesses opens two vaults (two processes) over one new FerretDB
+// database and one new MinIO bucket named after name, both removed after
+// the test.
+func ferretProcesses(t *testing.T, name string) fixityProcesses {
+	ctx := context.Background()
+	uri, env := testenv.MongoURI(t), testenv.S3(t)
+	db, bucket := testenv.UniqueName(t, name), testenv.UniqueName(t, name)
+	p := fixityProcesses{clock: &clock{t: time.Now()}}
+	for i := range 2 {
+		m, err := mongo.Open(ctx, uri, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if i == 0 {
+				_ = m.Drop(context.Background())
+			}
+			_ = m.Close(context.Background())
+		})
+		d, err := s3.New(ctx, s3.Config{Endpoint: env.Endpoint, AccessKey: env.AccessKey, SecretKey: env.SecretKey, Bucket: bucket, CreateBucket: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			t.Cleanup(func() { emptyBucket(t, d) })
+		}
+		p.vaults[i] = archive.New(m, storage.NewBucket(d), archive.Config{}, nil, p.clock.Now)
+		p.leases[i], p.store = m, m
+	}
+	return p
 }
 
 func testFixityJobOnce(t *testing.T, p fixityProcesses) {

@@ -35,6 +35,9 @@ type IssueRequest struct {
 	Fields        FieldValues
 	Agency        Agency
 	Dossier       string // the dossier code
+	// Procedure is the code of the dossier's procedure, when known: kept
+	// in IssuedBy for the vault statistics (results per procedure).
+	Procedure string
 	// Upload is the content: for a result, the signed PDF (another type is
 	// refused, Invalid "content_type_mismatch").
 	Upload
@@ -202,7 +205,7 @@ func (s *Service) prepareIssue(ctx context.Context, a Actor, r *IssueRequest) (n
 	if r.Kind == IssueRefusal {
 		meta.Number = "" // the position of the file, not a number the agency gave
 	}
-	issued := &IssuedBy{Kind: r.Kind, Agency: r.Agency.Code, AgencyName: r.Agency.Name, Dossier: r.Dossier,
+	issued := &IssuedBy{Kind: r.Kind, Agency: r.Agency.Code, AgencyName: r.Agency.Name, Dossier: r.Dossier, Procedure: r.Procedure,
 		Number: number, IssuedAt: issuedAt, By: a.Subject}
 	p := newDoc{id: NewID(s.nowUTC()), owner: owner, limit: -1, source: source, meta: meta, def: def,
 		up: r.Upload, fileName: fileName, issued: issued, action: ActionIssue,

@@ -143,6 +143,10 @@ type ReuseRequest struct {
 	Dossier string `json:"dossier"`           // required
 	Version int    `json:"version,omitempty"` // 0 = current
 	Purpose string `json:"purpose,omitempty"`
+	// Procedure is the code of the dossier's procedure, when the caller
+	// knows it (workflow does): kept in the reuse record for the vault
+	// statistics (reuses per procedure, 2025 item 28.3).
+	Procedure string `json:"-"`
 	// Owner, when set, is whose paper it must be: the dossier's applicant
 	// (Invalid "document_of_another_owner" otherwise, before anything is
 	// recorded).
@@ -250,6 +254,8 @@ type Service struct {
 
 	lanes   *lanes // this process's ledger lanes and their tails
 	schemas schemaCache
+
+	leaders LeaderCheck // who is a leader, for the vault statistics (SetLeaderCheck)
 
 	cleanups sync.WaitGroup // settling of finished uploads, after the answer
 	settle   settler
@@ -878,6 +884,7 @@ func (s *Service) ReuseVersion(ctx context.Context, a Actor, id string, r ReuseR
 		Version:    v.N,
 		Dossier:    dossier,
 		Purpose:    purpose,
+		Procedure:  strings.TrimSpace(r.Procedure),
 		By:         a.Subject,
 		At:         now,
 	}

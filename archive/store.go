@@ -339,6 +339,7 @@ type Store interface {
 
 	// Reports and statistics (issue 13).
 	// Reports — Vault statistics (st-vault).
+	VaultStatsStore
 
 	// Ping checks that the server answers.
 	Ping(ctx context.Context) error

@@ -255,9 +255,11 @@ type IssuedBy struct {
 	Agency     string    `json:"agency"` // agency code, e.g. 000.00.31.H29
 	AgencyName string    `json:"agencyName"`
 	Dossier    string    `json:"dossier"`
-	Number     string    `json:"number,omitempty"` // the paper's number (số hiệu); for a refusal, the file's position
-	IssuedAt   time.Time `json:"issuedAt"`
-	By         string    `json:"by"` // the staff subject who issued it
+	// Procedure is the code of the dossier's procedure, when known.
+	Procedure string    `json:"procedure,omitempty"`
+	Number    string    `json:"number,omitempty"` // the paper's number (số hiệu); for a refusal, the file's position
+	IssuedAt  time.Time `json:"issuedAt"`
+	By        string    `json:"by"` // the staff subject who issued it
 }
 
 // StatusChange records the issuing agency's revocation or replacement of
@@ -306,15 +308,17 @@ func (d *Document) EffectiveStatus(day Date) Status {
 
 // ReuseRecord records one reuse of a document in a dossier (2025 item 28.2–28.3).
 type ReuseRecord struct {
-	ID         string    `json:"id"`
-	DocumentID string    `json:"documentId"`
-	OwnerID    string    `json:"ownerId"`
-	TypeCode   string    `json:"typeCode"`
-	Version    int       `json:"version"`
-	Dossier    string    `json:"dossier"`
-	Purpose    string    `json:"purpose,omitempty"`
-	By         string    `json:"by"`
-	At         time.Time `json:"at"`
+	ID         string `json:"id"`
+	DocumentID string `json:"documentId"`
+	OwnerID    string `json:"ownerId"`
+	TypeCode   string `json:"typeCode"`
+	Version    int    `json:"version"`
+	Dossier    string `json:"dossier"`
+	Purpose    string `json:"purpose,omitempty"`
+	// Procedure is the code of the dossier's procedure, when known.
+	Procedure string    `json:"procedure,omitempty"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
 }
 
 // Action is what a ledger entry records.

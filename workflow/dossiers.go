@@ -504,7 +504,7 @@ func (s *Service) SetComponent(ctx context.Context, a archive.Actor, code, comp 
 			return View{}, invalid("component_not_reusable", "Thành phần hồ sơ này không lấy từ kho giấy tờ.", "component %q is not reusable", c.Code)
 		}
 		rec, ver, err := s.vault.ReuseVersion(ctx, a, in.Reuse.Document, archive.ReuseRequest{
-			Dossier: d.Code, Version: in.Reuse.Version, Purpose: access(d).Purpose, Owner: d.Applicant.ID, TypeCodes: c.TypeCodes})
+			Dossier: d.Code, Version: in.Reuse.Version, Purpose: access(d).Purpose, Procedure: d.Procedure, Owner: d.Applicant.ID, TypeCodes: c.TypeCodes})
 		if err != nil {
 			return View{}, err
 		}

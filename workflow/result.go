@@ -190,7 +190,7 @@ func (s *Service) issueResult(ctx context.Context, a archive.Actor, code string,
 	issuer := archive.Actor{Subject: a.Subject, Role: a.Role, Agency: d.HandlingAgency}
 	req := archive.IssueRequest{Owner: d.Applicant.ID, Kind: archive.IssueResult, TypeCode: d.Result.TypeCode, Name: d.Result.Name,
 		Summary: d.ProcedureName + " — hồ sơ " + d.Code, Number: d.Result.Number, IssuedAt: d.Result.ReservedAt,
-		Agency: archive.Agency{Code: d.HandlingAgency, Name: d.HandlingAgencyName}, Dossier: d.Code,
+		Agency: archive.Agency{Code: d.HandlingAgency, Name: d.HandlingAgencyName}, Dossier: d.Code, Procedure: d.Procedure,
 		Fields: kind.fields(d), Upload: archive.Upload{Body: bytes.NewReader(signed), Size: int64(len(signed)),
 			FileName: resultFileName(d), MediaType: "application/pdf"}}
 	kind.validity(&req, d.Result.ReservedAt)

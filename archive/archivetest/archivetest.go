@@ -171,7 +171,10 @@ func Run(t *testing.T, open func(t *testing.T) archive.Store) {
 
 		// Reports and statistics (issue 13).
 		// Reports — Vault statistics (st-vault).
-
+		{"VaultAggs", testVaultAggs},
+		{"ReusesAfter", testReusesAfter},
+		{"TopOwners", testTopOwners},
+		{"ReuseProcedure", testReuseProcedure},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

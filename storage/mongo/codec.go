@@ -410,6 +410,7 @@ type issuedByDoc struct {
 	Agency     string    `bson:"agency"`
 	AgencyName string    `bson:"agencyName"`
 	Dossier    string    `bson:"dossier"`
+	Procedure  string    `bson:"procedure,omitempty"`
 	Number     string    `bson:"number,omitempty"`
 	IssuedAt   time.Time `bson:"issuedAt"`
 	By         string    `bson:"by"`
@@ -420,7 +421,7 @@ func fromIssuedBy(ib *archive.IssuedBy) *issuedByDoc {
 		return nil
 	}
 	return &issuedByDoc{Kind: string(ib.Kind), Agency: ib.Agency, AgencyName: ib.AgencyName, Dossier: ib.Dossier,
-		Number: ib.Number, IssuedAt: ib.IssuedAt, By: ib.By}
+		Procedure: ib.Procedure, Number: ib.Number, IssuedAt: ib.IssuedAt, By: ib.By}
 }
 
 func (d *issuedByDoc) issuedBy() *archive.IssuedBy {
@@ -428,7 +429,7 @@ func (d *issuedByDoc) issuedBy() *archive.IssuedBy {
 		return nil
 	}
 	return &archive.IssuedBy{Kind: archive.IssueKind(d.Kind), Agency: d.Agency, AgencyName: d.AgencyName, Dossier: d.Dossier,
-		Number: d.Number, IssuedAt: utc(d.IssuedAt), By: d.By}
+		Procedure: d.Procedure, Number: d.Number, IssuedAt: utc(d.IssuedAt), By: d.By}
 }
 
 // statusChangeDoc is archive.StatusChange.
@@ -507,18 +508,19 @@ type reuseDoc struct {
 	Version    int       `bson:"version"`
 	Dossier    string    `bson:"dossier"`
 	Purpose    string    `bson:"purpose"`
+	Procedure  string    `bson:"procedure,omitempty"`
 	By         string    `bson:"by"`
 	At         time.Time `bson:"at"`
 }
 
 func fromReuse(r archive.ReuseRecord) reuseDoc {
 	return reuseDoc{ID: r.ID, DocumentID: r.DocumentID, OwnerID: r.OwnerID, TypeCode: r.TypeCode,
-		Version: r.Version, Dossier: r.Dossier, Purpose: r.Purpose, By: r.By, At: r.At}
+		Version: r.Version, Dossier: r.Dossier, Purpose: r.Purpose, Procedure: r.Procedure, By: r.By, At: r.At}
 }
 
 func (d reuseDoc) reuse() archive.ReuseRecord {
 	return archive.ReuseRecord{ID: d.ID, DocumentID: d.DocumentID, OwnerID: d.OwnerID, TypeCode: d.TypeCode,
-		Version: d.Version, Dossier: d.Dossier, Purpose: d.Purpose, By: d.By, At: utc(d.At)}
+		Version: d.Version, Dossier: d.Dossier, Purpose: d.Purpose, Procedure: d.Procedure, By: d.By, At: utc(d.At)}
 }
 
 // ledgerDoc is a ledger entry. Its _id is chain, lane and seq together, so

@@ -54,6 +54,7 @@ var schemaMigrations = []migration{
 	// Reports — Report templates, saved and periodic reports (st-templates).
 	{23, "report templates and their periodic runs", migrateReportTemplates},
 	{24, "the EMC feed: outbox, delivery log, dossiers by update time", migrateEMC},
+	{25, "vault statistics: monthly aggregates, owners by used bytes", migrateVaultStats},
 }
 
 // migrateDropLedgerHeads drops the ledger_heads collection that migration

@@ -529,6 +529,9 @@ CREATE INDEX renditions_blob ON renditions (blob);
 	// 25: the EMC feed's outbox and delivery log, the dossiers by update
 	// time (emc.Store); see migrationEMC.
 	migrationEMC,
+	// 26: the vault statistics' aggregates (archive.VaultStatsStore); see
+	// migrationVaultStats.
+	migrationVaultStats,
 }
 
 // migrate brings the schema up to date. It is idempotent and safe when
