@@ -34,7 +34,7 @@ func (v VaultStats) Tables() []report.Table {
 // Table returns one view as a report.Table; false when the view is not
 // known or has no figures in v (the storage views of a leader).
 func (v VaultStats) Table(view string) (report.Table, bool) {
-	t := report.Table{Subtitle: v.subtitle(), MadeAt: v.MadeAt, Notes: v.notes()}
+	t := report.Table{Subtitle: v.subtitle(), MadeAt: v.MadeAt, Notes: v.notes(), Rows: []report.Row{}}
 	count := func(key, label string) report.Column {
 		return report.Column{Key: key, Label: label, Kind: report.KindCount}
 	}

@@ -647,6 +647,11 @@ func privacyRows() []privacyRow {
 			{name: "A's card, version 1", inputs: []string{"path.id", "path.n"}, req: func(f *fixture) call { return getCall(doc(f) + "/versions/1/renditions/pdfa-2b/content") },
 				ok: 404, shows: text("rendition_not_found"), status: 404, code: "document_not_found"},
 		}},
+		// Reports — Vault statistics (st-vault).
+		{op: "getVaultStats", cases: []privacyCase{
+			{name: "owner=A", inputs: []string{"query.owner"}, req: func(f *fixture) call { return getCall("/api/v1/stats/vault?owner=" + ownerA) },
+				by: partyAdmin, ok: 200, shows: text(`"owner":{"ownerId":"` + ownerA + `"`), status: 403, code: "vault_stats_forbidden"},
+		}},
 	}
 }
 

@@ -160,6 +160,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/v1/stats/public", handle: s.publicStats, public: true},
 
 		// Reports — Vault statistics (st-vault).
+		{method: "GET", path: "/api/v1/stats/vault", handle: s.vaultStats},
 
 		// Reports — EMC feed (st-emc).
 		{method: "GET", path: "/api/v1/emc/deliveries", handle: s.listEMCDeliveries},

@@ -278,6 +278,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 	if err != nil {
 		return err
 	}
+	vault.SetLeaderCheck(vaultLeaders(wf)) // Reports — Vault statistics (st-vault): who sees /bao-cao/kho
 	if err := demo.seed(startCtx, st.meta, vault, wf, formReg, log); err != nil {
 		return err
 	}
@@ -488,6 +489,7 @@ func backgroundJobs(vault *archive.Service, drafts *forms.Drafts, cfg *config.Se
 	// Reports — Dossier statistics engine (st-engine).
 
 	// Reports — Vault statistics (st-vault).
+	js = append(js, vault.VaultStatsJob(vaultStatsInterval))
 
 	// Reports — EMC feed (st-emc).
 
