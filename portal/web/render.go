@@ -67,6 +67,7 @@ var pageNames = slices.Concat(
 
 	// Reports and statistics (issue 13), one section for each part.
 	// Reports — Vault statistics (st-vault).
+	[]string{"reports_vault"},
 
 	// Reports — EMC feed (st-emc).
 	[]string{"reports_emc"},
@@ -164,6 +165,7 @@ var paths = map[string]string{
 
 	// Reports and statistics (issue 13), one section for each part.
 	// Reports — Vault statistics (st-vault).
+	"VaultStats": PathVaultStats,
 
 	// Reports — EMC feed (st-emc).
 	"EMC": PathEMC, "EMCReports": PathReports,

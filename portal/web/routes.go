@@ -137,6 +137,7 @@ func (h *Handler) routes() *http.ServeMux {
 
 	// Reports and statistics (issue 13), one section for each part.
 	// Reports — Vault statistics (st-vault).
+	m.HandleFunc("GET "+PathVaultStats, h.vaultStats)
 
 	// Reports — EMC feed (st-emc).
 	m.HandleFunc("GET "+PathEMC, h.reportsEMC)
