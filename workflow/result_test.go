@@ -206,7 +206,8 @@ func testIssueResult(t *testing.T, e *resultEnv) {
 	}
 	d := docs[0]
 	if d.ID != res.DocumentID || d.TypeCode != "KHAI_SINH" || d.Number != res.Number || !d.Permanent || d.Source != archive.SourceResult ||
-		d.IssuedBy.Dossier != v.Code || d.IssuedBy.Agency != ward || d.IssuedBy.By != leader.Subject || d.Fields["hoTen"] != "Nguyễn Minh Khôi" {
+		d.IssuedBy.Dossier != v.Code || d.IssuedBy.Agency != ward || d.IssuedBy.By != leader.Subject || d.Fields["hoTen"] != "Nguyễn Minh Khôi" ||
+		v.Procedure == "" || d.IssuedBy.Procedure != v.Procedure {
 		t.Fatalf("issued paper %+v issuedBy %+v fields %v", d, d.IssuedBy, d.Fields)
 	}
 	content, err := e.vault.Open(ctx, citizen, d.ID, 0, archive.Access{})
