@@ -31,7 +31,7 @@ func vaultLeaders(wf *workflow.Service) archive.LeaderCheck {
 		if err != nil {
 			return false, err
 		}
-		return m.Agency == a.Agency && m.Holds(workflow.RoleLeader), nil
+		return m.Active && m.Agency == a.Agency && m.Holds(workflow.RoleLeader), nil
 	}
 }
 

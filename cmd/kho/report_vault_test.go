@@ -83,3 +83,38 @@ func TestReportVaultCLI(t *testing.T) {
 		t.Fatalf("a bad month: exit %d, %s", code, errs)
 	}
 }
+
+// TestServeVaultStatsWiring: kho serve runs the vault-stats job, and the
+// leader check it gives the vault is the staff directory's: an active
+// leader of the actor's own agency; not the desk, not a leader acting for
+// another agency, not someone without an entry.
+func TestServeVaultStatsWiring(t *testing.T) {
+	ctx := context.Background()
+	w := newResultWorld(t)
+	found := false
+	for _, j := range backgroundJobs(w.vault, nil, &config.Serve{}, &serveLedger{}, &serveFixity{}, nil) {
+		found = found || j.Name == archive.VaultStatsJobName
+	}
+	if !found {
+		t.Error("kho serve does not run the vault-stats job")
+	}
+	check := vaultLeaders(w.wf)
+	const agency = "000.00.31.H29"
+	for _, c := range []struct {
+		a    archive.Actor
+		want bool
+	}{
+		{archive.Actor{Subject: w.leader.Subject, Role: archive.RoleStaff, Agency: agency}, true},
+		{archive.Actor{Subject: w.leader.Subject, Role: archive.RoleStaff, Agency: "000.00.32.H29"}, false},
+		{archive.Actor{Subject: w.desk.Subject, Role: archive.RoleStaff, Agency: agency}, false},
+		{archive.Actor{Subject: "nguoi.la", Role: archive.RoleStaff, Agency: agency}, false},
+	} {
+		if got, err := check(ctx, c.a); err != nil || got != c.want {
+			t.Errorf("%+v: leader %v, %v; want %v", c.a, got, err, c.want)
+		}
+	}
+	w.vault.SetLeaderCheck(check)
+	if _, err := w.vault.VaultStats(ctx, archive.Actor{Subject: w.leader.Subject, Role: archive.RoleStaff, Agency: agency}, archive.VaultStatsQuery{}); err != nil {
+		t.Errorf("the leader's statistics: %v", err)
+	}
+}
