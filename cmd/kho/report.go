@@ -6,6 +6,7 @@ func reportCommand() *command {
 	var sub []*command
 	sub = append(sub, reportStatsCommands()...)    // dossier statistics (st-engine)
 	sub = append(sub, reportTemplateCommands()...) // templates and periodic reports (st-templates)
+	sub = append(sub, reportVaultCommand())        // vault statistics (st-vault)
 	sub = append(sub, reportEMCCommand())          // the EMC feed (st-emc)
 	return &command{
 		name:    "report",
