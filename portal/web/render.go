@@ -73,6 +73,7 @@ var pageNames = slices.Concat(
 	[]string{"reports_emc"},
 
 	// Reports — Exports and printing (st-export).
+	[]string{"report_dossiers"},
 
 	// Reports — Report templates, saved and periodic reports (st-templates).
 	[]string{"report_templates", "report_template", "report_runs", "report_run"},
@@ -171,6 +172,7 @@ var paths = map[string]string{
 	"EMC": PathEMC, "EMCReports": PathReports,
 
 	// Reports — Exports and printing (st-export).
+	"DossierStats": PathDossierStats,
 
 	// Reports — Report templates, saved and periodic reports (st-templates).
 	"ReportTemplates": PathReportTemplates, "ReportTemplateNew": PathReportTemplateNew,

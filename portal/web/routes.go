@@ -144,6 +144,7 @@ func (h *Handler) routes() *http.ServeMux {
 	m.HandleFunc("POST "+PathEMC, h.reportsEMCRetry)
 
 	// Reports — Exports and printing (st-export).
+	m.HandleFunc("GET "+PathDossierStats, h.dossierStats)
 
 	// Reports — Report templates, saved and periodic reports (st-templates).
 	m.HandleFunc("GET "+PathReportTemplates, h.reportTemplates)

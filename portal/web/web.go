@@ -158,6 +158,10 @@ type Config struct {
 	// EMC is the feed to the national monitoring system EMC, for its
 	// admins' page (nil: the page answers 503).
 	EMC EMCFeed
+	// Reports — Exports and printing (st-export).
+	// DossierStats answers the dossier statistics page and its exports
+	// (nil: Workflow, once it answers DossierStats).
+	DossierStats DossierStatsSource
 }
 
 // Actor is who is signed in, as the vault knows callers.

@@ -1,0 +1,348 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/internal/kerr"
+	"github.com/kho-vn/kho/report"
+	"github.com/kho-vn/kho/workflow"
+)
+
+// The dossier statistics page (issue 13, items 23.1–23.4 and 25):
+// GET PathDossierStats with the statistics query in the URL
+// (workflow.StatsQuery.Values), for staff holding the position of head of
+// department or leader (their own agency) and admins (any agency). It
+// shows the table, offers it as .xlsx, .docx and PDF and as a printable
+// page (serveTable).
+
+// DossierStatsSource answers dossier statistics: workflow.Service's
+// DossierStats. Errors: Permission when a may not see the agency's
+// figures, Invalid for a query it cannot answer, Unavailable when the
+// store cannot be read.
+type DossierStatsSource interface {
+	DossierStats(ctx context.Context, a archive.Actor, q workflow.StatsQuery) (workflow.DossierStats, error)
+}
+
+// statsSource is Config.DossierStats, or the workflow service when it
+// answers statistics; nil when neither does.
+func (h *Handler) statsSource() DossierStatsSource {
+	if h.cfg.DossierStats != nil {
+		return h.cfg.DossierStats
+	}
+	if h.cfg.Workflow != nil {
+		if s, ok := any(h.cfg.Workflow).(DossierStatsSource); ok {
+			return s
+		}
+	}
+	return nil
+}
+
+var errStatsOff = kerr.New(kerr.Unavailable, "stats_not_configured", "Máy chủ chưa được cấu hình để thống kê hồ sơ.",
+	"neither web.Config.DossierStats nor Workflow answers DossierStats")
+
+// statsPage is the dossier statistics page.
+type statsPage struct {
+	adminForm
+	Fields  []adminField
+	GroupBy [2]adminField
+	Filters []adminField
+	// Table is the report (nil when the query was refused).
+	Table   *tableView
+	Exports tableExports
+}
+
+// statsActor is who may see the page: an admin (agency as asked), or
+// staff holding head or leader in an active directory entry, whose query
+// is then about their own agency. ok false: the answer is written.
+func (h *Handler) statsActor(w http.ResponseWriter, r *http.Request) (archive.Actor, string, bool) {
+	a, ok := h.signedIn(w, r)
+	if !ok {
+		return a, "", false
+	}
+	if h.cfg.Workflow == nil {
+		h.renderError(w, r, errWorkflowOff)
+		return a, "", false
+	}
+	switch a.Role {
+	case archive.RoleAdmin:
+		return a, "", true
+	case archive.RoleStaff:
+	default:
+		h.renderError(w, r, kerr.New(kerr.Permission, "stats_staff_only",
+			"Trang thống kê hồ sơ dành cho lãnh đạo cơ quan và trưởng phòng.", "role %q", a.Role))
+		return a, "", false
+	}
+	m, err := h.cfg.Workflow.StaffMember(r.Context(), a, a.Subject)
+	if err == nil && !(m.Active && (m.Holds(workflow.RoleHead) || m.Holds(workflow.RoleLeader))) {
+		err = kerr.New(kerr.Permission, "stats_position",
+			"Trang thống kê hồ sơ dành cho lãnh đạo cơ quan và trưởng phòng.", "%q holds neither head nor leader (active %v)", a.Subject, m.Active)
+	}
+	if kerr.IsKind(err, kerr.NotFound) {
+		err = kerr.New(kerr.Permission, "stats_position", "Trang thống kê hồ sơ dành cho lãnh đạo cơ quan và trưởng phòng.", "%q is not in the directory", a.Subject)
+	}
+	if err != nil {
+		h.renderError(w, r, err)
+		return a, "", false
+	}
+	return a, m.Agency, true
+}
+
+// The fields of the form, by parameter: the control's ID and the message
+// when its value is refused.
+var statsFieldIDs = map[string]string{"period": "ky", "year": "nam", "n": "so-ky", "agency": "co-quan", "groupBy": "nhom-1"}
+
+// normalStatsValues is the form as sent made into the query's URL form:
+// empty values dropped, the two group-by choices joined, the month or
+// quarter dropped for a year. changed reports whether anything was.
+func normalStatsValues(v url.Values) (out url.Values, changed bool) {
+	out = url.Values{}
+	for k, vs := range v {
+		for _, s := range vs {
+			if s == "" {
+				changed = true
+				continue
+			}
+			out[k] = append(out[k], s)
+		}
+	}
+	if g := out["groupBy"]; len(g) > 1 {
+		out.Set("groupBy", strings.Join(g, ","))
+		changed = true
+	}
+	if p := out.Get("period"); (p == "year" || p == "ytd") && out.Has("n") {
+		out.Del("n")
+		changed = true
+	}
+	return out, changed
+}
+
+// checkStatsForm checks the period's fields one by one, for messages
+// beside each control; ParseStatsQuery checks the rest.
+func checkStatsForm(v url.Values) []formError {
+	var errs []formError
+	add := func(param, msg string) { errs = append(errs, formError{Field: statsFieldIDs[param], Message: msg}) }
+	period := v.Get("period")
+	switch period {
+	case "", "month", "quarter", "year", "ytd":
+	default:
+		add("period", "Chọn kỳ thống kê: tháng, quý, năm hoặc từ đầu năm đến nay.")
+	}
+	if y := v.Get("year"); y != "" {
+		if n, err := strconv.Atoi(y); err != nil || n < 2000 || n > 2200 {
+			add("year", "Năm phải là số từ 2000 đến 2200.")
+		}
+	}
+	n, err := strconv.Atoi(v.Get("n"))
+	switch {
+	case period == "month" && (err != nil || n < 1 || n > 12):
+		add("n", "Với kỳ theo tháng, nhập tháng từ 1 đến 12.")
+	case period == "quarter" && (err != nil || n < 1 || n > 4):
+		add("n", "Với kỳ theo quý, nhập quý từ 1 đến 4.")
+	}
+	if g := strings.Split(v.Get("groupBy"), ","); len(g) == 2 && g[0] == g[1] {
+		add("groupBy", "Hai tiêu chí nhóm phải khác nhau.")
+	}
+	return errs
+}
+
+// dossierStats is GET PathDossierStats: the form, the table and its
+// exports. A form sent with empty fields or two group-by choices is sent
+// on to its canonical address (the query's Values), so the address of a
+// report is its query.
+func (h *Handler) dossierStats(w http.ResponseWriter, r *http.Request) {
+	a, agency, ok := h.statsActor(w, r)
+	if !ok {
+		return
+	}
+	src := h.statsSource()
+	if src == nil {
+		h.renderError(w, r, errStatsOff)
+		return
+	}
+	raw := r.URL.Query()
+	params, changed := normalStatsValues(reportParams(raw))
+	p := &statsPage{adminForm: adminForm{Values: params}}
+	if p.Errors = checkStatsForm(params); len(p.Errors) > 0 {
+		h.renderStats(w, r, http.StatusBadRequest, a, p)
+		return
+	}
+	q, err := workflow.ParseStatsQuery(params, h.cfg.Now())
+	if err != nil {
+		p.Errors = []formError{{Field: "ky", Message: "Điều kiện thống kê không hợp lệ; hãy chọn lại trong biểu mẫu."}}
+		h.renderStats(w, r, http.StatusBadRequest, a, p)
+		return
+	}
+	if changed {
+		u := q.Values()
+		for _, k := range []string{formatParam, printParam} {
+			if raw.Has(k) {
+				u.Set(k, raw.Get(k))
+			}
+		}
+		http.Redirect(w, r, PathDossierStats+"?"+u.Encode(), http.StatusSeeOther)
+		return
+	}
+	if a.Role != archive.RoleAdmin {
+		if q.Agency != "" && q.Agency != agency {
+			h.renderError(w, r, kerr.New(kerr.Permission, "stats_other_agency",
+				"Bạn chỉ xem được số liệu của cơ quan mình.", "%q of %s asked for %s", a.Subject, agency, q.Agency))
+			return
+		}
+		q.Agency = agency
+	}
+	d, err := src.DossierStats(r.Context(), a, q)
+	if kerr.IsKind(err, kerr.Invalid) {
+		_, msg := kerr.Public(err)
+		p.Errors = []formError{{Field: "ky", Message: msg}}
+		h.renderStats(w, r, http.StatusBadRequest, a, p)
+		return
+	}
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	t := dossierStatsTable(d)
+	if h.serveTable(w, r, t, statsFileName(q.Period)) {
+		return
+	}
+	p.Values = q.Values()
+	v := viewOf(t)
+	p.Table, p.Exports = &v, exportLinks(PathDossierStats, q.Values())
+	h.renderStats(w, r, http.StatusOK, a, p)
+}
+
+// statsFileName names the files of a period's statistics
+// (thong-ke-ho-so-2026, thong-ke-ho-so-2026-q1, thong-ke-ho-so-2026-t03).
+func statsFileName(p workflow.Period) string {
+	name := fmt.Sprintf("thong-ke-ho-so-%d", p.Year)
+	switch p.Kind {
+	case workflow.PeriodMonth:
+		name += fmt.Sprintf("-t%02d", p.N)
+	case workflow.PeriodQuarter:
+		name += fmt.Sprintf("-q%d", p.N)
+	case workflow.PeriodYTD:
+		name += "-den-nay"
+	}
+	return name
+}
+
+// dossierStatsTable is d's table: the engine's DossierStats.Table when it
+// has one, else the same columns drawn here.
+func dossierStatsTable(d workflow.DossierStats) report.Table {
+	if t, ok := any(d).(interface{ Table() report.Table }); ok {
+		return t.Table()
+	}
+	t := report.Table{Title: "Thống kê tình hình giải quyết hồ sơ", Subtitle: d.PeriodLabel, MadeAt: d.AsOf}
+	if d.AgencyName != "" {
+		t.Subtitle += " — " + d.AgencyName
+	}
+	for _, g := range d.Query.GroupBy {
+		t.Columns = append(t.Columns, report.Column{Key: string(g), Label: g.Label(), Kind: report.KindText})
+	}
+	t.Columns = append(t.Columns,
+		report.Column{Key: "received", Label: "Tiếp nhận", Kind: report.KindCount},
+		report.Column{Key: "inProgress", Label: "Đang giải quyết", Kind: report.KindCount},
+		report.Column{Key: "resolved", Label: "Đã giải quyết", Kind: report.KindCount},
+		report.Column{Key: "onTime", Label: "Đúng hạn", Kind: report.KindCount},
+		report.Column{Key: "late", Label: "Quá hạn", Kind: report.KindCount},
+		report.Column{Key: "onTimePercent", Label: "Tỷ lệ đúng hạn", Kind: report.KindPercent},
+		report.Column{Key: "services", Label: "Số dịch vụ công phát sinh hồ sơ", Kind: report.KindCount})
+	counts := func(c workflow.StatsCounts) []report.Cell {
+		return []report.Cell{{Number: float64(c.Received)}, {Number: float64(c.InProgress)}, {Number: float64(c.Resolved)},
+			{Number: float64(c.OnTime)}, {Number: float64(c.Late)}, {Number: c.OnTimePercent()}, {Number: float64(c.Services)}}
+	}
+	for _, row := range d.Rows {
+		var cells []report.Cell
+		for i := range d.Query.GroupBy {
+			label := ""
+			if i < len(row.Labels) {
+				label = row.Labels[i]
+			} else if i < len(row.Keys) {
+				label = row.Keys[i]
+			}
+			cells = append(cells, report.Cell{Text: label})
+		}
+		t.Rows = append(t.Rows, report.Row{Cells: append(cells, counts(row.StatsCounts)...)})
+	}
+	total := make([]report.Cell, len(d.Query.GroupBy))
+	if len(total) > 0 {
+		total[0].Text = "Tổng cộng"
+	}
+	t.Total = &report.Row{Cells: append(total, counts(d.Total)...)}
+	t.Notes = []string{"Đã giải quyết: hồ sơ tiếp nhận trong năm đã có kết quả trong kỳ; tỷ lệ đúng hạn tính trên số hồ sơ đã giải quyết."}
+	return t
+}
+
+// renderStats renders the page with its form filled from p.Values.
+func (h *Handler) renderStats(w http.ResponseWriter, r *http.Request, status int, a archive.Actor, p *statsPage) {
+	opt := func(v, l string) roleOption { return roleOption{Value: v, Label: l} }
+	periods := []roleOption{opt("ytd", "Từ đầu năm đến nay"), opt("year", "Cả năm"), opt("quarter", "Theo quý"), opt("month", "Theo tháng")}
+	year := p.Get("year")
+	if year == "" {
+		year = strconv.Itoa(h.cfg.Now().In(Vietnam).Year())
+	}
+	p.Fields = []adminField{
+		{ID: "ky", Name: "period", Label: "Kỳ thống kê", Kind: "select", Options: periods},
+		{ID: "nam", Name: "year", Label: "Năm", Kind: "number", Value: year, Max: 4},
+		{ID: "so-ky", Name: "n", Label: "Tháng hoặc quý", Hint: "Tháng từ 1 đến 12, hoặc quý từ 1 đến 4; bỏ trống khi thống kê cả năm.", Kind: "number", Max: 2},
+	}
+	if a.Role == archive.RoleAdmin {
+		p.Fields = append(p.Fields, adminField{ID: "co-quan", Name: "agency", Label: "Mã cơ quan giải quyết", Hint: "Bỏ trống để thống kê mọi cơ quan.", Kind: "text", Max: 40})
+	}
+	p.Fields = p.fields(p.Fields...)
+	p.Fields[1].Value = year
+	dims := []roleOption{opt("", "— Không nhóm —")}
+	for _, d := range workflow.Dimensions {
+		dims = append(dims, opt(string(d), d.Label()))
+	}
+	groups := strings.Split(p.Get("groupBy"), ",")
+	for i := range p.GroupBy {
+		f := adminField{ID: fmt.Sprintf("nhom-%d", i+1), Name: "groupBy", Label: fmt.Sprintf("Nhóm theo (tiêu chí %d)", i+1), Kind: "select", Options: dims}
+		if i < len(groups) {
+			f.Value = groups[i]
+		}
+		f.Error = p.Err(f.ID)
+		p.GroupBy[i] = f
+	}
+	levels := []roleOption{opt("", "— Tất cả —")}
+	for _, l := range []workflow.ServiceLevel{workflow.LevelFull, workflow.LevelPartial, workflow.LevelInfo} {
+		levels = append(levels, opt(string(l), levelLabel(l)))
+	}
+	channels := []roleOption{opt("", "— Tất cả —")}
+	for _, c := range []workflow.Channel{workflow.ChannelPortal, workflow.ChannelNational, workflow.ChannelDesk, workflow.ChannelPostal} {
+		channels = append(channels, opt(string(c), c.Label()))
+	}
+	statuses := []roleOption{opt("", "— Tất cả —")}
+	for _, s := range workflow.Statuses {
+		statuses = append(statuses, opt(string(s), s.Label()))
+	}
+	stages := []roleOption{opt("", "— Tất cả —")}
+	for _, s := range workflow.Stages {
+		stages = append(stages, opt(string(s), s.Label()))
+	}
+	p.Filters = p.fields(
+		adminField{ID: "loc-linh-vuc", Name: "f.field", Label: "Lĩnh vực (mã)", Kind: "text", Max: 200},
+		adminField{ID: "loc-muc-do", Name: "f.level", Label: "Mức độ dịch vụ công", Kind: "select", Options: levels},
+		adminField{ID: "loc-hinh-thuc", Name: "f.channel", Label: "Hình thức nộp", Kind: "select", Options: channels},
+		adminField{ID: "loc-thu-tuc", Name: "f.procedure", Label: "Thủ tục hành chính (mã)", Kind: "text", Max: 200},
+		adminField{ID: "loc-trang-thai", Name: "f.status", Label: "Trạng thái", Kind: "select", Options: statuses},
+		adminField{ID: "loc-buoc", Name: "f.stage", Label: "Bước xử lý", Kind: "select", Options: stages},
+		adminField{ID: "loc-can-bo", Name: "f.officer", Label: "Cán bộ xử lý (tài khoản)", Kind: "text", Max: 200},
+	)
+	h.render(w, r, status, "report_dossiers", "Thống kê hồ sơ", "reports", p)
+}
+
+// levelLabel is a service level as people read it, the information-only
+// level included.
+func levelLabel(l workflow.ServiceLevel) string {
+	if l == workflow.LevelInfo {
+		return "Dịch vụ cung cấp thông tin trực tuyến"
+	}
+	return l.Label()
+}
