@@ -114,6 +114,8 @@ var unscopedOperations = map[string]string{
 	"deleteReportTemplate": "as getReportTemplate (TestReportTemplatesAPI)",
 	"listReportRuns":       "the runs of a template the caller may see (404 as getReportTemplate; TestReportTemplatesAPI)",
 	"getReportRun":         "a run by ID: of another person's personal template 404 report_run_not_found (TestReportTemplatesAPI)",
+	// Reports — Exports and printing (st-export).
+	"exportDossierStats": "dossier statistics of an agency, counts only, no owner named (admins; heads and leaders their own agency; a citizen and other staff get stats_position: TestStatsExportAPI)",
 }
 
 // publicOperations answer anyone about the thing they name, by design.

@@ -167,6 +167,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/emc/events/{id}/retry", handle: s.retryEMCEvent},
 
 		// Reports — Exports and printing (st-export).
+		{method: "GET", path: "/api/v1/stats/dossiers/export", handle: s.exportDossierStats},
 
 		// Reports — Report templates, saved and periodic reports (st-templates).
 		{method: "GET", path: "/api/v1/report-templates", handle: s.listReportTemplates},

@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/kho-vn/kho/archive"
+	"github.com/kho-vn/kho/convert"
 	"github.com/kho-vn/kho/forms"
 	"github.com/kho-vn/kho/notify"
 	"github.com/kho-vn/kho/portal/auth"
+	"github.com/kho-vn/kho/portal/internal/statsexport"
 	"github.com/kho-vn/kho/workflow"
 	"github.com/kho-vn/kho/workflow/calendar"
 )
@@ -120,6 +122,13 @@ type Config struct {
 	// /api/v1/report-templates and /api/v1/report-runs endpoints answer
 	// 503 reports_not_configured).
 	Reports *workflow.Reports
+	// Reports — Exports and printing (st-export).
+	// DossierStats answers GET /api/v1/stats/dossiers/export (nil:
+	// Workflow, once it answers DossierStats; else 503).
+	DossierStats statsexport.Source
+	// ReportPrinter renders the PDF exports (Gotenberg; nil: the built-in
+	// convert/basicpdf).
+	ReportPrinter convert.Converter
 }
 
 // Server is the HTTP API: one handler struct whose methods are the actions.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,7 +9,7 @@ import (
 
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/kerr"
-	"github.com/kho-vn/kho/report"
+	"github.com/kho-vn/kho/portal/internal/statsexport"
 	"github.com/kho-vn/kho/workflow"
 )
 
@@ -21,26 +20,16 @@ import (
 // shows the table, offers it as .xlsx, .docx and PDF and as a printable
 // page (serveTable).
 
-// DossierStatsSource answers dossier statistics: workflow.Service's
-// DossierStats. Errors: Permission when a may not see the agency's
-// figures, Invalid for a query it cannot answer, Unavailable when the
-// store cannot be read.
-type DossierStatsSource interface {
-	DossierStats(ctx context.Context, a archive.Actor, q workflow.StatsQuery) (workflow.DossierStats, error)
-}
+// DossierStatsSource answers dossier statistics (statsexport.Source).
+type DossierStatsSource = statsexport.Source
 
-// statsSource is Config.DossierStats, or the workflow service when it
+// statsSource is Config.DossierStats, or the workflow service once it
 // answers statistics; nil when neither does.
 func (h *Handler) statsSource() DossierStatsSource {
 	if h.cfg.DossierStats != nil {
 		return h.cfg.DossierStats
 	}
-	if h.cfg.Workflow != nil {
-		if s, ok := any(h.cfg.Workflow).(DossierStatsSource); ok {
-			return s
-		}
-	}
-	return nil
+	return statsexport.SourceOf(h.cfg.Workflow)
 }
 
 var errStatsOff = kerr.New(kerr.Unavailable, "stats_not_configured", "Máy chủ chưa được cấu hình để thống kê hồ sơ.",
@@ -57,40 +46,23 @@ type statsPage struct {
 	Exports tableExports
 }
 
-// statsActor is who may see the page: an admin (agency as asked), or
-// staff holding head or leader in an active directory entry, whose query
-// is then about their own agency. ok false: the answer is written.
-func (h *Handler) statsActor(w http.ResponseWriter, r *http.Request) (archive.Actor, string, bool) {
+// statsActor is the signed-in person, when they may see dossier
+// statistics at all (workflow.Service.StatsScope); ok false: the answer
+// is written.
+func (h *Handler) statsActor(w http.ResponseWriter, r *http.Request) (archive.Actor, bool) {
 	a, ok := h.signedIn(w, r)
 	if !ok {
-		return a, "", false
+		return a, false
 	}
 	if h.cfg.Workflow == nil {
 		h.renderError(w, r, errWorkflowOff)
-		return a, "", false
+		return a, false
 	}
-	switch a.Role {
-	case archive.RoleAdmin:
-		return a, "", true
-	case archive.RoleStaff:
-	default:
-		h.renderError(w, r, kerr.New(kerr.Permission, "stats_staff_only",
-			"Trang thống kê hồ sơ dành cho lãnh đạo cơ quan và trưởng phòng.", "role %q", a.Role))
-		return a, "", false
-	}
-	m, err := h.cfg.Workflow.StaffMember(r.Context(), a, a.Subject)
-	if err == nil && !(m.Active && (m.Holds(workflow.RoleHead) || m.Holds(workflow.RoleLeader))) {
-		err = kerr.New(kerr.Permission, "stats_position",
-			"Trang thống kê hồ sơ dành cho lãnh đạo cơ quan và trưởng phòng.", "%q holds neither head nor leader (active %v)", a.Subject, m.Active)
-	}
-	if kerr.IsKind(err, kerr.NotFound) {
-		err = kerr.New(kerr.Permission, "stats_position", "Trang thống kê hồ sơ dành cho lãnh đạo cơ quan và trưởng phòng.", "%q is not in the directory", a.Subject)
-	}
-	if err != nil {
+	if _, err := h.cfg.Workflow.StatsScope(r.Context(), a, ""); err != nil {
 		h.renderError(w, r, err)
-		return a, "", false
+		return a, false
 	}
-	return a, m.Agency, true
+	return a, true
 }
 
 // The fields of the form, by parameter: the control's ID and the message
@@ -156,7 +128,7 @@ func checkStatsForm(v url.Values) []formError {
 // on to its canonical address (the query's Values), so the address of a
 // report is its query.
 func (h *Handler) dossierStats(w http.ResponseWriter, r *http.Request) {
-	a, agency, ok := h.statsActor(w, r)
+	a, ok := h.statsActor(w, r)
 	if !ok {
 		return
 	}
@@ -188,13 +160,9 @@ func (h *Handler) dossierStats(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, PathDossierStats+"?"+u.Encode(), http.StatusSeeOther)
 		return
 	}
-	if a.Role != archive.RoleAdmin {
-		if q.Agency != "" && q.Agency != agency {
-			h.renderError(w, r, kerr.New(kerr.Permission, "stats_other_agency",
-				"Bạn chỉ xem được số liệu của cơ quan mình.", "%q of %s asked for %s", a.Subject, agency, q.Agency))
-			return
-		}
-		q.Agency = agency
+	if q.Agency, err = h.cfg.Workflow.StatsScope(r.Context(), a, q.Agency); err != nil {
+		h.renderError(w, r, err)
+		return
 	}
 	d, err := src.DossierStats(r.Context(), a, q)
 	if kerr.IsKind(err, kerr.Invalid) {
@@ -207,76 +175,14 @@ func (h *Handler) dossierStats(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	t := dossierStatsTable(d)
-	if h.serveTable(w, r, t, statsFileName(q.Period)) {
+	t := statsexport.Table(d)
+	if h.serveTable(w, r, t, statsexport.FileName(q.Period)) {
 		return
 	}
 	p.Values = q.Values()
 	v := viewOf(t)
 	p.Table, p.Exports = &v, exportLinks(PathDossierStats, q.Values())
 	h.renderStats(w, r, http.StatusOK, a, p)
-}
-
-// statsFileName names the files of a period's statistics
-// (thong-ke-ho-so-2026, thong-ke-ho-so-2026-q1, thong-ke-ho-so-2026-t03).
-func statsFileName(p workflow.Period) string {
-	name := fmt.Sprintf("thong-ke-ho-so-%d", p.Year)
-	switch p.Kind {
-	case workflow.PeriodMonth:
-		name += fmt.Sprintf("-t%02d", p.N)
-	case workflow.PeriodQuarter:
-		name += fmt.Sprintf("-q%d", p.N)
-	case workflow.PeriodYTD:
-		name += "-den-nay"
-	}
-	return name
-}
-
-// dossierStatsTable is d's table: the engine's DossierStats.Table when it
-// has one, else the same columns drawn here.
-func dossierStatsTable(d workflow.DossierStats) report.Table {
-	if t, ok := any(d).(interface{ Table() report.Table }); ok {
-		return t.Table()
-	}
-	t := report.Table{Title: "Thống kê tình hình giải quyết hồ sơ", Subtitle: d.PeriodLabel, MadeAt: d.AsOf}
-	if d.AgencyName != "" {
-		t.Subtitle += " — " + d.AgencyName
-	}
-	for _, g := range d.Query.GroupBy {
-		t.Columns = append(t.Columns, report.Column{Key: string(g), Label: g.Label(), Kind: report.KindText})
-	}
-	t.Columns = append(t.Columns,
-		report.Column{Key: "received", Label: "Tiếp nhận", Kind: report.KindCount},
-		report.Column{Key: "inProgress", Label: "Đang giải quyết", Kind: report.KindCount},
-		report.Column{Key: "resolved", Label: "Đã giải quyết", Kind: report.KindCount},
-		report.Column{Key: "onTime", Label: "Đúng hạn", Kind: report.KindCount},
-		report.Column{Key: "late", Label: "Quá hạn", Kind: report.KindCount},
-		report.Column{Key: "onTimePercent", Label: "Tỷ lệ đúng hạn", Kind: report.KindPercent},
-		report.Column{Key: "services", Label: "Số dịch vụ công phát sinh hồ sơ", Kind: report.KindCount})
-	counts := func(c workflow.StatsCounts) []report.Cell {
-		return []report.Cell{{Number: float64(c.Received)}, {Number: float64(c.InProgress)}, {Number: float64(c.Resolved)},
-			{Number: float64(c.OnTime)}, {Number: float64(c.Late)}, {Number: c.OnTimePercent()}, {Number: float64(c.Services)}}
-	}
-	for _, row := range d.Rows {
-		var cells []report.Cell
-		for i := range d.Query.GroupBy {
-			label := ""
-			if i < len(row.Labels) {
-				label = row.Labels[i]
-			} else if i < len(row.Keys) {
-				label = row.Keys[i]
-			}
-			cells = append(cells, report.Cell{Text: label})
-		}
-		t.Rows = append(t.Rows, report.Row{Cells: append(cells, counts(row.StatsCounts)...)})
-	}
-	total := make([]report.Cell, len(d.Query.GroupBy))
-	if len(total) > 0 {
-		total[0].Text = "Tổng cộng"
-	}
-	t.Total = &report.Row{Cells: append(total, counts(d.Total)...)}
-	t.Notes = []string{"Đã giải quyết: hồ sơ tiếp nhận trong năm đã có kết quả trong kỳ; tỷ lệ đúng hạn tính trên số hồ sơ đã giải quyết."}
-	return t
 }
 
 // renderStats renders the page with its form filled from p.Values.

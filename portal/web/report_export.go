@@ -25,15 +25,6 @@ const (
 	printParam = "in"
 )
 
-// exportFormats are the files a report page offers, by formatParam.
-var exportFormats = map[string]struct {
-	ext, mediaType string
-}{
-	"xlsx": {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-	"docx": {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-	"pdf":  {".pdf", "application/pdf"},
-}
-
 // tableExports are the links of a report page's export buttons.
 type tableExports struct {
 	XLSX, DOCX, PDF, Print string
@@ -82,24 +73,17 @@ func (h *Handler) serveTable(w http.ResponseWriter, r *http.Request, t report.Ta
 	var b bytes.Buffer
 	var err error
 	mediaType, ext := "text/html; charset=utf-8", ""
-	switch f, ok := exportFormats[format]; {
+	switch f, ok := report.FileFormats[format]; {
 	case format == "" && print == "1":
-		back := r.URL.Path + "?" + reportParams(q).Encode()
-		err = report.WriteHTML(&b, t, back)
+		err = report.WriteHTML(&b, t, r.URL.Path+"?"+reportParams(q).Encode())
 	case !ok || print != "":
 		err = kerr.New(kerr.Invalid, "report_format", "Định dạng tệp báo cáo không hợp lệ (chọn xlsx, docx hoặc pdf).",
 			"%s=%q %s=%q", formatParam, format, printParam, print)
-	case format == "xlsx":
-		mediaType, ext = f.mediaType, f.ext
-		err = report.WriteXLSX(&b, t)
-	case format == "docx":
-		mediaType, ext = f.mediaType, f.ext
-		err = report.WriteDOCX(&b, t)
 	default:
-		mediaType, ext = f.mediaType, f.ext
+		mediaType, ext = f.MediaType, f.Ext
 		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
 		defer cancel()
-		err = report.WritePDF(ctx, &b, t, h.cfg.Converter)
+		err = report.WriteFile(ctx, &b, t, format, h.cfg.Converter)
 	}
 	if err != nil {
 		h.renderError(w, r, err)
