@@ -137,4 +137,18 @@ func TestWritePDFGotenberg(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPDFText(t, b.Bytes())
+
+	// A table over several pages repeats its header row on each.
+	long := sample()
+	for i := range 150 {
+		long.Rows = append(long.Rows, report.Row{Cells: []report.Cell{{Text: "Dòng " + strconv.Itoa(i)}, {Number: float64(i)}, {Number: 50}, {Number: 1}}})
+	}
+	b.Reset()
+	if err := report.WritePDF(context.Background(), &b, long, g); err != nil {
+		t.Fatal(err)
+	}
+	text := testenv.PDFText(t, b.Bytes())
+	if n := strings.Count(text, "Dung lượng lưu trữ"); n < 3 {
+		t.Errorf("the heading shows %d times over 150 rows; want it on every page", n)
+	}
 }
