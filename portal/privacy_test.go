@@ -115,7 +115,7 @@ var unscopedOperations = map[string]string{
 	"listReportRuns":       "the runs of a template the caller may see (404 as getReportTemplate; TestReportTemplatesAPI)",
 	"getReportRun":         "a run by ID: of another person's personal template 404 report_run_not_found (TestReportTemplatesAPI)",
 	// Reports — Exports and printing (st-export).
-	"exportDossierStats": "dossier statistics of an agency, counts only, no owner named (admins; heads and leaders their own agency; a citizen and other staff get stats_position: TestStatsExportAPI)",
+	"exportDossierStats": "dossier statistics of an agency, counts only, no owner named (admins; heads and leaders their own agency; a citizen and other staff get stats_not_allowed: TestStatsExportAPI)",
 }
 
 // publicOperations answer anyone about the thing they name, by design.

@@ -77,10 +77,10 @@ func TestStatsExportAPI(t *testing.T) {
 	// Nobody else gets anything, and the engine is not asked.
 	before := len(src.queries())
 	e.do(call{method: "GET", path: path + "&format=xlsx", expect: specInvalid}).want(t, 401, "")
-	e.do(call{method: "GET", path: path + "&format=xlsx", token: e.citizenA}).want(t, 403, "stats_position")
-	e.do(call{method: "GET", path: path + "&format=xlsx", token: st.desk}).want(t, 403, "stats_position")
-	e.do(call{method: "GET", path: path + "&format=xlsx", token: st.appraiser}).want(t, 403, "stats_position")
-	e.do(call{method: "GET", path: path + "&format=xlsx&agency=" + ward, token: st.outsider}).want(t, 403, "stats_other_agency")
+	e.do(call{method: "GET", path: path + "&format=xlsx", token: e.citizenA}).want(t, 403, "stats_not_allowed")
+	e.do(call{method: "GET", path: path + "&format=xlsx", token: st.desk}).want(t, 403, "stats_not_allowed")
+	e.do(call{method: "GET", path: path + "&format=xlsx", token: st.appraiser}).want(t, 403, "stats_not_allowed")
+	e.do(call{method: "GET", path: path + "&format=xlsx&agency=" + ward, token: st.outsider}).want(t, 403, "other_agency")
 	// Bad input.
 	e.do(call{method: "GET", path: path + "&format=xls", token: st.leader, expect: specInvalid}).want(t, 400, "report_format")
 	e.do(call{method: "GET", path: path, token: st.leader, expect: specInvalid}).want(t, 400, "report_format")
