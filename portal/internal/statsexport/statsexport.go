@@ -52,7 +52,7 @@ func Table(d workflow.DossierStats) report.Table {
 	if t, ok := any(d).(interface{ Table() report.Table }); ok {
 		return t.Table()
 	}
-	t := report.Table{Title: "Thống kê tình hình giải quyết hồ sơ", Subtitle: d.PeriodLabel, MadeAt: d.AsOf}
+	t := report.Table{Title: "Thống kê tình hình tiếp nhận và giải quyết hồ sơ", Subtitle: d.PeriodLabel, MadeAt: d.AsOf}
 	if d.AgencyName != "" {
 		t.Subtitle += " — " + d.AgencyName
 	}
@@ -60,13 +60,13 @@ func Table(d workflow.DossierStats) report.Table {
 		t.Columns = append(t.Columns, report.Column{Key: string(g), Label: g.Label(), Kind: report.KindText})
 	}
 	t.Columns = append(t.Columns,
-		report.Column{Key: "received", Label: "Tiếp nhận", Kind: report.KindCount},
-		report.Column{Key: "inProgress", Label: "Đang giải quyết", Kind: report.KindCount},
+		report.Column{Key: "received", Label: "Đã tiếp nhận", Kind: report.KindCount},
+		report.Column{Key: "inProgress", Label: "Đang xử lý", Kind: report.KindCount},
 		report.Column{Key: "resolved", Label: "Đã giải quyết", Kind: report.KindCount},
 		report.Column{Key: "onTime", Label: "Đúng hạn", Kind: report.KindCount},
 		report.Column{Key: "late", Label: "Quá hạn", Kind: report.KindCount},
 		report.Column{Key: "onTimePercent", Label: "Tỷ lệ đúng hạn", Kind: report.KindPercent},
-		report.Column{Key: "services", Label: "Số dịch vụ công phát sinh hồ sơ", Kind: report.KindCount})
+		report.Column{Key: "services", Label: "Số dịch vụ công được sử dụng", Kind: report.KindCount})
 	counts := func(c workflow.StatsCounts) []report.Cell {
 		return []report.Cell{{Number: float64(c.Received)}, {Number: float64(c.InProgress)}, {Number: float64(c.Resolved)},
 			{Number: float64(c.OnTime)}, {Number: float64(c.Late)}, {Number: c.OnTimePercent()}, {Number: float64(c.Services)}}
