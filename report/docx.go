@@ -72,9 +72,6 @@ func WriteDOCX(w io.Writer, t Table) error {
 	if !t.MadeAt.IsZero() {
 		d.Created = t.MadeAt.UTC().Format(time.RFC3339)
 	}
-	if m := t.madeAtLabel(); m != "" {
-		d.Notes = append(d.Notes[:len(d.Notes):len(d.Notes)], m)
-	}
 	sum := 0.0
 	widths := make([]float64, len(t.Columns))
 	for i, c := range t.Columns {

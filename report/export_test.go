@@ -35,7 +35,7 @@ func sample() report.Table {
 			{Cells: []report.Cell{{Text: "Quốc tịch"}, {Number: 0}, {Number: 0, Text: "—"}, {Number: 999}}},
 		},
 		Total: &report.Row{Cells: []report.Cell{{Text: "Tổng cộng"}, {Number: 12352}, {Number: 95.6}, {Number: 2_251_500_999}}},
-		Notes: []string{"Tỷ lệ đúng hạn tính trên số hồ sơ đã giải quyết."},
+		Notes: []string{"Tỷ lệ đúng hạn tính trên số hồ sơ đã giải quyết.", "Số liệu tính đến 09:05:07 08/12/2026."},
 		// 09:05:07 on 08/12/2026 in Vietnam.
 		MadeAt: time.Date(2026, 12, 8, 2, 5, 7, 0, time.UTC),
 	}
@@ -111,7 +111,7 @@ func TestWriteXLSX(t *testing.T) {
 			t.Errorf("row %d: %q, want %q", 4+i, got, w)
 		}
 	}
-	if got := rows[len(rows)-1][0]; got != "Số liệu tính đến 09:05:07 08/12/2026" {
+	if got := rows[len(rows)-1][0]; got != "Số liệu tính đến 09:05:07 08/12/2026." {
 		t.Errorf("last line %q", got)
 	}
 	if got := rows[len(rows)-2][0]; got != sample().Notes[0] {
@@ -220,7 +220,7 @@ func TestWriteDOCX(t *testing.T) {
 	for _, r := range shown {
 		want = append(want, r...)
 	}
-	want = append(want, sample().Notes[0], "Số liệu tính đến 09:05:07 08/12/2026")
+	want = append(want, sample().Notes...)
 	if strings.Join(paras, "\n") != strings.Join(want, "\n") {
 		t.Errorf("paragraphs\n%q\nwant\n%q", paras, want)
 	}
@@ -261,7 +261,7 @@ func checkPDFText(t *testing.T, pdf []byte) {
 	for _, r := range shown {
 		want = append(want, r...)
 	}
-	want = append(want, sample().Notes[0], "Số liệu tính đến 09:05:07 08/12/2026")
+	want = append(want, sample().Notes...)
 	for _, s := range want {
 		s = strings.Join(strings.Fields(s), " ")
 		if !strings.Contains(text, s) {

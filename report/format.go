@@ -159,7 +159,9 @@ func decimal(v float64, prec int) string {
 }
 
 // madeAtLabel is when the figures were computed, in Vietnam time
-// ("hh:mm:ss DD/MM/YYYY"), "" when unknown.
+// ("hh:mm:ss DD/MM/YYYY"), "" when unknown: the spreadsheet's description.
+// The exports do not print it: the Table's notes carry the as-of time
+// (see Table.Notes).
 func (t Table) madeAtLabel() string {
 	if t.MadeAt.IsZero() {
 		return ""

@@ -47,9 +47,6 @@ func WriteHTML(w io.Writer, t Table, back string) error {
 		return err
 	}
 	d := htmlData{Title: t.Title, Subtitle: t.Subtitle, Back: back, Notes: t.Notes}
-	if m := t.madeAtLabel(); m != "" {
-		d.Notes = append(d.Notes[:len(d.Notes):len(d.Notes)], m)
-	}
 	for _, c := range t.Columns {
 		d.Columns = append(d.Columns, c.Label)
 	}

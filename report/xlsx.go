@@ -25,7 +25,7 @@ var (
 // WriteXLSX writes t as an Office Open XML spreadsheet (.xlsx) to w: one
 // sheet (SheetName) with the title and subtitle on top, a bold header row
 // that stays in view when scrolling, one row per Table row, the total row
-// in bold, the notes and the time the figures were computed below, a
+// in bold, the notes below, a
 // number format per column kind, column widths from the content, A4
 // landscape for printing, and the document's properties (title, subject,
 // creator, language vi-VN). Numbers are stored as numbers: counts as they
@@ -161,11 +161,7 @@ func WriteXLSX(w io.Writer, t Table) error {
 		n++
 	}
 	n++
-	notes := t.Notes
-	if m := t.madeAtLabel(); m != "" {
-		notes = append(notes[:len(notes):len(notes)], m)
-	}
-	for _, s := range notes {
+	for _, s := range t.Notes {
 		if err := put(n, []any{excelize.Cell{StyleID: noteStyle, Value: s}}); err != nil {
 			return fail(err)
 		}

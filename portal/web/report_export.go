@@ -104,7 +104,6 @@ type tableView struct {
 	report.Table
 	Head  []string
 	Lines []tableLine
-	Made  string
 }
 
 type tableLine struct {
@@ -119,7 +118,7 @@ type tableCell struct {
 
 // viewOf is t as the page shows it.
 func viewOf(t report.Table) tableView {
-	v := tableView{Table: t, Made: DateTime(t.MadeAt)}
+	v := tableView{Table: t}
 	for _, c := range t.Columns {
 		v.Head = append(v.Head, c.Label)
 	}

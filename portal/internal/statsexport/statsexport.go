@@ -89,6 +89,7 @@ func Table(d workflow.DossierStats) report.Table {
 		total[0].Text = "Tổng cộng"
 	}
 	t.Total = &report.Row{Cells: append(total, counts(d.Total)...)}
-	t.Notes = []string{"Đã giải quyết: hồ sơ tiếp nhận trong năm đã có kết quả trong kỳ; tỷ lệ đúng hạn tính trên số hồ sơ đã giải quyết."}
+	t.Notes = []string{"Đã giải quyết: hồ sơ tiếp nhận trong năm đã có kết quả trong kỳ; tỷ lệ đúng hạn tính trên số hồ sơ đã giải quyết.",
+		"Số liệu tính đến " + d.AsOf.In(workflow.Vietnam).Format("15:04:05 02/01/2006") + "."}
 	return t
 }
