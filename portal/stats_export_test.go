@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/kho-vn/kho/archive"
 	"github.com/kho-vn/kho/internal/testenv"
 	"github.com/kho-vn/kho/workflow"
+	"github.com/kho-vn/kho/workflow/workflowtest"
 )
 
 // fixedStats answers every query with the same hand-built figures, one
@@ -89,4 +91,57 @@ func TestStatsExportAPI(t *testing.T) {
 	if n := len(src.queries()); n != before {
 		t.Errorf("the engine was asked %d more times", n-before)
 	}
+}
+
+// TestStatsExportAPIGenerated: over the real engine and the generated
+// dataset with known answers, the .xlsx of a head of department's agency
+// has the dataset's expected figures.
+func TestStatsExportAPIGenerated(t *testing.T) {
+	e := newEnv(t)
+	ds, err := workflowtest.Generate(context.Background(), e.store, 7, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workflowtest.RunStatsJob(t, e.wf)
+	ag := ds.Agencies[0].Code
+	head, appraiser := ds.Heads(ag)
+	q := workflow.StatsQuery{Period: workflow.Period{Kind: workflow.PeriodYear, Year: 2026}, GroupBy: []workflow.Dimension{workflow.DimField}}
+	path := "/api/v1/stats/dossiers/export?format=xlsx&" + q.Values().Encode()
+	q.Agency = ag
+	want := ds.Expect(q)
+	if want.Total.Received == 0 || len(want.Rows) < 2 {
+		t.Fatalf("the dataset gives %+v: the test proves nothing", want)
+	}
+	r := e.do(call{method: "GET", path: path, token: e.token(head, archive.RoleStaff, time.Time{})}).want(t, 200, "")
+	f, err := excelize.OpenReader(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("Báo cáo", excelize.Options{RawCellValue: true})
+	f.Close()
+	byKey := map[string]workflow.StatsCounts{"Tổng cộng": want.Total}
+	for _, w := range want.Rows {
+		byKey[w.Keys[0]] = w.StatsCounts
+	}
+	seen := 0
+	for _, row := range rows[4:] {
+		if len(row) < 8 {
+			continue
+		}
+		c, ok := byKey[row[0]]
+		if !ok {
+			t.Errorf("row %q is no expected group", row)
+			continue
+		}
+		seen++
+		for i, n := range []int64{c.Received, c.InProgress, c.Resolved, c.OnTime, c.Late} {
+			if row[1+i] != strconv.FormatInt(n, 10) {
+				t.Errorf("row %q column %d: want %d", row, 2+i, n)
+			}
+		}
+	}
+	if seen != len(want.Rows)+1 {
+		t.Errorf("%d of %d rows", seen, len(want.Rows)+1)
+	}
+	e.do(call{method: "GET", path: path, token: e.token(appraiser, archive.RoleStaff, time.Time{})}).want(t, 403, "stats_not_allowed")
 }

@@ -1,10 +1,3 @@
-//go:build kho_stats_engine
-
-// This test needs the statistics engine (workflow.Service.DossierStats,
-// workflowtest.Generate), which is not on main when this file is written:
-// delete the build line above once it is merged. It passed against
-// st-engine 4b5b31c.
-
 package web_test
 
 import (

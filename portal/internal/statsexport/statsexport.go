@@ -19,15 +19,12 @@ type Source interface {
 	DossierStats(ctx context.Context, a archive.Actor, q workflow.StatsQuery) (workflow.DossierStats, error)
 }
 
-// SourceOf is wf when it answers statistics (the engine), else nil.
+// SourceOf is wf's engine (nil for a nil wf).
 func SourceOf(wf *workflow.Service) Source {
 	if wf == nil {
 		return nil
 	}
-	if s, ok := any(wf).(Source); ok {
-		return s
-	}
-	return nil
+	return wf
 }
 
 // FileName names the files of a period's statistics, without the
@@ -46,50 +43,5 @@ func FileName(p workflow.Period) string {
 	return name
 }
 
-// Table is d's table: the engine's DossierStats.Table when it has one,
-// else the same columns drawn here (until the engine is merged).
-func Table(d workflow.DossierStats) report.Table {
-	if t, ok := any(d).(interface{ Table() report.Table }); ok {
-		return t.Table()
-	}
-	t := report.Table{Title: "Thống kê tình hình tiếp nhận và giải quyết hồ sơ", Subtitle: d.PeriodLabel, MadeAt: d.AsOf}
-	if d.AgencyName != "" {
-		t.Subtitle += " — " + d.AgencyName
-	}
-	for _, g := range d.Query.GroupBy {
-		t.Columns = append(t.Columns, report.Column{Key: string(g), Label: g.Label(), Kind: report.KindText})
-	}
-	t.Columns = append(t.Columns,
-		report.Column{Key: "received", Label: "Đã tiếp nhận", Kind: report.KindCount},
-		report.Column{Key: "inProgress", Label: "Đang xử lý", Kind: report.KindCount},
-		report.Column{Key: "resolved", Label: "Đã giải quyết", Kind: report.KindCount},
-		report.Column{Key: "onTime", Label: "Đúng hạn", Kind: report.KindCount},
-		report.Column{Key: "late", Label: "Quá hạn", Kind: report.KindCount},
-		report.Column{Key: "onTimePercent", Label: "Tỷ lệ đúng hạn", Kind: report.KindPercent},
-		report.Column{Key: "services", Label: "Số dịch vụ công được sử dụng", Kind: report.KindCount})
-	counts := func(c workflow.StatsCounts) []report.Cell {
-		return []report.Cell{{Number: float64(c.Received)}, {Number: float64(c.InProgress)}, {Number: float64(c.Resolved)},
-			{Number: float64(c.OnTime)}, {Number: float64(c.Late)}, {Number: c.OnTimePercent()}, {Number: float64(c.Services)}}
-	}
-	for _, row := range d.Rows {
-		var cells []report.Cell
-		for i := range d.Query.GroupBy {
-			label := ""
-			if i < len(row.Labels) {
-				label = row.Labels[i]
-			} else if i < len(row.Keys) {
-				label = row.Keys[i]
-			}
-			cells = append(cells, report.Cell{Text: label})
-		}
-		t.Rows = append(t.Rows, report.Row{Cells: append(cells, counts(row.StatsCounts)...)})
-	}
-	total := make([]report.Cell, len(d.Query.GroupBy))
-	if len(total) > 0 {
-		total[0].Text = "Tổng cộng"
-	}
-	t.Total = &report.Row{Cells: append(total, counts(d.Total)...)}
-	t.Notes = []string{"Đã giải quyết: hồ sơ tiếp nhận trong năm đã có kết quả trong kỳ; tỷ lệ đúng hạn tính trên số hồ sơ đã giải quyết.",
-		"Số liệu tính đến " + d.AsOf.In(workflow.Vietnam).Format("15:04:05 02/01/2006") + "."}
-	return t
-}
+// Table is d's table (the engine's DossierStats.Table).
+func Table(d workflow.DossierStats) report.Table { return d.Table() }
