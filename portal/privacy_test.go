@@ -781,6 +781,7 @@ func TestAuthenticationRequired(t *testing.T) {
 		"PUT /api/v1/forms/{code}/drafts/{id}":                     {"application/json", "", []byte(`{}`)},
 		"PUT /api/v1/calendar":                                     {"application/json", "", []byte(`{}`)},
 		"GET /api/v1/dossier-book":                                 {"", "?from=2026-12-01&to=2026-12-07", nil},
+		"GET /api/v1/stats/dossiers/export":                        {"", "?format=xlsx", nil},
 		// Archive — Digitisation (arc-scanapi).
 		"POST /api/v1/scans":              {scanCT, "", scanBody},
 		"POST /api/v1/scans/{id}/confirm": {"application/json", "", []byte(`{"rev":1,"name":"x"}`)},

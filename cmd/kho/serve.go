@@ -314,8 +314,7 @@ func serve(ctx context.Context, a *app, cfg *config.Serve, sig *serveSigning, fm
 		return err
 	}
 	api := portal.New(portal.Config{Pages: pages, MaxUploadBytes: cfg.MaxUploadBytes, Verifier: verifier, Signing: signingCfg, Forms: formReg, Drafts: drafts, Calendars: calendars, Workflow: wf,
-		Notifications: notes, PaperCopy: docs.paperCopy(), ArchivistKeys: pg.scanKeys, Reports: reports, EMC: pg.emc.feed(),
-		Notifications: notes, PaperCopy: docs.paperCopy(), ArchivistKeys: pg.scanKeys, ReportPrinter: docs.converter,
+		Notifications: notes, PaperCopy: docs.paperCopy(), ArchivistKeys: pg.scanKeys, Reports: reports, EMC: pg.emc.feed(), ReportPrinter: docs.converter,
 		BodyMinRate: cfg.Limits.BodyMinRate, BodyIdleTimeout: cfg.Limits.BodyIdleTimeout}, vault, st.meta, log)
 	ln = portal.LimitListener(ln, portal.ConnLimits{Total: cfg.Limits.MaxConns, PerClient: cfg.Limits.MaxConnsPerClient, Exempt: cfg.Limits.ConnLimitExempt})
 	srv := api.NewHTTPServer(cfg.Addr)

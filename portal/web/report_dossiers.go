@@ -23,16 +23,16 @@ import (
 // DossierStatsSource answers dossier statistics (statsexport.Source).
 type DossierStatsSource = statsexport.Source
 
-// statsSource is Config.DossierStats, or the workflow service once it
+// dossierStatsSource is Config.DossierStats, or the workflow service once it
 // answers statistics; nil when neither does.
-func (h *Handler) statsSource() DossierStatsSource {
+func (h *Handler) dossierStatsSource() DossierStatsSource {
 	if h.cfg.DossierStats != nil {
 		return h.cfg.DossierStats
 	}
 	return statsexport.SourceOf(h.cfg.Workflow)
 }
 
-var errStatsOff = kerr.New(kerr.Unavailable, "stats_not_configured", "Máy chủ chưa được cấu hình để thống kê hồ sơ.",
+var errDossierStatsOff = kerr.New(kerr.Unavailable, "stats_not_configured", "Máy chủ chưa được cấu hình để thống kê hồ sơ.",
 	"neither web.Config.DossierStats nor Workflow answers DossierStats")
 
 // statsPage is the dossier statistics page.
@@ -132,9 +132,9 @@ func (h *Handler) dossierStats(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	src := h.statsSource()
+	src := h.dossierStatsSource()
 	if src == nil {
-		h.renderError(w, r, errStatsOff)
+		h.renderError(w, r, errDossierStatsOff)
 		return
 	}
 	raw := r.URL.Query()

@@ -27,15 +27,15 @@ const (
 	statsHead   = "truongphong1"
 )
 
-// handStats answers every query with the same hand-built figures, one
+// exportHandStats answers every query with the same hand-built figures, one
 // row per field, and keeps the queries it was asked.
-type handStats struct {
+type exportHandStats struct {
 	mu    sync.Mutex
 	asked []workflow.StatsQuery
 	extra int // more rows, to make a table too large
 }
 
-func (s *handStats) DossierStats(_ context.Context, a archive.Actor, q workflow.StatsQuery) (workflow.DossierStats, error) {
+func (s *exportHandStats) DossierStats(_ context.Context, a archive.Actor, q workflow.StatsQuery) (workflow.DossierStats, error) {
 	s.mu.Lock()
 	s.asked = append(s.asked, q)
 	extra := s.extra
@@ -55,7 +55,7 @@ func (s *handStats) DossierStats(_ context.Context, a archive.Actor, q workflow.
 	return d, nil
 }
 
-func (s *handStats) queries() []workflow.StatsQuery {
+func (s *exportHandStats) queries() []workflow.StatsQuery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]workflow.StatsQuery(nil), s.asked...)
@@ -77,7 +77,7 @@ func newStatsSite(t *testing.T, src web.DossierStatsSource) *staffSite {
 const statsYear = web.PathDossierStats + "?groupBy=field&period=year&year=2026"
 
 func TestDossierStatsPage(t *testing.T) {
-	src := &handStats{}
+	src := &exportHandStats{}
 	s := newStatsSite(t, src)
 	for _, who := range []string{statsLeader, statsHead} {
 		res, body := s.do(t, "GET", statsYear, who, "", nil)
@@ -113,7 +113,7 @@ func TestDossierStatsPage(t *testing.T) {
 // TestDossierStatsPageForm: a form sent with empty fields and two group-by
 // choices is sent on to the query's canonical address (StatsQuery.Values).
 func TestDossierStatsPageForm(t *testing.T) {
-	s := newStatsSite(t, &handStats{})
+	s := newStatsSite(t, &exportHandStats{})
 	form := url.Values{"period": {"quarter"}, "year": {"2026"}, "n": {"2"}, "groupBy": {"field", "month"}, "f.status": {""}, "f.level": {"full"}, "f.officer": {""}}
 	res, _ := s.do(t, "GET", web.PathDossierStats+"?"+form.Encode(), statsLeader, "", nil)
 	want := workflow.StatsQuery{Period: workflow.Period{Kind: workflow.PeriodQuarter, Year: 2026, N: 2},
@@ -131,7 +131,7 @@ func TestDossierStatsPageForm(t *testing.T) {
 // TestDossierStatsPageBadQuery: a bad query is the page's error summary
 // linking to the field, with status 400, never a 500.
 func TestDossierStatsPageBadQuery(t *testing.T) {
-	src := &handStats{}
+	src := &exportHandStats{}
 	s := newStatsSite(t, src)
 	for _, c := range []struct{ query, field, msg string }{
 		{"period=month&year=2026", "so-ky", "nhập tháng từ 1 đến 12"},
@@ -161,7 +161,7 @@ func TestDossierStatsPageBadQuery(t *testing.T) {
 // TestDossierStatsPagePrivacy: nobody but a head or leader of the agency
 // and admins sees any figure.
 func TestDossierStatsPagePrivacy(t *testing.T) {
-	src := &handStats{}
+	src := &exportHandStats{}
 	s := newStatsSite(t, src)
 	paths := []string{statsYear, statsYear + "&dinh-dang=xlsx", statsYear + "&dinh-dang=docx", statsYear + "&dinh-dang=pdf", statsYear + "&in=1"}
 	for _, path := range paths {
@@ -196,7 +196,7 @@ func TestDossierStatsPagePrivacy(t *testing.T) {
 // TestDossierStatsExports: the three files and the printable page carry
 // the page's figures.
 func TestDossierStatsExports(t *testing.T) {
-	s := newStatsSite(t, &handStats{})
+	s := newStatsSite(t, &exportHandStats{})
 	get := func(format string) ([]byte, string, string) {
 		t.Helper()
 		res, body := s.do(t, "GET", statsYear+"&"+format, statsLeader, "", nil)
@@ -259,7 +259,7 @@ func TestDossierStatsExports(t *testing.T) {
 // TestDossierStatsExportTooLarge: a table over the bound is refused with
 // the error page, not a cut file.
 func TestDossierStatsExportTooLarge(t *testing.T) {
-	s := newStatsSite(t, &handStats{extra: 10_000})
+	s := newStatsSite(t, &exportHandStats{extra: 10_000})
 	res, body := s.do(t, "GET", statsYear+"&dinh-dang=xlsx", statsLeader, "", nil)
 	if res.StatusCode != 400 || !strings.Contains(body, "Báo cáo quá lớn") || strings.HasPrefix(res.Header.Get("Content-Type"), "application/vnd") {
 		t.Fatalf("%d %q", res.StatusCode, res.Header.Get("Content-Type"))

@@ -465,7 +465,7 @@ func (h *Handler) reportTemplateRuns(w http.ResponseWriter, r *http.Request) {
 // runPage is what templates/report_run.html shows.
 type runPage struct {
 	Run      workflow.ReportRun
-	Table    tableView
+	Table    runTableView
 	Back     string
 	JSONLink string
 }
@@ -503,9 +503,9 @@ func writeRunJSON(w http.ResponseWriter, run workflow.ReportRun) {
 	_ = enc.Encode(run)
 }
 
-// tableView is a report.Table with every cell written as people read it
+// runTableView is a report.Table with every cell written as people read it
 // (until the exports' part gives the pages one way to draw a table).
-type tableView struct {
+type runTableView struct {
 	Title, Subtitle string
 	Columns         []report.Column
 	Rows            [][]string
@@ -513,8 +513,8 @@ type tableView struct {
 	Notes           []string
 }
 
-func viewTable(t report.Table) tableView {
-	v := tableView{Title: t.Title, Subtitle: t.Subtitle, Columns: t.Columns, Notes: t.Notes}
+func viewTable(t report.Table) runTableView {
+	v := runTableView{Title: t.Title, Subtitle: t.Subtitle, Columns: t.Columns, Notes: t.Notes}
 	row := func(r report.Row) []string {
 		out := make([]string, len(r.Cells))
 		for i, c := range r.Cells {
