@@ -376,7 +376,7 @@ func loadDossiers(ctx context.Context, s *statsStore, from int) error {
 			for first := range starts {
 				ds := make([]workflow.Dossier, 0, statsBatch)
 				for i := first; i < min(first+statsBatch, s.n); i++ {
-					ds = append(ds, genDossier(statsSeed, i))
+					ds = append(ds, genDossier(statsSeed, i, s.n))
 				}
 				select {
 				case batches <- batch{first, ds}:
@@ -519,7 +519,7 @@ func putBuckets(ctx context.Context, s *statsStore) error {
 	type bk struct{ agency, month string }
 	sums := map[bk]map[[11]string]int64{}
 	for i := range s.n {
-		d := genDossier(statsSeed, i)
+		d := genDossier(statsSeed, i, s.n)
 		a, m := bucketKey(d)
 		rows := sums[bk{a, m}]
 		if rows == nil {
@@ -601,7 +601,7 @@ func floorYear(ctx context.Context, raw statsRaw, agency string, year int) (floo
 func expectYear(n int, agency string, year int) workflow.StatsCounts {
 	var c workflow.StatsCounts
 	for i := range n {
-		d := genDossier(statsSeed, i)
+		d := genDossier(statsSeed, i, n)
 		if d.ReceivedAt.IsZero() || d.ReceivedAt.In(workflow.Vietnam).Year() != year || (agency != "" && d.HandlingAgency != agency) {
 			continue
 		}

@@ -12,8 +12,9 @@ import (
 // 20 competent agencies, 200 procedures in 30 fields at the three service
 // levels, 10 officers per agency, and dossiers received over two years
 // (2025 and 2026 up to 08/12/2026) in every status. Dossier i is a pure
-// function of (seed, i), so a load can stop and go on, and the floor's
-// aggregates are summed from the same dossiers the stores hold.
+// function of (seed, i, n), so a load can stop and go on, and the floor's
+// aggregates are summed from the same dossiers the stores hold. Dossiers
+// come in the order of their submission, as a store fills.
 const (
 	genAgencies   = 20
 	genProcedures = 200
@@ -165,12 +166,13 @@ func resolvedState(s workflow.Status) bool {
 	return s == workflow.StatusResolved || s == workflow.StatusAwaitingReturn || s == workflow.StatusResultReturned
 }
 
-// genDossier is dossier i of the seeded province: its procedure (skewed:
+// genDossier is dossier i of n of the seeded province, submitted on the
+// (i/n)-th day of the two years: its procedure (skewed:
 // the first procedures of each agency are the busiest), reception in the
 // two years, a state that depends on its age, 12 % of the resolved late,
 // 2 % transferred to another agency, and a body the size of a real one
 // (three components, a trail of the steps it went through).
-func genDossier(seed uint64, i int) workflow.Dossier {
+func genDossier(seed uint64, i, n int) workflow.Dossier {
 	r := rng(seed*0x100000001b3 + uint64(i))
 	// Skew: procedure p's weight falls with p/genAgencies.
 	p := r.intn(genProcedures)
@@ -180,7 +182,7 @@ func genDossier(seed uint64, i int) workflow.Dossier {
 	proc := genProcedure(p)
 	a := p % genAgencies
 	span := genTo.Sub(genFrom)
-	submitted := genFrom.Add(time.Duration(r.next() % uint64(span)))
+	submitted := genFrom.Add(time.Duration(float64(span) * (float64(i) + 0.5) / float64(n)))
 	// Office hours: 07:30–17:00 Vietnam time.
 	day := time.Date(submitted.Year(), submitted.Month(), submitted.Day(), 7, 30, 0, 0, workflow.Vietnam)
 	submitted = day.Add(time.Duration(r.intn(int(9*time.Hour+30*time.Minute)/int(time.Second))) * time.Second)
