@@ -20,7 +20,8 @@ type BulkLoader struct {
 
 // RunBulkLoad checks a driver's bulk insert on s: each dossier is stored
 // as CreateDossier stores it (read back equal, found by its applicant's
-// name and by its agency's count), an empty batch is nothing, a code that
+// name and by its agency's count, pending for the statistics job), an
+// empty batch is nothing, a code that
 // exists is Conflict (dossier_exists), and a batch over the limit is
 // Invalid (dossier_batch_too_large) with nothing of it stored.
 func RunBulkLoad(t *testing.T, s workflow.Store, bl BulkLoader) {
@@ -48,6 +49,19 @@ func RunBulkLoad(t *testing.T, s workflow.Store, bl BulkLoader) {
 	must(t, err)
 	if n != 3 {
 		t.Fatalf("agency count %d, want 3", n)
+	}
+
+	// Pending for the statistics job, as CreateDossier leaves a dossier.
+	pend, err := s.PendingStats(ctx, 1000)
+	must(t, err)
+	pending := map[string]bool{}
+	for _, p := range pend {
+		pending[p.Dossier.Code] = true
+	}
+	for _, d := range ds {
+		if !pending[d.Code] {
+			t.Fatalf("bulk-loaded %s is not pending for the statistics job", d.Code)
+		}
 	}
 
 	// A code that exists: Conflict.
