@@ -467,8 +467,10 @@ func concurrentRound(ctx context.Context, s *statsStore, svc *workflow.Service, 
 					err = apply(ctx, s.store, cur, d)
 				}
 				if err != nil {
-					errs <- fmt.Errorf("write %s: %w", d.Code, err)
-					return
+					select { // the first errors; the writers go on draining work
+					case errs <- fmt.Errorf("write %s: %w", d.Code, err):
+					default:
+					}
 				}
 			}
 		})
