@@ -26,6 +26,7 @@ var foreignFormats = map[string]string{
 	"certs-test/pki/csc.go":       "the test PKI's remote signing service, which speaks the CSC API v2",
 	"internal/testenv/mailpit.go": "Mailpit's HTTP API (its message summaries and messages), read by tests",
 	"portal/auth/oidc/oidc.go":    "OpenID Connect Discovery 1.0 (the provider's jwks_uri), read from the provider",
+	"emc/event.go":                "the EMC monitoring system's event (2023 circular, appendix VII: CodeProfile, SiteId, CodeTTHC…), validated by api/emc-event.schema.json",
 }
 
 // TestJSONKeysAreCamelCase walks every struct of the module's Go sources

@@ -98,7 +98,7 @@ func WriteDOCX(w io.Writer, t Table) error {
 			return err
 		}
 		if err := docxTemplates.ExecuteTemplate(fw, p.template, d); err != nil {
-			return kerr.Wrap(err, kerr.Internal, "report_docx", "Không tạo được văn bản.")
+			return kerr.Wrap(err, kerr.Internal, "report_docx", "Không tạo được tệp .docx.")
 		}
 	}
 	return z.Close()

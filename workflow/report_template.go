@@ -233,7 +233,7 @@ func (f ExportFormat) Label() string {
 	case FormatXLSX:
 		return "Bảng tính (.xlsx)"
 	case FormatDOCX:
-		return "Văn bản (.docx)"
+		return "Tệp Word (.docx)"
 	case FormatPDF:
 		return "PDF"
 	}
