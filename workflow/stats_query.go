@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Limits of a statistics query from outside.
@@ -182,7 +183,7 @@ func ParseStatsQuery(v url.Values, now time.Time) (StatsQuery, error) {
 				return bad("%d values for %s, at most %d", len(vals), d, maxFilterValues)
 			}
 			for _, s := range vals {
-				if s == "" || len(s) > 200 || strings.ContainsAny(s, "\x00\r\n") {
+				if s == "" || len(s) > 200 || strings.ContainsAny(s, "\x00\r\n") || !utf8.ValidString(s) {
 					return bad("filter %s value %q", d, s)
 				}
 			}

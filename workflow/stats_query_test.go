@@ -35,7 +35,7 @@ func TestStatsQueryRefused(t *testing.T) {
 		"period=week", "period=month&year=2026", "period=month&year=2026&n=13", "period=quarter&year=2026&n=5",
 		"period=year&year=2026&n=1", "year=1999", "year=abc", "year=20266", "period=year&period=month",
 		"groupBy=field,field", "groupBy=field,month,level", "groupBy=colour", "f.colour=red", "f.field=",
-		"agency=H29", "x=1", "f.field=a%0Ab",
+		"agency=H29", "x=1", "f.field=a%0Ab", "f.field=%80",
 	} {
 		v, err := url.ParseQuery(raw)
 		if err != nil {
