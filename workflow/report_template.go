@@ -171,21 +171,10 @@ var Measures = []Measure{MeasureReceived, MeasureInProgress, MeasureResolved, Me
 
 // Label is the measure as people read it (a column heading).
 func (m Measure) Label() string {
-	switch m {
-	case MeasureReceived:
-		return "Đã tiếp nhận"
-	case MeasureInProgress:
-		return "Đang xử lý"
-	case MeasureResolved:
-		return "Đã giải quyết"
-	case MeasureOnTime:
-		return "Đúng hạn"
-	case MeasureLate:
-		return "Quá hạn"
-	case MeasureOnTimePercent:
-		return "Tỷ lệ đúng hạn"
-	case MeasureServices:
-		return "Số dịch vụ công được sử dụng"
+	for _, c := range statsMeasures {
+		if c.Key == string(m) {
+			return c.Label
+		}
 	}
 	return string(m)
 }
